@@ -1,0 +1,10 @@
+/** Writes every shared test vector file (TS ⇄ Solidity differential tests). `npm run vectors`. */
+import { writeFileSync } from "node:fs";
+import { buildContentVectors, CONTENT_VECTORS_PATH } from "../content/vectors.ts";
+
+const write = (path: string, value: unknown) => {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  console.log(`wrote ${path}`);
+};
+
+write(CONTENT_VECTORS_PATH, buildContentVectors());
