@@ -128,7 +128,7 @@ export const decodeModel = (bytes: Uint8Array): OnnxNamespace.ModelProto => onnx
 /** Reads a float32 initializer's values whether stored as rawData or floatData. */
 export const floatValues = (t: OnnxNamespace.ITensorProto): Float32Array => {
   if (t.rawData && t.rawData.length > 0) {
-    const copy = t.rawData.slice();
+    const copy = new Uint8Array(t.rawData); // a fresh, aligned copy (protobuf buffers are views)
     return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
   }
   return Float32Array.from(t.floatData ?? []);
