@@ -1,0 +1,70 @@
+/**
+ * Sending a contract call: simulate first (so a revert comes back as the contract's custom error,
+ * decoded by the ABI, before any gas is spent), then send, wait for the receipt and decode its events.
+ */
+import { Effect } from "effect";
+import {
+  type Abi,
+  BaseError,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  ContractFunctionRevertedError,
+  type Hex,
+  parseEventLogs,
+} from "viem";
+import { Chain, ChainError, requireWallet } from "./Chain.ts";
+
+/** A one-line description of a failed call: the decoded custom error when there is one. */
+export const describeCallError = (error: unknown): string => {
+  if (error instanceof BaseError) {
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError) {
+      const name = revert.data?.errorName;
+      if (name !== undefined) {
+        const args = (revert.data?.args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a)));
+        return `reverted with ${name}(${args.join(", ")})`;
+      }
+      return `reverted: ${revert.reason ?? revert.shortMessage}`;
+    }
+    return error.shortMessage;
+  }
+  return error instanceof Error ? error.message : String(error);
+};
+
+export const sendContractCall = <
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
+  args extends ContractFunctionArgs<abi, "nonpayable" | "payable", functionName>,
+>(call: {
+  readonly address: Hex;
+  readonly abi: abi;
+  readonly functionName: functionName;
+  readonly args: args;
+}) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    const wallet = yield* requireWallet;
+    const label = `${String(call.functionName)}`;
+    const { request } = yield* Effect.tryPromise({
+      try: () =>
+        chain.publicClient.simulateContract({
+          // viem's overloads cannot see through the generic call object; the shape is checked above.
+          ...(call as unknown as Parameters<typeof chain.publicClient.simulateContract>[0]),
+          account: wallet.account,
+        }),
+      catch: (cause) => new ChainError({ message: `${label} ${describeCallError(cause)}`, cause }),
+    });
+    const hash = yield* Effect.tryPromise({
+      try: () => wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]),
+      catch: (cause) => new ChainError({ message: `${label}: ${describeCallError(cause)}`, cause }),
+    });
+    const receipt = yield* Effect.tryPromise({
+      try: () => chain.publicClient.waitForTransactionReceipt({ hash }),
+      catch: (cause) => new ChainError({ message: `${label}: no receipt for ${hash}`, cause }),
+    });
+    if (receipt.status !== "success") {
+      return yield* new ChainError({ message: `${label}: transaction ${hash} reverted` });
+    }
+    const events = parseEventLogs({ abi: call.abi, logs: receipt.logs });
+    return { hash, receipt, events };
+  });

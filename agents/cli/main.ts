@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `poa`: the Proof of Attribution command line. Every failure ends as one line on stderr and a
+ * non-zero exit code, never as a bare stack trace.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node";
+import { Cause, Console, Effect } from "effect";
+import { CliError, Command } from "effect/cli";
+import { datanetCommand } from "./datanet.ts";
+import { modelCommand } from "./model.ts";
+
+export const rootCommand = Command.make("poa").pipe(
+  Command.withDescription("Proof of Attribution: pay the people whose data an AI answer came from"),
+  Command.withSubcommands([datanetCommand, modelCommand]),
+);
+
+const messageOf = (error: unknown): string => {
+  if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
+    return error.message.split("\n")[0] ?? error.message;
+  }
+  return String(error);
+};
+
+export const runCli = Command.run(rootCommand, { version: "0.1.0" }).pipe(
+  Effect.catchCause((cause) =>
+    Effect.gen(function* () {
+      process.exitCode = 1;
+      if (Cause.hasInterruptsOnly(cause)) return;
+      const failure = Cause.findErrorOption(cause);
+      if (failure._tag === "Some") {
+        const error = failure.value;
+        // effect/cli has already presented its own errors (unknown flag, missing argument, help).
+        if (CliError.isCliError(error)) {
+          if (error._tag === "ShowHelp") process.exitCode = 0;
+          return;
+        }
+        yield* Console.error(`error: ${messageOf(error)}`);
+        return;
+      }
+      yield* Console.error(`internal error: ${Cause.pretty(cause).split("\n")[0]}`);
+    }),
+  ),
+);
+
+if (import.meta.main) {
+  runCli.pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ disableErrorReporting: true }));
+}

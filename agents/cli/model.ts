@@ -1,0 +1,184 @@
+/** `poa model …`: register models and LoRA adapters, stake for them, inspect them. */
+import { readFile } from "node:fs/promises";
+import { Data, Effect, Option } from "effect";
+import { Argument, Command, Flag } from "effect/cli";
+import { type Hex, isHex, keccak256, parseUnits } from "viem";
+import { Contracts, requireWallet } from "../chain/Chain.ts";
+import { sendContractCall } from "../chain/tx.ts";
+import { modelRegistryAbi, openTokenAbi } from "../generated/contracts.ts";
+import { type ClientFlagValues, CliInputError, clientFlags, parseId, report, withProtocol } from "./common.ts";
+
+export class ModelInputError extends Data.TaggedError("ModelInputError")<{ readonly message: string }> {}
+
+const ZERO32: Hex = `0x${"00".repeat(32)}`;
+
+/** A 32-byte hash given as 0x-hex, or the keccak256 of a file's bytes. */
+const hashArg = (what: string, value: string) =>
+  isHex(value) && value.length === 66
+    ? Effect.succeed(value as Hex)
+    : Effect.tryPromise({
+        try: async () => keccak256(await readFile(value)),
+        catch: () =>
+          new ModelInputError({ message: `${what}: "${value}" is neither a 32-byte 0x-hex hash nor a readable file` }),
+      });
+
+const SPLIT_NAMES = ["operator", "owner", "data", "attributor", "protocol"] as const;
+
+export const parseSplit = (value: string) => {
+  const parts = value.split(",").map((p) => p.trim());
+  if (parts.length !== 5 || parts.some((p) => !/^[0-9]+$/.test(p) || Number(p) > 10_000)) {
+    return Effect.fail(
+      new ModelInputError({
+        message: `--split must be five basis-point shares ${SPLIT_NAMES.join(",")}, e.g. 2000,2000,5000,500,500`,
+      }),
+    );
+  }
+  const [operatorBps, ownerBps, dataBps, attributorBps, protocolBps] = parts.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const sum = operatorBps + ownerBps + dataBps + attributorBps + protocolBps;
+  if (sum !== 10_000)
+    return Effect.fail(new ModelInputError({ message: `--split shares sum to ${sum}, must be 10000` }));
+  return Effect.succeed({ operatorBps, ownerBps, dataBps, attributorBps, protocolBps });
+};
+
+const parseIdList = (value: string) =>
+  value.trim() === ""
+    ? Effect.succeed([] as bigint[])
+    : Effect.forEach(value.split(","), (id) => parseId("--datanets entry", id.trim()));
+
+/** Token amounts are given in OPEN (decimal, 18 decimals), e.g. "100" or "0.5". */
+const parseAmount = (what: string, value: string) =>
+  Effect.try({
+    try: () => {
+      const amount = parseUnits(value, 18);
+      if (amount <= 0n) throw new Error("not positive");
+      return amount;
+    },
+    catch: () =>
+      new CliInputError({ message: `${what} must be a positive OPEN amount like 100 or 0.5, got "${value}"` }),
+  });
+
+const registryAddress = Effect.gen(function* () {
+  return (yield* Contracts).deployments.modelRegistry as string as Hex;
+});
+
+export const registerModel = (
+  flags: ClientFlagValues & {
+    readonly baseModel: string;
+    readonly adapter: Option.Option<string>;
+    readonly parent: Option.Option<string>;
+    readonly datanets: string;
+    readonly method: "suffix" | "gradient";
+    readonly indexCommitment: Option.Option<string>;
+    readonly split: string;
+    readonly price: string;
+    readonly uri: string;
+  },
+) =>
+  Effect.gen(function* () {
+    const baseModelHash = yield* hashArg("--base-model", flags.baseModel);
+    const adapterHash = Option.isSome(flags.adapter) ? yield* hashArg("--adapter", flags.adapter.value) : ZERO32;
+    const parentModelId = Option.isSome(flags.parent) ? yield* parseId("--parent", flags.parent.value) : 0n;
+    const attributionIndexCommitment = Option.isSome(flags.indexCommitment)
+      ? yield* hashArg("--index-commitment", flags.indexCommitment.value)
+      : ZERO32;
+    const split = yield* parseSplit(flags.split);
+    const datanetIds = yield* parseIdList(flags.datanets);
+    const price = yield* Effect.try({
+      try: () => parseUnits(flags.price, 18),
+      catch: () => new CliInputError({ message: `--price must be an OPEN amount like 0.01, got "${flags.price}"` }),
+    });
+    const { events, hash } = yield* sendContractCall({
+      address: yield* registryAddress,
+      abi: modelRegistryAbi,
+      functionName: "registerModel",
+      args: [
+        {
+          baseModelHash,
+          adapterHash,
+          parentModelId,
+          datanetIds,
+          method: flags.method === "suffix" ? 0 : 1,
+          attributionIndexCommitment,
+          split,
+          price,
+          metadataURI: flags.uri,
+        },
+      ],
+    });
+    const registered = events.find((e) => e.eventName === "ModelRegistered");
+    const modelId = registered !== undefined && "modelId" in registered.args ? registered.args.modelId : undefined;
+    yield* report(flags.json, { modelId, tx: hash }, `model ${modelId} registered (tx ${hash})`);
+    return modelId;
+  }).pipe(withProtocol(flags));
+
+export const stakeModel = (flags: ClientFlagValues & { readonly model: string; readonly amount: string }) =>
+  Effect.gen(function* () {
+    const modelId = yield* parseId("model id", flags.model);
+    const amount = yield* parseAmount("amount", flags.amount);
+    const contracts = yield* Contracts;
+    const registry = contracts.deployments.modelRegistry as string as Hex;
+    const wallet = yield* requireWallet;
+    // Approve exactly the amount, then stake: the registry pulls it with transferFrom.
+    yield* sendContractCall({
+      address: contracts.deployments.openToken as string as Hex,
+      abi: openTokenAbi,
+      functionName: "approve",
+      args: [registry, amount],
+    });
+    const { hash } = yield* sendContractCall({
+      address: registry,
+      abi: modelRegistryAbi,
+      functionName: "stake",
+      args: [modelId, amount],
+    });
+    yield* report(
+      flags.json,
+      { modelId, amount, staker: wallet.account.address, tx: hash },
+      `staked ${flags.amount} OPEN on model ${modelId} (tx ${hash})`,
+    );
+  }).pipe(withProtocol(flags));
+
+export const modelCommand = Command.make("model").pipe(
+  Command.withDescription("Models and LoRA adapters"),
+  Command.withSubcommands([
+    Command.make(
+      "register",
+      {
+        ...clientFlags,
+        baseModel: Flag.String("base-model").pipe(Flag.withDescription("base model weights file, or its 32-byte hash")),
+        adapter: Flag.String("adapter").pipe(
+          Flag.optional,
+          Flag.withDescription("LoRA adapter file, or its 32-byte hash"),
+        ),
+        parent: Flag.String("parent").pipe(Flag.optional, Flag.withDescription("registered base model id (adapters)")),
+        datanets: Flag.String("datanets").pipe(
+          Flag.withDefault(""),
+          Flag.withDescription("comma-separated datanet ids"),
+        ),
+        method: Flag.Literals("method", ["suffix", "gradient"]).pipe(Flag.withDescription("attribution method")),
+        indexCommitment: Flag.String("index-commitment").pipe(
+          Flag.optional,
+          Flag.withDescription("attribution index file or hash"),
+        ),
+        split: Flag.String("split").pipe(
+          Flag.withDefault("2000,2000,5000,500,500"),
+          Flag.withDescription("fee split in bps: operator,owner,data,attributor,protocol (sum 10000)"),
+        ),
+        price: Flag.String("price").pipe(Flag.withDefault("0.01"), Flag.withDescription("price per request in OPEN")),
+        uri: Flag.String("uri").pipe(Flag.withDefault(""), Flag.withDescription("metadata URI")),
+      },
+      registerModel,
+    ).pipe(Command.withDescription("Register a model or a LoRA adapter")),
+    Command.make(
+      "stake",
+      { ...clientFlags, model: Argument.String("model-id"), amount: Argument.String("amount") },
+      stakeModel,
+    ).pipe(Command.withDescription("Stake OPEN for a model you own")),
+  ]),
+);
