@@ -21,7 +21,10 @@ export const clientFlags = {
     Flag.optional,
     Flag.withDescription("deployments JSON (default deployments/<chainId>.json; env POA_DEPLOYMENTS)"),
   ),
-  json: Flag.Boolean("json").pipe(Flag.withDescription("print one JSON object instead of text")),
+  json: Flag.Boolean("json").pipe(
+    Flag.withDefault(false),
+    Flag.withDescription("print one JSON object instead of text"),
+  ),
 };
 
 export interface ClientFlagValues {

@@ -21,25 +21,17 @@ const messageOf = (error: unknown): string => {
   return String(error);
 };
 
+/** Prints each failure as one line, then fails with it so the runtime sets a non-zero exit code. */
 export const runCli = Command.run(rootCommand, { version: "0.1.0" }).pipe(
-  Effect.catchCause((cause) =>
-    Effect.gen(function* () {
-      process.exitCode = 1;
-      if (Cause.hasInterruptsOnly(cause)) return;
-      const failure = Cause.findErrorOption(cause);
-      if (failure._tag === "Some") {
-        const error = failure.value;
-        // effect/cli has already presented its own errors (unknown flag, missing argument, help).
-        if (CliError.isCliError(error)) {
-          if (error._tag === "ShowHelp") process.exitCode = 0;
-          return;
-        }
-        yield* Console.error(`error: ${messageOf(error)}`);
-        return;
-      }
-      yield* Console.error(`internal error: ${Cause.pretty(cause).split("\n")[0]}`);
-    }),
-  ),
+  Effect.tapCause((cause) => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.void;
+    const failure = Cause.findErrorOption(cause);
+    if (failure._tag === "Some") {
+      // effect/cli has already presented its own errors (unknown flag, missing argument).
+      return CliError.isCliError(failure.value) ? Effect.void : Console.error(`error: ${messageOf(failure.value)}`);
+    }
+    return Console.error(`internal error: ${Cause.pretty(cause).split("\n")[0]}`);
+  }),
 );
 
 if (import.meta.main) {
