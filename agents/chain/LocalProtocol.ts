@@ -2,9 +2,10 @@
  * A whole local protocol: anvil (`--network optimism`) plus every contract deployed by the forge
  * script, as one scoped service. The demo and the integration tests stand on it.
  */
+import { rm } from "node:fs/promises";
 import { Context, Effect, Layer } from "effect";
 import { ANVIL_KEYS, type Anvil, type AnvilOptions, startAnvil } from "./anvil.ts";
-import type { Deployments } from "./Deployments.ts";
+import { type Deployments, deploymentsPath } from "./Deployments.ts";
 import { deployProtocol, type Preset } from "./deploy.ts";
 
 export class LocalProtocol extends Context.Service<
@@ -23,6 +24,15 @@ export class LocalProtocol extends Context.Service<
           deployerKey,
           preset: options.preset ?? "local",
         });
+        // The chain dies with the scope: so do its deployment file and forge's broadcast log.
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(() =>
+            Promise.all([
+              rm(deploymentsPath(anvil.chainId), { force: true }),
+              rm(`broadcast/Deploy.s.sol/${anvil.chainId}`, { recursive: true, force: true }),
+            ]),
+          ),
+        );
         return { anvil, deployments, deployerKey };
       }),
     );
