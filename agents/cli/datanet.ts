@@ -2,36 +2,18 @@
 import { readFile } from "node:fs/promises";
 import { Data, Effect } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
-import { Contracts } from "../chain/Chain.ts";
-import { sendContractCall } from "../chain/tx.ts";
-import { contentRoot } from "../content/merkle.ts";
-import { datanetRegistryAbi } from "../generated/contracts.ts";
+import { type CurationAction, contribute, createDatanet, curate } from "../chain/registries.ts";
 import { type ClientFlagValues, clientFlags, parseId, report, withProtocol } from "./common.ts";
 
 export class ContentFileError extends Data.TaggedError("ContentFileError")<{ readonly message: string }> {}
 
-const registry = Effect.gen(function* () {
-  return (yield* Contracts).deployments.datanetRegistry as string as `0x${string}`;
-});
-
-const findEvent = <E extends { eventName: string }, N extends E["eventName"]>(events: ReadonlyArray<E>, name: N) =>
-  events.find((e): e is Extract<E, { eventName: N }> => e.eventName === name);
-
-export const createDatanet = (flags: ClientFlagValues & { readonly uri: string }) =>
+const createCommand = (flags: ClientFlagValues & { readonly uri: string }) =>
   Effect.gen(function* () {
-    const { events, hash } = yield* sendContractCall({
-      address: yield* registry,
-      abi: datanetRegistryAbi,
-      functionName: "createDatanet",
-      args: [flags.uri],
-    });
-    const created = findEvent(events, "DatanetCreated");
-    const datanetId = created?.args.datanetId;
+    const { datanetId, hash } = yield* createDatanet(flags.uri).pipe(withProtocol(flags));
     yield* report(flags.json, { datanetId, tx: hash }, `datanet ${datanetId} created (tx ${hash})`);
-    return datanetId;
-  }).pipe(withProtocol(flags));
+  });
 
-export const contributeFile = (
+const contributeCommand = (
   flags: ClientFlagValues & { readonly datanet: string; readonly file: string; readonly uri: string },
 ) =>
   Effect.gen(function* () {
@@ -40,42 +22,33 @@ export const contributeFile = (
       try: () => readFile(flags.file),
       catch: () => new ContentFileError({ message: `cannot read ${flags.file}` }),
     });
-    if (content.length === 0)
+    if (content.length === 0) {
       return yield* new ContentFileError({ message: `${flags.file} is empty: nothing to contribute` });
-    const root = contentRoot(content);
-    const { events, hash } = yield* Effect.gen(function* () {
-      return yield* sendContractCall({
-        address: yield* registry,
-        abi: datanetRegistryAbi,
-        functionName: "contribute",
-        args: [datanetId, root, BigInt(content.length), flags.uri.length > 0 ? flags.uri : `file:${flags.file}`],
-      });
-    }).pipe(withProtocol(flags));
-    const added = findEvent(events, "ContributionAdded");
-    const contributionId = added?.args.contributionId;
+    }
+    const uri = flags.uri.length > 0 ? flags.uri : `file:${flags.file}`;
+    const added = yield* contribute(datanetId, content, uri).pipe(withProtocol(flags));
     yield* report(
       flags.json,
-      { contributionId, datanetId, contentRoot: root, byteLength: content.length, tx: hash },
-      `content root ${root} (${content.length} bytes)\ncontribution ${contributionId} added to datanet ${datanetId} (tx ${hash})`,
+      {
+        contributionId: added.contributionId,
+        datanetId,
+        contentRoot: added.contentRoot,
+        byteLength: content.length,
+        tx: added.hash,
+      },
+      `content root ${added.contentRoot} (${content.length} bytes)\ncontribution ${added.contributionId} added to datanet ${datanetId} (tx ${added.hash})`,
     );
-    return contributionId;
   });
 
-const curate =
-  (action: "approveContribution" | "rejectContribution" | "withdrawContribution", verb: string) =>
-  (flags: ClientFlagValues & { readonly contribution: string }) =>
+const curateCommand =
+  (action: CurationAction, verb: string) => (flags: ClientFlagValues & { readonly contribution: string }) =>
     Effect.gen(function* () {
       const contributionId = yield* parseId("contribution id", flags.contribution);
-      const { hash } = yield* Effect.gen(function* () {
-        return yield* sendContractCall({
-          address: yield* registry,
-          abi: datanetRegistryAbi,
-          functionName: action,
-          args: [contributionId],
-        });
-      }).pipe(withProtocol(flags));
+      const { hash } = yield* curate(action, contributionId).pipe(withProtocol(flags));
       yield* report(flags.json, { contributionId, tx: hash }, `contribution ${contributionId} ${verb} (tx ${hash})`);
     });
+
+const contributionArg = { ...clientFlags, contribution: Argument.String("contribution-id") };
 
 export const datanetCommand = Command.make("datanet").pipe(
   Command.withDescription("Datanets: pools of contributed data"),
@@ -83,7 +56,7 @@ export const datanetCommand = Command.make("datanet").pipe(
     Command.make(
       "create",
       { ...clientFlags, uri: Flag.String("uri").pipe(Flag.withDescription("metadata URI")) },
-      createDatanet,
+      createCommand,
     ).pipe(Command.withDescription("Create a datanet; you become its owner and curator")),
     Command.make(
       "contribute",
@@ -93,22 +66,16 @@ export const datanetCommand = Command.make("datanet").pipe(
         uri: Flag.String("uri").pipe(Flag.withDefault(""), Flag.withDescription("metadata URI (default file:<path>)")),
         file: Argument.String("file"),
       },
-      contributeFile,
+      contributeCommand,
     ).pipe(Command.withDescription("Contribute a file: prints its content root and the contribution id")),
-    Command.make(
-      "approve",
-      { ...clientFlags, contribution: Argument.String("contribution-id") },
-      curate("approveContribution", "approved"),
-    ).pipe(Command.withDescription("Approve a pending contribution (curator only)")),
-    Command.make(
-      "reject",
-      { ...clientFlags, contribution: Argument.String("contribution-id") },
-      curate("rejectContribution", "rejected"),
-    ).pipe(Command.withDescription("Reject a pending contribution (curator only)")),
-    Command.make(
-      "withdraw",
-      { ...clientFlags, contribution: Argument.String("contribution-id") },
-      curate("withdrawContribution", "withdrawn"),
-    ).pipe(Command.withDescription("Withdraw your contribution from future attribution")),
+    Command.make("approve", contributionArg, curateCommand("approveContribution", "approved")).pipe(
+      Command.withDescription("Approve a pending contribution (curator only)"),
+    ),
+    Command.make("reject", contributionArg, curateCommand("rejectContribution", "rejected")).pipe(
+      Command.withDescription("Reject a pending contribution (curator only)"),
+    ),
+    Command.make("withdraw", contributionArg, curateCommand("withdrawContribution", "withdrawn")).pipe(
+      Command.withDescription("Withdraw your contribution from future attribution"),
+    ),
   ]),
 );

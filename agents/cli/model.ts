@@ -3,9 +3,8 @@ import { readFile } from "node:fs/promises";
 import { Data, Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { type Hex, isHex, keccak256, parseUnits } from "viem";
-import { Contracts, requireWallet } from "../chain/Chain.ts";
-import { sendContractCall } from "../chain/tx.ts";
-import { modelRegistryAbi, openTokenAbi } from "../generated/contracts.ts";
+import { requireWallet } from "../chain/Chain.ts";
+import { registerModel, stake } from "../chain/registries.ts";
 import { type ClientFlagValues, CliInputError, clientFlags, parseId, report, withProtocol } from "./common.ts";
 
 export class ModelInputError extends Data.TaggedError("ModelInputError")<{ readonly message: string }> {}
@@ -63,11 +62,7 @@ const parseAmount = (what: string, value: string) =>
       new CliInputError({ message: `${what} must be a positive OPEN amount like 100 or 0.5, got "${value}"` }),
   });
 
-const registryAddress = Effect.gen(function* () {
-  return (yield* Contracts).deployments.modelRegistry as string as Hex;
-});
-
-export const registerModel = (
+const registerCommand = (
   flags: ClientFlagValues & {
     readonly baseModel: string;
     readonly adapter: Option.Option<string>;
@@ -93,50 +88,26 @@ export const registerModel = (
       try: () => parseUnits(flags.price, 18),
       catch: () => new CliInputError({ message: `--price must be an OPEN amount like 0.01, got "${flags.price}"` }),
     });
-    const { events, hash } = yield* sendContractCall({
-      address: yield* registryAddress,
-      abi: modelRegistryAbi,
-      functionName: "registerModel",
-      args: [
-        {
-          baseModelHash,
-          adapterHash,
-          parentModelId,
-          datanetIds,
-          method: flags.method === "suffix" ? 0 : 1,
-          attributionIndexCommitment,
-          split,
-          price,
-          metadataURI: flags.uri,
-        },
-      ],
+    const { modelId, hash } = yield* registerModel({
+      baseModelHash,
+      adapterHash,
+      parentModelId,
+      datanetIds,
+      method: flags.method,
+      attributionIndexCommitment,
+      split,
+      price,
+      metadataURI: flags.uri,
     });
-    const registered = events.find((e) => e.eventName === "ModelRegistered");
-    const modelId = registered !== undefined && "modelId" in registered.args ? registered.args.modelId : undefined;
     yield* report(flags.json, { modelId, tx: hash }, `model ${modelId} registered (tx ${hash})`);
-    return modelId;
   }).pipe(withProtocol(flags));
 
-export const stakeModel = (flags: ClientFlagValues & { readonly model: string; readonly amount: string }) =>
+const stakeCommand = (flags: ClientFlagValues & { readonly model: string; readonly amount: string }) =>
   Effect.gen(function* () {
     const modelId = yield* parseId("model id", flags.model);
     const amount = yield* parseAmount("amount", flags.amount);
-    const contracts = yield* Contracts;
-    const registry = contracts.deployments.modelRegistry as string as Hex;
     const wallet = yield* requireWallet;
-    // Approve exactly the amount, then stake: the registry pulls it with transferFrom.
-    yield* sendContractCall({
-      address: contracts.deployments.openToken as string as Hex,
-      abi: openTokenAbi,
-      functionName: "approve",
-      args: [registry, amount],
-    });
-    const { hash } = yield* sendContractCall({
-      address: registry,
-      abi: modelRegistryAbi,
-      functionName: "stake",
-      args: [modelId, amount],
-    });
+    const { hash } = yield* stake(modelId, amount);
     yield* report(
       flags.json,
       { modelId, amount, staker: wallet.account.address, tx: hash },
@@ -173,12 +144,12 @@ export const modelCommand = Command.make("model").pipe(
         price: Flag.String("price").pipe(Flag.withDefault("0.01"), Flag.withDescription("price per request in OPEN")),
         uri: Flag.String("uri").pipe(Flag.withDefault(""), Flag.withDescription("metadata URI")),
       },
-      registerModel,
+      registerCommand,
     ).pipe(Command.withDescription("Register a model or a LoRA adapter")),
     Command.make(
       "stake",
       { ...clientFlags, model: Argument.String("model-id"), amount: Argument.String("amount") },
-      stakeModel,
+      stakeCommand,
     ).pipe(Command.withDescription("Stake OPEN for a model you own")),
   ]),
 );
