@@ -63,6 +63,8 @@ export interface GradientAttributor {
   readonly model: IndexedModel;
   /** Integer scores of every index row for (text, label); label undefined = the model's prediction. */
   readonly score: (text: string, label: number | undefined, method: Method) => Promise<QueryResult>;
+  /** The same from a features row (the near-tie experiment perturbs features directly). */
+  readonly scoreFeatures: (features: Float32Array, label: number | undefined, method: Method) => Promise<QueryResult>;
   readonly release: () => Promise<void>;
 }
 
@@ -86,8 +88,11 @@ export const makeAttributor = async (
   const session = await GradientSession.create(model.gradientGraph, options.threads);
   const scorer = await OrtScorer.create(options.threads);
   const proj = projections(header);
-  const score = async (text: string, label: number | undefined, method: Method): Promise<QueryResult> => {
-    const features = featurizeBatch([text], { buckets: header.buckets });
+  const scoreFeatures = async (
+    features: Float32Array,
+    label: number | undefined,
+    method: Method,
+  ): Promise<QueryResult> => {
     const final = model.checkpoints[model.checkpoints.length - 1]!;
     const resolved = label ?? argmax((await session.run(features, [0], final)).probs);
     const grads: Float32Array[] = [];
@@ -103,7 +108,8 @@ export const makeAttributor = async (
   };
   return {
     model,
-    score,
+    score: (text, label, method) => scoreFeatures(featurizeBatch([text], { buckets: header.buckets }), label, method),
+    scoreFeatures,
     release: async () => {
       await session.release();
       await scorer.release();
