@@ -198,11 +198,26 @@ export const saveIndex = (dir: string, index: GradientIndex): void => {
   writeFileSync(join(dir, "index.bin"), encodeIndex(index));
 };
 
+/** Reads a file of the model directory, failing with a one-line typed error. */
+export const readModelFile = (dir: string, name: string): Uint8Array => {
+  try {
+    return new Uint8Array(readFileSync(join(dir, name)));
+  } catch (cause) {
+    throw new GradientFileError({
+      file: name,
+      reason: "unreadable",
+      message: `${join(dir, name)}: cannot read`,
+      cause,
+    });
+  }
+};
+
 export const loadTrained = (dir: string): TrainedModel => {
-  const read = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
+  const read = (name: string) => readModelFile(dir, name);
+  const manifestText = new TextDecoder().decode(read("model.json"));
   let manifest: ModelManifest;
   try {
-    manifest = Schema.decodeUnknownSync(ModelManifest)(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
+    manifest = Schema.decodeUnknownSync(ModelManifest)(JSON.parse(manifestText));
   } catch (cause) {
     throw new GradientFileError({ file: "model.json", reason: "header", message: "model.json: malformed", cause });
   }
@@ -215,6 +230,6 @@ export const loadTrained = (dir: string): TrainedModel => {
 
 export const loadIndexed = (dir: string): IndexedModel => {
   const trained = loadTrained(dir);
-  const index = decodeIndex(new Uint8Array(readFileSync(join(dir, "index.bin"))), "index.bin");
+  const index = decodeIndex(readModelFile(dir, "index.bin"), "index.bin");
   return { ...trained, index, commitment: indexCommitment(index) };
 };

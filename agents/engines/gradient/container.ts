@@ -13,7 +13,7 @@ import { Data } from "effect";
 
 export class GradientFileError extends Data.TaggedError("GradientFileError")<{
   readonly file: string;
-  readonly reason: "truncated" | "magic" | "version" | "checksum" | "header" | "body";
+  readonly reason: "unreadable" | "truncated" | "magic" | "version" | "checksum" | "header" | "body";
   readonly message: string;
   readonly cause?: unknown;
 }> {}
