@@ -18,7 +18,7 @@ import { entriesFor, makeAttributor } from "./engine.ts";
 import { featurizeBatch } from "./features.ts";
 import { finalSegments } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
-import { datainfScores, integerScores, segmentDotsJs } from "./score.ts";
+import { datainfScores, segmentDotsJs } from "./score.ts";
 import { train } from "./train.ts";
 
 export interface QualityOptions {
@@ -80,7 +80,13 @@ export interface QualityResult {
   readonly options: QualityOptions;
   readonly testAccuracy: number;
   readonly rho: Readonly<Record<"tracin" | "tracinFinal" | "datainf" | "random", { mean: number; sd: number }>>;
-  readonly ties: Readonly<Record<"tracin" | "datainf", { queries: number; changed: number }>>;
+  /** Perturbed queries, and how many changed the embedding / the TracIn weights / the DataInf weights. */
+  readonly ties: {
+    readonly queries: number;
+    readonly embedding: number;
+    readonly tracin: number;
+    readonly datainf: number;
+  };
   readonly seconds: number;
 }
 
@@ -211,28 +217,24 @@ export const runQuality = async (
     );
   }
   // near-tie: last-bit perturbations of the query features
-  const ties = { tracin: { queries: 0, changed: 0 }, datainf: { queries: 0, changed: 0 } };
-  for (const method of ["tracin", "datainf"] as const) {
-    for (let t = 0; t < testSet.length; t++) {
-      const row = Xt.slice(t * D, (t + 1) * D);
-      const baseEntries = JSON.stringify(
-        entriesFor(indexed.index.ids, (await attributor.scoreFeatures(row, yt[t]!, method)).scores, 8).map((e) => [
-          String(e.contributionId),
-          e.weight,
-        ]),
-      );
-      for (let p = 0; p < options.tiePerturbations; p++) {
-        const perturbed = Float32Array.from(row, (v) => (v === 0 ? 0 : v * (1 + (rand() < 0.5 ? -1 : 1) * 2 ** -23)));
-        const r = await attributor.scoreFeatures(perturbed, yt[t]!, method);
-        const entries = JSON.stringify(
-          entriesFor(indexed.index.ids, integerScores(method, r.raw), 8).map((e) => [
-            String(e.contributionId),
-            e.weight,
-          ]),
-        );
-        ties[method].queries++;
-        if (entries !== baseEntries) ties[method].changed++;
-      }
+  const ties = { queries: 0, embedding: 0, tracin: 0, datainf: 0 };
+  const key = (method: "tracin" | "datainf", scores: ReadonlyArray<bigint>) =>
+    JSON.stringify(entriesFor(indexed.index.ids, scores, 8).map((e) => [String(e.contributionId), e.weight])) + method;
+  for (let t = 0; t < testSet.length; t++) {
+    const row = Xt.slice(t * D, (t + 1) * D);
+    const base = await attributor.scoreFeatures(row, yt[t]!, "tracin");
+    const baseDataInf = await attributor.scoreFeatures(row, yt[t]!, "datainf");
+    for (let p = 0; p < options.tiePerturbations; p++) {
+      const perturbed = Float32Array.from(row, (v) => (v === 0 ? 0 : v * (1 + (rand() < 0.5 ? -1 : 1) * 2 ** -23)));
+      const r = await attributor.scoreFeatures(perturbed, yt[t]!, "tracin");
+      const rd = await attributor.scoreFeatures(perturbed, yt[t]!, "datainf");
+      ties.queries++;
+      const sameEmbedding =
+        r.embedding.vector.every((v, k) => v === base.embedding.vector[k]) &&
+        r.embedding.exponents.every((e, k) => e === base.embedding.exponents[k]);
+      if (!sameEmbedding) ties.embedding++;
+      if (key("tracin", r.scores) !== key("tracin", base.scores)) ties.tracin++;
+      if (key("datainf", rd.scores) !== key("datainf", baseDataInf.scores)) ties.datainf++;
     }
   }
   await attributor.release();
@@ -255,8 +257,8 @@ export const formatQuality = (r: QualityResult): string => {
   const o = r.options;
   const row = (name: string, s: { mean: number; sd: number }) =>
     `| ${name} | ${s.mean.toFixed(3)} | ${s.sd.toFixed(3)} |`;
-  const tie = (name: string, t: { queries: number; changed: number }) =>
-    `| ${name} | ${t.queries} | ${t.changed} | ${((100 * t.changed) / Math.max(1, t.queries)).toFixed(2)}% |`;
+  const tie = (name: string, changed: number) =>
+    `| ${name} | ${r.ties.queries} | ${changed} | ${((100 * changed) / Math.max(1, r.ties.queries)).toFixed(2)}% |`;
   return [
     `Softmax regression, ${o.buckets} hashed buckets, ${o.train} training / ${o.test} test messages (seed ${o.seed}), ` +
       `test accuracy ${(100 * r.testAccuracy).toFixed(1)}%, projection dims ${o.dims}, leave-one-out on ${o.loo} examples, ` +
@@ -269,10 +271,11 @@ export const formatQuality = (r: QualityResult): string => {
     row("DataInf (final checkpoint)", r.rho.datainf),
     row("random", r.rho.random),
     "",
-    "| method | perturbed queries | weights changed | rate |",
+    "| last-bit perturbation of every nonzero query feature | perturbed queries | changed | rate |",
     "|---|---|---|---|",
-    tie("TracIn", r.ties.tracin),
-    tie("DataInf", r.ties.datainf),
+    tie("query embedding (int8 vector or exponents)", r.ties.embedding),
+    tie("TracIn weights", r.ties.tracin),
+    tie("DataInf weights", r.ties.datainf),
   ].join("\n");
 };
 
