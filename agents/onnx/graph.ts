@@ -11,12 +11,15 @@ const require = createRequire(import.meta.url);
 // onnx-proto ships CommonJS; load it through require so the protobufjs runtime initialises once.
 export const onnx: typeof OnnxNamespace = (require("onnx-proto") as { onnx: typeof OnnxNamespace }).onnx;
 
-export type DType = "float32" | "int64" | "int32" | "bool";
+export type DType = "float32" | "float64" | "int64" | "int32" | "int8" | "uint8" | "bool";
 
 export const dataType: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
+  int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
@@ -57,6 +60,23 @@ export const int64Tensor = (name: string, dims: ReadonlyArray<number>, values: R
     dataType: dataType.int64,
     rawData: new Uint8Array(data.buffer),
   } satisfies OnnxNamespace.ITensorProto;
+};
+
+/** An int8 tensor (quantized weights, MatMulInteger operands). */
+export const int8Tensor = (
+  name: string,
+  dims: ReadonlyArray<number>,
+  values: Int8Array | ReadonlyArray<number>,
+): OnnxNamespace.ITensorProto => {
+  const data = values instanceof Int8Array ? values : Int8Array.from(values);
+  const expected = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== expected) throw new RangeError(`tensor ${name}: ${data.length} values for shape [${dims}]`);
+  return {
+    name,
+    dims: [...dims],
+    dataType: dataType.int8,
+    rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+  };
 };
 
 export type AttributeValue = number | string | ReadonlyArray<number> | OnnxNamespace.ITensorProto;

@@ -1,0 +1,91 @@
+import { Effect, Exit } from "effect";
+import { beforeAll, describe, expect, it } from "vitest";
+import { WEIGHT_SCALE } from "../engine.ts";
+import type { IndexedModel } from "./bundle.ts";
+import { makeAttributor, makeGradientEngine } from "./engine.ts";
+import { queries, smallModel } from "./fixtures.test-util.ts";
+
+let one: IndexedModel;
+let two: IndexedModel;
+beforeAll(async () => {
+  one = await smallModel("softmax", 1);
+  two = await smallModel("softmax", 2);
+});
+
+const attributeAll = async (
+  model: IndexedModel,
+  threads: number,
+  kernel: "ort" | "js",
+  method: "tracin" | "datainf",
+) => {
+  const attributor = await makeAttributor(model, { threads, kernel });
+  const engine = makeGradientEngine(attributor, { method, maxEntries: 8, threads, kernel });
+  const results = [];
+  for (const q of queries()) {
+    results.push(
+      await Effect.runPromise(engine.attribute({ modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" })),
+    );
+  }
+  await attributor.release();
+  return results;
+};
+
+describe("gradient engine", () => {
+  it("weights are positive integers summing to WEIGHT_SCALE, sorted by contribution id", async () => {
+    for (const method of ["tracin", "datainf"] as const) {
+      for (const r of await attributeAll(one, 1, "ort", method)) {
+        expect(r.entries.length).toBeGreaterThan(0);
+        expect(r.entries.length).toBeLessThanOrEqual(8);
+        expect(r.entries.reduce((s, e) => s + e.weight, 0)).toBe(WEIGHT_SCALE);
+        expect(r.entries.every((e) => Number.isInteger(e.weight) && e.weight > 0)).toBe(true);
+        const ids = r.entries.map((e) => e.contributionId);
+        expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+        expect(new Set(r.evidence.top.map((t) => t.contributionId))).toEqual(new Set(ids));
+      }
+    }
+  });
+
+  it("training, indexing and attribution with 1 or 2 ONNX Runtime threads give identical commitments and weights", async () => {
+    expect(two.commitment).toBe(one.commitment);
+    for (const method of ["tracin", "datainf"] as const) {
+      const a = await attributeAll(one, 1, "ort", method);
+      const b = await attributeAll(two, 2, "ort", method);
+      const c = await attributeAll(one, 1, "js", method);
+      expect(b.map((r) => r.entries)).toEqual(a.map((r) => r.entries));
+      expect(c.map((r) => r.entries)).toEqual(a.map((r) => r.entries));
+      expect(b.map((r) => r.evidence)).toEqual(a.map((r) => r.evidence));
+    }
+  });
+
+  it("a free-text output is attributed under the model's own predicted label", async () => {
+    const attributor = await makeAttributor(one);
+    const engine = makeGradientEngine(attributor, { method: "tracin", maxEntries: 4, threads: 1, kernel: "ort" });
+    const r = await Effect.runPromise(
+      engine.attribute({ modelId: 1n, output: "Click here to claim your FREE prize money now" }),
+    );
+    expect(["spam", "ham"]).toContain(r.evidence.label);
+    expect(r.entries.reduce((s, e) => s + e.weight, 0)).toBe(WEIGHT_SCALE);
+    await attributor.release();
+  });
+
+  it("fails with an EngineError for a model it does not serve", async () => {
+    const attributor = await makeAttributor(one);
+    const engine = makeGradientEngine(attributor, {
+      method: "tracin",
+      maxEntries: 4,
+      threads: 1,
+      kernel: "ort",
+      modelId: 7n,
+    });
+    const exit = await Effect.runPromiseExit(engine.attribute({ modelId: 8n, output: "spam", input: "x" }));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(JSON.stringify(exit)).toContain("model 8 is not served by this engine");
+    await attributor.release();
+  });
+
+  it("refuses an index built for other checkpoints", async () => {
+    await expect(
+      makeAttributor({ ...one, checkpoints: two.checkpoints.map((c) => c.map((x) => x + 1)) }),
+    ).rejects.toThrow(/different checkpoints/);
+  });
+});

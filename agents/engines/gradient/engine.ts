@@ -1,0 +1,193 @@
+/**
+ * The gradient attribution engine (method "gradient"): for a (text, label) pair it computes the
+ * loss gradient through ONNX Runtime at every checkpoint, embeds it with the index's quantization rule,
+ * scores every indexed training example with TracIn or DataInf (score.ts), and turns the positive
+ * scores into integer weights with the shared scoresToWeights.
+ *
+ * What is attributed: the request's `output` names the class the model answered ("spam"/"ham") and
+ * `input` is the text it classified. When `output` is not a class name (a free-text answer), the
+ * text is `output` (after `input`, when given) and the label is the model's own prediction.
+ */
+import { Effect } from "effect";
+import { bytesToHex, type Hex, keccak256 } from "viem";
+import {
+  type AttributionEngine,
+  type AttributionEntry,
+  type AttributionRequest,
+  EngineError,
+  scoresToWeights,
+} from "../engine.ts";
+import { encodeCheckpoints, type IndexedModel } from "./bundle.ts";
+import { featurizeBatch } from "./features.ts";
+import { type Embedding, embedQuery, projections } from "./gradient-index.ts";
+import { GradientSession } from "./runtime.ts";
+import { datainfScores, integerScores, type Method, OrtScorer, segmentDotsJs, tracinScores } from "./score.ts";
+
+export interface GradientEvidence {
+  readonly method: Method;
+  readonly indexCommitment: Hex;
+  readonly label: string;
+  /** The query's embedding: int8 vector (hex) and one exponent per segment. */
+  readonly embedding: { readonly vector: Hex; readonly exponents: ReadonlyArray<number> };
+  /** The top positive rows: index row, contribution id and integer score, best first. */
+  readonly top: ReadonlyArray<{ readonly row: number; readonly contributionId: bigint; readonly score: bigint }>;
+}
+
+export interface GradientEngineOptions {
+  readonly method: Method;
+  /** Entries kept (the protocol's K). */
+  readonly maxEntries: number;
+  /** Only this model id is served when set. */
+  readonly modelId?: bigint;
+  /** ONNX Runtime intra-op threads (results do not depend on it). */
+  readonly threads: number;
+  /** Score with the typed-array kernel instead of ONNX Runtime (same integers). */
+  readonly kernel: "ort" | "js";
+}
+
+export const DEFAULT_ENGINE_OPTIONS: GradientEngineOptions = {
+  method: "tracin",
+  maxEntries: 8,
+  threads: 1,
+  kernel: "ort",
+};
+
+export interface QueryResult {
+  readonly label: number;
+  readonly embedding: Embedding;
+  readonly scores: ReadonlyArray<bigint>;
+  readonly raw: Float64Array;
+}
+
+export interface GradientAttributor {
+  readonly model: IndexedModel;
+  /** Integer scores of every index row for (text, label); label undefined = the model's prediction. */
+  readonly score: (text: string, label: number | undefined, method: Method) => Promise<QueryResult>;
+  /** The same from a features row (the near-tie experiment perturbs features directly). */
+  readonly scoreFeatures: (features: Float32Array, label: number | undefined, method: Method) => Promise<QueryResult>;
+  readonly release: () => Promise<void>;
+}
+
+const argmax = (probs: Float32Array): number => {
+  let best = 0;
+  for (let c = 1; c < probs.length; c++) if (probs[c]! > probs[best]!) best = c;
+  return best;
+};
+
+export const makeAttributor = async (
+  model: IndexedModel,
+  options: Pick<GradientEngineOptions, "threads" | "kernel"> = DEFAULT_ENGINE_OPTIONS,
+): Promise<GradientAttributor> => {
+  const header = model.index.header;
+  if (bytesToHex(keccak256(model.gradientGraph, "bytes")) !== header.gradientGraph) {
+    throw new Error("index was built for a different gradient graph");
+  }
+  if (bytesToHex(keccak256(encodeCheckpoints(model.checkpoints), "bytes")) !== header.checkpoints) {
+    throw new Error("index was built for different checkpoints");
+  }
+  const session = await GradientSession.create(model.gradientGraph, options.threads);
+  const scorer = await OrtScorer.create(options.threads);
+  const proj = projections(header);
+  const scoreFeatures = async (
+    features: Float32Array,
+    label: number | undefined,
+    method: Method,
+  ): Promise<QueryResult> => {
+    const final = model.checkpoints[model.checkpoints.length - 1]!;
+    const resolved = label ?? argmax((await session.run(features, [0], final)).probs);
+    const grads: Float32Array[] = [];
+    for (const ck of model.checkpoints) grads.push((await session.run(features, [resolved], ck)).grad);
+    const embedding = embedQuery(header, proj, grads);
+    const dots =
+      options.kernel === "ort"
+        ? await scorer.segmentDots(model.index, embedding)
+        : segmentDotsJs(model.index, embedding);
+    const raw =
+      method === "tracin" ? tracinScores(model.index, embedding, dots) : datainfScores(model.index, embedding, dots);
+    return { label: resolved, embedding, scores: integerScores(method, raw), raw };
+  };
+  return {
+    model,
+    score: (text, label, method) => scoreFeatures(featurizeBatch([text], { buckets: header.buckets }), label, method),
+    scoreFeatures,
+    release: async () => {
+      await session.release();
+      await scorer.release();
+    },
+  };
+};
+
+/** Top rows by score (ties: lower contribution id, then lower row), positive scores only. */
+export const topRows = (ids: BigUint64Array, scores: ReadonlyArray<bigint>, k: number) =>
+  scores
+    .map((score, row) => ({ row, contributionId: ids[row]!, score }))
+    .filter((r) => r.score > 0n)
+    .sort((a, b) =>
+      a.score !== b.score
+        ? a.score > b.score
+          ? -1
+          : 1
+        : a.contributionId !== b.contributionId
+          ? a.contributionId < b.contributionId
+            ? -1
+            : 1
+          : a.row - b.row,
+    )
+    .slice(0, k);
+
+export const entriesFor = (
+  ids: BigUint64Array,
+  scores: ReadonlyArray<bigint>,
+  maxEntries: number,
+): ReadonlyArray<AttributionEntry> => {
+  const byId = new Map<bigint, bigint>();
+  scores.forEach((s, row) => {
+    if (s > 0n) byId.set(ids[row]!, (byId.get(ids[row]!) ?? 0n) + s);
+  });
+  return scoresToWeights(byId, maxEntries);
+};
+
+const resolveRequest = (classes: ReadonlyArray<string>, request: AttributionRequest) => {
+  const named = classes.indexOf(request.output.trim().toLowerCase());
+  if (named >= 0) return { text: request.input ?? "", label: named };
+  return {
+    text: request.input === undefined ? request.output : `${request.input}\n${request.output}`,
+    label: undefined,
+  };
+};
+
+export const makeGradientEngine = (
+  attributor: GradientAttributor,
+  options: GradientEngineOptions = DEFAULT_ENGINE_OPTIONS,
+): AttributionEngine<GradientEvidence> => {
+  const header = attributor.model.index.header;
+  const fail = (message: string, cause?: unknown) =>
+    new EngineError({ method: "gradient", message, ...(cause === undefined ? {} : { cause }) });
+  return {
+    method: "gradient",
+    attribute: Effect.fn("GradientEngine.attribute")(function* (request: AttributionRequest) {
+      if (options.modelId !== undefined && request.modelId !== options.modelId) {
+        return yield* Effect.fail(fail(`model ${request.modelId} is not served by this engine`));
+      }
+      const { text, label } = resolveRequest(header.classes, request);
+      const result = yield* Effect.tryPromise({
+        try: () => attributor.score(text, label, options.method),
+        catch: (cause) => fail(`gradient attribution failed: ${String(cause)}`, cause),
+      });
+      const ids = attributor.model.index.ids;
+      return {
+        entries: entriesFor(ids, result.scores, options.maxEntries),
+        evidence: {
+          method: options.method,
+          indexCommitment: attributor.model.commitment,
+          label: header.classes[result.label] ?? String(result.label),
+          embedding: {
+            vector: bytesToHex(new Uint8Array(result.embedding.vector.buffer)),
+            exponents: [...result.embedding.exponents],
+          },
+          top: topRows(ids, result.scores, options.maxEntries),
+        },
+      };
+    }),
+  };
+};

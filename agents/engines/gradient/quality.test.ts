@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_QUALITY, runQuality, spearman } from "./quality.ts";
+
+describe("quality", () => {
+  it("spearman: 1 for monotone, -1 for reversed, average ranks for ties", () => {
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 400])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    expect(spearman([1, 1, 2], [1, 2, 3])).toBeCloseTo(0.8660254, 6);
+  });
+
+  it("TracIn and DataInf track leave-one-out retraining far better than random (small, fixed seed)", async () => {
+    const r = await runQuality({
+      ...DEFAULT_QUALITY,
+      train: 60,
+      test: 4,
+      loo: 20,
+      buckets: 1024,
+      dims: 128,
+      epochs: 150,
+      retrainSteps: 60,
+      seed: 1,
+      tiePerturbations: 2,
+    });
+    expect(r.rho.tracin.mean).toBeGreaterThan(r.rho.random.mean + 0.4);
+    expect(r.rho.datainf.mean).toBeGreaterThan(r.rho.random.mean + 0.4);
+    expect(r.rho.datainf.mean).toBeGreaterThan(0.5);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Scoring a query embedding against every row of the index.
+ *
+ *   segment dots   D[i, s] = Σ_k v_q[k] · v_i[k] over segment s: int8 × int8 summed in int32, exact
+ *                  (|D| ≤ 127² · 8192 < 2^31). Kernel: ONNX Runtime MatMulInteger (index [n, dims] ×
+ *                  masked query [dims, S]) or the typed-array loop (the reference; both are tested equal).
+ *   TracIn         score_i = Σ_s D[i, s] · 2^(e_i,s + e_q,s − m), m = min_i,s e_i,s + min_s e_q,s (a factor
+ *                  common to every row): integers scaled by powers of two, summed in float64 in segment
+ *                  order — exact while below 2^53 (exponent spread ≤ 22), deterministic always.
+ *   DataInf        per layer l on the final checkpoint (G_i = v_i · 2^e_i, λ_l from the index header):
+ *                    c_i = (v_q·G_i) / (λ_l + |G_i|²),  r = (1/n) Σ_i c_i G_i
+ *                    score_i = Σ_l (1/λ_l) (v_q·G_i − r·G_i)
+ *                  float64 over the integer index in a fixed order (IEEE-754 + − × ÷ only, no
+ *                  transcendental functions), so bit-identical on every platform.
+ * Positive score = the training example pushed the model toward this answer (a proponent).
+ */
+import * as ort from "onnxruntime-node";
+import { encodeModel, model, node, valueInfo } from "../../onnx/graph.ts";
+import { type Embedding, finalSegments, type GradientIndex } from "./gradient-index.ts";
+
+export type Method = "tracin" | "datainf";
+
+/** The query as a [dims, S] matrix: column s holds the query's segment s, zeros elsewhere. */
+export const maskedQuery = (index: GradientIndex, query: Embedding): Int8Array => {
+  const { dims, segments } = index.header;
+  const S = segments.length;
+  const out = new Int8Array(dims * S);
+  segments.forEach((seg, s) => {
+    for (let k = seg.offset; k < seg.offset + seg.dims; k++) out[k * S + s] = query.vector[k]!;
+  });
+  return out;
+};
+
+/** The reference kernel: plain typed-array loops. */
+export const segmentDotsJs = (index: GradientIndex, query: Embedding): Int32Array => {
+  const { dims, count, segments } = index.header;
+  const S = segments.length;
+  const out = new Int32Array(count * S);
+  const v = index.vectors;
+  const q = query.vector;
+  for (let i = 0; i < count; i++) {
+    const row = i * dims;
+    for (let s = 0; s < S; s++) {
+      const seg = segments[s]!;
+      let sum = 0;
+      for (let k = seg.offset, end = seg.offset + seg.dims; k < end; k++) sum += v[row + k]! * q[k]!;
+      out[i * S + s] = sum;
+    }
+  }
+  return out;
+};
+
+const scorerModel = encodeModel(
+  model({
+    name: "poa-int8-scorer",
+    inputs: [valueInfo("index", "int8", ["n", "dims"]), valueInfo("query", "int8", ["dims", "s"])],
+    outputs: [valueInfo("dots", "int32", ["n", "s"])],
+    nodes: [node("MatMulInteger", ["index", "query"], ["dots"])],
+  }),
+);
+
+/** The ONNX Runtime kernel: one MatMulInteger over the whole index. */
+export class OrtScorer {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(threads = 1): Promise<OrtScorer> {
+    return new OrtScorer(
+      await ort.InferenceSession.create(scorerModel, { intraOpNumThreads: threads, interOpNumThreads: 1 }),
+    );
+  }
+
+  async segmentDots(index: GradientIndex, query: Embedding): Promise<Int32Array> {
+    const { dims, count, segments } = index.header;
+    const S = segments.length;
+    const out = await this.session.run({
+      index: new ort.Tensor("int8", index.vectors, [count, dims]),
+      query: new ort.Tensor("int8", maskedQuery(index, query), [dims, S]),
+    });
+    const dots = out.dots?.data;
+    if (!(dots instanceof Int32Array) || dots.length !== count * S) throw new Error("scorer: unexpected output");
+    return dots;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const minExponent = new WeakMap<Uint8Array, number>();
+
+/** The least exponent of an index (a factor common to every score, dropped to keep sums exact). */
+const indexMinExponent = (index: GradientIndex): number => {
+  let m = minExponent.get(index.exponents);
+  if (m === undefined) {
+    m = 255;
+    for (const e of index.exponents) m = Math.min(m, e);
+    minExponent.set(index.exponents, m);
+  }
+  return m;
+};
+
+export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array => {
+  const { count, segments } = index.header;
+  const S = segments.length;
+  const out = new Float64Array(count);
+  // 2^(base) is common to all rows: dropping it leaves the weights unchanged (scoresToWeights is
+  // scale-free) and keeps each sum an exact integer while it stays below 2^53.
+  const base = indexMinExponent(index) + Math.min(...query.exponents);
+  const shifts = Array.from(query.exponents, (e) => e - base);
+  for (let i = 0; i < count; i++) {
+    let score = 0;
+    for (let s = 0; s < S; s++) {
+      const d = dots[i * S + s]!;
+      if (d !== 0) score += d * 2 ** (index.exponents[i * S + s]! + shifts[s]!);
+    }
+    out[i] = score;
+  }
+  return out;
+};
+
+export const datainfScores = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array => {
+  const { count: n, segments, lambdas } = index.header;
+  const S = segments.length;
+  const out = new Float64Array(n);
+  finalSegments(index.header).forEach((s, l) => {
+    const seg = segments[s]!;
+    const lambda = lambdas[l]!;
+    const qScale = 2 ** query.exponents[s]!;
+    // r = (1/n) Σ_i c_i G_i, accumulated over rows in order
+    const r = new Float64Array(seg.dims);
+    for (let i = 0; i < n; i++) {
+      const d = dots[i * S + s]!;
+      if (d === 0) continue;
+      const g = 2 ** index.exponents[i * S + s]!;
+      const c = (d * qScale * g) / (lambda + index.norms[i * S + s]! * g * g);
+      const coef = (c * g) / n;
+      const row = i * index.header.dims + seg.offset;
+      for (let k = 0; k < seg.dims; k++) r[k]! += coef * index.vectors[row + k]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = i * index.header.dims + seg.offset;
+      let rDot = 0;
+      for (let k = 0; k < seg.dims; k++) rDot += r[k]! * index.vectors[row + k]!;
+      const g = 2 ** index.exponents[i * S + s]!;
+      out[i]! += (g * (dots[i * S + s]! * qScale - rDot)) / lambda;
+    }
+  });
+  return out;
+};
+
+/**
+ * Integer scores for the protocol: TracIn's are already integers; DataInf's are put on a fixed-point
+ * grid relative to the best score, floor(score / best · 2^40). Non-positive scores are dropped.
+ */
+export const integerScores = (method: Method, scores: Float64Array): bigint[] => {
+  const out = new Array<bigint>(scores.length).fill(0n);
+  if (method === "tracin") {
+    scores.forEach((s, i) => {
+      out[i] = s > 0 ? BigInt(s) : 0n;
+    });
+    return out;
+  }
+  let best = 0;
+  for (const s of scores) best = Math.max(best, s);
+  if (best > 0) {
+    scores.forEach((s, i) => {
+      out[i] = s > 0 ? BigInt(Math.floor((s / best) * 2 ** 40)) : 0n;
+    });
+  }
+  return out;
+};

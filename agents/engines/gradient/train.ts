@@ -1,0 +1,84 @@
+/**
+ * A small trainer over a gradient graph: mini-batch (or full-batch) gradient descent with L2 weight
+ * decay, constant learning rate, batches in a fixed order, so training is reproducible.
+ * Checkpoints are taken at evenly spaced steps (the last one is the final model): TracIn sums
+ * gradient dot products over them, and with a constant learning rate every checkpoint weighs the same.
+ */
+import type { GradientSession } from "./runtime.ts";
+
+export interface TrainConfig {
+  readonly epochs: number;
+  /** 0 = full batch. */
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly weightDecay: number;
+  /** How many checkpoints to keep (≥ 1; the last is the final parameters). */
+  readonly checkpoints: number;
+}
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  epochs: 60,
+  batchSize: 0,
+  learningRate: 2,
+  weightDecay: 1e-3,
+  checkpoints: 3,
+};
+
+export interface TrainResult {
+  readonly params: Float32Array;
+  readonly checkpoints: ReadonlyArray<Float32Array>;
+  /** Mean training loss after each epoch. */
+  readonly losses: ReadonlyArray<number>;
+}
+
+/** Mean of the per-example gradient rows of a batch, accumulated in float64 in row order. */
+export const meanGradient = (grad: Float32Array, rows: number, width: number): Float64Array => {
+  const out = new Float64Array(width);
+  for (let r = 0; r < rows; r++) {
+    const base = r * width;
+    for (let j = 0; j < width; j++) {
+      const g = grad[base + j]!;
+      if (g !== 0) out[j]! += g;
+    }
+  }
+  for (let j = 0; j < width; j++) out[j]! /= rows;
+  return out;
+};
+
+/** Trains from `init` on rows (dense features [n, D]) and labels. */
+export const train = async (
+  session: GradientSession,
+  features: Float32Array,
+  labels: ReadonlyArray<number>,
+  init: Float32Array,
+  config: TrainConfig,
+): Promise<TrainResult> => {
+  const n = labels.length;
+  const D = session.info.features;
+  const P = session.info.gradientSize;
+  const batch = config.batchSize > 0 ? Math.min(config.batchSize, n) : n;
+  const batchesPerEpoch = Math.ceil(n / batch);
+  const totalSteps = config.epochs * batchesPerEpoch;
+  const keep = Math.max(1, config.checkpoints);
+  const checkpointSteps = new Set(Array.from({ length: keep }, (_, k) => Math.round(((k + 1) * totalSteps) / keep)));
+  const params = Float32Array.from(init);
+  const checkpoints: Float32Array[] = [];
+  const losses: number[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    let lossSum = 0;
+    for (let start = 0; start < n; start += batch) {
+      const end = Math.min(n, start + batch);
+      const out = await session.run(features.subarray(start * D, end * D), labels.slice(start, end), params);
+      for (const l of out.loss) lossSum += l;
+      const g = meanGradient(out.grad, end - start, P);
+      for (let j = 0; j < P; j++) {
+        params[j] = params[j]! - config.learningRate * (g[j]! + config.weightDecay * params[j]!);
+      }
+      step++;
+      if (checkpointSteps.has(step)) checkpoints.push(Float32Array.from(params));
+    }
+    losses.push(lossSum / n);
+  }
+  return { params, checkpoints, losses };
+};
