@@ -7,11 +7,12 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node";
 import { Cause, Console, Effect } from "effect";
 import { CliError, Command } from "effect/cli";
 import { datanetCommand } from "./datanet.ts";
+import { demoCommand } from "./demo.ts";
 import { modelCommand } from "./model.ts";
 
 export const rootCommand = Command.make("poa").pipe(
   Command.withDescription("Proof of Attribution: pay the people whose data an AI answer came from"),
-  Command.withSubcommands([datanetCommand, modelCommand]),
+  Command.withSubcommands([datanetCommand, modelCommand, demoCommand]),
 );
 
 const messageOf = (error: unknown): string => {
