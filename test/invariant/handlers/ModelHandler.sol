@@ -73,7 +73,10 @@ contract ModelHandler is CommonBase, StdUtils {
         uint256 id = _someModel(_modelSeed);
         if (id == 0) return;
         uint256 staked = REGISTRY.getModel(id).stake;
-        _amount = bound(_amount, 1, staked == 0 ? 1 : staked);
+        uint256 minStake = REGISTRY.MIN_STAKE();
+        // Half the time everything, otherwise an amount that leaves at least MIN_STAKE when there is room.
+        if (_amount % 2 == 0 || staked <= minStake) _amount = staked == 0 ? 1 : staked;
+        else _amount = bound(_amount, 1, staked - minStake);
         vm.prank(ghostOwner[id]);
         REGISTRY.requestUnstake(id, _amount);
     }
@@ -153,7 +156,7 @@ contract ModelHandler is CommonBase, StdUtils {
     function _split(uint256 _a, uint256 _b, uint256 _c, uint256 _d) internal pure returns (FeeSplit memory s_) {
         s_.operatorBps = SafeCast.toUint16(_a % 4001);
         s_.ownerBps = SafeCast.toUint16(_b % 3001);
-        s_.dataBps = SafeCast.toUint16(_c % 3001);
+        s_.dataBps = SafeCast.toUint16(_c % 2001);
         s_.attributorBps = SafeCast.toUint16(_d % 1001);
         uint256 used = uint256(s_.operatorBps) + s_.ownerBps + s_.dataBps + s_.attributorBps;
         s_.protocolBps = SafeCast.toUint16(_a % 7 == 0 ? 1 : 10_000 - used); // 1 in 7: a bad split
