@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ModelRegistry} from "src/ModelRegistry.sol";
 import {FeeSplit} from "src/interfaces/IAttributionViews.sol";
 import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
@@ -516,7 +517,7 @@ contract ModelRegistry_Retire_Test is BaseTest {
 
     function testFuzz_retire_recordsTimeAndQueuesStake_succeeds(uint32 _delay) public {
         vm.warp(START_TIME + _delay);
-        uint64 now_ = uint64(START_TIME) + _delay;
+        uint64 now_ = SafeCast.toUint64(START_TIME) + _delay;
         vm.expectEmit(true, false, false, true, address(models));
         emit IModelRegistry.ModelRetired(modelId, now_);
         vm.expectEmit(true, false, false, true, address(models));

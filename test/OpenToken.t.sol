@@ -53,6 +53,7 @@ contract OpenToken_Transfer_Test is BaseTest {
             abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, alice, ACTOR_FUNDS, ACTOR_FUNDS + 1)
         );
         vm.prank(alice);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(bob, ACTOR_FUNDS + 1);
     }
 }
