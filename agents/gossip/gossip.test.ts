@@ -1,0 +1,180 @@
+import { describe, expect, it } from "@effect/vitest";
+import { Effect, PubSub, Redacted } from "effect";
+import { keccak256, stringToBytes, toHex } from "viem";
+import { generatePrivateKey } from "viem/accounts";
+import { chunkCount, contentRoot } from "../content/merkle.ts";
+import { Identity } from "../identity/identity.ts";
+import { canonicalJson, encodeEnvelope, encodePayload, envelopeDigest, type UnsignedEnvelope } from "./envelope.ts";
+import { signedReceipt } from "./fixtures.ts";
+import { Topics } from "./messages.ts";
+import { awaitMesh, startNode, startNodes, type TestNode } from "./testing.ts";
+
+const receiptsSeen = (node: TestNode, result: string, reason: string) =>
+  node.metrics.counter("poa_gossip_messages_total", "").get({ topic: Topics.receipts, result, reason });
+
+/** Polls a condition on real time (the network is real), failing after `ms`. */
+const eventually = (check: () => boolean, ms = 10_000) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > deadline) return yield* Effect.fail(new Error("condition not reached in time"));
+      yield* Effect.sleep("25 millis");
+    }
+  });
+
+describe("Gossip", () => {
+  it.live(
+    "a signed receipt published by one of 4 nodes reaches the other 3, decoded and checked",
+    () =>
+      Effect.gen(function* () {
+        const nodes = yield* startNodes(4);
+        const subscriptions = yield* Effect.forEach(nodes, (n) => n.gossip.subscribe(Topics.receipts));
+        const payload = yield* Effect.promise(() => signedReceipt(42n));
+        const published = yield* nodes[3]!.gossip.publish(Topics.receipts, payload);
+        expect(published.recipients).toBeGreaterThan(0);
+        for (const [i, subscription] of subscriptions.entries()) {
+          if (i === 3) continue;
+          const envelope = yield* PubSub.take(subscription).pipe(Effect.timeout("10 seconds"));
+          expect(envelope.sender).toBe(nodes[3]!.identity.address);
+          expect(envelope.seq).toBe(published.seq);
+          expect(envelope.payload).toEqual(payload);
+          expect(receiptsSeen(nodes[i]!, "accept", "ok")).toBe(1);
+        }
+        // the publisher does not deliver to itself
+        expect(yield* PubSub.size(subscriptions[3]!)).toBe(0);
+        expect(nodes[3]!.metrics.render()).toMatch(/poa_gossip_published_total\{topic="\/poa\/receipts\/1"\} 1/);
+      }),
+    60_000,
+  );
+
+  it.live(
+    "malformed, oversize, unsigned, forged, stale and replayed messages are rejected or ignored, counted, and the mesh keeps working",
+    () =>
+      Effect.gen(function* () {
+        const maxMessageBytes = 4096;
+        const nodes = yield* startNodes(3, { maxMessageBytes, maxAgeMs: 60_000 });
+        // node 0 (the attacker) is connected to node 1 only; node 1 must stop everything bad
+        const [attacker, victim, far] = [nodes[0]!, nodes[1]!, nodes[2]!];
+        const signAs = (identity: typeof attacker.identity, overrides: Partial<UnsignedEnvelope>) =>
+          Effect.gen(function* () {
+            const unsigned: UnsignedEnvelope = {
+              topic: Topics.receipts,
+              version: 1,
+              sender: attacker.identity.address,
+              timestamp: Date.now(),
+              seq: 1,
+              payload: encodePayload(Topics.receipts, yield* Effect.promise(() => signedReceipt(1n))),
+              ...overrides,
+            };
+            const signature = yield* identity.signDigest(envelopeDigest(unsigned));
+            return { unsigned, signature, bytes: encodeEnvelope(unsigned, signature) };
+          });
+        const mallory = Identity.make(Redacted.make(generatePrivateKey()));
+        const raw = (data: Uint8Array) => attacker.gossip.publishRaw(Topics.receipts, data);
+
+        yield* raw(stringToBytes("not json at all"));
+        yield* raw(stringToBytes(canonicalJson({ topic: Topics.receipts, version: 1, payload: {} })));
+        yield* raw(stringToBytes(JSON.stringify({ pad: "x".repeat(maxMessageBytes) })));
+        const good = yield* signAs(attacker.identity, { seq: 10 });
+        yield* raw(stringToBytes(canonicalJson(good.unsigned))); // no signature at all
+        yield* raw((yield* signAs(mallory, { seq: 11 })).bytes); // signed by someone else
+        yield* raw((yield* signAs(attacker.identity, { seq: 12, timestamp: Date.now() - 120_000 })).bytes);
+        yield* raw(good.bytes); // valid: accepted and relayed
+        // a replay that gossipsub's byte-level dedup cannot see: same envelope, different bytes
+        yield* raw(stringToBytes(JSON.stringify({ signature: good.signature, ...good.unsigned }, null, 2)));
+
+        yield* eventually(
+          () =>
+            receiptsSeen(victim, "reject", "encoding") === 1 &&
+            receiptsSeen(victim, "reject", "schema") === 2 &&
+            receiptsSeen(victim, "reject", "oversize") === 1 &&
+            receiptsSeen(victim, "reject", "signature") === 1 &&
+            receiptsSeen(victim, "ignore", "stale") === 1 &&
+            receiptsSeen(victim, "ignore", "duplicate") === 1 &&
+            receiptsSeen(victim, "accept", "ok") === 1 &&
+            receiptsSeen(far, "accept", "ok") === 1,
+        );
+        // nothing bad travelled past the victim
+        expect(receiptsSeen(far, "reject", "signature") + receiptsSeen(far, "ignore", "duplicate")).toBe(0);
+        const farText = far.metrics.render();
+        expect(farText).not.toMatch(/result="reject"/);
+        expect(victim.metrics.render()).toMatch(
+          /poa_gossip_messages_total\{reason="oversize",result="reject",topic="\/poa\/receipts\/1"\} 1/,
+        );
+
+        // the network still works, in both directions
+        const atAttacker = yield* attacker.gossip.subscribe(Topics.receipts);
+        yield* far.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(2n)));
+        const delivered = yield* PubSub.take(atAttacker).pipe(Effect.timeout("10 seconds"));
+        expect(delivered.sender).toBe(far.identity.address);
+      }),
+    60_000,
+  );
+
+  it.live(
+    "an allow-list rejects senders it does not know",
+    () =>
+      Effect.gen(function* () {
+        const trusted = generatePrivateKey();
+        const trustedAddress = Identity.make(Redacted.make(trusted)).address;
+        const allowSender = (sender: string) => sender === trustedAddress;
+        const a = yield* startNode({ heartbeatMs: 100, allowSender }, trusted);
+        const b = yield* startNode({ heartbeatMs: 100, allowSender, bootstrap: [a.gossip.addresses[0]!] });
+        yield* awaitMesh([a, b]);
+        const atA = yield* a.gossip.subscribe(Topics.receipts);
+        const atB = yield* b.gossip.subscribe(Topics.receipts);
+        yield* b.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(5n)));
+        yield* a.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(6n)));
+        const fromTrusted = yield* PubSub.take(atB).pipe(Effect.timeout("10 seconds"));
+        expect(fromTrusted.sender).toBe(trustedAddress);
+        yield* eventually(() => receiptsSeen(a, "reject", "sender") === 1);
+        expect(yield* PubSub.size(atA)).toBe(0);
+      }),
+    60_000,
+  );
+
+  it.live(
+    "batch and content bodies are fetched by hash and a lying peer is caught",
+    () =>
+      Effect.gen(function* () {
+        const body = stringToBytes("T: ".concat("transaction ".repeat(500)));
+        const hash = keccak256(body);
+        const content = new Uint8Array(3 * 1024 + 500).map((_, i) => (i * 31) % 251);
+        const root = contentRoot(content);
+        const forgery = content.slice();
+        forgery[2048] = forgery[2048]! ^ 1;
+        const honest = yield* startNode({
+          batchSource: (h) => (h === hash ? body : undefined),
+          contentSource: (r) => (r === root ? content : undefined),
+        });
+        const liar = yield* startNode({
+          batchSource: () => stringToBytes("a different body"),
+          contentSource: () => forgery,
+        });
+        const client = yield* startNode({ maxBodyBytes: 64 * 1024, requestTimeoutMs: 5_000 });
+
+        const fetched = yield* client.gossip.fetchBatch(honest.gossip.addresses[0]!, hash);
+        expect(toHex(fetched)).toBe(toHex(body));
+        const lie = yield* Effect.flip(client.gossip.fetchBatch(liar.gossip.addresses[0]!, hash));
+        expect(lie).toMatchObject({ _tag: "FetchError", reason: "hash-mismatch" });
+        const missing = yield* Effect.flip(client.gossip.fetchBatch(honest.gossip.peerId, keccak256(toHex("nope"))));
+        expect(missing).toMatchObject({ reason: "not-found" });
+
+        expect(chunkCount(content.length)).toBe(4);
+        const got = yield* client.gossip.fetchContent(honest.gossip.peerId, root, content.length);
+        expect(toHex(got)).toBe(toHex(content));
+        const forged = yield* Effect.flip(client.gossip.fetchContent(liar.gossip.addresses[0]!, root, content.length));
+        expect(forged).toMatchObject({ reason: "bad-chunk" });
+        const tooBig = yield* Effect.flip(client.gossip.fetchContent(honest.gossip.peerId, root, 1 << 20));
+        expect(tooBig).toMatchObject({ reason: "oversize" });
+
+        const fetches = client.metrics.counter("poa_gossip_fetch_total", "");
+        expect(fetches.get({ protocol: "/poa/batch/1", result: "hash-mismatch" })).toBe(1);
+        expect(fetches.get({ protocol: "/poa/content/1", result: "ok" })).toBe(1);
+        expect(
+          honest.metrics.counter("poa_gossip_served_total", "").get({ protocol: "/poa/batch/1", result: "found" }),
+        ).toBe(1);
+      }),
+    60_000,
+  );
+});
