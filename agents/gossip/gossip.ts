@@ -22,6 +22,7 @@ import { createLibp2p } from "libp2p";
 import type { Address, Hex } from "viem";
 import { Identity, type IdentityShape } from "../identity/identity.ts";
 import { type Labels, Metrics, type MetricsRegistry } from "../observability/metrics.ts";
+import { PEERS_METRIC } from "../observability/server.ts";
 import {
   type Envelope,
   encodeEnvelope,
@@ -148,7 +149,7 @@ const registerMetrics = (registry: MetricsRegistry) => ({
   fetches: registry.counter("poa_gossip_fetch_total", "Body fetches made, by protocol and result"),
   served: registry.counter("poa_gossip_served_total", "Body requests served, by protocol and result"),
   evictions: registry.gauge("poa_gossip_seen_cache_evictions", "Replay-cache entries evicted before they expired"),
-  peers: registry.gauge("poa_gossip_peers", "Connected libp2p peers"),
+  peers: registry.gauge(PEERS_METRIC, "Connected libp2p peers"),
   topicPeers: registry.gauge("poa_gossip_topic_peers", "Peers subscribed to each topic"),
 });
 
