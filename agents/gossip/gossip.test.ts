@@ -1,11 +1,14 @@
 import { describe, expect, it } from "@effect/vitest";
-import { Effect, PubSub, Redacted } from "effect";
+import { Effect, Layer, PubSub, Redacted } from "effect";
 import { keccak256, stringToBytes, toHex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { chunkCount, contentRoot } from "../content/merkle.ts";
 import { Identity } from "../identity/identity.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { Observability } from "../observability/server.ts";
 import { canonicalJson, encodeEnvelope, encodePayload, envelopeDigest, type UnsignedEnvelope } from "./envelope.ts";
 import { signedReceipt } from "./fixtures.ts";
+import { Gossip } from "./gossip.ts";
 import { Topics } from "./messages.ts";
 import { awaitMesh, startNode, startNodes, type TestNode } from "./testing.ts";
 
@@ -174,6 +177,53 @@ describe("Gossip", () => {
         expect(
           honest.metrics.counter("poa_gossip_served_total", "").get({ protocol: "/poa/batch/1", result: "found" }),
         ).toBe(1);
+      }),
+    60_000,
+  );
+
+  it.live(
+    "a slow peer times out, an unreachable bootstrap peer does not stop a node",
+    () =>
+      Effect.gen(function* () {
+        const stalling = yield* startNode({ batchSource: () => new Promise<undefined>(() => {}) });
+        const client = yield* startNode({
+          requestTimeoutMs: 300,
+          bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${stalling.gossip.peerId}`],
+        });
+        const slow = yield* Effect.flip(client.gossip.fetchBatch(stalling.gossip.addresses[0]!, keccak256("0x01")));
+        expect(slow).toMatchObject({ _tag: "FetchError", reason: "timeout" });
+        const alone = yield* startNode({ bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${stalling.gossip.peerId}`] });
+        const published = yield* alone.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(9n)));
+        expect(published.recipients).toBe(0);
+      }),
+    60_000,
+  );
+
+  it.live(
+    "the layers compose into an agent whose /health and /metrics report its gossip",
+    () =>
+      Effect.gen(function* () {
+        const peer = yield* startNode({ heartbeatMs: 100 });
+        const agent = Layer.mergeAll(
+          Gossip.layer({ heartbeatMs: 100, bootstrap: [peer.gossip.addresses[0]!] }),
+          Observability.layer({ agent: "test-agent" }),
+        ).pipe(Layer.provideMerge(Layer.merge(Metrics.layer, Identity.random)));
+        yield* Effect.gen(function* () {
+          const gossip = yield* Gossip;
+          const { url } = yield* Observability;
+          const inbox = yield* gossip.subscribe(Topics.receipts);
+          yield* eventually(() => peer.metrics.gauge("poa_gossip_peers", "").get() === 1);
+          yield* awaitMesh([peer], [Topics.receipts]);
+          yield* peer.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(3n)));
+          const envelope = yield* PubSub.take(inbox).pipe(Effect.timeout("10 seconds"));
+          expect(envelope.sender).toBe(peer.identity.address);
+          const health = yield* Effect.promise(() => fetch(`${url}/health`).then((r) => r.json()));
+          expect(health).toMatchObject({ agent: "test-agent", status: "ok", peers: 1 });
+          const text = yield* Effect.promise(() => fetch(`${url}/metrics`).then((r) => r.text()));
+          expect(text).toContain('poa_gossip_messages_total{reason="ok",result="accept",topic="/poa/receipts/1"} 1');
+          expect(text).toContain('poa_gossip_topic_peers{topic="/poa/receipts/1"} 1');
+          expect((yield* Identity).address).toBe(gossip.sender);
+        }).pipe(Effect.provide(agent));
       }),
     60_000,
   );

@@ -310,12 +310,23 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
         try {
           stream = await node.dialProtocol(target(peer), protocol, { signal });
         } catch (cause) {
-          throw new FetchError({ protocol, reason: "dial", message: `could not open ${protocol} to ${peer}`, cause });
+          const reason = signal.aborted ? "timeout" : "dial";
+          throw new FetchError({ protocol, reason, message: `could not open ${protocol} to ${peer}`, cause });
         }
         const onAbort = () => stream.abort(new Error(`${protocol} request timed out`));
         signal.addEventListener("abort", onAbort, { once: true });
         try {
           return await run(stream);
+        } catch (cause) {
+          if (signal.aborted) {
+            throw new FetchError({
+              protocol,
+              reason: "timeout",
+              message: `${protocol} request to ${peer} took over ${settings.requestTimeoutMs} ms`,
+              cause,
+            });
+          }
+          throw cause;
         } finally {
           signal.removeEventListener("abort", onAbort);
         }
