@@ -102,6 +102,10 @@ describe("validateEnvelope", () => {
     expect(await validate(bytes, seen)).toMatchObject({ result: "ignore", reason: "duplicate" });
     const reordered = stringToBytes(JSON.stringify({ signature, ...unsigned }, null, 1));
     expect(await validate(reordered, seen)).toMatchObject({ result: "ignore", reason: "duplicate" });
+    // two copies validated concurrently: exactly one is accepted
+    const fresh = await envelope({ seq: 2 });
+    const both = await Promise.all([validate(fresh.bytes, seen), validate(fresh.bytes, seen)]);
+    expect(both.map((v) => v.result).sort()).toEqual(["accept", "ignore"]);
     // once the original is past its age it is stale, so forgetting it is safe
     expect(await validate(bytes, seen, NOW + rules.maxAgeMs + 1)).toMatchObject({ reason: "stale" });
   });

@@ -153,7 +153,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Runs every check on one received message, in the order cheapest first:
- * size → UTF-8 JSON → schema → clock → signature → sender → payload check → replay.
+ * size → UTF-8 JSON → schema → clock → replay → signature → sender → payload check.
  * Never throws: an unexpected exception becomes `reject/error`.
  */
 export const validateEnvelope = async <T extends Topic>(
@@ -176,6 +176,9 @@ export const validateEnvelope = async <T extends Topic>(
     const envelope = decoded.value;
     if (envelope.timestamp + rules.maxAgeMs < now) return { result: "ignore", reason: "stale" };
     if (envelope.timestamp - rules.maxFutureMs > now) return { result: "ignore", reason: "future" };
+    // a replay is cheap to spot before the signature check; only verified messages are remembered
+    const key = `${topic}|${envelope.sender.toLowerCase()}|${envelope.seq}`;
+    if (seen.has(key, now)) return { result: "ignore", reason: "duplicate" };
     const digest = envelopeDigest({
       topic,
       version: envelope.version,
@@ -194,7 +197,7 @@ export const validateEnvelope = async <T extends Topic>(
     if (rules.checkPayload !== undefined && !(await rules.checkPayload(envelope))) {
       return { result: "reject", reason: "payload" };
     }
-    const key = `${topic}|${envelope.sender.toLowerCase()}|${envelope.seq}`;
+    // checked again: another copy may have been accepted while this one awaited its checks
     if (seen.has(key, now)) return { result: "ignore", reason: "duplicate" };
     seen.add(key, envelope.timestamp + rules.maxAgeMs, now);
     return { result: "accept", envelope };

@@ -515,4 +515,6 @@ export class Store extends Context.Service<Store, StoreShape>()("poa/Store") {
         (db) => Effect.sync(() => db.close()),
       ).pipe(Effect.map((db) => makeStore(db, config.now))),
     );
+  /** A throwaway in-memory database (tests). */
+  static readonly memory: Layer.Layer<Store, StoreError> = Store.layer({ path: ":memory:" });
 }
