@@ -227,4 +227,37 @@ describe("Gossip", () => {
       }),
     60_000,
   );
+
+  it.live(
+    "fetching from any peer skips liars and peers without the body",
+    () =>
+      Effect.gen(function* () {
+        const body = stringToBytes("the batch everyone wants");
+        const hash = keccak256(body);
+        const content = new Uint8Array(1500).fill(7);
+        const root = contentRoot(content);
+        const liar = yield* startNode({
+          batchSource: () => stringToBytes("lies"),
+          contentSource: () => new Uint8Array(1500),
+        });
+        const empty = yield* startNode({});
+        const honest = yield* startNode({
+          batchSource: (h) => (h === hash ? body : undefined),
+          contentSource: () => content,
+        });
+        const peers = [liar, empty, honest].map((n) => n.gossip.addresses[0]!);
+        const client = yield* startNode({ bootstrap: peers });
+        yield* eventually(() => client.metrics.gauge("poa_gossip_peers", "").get() === 3);
+        const got = yield* client.gossip.fetchBatchFromAny(hash);
+        expect(toHex(got.body)).toBe(toHex(body));
+        expect(got.peer).toBe(honest.gossip.peerId);
+        const gotContent = yield* client.gossip.fetchContentFromAny(root, content.length, peers);
+        expect(gotContent.peer).toBe(peers[2]);
+        expect(toHex(gotContent.body)).toBe(toHex(content));
+        const nobody = yield* Effect.flip(client.gossip.fetchBatchFromAny(hash, peers.slice(0, 2)));
+        expect(nobody.reason).toBe("not-found");
+        expect(nobody.message).toMatch(/hash-mismatch.*not-found/);
+      }),
+    60_000,
+  );
 });

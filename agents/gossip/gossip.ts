@@ -17,7 +17,20 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
-import { Context, Data, Duration, Effect, Layer, PubSub, Schedule, type Scope, Stream } from "effect";
+import {
+  Cause,
+  Context,
+  Data,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  PubSub,
+  Schedule,
+  type Scope,
+  Stream,
+} from "effect";
 import { createLibp2p } from "libp2p";
 import type { Address, Hex } from "viem";
 import { Identity, type IdentityShape } from "../identity/identity.ts";
@@ -121,6 +134,19 @@ export interface GossipShape {
   readonly fetchBatch: (peer: string, hash: Hex) => Effect.Effect<Uint8Array, FetchError>;
   /** Fetches a contribution's content by content root from `peer`, verifying every chunk. */
   readonly fetchContent: (peer: string, root: Hex, byteLength: number) => Effect.Effect<Uint8Array, FetchError>;
+  /**
+   * Tries `peers` (default: every connected peer) one after another until one serves a body that
+   * checks; a liar or a peer without the body only costs one request.
+   */
+  readonly fetchBatchFromAny: (
+    hash: Hex,
+    peers?: ReadonlyArray<string>,
+  ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
+  readonly fetchContentFromAny: (
+    root: Hex,
+    byteLength: number,
+    peers?: ReadonlyArray<string>,
+  ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
 }
 
 const defaults = {
@@ -341,6 +367,35 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
       Effect.tapError((error) => Effect.sync(() => metrics.fetches.inc({ protocol, result: error.reason }))),
     );
 
+  const fromAny = (
+    protocol: string,
+    key: Hex,
+    peers: ReadonlyArray<string> | undefined,
+    fetchOne: (peer: string) => Effect.Effect<Uint8Array, FetchError>,
+  ) =>
+    Effect.gen(function* () {
+      const candidates = peers ?? node.getPeers().map((peer) => peer.toString());
+      const failures: string[] = [];
+      for (const peer of candidates) {
+        const exit = yield* Effect.exit(fetchOne(peer));
+        if (Exit.isSuccess(exit)) return { body: exit.value, peer };
+        const error = Cause.findErrorOption(exit.cause);
+        failures.push(`${peer}: ${Option.isSome(error) ? error.value.reason : "defect"}`);
+      }
+      return yield* new FetchError({
+        protocol,
+        reason: "not-found",
+        message: `none of ${candidates.length} peers served ${key}${failures.length > 0 ? ` (${failures.join(", ")})` : ""}`,
+      });
+    });
+
+  const fetchBatch = Effect.fn("Gossip.fetchBatch")((peer: string, hash: Hex) =>
+    fetchWith(BATCH_PROTOCOL, peer, (stream) => requestBatch(stream, hash, settings.maxBodyBytes)),
+  );
+  const fetchContent = Effect.fn("Gossip.fetchContent")((peer: string, root: Hex, byteLength: number) =>
+    fetchWith(CONTENT_PROTOCOL, peer, (stream) => requestContent(stream, root, byteLength, settings.maxBodyBytes)),
+  );
+
   const service: GossipShape = {
     peerId: node.peerId.toString(),
     addresses: node.getMultiaddrs().map((address) => address.toString()),
@@ -353,11 +408,14 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     peerCount: Effect.sync(() => node.getPeers().length),
     topicPeerCount: (topic) => Effect.sync(() => pubsub.getSubscribers(topic).length),
     meshPeerCount: (topic) => Effect.sync(() => meshPeers(topic)),
-    fetchBatch: Effect.fn("Gossip.fetchBatch")((peer: string, hash: Hex) =>
-      fetchWith(BATCH_PROTOCOL, peer, (stream) => requestBatch(stream, hash, settings.maxBodyBytes)),
+    fetchBatch,
+    fetchContent,
+    fetchBatchFromAny: Effect.fn("Gossip.fetchBatchFromAny")((hash: Hex, peers?: ReadonlyArray<string>) =>
+      fromAny(BATCH_PROTOCOL, hash, peers, (peer) => fetchBatch(peer, hash)),
     ),
-    fetchContent: Effect.fn("Gossip.fetchContent")((peer: string, root: Hex, byteLength: number) =>
-      fetchWith(CONTENT_PROTOCOL, peer, (stream) => requestContent(stream, root, byteLength, settings.maxBodyBytes)),
+    fetchContentFromAny: Effect.fn("Gossip.fetchContentFromAny")(
+      (root: Hex, byteLength: number, peers?: ReadonlyArray<string>) =>
+        fromAny(CONTENT_PROTOCOL, root, peers, (peer) => fetchContent(peer, root, byteLength)),
     ),
   };
   return service;
