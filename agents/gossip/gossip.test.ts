@@ -51,11 +51,12 @@ describe("Gossip", () => {
   );
 
   it.live(
-    "malformed, oversize, unsigned, forged, stale and replayed messages are rejected or ignored, counted, and the mesh keeps working",
+    "malformed, oversize, unsigned, forged, stale and replayed messages are rejected or ignored and counted, the sender is graylisted, and the honest mesh keeps working",
     () =>
       Effect.gen(function* () {
         const maxMessageBytes = 4096;
-        const nodes = yield* startNodes(3, { maxMessageBytes, maxAgeMs: 60_000 });
+        // a light penalty (−1 × count²) so that all eight messages are seen before the graylist (−80)
+        const nodes = yield* startNodes(3, { maxMessageBytes, maxAgeMs: 60_000, invalidMessagePenalty: -1 });
         // node 0 (the attacker) is connected to node 1 only; node 1 must stop everything bad
         const [attacker, victim, far] = [nodes[0]!, nodes[1]!, nodes[2]!];
         const signAs = (identity: typeof attacker.identity, overrides: Partial<UnsignedEnvelope>) =>
@@ -105,11 +106,33 @@ describe("Gossip", () => {
           /poa_gossip_messages_total\{reason="oversize",result="reject",topic="\/poa\/receipts\/1"\} 1/,
         );
 
-        // the network still works, in both directions
-        const atAttacker = yield* attacker.gossip.subscribe(Topics.receipts);
+        // five rejects cost the attacker score; honest relays lose nothing
+        expect(yield* victim.gossip.peerScore(attacker.gossip.peerId)).toBeLessThan(-10);
+        expect(yield* far.gossip.peerScore(victim.gossip.peerId)).toBeGreaterThanOrEqual(0);
+        // more garbage puts it below the graylist threshold, after which even its valid messages are dropped
+        for (let i = 0; i < 8; i++) yield* raw(stringToBytes(`garbage ${i}`));
+        yield* Effect.gen(function* () {
+          const deadline = Date.now() + 10_000;
+          while ((yield* victim.gossip.peerScore(attacker.gossip.peerId)) >= -80 && Date.now() < deadline) {
+            yield* Effect.sleep("50 millis");
+          }
+        });
+        expect(yield* victim.gossip.peerScore(attacker.gossip.peerId)).toBeLessThan(-80);
+        const rejectsBefore = receiptsSeen(victim, "reject", "encoding");
+        // gossipsub keeps accepting from a peer for up to 1 s after it last saw a good score
+        yield* Effect.sleep("1100 millis");
+        yield* attacker.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(4n)));
+        yield* raw(stringToBytes("more garbage"));
+        yield* Effect.sleep("500 millis");
+        expect(receiptsSeen(victim, "accept", "ok")).toBe(1);
+        expect(receiptsSeen(victim, "reject", "encoding")).toBe(rejectsBefore);
+        // and the honest part of the network still works, in both directions
+        const atVictim = yield* victim.gossip.subscribe(Topics.receipts);
+        const atFar = yield* far.gossip.subscribe(Topics.receipts);
         yield* far.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(2n)));
-        const delivered = yield* PubSub.take(atAttacker).pipe(Effect.timeout("10 seconds"));
-        expect(delivered.sender).toBe(far.identity.address);
+        expect((yield* PubSub.take(atVictim).pipe(Effect.timeout("10 seconds"))).sender).toBe(far.identity.address);
+        yield* victim.gossip.publish(Topics.receipts, yield* Effect.promise(() => signedReceipt(3n)));
+        expect((yield* PubSub.take(atFar).pipe(Effect.timeout("10 seconds"))).sender).toBe(victim.identity.address);
       }),
     60_000,
   );

@@ -80,6 +80,12 @@ export interface GossipConfig {
   readonly maxBodyBytes?: number;
   /** Deadline for one fetch, dial included (default 10 s). */
   readonly requestTimeoutMs?: number;
+  /**
+   * gossipsub score penalty weight per invalid (rejected) message a peer delivers, applied to the
+   * square of its decaying count (default −10: five rejects put a peer below the graylist threshold
+   * of −80 and its traffic is ignored until the count decays, ≈ 10 % per second). 0 disables it.
+   */
+  readonly invalidMessagePenalty?: number;
   /** gossipsub heartbeat (default 1000 ms; tests use less to form the mesh faster). */
   readonly heartbeatMs?: number;
   readonly allowSender?: ValidationRules["allowSender"];
@@ -128,6 +134,8 @@ export interface GossipShape {
   readonly dial: (address: string) => Effect.Effect<void, GossipError>;
   readonly peerCount: Effect.Effect<number>;
   readonly topicPeerCount: (topic: Topic) => Effect.Effect<number>;
+  /** This node's gossipsub score of a peer (below −80 its messages are ignored). */
+  readonly peerScore: (peerId: string) => Effect.Effect<number>;
   /** Peers in this node's gossipsub mesh for a topic (forwarding needs at least one). */
   readonly meshPeerCount: (topic: Topic) => Effect.Effect<number>;
   /** Fetches a batch body by keccak256 hash from `peer` (peer id or multiaddr) and checks it. */
@@ -159,7 +167,33 @@ const defaults = {
   maxBodyBytes: 32 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   heartbeatMs: 1000,
+  invalidMessagePenalty: -10,
 };
+
+/**
+ * Topic score parameters that only punish invalid messages (P4). The other gossipsub score terms
+ * (time in mesh, first deliveries, mesh delivery rate) are off: receipts and proposals are bursty,
+ * and a quiet but honest peer must not lose its mesh place for being quiet.
+ */
+const topicScore = (penalty: number) => ({
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  timeInMeshQuantum: 1,
+  timeInMeshCap: 3600,
+  firstMessageDeliveriesWeight: 0,
+  firstMessageDeliveriesDecay: 0.5,
+  firstMessageDeliveriesCap: 2000,
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.5,
+  meshMessageDeliveriesCap: 100,
+  meshMessageDeliveriesThreshold: 20,
+  meshMessageDeliveriesWindow: 10,
+  meshMessageDeliveriesActivation: 5000,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.5,
+  invalidMessageDeliveriesWeight: penalty,
+  invalidMessageDeliveriesDecay: 0.9,
+});
 
 type Node = Libp2p<{ pubsub: GossipSub; identify: unknown; ping: unknown }>;
 
@@ -168,6 +202,9 @@ const target = (peer: string): PeerId | Multiaddr => (peer.startsWith("/") ? mul
 /** The gossipsub class has `getMeshPeers`; its exported interface does not declare it. */
 const hasMesh = (value: object): value is { getMeshPeers(topic: string): ReadonlyArray<string> } =>
   "getMeshPeers" in value && typeof value.getMeshPeers === "function";
+
+const hasScore = (value: object): value is { getScore(peerId: string): number } =>
+  "getScore" in value && typeof value.getScore === "function";
 
 const registerMetrics = (registry: MetricsRegistry) => ({
   messages: registry.counter("poa_gossip_messages_total", "Gossip messages received, by topic, verdict and reason"),
@@ -223,6 +260,9 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
               heartbeatInterval: settings.heartbeatMs,
               // Let oversize messages reach the validator (so they are counted), within reason.
               maxInboundDataLength: settings.maxMessageBytes * 4,
+              scoreParams: {
+                topics: Object.fromEntries(topics.map((topic) => [topic, topicScore(settings.invalidMessagePenalty)])),
+              },
             }),
           },
         }),
@@ -408,6 +448,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     peerCount: Effect.sync(() => node.getPeers().length),
     topicPeerCount: (topic) => Effect.sync(() => pubsub.getSubscribers(topic).length),
     meshPeerCount: (topic) => Effect.sync(() => meshPeers(topic)),
+    peerScore: (peerId) => Effect.sync(() => (hasScore(pubsub) ? pubsub.getScore(peerId) : 0)),
     fetchBatch,
     fetchContent,
     fetchBatchFromAny: Effect.fn("Gossip.fetchBatchFromAny")((hash: Hex, peers?: ReadonlyArray<string>) =>
