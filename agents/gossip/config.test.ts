@@ -13,6 +13,10 @@ describe("gossip config", () => {
       A_GOSSIP_maxMessageBytes: "65536",
       A_GOSSIP_privateKey: KEY,
     });
+    const withSeed = await Effect.runPromise(
+      gossipConfig(["A", "GOSSIP"]).parse(provider({ A_GOSSIP_peerKeySeed: KEY })),
+    );
+    expect(withSeed.peerKeySeed === undefined ? undefined : Redacted.value(withSeed.peerKeySeed)).toBe(KEY);
     const config = await Effect.runPromise(gossipConfig(["A", "GOSSIP"]).parse(env));
     expect(config).toEqual({
       port: 4001,

@@ -22,6 +22,8 @@ export const GossipSettings = Schema.Struct({
   maxBodyBytes: Schema.optionalKey(Positive),
   requestTimeoutMs: Schema.optionalKey(Positive),
   heartbeatMs: Schema.optionalKey(Positive),
+  /** 32 bytes of hex: the libp2p key seed that keeps the peer id stable across restarts. */
+  peerKeySeed: Schema.optionalKey(Schema.Redacted(PrivateKeySchema)),
 });
 export type GossipSettings = typeof GossipSettings.Type;
 

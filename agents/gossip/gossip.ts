@@ -9,7 +9,7 @@
  */
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { generateKeyPair } from "@libp2p/crypto/keys";
+import { generateKeyPair, generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { type GossipSub, gossipsub, TopicValidatorResult } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, Stream as Libp2pStream, PeerId } from "@libp2p/interface";
@@ -27,12 +27,13 @@ import {
   Layer,
   Option,
   PubSub,
+  Redacted,
   Schedule,
   type Scope,
   Stream,
 } from "effect";
 import { createLibp2p } from "libp2p";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import { Identity, type IdentityShape } from "../identity/identity.ts";
 import { type Labels, Metrics, type MetricsRegistry } from "../observability/metrics.ts";
 import { PEERS_METRIC } from "../observability/server.ts";
@@ -64,6 +65,11 @@ export interface GossipConfig {
   readonly host?: string;
   /** TCP port; 0 picks a free one (default 0). */
   readonly port?: number;
+  /**
+   * 32-byte seed of the node's libp2p Ed25519 key, so its peer id (and the bootstrap multiaddrs
+   * others configure) stays the same across restarts. Default: a fresh random key per start.
+   */
+  readonly peerKeySeed?: Redacted.Redacted<Hex>;
   /** Multiaddrs (with /p2p/<peerId>) to dial at start and keep retrying until connected. */
   readonly bootstrap?: ReadonlyArray<string>;
   /** Topics to subscribe to (default all). */
@@ -245,7 +251,10 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     Effect.tryPromise({
       try: async () =>
         createLibp2p({
-          privateKey: await generateKeyPair("Ed25519"),
+          privateKey:
+            config.peerKeySeed === undefined
+              ? await generateKeyPair("Ed25519")
+              : await generateKeyPairFromSeed("Ed25519", hexToBytes(Redacted.value(config.peerKeySeed))),
           addresses: { listen: [`/ip4/${settings.host}/tcp/${settings.port}`] },
           transports: [tcp()],
           connectionEncrypters: [noise()],
