@@ -119,6 +119,21 @@ describe("Store", () => {
     expect(run(store.getCursor("c", "other"))).toEqual(Option.none());
   });
 
+  it("waits for another writer's lock, then fails cleanly after the busy timeout", () => {
+    const path = join(dir, "busy.db");
+    const holder = openDatabase({ path });
+    const store = makeStore(openDatabase({ path, busyTimeoutMs: 200 }));
+    holder.exec("BEGIN IMMEDIATE");
+    const started = Date.now();
+    const locked = run(Effect.flip(store.addReceipt(workloadReceipt(1))));
+    expect(locked._tag).toBe("StoreError");
+    expect(locked.message).toMatch(/locked|busy/i);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    holder.exec("COMMIT");
+    expect(run(store.addReceipt(workloadReceipt(1)))).toBe(true);
+    holder.close();
+  });
+
   effectIt.effect("is a scoped layer that closes the file with its scope", () =>
     Effect.gen(function* () {
       const path = join(dir, "layer.db");
