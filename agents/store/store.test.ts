@@ -155,9 +155,22 @@ describe("Store", () => {
     const path = join(dir, "crash.db");
     const worker = join(import.meta.dirname, "crash-worker.ts");
     const spawnWorker = () =>
-      spawn(process.execPath, ["--import", "tsx", worker, path, String(batches), String(perBatch), "2"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      spawn(
+        process.execPath,
+        [
+          "--disable-warning=ExperimentalWarning",
+          "--import",
+          "tsx",
+          worker,
+          path,
+          String(batches),
+          String(perBatch),
+          "2",
+        ],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
 
     // 1. kill it after a few committed batches, somewhere inside the next one
     const child = spawnWorker();
