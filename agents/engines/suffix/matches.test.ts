@@ -32,6 +32,39 @@ describe("SA-IS", () => {
 });
 
 describe("maximal matches and weights", () => {
+  it("equal the brute-force matcher's when all 256 byte values occur (16-bit symbols)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 200, maxLength: 400 }), { minLength: 2, maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 4 }),
+        (contents, pieces) => {
+          const corpus = [...contents, Uint8Array.from({ length: 256 }, (_, b) => b)].map((content, i) => ({
+            id: BigInt(i),
+            content,
+          }));
+          const output = Uint8Array.from(
+            pieces.flatMap(([d, p, l]) => {
+              const source = corpus[d % corpus.length]!.content;
+              return [...source.subarray(p % source.length, (p % source.length) + l), 0];
+            }),
+          );
+          const index = Effect.runSync(buildIndex(corpus, { threads: 1 }));
+          const { entries, evidence } = attributeBytes(index, output, {
+            minMatch: 2,
+            maxOccurrences: 4,
+            maxEntries: 4,
+          });
+          const brute = bruteMatches(corpus, output, 2);
+          expect(evidence.matches.map((m) => [m.outputStart, m.length, m.occurrenceCount])).toEqual(
+            brute.map((s) => [s.start, s.length, s.occurrenceCount]),
+          );
+          expect(entries).toEqual(bruteWeights(brute, output.length, 4, 4).entries);
+        },
+      ),
+      { seed: 3, numRuns: 40 },
+    );
+  });
+
   it("equal the brute-force matcher's on random and low-entropy corpora", () => {
     fc.assert(
       fc.property(scenario, ({ corpus, output, minMatch, maxOccurrences, maxShardBytes }) => {

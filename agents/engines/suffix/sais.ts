@@ -9,7 +9,7 @@
  * [0, alphabetSize). On return `sa[0..n)` holds the suffix array of `text[0..n)`.
  */
 
-type Text = Uint16Array | Int32Array;
+type Text = Uint8Array | Uint16Array | Int32Array;
 
 const L_TYPE = 0;
 const S_TYPE = 1;
@@ -30,19 +30,47 @@ const bucketEnds = (counts: Int32Array, buckets: Int32Array): void => {
   }
 };
 
-/** Left-to-right pass: every L-type suffix j is placed once suffix j + 1 has been seen. */
-const induceL = (text: Text, sa: Int32Array, types: Uint8Array, buckets: Int32Array, n: number): void => {
+/**
+ * Left-to-right pass: places every L-type suffix j − 1 once suffix j is seen. Only L-type suffixes
+ * and LMS seeds are in `sa` during this pass, and for both, j − 1 is L-type exactly when
+ * text[j − 1] ≥ text[j]; so no type lookup (a random memory access) is needed.
+ */
+const induceL = (text: Text, sa: Int32Array, buckets: Int32Array, n: number): void => {
   for (let i = 0; i < n; i++) {
     const j = sa[i]! - 1;
-    if (j >= 0 && types[j] === L_TYPE) sa[buckets[text[j]!]!++] = j;
+    if (j < 0) continue;
+    const c = text[j]!;
+    if (c >= text[j + 1]!) sa[buckets[c]!++] = j;
   }
 };
 
-/** Right-to-left pass: every S-type suffix j is placed once suffix j + 1 has been seen. */
-const induceS = (text: Text, sa: Int32Array, types: Uint8Array, buckets: Int32Array, n: number): void => {
+/**
+ * Right-to-left pass: places every S-type suffix j − 1 once suffix j is seen. j − 1 is S-type when
+ * text[j − 1] < text[j], L-type when greater, and of j's type when equal; j's type follows from
+ * where it sits: within a bucket the S-type suffixes fill the last `sCount` slots (from sStart).
+ */
+const induceS = (text: Text, sa: Int32Array, buckets: Int32Array, sStart: Int32Array, n: number): void => {
   for (let i = n - 1; i >= 0; i--) {
     const j = sa[i]! - 1;
-    if (j >= 0 && types[j] === S_TYPE) sa[--buckets[text[j]!]!] = j;
+    if (j < 0) continue;
+    const c = text[j]!;
+    const next = text[j + 1]!;
+    if (c < next || (c === next && i >= sStart[next]!)) sa[--buckets[c]!] = j;
+  }
+};
+
+/**
+ * induceS that also flags each placed LMS suffix j (S-type after a larger symbol) as ~j, so
+ * stage 1 can collect the sorted LMS suffixes without touching the text again. A flagged entry
+ * induces nothing, which is right: the suffix before an LMS suffix is L-type.
+ */
+const induceSMarkingLms = (text: Text, sa: Int32Array, buckets: Int32Array, sStart: Int32Array, n: number): void => {
+  for (let i = n - 1; i >= 0; i--) {
+    const j = sa[i]! - 1;
+    if (j < 0) continue;
+    const c = text[j]!;
+    const next = text[j + 1]!;
+    if (c < next || (c === next && i >= sStart[next]!)) sa[--buckets[c]!] = j > 0 && text[j - 1]! > c ? ~j : j;
   }
 };
 
@@ -61,8 +89,15 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number): void
   const isLms = (i: number): boolean => i > 0 && types[i] === S_TYPE && types[i - 1] === L_TYPE;
 
   const counts = new Int32Array(alphabetSize);
-  for (let i = 0; i < n; i++) counts[text[i]!]!++;
+  const sStart = new Int32Array(alphabetSize);
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    counts[c]!++;
+    if (types[i] === S_TYPE) sStart[c]!++;
+  }
   const buckets = new Int32Array(alphabetSize);
+  bucketEnds(counts, buckets);
+  for (let c = 0; c < alphabetSize; c++) sStart[c] = buckets[c]! - sStart[c]!;
 
   // Stage 1: sort the LMS substrings by inducing from their unsorted positions.
   bucketEnds(counts, buckets);
@@ -71,38 +106,49 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number): void
     if (types[i] === S_TYPE && types[i - 1] === L_TYPE) sa[--buckets[text[i]!]!] = i;
   }
   bucketStarts(counts, buckets);
-  induceL(text, sa, types, buckets, n);
+  induceL(text, sa, buckets, n);
   bucketEnds(counts, buckets);
-  induceS(text, sa, types, buckets, n);
+  induceSMarkingLms(text, sa, buckets, sStart, n);
 
-  let lmsCount = 0;
-  for (let i = 0; i < n; i++) {
+  // The sentinel (the smallest LMS suffix) stays at sa[0]; every other LMS suffix is flagged as
+  // ~p ≤ −2 (−1 marks an empty slot, and position 0 is never LMS).
+  let lmsCount = 1;
+  for (let i = 1; i < n; i++) {
     const p = sa[i]!;
-    if (isLms(p)) sa[lmsCount++] = p;
+    if (p < -1) sa[lmsCount++] = ~p;
   }
 
   // Name the sorted LMS substrings; equal substrings share a name. LMS positions are at least two
-  // apart, so position p can keep its name at lmsCount + (p >> 1) without collisions.
+  // apart, so position p can keep a value at lmsCount + (p >> 1) without collisions: first the
+  // length of its LMS substring (through the next LMS position), then its name. Two LMS
+  // substrings are equal exactly when their lengths and symbols are (the types follow).
   sa.fill(-1, lmsCount, n);
+  for (let i = n - 2, next = n - 1; i > 0; i--) {
+    if (types[i] === S_TYPE && types[i - 1] === L_TYPE) {
+      sa[lmsCount + (i >> 1)] = next - i + 1;
+      next = i;
+    }
+  }
+  sa[lmsCount + ((n - 1) >> 1)] = 1;
   let names = 0;
-  let previous = -1;
+  let previous = 0;
+  let previousLength = 0;
   for (let i = 0; i < lmsCount; i++) {
     const position = sa[i]!;
-    let differs = previous < 0;
-    if (!differs) {
-      for (let d = 0; ; d++) {
-        if (text[position + d] !== text[previous + d] || types[position + d] !== types[previous + d]) {
-          differs = true;
-          break;
-        }
-        if (d > 0 && (isLms(position + d) || isLms(previous + d))) break;
-      }
+    const slot = lmsCount + (position >> 1);
+    const length = sa[slot]!;
+    let differs = true;
+    if (length === previousLength) {
+      let d = 0;
+      while (d < length && text[position + d] === text[previous + d]) d++;
+      differs = d < length;
     }
     if (differs) {
       names++;
       previous = position;
+      previousLength = length;
     }
-    sa[lmsCount + (position >> 1)] = names - 1;
+    sa[slot] = names - 1;
   }
   for (let i = n - 1, j = n - 1; i >= lmsCount; i--) {
     const name = sa[i]!;
@@ -126,16 +172,16 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number): void
     sa[--buckets[text[j]!]!] = j;
   }
   bucketStarts(counts, buckets);
-  induceL(text, sa, types, buckets, n);
+  induceL(text, sa, buckets, n);
   bucketEnds(counts, buckets);
-  induceS(text, sa, types, buckets, n);
+  induceS(text, sa, buckets, sStart, n);
 };
 
 /**
  * Sorts the suffixes of `text` (last symbol a unique sentinel 0, symbols below `alphabetSize`).
  * Returns an Int32Array of text.length positions in lexicographic suffix order.
  */
-export const suffixArray = (text: Uint16Array | Int32Array, alphabetSize: number): Int32Array => {
+export const suffixArray = (text: Text, alphabetSize: number): Int32Array => {
   const n = text.length;
   const sa = new Int32Array(n);
   if (n > 0) sais(text, sa, n, alphabetSize);
