@@ -48,8 +48,8 @@ export const DEFAULT_MAX_SHARD_BYTES = 2 ** 30;
 const UINT256_MAX = 2n ** 256n - 1n;
 
 /**
- * Splits contributions (in order) into shards: the target size is the corpus spread over the
- * threads (so every core has a shard to sort), capped by maxShardBytes. A contribution is never
+ * Splits contributions (in order) into shards: a shard closes once it reaches the corpus spread
+ * over the threads (so every core has a shard to sort) and never exceeds maxShardBytes. A contribution is never
  * split, so no match is lost at a shard edge.
  */
 export const planShards = (
@@ -64,12 +64,17 @@ export const planShards = (
   let size = 0;
   for (let i = 0; i < lengths.length; i++) {
     const bytes = lengths[i]! + 1;
-    if (i > first && size + bytes > target) {
+    if (i > first && size + bytes > maxShardBytes) {
       plan.push({ first, count: i - first });
       first = i;
       size = 0;
     }
     size += bytes;
+    if (size >= target) {
+      plan.push({ first, count: i + 1 - first });
+      first = i + 1;
+      size = 0;
+    }
   }
   if (lengths.length > first) plan.push({ first, count: lengths.length - first });
   return plan;

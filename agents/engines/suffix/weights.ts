@@ -21,23 +21,33 @@ export interface CreditedSpan {
   readonly contributions: ReadonlyArray<bigint>;
 }
 
-/** Output bytes won by each span (spans sorted by start, with strictly increasing ends). */
-export const creditedBytes = (spans: ReadonlyArray<SpanMatch>): number[] => {
-  const credited = spans.map(() => 0);
-  const window: number[] = []; // span indices: starts ≤ byte, lengths non-increasing
+/**
+ * For each output byte in [0, outputLength), the index of the span that wins it (the longest span
+ * covering it, ties to the earlier start), or −1. Spans are sorted by start with strictly
+ * increasing ends, so the covering spans form a sliding window; a deque keeps its candidates.
+ */
+export const byteWinners = (spans: ReadonlyArray<SpanMatch>, outputLength: number): Int32Array => {
+  const winners = new Int32Array(outputLength).fill(-1);
+  const window: number[] = []; // span indices, lengths non-increasing
   let head = 0;
   let next = 0;
-  const last = spans.length === 0 ? 0 : spans[spans.length - 1]!.start + spans[spans.length - 1]!.length;
-  for (let byte = spans[0]?.start ?? 0; byte < last; byte++) {
+  for (let byte = 0; byte < outputLength; byte++) {
     while (next < spans.length && spans[next]!.start <= byte) {
       const length = spans[next]!.length;
       while (window.length > head && spans[window[window.length - 1]!]!.length < length) window.pop();
       window.push(next++);
     }
     while (window.length > head && spans[window[head]!]!.start + spans[window[head]!]!.length <= byte) head++;
-    const winner = window[head];
-    if (winner !== undefined && head < window.length) credited[winner]!++;
+    if (head < window.length) winners[byte] = window[head]!;
   }
+  return winners;
+};
+
+/** Output bytes won by each span. */
+export const creditedBytes = (spans: ReadonlyArray<SpanMatch>): number[] => {
+  const credited = spans.map(() => 0);
+  const last = spans.length === 0 ? 0 : spans[spans.length - 1]!.start + spans[spans.length - 1]!.length;
+  for (const winner of byteWinners(spans, last)) if (winner >= 0) credited[winner]!++;
   return credited;
 };
 
