@@ -58,7 +58,11 @@ export const IndexHeader = Schema.Struct({
 export type IndexHeader = typeof IndexHeader.Type;
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+const sha256 = (bytes: Uint8Array): string => {
+  const hash = createHash("sha256");
+  for (let at = 0; at < bytes.length; at += READ_CHUNK) hash.update(bytes.subarray(at, at + READ_CHUNK));
+  return hash.digest("hex");
+};
 const bytesOf = (array: Uint32Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 
 const ioError = (path: string, action: string) => (cause: unknown) =>
