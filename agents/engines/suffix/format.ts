@@ -1,5 +1,6 @@
 /**
- * The on-disk suffix index (version 1). Little-endian; every section starts on an 8-byte boundary.
+ * The on-disk suffix index (version 1). Little-endian; sections follow each other without padding,
+ * so every byte of the file is covered by a check.
  *
  *   offset  size  field
  *   0       8     magic "POASUFIX"
@@ -57,7 +58,6 @@ export const IndexHeader = Schema.Struct({
 });
 export type IndexHeader = typeof IndexHeader.Type;
 
-const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 const sha256 = (bytes: Uint8Array): string => {
   const hash = createHash("sha256");
   for (let at = 0; at < bytes.length; at += READ_CHUNK) hash.update(bytes.subarray(at, at + READ_CHUNK));
@@ -90,11 +90,11 @@ export const saveIndex = (index: SuffixIndex, path: string): Effect.Effect<void,
     let shardHeaders: Array<typeof ShardHeader.Type> = [];
     let fileBytes = 0;
     for (;;) {
-      let offset = align8(PREAMBLE + headerLength);
+      let offset = PREAMBLE + headerLength;
       shardHeaders = index.shards.map((shard, s) => {
         const textOffset = offset;
-        const saOffset = align8(textOffset + shard.text.length);
-        offset = align8(saOffset + shard.sa.byteLength);
+        const saOffset = textOffset + shard.text.length;
+        offset = saOffset + shard.sa.byteLength;
         return {
           firstContribution: shard.firstContribution,
           contributionCount: shard.ends.length,
@@ -144,7 +144,6 @@ export const saveIndex = (index: SuffixIndex, path: string): Effect.Effect<void,
             write(shard.text, shardHeaders[s]!.textOffset);
             write(bytesOf(shard.sa), shardHeaders[s]!.saOffset);
           });
-          if (fileBytes > position) write(new Uint8Array(0), fileBytes);
         } finally {
           fs.closeSync(fd);
         }
