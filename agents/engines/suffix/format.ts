@@ -78,80 +78,79 @@ const requireLittleEndian = (path: string): Effect.Effect<void, IndexFormatError
     : Effect.fail(new IndexFormatError({ path, message: "suffix index files are little-endian; this host is not" }));
 
 /** Writes the index to `path` (through a temporary file renamed into place). */
-export const saveIndex = (index: SuffixIndex, path: string): Effect.Effect<void, IndexFileError> =>
-  Effect.gen(function* () {
-    yield* requireLittleEndian(path);
-    const textHashes = index.shards.map((shard) => sha256(shard.text));
-    const saHashes = index.shards.map((shard) => sha256(bytesOf(shard.sa)));
-    // Section offsets depend on the header length, which depends on the offsets' digits: lay out
-    // again until the header length stops changing (two or three rounds).
-    let headerLength = 0;
-    let header = new Uint8Array(0);
-    let shardHeaders: Array<typeof ShardHeader.Type> = [];
-    let fileBytes = 0;
-    for (;;) {
-      let offset = PREAMBLE + headerLength;
-      shardHeaders = index.shards.map((shard, s) => {
-        const textOffset = offset;
-        const saOffset = textOffset + shard.text.length;
-        offset = saOffset + shard.sa.byteLength;
-        return {
-          firstContribution: shard.firstContribution,
-          contributionCount: shard.ends.length,
-          textBytes: shard.text.length,
-          textOffset,
-          saOffset,
-          textSha256: textHashes[s]!,
-          saSha256: saHashes[s]!,
-        };
-      });
-      fileBytes = offset;
-      header = new TextEncoder().encode(
-        JSON.stringify({
-          format: "poa-suffix-index",
-          version: FORMAT_VERSION,
-          totalBytes: index.totalBytes,
-          fileBytes,
-          contributions: index.contributions.map(({ id, length }) => ({ id: id.toString(), length })),
-          shards: shardHeaders,
-        } satisfies IndexHeader),
-      );
-      if (header.length === headerLength) break;
-      headerLength = header.length;
-    }
-    const temporary = `${path}.tmp-${process.pid}`;
-    yield* Effect.try({
-      try: () => {
-        const fd = fs.openSync(temporary, "w");
-        try {
-          const preamble = new Uint8Array(PREAMBLE);
-          preamble.set(new TextEncoder().encode(MAGIC), 0);
-          const view = new DataView(preamble.buffer);
-          view.setUint32(8, FORMAT_VERSION, true);
-          view.setUint32(12, header.length, true);
-          preamble.set(createHash("sha256").update(header).digest(), 16);
-          let position = 0;
-          const write = (bytes: Uint8Array, at: number): void => {
-            if (at > position) fs.writeSync(fd, new Uint8Array(at - position), 0, at - position, position);
-            for (let done = 0; done < bytes.length; ) {
-              done += fs.writeSync(fd, bytes, done, Math.min(READ_CHUNK, bytes.length - done), at + done);
-            }
-            position = at + bytes.length;
-          };
-          write(preamble, 0);
-          write(header, PREAMBLE);
-          index.shards.forEach((shard, s) => {
-            write(shard.text, shardHeaders[s]!.textOffset);
-            write(bytesOf(shard.sa), shardHeaders[s]!.saOffset);
-          });
-        } finally {
-          fs.closeSync(fd);
-        }
-        fs.renameSync(temporary, path);
-      },
-      catch: ioError(path, "write"),
+export const saveIndex = Effect.fn("SuffixIndex.save")(function* (index: SuffixIndex, path: string) {
+  yield* requireLittleEndian(path);
+  const textHashes = index.shards.map((shard) => sha256(shard.text));
+  const saHashes = index.shards.map((shard) => sha256(bytesOf(shard.sa)));
+  // Section offsets depend on the header length, which depends on the offsets' digits: lay out
+  // again until the header length stops changing (two or three rounds).
+  let headerLength = 0;
+  let header = new Uint8Array(0);
+  let shardHeaders: Array<typeof ShardHeader.Type> = [];
+  let fileBytes = 0;
+  for (;;) {
+    let offset = PREAMBLE + headerLength;
+    shardHeaders = index.shards.map((shard, s) => {
+      const textOffset = offset;
+      const saOffset = textOffset + shard.text.length;
+      offset = saOffset + shard.sa.byteLength;
+      return {
+        firstContribution: shard.firstContribution,
+        contributionCount: shard.ends.length,
+        textBytes: shard.text.length,
+        textOffset,
+        saOffset,
+        textSha256: textHashes[s]!,
+        saSha256: saHashes[s]!,
+      };
     });
+    fileBytes = offset;
+    header = new TextEncoder().encode(
+      JSON.stringify({
+        format: "poa-suffix-index",
+        version: FORMAT_VERSION,
+        totalBytes: index.totalBytes,
+        fileBytes,
+        contributions: index.contributions.map(({ id, length }) => ({ id: id.toString(), length })),
+        shards: shardHeaders,
+      } satisfies IndexHeader),
+    );
+    if (header.length === headerLength) break;
+    headerLength = header.length;
+  }
+  const temporary = `${path}.tmp-${process.pid}`;
+  yield* Effect.try({
+    try: () => {
+      const fd = fs.openSync(temporary, "w");
+      try {
+        const preamble = new Uint8Array(PREAMBLE);
+        preamble.set(new TextEncoder().encode(MAGIC), 0);
+        const view = new DataView(preamble.buffer);
+        view.setUint32(8, FORMAT_VERSION, true);
+        view.setUint32(12, header.length, true);
+        preamble.set(createHash("sha256").update(header).digest(), 16);
+        let position = 0;
+        const write = (bytes: Uint8Array, at: number): void => {
+          if (at > position) fs.writeSync(fd, new Uint8Array(at - position), 0, at - position, position);
+          for (let done = 0; done < bytes.length; ) {
+            done += fs.writeSync(fd, bytes, done, Math.min(READ_CHUNK, bytes.length - done), at + done);
+          }
+          position = at + bytes.length;
+        };
+        write(preamble, 0);
+        write(header, PREAMBLE);
+        index.shards.forEach((shard, s) => {
+          write(shard.text, shardHeaders[s]!.textOffset);
+          write(bytesOf(shard.sa), shardHeaders[s]!.saOffset);
+        });
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temporary, path);
+    },
+    catch: ioError(path, "write"),
   });
+});
 
 const readExactly = (fd: number, target: Uint8Array, position: number): number => {
   let done = 0;
@@ -222,13 +221,11 @@ const openIndex = (path: string): Effect.Effect<OpenedIndex, IndexFileError> =>
   });
 
 /** Reads and checks only the header (for `index info`). */
-export const readIndexHeader = (
-  path: string,
-): Effect.Effect<IndexHeader & { readonly fileBytes: number }, IndexFileError> =>
-  Effect.map(openIndex(path), ({ fd, header }) => {
-    fs.closeSync(fd);
-    return header;
-  });
+export const readIndexHeader = Effect.fn("SuffixIndex.readHeader")(function* (path: string) {
+  const { fd, header } = yield* openIndex(path);
+  fs.closeSync(fd);
+  return header;
+});
 
 export interface LoadOptions {
   /** Check every section's checksum and the shard invariants (default true; O(file size)). */
@@ -236,55 +233,54 @@ export interface LoadOptions {
 }
 
 /** Loads an index written by saveIndex; no rebuilding. */
-export const loadIndex = (path: string, options: LoadOptions = {}): Effect.Effect<SuffixIndex, IndexFileError> =>
-  Effect.gen(function* () {
-    const { fd, header } = yield* openIndex(path);
-    const verify = options.verify ?? true;
-    const corrupt = (section: string, what: string) =>
-      new IndexCorruptError({ path, section, message: `${path} is corrupt: ${section} ${what}` });
-    const result = yield* Effect.try({
-      try: (): SuffixIndex | IndexCorruptError => {
-        const lengths = header.contributions.map((c) => c.length);
-        const shards: Shard[] = [];
-        let expectedFirst = 0;
-        for (const [s, entry] of header.shards.entries()) {
-          const name = `shard ${s}`;
-          const count = entry.contributionCount;
-          const shardLengths = lengths.slice(entry.firstContribution, entry.firstContribution + count);
-          const textBytes = shardLengths.reduce((sum, l) => sum + l + 1, 0);
-          if (
-            entry.firstContribution !== expectedFirst ||
-            shardLengths.length !== count ||
-            textBytes !== entry.textBytes
-          ) {
-            return corrupt(name, "does not match the contribution table");
-          }
-          expectedFirst += count;
-          const text = new Uint8Array(entry.textBytes);
-          readExactly(fd, text, entry.textOffset);
-          const sa = new Uint32Array(entry.textBytes - count);
-          readExactly(fd, bytesOf(sa), entry.saOffset);
-          const ends = terminatorPositions(shardLengths);
-          if (verify) {
-            if (sha256(text) !== entry.textSha256) return corrupt(`${name} text`, "checksum mismatch");
-            if (sha256(bytesOf(sa)) !== entry.saSha256) return corrupt(`${name} suffix array`, "checksum mismatch");
-            for (let d = 0; d < ends.length; d++)
-              if (text[ends[d]!] !== 0) return corrupt(`${name} text`, "misplaced terminator");
-            for (let r = 0; r < sa.length; r++)
-              if (sa[r]! >= text.length) return corrupt(`${name} suffix array`, "entry out of range");
-          }
-          shards.push({ firstContribution: entry.firstContribution, text, ends, sa });
+export const loadIndex = Effect.fn("SuffixIndex.load")(function* (path: string, options: LoadOptions = {}) {
+  const { fd, header } = yield* openIndex(path);
+  const verify = options.verify ?? true;
+  const corrupt = (section: string, what: string) =>
+    new IndexCorruptError({ path, section, message: `${path} is corrupt: ${section} ${what}` });
+  const result = yield* Effect.try({
+    try: (): SuffixIndex | IndexCorruptError => {
+      const lengths = header.contributions.map((c) => c.length);
+      const shards: Shard[] = [];
+      let expectedFirst = 0;
+      for (const [s, entry] of header.shards.entries()) {
+        const name = `shard ${s}`;
+        const count = entry.contributionCount;
+        const shardLengths = lengths.slice(entry.firstContribution, entry.firstContribution + count);
+        const textBytes = shardLengths.reduce((sum, l) => sum + l + 1, 0);
+        if (
+          entry.firstContribution !== expectedFirst ||
+          shardLengths.length !== count ||
+          textBytes !== entry.textBytes
+        ) {
+          return corrupt(name, "does not match the contribution table");
         }
-        if (expectedFirst !== header.contributions.length)
-          return corrupt("header", "shards do not cover every contribution");
-        return {
-          contributions: header.contributions.map(({ id, length }) => ({ id: BigInt(id), length })),
-          shards,
-          totalBytes: header.totalBytes,
-        };
-      },
-      catch: ioError(path, "read"),
-    }).pipe(Effect.ensuring(Effect.sync(() => fs.closeSync(fd))));
-    if (result instanceof IndexCorruptError) return yield* Effect.fail(result);
-    return result;
-  });
+        expectedFirst += count;
+        const text = new Uint8Array(entry.textBytes);
+        readExactly(fd, text, entry.textOffset);
+        const sa = new Uint32Array(entry.textBytes - count);
+        readExactly(fd, bytesOf(sa), entry.saOffset);
+        const ends = terminatorPositions(shardLengths);
+        if (verify) {
+          if (sha256(text) !== entry.textSha256) return corrupt(`${name} text`, "checksum mismatch");
+          if (sha256(bytesOf(sa)) !== entry.saSha256) return corrupt(`${name} suffix array`, "checksum mismatch");
+          for (let d = 0; d < ends.length; d++)
+            if (text[ends[d]!] !== 0) return corrupt(`${name} text`, "misplaced terminator");
+          for (let r = 0; r < sa.length; r++)
+            if (sa[r]! >= text.length) return corrupt(`${name} suffix array`, "entry out of range");
+        }
+        shards.push({ firstContribution: entry.firstContribution, text, ends, sa });
+      }
+      if (expectedFirst !== header.contributions.length)
+        return corrupt("header", "shards do not cover every contribution");
+      return {
+        contributions: header.contributions.map(({ id, length }) => ({ id: BigInt(id), length })),
+        shards,
+        totalBytes: header.totalBytes,
+      };
+    },
+    catch: ioError(path, "read"),
+  }).pipe(Effect.ensuring(Effect.sync(() => fs.closeSync(fd))));
+  if (result instanceof IndexCorruptError) return yield* Effect.fail(result);
+  return result;
+});

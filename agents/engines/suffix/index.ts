@@ -157,49 +157,50 @@ const sortOnWorkers = (
   });
 
 /** Builds an index over the given contributions (kept in the given order). */
-export const buildIndex = (
+export const buildIndex = Effect.fn("SuffixIndex.build")(function* (
   inputs: ReadonlyArray<ContributionInput>,
   options: BuildOptions = {},
-): Effect.Effect<SuffixIndex, IndexBuildError> =>
-  Effect.suspend(() => {
-    const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    const maxShardBytes = options.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
-    const invalid = validate(inputs, maxShardBytes);
-    if (invalid !== undefined) return Effect.fail(invalid);
-    const lengths = inputs.map((input) => input.content.length);
-    const totalBytes = lengths.reduce((sum, length) => sum + length, 0);
-    const pending: PendingShard[] = planShards(lengths, threads, maxShardBytes).map(({ first, count }) => ({
-      firstContribution: first,
-      text: layoutShardText(inputs.slice(first, first + count).map((input) => input.content)),
-      ends: terminatorPositions(lengths.slice(first, first + count)),
-    }));
-    let shardsDone = 0;
-    let bytesDone = 0;
-    const report = (shard: PendingShard): void => {
-      shardsDone++;
-      bytesDone += shard.text.length - shard.ends.length;
-      options.onProgress?.({ shardsDone, shardCount: pending.length, bytesDone, totalBytes });
-    };
-    const sorted =
-      threads === 1 || pending.length <= 1
-        ? Effect.sync(() => {
-            for (const shard of pending) {
-              shard.sa = sortShard(shard.text, shard.ends);
-              report(shard);
-            }
-          })
-        : Effect.tryPromise({
-            try: (signal) => sortOnWorkers(pending, threads, report, signal),
-            catch: (cause) => new IndexBuildError({ message: `sorting shards failed: ${String(cause)}`, cause }),
-          });
-    return Effect.map(sorted, () => ({
-      contributions: inputs.map(({ id, content }) => ({ id, length: content.length })),
-      shards: pending.map(({ firstContribution, text, ends, sa }) => ({
-        firstContribution,
-        text,
-        ends,
-        sa: sa ?? new Uint32Array(0),
-      })),
-      totalBytes,
-    }));
-  });
+) {
+  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const maxShardBytes = options.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
+  const invalid = validate(inputs, maxShardBytes);
+  if (invalid !== undefined) return yield* Effect.fail(invalid);
+  const lengths = inputs.map((input) => input.content.length);
+  const totalBytes = lengths.reduce((sum, length) => sum + length, 0);
+  const pending: PendingShard[] = planShards(lengths, threads, maxShardBytes).map(({ first, count }) => ({
+    firstContribution: first,
+    text: layoutShardText(inputs.slice(first, first + count).map((input) => input.content)),
+    ends: terminatorPositions(lengths.slice(first, first + count)),
+  }));
+  let shardsDone = 0;
+  let bytesDone = 0;
+  const report = (shard: PendingShard): void => {
+    shardsDone++;
+    bytesDone += shard.text.length - shard.ends.length;
+    options.onProgress?.({ shardsDone, shardCount: pending.length, bytesDone, totalBytes });
+  };
+  const sorted =
+    threads === 1 || pending.length <= 1
+      ? Effect.sync(() => {
+          for (const shard of pending) {
+            shard.sa = sortShard(shard.text, shard.ends);
+            report(shard);
+          }
+        })
+      : Effect.tryPromise({
+          try: (signal) => sortOnWorkers(pending, threads, report, signal),
+          catch: (cause) => new IndexBuildError({ message: `sorting shards failed: ${String(cause)}`, cause }),
+        });
+  yield* sorted;
+  const index: SuffixIndex = {
+    contributions: inputs.map(({ id, content }) => ({ id, length: content.length })),
+    shards: pending.map(({ firstContribution, text, ends, sa }) => ({
+      firstContribution,
+      text,
+      ends,
+      sa: sa ?? new Uint32Array(0),
+    })),
+    totalBytes,
+  };
+  return index;
+});
