@@ -189,11 +189,12 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
   };
 };
 
-const childCorpusFile = (bytes: number, path: string): void => {
+const childCorpusFile = (bytes: number, path: string): { readonly bytes: number } => {
   const corpus = benchCorpus(bytes);
   const fd = fs.openSync(path, "w");
   for (const { content } of corpus) fs.writeSync(fd, content);
   fs.closeSync(fd);
+  return { bytes };
 };
 
 /* ----------------------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ const main = async (): Promise<void> => {
         ? await childBuild(bytes, Number(rest[0]), rest[1])
         : step === "query"
           ? await childQuery(bytes, rest[0]!, Number(rest[1]))
-          : (childCorpusFile(bytes, rest[0]!), {});
+          : childCorpusFile(bytes, rest[0]!);
     console.log(JSON.stringify(result));
     return;
   }

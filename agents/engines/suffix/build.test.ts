@@ -1,7 +1,7 @@
 import { Effect, Exit } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildIndex, planShards } from "./index.ts";
+import { type BuildProgress, buildIndex, planShards } from "./index.ts";
 
 describe("shard plan", () => {
   it("covers every contribution in order, within the size cap, one shard per thread when uncapped", () => {
@@ -36,12 +36,25 @@ describe("parallel build", () => {
       id: BigInt(100 + i),
       content: Uint8Array.from({ length: 3000 + (next() % 4000) }, () => 97 + (next() % 3)),
     }));
-    const progress: number[] = [];
-    const options = { maxShardBytes: 16_000, onProgress: (p: { shardsDone: number }) => progress.push(p.shardsDone) };
+    const progress: BuildProgress[] = [];
+    const options = { maxShardBytes: 16_000, onProgress: (p: BuildProgress) => progress.push(p) };
     const parallel = await Effect.runPromise(buildIndex(corpus, { ...options, threads: 2 }));
     const inline = await Effect.runPromise(buildIndex(corpus, { maxShardBytes: 16_000, threads: 1 }));
     expect(parallel.shards.length).toBeGreaterThan(2);
-    expect(progress).toEqual(parallel.shards.map((_, i) => i + 1));
+    // two stage reports and a completion per shard; the estimate only grows and ends at the total
+    expect(progress).toHaveLength(3 * parallel.shards.length);
+    expect(progress.filter((p, i) => p.shardsDone > (progress[i - 1]?.shardsDone ?? 0))).toHaveLength(
+      parallel.shards.length,
+    );
+    const total = corpus.reduce((sum, c) => sum + c.content.length, 0);
+    expect(progress.at(-1)).toMatchObject({
+      shardsDone: parallel.shards.length,
+      bytesDone: total,
+      bytesEstimated: total,
+    });
+    progress.forEach((p, i) => {
+      if (i > 0) expect(p.bytesEstimated).toBeGreaterThanOrEqual(progress[i - 1]!.bytesEstimated);
+    });
     expect(parallel.shards.map((s) => [s.firstContribution, [...s.text], [...s.sa]])).toEqual(
       inline.shards.map((s) => [s.firstContribution, [...s.text], [...s.sa]]),
     );

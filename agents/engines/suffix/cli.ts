@@ -91,16 +91,15 @@ const readContributions = (
     });
   });
 
-/** A one-line progress bar on stderr (redrawn in place on a terminal, one line per shard otherwise). */
+/** A one-line progress bar on stderr (redrawn in place on a terminal, a line per event otherwise). */
 const progressBar = (startedAt: number) => (p: BuildProgress) => {
   const width = 30;
-  const filled = Math.round((p.shardsDone / Math.max(1, p.shardCount)) * width);
+  const fraction = p.totalBytes === 0 ? 1 : p.bytesEstimated / p.totalBytes;
+  const filled = Math.round(fraction * width);
   const seconds = (performance.now() - startedAt) / 1000;
-  const line = `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.shardsDone}/${p.shardCount} shards, ${(
-    p.bytesDone / MiB
-  ).toFixed(
-    1,
-  )}/${(p.totalBytes / MiB).toFixed(1)} MiB, ${(p.bytesDone / MiB / Math.max(seconds, 1e-9)).toFixed(1)} MiB/s`;
+  const line =
+    `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(100 * fraction).toFixed(0).padStart(3)}%  ` +
+    `${p.shardsDone}/${p.shardCount} shards sorted, ${(p.totalBytes / MiB).toFixed(1)} MiB, ${seconds.toFixed(1)} s`;
   if (process.stderr.isTTY) process.stderr.write(`\r${line}${p.shardsDone === p.shardCount ? "\n" : ""}`);
   else process.stderr.write(`${line}\n`);
 };

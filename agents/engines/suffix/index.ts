@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { Effect } from "effect";
 import { IndexBuildError } from "./errors.ts";
 import { layoutShardText, type Shard, sortShard, terminatorPositions } from "./shard.ts";
-import type { SortJob, SortResult } from "./worker.ts";
+import type { SortJob, SortReply } from "./worker.ts";
 
 /** A contribution as the index knows it: its on-chain id and its byte length. */
 export interface IndexedContribution {
@@ -30,7 +30,10 @@ export interface ContributionInput {
 export interface BuildProgress {
   readonly shardsDone: number;
   readonly shardCount: number;
+  /** Corpus bytes of the shards sorted so far. */
   readonly bytesDone: number;
+  /** bytesDone plus a third of a running shard's bytes per SA-IS stage it has finished. */
+  readonly bytesEstimated: number;
   readonly totalBytes: number;
 }
 
@@ -109,7 +112,8 @@ interface PendingShard {
 const sortOnWorkers = (
   shards: PendingShard[],
   threads: number,
-  onDone: (shard: PendingShard) => void,
+  onStage: (job: number, stage: 1 | 2) => void,
+  onDone: (job: number) => void,
   signal: AbortSignal,
 ): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -137,12 +141,16 @@ const sortOnWorkers = (
     for (let w = 0; w < Math.min(threads, shards.length); w++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
       workers.push(worker);
-      worker.on("message", (result: SortResult) => {
+      worker.on("message", (result: SortReply) => {
+        if (result.kind === "stage") {
+          onStage(result.job, result.stage);
+          return;
+        }
         const shard = shards[result.job]!;
         shard.text = result.text;
         shard.sa = result.sa;
         done++;
-        onDone(shard);
+        onDone(result.job);
         if (done === shards.length) {
           stop();
           resolve();
@@ -174,21 +182,41 @@ export const buildIndex = Effect.fn("SuffixIndex.build")(function* (
   }));
   let shardsDone = 0;
   let bytesDone = 0;
-  const report = (shard: PendingShard): void => {
+  const stages = pending.map(() => 0);
+  // measured before the texts travel to the workers (a transferred buffer reads as empty here)
+  const shardBytes = pending.map((shard) => shard.text.length - shard.ends.length);
+  const emit = (): void => {
+    const running = pending.reduce(
+      (sum, shard, s) => sum + (shard.sa === undefined ? (stages[s]! * shardBytes[s]!) / 3 : 0),
+      0,
+    );
+    options.onProgress?.({
+      shardsDone,
+      shardCount: pending.length,
+      bytesDone,
+      bytesEstimated: bytesDone + Math.round(running),
+      totalBytes,
+    });
+  };
+  const stage = (job: number, done: 1 | 2): void => {
+    stages[job] = done;
+    emit();
+  };
+  const report = (job: number): void => {
     shardsDone++;
-    bytesDone += shard.text.length - shard.ends.length;
-    options.onProgress?.({ shardsDone, shardCount: pending.length, bytesDone, totalBytes });
+    bytesDone += shardBytes[job]!;
+    emit();
   };
   const sorted =
     threads === 1 || pending.length <= 1
       ? Effect.sync(() => {
-          for (const shard of pending) {
-            shard.sa = sortShard(shard.text, shard.ends);
-            report(shard);
-          }
+          pending.forEach((shard, job) => {
+            shard.sa = sortShard(shard.text, shard.ends, (done) => stage(job, done));
+            report(job);
+          });
         })
       : Effect.tryPromise({
-          try: (signal) => sortOnWorkers(pending, threads, report, signal),
+          try: (signal) => sortOnWorkers(pending, threads, stage, report, signal),
           catch: (cause) => new IndexBuildError({ message: `sorting shards failed: ${String(cause)}`, cause }),
         });
   yield* sorted;

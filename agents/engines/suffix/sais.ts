@@ -74,7 +74,7 @@ const induceSMarkingLms = (text: Text, sa: Int32Array, buckets: Int32Array, sSta
   }
 };
 
-const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number): void => {
+const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onStage?: (stage: 1 | 2) => void): void => {
   if (n === 1) {
     sa[0] = 0;
     return;
@@ -155,12 +155,14 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number): void
     if (name >= 0) sa[j--] = name;
   }
 
+  onStage?.(1);
   // Stage 2: sort the reduced string (recursing while names repeat).
   const reduced = sa.subarray(n - lmsCount, n);
   const reducedSa = sa.subarray(0, lmsCount);
   if (names < lmsCount) sais(reduced, reducedSa, lmsCount, names);
   else for (let i = 0; i < lmsCount; i++) reducedSa[reduced[i]!] = i;
 
+  onStage?.(2);
   // Stage 3: place the sorted LMS suffixes at their bucket ends and induce the rest.
   for (let i = 1, j = 0; i < n; i++) if (isLms(i)) reduced[j++] = i;
   for (let i = 0; i < lmsCount; i++) reducedSa[i] = reduced[reducedSa[i]!]!;
@@ -179,11 +181,13 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number): void
 
 /**
  * Sorts the suffixes of `text` (last symbol a unique sentinel 0, symbols below `alphabetSize`).
- * Returns an Int32Array of text.length positions in lexicographic suffix order.
+ * Returns an Int32Array of text.length positions in lexicographic suffix order. `onStage` hears
+ * when the top level finishes stage 1 (LMS substrings named) and stage 2 (reduced problem sorted),
+ * roughly a third and two thirds of the work, for progress bars.
  */
-export const suffixArray = (text: Text, alphabetSize: number): Int32Array => {
+export const suffixArray = (text: Text, alphabetSize: number, onStage?: (stage: 1 | 2) => void): Int32Array => {
   const n = text.length;
   const sa = new Int32Array(n);
-  if (n > 0) sais(text, sa, n, alphabetSize);
+  if (n > 0) sais(text, sa, n, alphabetSize, onStage);
   return sa;
 };

@@ -52,7 +52,7 @@ export const layoutShardText = (contents: ReadonlyArray<Uint8Array>): Uint8Array
  * the symbols fit a Uint8Array, which halves the memory traffic of the sort. The 1 + k
  * sentinel/terminator suffixes sort first and are dropped.
  */
-export const sortShard = (text: Uint8Array, ends: Uint32Array): Uint32Array => {
+export const sortShard = (text: Uint8Array, ends: Uint32Array, onStage?: (stage: 1 | 2) => void): Uint32Array => {
   const seen = new Uint8Array(256);
   for (let i = 0; i < text.length; i++) seen[text[i]!] = 1;
   // a terminator reads 0x00; a content 0x00 shows up at a non-terminator position
@@ -69,7 +69,7 @@ export const sortShard = (text: Uint8Array, ends: Uint32Array): Uint32Array => {
   const symbols = alphabetSize <= 256 ? new Uint8Array(text.length + 1) : new Uint16Array(text.length + 1);
   for (let i = 0; i < text.length; i++) symbols[i] = symbolOf[text[i]!]!;
   for (let d = 0; d < ends.length; d++) symbols[ends[d]!] = 1;
-  const sa = suffixArray(symbols, alphabetSize);
+  const sa = suffixArray(symbols, alphabetSize, onStage);
   const skip = 1 + ends.length;
   return new Uint32Array(sa.buffer, sa.byteOffset + skip * 4, sa.length - skip);
 };
