@@ -212,7 +212,8 @@ const runChild = <A>(args: ReadonlyArray<string>): A => {
   return JSON.parse(last) as A;
 };
 
-const compileHarness = (dir: string): string | string => {
+/** The harness binary's path, or a line starting with "unavailable" that says why. */
+const compileHarness = (dir: string): string => {
   const source = join(dirname(self), "divsufsort_harness.c");
   const binary = join(dir, "divsufsort_harness");
   try {

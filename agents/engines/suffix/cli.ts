@@ -251,6 +251,10 @@ const attributeCommand = Command.make(
       Flag.withDescription("print entries and evidence as JSON"),
       Flag.withDefault(false),
     ),
+    skipChecksums: Flag.Boolean("skip-checksums").pipe(
+      Flag.withDescription("load without hashing every section (faster on large indexes)"),
+      Flag.withDefault(false),
+    ),
   },
   (f) =>
     Effect.gen(function* () {
@@ -258,7 +262,7 @@ const attributeCommand = Command.make(
       if (typeof options === "string") return yield* fail(options);
       const isFile = fs.existsSync(f.output) && fs.statSync(f.output).isFile();
       const output = isFile ? new Uint8Array(fs.readFileSync(f.output)) : new TextEncoder().encode(f.output);
-      const index = yield* loadIndex(f.index).pipe(Effect.mapError(describe));
+      const index = yield* loadIndex(f.index, { verify: !f.skipChecksums }).pipe(Effect.mapError(describe));
       const { entries, evidence } = attributeBytes(index, output, options);
       yield* Effect.sync(() =>
         console.log(

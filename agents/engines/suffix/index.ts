@@ -52,8 +52,8 @@ const UINT256_MAX = 2n ** 256n - 1n;
 
 /**
  * Splits contributions (in order) into shards: a shard closes once it reaches the corpus spread
- * over the threads (so every core has a shard to sort) and never exceeds maxShardBytes. A contribution is never
- * split, so no match is lost at a shard edge.
+ * over the threads (so every core has a shard to sort) and never exceeds maxShardBytes. A
+ * contribution is never split, so no match is lost at a shard edge.
  */
 export const planShards = (
   lengths: ReadonlyArray<number>,
