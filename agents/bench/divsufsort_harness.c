@@ -5,6 +5,7 @@
  * Build: cc -O2 -o harness divsufsort_harness.c -ldivsufsort
  */
 #include <divsufsort.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -39,10 +40,12 @@ int main(int argc, char **argv) {
   }
   clock_gettime(CLOCK_MONOTONIC, &end);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpuEnd);
+  uint32_t checksum = 0;
+  for (long i = 0; i < n; i++) checksum = checksum * 31u + (uint32_t)sa[i];
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
   double cpu = (double)(cpuEnd.tv_sec - cpuStart.tv_sec) + (double)(cpuEnd.tv_nsec - cpuStart.tv_nsec) / 1e9;
-  printf("%.6f %.6f %ld\n", seconds, cpu, usage.ru_maxrss * 1024L);
+  printf("%.6f %.6f %ld %u\n", seconds, cpu, usage.ru_maxrss * 1024L, checksum);
   return 0;
 }

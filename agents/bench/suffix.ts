@@ -30,7 +30,7 @@ import { attributeBytes } from "../engines/suffix/engine.ts";
 import { loadIndex, saveIndex } from "../engines/suffix/format.ts";
 import { buildIndex, type ContributionInput } from "../engines/suffix/index.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
-import { longestPrefix } from "../engines/suffix/shard.ts";
+import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);
@@ -189,6 +189,31 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
   };
 };
 
+interface SingleResult {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly peakRss: number;
+  readonly rssBefore: number;
+  readonly checksum: number;
+}
+
+/** The corpus file sorted as one text, as libdivsufsort sorts it (the trailing terminator sorts first, like the end). */
+const childSingle = (path: string): SingleResult => {
+  const content = new Uint8Array(fs.readFileSync(path));
+  const text = layoutShardText([content]);
+  const ends = terminatorPositions([content.length]);
+  const rssBefore = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const sa = sortShard(text, ends);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  let checksum = 0;
+  for (let i = 0; i < sa.length; i++) checksum = (Math.imul(checksum, 31) + sa[i]!) >>> 0;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, peakRss, rssBefore, checksum };
+};
+
 const childCorpusFile = (bytes: number, path: string): { readonly bytes: number } => {
   const corpus = benchCorpus(bytes);
   const fd = fs.openSync(path, "w");
@@ -235,7 +260,9 @@ const main = async (): Promise<void> => {
         ? await childBuild(bytes, Number(rest[0]), rest[1])
         : step === "query"
           ? await childQuery(bytes, rest[0]!, Number(rest[1]))
-          : childCorpusFile(bytes, rest[0]!);
+          : step === "single"
+            ? childSingle(rest[0]!)
+            : childCorpusFile(bytes, rest[0]!);
     console.log(JSON.stringify(result));
     return;
   }
@@ -273,11 +300,12 @@ const main = async (): Promise<void> => {
     }
     let peerCpu = Number.NaN;
     let peerWall = Number.NaN;
+    let sameArray = "–";
     if (haveDivsufsort) {
       console.error(`# ${mib} MiB: libdivsufsort`);
       const corpusPath = join(dir, `bench-${mib}.txt`);
       runChild(["corpus", String(bytes), corpusPath]);
-      const [seconds, cpuSeconds, rss] = execFileSync(harness, [corpusPath], { encoding: "utf8" })
+      const [seconds, cpuSeconds, rss, checksum] = execFileSync(harness, [corpusPath], { encoding: "utf8" })
         .trim()
         .split(" ")
         .map(Number);
@@ -286,12 +314,16 @@ const main = async (): Promise<void> => {
       buildRows.push(
         row("libdivsufsort", 1, "–", { seconds: seconds!, cpuSeconds: cpuSeconds!, peakRss: rss!, rssBefore: 0 }),
       );
+      console.error(`# ${mib} MiB: TS SA-IS on the same single text`);
+      const same = runChild<SingleResult>(["single", String(bytes), corpusPath]);
+      buildRows.push(row("TS SA-IS, libdivsufsort's input", 1, "1", same));
+      sameArray = same.checksum === checksum ? "yes" : `NO (${same.checksum} vs ${checksum})`;
       if (keep === undefined) fs.rmSync(corpusPath);
     } else buildRows.push(`| ${mib} MiB | libdivsufsort | – | – | ${harness} | | | | |`);
     ratios.push(
       `| ${mib} MiB | ${(parallel.fileBytes / bytes).toFixed(4)} | ${
         Number.isNaN(peerWall) ? "–" : (peerWall / parallel.seconds).toFixed(2)
-      } | ${Number.isNaN(peerCpu) ? "–" : ((threads * peerCpu) / parallel.cpuSeconds).toFixed(2)} |`,
+      } | ${Number.isNaN(peerCpu) ? "–" : ((threads * peerCpu) / parallel.cpuSeconds).toFixed(2)} | ${sameArray} |`,
     );
     console.error(`# ${mib} MiB: ${queries} queries of 4 KiB`);
     const q = runChild<QueryResult>(["query", String(bytes), indexPath, String(queries)]);
@@ -313,8 +345,8 @@ const main = async (): Promise<void> => {
       `Index file size, and TS (${threads} threads) against libdivsufsort (1 thread): wall speed ratio, and the ratio an`,
       `idle machine would give if the ${threads} threads scaled perfectly (${threads} × libdivsufsort CPU time / TS CPU time).`,
       "",
-      "| corpus | index file bytes per corpus byte | TS / libdivsufsort wall | TS / libdivsufsort, CPU-time projection |",
-      "|---|---|---|---|",
+      "| corpus | index file bytes per corpus byte | TS / libdivsufsort wall | TS / libdivsufsort, CPU-time projection | same suffix array on libdivsufsort's input |",
+      "|---|---|---|---|---|",
       ...ratios,
       "",
       `Query (4 KiB outputs, minMatch ${DEFAULT_MIN_MATCH}, ${queries} queries; ms)`,
