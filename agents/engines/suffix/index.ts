@@ -38,7 +38,8 @@ export interface BuildProgress {
 }
 
 export interface BuildOptions {
-  /** Worker threads sorting shards at once (default: available parallelism). 1 sorts inline. */
+  /** Worker threads sorting shards at once (default: available parallelism); with 1, or a single
+   * shard, the calling thread sorts (no worker start-up, but it blocks the event loop meanwhile). */
   readonly threads?: number;
   /** Largest shard text (contribution bytes plus one terminator each). */
   readonly maxShardBytes?: number;
