@@ -21,7 +21,16 @@ import { encodeCheckpoints, type IndexedModel } from "./bundle.ts";
 import { featurizeBatch } from "./features.ts";
 import { type Embedding, embedQuery, projections } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
-import { datainfScores, integerScores, type Method, OrtScorer, segmentDotsJs, tracinScores } from "./score.ts";
+import {
+  datainfScores,
+  integerScores,
+  type Method,
+  OrtScorer,
+  type ScoredRow,
+  segmentDotsJs,
+  topScores,
+  tracinScores,
+} from "./score.ts";
 
 export interface GradientEvidence {
   readonly method: Method;
@@ -55,7 +64,8 @@ export const DEFAULT_ENGINE_OPTIONS: GradientEngineOptions = {
 export interface QueryResult {
   readonly label: number;
   readonly embedding: Embedding;
-  readonly scores: ReadonlyArray<bigint>;
+  /** Integer score per index row (integral float64 values; see score.ts). */
+  readonly scores: Float64Array;
   readonly raw: Float64Array;
 }
 
@@ -117,35 +127,9 @@ export const makeAttributor = async (
   };
 };
 
-/** Top rows by score (ties: lower contribution id, then lower row), positive scores only. */
-export const topRows = (ids: BigUint64Array, scores: ReadonlyArray<bigint>, k: number) =>
-  scores
-    .map((score, row) => ({ row, contributionId: ids[row]!, score }))
-    .filter((r) => r.score > 0n)
-    .sort((a, b) =>
-      a.score !== b.score
-        ? a.score > b.score
-          ? -1
-          : 1
-        : a.contributionId !== b.contributionId
-          ? a.contributionId < b.contributionId
-            ? -1
-            : 1
-          : a.row - b.row,
-    )
-    .slice(0, k);
-
-export const entriesFor = (
-  ids: BigUint64Array,
-  scores: ReadonlyArray<bigint>,
-  maxEntries: number,
-): ReadonlyArray<AttributionEntry> => {
-  const byId = new Map<bigint, bigint>();
-  scores.forEach((s, row) => {
-    if (s > 0n) byId.set(ids[row]!, (byId.get(ids[row]!) ?? 0n) + s);
-  });
-  return scoresToWeights(byId, maxEntries);
-};
+/** The weights of a query: scoresToWeights over its top rows (contribution ids are unique per index). */
+export const entriesFor = (top: ReadonlyArray<ScoredRow>, maxEntries: number): ReadonlyArray<AttributionEntry> =>
+  scoresToWeights(new Map(top.map((t) => [t.contributionId, t.score])), maxEntries);
 
 const resolveRequest = (classes: ReadonlyArray<string>, request: AttributionRequest) => {
   const named = classes.indexOf(request.output.trim().toLowerCase());
@@ -174,9 +158,9 @@ export const makeGradientEngine = (
         try: () => attributor.score(text, label, options.method),
         catch: (cause) => fail(`gradient attribution failed: ${String(cause)}`, cause),
       });
-      const ids = attributor.model.index.ids;
+      const top = topScores(attributor.model.index.ids, result.scores, options.maxEntries);
       return {
-        entries: entriesFor(ids, result.scores, options.maxEntries),
+        entries: entriesFor(top, options.maxEntries),
         evidence: {
           method: options.method,
           indexCommitment: attributor.model.commitment,
@@ -185,7 +169,7 @@ export const makeGradientEngine = (
             vector: bytesToHex(new Uint8Array(result.embedding.vector.buffer)),
             exponents: [...result.embedding.exponents],
           },
-          top: topRows(ids, result.scores, options.maxEntries),
+          top,
         },
       };
     }),

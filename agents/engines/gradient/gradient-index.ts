@@ -122,6 +122,7 @@ export const buildIndex = async (
   const n = input.labels.length;
   const { layers, gradientSize: P, features: D } = session.info;
   if (input.ids.length !== n || input.features.length !== n * D) throw new RangeError("index input: lengths differ");
+  if (new Set(input.ids).size !== n) throw new RangeError("index input: contribution ids must be unique");
   const layerOffsets = layers.map((_, i) => layers.slice(0, i).reduce((s, l) => s + l.size, 0));
   const maxAbs = checkpoints.map(() => layers.map(() => 0));
   const forBatches = async (ck: number, f: (grad: Float32Array, start: number, rows: number) => void) => {
@@ -284,6 +285,9 @@ export const decodeIndex = (bytes: Uint8Array, file = "index"): GradientIndex =>
   offset += n * dims;
   const norms = new Int32Array(n * S);
   for (let i = 0; i < n * S; i++) norms[i] = view.getInt32(offset + i * 4, true);
+  if (new Set(ids).size !== n) {
+    throw new GradientFileError({ file, reason: "body", message: `${file}: duplicate contribution id` });
+  }
   return { header, ids, exponents, vectors, norms };
 };
 

@@ -18,7 +18,7 @@ import { entriesFor, makeAttributor } from "./engine.ts";
 import { featurizeBatch } from "./features.ts";
 import { finalSegments } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
-import { datainfScores, segmentDotsJs } from "./score.ts";
+import { datainfScores, segmentDotsJs, topScores } from "./score.ts";
 import { train } from "./train.ts";
 
 export interface QualityOptions {
@@ -218,8 +218,10 @@ export const runQuality = async (
   }
   // near-tie: last-bit perturbations of the query features
   const ties = { queries: 0, embedding: 0, tracin: 0, datainf: 0 };
-  const key = (method: "tracin" | "datainf", scores: ReadonlyArray<bigint>) =>
-    JSON.stringify(entriesFor(indexed.index.ids, scores, 8).map((e) => [String(e.contributionId), e.weight])) + method;
+  const key = (method: "tracin" | "datainf", scores: Float64Array) =>
+    JSON.stringify(
+      entriesFor(topScores(indexed.index.ids, scores, 8), 8).map((e) => [String(e.contributionId), e.weight]),
+    ) + method;
   for (let t = 0; t < testSet.length; t++) {
     const row = Xt.slice(t * D, (t + 1) * D);
     const base = await attributor.scoreFeatures(row, yt[t]!, "tracin");

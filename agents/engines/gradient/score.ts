@@ -149,23 +149,48 @@ export const datainfScores = (index: GradientIndex, query: Embedding, dots: Int3
 };
 
 /**
- * Integer scores for the protocol: TracIn's are already integers; DataInf's are put on a fixed-point
- * grid relative to the best score, floor(score / best · 2^40). Non-positive scores are dropped.
+ * Integer scores for the protocol, as integral float64 values: TracIn's are already integers; DataInf's
+ * are put on a fixed-point grid relative to the best score, floor(score / best · 2^40). Non-positive → 0.
  */
-export const integerScores = (method: Method, scores: Float64Array): bigint[] => {
-  const out = new Array<bigint>(scores.length).fill(0n);
+export const integerScores = (method: Method, scores: Float64Array): Float64Array => {
+  const out = new Float64Array(scores.length);
   if (method === "tracin") {
-    scores.forEach((s, i) => {
-      out[i] = s > 0 ? BigInt(s) : 0n;
-    });
+    for (let i = 0; i < scores.length; i++) out[i] = scores[i]! > 0 ? scores[i]! : 0;
     return out;
   }
   let best = 0;
   for (const s of scores) best = Math.max(best, s);
   if (best > 0) {
-    scores.forEach((s, i) => {
-      out[i] = s > 0 ? BigInt(Math.floor((s / best) * 2 ** 40)) : 0n;
-    });
+    for (let i = 0; i < scores.length; i++) out[i] = scores[i]! > 0 ? Math.floor((scores[i]! / best) * 2 ** 40) : 0;
   }
   return out;
+};
+
+export interface ScoredRow {
+  readonly row: number;
+  readonly contributionId: bigint;
+  readonly score: bigint;
+}
+
+/**
+ * The k best rows with a positive integer score, best first; ties by lower contribution id then lower
+ * row — scoresToWeights' order, so its result over these k equals its result over all rows.
+ * One linear scan with a k-slot insertion buffer.
+ */
+export const topScores = (ids: BigUint64Array, scores: Float64Array, k: number): ScoredRow[] => {
+  const rows: number[] = [];
+  const better = (a: number, b: number) =>
+    scores[a]! !== scores[b]! ? scores[a]! > scores[b]! : ids[a]! !== ids[b]! ? ids[a]! < ids[b]! : a < b;
+  for (let i = 0; i < scores.length; i++) {
+    if (!(scores[i]! > 0)) continue;
+    if (rows.length === k && !better(i, rows[k - 1]!)) continue;
+    let at = rows.length === k ? k - 1 : rows.length;
+    while (at > 0 && better(i, rows[at - 1]!)) {
+      rows[at] = rows[at - 1]!;
+      at--;
+    }
+    rows[at] = i;
+    if (rows.length > k) rows.length = k;
+  }
+  return rows.map((row) => ({ row, contributionId: ids[row]!, score: BigInt(scores[row]!) }));
 };
