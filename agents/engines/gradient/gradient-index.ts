@@ -123,6 +123,8 @@ export const buildIndex = async (
   const { layers, gradientSize: P, features: D } = session.info;
   if (input.ids.length !== n || input.features.length !== n * D) throw new RangeError("index input: lengths differ");
   if (new Set(input.ids).size !== n) throw new RangeError("index input: contribution ids must be unique");
+  // |p| ≤ 2^24 · size must stay below 2^53 for the projection to be exact in float64
+  if (layers.some((l) => l.size > 2 ** 28)) throw new RangeError("index input: a layer has more than 2^28 parameters");
   const layerOffsets = layers.map((_, i) => layers.slice(0, i).reduce((s, l) => s + l.size, 0));
   const maxAbs = checkpoints.map(() => layers.map(() => 0));
   const forBatches = async (ck: number, f: (grad: Float32Array, start: number, rows: number) => void) => {

@@ -16,7 +16,7 @@ import { DEFAULT_INDEX_OPTIONS, indexModel, specOf, type TrainedModel, trainMode
 import { prng, sampleMessages } from "./dataset.ts";
 import { entriesFor, makeAttributor } from "./engine.ts";
 import { featurizeBatch } from "./features.ts";
-import { finalSegments } from "./gradient-index.ts";
+import { type Embedding, finalSegments, type IndexHeader } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
 import { datainfScores, segmentDotsJs, topScores } from "./score.ts";
 import { train } from "./train.ts";
@@ -86,9 +86,28 @@ export interface QualityResult {
     readonly embedding: number;
     readonly tracin: number;
     readonly datainf: number;
+    /** The largest embeddingDistance seen: the near-tie tolerance accepts ≤ 1. */
+    readonly maxQuanta: number;
   };
   readonly seconds: number;
 }
+
+/**
+ * The near-tie tolerance metric: max over coordinates of |v'_k·2^e' − v_k·2^e| / 2^max(e, e'), in quanta
+ * of the coarser of the two embeddings (docs/gradient-engine.md, "near-tie policy": ≤ 1 is accepted).
+ */
+export const embeddingDistance = (a: Embedding, b: Embedding, h: IndexHeader): number => {
+  let worst = 0;
+  h.segments.forEach((seg, s) => {
+    const ea = a.exponents[s]!;
+    const eb = b.exponents[s]!;
+    const unit = 2 ** Math.max(ea, eb);
+    for (let k = seg.offset; k < seg.offset + seg.dims; k++) {
+      worst = Math.max(worst, Math.abs(a.vector[k]! * 2 ** ea - b.vector[k]! * 2 ** eb) / unit);
+    }
+  });
+  return worst;
+};
 
 const stats = (xs: ReadonlyArray<number>) => {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -217,7 +236,7 @@ export const runQuality = async (
     );
   }
   // near-tie: last-bit perturbations of the query features
-  const ties = { queries: 0, embedding: 0, tracin: 0, datainf: 0 };
+  const ties = { queries: 0, embedding: 0, tracin: 0, datainf: 0, maxQuanta: 0 };
   const key = (method: "tracin" | "datainf", scores: Float64Array) =>
     JSON.stringify(
       entriesFor(topScores(indexed.index.ids, scores, 8), 8).map((e) => [String(e.contributionId), e.weight]),
@@ -235,6 +254,7 @@ export const runQuality = async (
         r.embedding.vector.every((v, k) => v === base.embedding.vector[k]) &&
         r.embedding.exponents.every((e, k) => e === base.embedding.exponents[k]);
       if (!sameEmbedding) ties.embedding++;
+      ties.maxQuanta = Math.max(ties.maxQuanta, embeddingDistance(base.embedding, r.embedding, indexed.index.header));
       if (key("tracin", r.scores) !== key("tracin", base.scores)) ties.tracin++;
       if (key("datainf", rd.scores) !== key("datainf", baseDataInf.scores)) ties.datainf++;
     }
@@ -278,6 +298,8 @@ export const formatQuality = (r: QualityResult): string => {
     tie("query embedding (int8 vector or exponents)", r.ties.embedding),
     tie("TracIn weights", r.ties.tracin),
     tie("DataInf weights", r.ties.datainf),
+    "",
+    `Largest embedding change seen: ${r.ties.maxQuanta} quanta (the near-tie tolerance accepts ≤ 1).`,
   ].join("\n");
 };
 
