@@ -18,6 +18,7 @@ import {
   scoresToWeights,
 } from "../engine.ts";
 import { encodeCheckpoints, type IndexedModel } from "./bundle.ts";
+import { GradientFileError } from "./container.ts";
 import { featurizeBatch } from "./features.ts";
 import { type Embedding, embedQuery, projections } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
@@ -90,10 +91,18 @@ export const makeAttributor = async (
 ): Promise<GradientAttributor> => {
   const header = model.index.header;
   if (bytesToHex(keccak256(model.gradientGraph, "bytes")) !== header.gradientGraph) {
-    throw new Error("index was built for a different gradient graph");
+    throw new GradientFileError({
+      file: "index.bin",
+      reason: "header",
+      message: "index.bin: built for a different gradient graph",
+    });
   }
   if (bytesToHex(keccak256(encodeCheckpoints(model.checkpoints), "bytes")) !== header.checkpoints) {
-    throw new Error("index was built for different checkpoints");
+    throw new GradientFileError({
+      file: "index.bin",
+      reason: "header",
+      message: "index.bin: built for different checkpoints",
+    });
   }
   const session = await GradientSession.create(model.gradientGraph, options.threads);
   const scorer = await OrtScorer.create(options.threads);
