@@ -106,12 +106,17 @@ export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32
   // 2^(base) is common to all rows: dropping it leaves the weights unchanged (scoresToWeights is
   // scale-free) and keeps each sum an exact integer while it stays below 2^53.
   const base = indexMinExponent(index) + Math.min(...query.exponents);
-  const shifts = Array.from(query.exponents, (e) => e - base);
-  for (let i = 0; i < count; i++) {
+  // powers[s * 256 + e] = 2^(e + e_q,s − base): exact powers of two, looked up instead of computed
+  const powers = new Float64Array(S * 256);
+  for (let s = 0; s < S; s++) {
+    for (let e = 0; e < 256; e++) powers[s * 256 + e] = 2 ** (e + query.exponents[s]! - base);
+  }
+  const exps = index.exponents;
+  for (let i = 0, at = 0; i < count; i++) {
     let score = 0;
-    for (let s = 0; s < S; s++) {
-      const d = dots[i * S + s]!;
-      if (d !== 0) score += d * 2 ** (index.exponents[i * S + s]! + shifts[s]!);
+    for (let s = 0; s < S; s++, at++) {
+      const d = dots[at]!;
+      if (d !== 0) score += d * powers[s * 256 + exps[at]!]!;
     }
     out[i] = score;
   }
