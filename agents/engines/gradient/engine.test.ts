@@ -1,8 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Effect, Exit } from "effect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engine.ts";
-import type { IndexedModel } from "./bundle.ts";
-import { makeAttributor, makeGradientEngine } from "./engine.ts";
+import { type IndexedModel, saveIndex, saveTrained } from "./bundle.ts";
+import { loadGradientEngine, makeAttributor, makeGradientEngine } from "./engine.ts";
 import { queries, smallModel } from "./fixtures.test-util.ts";
 
 let one: IndexedModel;
@@ -87,5 +90,27 @@ describe("gradient engine", () => {
     await expect(
       makeAttributor({ ...one, checkpoints: two.checkpoints.map((c) => c.map((x) => x + 1)) }),
     ).rejects.toThrow(/different checkpoints/);
+  });
+});
+
+describe("loadGradientEngine", () => {
+  it("serves a saved model directory in a scope and fails with an EngineError for a missing one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "poa-gradient-"));
+    saveTrained(dir, one);
+    saveIndex(dir, one.index);
+    const q = queries()[0]!;
+    const viaDir = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const engine = yield* loadGradientEngine(dir);
+          return yield* engine.attribute({ modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" });
+        }),
+      ),
+    );
+    const [direct] = await attributeAll(one, 1, "ort", "tracin");
+    expect(viaDir.entries).toEqual(direct!.entries);
+    const exit = await Effect.runPromiseExit(Effect.scoped(loadGradientEngine(join(dir, "missing"))));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(JSON.stringify(exit)).toContain("cannot load gradient model");
   });
 });

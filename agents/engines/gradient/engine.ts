@@ -17,7 +17,7 @@ import {
   EngineError,
   scoresToWeights,
 } from "../engine.ts";
-import { encodeCheckpoints, type IndexedModel } from "./bundle.ts";
+import { encodeCheckpoints, type IndexedModel, loadIndexed } from "./bundle.ts";
 import { GradientFileError } from "./container.ts";
 import { featurizeBatch } from "./features.ts";
 import { type Embedding, embedQuery, projections } from "./gradient-index.ts";
@@ -184,3 +184,21 @@ export const makeGradientEngine = (
     }),
   };
 };
+
+/**
+ * Loads a model directory (bundle.ts) and serves it as a scoped engine: the ONNX Runtime sessions are
+ * released when the scope closes. Fails with an EngineError carrying the file/graph error as cause.
+ */
+export const loadGradientEngine = (dir: string, options: GradientEngineOptions = DEFAULT_ENGINE_OPTIONS) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => makeAttributor(loadIndexed(dir), options),
+      catch: (cause) =>
+        new EngineError({
+          method: "gradient",
+          message: `cannot load gradient model ${dir}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          cause,
+        }),
+    }),
+    (attributor) => Effect.promise(() => attributor.release()),
+  ).pipe(Effect.map((attributor) => makeGradientEngine(attributor, options)));

@@ -16,7 +16,7 @@
  * The header binds the gradient graph and checkpoints by hash, so the commitment fixes the whole method.
  */
 import { Schema } from "effect";
-import { bytesToHex, concatBytes, type Hex, keccak256 } from "viem";
+import { bytesToHex, concatBytes, type Hex, hexToBytes, keccak256 } from "viem";
 import { GradientFileError, readContainer, writeContainer } from "./container.ts";
 import { fracBitsFor, projectSegment, rademacher, type Segment, toInt8 } from "./quantize.ts";
 import type { GradientSession } from "./runtime.ts";
@@ -301,35 +301,99 @@ const u64 = (v: bigint | number): Uint8Array => {
 
 const ZERO = new Uint8Array(32);
 
-/** The attribution-index commitment (bytes32) described above. */
-export const indexCommitment = (index: GradientIndex): Hex => {
-  const { count: n, dims } = index.header;
+/** The leaf of row i (see the commitment above). */
+export const rowLeaf = (index: GradientIndex, i: number): Uint8Array => {
+  const { dims } = index.header;
   const S = index.header.segments.length;
+  return keccak256(
+    concatBytes([
+      Uint8Array.of(0),
+      u64(i),
+      u64(index.ids[i]!),
+      index.exponents.subarray(i * S, (i + 1) * S),
+      bytesOf(index.vectors.subarray(i * dims, (i + 1) * dims)),
+    ]),
+    "bytes",
+  );
+};
+
+const nodeHash = (left: Uint8Array, right: Uint8Array) =>
+  keccak256(concatBytes([Uint8Array.of(1), left, right]), "bytes");
+
+/** Every row of the Merkle tree, leaves first, padded to a power of two. */
+const treeRows = (index: GradientIndex): Uint8Array[][] => {
   let row: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    row.push(
-      keccak256(
-        concatBytes([
-          Uint8Array.of(0),
-          u64(i),
-          u64(index.ids[i]!),
-          index.exponents.subarray(i * S, (i + 1) * S),
-          bytesOf(index.vectors.subarray(i * dims, (i + 1) * dims)),
-        ]),
-        "bytes",
-      ),
-    );
-  }
+  for (let i = 0; i < index.header.count; i++) row.push(rowLeaf(index, i));
   let width = 1;
   while (width < row.length) width *= 2;
   while (row.length < width) row.push(ZERO);
+  const rows = [row];
   while (row.length > 1) {
     const next: Uint8Array[] = [];
-    for (let i = 0; i < row.length; i += 2) {
-      next.push(keccak256(concatBytes([Uint8Array.of(1), row[i]!, row[i + 1]!]), "bytes"));
-    }
+    for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i]!, row[i + 1]!));
+    rows.push(next);
     row = next;
   }
-  const headerHash = keccak256(new TextEncoder().encode(headerJson(index.header)), "bytes");
-  return bytesToHex(keccak256(concatBytes([Uint8Array.of(3), headerHash, u64(n), row[0]!]), "bytes"));
+  return rows;
+};
+
+const headerHash = (h: IndexHeader): Uint8Array => keccak256(new TextEncoder().encode(headerJson(h)), "bytes");
+
+const wrap = (hHash: Uint8Array, count: number, root: Uint8Array): Hex =>
+  bytesToHex(keccak256(concatBytes([Uint8Array.of(3), hHash, u64(count), root]), "bytes"));
+
+/** The attribution-index commitment (bytes32) described above. */
+export const indexCommitment = (index: GradientIndex): Hex => {
+  const rows = treeRows(index);
+  return wrap(headerHash(index.header), index.header.count, rows[rows.length - 1]![0]!);
+};
+
+/** What opens one committed row: its data and Merkle path (what a challenger exhibits on chain). */
+export interface RowProof {
+  readonly row: number;
+  readonly contributionId: bigint;
+  readonly exponents: Uint8Array;
+  readonly vector: Int8Array;
+  readonly siblings: ReadonlyArray<Hex>;
+}
+
+export const rowProof = (index: GradientIndex, i: number): RowProof => {
+  const { count, dims } = index.header;
+  if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`row ${i} out of range [0, ${count})`);
+  const S = index.header.segments.length;
+  const rows = treeRows(index);
+  const siblings: Hex[] = [];
+  let position = i;
+  for (const row of rows.slice(0, -1)) {
+    siblings.push(bytesToHex(row[position ^ 1]!));
+    position >>= 1;
+  }
+  return {
+    row: i,
+    contributionId: index.ids[i]!,
+    exponents: index.exponents.slice(i * S, (i + 1) * S),
+    vector: index.vectors.slice(i * dims, (i + 1) * dims),
+    siblings,
+  };
+};
+
+/** Checks a row proof against a commitment, given the index header (whose hash the commitment binds). */
+export const verifyRow = (commitment: Hex, header: IndexHeader, proof: RowProof): boolean => {
+  const S = header.segments.length;
+  if (proof.row < 0 || proof.row >= header.count) return false;
+  if (proof.exponents.length !== S || proof.vector.length !== header.dims) return false;
+  let depth = 0;
+  while (1 << depth < header.count) depth++;
+  if (proof.siblings.length !== depth) return false;
+  let node = keccak256(
+    concatBytes([Uint8Array.of(0), u64(proof.row), u64(proof.contributionId), proof.exponents, bytesOf(proof.vector)]),
+    "bytes",
+  );
+  let position = proof.row;
+  for (const sibling of proof.siblings) {
+    const s = hexToBytes(sibling);
+    node = position & 1 ? nodeHash(s, node) : nodeHash(node, s);
+    position >>= 1;
+  }
+  return wrap(headerHash(header), header.count, node) === commitment;
 };
