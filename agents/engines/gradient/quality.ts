@@ -25,6 +25,9 @@ export interface QualityOptions {
   readonly train: number;
   readonly test: number;
   readonly loo: number;
+  readonly family: "softmax" | "mlp";
+  /** Hidden width (mlp). */
+  readonly hidden: number;
   readonly buckets: number;
   readonly dims: number;
   readonly epochs: number;
@@ -39,6 +42,8 @@ export const DEFAULT_QUALITY: QualityOptions = {
   train: 200,
   test: 10,
   loo: 60,
+  family: "softmax",
+  hidden: 8,
   buckets: 4096,
   dims: 512,
   epochs: 300,
@@ -141,9 +146,9 @@ export const runQuality = async (
     checkpoints: 3,
   };
   const trained: TrainedModel = await trainModel(trainSet, {
-    family: "softmax",
+    family: options.family,
     buckets: options.buckets,
-    hidden: 0,
+    hidden: options.hidden,
     seed: options.seed,
     train: trainConfig,
   });
@@ -292,7 +297,7 @@ export const formatQuality = (r: QualityResult): string => {
     `| ${name} | ${s.mean.toFixed(3)} | ${s.sd.toFixed(3)} |`;
   const pct = (n: number, of: number) => `${n} (${((100 * n) / Math.max(1, of)).toFixed(1)}%)`;
   return [
-    `Softmax regression, ${o.buckets} hashed buckets, ${o.train} training / ${o.test} test messages (seed ${o.seed}), ` +
+    `${o.family === "softmax" ? "Softmax regression" : `MLP (hidden ${o.hidden}, ReLU)`}, ${o.buckets} hashed buckets, lr ${o.learningRate}, ${o.epochs} steps, ${o.train} training / ${o.test} test messages (seed ${o.seed}), ` +
       `test accuracy ${(100 * r.testAccuracy).toFixed(1)}%, projection dims ${o.dims}, leave-one-out on ${o.loo} examples, ` +
       `${r.seconds.toFixed(1)} s.`,
     "",
