@@ -236,6 +236,26 @@ export const embedQuery = (
   return { vector, exponents };
 };
 
+/** The near-tie tolerance: a recomputed embedding within this many quanta of the claimed one is accepted. */
+export const NEAR_TIE_QUANTA = 1;
+
+/**
+ * Distance between two embeddings of the same index, in quanta of the coarser one:
+ * max over coordinates of |v'_k·2^e' − v_k·2^e| / 2^max(e, e') (docs/gradient-engine.md, near-tie policy).
+ */
+export const embeddingDistance = (a: Embedding, b: Embedding, h: IndexHeader): number => {
+  let worst = 0;
+  h.segments.forEach((seg, s) => {
+    const ea = a.exponents[s]!;
+    const eb = b.exponents[s]!;
+    const unit = 2 ** Math.max(ea, eb);
+    for (let k = seg.offset; k < seg.offset + seg.dims; k++) {
+      worst = Math.max(worst, Math.abs(a.vector[k]! * 2 ** ea - b.vector[k]! * 2 ** eb) / unit);
+    }
+  });
+  return worst;
+};
+
 const headerJson = (h: IndexHeader): string => JSON.stringify(Schema.encodeSync(IndexHeader)(h));
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_QUALITY, embeddingDistance, runQuality, spearman } from "./quality.ts";
+import { embeddingDistance } from "./gradient-index.ts";
+import { DEFAULT_QUALITY, runQuality, spearman } from "./quality.ts";
 
 describe("quality", () => {
   it("spearman: 1 for monotone, -1 for reversed, average ranks for ties", () => {

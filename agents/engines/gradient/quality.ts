@@ -16,7 +16,7 @@ import { DEFAULT_INDEX_OPTIONS, indexModel, specOf, type TrainedModel, trainMode
 import { prng, sampleMessages } from "./dataset.ts";
 import { entriesFor, makeAttributor } from "./engine.ts";
 import { featurizeBatch } from "./features.ts";
-import { type Embedding, finalSegments, type IndexHeader } from "./gradient-index.ts";
+import { embeddingDistance, finalSegments } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
 import { datainfScores, segmentDotsJs, topScores } from "./score.ts";
 import { train } from "./train.ts";
@@ -103,23 +103,6 @@ export interface QualityResult {
   readonly ties: ReadonlyArray<TieCount>;
   readonly seconds: number;
 }
-
-/**
- * The near-tie tolerance metric: max over coordinates of |v'_k·2^e' − v_k·2^e| / 2^max(e, e'), in quanta
- * of the coarser of the two embeddings (docs/gradient-engine.md, "near-tie policy": ≤ 1 is accepted).
- */
-export const embeddingDistance = (a: Embedding, b: Embedding, h: IndexHeader): number => {
-  let worst = 0;
-  h.segments.forEach((seg, s) => {
-    const ea = a.exponents[s]!;
-    const eb = b.exponents[s]!;
-    const unit = 2 ** Math.max(ea, eb);
-    for (let k = seg.offset; k < seg.offset + seg.dims; k++) {
-      worst = Math.max(worst, Math.abs(a.vector[k]! * 2 ** ea - b.vector[k]! * 2 ** eb) / unit);
-    }
-  });
-  return worst;
-};
 
 const stats = (xs: ReadonlyArray<number>) => {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
