@@ -6,7 +6,7 @@
  *                  masked query [dims, S]) or the typed-array loop (the reference; both are tested equal).
  *   TracIn         score_i = Σ_s D[i, s] · 2^(e_i,s + e_q,s − m), m = min_i,s e_i,s + min_s e_q,s (a factor
  *                  common to every row): integers scaled by powers of two, summed in float64 in segment
- *                  order — exact while below 2^53 (exponent spread ≤ 22), deterministic always.
+ *                  order — exact while below 2^53 (|D| < 2^27, so a spread of exponents up to 26 − log2 S), deterministic always.
  *   DataInf        per layer l on the final checkpoint (G_i = v_i · 2^e_i, λ_l from the index header):
  *                    c_i = (v_q·G_i) / (λ_l + |G_i|²),  r = (1/n) Σ_i c_i G_i
  *                    score_i = Σ_l (1/λ_l) (v_q·G_i − r·G_i)
