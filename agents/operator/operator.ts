@@ -1,0 +1,159 @@
+/**
+ * The LoRA operator's serving core: one base model rewritten with slot banks, the two adapter tiers,
+ * the tokenizer and the continuous-batching scheduler, opened from a model folder and an adapters
+ * folder (`<adaptersDir>/<adapter id>/adapter_config.json + adapter_model.safetensors`).
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
+import * as ort from "onnxruntime-node";
+import { ADAPTER_ID, AdapterError, loadAdapterDir } from "./adapter.ts";
+import { AdapterCache } from "./cache.ts";
+import type { LoraTarget } from "./lora.ts";
+import {
+  type DecoderSession,
+  type ExecutionProvider,
+  ModelError,
+  type ModelInfo,
+  openLoraSession,
+  openModelDir,
+} from "./runtime.ts";
+import { Scheduler } from "./scheduler.ts";
+
+export interface OperatorOptions {
+  readonly modelDir: string;
+  readonly adaptersDir: string;
+  /** Device-tier slots (vLLM max_loras). */
+  readonly maxLoras: number;
+  /** Host-tier LRU size (vLLM max_cpu_loras). */
+  readonly maxCpuLoras: number;
+  /** The largest adapter rank served (vLLM max_lora_rank); banks are this wide. */
+  readonly slotRank: number;
+  readonly maxBatch: number;
+  readonly providers: ReadonlyArray<ExecutionProvider>;
+  /** PEFT module names to give side paths; null = every projection. */
+  readonly targetModules: ReadonlyArray<string> | null;
+  readonly threads?: number;
+  readonly log: (line: string) => void;
+}
+
+export const loadTokenizer = async (modelDir: string): Promise<Tokenizer> => {
+  const read = async (name: string): Promise<unknown> => {
+    try {
+      return JSON.parse(await readFile(join(modelDir, name), "utf8"));
+    } catch {
+      return null;
+    }
+  };
+  const json = await read("tokenizer.json");
+  if (json === null || typeof json !== "object") throw new ModelError({ message: `no tokenizer.json in ${modelDir}` });
+  const config = await read("tokenizer_config.json");
+  return new Tokenizer(json as object, (config ?? {}) as object);
+};
+
+export class LoraOperator {
+  private readonly registered = new Map<string, string>();
+
+  private constructor(
+    readonly options: OperatorOptions,
+    readonly baseModelId: string,
+    readonly info: ModelInfo,
+    readonly session: DecoderSession,
+    readonly cache: AdapterCache,
+    readonly scheduler: Scheduler,
+    readonly tokenizer: Tokenizer,
+    readonly targets: ReadonlyArray<LoraTarget>,
+  ) {}
+
+  static async open(options: OperatorOptions): Promise<LoraOperator> {
+    const opened = await openModelDir(options.modelDir);
+    const tokenizer = await loadTokenizer(options.modelDir);
+    let cache: AdapterCache | null = null;
+    const slots = options.maxLoras + 1;
+    const { session, targets } = await openLoraSession(opened, {
+      modules: options.targetModules,
+      providers: options.providers,
+      log: options.log,
+      ...(options.threads ? { threads: options.threads } : {}),
+      banks: () => {
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const t of cache!.targets) {
+          feeds[t.bankA] = new ort.Tensor("float32", cache!.banksA.get(t.key)!, [
+            slots,
+            t.inFeatures,
+            options.slotRank,
+          ]);
+          feeds[t.bankB] = new ort.Tensor("float32", cache!.banksB.get(t.key)!, [
+            slots,
+            options.slotRank,
+            t.outFeatures,
+          ]);
+        }
+        return feeds;
+      },
+    });
+    let self: LoraOperator | null = null;
+    cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
+      loadAdapterDir(id, self!.adapterDir(id), targets, options.slotRank),
+    );
+    const scheduler = new Scheduler(session, cache, { maxBatch: options.maxBatch, log: options.log });
+    self = new LoraOperator(
+      options,
+      basename(resolve(options.modelDir)),
+      opened.info,
+      session,
+      cache,
+      scheduler,
+      tokenizer,
+      targets,
+    );
+    options.log(
+      `serving ${self.baseModelId}: ${targets.length} LoRA targets, ${options.maxLoras} slots × rank ${options.slotRank} ` +
+        `(${(cache.bytesPerSlot / 1024).toFixed(1)} KiB/slot), host cache ${options.maxCpuLoras}, provider ${session.provider}`,
+    );
+    return self;
+  }
+
+  adapterDir(id: string): string {
+    return this.registered.get(id) ?? join(this.options.adaptersDir, id);
+  }
+
+  /** Registers an adapter folder under an id (the load endpoint); the folder is read on first use. */
+  register(id: string, path: string | null): void {
+    if (!ADAPTER_ID.test(id))
+      throw new AdapterError({ adapter: id, message: "adapter ids are [A-Za-z0-9._-], at most 128 chars" });
+    if (path !== null) this.registered.set(id, path);
+  }
+
+  /** Whether an adapter exists (registered, or a folder in the adapters dir). */
+  async knows(id: string): Promise<boolean> {
+    if (!ADAPTER_ID.test(id)) return false;
+    if (this.registered.has(id) || this.cache.isInHost(id) || this.cache.isResident(id)) return true;
+    return stat(join(this.adapterDir(id), "adapter_config.json")).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Known adapter ids: registered ones and folders in the adapters dir (at most `limit`). */
+  async listAdapters(limit = 10_000): Promise<string[]> {
+    const ids = new Set(this.registered.keys());
+    const entries = await readdir(this.options.adaptersDir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (ids.size >= limit) break;
+      if (e.isDirectory() && ADAPTER_ID.test(e.name)) ids.add(e.name);
+    }
+    return [...ids].sort();
+  }
+
+  unload(id: string): boolean {
+    const ok = this.cache.unload(id);
+    if (ok) this.registered.delete(id);
+    return ok;
+  }
+
+  async close(): Promise<void> {
+    await this.scheduler.close();
+    await this.session.session.release();
+  }
+}

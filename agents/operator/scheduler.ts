@@ -1,0 +1,421 @@
+/**
+ * Continuous batching across adapters. Every iteration of the loop:
+ *
+ * 1. admits waiting requests whose adapter holds (or can take) a slot; a request whose adapter is still
+ *    on disk starts a background load and waits without holding anyone else up;
+ * 2. prefills the admitted prompts in one left-padded forward pass (empty past);
+ * 3. decodes one token for every running sequence in one forward pass, whatever adapter each uses:
+ *    the per-row `lora_slot` picks the adapter, past key/values are left-padded to the longest.
+ *
+ * Each sequence keeps its own KV cache ([kvHeads, capacity, headDim] per layer and K/V); after a
+ * decode step only the new column of `present` is copied back. A sequence leaves the batch as soon
+ * as it ends, and its slot is unpinned.
+ */
+import { Data } from "effect";
+import type { AdapterError } from "./adapter.ts";
+import type { AdapterCache } from "./cache.ts";
+import type { DecoderSession, ForwardInput, LayerKv } from "./runtime.ts";
+import { prng } from "./testModel.ts";
+
+export class GenerationError extends Data.TaggedError("GenerationError")<{ readonly message: string }> {}
+
+export interface GenerationRequest {
+  readonly adapter: string | null;
+  readonly promptIds: ReadonlyArray<number>;
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP: number;
+  readonly seed?: number;
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface GenerationSink {
+  readonly onToken: (id: number) => void;
+  readonly onDone: (finish: FinishReason) => void;
+  readonly onError: (error: AdapterError | GenerationError) => void;
+}
+
+export interface GenerationHandle {
+  /** Ends the sequence at the next step (client gone, stop string seen). */
+  readonly cancel: () => void;
+}
+
+class SeqKv {
+  cap: number;
+  len = 0;
+  keys: Float32Array[];
+  values: Float32Array[];
+  constructor(
+    readonly layers: number,
+    readonly heads: number,
+    readonly dim: number,
+    initial: number,
+  ) {
+    this.cap = Math.max(16, initial);
+    this.keys = Array.from({ length: layers }, () => new Float32Array(heads * this.cap * dim));
+    this.values = Array.from({ length: layers }, () => new Float32Array(heads * this.cap * dim));
+  }
+
+  private grow(need: number) {
+    if (need <= this.cap) return;
+    const cap = Math.max(need, this.cap * 2);
+    const regrow = (old: Float32Array) => {
+      const next = new Float32Array(this.heads * cap * this.dim);
+      for (let h = 0; h < this.heads; h++) {
+        next.set(old.subarray(h * this.cap * this.dim, (h * this.cap + this.len) * this.dim), h * cap * this.dim);
+      }
+      return next;
+    };
+    this.keys = this.keys.map(regrow);
+    this.values = this.values.map(regrow);
+    this.cap = cap;
+  }
+
+  /** Appends positions [from, from + count) of row `b` of a batched present [B, heads, total, dim]. */
+  append(present: ReadonlyArray<LayerKv>, b: number, total: number, from: number, count: number) {
+    this.grow(this.len + count);
+    const { heads, dim } = this;
+    for (let l = 0; l < this.layers; l++) {
+      for (let h = 0; h < heads; h++) {
+        const src = ((b * heads + h) * total + from) * dim;
+        const dst = (h * this.cap + this.len) * dim;
+        this.keys[l]!.set(present[l]!.key.subarray(src, src + count * dim), dst);
+        this.values[l]!.set(present[l]!.value.subarray(src, src + count * dim), dst);
+      }
+    }
+    this.len += count;
+  }
+
+  /** Writes this cache, left-padded to `P`, as row `b` of batched past tensors. */
+  writeInto(past: ReadonlyArray<{ key: Float32Array; value: Float32Array }>, b: number, P: number) {
+    const { heads, dim } = this;
+    for (let l = 0; l < this.layers; l++) {
+      for (let h = 0; h < heads; h++) {
+        const src = h * this.cap * dim;
+        const dst = ((b * heads + h) * P + (P - this.len)) * dim;
+        past[l]!.key.set(this.keys[l]!.subarray(src, src + this.len * dim), dst);
+        past[l]!.value.set(this.values[l]!.subarray(src, src + this.len * dim), dst);
+      }
+    }
+  }
+}
+
+interface Sequence {
+  readonly req: GenerationRequest;
+  readonly sink: GenerationSink;
+  slot: number;
+  pinned: boolean;
+  kv: SeqKv | null;
+  lastToken: number;
+  generated: number;
+  cancelled: boolean;
+  readonly rand: () => number;
+}
+
+export interface SchedulerOptions {
+  readonly maxBatch: number;
+  readonly log?: (line: string) => void;
+}
+
+export const sampleToken = (logits: Float32Array, temperature: number, topP: number, rand: () => number): number => {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  if (temperature <= 0) return best;
+  const max = logits[best]!;
+  const probs = Array.from(logits, (x, i) => ({ i, p: Math.exp((x - max) / temperature) }));
+  probs.sort((a, b) => b.p - a.p);
+  const total = probs.reduce((s, x) => s + x.p, 0);
+  let kept = 0;
+  let cut = probs.length;
+  for (let k = 0; k < probs.length; k++) {
+    kept += probs[k]!.p / total;
+    if (kept >= topP) {
+      cut = k + 1;
+      break;
+    }
+  }
+  const nucleus = probs.slice(0, cut);
+  const mass = nucleus.reduce((s, x) => s + x.p, 0);
+  let u = rand() * mass;
+  for (const x of nucleus) {
+    u -= x.p;
+    if (u <= 0) return x.i;
+  }
+  return nucleus[nucleus.length - 1]!.i;
+};
+
+export class Scheduler {
+  private readonly waiting: Sequence[] = [];
+  private running: Sequence[] = [];
+  private readonly loads = new Set<string>();
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private readonly done: Promise<void>;
+  /** Forward passes run so far, by kind (tests and metrics read it). */
+  readonly passes = { prefill: 0, decode: 0, maxDecodeBatch: 0 };
+
+  constructor(
+    private readonly session: DecoderSession,
+    private readonly cache: AdapterCache | null,
+    private readonly opts: SchedulerOptions,
+  ) {
+    this.done = this.loop();
+  }
+
+  get activeCount(): number {
+    return this.running.length + this.waiting.length;
+  }
+
+  submit(req: GenerationRequest, sink: GenerationSink): GenerationHandle {
+    if (req.adapter !== null && this.cache === null) {
+      sink.onError(new GenerationError({ message: "this operator serves no adapters" }));
+      return { cancel: () => {} };
+    }
+    const seq: Sequence = {
+      req,
+      sink,
+      slot: 0,
+      pinned: false,
+      kv: null,
+      lastToken: 0,
+      generated: 0,
+      cancelled: false,
+      rand: prng(req.seed ?? Math.floor(Math.random() * 2 ** 31)),
+    };
+    this.waiting.push(seq);
+    this.poke();
+    return {
+      cancel: () => {
+        seq.cancelled = true;
+        this.poke();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.poke();
+    await this.done;
+  }
+
+  private poke() {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private admit(): Sequence[] {
+    const admitted: Sequence[] = [];
+    for (let i = 0; i < this.waiting.length; ) {
+      const seq = this.waiting[i]!;
+      if (seq.cancelled) {
+        this.waiting.splice(i, 1);
+        seq.sink.onDone("stop");
+        continue;
+      }
+      if (this.running.length + admitted.length >= this.opts.maxBatch) break;
+      const id = seq.req.adapter;
+      const slot = id === null ? 0 : this.cache!.acquireSlot(id);
+      if (slot !== null) {
+        seq.slot = slot;
+        seq.pinned = id !== null;
+        admitted.push(seq);
+        this.waiting.splice(i, 1);
+        continue;
+      }
+      if (id !== null && !this.cache!.isInHost(id)) this.startLoad(id);
+      i++;
+    }
+    return admitted;
+  }
+
+  private startLoad(id: string) {
+    if (this.loads.has(id)) return;
+    this.loads.add(id);
+    this.cache!.prefetch(id).then(
+      () => {
+        this.loads.delete(id);
+        this.poke();
+      },
+      (e: unknown) => {
+        this.loads.delete(id);
+        const error =
+          e instanceof Error && "_tag" in e && e._tag === "AdapterError"
+            ? (e as AdapterError)
+            : new GenerationError({ message: `adapter ${id}: ${e instanceof Error ? e.message : String(e)}` });
+        this.opts.log?.(`adapter ${id} failed to load: ${error.message}`);
+        for (let i = this.waiting.length - 1; i >= 0; i--) {
+          const seq = this.waiting[i]!;
+          if (seq.req.adapter !== id) continue;
+          this.waiting.splice(i, 1);
+          seq.sink.onError(error);
+        }
+        this.poke();
+      },
+    );
+  }
+
+  private finish(seq: Sequence, reason: FinishReason | GenerationError) {
+    if (seq.pinned && seq.req.adapter !== null) this.cache?.release(seq.req.adapter);
+    seq.pinned = false;
+    seq.kv = null;
+    if (reason instanceof GenerationError) seq.sink.onError(reason);
+    else seq.sink.onDone(reason);
+  }
+
+  /** Emits a sampled token; returns false when the sequence is over. */
+  private accept(seq: Sequence, token: number): boolean {
+    const info = this.session.info;
+    if (info.eosIds.includes(token)) {
+      this.finish(seq, "stop");
+      return false;
+    }
+    seq.generated++;
+    seq.lastToken = token;
+    seq.sink.onToken(token);
+    if (seq.cancelled) {
+      this.finish(seq, "stop");
+      return false;
+    }
+    if (seq.generated >= seq.req.maxTokens || seq.kv!.len + 1 >= info.maxPositions) {
+      this.finish(seq, "length");
+      return false;
+    }
+    return true;
+  }
+
+  private emptyPast() {
+    const empty = new Float32Array(0);
+    return Array.from({ length: this.session.info.numLayers }, () => ({ key: empty, value: empty }));
+  }
+
+  private async prefill(batch: Sequence[]): Promise<Sequence[]> {
+    const info = this.session.info;
+    const L = Math.max(...batch.map((s) => s.req.promptIds.length));
+    const B = batch.length;
+    const ids = new BigInt64Array(B * L);
+    const mask = new BigInt64Array(B * L);
+    const pos = new BigInt64Array(B * L);
+    batch.forEach((s, b) => {
+      const p = s.req.promptIds;
+      for (let i = 0; i < p.length; i++) {
+        const at = b * L + (L - p.length) + i;
+        ids[at] = BigInt(p[i]!);
+        mask[at] = 1n;
+        pos[at] = BigInt(i);
+      }
+    });
+    const input: ForwardInput = {
+      batch: B,
+      seqLen: L,
+      pastLen: 0,
+      inputIds: ids,
+      attentionMask: mask,
+      positionIds: pos,
+      past: this.emptyPast(),
+      slots: BigInt64Array.from(batch, (s) => BigInt(s.slot)),
+    };
+    const out = await this.session.forward(input);
+    this.passes.prefill++;
+    const V = info.vocabSize;
+    const survivors: Sequence[] = [];
+    batch.forEach((s, b) => {
+      const n = s.req.promptIds.length;
+      s.kv = new SeqKv(info.numLayers, info.kvHeads, info.headDim, n + Math.min(s.req.maxTokens, 64));
+      s.kv.append(out.present, b, L, L - n, n);
+      const logits = out.logits.subarray(((b + 1) * L - 1) * V, (b + 1) * L * V);
+      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) survivors.push(s);
+    });
+    return survivors;
+  }
+
+  private async decode(batch: Sequence[]): Promise<Sequence[]> {
+    const info = this.session.info;
+    const B = batch.length;
+    const P = Math.max(...batch.map((s) => s.kv!.len));
+    const per = info.kvHeads * P * info.headDim;
+    const past = Array.from({ length: info.numLayers }, () => ({
+      key: new Float32Array(B * per),
+      value: new Float32Array(B * per),
+    }));
+    const mask = new BigInt64Array(B * (P + 1));
+    batch.forEach((s, b) => {
+      s.kv!.writeInto(past, b, P);
+      mask.fill(1n, b * (P + 1) + (P - s.kv!.len), (b + 1) * (P + 1));
+    });
+    const out = await this.session.forward({
+      batch: B,
+      seqLen: 1,
+      pastLen: P,
+      inputIds: BigInt64Array.from(batch, (s) => BigInt(s.lastToken)),
+      attentionMask: mask,
+      positionIds: BigInt64Array.from(batch, (s) => BigInt(s.kv!.len)),
+      past,
+      slots: BigInt64Array.from(batch, (s) => BigInt(s.slot)),
+    });
+    this.passes.decode++;
+    this.passes.maxDecodeBatch = Math.max(this.passes.maxDecodeBatch, B);
+    const V = info.vocabSize;
+    const survivors: Sequence[] = [];
+    batch.forEach((s, b) => {
+      s.kv!.append(out.present, b, P + 1, P, 1);
+      const logits = out.logits.subarray(b * V, (b + 1) * V);
+      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) survivors.push(s);
+    });
+    return survivors;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      const admitted = this.admit();
+      const live = this.running.filter((s) => {
+        if (!s.cancelled) return true;
+        this.finish(s, "stop");
+        return false;
+      });
+      this.running = [];
+      if (admitted.length === 0 && live.length === 0) {
+        this.running = live;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      const next: Sequence[] = [];
+      try {
+        if (live.length > 0) next.push(...(await this.decode(live)));
+      } catch (e) {
+        this.failAll(live, e);
+      }
+      try {
+        if (admitted.length > 0) next.push(...(await this.prefill(admitted)));
+      } catch (e) {
+        this.failAll(admitted, e);
+      }
+      this.running = next;
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O (HTTP, disk loads) in
+    }
+    for (const s of [...this.running, ...this.waiting.splice(0)]) {
+      this.finish(s, new GenerationError({ message: "operator shutting down" }));
+    }
+    this.running = [];
+  }
+
+  private failAll(batch: Sequence[], e: unknown) {
+    const message = `forward pass failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`;
+    this.opts.log?.(message);
+    for (const s of batch) this.finish(s, new GenerationError({ message }));
+  }
+}
+
+/** Runs one request to completion (tests, benches). */
+export const generate = (scheduler: Scheduler, req: GenerationRequest) =>
+  new Promise<{ tokens: number[]; finish: FinishReason }>((resolve, reject) => {
+    const tokens: number[] = [];
+    scheduler.submit(req, {
+      onToken: (t) => tokens.push(t),
+      onDone: (finish) => resolve({ tokens, finish }),
+      onError: reject,
+    });
+  });
