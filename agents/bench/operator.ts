@@ -1,0 +1,321 @@
+/**
+ * LoRA operator benchmark: throughput and latency of one batched LoRA graph serving 1, 10, 100 and
+ * 1,000 adapters in a uniform random mix, against the same model with no adapters (plain graph) and
+ * against one merged session per adapter; cold adapter load time; memory per adapter in each tier.
+ *
+ *   npx tsx agents/bench/operator.ts [--ep cpu|cuda|webgpu] [--hidden 256 --layers 4 --intermediate 704]
+ *     [--requests 64] [--max-tokens 16] [--prompt 32] [--adapters 1,10,100,1000] [--slots 32]
+ *     [--max-batch 32] [--merged-max 10] [--threads 2] [--repeat 3]
+ *
+ * Every request is submitted at t=0 (closed batch of offered load); adapters are cold at the start
+ * of each row, so their disk loads count against that row's throughput.
+ */
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { encodeModel } from "../onnx/graph.ts";
+import { loadAdapterDir } from "../operator/adapter.ts";
+import { testAdapterId, writeTestSetup } from "../operator/fixtures.ts";
+import { listTargets, mergeAdapter } from "../operator/lora.ts";
+import { LoraOperator } from "../operator/operator.ts";
+import { createSession, DecoderSession, type ExecutionProvider, openModelDir } from "../operator/runtime.ts";
+import { type GenerationRequest, Scheduler } from "../operator/scheduler.ts";
+import { prng, type TinyLlamaConfig } from "../operator/testModel.ts";
+
+interface BenchOptions {
+  readonly ep: ExecutionProvider;
+  readonly model: TinyLlamaConfig;
+  readonly requests: number;
+  readonly maxTokens: number;
+  readonly promptLength: number;
+  readonly adapterCounts: ReadonlyArray<number>;
+  readonly slots: number;
+  readonly maxBatch: number;
+  readonly mergedMax: number;
+  readonly threads: number;
+  /** Each row runs this many times from a cold start; the median run by tokens/s is reported. */
+  readonly repeat: number;
+}
+
+interface Row {
+  readonly name: string;
+  readonly tokens: number;
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p95: number;
+}
+
+/** A full batch through a fresh scheduler first, so ORT's allocations and JIT are warm. */
+const warmUp = (scheduler: Scheduler, reqs: ReadonlyArray<GenerationRequest>) =>
+  drive(
+    "warm-up",
+    reqs.map((req) => ({ scheduler, req: { ...req, adapter: null } })),
+  );
+
+const median = async (repeat: number, run: () => Promise<Row>): Promise<Row> => {
+  const runs: Row[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await run());
+  runs.sort((a, b) => a.tokens / a.seconds - b.tokens / b.seconds);
+  return runs[Math.floor(runs.length / 2)]!;
+};
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+};
+
+/** Submits every request at once to its scheduler and measures tokens/s and per-request latency. */
+const drive = async (
+  name: string,
+  requests: ReadonlyArray<{ scheduler: Scheduler; req: GenerationRequest }>,
+): Promise<Row> => {
+  const t0 = performance.now();
+  let tokens = 0;
+  const latencies = await Promise.all(
+    requests.map(
+      ({ scheduler, req }) =>
+        new Promise<number>((resolve, reject) => {
+          const start = performance.now();
+          scheduler.submit(req, {
+            onToken: () => tokens++,
+            onDone: () => resolve(performance.now() - start),
+            onError: reject,
+          });
+        }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return { name, tokens, seconds, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) };
+};
+
+export const runOperatorBench = async (o: BenchOptions, log: (line: string) => void = console.error) => {
+  const dir = await mkdtemp(join(tmpdir(), "operator-bench-"));
+  const maxAdapters = Math.max(...o.adapterCounts);
+  try {
+    log(`writing model (hidden ${o.model.hiddenSize}, ${o.model.numLayers} layers) and ${maxAdapters} adapters…`);
+    const setup = await writeTestSetup(dir, { adapters: maxAdapters, config: o.model });
+    const rand = prng(99);
+    const prompts = Array.from({ length: o.requests }, () =>
+      Array.from({ length: o.promptLength }, () => Math.floor(rand() * 256)),
+    );
+    const request = (i: number, adapter: string | null): GenerationRequest => ({
+      adapter,
+      promptIds: prompts[i]!,
+      maxTokens: o.maxTokens,
+      temperature: 0,
+      topP: 1,
+    });
+    const warm = prompts.slice(0, o.maxBatch).map((_, i) => request(i, null));
+    const pick = (n: number) => Array.from({ length: o.requests }, () => Math.floor(rand() * n));
+    const rows: Row[] = [];
+    const opened = await openModelDir(setup.modelDir);
+    const quiet = (line: string) => log(`  ${line}`);
+
+    // 1. the plain exported graph, no LoRA side paths at all
+    rows.push(
+      await median(o.repeat, async () => {
+        const { session, provider } = await createSession(encodeModel(opened.base), [o.ep], quiet, o.threads);
+        const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
+          maxBatch: o.maxBatch,
+        });
+        await warmUp(scheduler, warm);
+        const row = await drive(
+          "base model, no LoRA graph",
+          prompts.map((_, i) => ({ scheduler, req: request(i, null) })),
+        );
+        await scheduler.close();
+        await session.release();
+        return row;
+      }),
+    );
+    const open = () =>
+      LoraOperator.open({
+        modelDir: setup.modelDir,
+        adaptersDir: setup.adaptersDir,
+        maxLoras: o.slots,
+        maxCpuLoras: Math.max(o.slots, 256),
+        slotRank: 8,
+        maxBatch: o.maxBatch,
+        providers: [o.ep],
+        targetModules: null,
+        threads: o.threads,
+        log: quiet,
+      });
+    // 2. the LoRA graph, every row on slot 0 (side paths cost, no adapter)
+    let memory = { slotBytes: 0, hostBytes: 0, diskBytes: 0, coldLoadMs: 0, installMs: 0 };
+    {
+      rows.push(
+        await median(o.repeat, async () => {
+          const op = await open();
+          await warmUp(op.scheduler, warm);
+          const row = await drive(
+            "LoRA graph, base rows only",
+            prompts.map((_, i) => ({ scheduler: op.scheduler, req: request(i, null) })),
+          );
+          await op.close();
+          return row;
+        }),
+      );
+      const op = await open();
+      // cold load: disk → host (parse + validate + transpose), host → slot (bank write)
+      const sample = Math.min(20, maxAdapters);
+      let hostBytes = 0;
+      let diskBytes = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < sample; i++) hostBytes += (await op.cache.prefetch(testAdapterId(i))).bytes;
+      const coldLoadMs = (performance.now() - t0) / sample;
+      const t1 = performance.now();
+      for (let i = 0; i < sample; i++) {
+        op.cache.acquireSlot(testAdapterId(i));
+        op.cache.release(testAdapterId(i));
+      }
+      const installMs = (performance.now() - t1) / sample;
+      for (let i = 0; i < sample; i++) {
+        diskBytes += (await stat(join(setup.adaptersDir, testAdapterId(i), "adapter_model.safetensors"))).size;
+      }
+      memory = {
+        slotBytes: op.cache.bytesPerSlot,
+        hostBytes: hostBytes / sample,
+        diskBytes: diskBytes / sample,
+        coldLoadMs,
+        installMs,
+      };
+      await op.close();
+    }
+    // 3. the LoRA graph with N adapters in a uniform mix, cold at the start
+    for (const n of o.adapterCounts) {
+      const ids = pick(n);
+      rows.push(
+        await median(o.repeat, async () => {
+          const op = await open();
+          await warmUp(op.scheduler, warm);
+          const row = await drive(
+            `LoRA graph, ${n} adapter${n === 1 ? "" : "s"} (uniform)`,
+            prompts.map((_, i) => ({ scheduler: op.scheduler, req: request(i, testAdapterId(ids[i]!)) })),
+          );
+          await op.close();
+          return row;
+        }),
+      );
+    }
+    // 4. one merged session per adapter (W + sBA baked in): batching only within an adapter
+    const targets = listTargets(opened.base);
+    for (const n of o.adapterCounts.filter((c) => c <= o.mergedMax)) {
+      const sessions: Array<{ scheduler: Scheduler; release: () => Promise<void> }> = [];
+      const t0 = performance.now();
+      for (let a = 0; a < n; a++) {
+        const adapter = await loadAdapterDir(testAdapterId(a), join(setup.adaptersDir, testAdapterId(a)), targets, 8);
+        const { session, provider } = await createSession(
+          encodeModel(mergeAdapter(opened.base, adapter)),
+          [o.ep],
+          () => {},
+          o.threads,
+        );
+        const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
+          maxBatch: o.maxBatch,
+        });
+        sessions.push({ scheduler, release: () => scheduler.close().then(() => session.release()) });
+      }
+      const mergeMs = (performance.now() - t0) / n;
+      log(`  merged sessions: ${mergeMs.toFixed(1)} ms per adapter to merge and open`);
+      const ids = pick(n);
+      for (const s of sessions) await warmUp(s.scheduler, warm.slice(0, 4));
+      // merged sessions take adapter null: the adapter is in the weights
+      rows.push(
+        await median(o.repeat, () =>
+          drive(
+            `merged session per adapter, ${n} adapter${n === 1 ? "" : "s"}`,
+            prompts.map((_, i) => ({ scheduler: sessions[ids[i]!]!.scheduler, req: request(i, null) })),
+          ),
+        ),
+      );
+      for (const s of sessions) await s.release();
+    }
+    const baseline = rows[0]!.tokens / rows[0]!.seconds;
+    const table = [
+      `| setup | tokens | seconds | tokens/s | vs no-LoRA | p50 ms | p95 ms |`,
+      `|---|---:|---:|---:|---:|---:|---:|`,
+      ...rows.map((r) => {
+        const tps = r.tokens / r.seconds;
+        return `| ${r.name} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${tps.toFixed(1)} | ${((100 * tps) / baseline).toFixed(0)}% | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} |`;
+      }),
+      "",
+      `| adapter memory (rank mix 2/4/8, ${targets.length} targets) | bytes |`,
+      `|---|---:|`,
+      `| disk (safetensors, average) | ${memory.diskBytes.toFixed(0)} |`,
+      `| host tier (compact rank-r factors, average) | ${memory.hostBytes.toFixed(0)} |`,
+      `| device tier (one slot, padded to rank 8) | ${memory.slotBytes} |`,
+      "",
+      `| cold load | ms |`,
+      `|---|---:|`,
+      `| disk → host (read, parse, validate, transpose) | ${memory.coldLoadMs.toFixed(2)} |`,
+      `| host → slot (bank write) | ${memory.installMs.toFixed(3)} |`,
+    ].join("\n");
+    return table;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+const main = async () => {
+  const { values } = parseArgs({
+    options: {
+      ep: { type: "string", default: "cpu" },
+      hidden: { type: "string", default: "64" },
+      layers: { type: "string", default: "2" },
+      heads: { type: "string", default: "4" },
+      intermediate: { type: "string", default: "128" },
+      requests: { type: "string", default: "64" },
+      "max-tokens": { type: "string", default: "16" },
+      prompt: { type: "string", default: "16" },
+      adapters: { type: "string", default: "1,10,100,1000" },
+      slots: { type: "string", default: "32" },
+      "max-batch": { type: "string", default: "32" },
+      "merged-max": { type: "string", default: "10" },
+      threads: { type: "string", default: "2" },
+      repeat: { type: "string", default: "3" },
+    },
+  });
+  const int = (name: keyof typeof values) => {
+    const v = Number(values[name]);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name}: expected a positive integer`);
+    return v;
+  };
+  if (!["cpu", "cuda", "webgpu"].includes(String(values.ep))) throw new Error("--ep: cpu, cuda or webgpu");
+  const opts: BenchOptions = {
+    ep: values.ep as ExecutionProvider,
+    model: {
+      hiddenSize: int("hidden"),
+      numLayers: int("layers"),
+      numHeads: int("heads"),
+      intermediateSize: int("intermediate"),
+      maxPositions: 512,
+      seed: 7,
+    },
+    requests: int("requests"),
+    maxTokens: int("max-tokens"),
+    promptLength: int("prompt"),
+    adapterCounts: String(values.adapters)
+      .split(",")
+      .map((s) => Number(s))
+      .filter((n) => Number.isInteger(n) && n > 0),
+    slots: int("slots"),
+    maxBatch: int("max-batch"),
+    mergedMax: int("merged-max"),
+    threads: int("threads"),
+    repeat: int("repeat"),
+  };
+  console.log(
+    `LoRA operator bench: ep ${opts.ep}, hidden ${opts.model.hiddenSize}, ${opts.model.numLayers} layers, ` +
+      `${opts.requests} requests × ${opts.maxTokens} tokens, prompt ${opts.promptLength}, ${opts.slots} slots, batch ${opts.maxBatch}\n`,
+  );
+  console.log(await runOperatorBench(opts));
+};
+
+if (import.meta.main) {
+  main().catch((e: unknown) => {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}
