@@ -43,14 +43,17 @@ export interface HostAdapter extends AdapterFactors {
 
 const KEY = /^base_model\.model\.(?:model\.)?layers\.(\d+)\.(?:[\w]+\.)*?(\w+_proj)\.lora_([AB])\.weight$/;
 
-/** Validates and converts a parsed adapter. `targets` are the base model's projections. */
-export const adapterFromParts = (
+/**
+ * Validates and converts a parsed adapter. `targets` are the base model's projections. The conversion
+ * yields to the event loop between targets, so a big adapter never stalls the scheduler's batches.
+ */
+export const adapterFromParts = async (
   id: string,
   configJson: unknown,
   safetensors: Uint8Array,
   targets: ReadonlyArray<LoraTarget>,
   slotRank: number,
-): HostAdapter => {
+): Promise<HostAdapter> => {
   const fail = (message: string) => new AdapterError({ adapter: id, message });
   const decoded = decodeConfig(configJson);
   if (decoded._tag === "Failure")
@@ -90,6 +93,7 @@ export const adapterFromParts = (
   const factors = new Map<string, { aT: Float32Array; bT: Float32Array }>();
   let bytes = 0;
   for (const [key, { a, b }] of pairs) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const t = byKey.get(key)!;
     if (!a || !b) throw fail(`${key}: lora_A and lora_B must both be present`);
     const [ar, ac] = a.shape;

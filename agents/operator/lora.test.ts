@@ -71,10 +71,12 @@ describe("LoRA slot-bank rewrite", () => {
       { seed: 2, rank: 8, alpha: 16, modules: ["q_proj", "v_proj"] },
       { seed: 3, rank: 2, alpha: 4, modules: ["o_proj", "gate_proj", "up_proj", "down_proj"] },
     ];
-    adapters = specs.map((s, i) => {
-      const { config, safetensors } = randomPeftAdapter(targets, s);
-      return adapterFromParts(`a${i}`, config, safetensors, targets, SLOT_RANK);
-    });
+    adapters = await Promise.all(
+      specs.map((s, i) => {
+        const { config, safetensors } = randomPeftAdapter(targets, s);
+        return adapterFromParts(`a${i}`, config, safetensors, targets, SLOT_RANK);
+      }),
+    );
     cache = new AdapterCache(targets, SLOT_RANK, 4, 8, async (id) => adapters.find((a) => a.id === id)!);
     for (const a of adapters) await cache.prefetch(a.id);
     const rewritten = addLoraSlots(base);

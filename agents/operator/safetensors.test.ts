@@ -105,8 +105,8 @@ describe("PEFT adapter validation", () => {
   const targets = listTargets(buildTinyLlama());
   const good = randomPeftAdapter(targets, { seed: 3, rank: 4, alpha: 8 });
 
-  it("accepts a PEFT adapter and folds alpha / r into B", () => {
-    const a = adapterFromParts("ok", good.config, good.safetensors, targets, 8);
+  it("accepts a PEFT adapter and folds alpha / r into B", async () => {
+    const a = await adapterFromParts("ok", good.config, good.safetensors, targets, 8);
     expect(a.scale).toBe(2);
     expect(a.factors.size).toBe(targets.length);
   });
@@ -117,16 +117,16 @@ describe("PEFT adapter validation", () => {
     ["DoRA", { ...good.config, use_dora: true }, /DoRA/],
     ["missing alpha", { r: 4, target_modules: ["q_proj"] }, /expected a PEFT LoRA config/],
     ["weights outside target_modules", { ...good.config, target_modules: ["q_proj"] }, /not in target_modules/],
-  ])("rejects %s", (_name, config, message) => {
-    expect(() => adapterFromParts("bad", config, good.safetensors, targets, 8)).toThrow(message);
+  ])("rejects %s", async (_name, config, message) => {
+    await expect(adapterFromParts("bad", config, good.safetensors, targets, 8)).rejects.toThrow(message);
   });
 
-  it("rejects an adapter whose shapes do not fit the base model", () => {
+  it("rejects an adapter whose shapes do not fit the base model", async () => {
     const wrong = randomPeftAdapter(
       targets.map((t) => ({ ...t, inFeatures: t.inFeatures + 1 })),
       { seed: 3, rank: 4, alpha: 8 },
     );
-    expect(() => adapterFromParts("bad", wrong.config, wrong.safetensors, targets, 8)).toThrow(
+    await expect(adapterFromParts("bad", wrong.config, wrong.safetensors, targets, 8)).rejects.toThrow(
       /down_proj.lora_A: shape \[4, 65\], expected \[4, 64\]/,
     );
   });

@@ -56,7 +56,10 @@ const f16ToF32 = (h: number): number => {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const widen = (dtype: Dtype, bytes: Uint8Array, count: number): Float32Array => {
+  if (dtype === "F32" && LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer, 0, count); // one aligned copy
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {

@@ -172,7 +172,10 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
       expect(n).toBeLessThanOrEqual((hostEvictions.get(id) ?? 0) + 1);
     }
     for (const [id, n] of slotLoads) expect(n).toBeLessThanOrEqual((slotEvictions.get(id) ?? 0) + 1);
-    expect([...slotEvictions.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(50); // eviction really happened
+    // every distinct adapter served needed a slot, and only 8 can still hold one: eviction really happened
+    const served = new Set(outcomes.flatMap((o) => (o.adapter !== null && "ok" in o ? [o.adapter] : [])));
+    expect(served.size).toBeGreaterThan(20);
+    expect([...slotEvictions.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(served.size - 8);
     expect(op.cache.residentIds().length).toBeLessThanOrEqual(8);
     expect(op.cache.hostIds().length).toBeLessThanOrEqual(64);
     expect(op.scheduler.activeCount).toBe(0);
