@@ -5,7 +5,9 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { Schema } from "effect";
 import * as ort from "onnxruntime-node";
 import { ADAPTER_ID, AdapterError, loadAdapterDir } from "./adapter.ts";
 import { AdapterCache } from "./cache.ts";
@@ -37,7 +39,39 @@ export interface OperatorOptions {
   readonly log: (line: string) => void;
 }
 
-export const loadTokenizer = async (modelDir: string): Promise<Tokenizer> => {
+export interface ChatMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+const TokenizerConfig = Schema.Struct({
+  chat_template: Schema.optional(
+    Schema.NullOr(
+      Schema.Union([Schema.String, Schema.Array(Schema.Struct({ name: Schema.String, template: Schema.String }))]),
+    ),
+  ),
+  bos_token: Schema.optional(Schema.NullOr(Schema.Union([Schema.String, Schema.Struct({ content: Schema.String })]))),
+  eos_token: Schema.optional(Schema.NullOr(Schema.Union([Schema.String, Schema.Struct({ content: Schema.String })]))),
+});
+
+const GenerationConfig = Schema.Struct({
+  eos_token_id: Schema.optional(Schema.NullOr(Schema.Union([Schema.Int, Schema.Array(Schema.Int)]))),
+});
+
+/** The tokenizer, and the model's Jinja chat template when tokenizer_config.json has one. */
+export interface TextCodec {
+  readonly tokenizer: Tokenizer;
+  /** Renders chat messages to prompt text; `templated` tells whether special tokens are already in it. */
+  readonly renderChat: (messages: ReadonlyArray<ChatMessage>) => { readonly text: string; readonly templated: boolean };
+  /** Extra end-of-sequence ids from generation_config.json (Llama 3 instruct lists several). */
+  readonly extraEos: ReadonlyArray<number>;
+}
+
+/** The fallback template for models without a chat_template. */
+export const simpleChatPrompt = (messages: ReadonlyArray<ChatMessage>) =>
+  `${messages.map((m) => `<|${m.role === "developer" ? "system" : m.role}|>\n${m.content}\n`).join("")}<|assistant|>\n`;
+
+export const loadTextCodec = async (modelDir: string): Promise<TextCodec> => {
   const read = async (name: string): Promise<unknown> => {
     try {
       return JSON.parse(await readFile(join(modelDir, name), "utf8"));
@@ -47,8 +81,44 @@ export const loadTokenizer = async (modelDir: string): Promise<Tokenizer> => {
   };
   const json = await read("tokenizer.json");
   if (json === null || typeof json !== "object") throw new ModelError({ message: `no tokenizer.json in ${modelDir}` });
-  const config = await read("tokenizer_config.json");
-  return new Tokenizer(json as object, (config ?? {}) as object);
+  const rawConfig = (await read("tokenizer_config.json")) ?? {};
+  const config = Schema.decodeUnknownExit(TokenizerConfig)(rawConfig);
+  if (config._tag === "Failure")
+    throw new ModelError({ message: "tokenizer_config.json: unexpected chat_template / bos_token / eos_token" });
+  const tokenizer = new Tokenizer(json as object, rawConfig as object);
+  const token = (t: string | { content: string } | null | undefined) =>
+    t == null ? "" : typeof t === "string" ? t : t.content;
+  const tpl = config.value.chat_template;
+  const source =
+    tpl == null ? null : typeof tpl === "string" ? tpl : (tpl.find((t) => t.name === "default") ?? tpl[0])?.template;
+  let template: Template | null = null;
+  if (source) {
+    try {
+      template = new Template(source);
+    } catch (e) {
+      throw new ModelError({
+        message: `tokenizer_config.json: chat_template does not parse (${e instanceof Error ? e.message : e})`,
+      });
+    }
+  }
+  const generation = Schema.decodeUnknownExit(GenerationConfig)((await read("generation_config.json")) ?? {});
+  const eos = generation._tag === "Success" ? generation.value.eos_token_id : undefined;
+  return {
+    tokenizer,
+    extraEos: eos == null ? [] : typeof eos === "number" ? [eos] : eos,
+    renderChat: (messages) =>
+      template === null
+        ? { text: simpleChatPrompt(messages), templated: false }
+        : {
+            text: template.render({
+              messages: messages.map((m) => ({ role: m.role, content: m.content })),
+              add_generation_prompt: true,
+              bos_token: token(config.value.bos_token),
+              eos_token: token(config.value.eos_token),
+            }),
+            templated: true,
+          },
+  };
 };
 
 export class LoraOperator {
@@ -62,36 +132,41 @@ export class LoraOperator {
     readonly cache: AdapterCache,
     readonly scheduler: Scheduler,
     readonly tokenizer: Tokenizer,
+    readonly codec: TextCodec,
     readonly targets: ReadonlyArray<LoraTarget>,
   ) {}
 
   static async open(options: OperatorOptions): Promise<LoraOperator> {
     const opened = await openModelDir(options.modelDir);
-    const tokenizer = await loadTokenizer(options.modelDir);
+    const codec = await loadTextCodec(options.modelDir);
     let cache: AdapterCache | null = null;
     const slots = options.maxLoras + 1;
-    const { session, targets } = await openLoraSession(opened, {
-      modules: options.targetModules,
-      providers: options.providers,
-      log: options.log,
-      ...(options.threads ? { threads: options.threads } : {}),
-      banks: () => {
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const t of cache!.targets) {
-          feeds[t.bankA] = new ort.Tensor("float32", cache!.banksA.get(t.key)!, [
-            slots,
-            t.inFeatures,
-            options.slotRank,
-          ]);
-          feeds[t.bankB] = new ort.Tensor("float32", cache!.banksB.get(t.key)!, [
-            slots,
-            options.slotRank,
-            t.outFeatures,
-          ]);
-        }
-        return feeds;
+    const info = { ...opened.info, eosIds: [...new Set([...opened.info.eosIds, ...codec.extraEos])] };
+    const { session, targets } = await openLoraSession(
+      { ...opened, info },
+      {
+        modules: options.targetModules,
+        providers: options.providers,
+        log: options.log,
+        ...(options.threads ? { threads: options.threads } : {}),
+        banks: () => {
+          const feeds: Record<string, ort.Tensor> = {};
+          for (const t of cache!.targets) {
+            feeds[t.bankA] = new ort.Tensor("float32", cache!.banksA.get(t.key)!, [
+              slots,
+              t.inFeatures,
+              options.slotRank,
+            ]);
+            feeds[t.bankB] = new ort.Tensor("float32", cache!.banksB.get(t.key)!, [
+              slots,
+              options.slotRank,
+              t.outFeatures,
+            ]);
+          }
+          return feeds;
+        },
       },
-    });
+    );
     let self: LoraOperator | null = null;
     cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
       loadAdapterDir(id, self!.adapterDir(id), targets, options.slotRank),
@@ -100,11 +175,12 @@ export class LoraOperator {
     self = new LoraOperator(
       options,
       basename(resolve(options.modelDir)),
-      opened.info,
+      info,
       session,
       cache,
       scheduler,
-      tokenizer,
+      codec.tokenizer,
+      codec,
       targets,
     );
     options.log(

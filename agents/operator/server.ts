@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Schema } from "effect";
 import type { AdapterError } from "./adapter.ts";
-import type { LoraOperator } from "./operator.ts";
+import type { ChatMessage, LoraOperator } from "./operator.ts";
 import {
   type ModelPrice,
   PaymentError,
@@ -92,16 +92,14 @@ const decode = <S extends Schema.Decoder<unknown>>(schema: S, body: unknown): S[
   }
 };
 
-/** The simple chat template used when the model ships none this server can run (see docs). */
-export const chatPrompt = (
+/** Chat messages with their content parts joined (only text parts exist in this API). */
+export const chatMessages = (
   messages: ReadonlyArray<{ role: string; content: string | ReadonlyArray<{ text: string }> }>,
-) =>
-  `${messages
-    .map(
-      (m) =>
-        `<|${m.role === "developer" ? "system" : m.role}|>\n${typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join("")}\n`,
-    )
-    .join("")}<|assistant|>\n`;
+): ChatMessage[] =>
+  messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
+  }));
 
 export interface ServerOptions {
   readonly operator: LoraOperator;
@@ -285,9 +283,23 @@ export class OperatorServer {
     );
     if (auth instanceof PaymentError) throw new HttpError(402, auth.message, "payment_required", "payment_required");
 
-    const promptText =
-      "messages" in body ? chatPrompt(body.messages) : typeof body.prompt === "string" ? body.prompt : body.prompt[0];
-    const promptIds = op.tokenizer.encode(promptText).ids;
+    let prompt: { text: string; templated: boolean };
+    try {
+      prompt =
+        "messages" in body
+          ? op.codec.renderChat(chatMessages(body.messages))
+          : { text: typeof body.prompt === "string" ? body.prompt : body.prompt[0], templated: false };
+    } catch (e) {
+      throw new HttpError(
+        400,
+        `chat template failed: ${e instanceof Error ? e.message : e}`,
+        "invalid_request_error",
+        null,
+        "messages",
+      );
+    }
+    // a rendered chat template already holds the special tokens (BOS…), as transformers assumes
+    const promptIds = op.tokenizer.encode(prompt.text, { add_special_tokens: !prompt.templated }).ids;
     if (promptIds.length === 0) throw new HttpError(400, "prompt is empty", "invalid_request_error", null, "prompt");
     const maxTokens =
       ("max_completion_tokens" in body ? body.max_completion_tokens : null) ??

@@ -301,6 +301,10 @@ export const hfConfig = (cfg: TinyLlamaConfig) => ({
   eos_token_id: EOS_ID,
 });
 
+/** A Jinja chat template in the style of Zephyr's, run by the operator like a real model's. */
+export const CHAT_TEMPLATE =
+  "{{ bos_token }}{% for m in messages %}<|{{ m.role }}|>\n{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}";
+
 /** Writes model.onnx, config.json, tokenizer.json and tokenizer_config.json into `dir`. */
 export const writeTinyLlama = async (dir: string, cfg: TinyLlamaConfig = TINY_LLAMA) => {
   await mkdir(dir, { recursive: true });
@@ -309,6 +313,10 @@ export const writeTinyLlama = async (dir: string, cfg: TinyLlamaConfig = TINY_LL
   await writeFile(join(dir, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
   await writeFile(
     join(dir, "tokenizer_config.json"),
-    JSON.stringify({ bos_token: "<s>", eos_token: "</s>", model_max_length: cfg.maxPositions }, null, 2),
+    JSON.stringify(
+      { bos_token: "<s>", eos_token: "</s>", model_max_length: cfg.maxPositions, chat_template: CHAT_TEMPLATE },
+      null,
+      2,
+    ),
   );
 };
