@@ -115,6 +115,11 @@ interface Sequence {
 
 export interface SchedulerOptions {
   readonly maxBatch: number;
+  /**
+   * Disk loads in flight at once (4 by default). Loading only just ahead of the slots keeps a long queue
+   * of cold adapters from flooding the host LRU and evicting adapters before they ever run.
+   */
+  readonly maxConcurrentLoads?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -207,6 +212,7 @@ export class Scheduler {
 
   private admit(): Sequence[] {
     const admitted: Sequence[] = [];
+    const loadLimit = this.opts.maxConcurrentLoads ?? 4;
     for (let i = 0; i < this.waiting.length; ) {
       const seq = this.waiting[i]!;
       if (seq.cancelled) {
@@ -214,17 +220,22 @@ export class Scheduler {
         seq.sink.onDone("stop");
         continue;
       }
-      if (this.running.length + admitted.length >= this.opts.maxBatch) break;
       const id = seq.req.adapter;
-      const slot = id === null ? 0 : this.cache!.acquireSlot(id);
-      if (slot !== null) {
-        seq.slot = slot;
-        seq.pinned = id !== null;
-        admitted.push(seq);
-        this.waiting.splice(i, 1);
-        continue;
+      const full = this.running.length + admitted.length >= this.opts.maxBatch;
+      if (!full) {
+        const slot = id === null ? 0 : this.cache!.acquireSlot(id);
+        if (slot !== null) {
+          seq.slot = slot;
+          seq.pinned = id !== null;
+          admitted.push(seq);
+          this.waiting.splice(i, 1);
+          continue;
+        }
+      } else if (this.loads.size >= loadLimit) {
+        break; // nothing more to do this round
       }
-      if (id !== null && !this.cache!.isInHost(id)) this.startLoad(id);
+      // not runnable yet: fetch its adapter ahead, a few at a time
+      if (id !== null && !this.cache!.isInHost(id) && this.loads.size < loadLimit) this.startLoad(id);
       i++;
     }
     return admitted;
