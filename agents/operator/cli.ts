@@ -11,12 +11,9 @@ import { Config, Data, Effect, Option, Redacted, Schema } from "effect";
 import { Command, Flag } from "effect/cli";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { attributionDomain } from "../protocol/receipt.ts";
 import { writeTestSetup } from "./fixtures.ts";
-import { LoraOperator } from "./operator.ts";
-import { ReceiptSigner } from "./receipts.ts";
 import { ExecutionProvider } from "./runtime.ts";
-import { OperatorServer } from "./server.ts";
+import { OperatorAgent, type OperatorAgentConfig } from "./service.ts";
 
 export class OperatorCliError extends Data.TaggedError("OperatorCliError")<{ readonly message: string }> {}
 
@@ -109,40 +106,32 @@ const serveCommand = Command.make(
       }
       const account = privateKeyToAccount(key as Hex);
       if (Option.isNone(flags.key)) logLine(`no --key given: signing receipts with a fresh key ${account.address}`);
-      const operator = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () =>
-            LoraOperator.open({
-              modelDir: flags.modelDir,
-              adaptersDir: flags.adaptersDir,
-              maxLoras: flags.slots,
-              maxCpuLoras: flags.cpuLoras,
-              slotRank: flags.slotRank,
-              maxBatch: flags.maxBatch,
-              providers,
-              targetModules: null,
-              ...(Option.isSome(flags.threads) ? { threads: flags.threads.value } : {}),
-              log: logLine,
-            }),
-          catch: (e) => new OperatorCliError({ message: e instanceof Error ? e.message : String(e) }),
-        }),
-        (op) => Effect.promise(() => op.close()),
-      );
-      const signer = new ReceiptSigner(account, attributionDomain(flags.chainId, ledger as Address), {
+      const config: OperatorAgentConfig = {
+        operator: {
+          modelDir: flags.modelDir,
+          adaptersDir: flags.adaptersDir,
+          maxLoras: flags.slots,
+          maxCpuLoras: flags.cpuLoras,
+          slotRank: flags.slotRank,
+          maxBatch: flags.maxBatch,
+          providers,
+          targetModules: null,
+          ...(Option.isSome(flags.threads) ? { threads: flags.threads.value } : {}),
+          log: logLine,
+        },
+        host: flags.host,
+        port: flags.port,
+        key: Redacted.make(key),
         paymentsRequired: flags.payments,
-        now: () => BigInt(Math.floor(Date.now() / 1000)),
-      });
-      const server = new OperatorServer({ operator, signer });
-      const port = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () => server.listen(flags.port, flags.host),
-          catch: (e) => new OperatorCliError({ message: `cannot listen on ${flags.host}:${flags.port}: ${e}` }),
-        }),
-        () => Effect.promise(() => server.close()),
-      );
-      logLine(`OpenAI-compatible API on http://${flags.host}:${port}/v1 (operator ${account.address})`);
-      return yield* Effect.never;
-    }).pipe(Effect.scoped),
+        chainId: flags.chainId,
+        ledger: ledger as Address,
+      };
+      return yield* Effect.gen(function* () {
+        const agent = yield* OperatorAgent;
+        logLine(`OpenAI-compatible API on ${agent.baseUrl} (operator ${agent.address})`);
+        return yield* Effect.never;
+      }).pipe(Effect.provide(OperatorAgent.layer(config)));
+    }),
 ).pipe(Command.withDescription("serve a base model with PEFT LoRA adapters over an OpenAI-compatible API"));
 
 const makeTestModelCommand = Command.make(
