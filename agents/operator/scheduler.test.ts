@@ -116,6 +116,29 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     await op.close();
   });
 
+  it("refuses a prompt that does not fit the context or the vocabulary without touching other requests", async () => {
+    const op = await open(2, 4, 8);
+    const results = await Promise.allSettled([
+      generate(
+        op.scheduler,
+        greedy(
+          testAdapterId(0),
+          Array.from({ length: 300 }, () => 65),
+          4,
+        ),
+      ),
+      generate(op.scheduler, greedy(testAdapterId(0), [1, 999], 4)),
+      generate(op.scheduler, greedy(testAdapterId(0), [1, 2, 3], 4)),
+    ]);
+    expect(results[0]).toMatchObject({
+      status: "rejected",
+      reason: { message: expect.stringMatching(/256-token context/) },
+    });
+    expect(results[1]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/\[0, 258\)/) } });
+    expect(results[2]!.status).toBe("fulfilled");
+    await op.close();
+  });
+
   it("streams 1,000 adapters through 8 slots: correct tokens, each adapter loaded once per eviction, no deadlock, corrupt adapters fail alone", async () => {
     const corrupt = new Set([testAdapterId(13), testAdapterId(500), testAdapterId(999)]);
     await writeFile(join(setup.adaptersDir, testAdapterId(13), "adapter_model.safetensors"), new Uint8Array([1, 2, 3]));

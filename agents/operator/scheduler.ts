@@ -173,6 +173,20 @@ export class Scheduler {
   }
 
   submit(req: GenerationRequest, sink: GenerationSink): GenerationHandle {
+    const n = req.promptIds.length;
+    if (n === 0 || n >= this.session.info.maxPositions || req.maxTokens < 1) {
+      sink.onError(
+        new GenerationError({
+          message: `prompt of ${n} tokens and max_tokens ${req.maxTokens} do not fit a ${this.session.info.maxPositions}-token context`,
+        }),
+      );
+      return { cancel: () => {} };
+    }
+    const vocab = this.session.info.vocabSize;
+    if (req.promptIds.some((t) => !Number.isInteger(t) || t < 0 || t >= vocab)) {
+      sink.onError(new GenerationError({ message: `prompt token ids must be integers in [0, ${vocab})` }));
+      return { cancel: () => {} };
+    }
     if (req.adapter !== null && this.cache === null) {
       sink.onError(new GenerationError({ message: "this operator serves no adapters" }));
       return { cancel: () => {} };
