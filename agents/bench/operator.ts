@@ -5,7 +5,7 @@
  *
  *   npx tsx agents/bench/operator.ts [--ep cpu|cuda|webgpu] [--hidden 256 --layers 4 --intermediate 704]
  *     [--requests 64] [--max-tokens 16] [--prompt 32] [--adapters 1,10,100,1000] [--slots 32]
- *     [--max-batch 32] [--merged-max 10] [--threads 2] [--repeat 3]
+ *     [--max-batch 32] [--merged-max 10] [--threads 2] [--repeat 5]
  *
  * Every request is submitted at t=0 (closed batch of offered load); adapters are cold at the start
  * of each row, so their disk loads count against that row's throughput.
@@ -34,7 +34,7 @@ interface BenchOptions {
   readonly maxBatch: number;
   readonly mergedMax: number;
   readonly threads: number;
-  /** Each row runs this many times from a cold start; the median run by tokens/s is reported. */
+  /** Rounds: every setup runs once per round, from a cold start; the median round by tokens/s is reported. */
   readonly repeat: number;
 }
 
@@ -42,6 +42,10 @@ interface Row {
   readonly name: string;
   readonly tokens: number;
   readonly seconds: number;
+  /** CPU seconds the whole process used (ORT threads included): steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
+  /** Mean rows per decode pass. */
+  readonly meanBatch: number;
   readonly p50: number;
   readonly p95: number;
 }
@@ -53,13 +57,6 @@ const warmUp = (scheduler: Scheduler, reqs: ReadonlyArray<GenerationRequest>) =>
     reqs.map((req) => ({ scheduler, req: { ...req, adapter: null } })),
   );
 
-const median = async (repeat: number, run: () => Promise<Row>): Promise<Row> => {
-  const runs: Row[] = [];
-  for (let i = 0; i < repeat; i++) runs.push(await run());
-  runs.sort((a, b) => a.tokens / a.seconds - b.tokens / b.seconds);
-  return runs[Math.floor(runs.length / 2)]!;
-};
-
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
@@ -70,7 +67,10 @@ const drive = async (
   name: string,
   requests: ReadonlyArray<{ scheduler: Scheduler; req: GenerationRequest }>,
 ): Promise<Row> => {
+  const schedulers = [...new Set(requests.map((r) => r.scheduler))];
+  const before = schedulers.map((s) => ({ ...s.passes }));
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let tokens = 0;
   const latencies = await Promise.all(
     requests.map(
@@ -86,7 +86,22 @@ const drive = async (
     ),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { name, tokens, seconds, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) };
+  const cpu = process.cpuUsage(c0);
+  let passes = 0;
+  let rows = 0;
+  schedulers.forEach((s, i) => {
+    passes += s.passes.decode - before[i]!.decode;
+    rows += s.passes.decodeRows - before[i]!.decodeRows;
+  });
+  return {
+    name,
+    tokens,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    meanBatch: passes === 0 ? 0 : rows / passes,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+  };
 };
 
 export const runOperatorBench = async (o: BenchOptions, log: (line: string) => void = console.error) => {
@@ -108,27 +123,8 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
     });
     const warm = prompts.slice(0, o.maxBatch).map((_, i) => request(i, null));
     const pick = (n: number) => Array.from({ length: o.requests }, () => Math.floor(rand() * n));
-    const rows: Row[] = [];
     const opened = await openModelDir(setup.modelDir);
     const quiet = (line: string) => log(`  ${line}`);
-
-    // 1. the plain exported graph, no LoRA side paths at all
-    rows.push(
-      await median(o.repeat, async () => {
-        const { session, provider } = await createSession(encodeModel(opened.base), [o.ep], quiet, o.threads);
-        const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
-          maxBatch: o.maxBatch,
-        });
-        await warmUp(scheduler, warm);
-        const row = await drive(
-          "base model, no LoRA graph",
-          prompts.map((_, i) => ({ scheduler, req: request(i, null) })),
-        );
-        await scheduler.close();
-        await session.release();
-        return row;
-      }),
-    );
     const open = () =>
       LoraOperator.open({
         modelDir: setup.modelDir,
@@ -142,23 +138,110 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
         threads: o.threads,
         log: quiet,
       });
-    // 2. the LoRA graph, every row on slot 0 (side paths cost, no adapter)
-    let memory = { slotBytes: 0, hostBytes: 0, diskBytes: 0, coldLoadMs: 0, installMs: 0 };
-    {
-      rows.push(
-        await median(o.repeat, async () => {
+    // Each runner measures one setup from a cold start. Runners are interleaved round by round, so a
+    // load spike on a shared machine hits every setup alike; each row reports its median round.
+    const runners: Array<{ readonly name: string; readonly run: () => Promise<Row> }> = [];
+    // 1. the plain exported graph, no LoRA side paths at all
+    runners.push({
+      name: "base model, no LoRA graph",
+      run: async () => {
+        const { session, provider } = await createSession(encodeModel(opened.base), [o.ep], () => {}, o.threads);
+        const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
+          maxBatch: o.maxBatch,
+        });
+        await warmUp(scheduler, warm);
+        const row = await drive(
+          "base model, no LoRA graph",
+          prompts.map((_, i) => ({ scheduler, req: request(i, null) })),
+        );
+        await scheduler.close();
+        await session.release();
+        return row;
+      },
+    });
+    // 2. the LoRA graph, every row on slot 0 (the side paths' cost, no adapter)
+    runners.push({
+      name: "LoRA graph, base rows only",
+      run: async () => {
+        const op = await open();
+        await warmUp(op.scheduler, warm);
+        const row = await drive(
+          "LoRA graph, base rows only",
+          prompts.map((_, i) => ({ scheduler: op.scheduler, req: request(i, null) })),
+        );
+        await op.close();
+        return row;
+      },
+    });
+    // 3. the LoRA graph with N adapters in a uniform mix, all cold at the start
+    for (const n of o.adapterCounts) {
+      const ids = pick(n);
+      const name = `LoRA graph, ${n} adapter${n === 1 ? "" : "s"} (uniform)`;
+      runners.push({
+        name,
+        run: async () => {
           const op = await open();
           await warmUp(op.scheduler, warm);
           const row = await drive(
-            "LoRA graph, base rows only",
-            prompts.map((_, i) => ({ scheduler: op.scheduler, req: request(i, null) })),
+            name,
+            prompts.map((_, i) => ({ scheduler: op.scheduler, req: request(i, testAdapterId(ids[i]!)) })),
           );
           await op.close();
           return row;
-        }),
+        },
+      });
+    }
+    // 4. one merged session per adapter (W + sBA baked in): batching only within an adapter
+    const targets = listTargets(opened.base);
+    for (const n of o.adapterCounts.filter((c) => c <= o.mergedMax)) {
+      const ids = pick(n);
+      const name = `merged session per adapter, ${n} adapter${n === 1 ? "" : "s"}`;
+      const adapters = await Promise.all(
+        Array.from({ length: n }, (_, a) =>
+          loadAdapterDir(testAdapterId(a), join(setup.adaptersDir, testAdapterId(a)), targets, 8),
+        ),
       );
+      const merged = adapters.map((a) => encodeModel(mergeAdapter(opened.base, a)));
+      runners.push({
+        name,
+        run: async () => {
+          const t0 = performance.now();
+          const sessions: Array<{ scheduler: Scheduler; session: { release: () => Promise<void> } }> = [];
+          for (const bytes of merged) {
+            const { session, provider } = await createSession(bytes, [o.ep], () => {}, o.threads);
+            const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
+              maxBatch: o.maxBatch,
+            });
+            await warmUp(scheduler, warm);
+            sessions.push({ scheduler, session });
+          }
+          log(`  merged sessions: ${((performance.now() - t0) / n).toFixed(1)} ms per adapter to open and warm`);
+          // merged sessions take adapter null: the adapter is in the weights
+          const row = await drive(
+            name,
+            prompts.map((_, i) => ({ scheduler: sessions[ids[i]!]!.scheduler, req: request(i, null) })),
+          );
+          for (const s of sessions) {
+            await s.scheduler.close();
+            await s.session.release();
+          }
+          return row;
+        },
+      });
+    }
+    const results = runners.map(() => [] as Row[]);
+    for (let round = 0; round < o.repeat; round++) {
+      for (const [i, r] of runners.entries()) results[i]!.push(await r.run());
+      log(`  round ${round + 1}/${o.repeat} done`);
+    }
+    const rows = results.map((runs) => {
+      const sorted = [...runs].sort((a, b) => a.tokens / a.seconds - b.tokens / b.seconds);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    });
+    // cold load: disk → host (read, parse, validate, transpose), host → slot (bank write)
+    let memory: { slotBytes: number; hostBytes: number; diskBytes: number; coldLoadMs: number; installMs: number };
+    {
       const op = await open();
-      // cold load: disk → host (parse + validate + transpose), host → slot (bank write)
       const sample = Math.min(20, maxAdapters);
       let hostBytes = 0;
       let diskBytes = 0;
@@ -183,62 +266,15 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
       };
       await op.close();
     }
-    // 3. the LoRA graph with N adapters in a uniform mix, cold at the start
-    for (const n of o.adapterCounts) {
-      const ids = pick(n);
-      rows.push(
-        await median(o.repeat, async () => {
-          const op = await open();
-          await warmUp(op.scheduler, warm);
-          const row = await drive(
-            `LoRA graph, ${n} adapter${n === 1 ? "" : "s"} (uniform)`,
-            prompts.map((_, i) => ({ scheduler: op.scheduler, req: request(i, testAdapterId(ids[i]!)) })),
-          );
-          await op.close();
-          return row;
-        }),
-      );
-    }
-    // 4. one merged session per adapter (W + sBA baked in): batching only within an adapter
-    const targets = listTargets(opened.base);
-    for (const n of o.adapterCounts.filter((c) => c <= o.mergedMax)) {
-      const sessions: Array<{ scheduler: Scheduler; release: () => Promise<void> }> = [];
-      const t0 = performance.now();
-      for (let a = 0; a < n; a++) {
-        const adapter = await loadAdapterDir(testAdapterId(a), join(setup.adaptersDir, testAdapterId(a)), targets, 8);
-        const { session, provider } = await createSession(
-          encodeModel(mergeAdapter(opened.base, adapter)),
-          [o.ep],
-          () => {},
-          o.threads,
-        );
-        const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
-          maxBatch: o.maxBatch,
-        });
-        sessions.push({ scheduler, release: () => scheduler.close().then(() => session.release()) });
-      }
-      const mergeMs = (performance.now() - t0) / n;
-      log(`  merged sessions: ${mergeMs.toFixed(1)} ms per adapter to merge and open`);
-      const ids = pick(n);
-      for (const s of sessions) await warmUp(s.scheduler, warm.slice(0, 4));
-      // merged sessions take adapter null: the adapter is in the weights
-      rows.push(
-        await median(o.repeat, () =>
-          drive(
-            `merged session per adapter, ${n} adapter${n === 1 ? "" : "s"}`,
-            prompts.map((_, i) => ({ scheduler: sessions[ids[i]!]!.scheduler, req: request(i, null) })),
-          ),
-        ),
-      );
-      for (const s of sessions) await s.release();
-    }
     const baseline = rows[0]!.tokens / rows[0]!.seconds;
+    const baselineCpu = rows[0]!.tokens / rows[0]!.cpuSeconds;
     const table = [
-      `| setup | tokens | seconds | tokens/s | vs no-LoRA | p50 ms | p95 ms |`,
-      `|---|---:|---:|---:|---:|---:|---:|`,
+      `| setup | tokens | wall s | tokens/s | vs no-LoRA | tokens/CPU-s | vs no-LoRA (CPU) | mean decode batch | p50 ms | p95 ms |`,
+      `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
       ...rows.map((r) => {
         const tps = r.tokens / r.seconds;
-        return `| ${r.name} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${tps.toFixed(1)} | ${((100 * tps) / baseline).toFixed(0)}% | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} |`;
+        const cps = r.tokens / r.cpuSeconds;
+        return `| ${r.name} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${tps.toFixed(1)} | ${((100 * tps) / baseline).toFixed(0)}% | ${cps.toFixed(1)} | ${((100 * cps) / baselineCpu).toFixed(0)}% | ${r.meanBatch.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} |`;
       }),
       "",
       `| adapter memory (rank mix 2/4/8, ${targets.length} targets) | bytes |`,
@@ -274,7 +310,7 @@ const main = async () => {
       "max-batch": { type: "string", default: "32" },
       "merged-max": { type: "string", default: "10" },
       threads: { type: "string", default: "2" },
-      repeat: { type: "string", default: "3" },
+      repeat: { type: "string", default: "5" },
     },
   });
   const int = (name: keyof typeof values) => {

@@ -171,7 +171,9 @@ export class LoraOperator {
     cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
       loadAdapterDir(id, self!.adapterDir(id), targets, options.slotRank),
     );
-    const scheduler = new Scheduler(session, cache, { maxBatch: options.maxBatch, log: options.log });
+    // Load as far ahead as there are slots to fill, but never more than half the host tier can hold.
+    const maxConcurrentLoads = Math.max(1, Math.min(options.maxLoras, Math.floor(options.maxCpuLoras / 2)));
+    const scheduler = new Scheduler(session, cache, { maxBatch: options.maxBatch, maxConcurrentLoads, log: options.log });
     self = new LoraOperator(
       options,
       basename(resolve(options.modelDir)),

@@ -158,7 +158,7 @@ export class Scheduler {
   private closed = false;
   private readonly done: Promise<void>;
   /** Forward passes run so far, by kind (tests and metrics read it). */
-  readonly passes = { prefill: 0, decode: 0, maxDecodeBatch: 0 };
+  readonly passes = { prefill: 0, decode: 0, decodeRows: 0, maxDecodeBatch: 0 };
 
   constructor(
     private readonly session: DecoderSession,
@@ -380,6 +380,7 @@ export class Scheduler {
       slots: BigInt64Array.from(batch, (s) => BigInt(s.slot)),
     });
     this.passes.decode++;
+    this.passes.decodeRows += B;
     this.passes.maxDecodeBatch = Math.max(this.passes.maxDecodeBatch, B);
     const V = info.vocabSize;
     const survivors: Sequence[] = [];
