@@ -71,6 +71,11 @@ const serveCommand = Command.make(
       Flag.withFallbackConfig(Config.String(env("EP"))),
       Flag.withDefault("cpu"),
     ),
+    merge: Flag.String("merge").pipe(
+      Flag.withDescription("comma list of hot adapters to serve from their own merged session"),
+      Flag.withFallbackConfig(Config.String(env("MERGE"))),
+      Flag.withDefault(""),
+    ),
     threads: Flag.Int("threads").pipe(Flag.withFallbackConfig(Config.Int(env("THREADS"))), Flag.optional),
     key: Flag.Redacted("key").pipe(
       Flag.withDescription("operator private key that signs receipts (random if absent)"),
@@ -116,6 +121,10 @@ const serveCommand = Command.make(
           maxBatch: flags.maxBatch,
           providers,
           targetModules: null,
+          mergedAdapters: flags.merge
+            .split(",")
+            .map((m) => m.trim())
+            .filter((m) => m.length > 0),
           ...(Option.isSome(flags.threads) ? { threads: flags.threads.value } : {}),
           log: logLine,
         },

@@ -143,6 +143,11 @@ export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFa
     if (!f) continue;
     const [inF, outF] = (t.weight.dims ?? []).map(Number) as [number, number];
     const w = Float32Array.from(floatValues(t.weight));
+    if (w.length !== inF * outF) {
+      throw new GraphRewriteError({
+        message: `${t.node.name}: weights stored as external data cannot be merged in memory`,
+      });
+    }
     const r = adapter.rank;
     for (let i = 0; i < inF; i++) {
       for (let j = 0; j < r; j++) {

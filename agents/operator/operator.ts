@@ -9,11 +9,13 @@ import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Schema } from "effect";
 import * as ort from "onnxruntime-node";
+import { encodeModel } from "../onnx/graph.ts";
 import { ADAPTER_ID, AdapterError, loadAdapterDir } from "./adapter.ts";
 import { AdapterCache } from "./cache.ts";
-import type { LoraTarget } from "./lora.ts";
+import { type LoraTarget, mergeAdapter } from "./lora.ts";
 import {
-  type DecoderSession,
+  createSession,
+  DecoderSession,
   type ExecutionProvider,
   ModelError,
   type ModelInfo,
@@ -33,6 +35,11 @@ export interface OperatorOptions {
   readonly slotRank: number;
   readonly maxBatch: number;
   readonly providers: ReadonlyArray<ExecutionProvider>;
+  /**
+   * Adapters served from their own merged session (W + s·BA baked in) instead of the slot banks: worth
+   * it for an adapter that carries most of the traffic (see docs/benchmarks-operator.md).
+   */
+  readonly mergedAdapters?: ReadonlyArray<string>;
   /** PEFT module names to give side paths; null = every projection. */
   readonly targetModules: ReadonlyArray<string> | null;
   readonly threads?: number;
@@ -123,6 +130,7 @@ export const loadTextCodec = async (modelDir: string): Promise<TextCodec> => {
 
 export class LoraOperator {
   private readonly registered = new Map<string, string>();
+  private readonly merged = new Map<string, { readonly scheduler: Scheduler; readonly session: DecoderSession }>();
 
   private constructor(
     readonly options: OperatorOptions,
@@ -173,7 +181,11 @@ export class LoraOperator {
     );
     // Load as far ahead as there are slots to fill, but never more than half the host tier can hold.
     const maxConcurrentLoads = Math.max(1, Math.min(options.maxLoras, Math.floor(options.maxCpuLoras / 2)));
-    const scheduler = new Scheduler(session, cache, { maxBatch: options.maxBatch, maxConcurrentLoads, log: options.log });
+    const scheduler = new Scheduler(session, cache, {
+      maxBatch: options.maxBatch,
+      maxConcurrentLoads,
+      log: options.log,
+    });
     self = new LoraOperator(
       options,
       basename(resolve(options.modelDir)),
@@ -185,11 +197,37 @@ export class LoraOperator {
       codec,
       targets,
     );
+    for (const id of options.mergedAdapters ?? []) {
+      try {
+        const adapter = await loadAdapterDir(id, self.adapterDir(id), targets, options.slotRank);
+        const created = await createSession(
+          encodeModel(mergeAdapter(opened.base, adapter)),
+          options.providers,
+          options.log,
+          options.threads,
+        );
+        const merged = new DecoderSession(created.session, info, created.provider);
+        self.merged.set(id, {
+          session: merged,
+          scheduler: new Scheduler(merged, null, { maxBatch: options.maxBatch, log: options.log }),
+        });
+        options.log(`adapter ${id}: served from a merged session`);
+      } catch (e) {
+        await self.close();
+        throw new ModelError({ message: `cannot merge adapter ${id}: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    }
     options.log(
       `serving ${self.baseModelId}: ${targets.length} LoRA targets, ${options.maxLoras} slots × rank ${options.slotRank} ` +
         `(${(cache.bytesPerSlot / 1024).toFixed(1)} KiB/slot), host cache ${options.maxCpuLoras}, provider ${session.provider}`,
     );
     return self;
+  }
+
+  /** Where a request goes: its adapter's merged session, or the shared LoRA session with its slot. */
+  route(adapter: string | null): { readonly scheduler: Scheduler; readonly adapter: string | null } {
+    const merged = adapter === null ? undefined : this.merged.get(adapter);
+    return merged ? { scheduler: merged.scheduler, adapter: null } : { scheduler: this.scheduler, adapter };
   }
 
   adapterDir(id: string): string {
@@ -233,5 +271,10 @@ export class LoraOperator {
   async close(): Promise<void> {
     await this.scheduler.close();
     await this.session.session.release();
+    for (const m of this.merged.values()) {
+      await m.scheduler.close();
+      await m.session.session.release();
+    }
+    this.merged.clear();
   }
 }

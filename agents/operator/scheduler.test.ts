@@ -58,8 +58,9 @@ const mergedFor = async (id: string | null) =>
         await loadAdapterDir(id, join(setup.adaptersDir, id), (await import("./lora.ts")).listTargets(base), 8),
       );
 
-const open = (maxLoras: number, maxCpuLoras: number, maxBatch: number) =>
+const open = (maxLoras: number, maxCpuLoras: number, maxBatch: number, mergedAdapters: string[] = []) =>
   LoraOperator.open({
+    mergedAdapters,
     modelDir: setup.modelDir,
     adaptersDir: setup.adaptersDir,
     maxLoras,
@@ -113,6 +114,20 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
       expect(results[i]!.finish).toBe(ref.length < r.maxTokens ? "stop" : "length");
     }
     expect(op.scheduler.passes.maxDecodeBatch).toBeGreaterThan(1);
+    await op.close();
+  });
+
+  it("serves a merged adapter from its own session with the same tokens as the slot banks", async () => {
+    const op = await open(2, 4, 8, [testAdapterId(1)]);
+    const merged = op.route(testAdapterId(1));
+    expect(merged.scheduler).not.toBe(op.scheduler);
+    expect(merged.adapter).toBeNull();
+    expect(op.route(testAdapterId(2)).scheduler).toBe(op.scheduler);
+    const prompt = [9, 8, 7, 6];
+    const viaMerged = await generate(merged.scheduler, greedy(merged.adapter, prompt, 8));
+    const viaSlots = await generate(op.scheduler, greedy(testAdapterId(1), prompt, 8));
+    expect(viaMerged.tokens).toEqual(viaSlots.tokens);
+    expect(viaMerged.tokens).toEqual(await referenceGreedy(await mergedFor(testAdapterId(1)), prompt, 8));
     await op.close();
   });
 

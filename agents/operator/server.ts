@@ -364,10 +364,11 @@ export class OperatorServer {
       res.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
 
+    const route = op.route(adapter);
     const result = await new Promise<FinishReason>((resolve, reject) => {
-      const handle = op.scheduler.submit(
+      const handle = route.scheduler.submit(
         {
-          adapter,
+          adapter: route.adapter,
           promptIds,
           maxTokens,
           temperature: body.temperature ?? 1,
