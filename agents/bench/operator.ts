@@ -5,7 +5,7 @@
  *
  *   npx tsx agents/bench/operator.ts [--ep cpu|cuda|webgpu] [--hidden 256 --layers 4 --intermediate 704]
  *     [--requests 64] [--max-tokens 16] [--prompt 32] [--adapters 1,10,100,1000] [--slots 32]
- *     [--max-batch 32] [--merged-max 10] [--threads 2] [--repeat 5]
+ *     [--max-batch 32] [--merged-max 10] [--threads 2] [--repeat 5] [--passes 200]
  *
  * Every request is submitted at t=0 (closed batch of offered load); adapters are cold at the start
  * of each row, so their disk loads count against that row's throughput.
@@ -19,6 +19,7 @@ import { loadAdapterDir } from "../operator/adapter.ts";
 import { testAdapterId, writeTestSetup } from "../operator/fixtures.ts";
 import { listTargets, mergeAdapter } from "../operator/lora.ts";
 import { LoraOperator } from "../operator/operator.ts";
+import type { ForwardInput } from "../operator/runtime.ts";
 import { createSession, DecoderSession, type ExecutionProvider, openModelDir } from "../operator/runtime.ts";
 import { type GenerationRequest, Scheduler } from "../operator/scheduler.ts";
 import { prng, type TinyLlamaConfig } from "../operator/testModel.ts";
@@ -36,7 +37,11 @@ interface BenchOptions {
   readonly threads: number;
   /** Rounds: every setup runs once per round, from a cold start; the median round by tokens/s is reported. */
   readonly repeat: number;
+  /** Timed forward passes per variant in the pass table. */
+  readonly passes: number;
 }
+
+const uniformKv = (n: number, rand: () => number) => Float32Array.from({ length: n }, () => rand() - 0.5);
 
 interface Row {
   readonly name: string;
@@ -238,6 +243,59 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
       const sorted = [...runs].sort((a, b) => a.tokens / a.seconds - b.tokens / b.seconds);
       return sorted[Math.floor(sorted.length / 2)]!;
     });
+    // One decode pass in isolation (no scheduling, no loads): the plain graph, the LoRA graph with every
+    // row on slot 0, and the LoRA graph with every row on a different adapter, interleaved pass by pass.
+    const passes: Array<{ name: string; ms: number[] }> = [];
+    {
+      const { session: plainOrt, provider } = await createSession(
+        encodeModel(opened.base),
+        [o.ep],
+        () => {},
+        o.threads,
+      );
+      const plain = new DecoderSession(plainOrt, opened.info, provider);
+      const op = await open();
+      const B = o.maxBatch;
+      const slotsFull = new BigInt64Array(B); // rows beyond the slot count stay on the base model
+      for (let b = 0; b < Math.min(B, o.slots, maxAdapters); b++) {
+        await op.cache.prefetch(testAdapterId(b));
+        slotsFull[b] = BigInt(op.cache.acquireSlot(testAdapterId(b))!);
+      }
+      const P = o.promptLength + o.maxTokens / 2;
+      const { kvHeads, headDim, numLayers } = opened.info;
+      const kv = () => uniformKv(B * kvHeads * P * headDim, rand);
+      const past = Array.from({ length: numLayers }, () => ({ key: kv(), value: kv() }));
+      const input = (slots?: BigInt64Array): ForwardInput => ({
+        batch: B,
+        seqLen: 1,
+        pastLen: P,
+        inputIds: BigInt64Array.from({ length: B }, (_, b) => BigInt(b)),
+        attentionMask: new BigInt64Array(B * (P + 1)).fill(1n),
+        positionIds: new BigInt64Array(B).fill(BigInt(P)),
+        past,
+        ...(slots ? { slots } : {}),
+      });
+      const variants: Array<{ name: string; run: () => Promise<unknown> }> = [
+        { name: "plain graph", run: () => plain.forward(input()) },
+        { name: "LoRA graph, all rows slot 0", run: () => op.session.forward(input(new BigInt64Array(B))) },
+        {
+          name: `LoRA graph, ${Math.min(B, o.slots, maxAdapters)} different adapters in the batch`,
+          run: () => op.session.forward(input(slotsFull)),
+        },
+      ];
+      for (const v of variants) passes.push({ name: v.name, ms: [] });
+      for (let i = 0; i < 5; i++) for (const v of variants) await v.run(); // warm
+      for (let i = 0; i < o.passes; i++) {
+        for (const [k, v] of variants.entries()) {
+          const t0 = performance.now();
+          await v.run();
+          passes[k]!.ms.push(performance.now() - t0);
+        }
+      }
+      await op.close();
+      await plainOrt.release();
+    }
+
     // cold load: disk → host (read, parse, validate, transpose), host → slot (bank write)
     let memory: { slotBytes: number; hostBytes: number; diskBytes: number; coldLoadMs: number; installMs: number };
     {
@@ -277,6 +335,13 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
         return `| ${r.name} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${tps.toFixed(1)} | ${((100 * tps) / baseline).toFixed(0)}% | ${cps.toFixed(1)} | ${((100 * cps) / baselineCpu).toFixed(0)}% | ${r.meanBatch.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} |`;
       }),
       "",
+      `| one decode pass, batch ${o.maxBatch}, past ${o.promptLength + o.maxTokens / 2} (${o.passes} interleaved passes) | median ms | vs plain |`,
+      `|---|---:|---:|`,
+      ...passes.map(
+        (p) =>
+          `| ${p.name} | ${percentile(p.ms, 0.5).toFixed(3)} | ${((100 * percentile(passes[0]!.ms, 0.5)) / percentile(p.ms, 0.5)).toFixed(0)}% |`,
+      ),
+      "",
       `| adapter memory (rank mix 2/4/8, ${targets.length} targets) | bytes |`,
       `|---|---:|`,
       `| disk (safetensors, average) | ${memory.diskBytes.toFixed(0)} |`,
@@ -311,6 +376,7 @@ const main = async () => {
       "merged-max": { type: "string", default: "10" },
       threads: { type: "string", default: "2" },
       repeat: { type: "string", default: "5" },
+      passes: { type: "string", default: "200" },
     },
   });
   const int = (name: keyof typeof values) => {
@@ -341,6 +407,7 @@ const main = async () => {
     mergedMax: int("merged-max"),
     threads: int("threads"),
     repeat: int("repeat"),
+    passes: int("passes"),
   };
   console.log(
     `LoRA operator bench: ep ${opts.ep}, hidden ${opts.model.hiddenSize}, ${opts.model.numLayers} layers, ` +
