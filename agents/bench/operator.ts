@@ -236,7 +236,9 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
     }
     const results = runners.map(() => [] as Row[]);
     for (let round = 0; round < o.repeat; round++) {
-      for (const [i, r] of runners.entries()) results[i]!.push(await r.run());
+      // a fresh order each round, so no setup always follows the same neighbour (GC debt, warm caches)
+      const order = runners.map((_, i) => i).sort(() => rand() - 0.5);
+      for (const i of order) results[i]!.push(await runners[i]!.run());
       log(`  round ${round + 1}/${o.repeat} done`);
     }
     const rows = results.map((runs) => {
