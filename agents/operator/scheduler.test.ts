@@ -11,7 +11,7 @@ import { testAdapterId, writeTestSetup } from "./fixtures.ts";
 import { mergeAdapter } from "./lora.ts";
 import { LoraOperator } from "./operator.ts";
 import { type GenerationRequest, generate } from "./scheduler.ts";
-import { buildTinyLlama } from "./testModel.ts";
+import { buildTinyLlama, EOS_ID, prng } from "./testModel.ts";
 
 const base = buildTinyLlama();
 let dir: string;
@@ -128,6 +128,21 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     const viaSlots = await generate(op.scheduler, greedy(testAdapterId(1), prompt, 8));
     expect(viaMerged.tokens).toEqual(viaSlots.tokens);
     expect(viaMerged.tokens).toEqual(await referenceGreedy(await mergedFor(testAdapterId(1)), prompt, 8));
+    await op.close();
+  });
+
+  it("stops at end-of-sequence unless ignoreEos asks for exactly max_tokens", async () => {
+    const op = await open(2, 4, 64);
+    const rand = prng(99);
+    const prompts = Array.from({ length: 64 }, () => Array.from({ length: 16 }, () => Math.floor(rand() * 256)));
+    const normal = await Promise.all(prompts.map((p) => generate(op.scheduler, greedy(null, p, 32))));
+    const stopped = normal.findIndex((r) => r.finish === "stop");
+    expect(stopped).toBeGreaterThanOrEqual(0); // the seeded stream does hit </s>
+    const forced = await generate(op.scheduler, { ...greedy(null, prompts[stopped]!, 32), ignoreEos: true });
+    expect(forced.tokens).toHaveLength(32);
+    expect(forced.finish).toBe("length");
+    expect(forced.tokens.slice(0, normal[stopped]!.tokens.length)).toEqual(normal[stopped]!.tokens);
+    expect(forced.tokens[normal[stopped]!.tokens.length]).toBe(EOS_ID);
     await op.close();
   });
 

@@ -26,6 +26,8 @@ export interface GenerationRequest {
   readonly temperature: number;
   readonly topP: number;
   readonly seed?: number;
+  /** Keep generating past end-of-sequence tokens up to maxTokens (vLLM's ignore_eos; benchmarks use it). */
+  readonly ignoreEos?: boolean;
 }
 
 export type FinishReason = "stop" | "length";
@@ -292,7 +294,7 @@ export class Scheduler {
   /** Emits a sampled token; returns false when the sequence is over. */
   private accept(seq: Sequence, token: number): boolean {
     const info = this.session.info;
-    if (info.eosIds.includes(token)) {
+    if (!seq.req.ignoreEos && info.eosIds.includes(token)) {
       this.finish(seq, "stop");
       return false;
     }

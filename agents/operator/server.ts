@@ -46,6 +46,8 @@ const Common = {
   seed: Schema.optional(Schema.NullOr(Schema.Int)),
   n: Schema.optional(Schema.NullOr(Schema.Literal(1))),
   user: Schema.optional(Schema.String),
+  /** vLLM's extension: generate max_tokens tokens even past end-of-sequence. */
+  ignore_eos: Schema.optional(Schema.NullOr(Schema.Boolean)),
 };
 
 export const CompletionBody = Schema.Struct({
@@ -374,6 +376,7 @@ export class OperatorServer {
           temperature: body.temperature ?? 1,
           topP: body.top_p ?? 1,
           ...(body.seed != null ? { seed: body.seed } : {}),
+          ...(body.ignore_eos ? { ignoreEos: true } : {}),
         },
         {
           onToken: (t) => {
