@@ -4,7 +4,7 @@ import { encodeModel } from "../onnx/graph.ts";
 import { adapterFromParts, type HostAdapter, randomPeftAdapter } from "./adapter.ts";
 import { AdapterCache } from "./cache.ts";
 import { addLoraSlots, type LoraTarget, listTargets, mergeAdapter } from "./lora.ts";
-import { DecoderSession, type ForwardInput, type ModelInfo } from "./runtime.ts";
+import { createSession, DecoderSession, type ForwardInput, type ModelInfo } from "./runtime.ts";
 import { BYTE_VOCAB, buildTinyLlama, EOS_ID, TINY_LLAMA } from "./testModel.ts";
 
 const info: ModelInfo = {
@@ -137,5 +137,22 @@ describe("LoRA slot-bank rewrite", () => {
       expect(maxAbsDiff(servedLast[b]!, refLast)).toBeLessThan(1e-4);
     }
     for (const id of ["a2", "a0", "a1"]) cache.release(id);
+  });
+});
+
+describe("execution providers", () => {
+  it("tries cuda then webgpu and falls back to CPU with a log line instead of crashing", async () => {
+    const logs: string[] = [];
+    const { session, provider } = await createSession(encodeModel(base), ["cuda", "webgpu"], (l) => logs.push(l), 1);
+    expect(["cpu", "cuda", "webgpu"]).toContain(provider);
+    if (provider === "cpu") {
+      expect(logs.filter((l) => /cuda .*falling back|cuda .*not in this/.test(l))).toHaveLength(1);
+      expect(logs.at(-1)).toBe("execution provider: cpu (fallback)");
+    } else {
+      expect(logs.at(-1)).toBe(`execution provider: ${provider}`);
+    }
+    const out = await new DecoderSession(session, info, provider).forward(promptBatch([[1, 2, 3]]));
+    expect(out.logits).toHaveLength(3 * BYTE_VOCAB);
+    await session.release();
   });
 });

@@ -3,8 +3,10 @@
  * `optimum-cli export onnx` produces), execution-provider selection with fallback, and a `forward`
  * over batched input ids, attention mask, positions and past key/values.
  */
+import { readdirSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { Data, Schema } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
 import * as ort from "onnxruntime-node";
@@ -66,6 +68,20 @@ export const readModelInfo = async (modelDir: string): Promise<ModelInfo> => {
   };
 };
 
+/** Whether the CUDA provider library sits next to onnxruntime-node's binding (the installer puts it there). */
+const cudaProviderInstalled = (): boolean => {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
+    const bin = join(pkg, "bin");
+    return readdirSync(bin, { recursive: true }).some(
+      (f) =>
+        String(f).endsWith("libonnxruntime_providers_cuda.so") || String(f).endsWith("onnxruntime_providers_cuda.dll"),
+    );
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Creates a session on the first provider in `wanted` that works, then CPU. A missing provider is a
  * log line, never a crash.
@@ -86,6 +102,13 @@ export const createSession = async (
     if (ep === "cpu") break;
     if (!available.has(ep)) {
       log(`execution provider ${ep} is not in this onnxruntime-node build; falling back`);
+      continue;
+    }
+    if (ep === "cuda" && !cudaProviderInstalled()) {
+      log(
+        "execution provider cuda unavailable (libonnxruntime_providers_cuda.so not installed: " +
+          "reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12); falling back",
+      );
       continue;
     }
     try {
