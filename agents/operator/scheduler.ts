@@ -156,6 +156,7 @@ export class Scheduler {
   private readonly waiting: Sequence[] = [];
   private running: Sequence[] = [];
   private readonly loads = new Set<string>();
+  private readonly active = new Set<Sequence>();
   private wake: (() => void) | null = null;
   private closed = false;
   private readonly done: Promise<void>;
@@ -170,8 +171,9 @@ export class Scheduler {
     this.done = this.loop();
   }
 
+  /** Sequences submitted and not yet finished (waiting, loading, running or inside a forward pass). */
   get activeCount(): number {
-    return this.running.length + this.waiting.length;
+    return this.active.size;
   }
 
   submit(req: GenerationRequest, sink: GenerationSink): GenerationHandle {
@@ -205,6 +207,7 @@ export class Scheduler {
       rand: prng(req.seed ?? Math.floor(Math.random() * 2 ** 31)),
     };
     this.waiting.push(seq);
+    this.active.add(seq);
     this.poke();
     return {
       cancel: () => {
@@ -233,6 +236,7 @@ export class Scheduler {
       const seq = this.waiting[i]!;
       if (seq.cancelled) {
         this.waiting.splice(i, 1);
+        this.active.delete(seq);
         seq.sink.onDone("stop");
         continue;
       }
@@ -276,6 +280,7 @@ export class Scheduler {
           const seq = this.waiting[i]!;
           if (seq.req.adapter !== id) continue;
           this.waiting.splice(i, 1);
+          this.active.delete(seq);
           seq.sink.onError(error);
         }
         this.poke();
@@ -284,6 +289,7 @@ export class Scheduler {
   }
 
   private finish(seq: Sequence, reason: FinishReason | GenerationError) {
+    this.active.delete(seq);
     if (seq.pinned && seq.req.adapter !== null) this.cache?.release(seq.req.adapter);
     seq.pinned = false;
     seq.kv = null;

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -180,6 +181,25 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
     const raw = await fetch(`${await start(false)}/completions`, { method: "POST", body: "{not json" });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+  });
+
+  it("stops generating when the client disconnects, and signs no receipt for it", async () => {
+    const base = await start(false);
+    const receiptsBefore = gossiped.length;
+    const passesBefore = op.scheduler.passes.decode;
+    await new Promise<void>((resolve) => {
+      const req = request(`${base}/completions`, { method: "POST" });
+      req.on("error", () => resolve()); // our own hang-up
+      req.end(JSON.stringify({ model: testAdapterId(0), prompt: "x", max_tokens: 250, ignore_eos: true }));
+      const hangUpOnceRunning = () =>
+        op.scheduler.passes.decode > passesBefore ? req.destroy() : setTimeout(hangUpOnceRunning, 1);
+      hangUpOnceRunning();
+    });
+    for (let i = 0; i < 200 && op.scheduler.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(op.scheduler.activeCount).toBe(0);
+    expect(op.scheduler.passes.decode - passesBefore).toBeLessThan(240);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gossiped.length).toBe(receiptsBefore);
   });
 
   it("loads and unloads adapters through vLLM's endpoints", async () => {

@@ -103,6 +103,12 @@ export const chatMessages = (
     content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
   }));
 
+const commonPrefix = (a: string, b: string): number => {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+};
+
 export interface ServerOptions {
   readonly operator: LoraOperator;
   readonly signer: ReceiptSigner;
@@ -391,8 +397,13 @@ export class OperatorServer {
               text = text.slice(0, stoppedAt);
               handle.cancel();
             }
-            if (stream && stoppedAt === null && !text.endsWith("\uFFFD")) {
-              const upto = text.length - holdBack;
+            if (stream && stoppedAt === null) {
+              // A trailing U+FFFD may be a UTF-8 character still arriving: hold back what the last few
+              // tokens decode to, but no more (an invalid byte stays U+FFFD and must not stall the stream).
+              const settled = text.endsWith("\uFFFD")
+                ? commonPrefix(text, op.tokenizer.decode(generated.slice(0, -4), { skip_special_tokens: true }))
+                : text.length;
+              const upto = settled - holdBack;
               if (upto > emitted) {
                 write(chunk(text.slice(emitted, upto), null));
                 emitted = upto;
@@ -412,6 +423,7 @@ export class OperatorServer {
         : new HttpError(503, e.message, "server_error");
     });
 
+    if (res.destroyed) return; // the client left mid-answer: nothing was delivered, nothing to sign
     const receipt = await this.opts.signer.sign(auth, text);
     const usage = {
       prompt_tokens: promptIds.length,
