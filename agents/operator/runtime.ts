@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { Data, Schema } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
 import * as ort from "onnxruntime-node";
-import { decodeModel, encodeModel } from "../onnx/graph.ts";
+import { decodeModel, encodeModel, onnx } from "../onnx/graph.ts";
 import { addLoraSlots, type LoraTarget, SLOT_INPUT } from "./lora.ts";
 
 export class ModelError extends Data.TaggedError("ModelError")<{ readonly message: string }> {}
@@ -226,8 +226,23 @@ export const openLoraSession = async (
   },
 ): Promise<{ session: DecoderSession; targets: ReadonlyArray<LoraTarget> }> => {
   const { model, targets } = addLoraSlots(opened.base, opts.modules);
-  const path = opened.modelPath.replace(/\.onnx$/, ".lora.onnx");
-  await writeFile(path, encodeModel(model));
-  const { session, provider } = await createSession(path, opts.providers, opts.log, opts.threads);
+  const bytes = encodeModel(model);
+  const external = (model.graph?.initializer ?? []).some(
+    (t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
+  );
+  let source: string | Uint8Array = bytes;
+  if (external) {
+    // external weight files are found relative to the model file, so the rewrite must sit beside it
+    const path = opened.modelPath.replace(/\.onnx$/, ".lora.onnx");
+    try {
+      await writeFile(path, bytes);
+    } catch (e) {
+      throw new ModelError({
+        message: `cannot write ${path} next to the external weights (${(e as NodeJS.ErrnoException).code ?? e}); make the model folder writable`,
+      });
+    }
+    source = path;
+  }
+  const { session, provider } = await createSession(source, opts.providers, opts.log, opts.threads);
   return { session: new DecoderSession(session, opened.info, provider, opts.banks), targets };
 };

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -11,7 +11,7 @@ import { testAdapterId, writeTestSetup } from "./fixtures.ts";
 import { mergeAdapter } from "./lora.ts";
 import { LoraOperator } from "./operator.ts";
 import { type GenerationRequest, generate } from "./scheduler.ts";
-import { buildTinyLlama, EOS_ID, prng } from "./testModel.ts";
+import { buildTinyLlama, EOS_ID, prng, withExternalData } from "./testModel.ts";
 
 const base = buildTinyLlama();
 let dir: string;
@@ -234,4 +234,40 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     expect(op.scheduler.activeCount).toBe(0);
     await op.close();
   }, 60_000);
+});
+
+describe("a model exported with external weights (model.onnx + model.onnx_data)", () => {
+  it("is rewritten beside its weight file and generates what the in-memory model generates", async () => {
+    const extDir = await mkdtemp(join(tmpdir(), "operator-ext-"));
+    try {
+      const { model: small, data } = withExternalData(base, "model.onnx_data");
+      expect(small.graph!.initializer!.some((t) => t.dataLocation === 1)).toBe(true);
+      await cp(setup.modelDir, extDir, { recursive: true });
+      await writeFile(join(extDir, "model.onnx"), encodeModel(small));
+      await writeFile(join(extDir, "model.onnx_data"), data);
+      const ext = await LoraOperator.open({
+        modelDir: extDir,
+        adaptersDir: setup.adaptersDir,
+        maxLoras: 2,
+        maxCpuLoras: 4,
+        slotRank: 8,
+        maxBatch: 4,
+        providers: ["cpu"],
+        targetModules: null,
+        threads: 1,
+        log: () => {},
+      });
+      const inMemory = await open(2, 4, 4);
+      for (const adapter of [null, testAdapterId(5)]) {
+        const a = await generate(ext.scheduler, greedy(adapter, [3, 1, 4, 1, 5], 8));
+        const b = await generate(inMemory.scheduler, greedy(adapter, [3, 1, 4, 1, 5], 8));
+        expect(a.tokens).toEqual(b.tokens);
+      }
+      expect((await readdir(extDir)).sort()).toContain("model.lora.onnx");
+      await ext.close();
+      await inMemory.close();
+    } finally {
+      await rm(extDir, { recursive: true, force: true });
+    }
+  });
 });

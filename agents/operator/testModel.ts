@@ -14,7 +14,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { onnx as OnnxNamespace } from "onnx-proto";
-import { encodeModel, floatTensor, int64Tensor, model, node, valueInfo } from "../onnx/graph.ts";
+import { encodeModel, floatTensor, int64Tensor, model, node, onnx, valueInfo } from "../onnx/graph.ts";
 
 export interface TinyLlamaConfig {
   readonly hiddenSize: number;
@@ -319,4 +319,41 @@ export const writeTinyLlama = async (dir: string, cfg: TinyLlamaConfig = TINY_LL
       2,
     ),
   );
+};
+
+/**
+ * Moves every initializer of at least `minBytes` into one side file, the layout exports of models over
+ * 2 GB use (`model.onnx` + `model.onnx_data`): the tensor keeps its dims and points at (location, offset, length).
+ */
+export const withExternalData = (
+  m: OnnxNamespace.IModelProto,
+  location: string,
+  minBytes = 1024,
+): { readonly model: OnnxNamespace.IModelProto; readonly data: Uint8Array } => {
+  const copy = onnx.ModelProto.decode(onnx.ModelProto.encode(m).finish());
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const t of copy.graph?.initializer ?? []) {
+    const raw = t.rawData;
+    if (!raw || raw.length < minBytes) continue;
+    const pad = (64 - (offset % 64)) % 64; // ORT memory-maps aligned offsets
+    if (pad > 0) chunks.push(new Uint8Array(pad));
+    offset += pad;
+    chunks.push(new Uint8Array(raw));
+    t.externalData = [
+      onnx.StringStringEntryProto.create({ key: "location", value: location }),
+      onnx.StringStringEntryProto.create({ key: "offset", value: String(offset) }),
+      onnx.StringStringEntryProto.create({ key: "length", value: String(raw.length) }),
+    ];
+    t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    t.rawData = new Uint8Array(0);
+    offset += raw.length;
+  }
+  const data = new Uint8Array(offset);
+  let at = 0;
+  for (const c of chunks) {
+    data.set(c, at);
+    at += c.length;
+  }
+  return { model: copy, data };
 };
