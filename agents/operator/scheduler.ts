@@ -7,8 +7,8 @@
  * 3. decodes one token for every running sequence in one forward pass, whatever adapter each uses:
  *    the per-row `lora_slot` picks the adapter, past key/values are left-padded to the longest.
  *
- * Each sequence keeps its own KV cache ([kvHeads, capacity, headDim] per layer and K/V); after a
- * decode step only the new column of `present` is copied back. A sequence leaves the batch as soon
+ * The running batch keeps one KV cache, left-padded per row; a decode step's `present` becomes the
+ * next past without copying, and rows are only regathered when the batch changes. A sequence leaves the batch as soon
  * as it ends, and its slot is unpinned.
  */
 import { Data } from "effect";
@@ -43,72 +43,48 @@ export interface GenerationHandle {
   readonly cancel: () => void;
 }
 
-class SeqKv {
-  cap: number;
-  len = 0;
-  keys: Float32Array[];
-  values: Float32Array[];
-  constructor(
-    readonly layers: number,
-    readonly heads: number,
-    readonly dim: number,
-    initial: number,
-  ) {
-    this.cap = Math.max(16, initial);
-    this.keys = Array.from({ length: layers }, () => new Float32Array(heads * this.cap * dim));
-    this.values = Array.from({ length: layers }, () => new Float32Array(heads * this.cap * dim));
-  }
-
-  private grow(need: number) {
-    if (need <= this.cap) return;
-    const cap = Math.max(need, this.cap * 2);
-    const regrow = (old: Float32Array) => {
-      const next = new Float32Array(this.heads * cap * this.dim);
-      for (let h = 0; h < this.heads; h++) {
-        next.set(old.subarray(h * this.cap * this.dim, (h * this.cap + this.len) * this.dim), h * cap * this.dim);
-      }
-      return next;
-    };
-    this.keys = this.keys.map(regrow);
-    this.values = this.values.map(regrow);
-    this.cap = cap;
-  }
-
-  /** Appends positions [from, from + count) of row `b` of a batched present [B, heads, total, dim]. */
-  append(present: ReadonlyArray<LayerKv>, b: number, total: number, from: number, count: number) {
-    this.grow(this.len + count);
-    const { heads, dim } = this;
-    for (let l = 0; l < this.layers; l++) {
-      for (let h = 0; h < heads; h++) {
-        const src = ((b * heads + h) * total + from) * dim;
-        const dst = (h * this.cap + this.len) * dim;
-        this.keys[l]!.set(present[l]!.key.subarray(src, src + count * dim), dst);
-        this.values[l]!.set(present[l]!.value.subarray(src, src + count * dim), dst);
-      }
-    }
-    this.len += count;
-  }
-
-  /** Writes this cache, left-padded to `P`, as row `b` of batched past tensors. */
-  writeInto(past: ReadonlyArray<{ key: Float32Array; value: Float32Array }>, b: number, P: number) {
-    const { heads, dim } = this;
-    for (let l = 0; l < this.layers; l++) {
-      for (let h = 0; h < heads; h++) {
-        const src = h * this.cap * dim;
-        const dst = ((b * heads + h) * P + (P - this.len)) * dim;
-        past[l]!.key.set(this.keys[l]!.subarray(src, src + this.len * dim), dst);
-        past[l]!.value.set(this.values[l]!.subarray(src, src + this.len * dim), dst);
-      }
-    }
-  }
+/**
+ * The running batch's past keys/values, one [batch, kvHeads, P, headDim] tensor per layer and K/V: row b
+ * holds sequence b's `kvLen` positions, left-padded to P. A decode step's `present` is the next step's
+ * past as is; rows are only copied when the batch changes (a sequence joins or leaves).
+ */
+interface BatchKv {
+  readonly past: ReadonlyArray<LayerKv>;
+  readonly P: number;
 }
+
+interface KvRow {
+  readonly src: ReadonlyArray<LayerKv>;
+  readonly row: number;
+  readonly srcP: number;
+  readonly len: number;
+}
+
+/** Builds a batch from rows of other batches: each row's last `len` positions, left-padded to the longest. */
+const gatherRows = (rows: ReadonlyArray<KvRow>, layers: number, heads: number, dim: number): BatchKv => {
+  const P = Math.max(0, ...rows.map((r) => r.len));
+  const size = rows.length * heads * P * dim;
+  const past = Array.from({ length: layers }, () => ({ key: new Float32Array(size), value: new Float32Array(size) }));
+  rows.forEach((r, b) => {
+    for (let l = 0; l < layers; l++) {
+      for (let h = 0; h < heads; h++) {
+        const from = ((r.row * heads + h) * r.srcP + (r.srcP - r.len)) * dim;
+        const to = ((b * heads + h) * P + (P - r.len)) * dim;
+        past[l]!.key.set(r.src[l]!.key.subarray(from, from + r.len * dim), to);
+        past[l]!.value.set(r.src[l]!.value.subarray(from, from + r.len * dim), to);
+      }
+    }
+  });
+  return { past, P };
+};
 
 interface Sequence {
   readonly req: GenerationRequest;
   readonly sink: GenerationSink;
   slot: number;
   pinned: boolean;
-  kv: SeqKv | null;
+  /** Positions of this sequence in the batch KV cache (prompt + generated, minus the newest token). */
+  kvLen: number;
   lastToken: number;
   generated: number;
   cancelled: boolean;
@@ -155,6 +131,7 @@ export const sampleToken = (logits: Float32Array, temperature: number, topP: num
 export class Scheduler {
   private readonly waiting: Sequence[] = [];
   private running: Sequence[] = [];
+  private kv: BatchKv | null = null;
   private readonly loads = new Set<string>();
   private readonly active = new Set<Sequence>();
   private wake: (() => void) | null = null;
@@ -200,7 +177,7 @@ export class Scheduler {
       sink,
       slot: 0,
       pinned: false,
-      kv: null,
+      kvLen: 0,
       lastToken: 0,
       generated: 0,
       cancelled: false,
@@ -292,7 +269,6 @@ export class Scheduler {
     this.active.delete(seq);
     if (seq.pinned && seq.req.adapter !== null) this.cache?.release(seq.req.adapter);
     seq.pinned = false;
-    seq.kv = null;
     if (reason instanceof GenerationError) seq.sink.onError(reason);
     else seq.sink.onDone(reason);
   }
@@ -311,7 +287,7 @@ export class Scheduler {
       this.finish(seq, "stop");
       return false;
     }
-    if (seq.generated >= seq.req.maxTokens || seq.kv!.len + 1 >= info.maxPositions) {
+    if (seq.generated >= seq.req.maxTokens || seq.kvLen + 1 >= info.maxPositions) {
       this.finish(seq, "length");
       return false;
     }
@@ -323,7 +299,8 @@ export class Scheduler {
     return Array.from({ length: this.session.info.numLayers }, () => ({ key: empty, value: empty }));
   }
 
-  private async prefill(batch: Sequence[]): Promise<Sequence[]> {
+  /** Prefills new sequences in one left-padded pass; returns the survivors' rows in its `present`. */
+  private async prefill(batch: Sequence[]): Promise<{ rows: KvRow[]; seqs: Sequence[] }> {
     const info = this.session.info;
     const L = Math.max(...batch.map((s) => s.req.promptIds.length));
     const B = batch.length;
@@ -352,30 +329,29 @@ export class Scheduler {
     const out = await this.session.forward(input);
     this.passes.prefill++;
     const V = info.vocabSize;
-    const survivors: Sequence[] = [];
+    const rows: KvRow[] = [];
+    const seqs: Sequence[] = [];
     batch.forEach((s, b) => {
-      const n = s.req.promptIds.length;
-      s.kv = new SeqKv(info.numLayers, info.kvHeads, info.headDim, n + Math.min(s.req.maxTokens, 64));
-      s.kv.append(out.present, b, L, L - n, n);
+      s.kvLen = s.req.promptIds.length;
       const logits = out.logits.subarray(((b + 1) * L - 1) * V, (b + 1) * L * V);
-      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) survivors.push(s);
+      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+        rows.push({ src: out.present, row: b, srcP: L, len: s.kvLen });
+        seqs.push(s);
+      }
     });
-    return survivors;
+    return { rows, seqs };
   }
 
-  private async decode(batch: Sequence[]): Promise<Sequence[]> {
+  /** One token for every running sequence; returns the survivors' rows in the pass's `present`. */
+  private async decode(): Promise<{ rows: KvRow[]; seqs: Sequence[]; whole: BatchKv | null }> {
     const info = this.session.info;
+    const batch = this.running;
+    const kv = this.kv!;
     const B = batch.length;
-    const P = Math.max(...batch.map((s) => s.kv!.len));
-    const per = info.kvHeads * P * info.headDim;
-    const past = Array.from({ length: info.numLayers }, () => ({
-      key: new Float32Array(B * per),
-      value: new Float32Array(B * per),
-    }));
+    const P = kv.P;
     const mask = new BigInt64Array(B * (P + 1));
     batch.forEach((s, b) => {
-      s.kv!.writeInto(past, b, P);
-      mask.fill(1n, b * (P + 1) + (P - s.kv!.len), (b + 1) * (P + 1));
+      mask.fill(1n, b * (P + 1) + (P - s.kvLen), (b + 1) * (P + 1));
     });
     const out = await this.session.forward({
       batch: B,
@@ -383,57 +359,85 @@ export class Scheduler {
       pastLen: P,
       inputIds: BigInt64Array.from(batch, (s) => BigInt(s.lastToken)),
       attentionMask: mask,
-      positionIds: BigInt64Array.from(batch, (s) => BigInt(s.kv!.len)),
-      past,
+      positionIds: BigInt64Array.from(batch, (s) => BigInt(s.kvLen)),
+      past: kv.past,
       slots: BigInt64Array.from(batch, (s) => BigInt(s.slot)),
     });
     this.passes.decode++;
     this.passes.decodeRows += B;
     this.passes.maxDecodeBatch = Math.max(this.passes.maxDecodeBatch, B);
     const V = info.vocabSize;
-    const survivors: Sequence[] = [];
+    const rows: KvRow[] = [];
+    const seqs: Sequence[] = [];
     batch.forEach((s, b) => {
-      s.kv!.append(out.present, b, P + 1, P, 1);
+      s.kvLen++;
       const logits = out.logits.subarray(b * V, (b + 1) * V);
-      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) survivors.push(s);
+      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+        rows.push({ src: out.present, row: b, srcP: P + 1, len: s.kvLen });
+        seqs.push(s);
+      }
     });
-    return survivors;
+    // nobody left: the present tensors are the next past as they are
+    return { rows, seqs, whole: seqs.length === B ? { past: out.present, P: P + 1 } : null };
   }
 
   private async loop(): Promise<void> {
+    const { numLayers, kvHeads, headDim } = this.session.info;
+    const rebuild = (rows: ReadonlyArray<KvRow>) => gatherRows(rows, numLayers, kvHeads, headDim);
     while (!this.closed) {
       const admitted = this.admit();
-      const live = this.running.filter((s) => {
-        if (!s.cancelled) return true;
-        this.finish(s, "stop");
-        return false;
-      });
-      this.running = [];
-      if (admitted.length === 0 && live.length === 0) {
-        this.running = live;
+      if (this.running.some((s) => s.cancelled)) {
+        const kv = this.kv!;
+        const keep: KvRow[] = [];
+        const seqs: Sequence[] = [];
+        this.running.forEach((s, b) => {
+          if (s.cancelled) this.finish(s, "stop");
+          else {
+            keep.push({ src: kv.past, row: b, srcP: kv.P, len: s.kvLen });
+            seqs.push(s);
+          }
+        });
+        this.running = seqs;
+        this.kv = seqs.length > 0 ? rebuild(keep) : null;
+      }
+      if (admitted.length === 0 && this.running.length === 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
         continue;
       }
-      const next: Sequence[] = [];
-      try {
-        if (live.length > 0) next.push(...(await this.decode(live)));
-      } catch (e) {
-        this.failAll(live, e);
+      const rows: KvRow[] = [];
+      const seqs: Sequence[] = [];
+      let whole: BatchKv | null = null;
+      if (this.running.length > 0) {
+        try {
+          const d = await this.decode();
+          rows.push(...d.rows);
+          seqs.push(...d.seqs);
+          whole = d.whole;
+        } catch (e) {
+          this.failAll(this.running, e);
+        }
       }
-      try {
-        if (admitted.length > 0) next.push(...(await this.prefill(admitted)));
-      } catch (e) {
-        this.failAll(admitted, e);
+      if (admitted.length > 0) {
+        try {
+          const p = await this.prefill(admitted);
+          rows.push(...p.rows);
+          seqs.push(...p.seqs);
+          if (p.seqs.length > 0) whole = null;
+        } catch (e) {
+          this.failAll(admitted, e);
+        }
       }
-      this.running = next;
+      this.running = seqs;
+      this.kv = seqs.length === 0 ? null : (whole ?? rebuild(rows));
       await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O (HTTP, disk loads) in
     }
     for (const s of [...this.running, ...this.waiting.splice(0)]) {
       this.finish(s, new GenerationError({ message: "operator shutting down" }));
     }
     this.running = [];
+    this.kv = null;
   }
 
   private failAll(batch: Sequence[], e: unknown) {
