@@ -8,13 +8,21 @@ import { Cause, Console, Effect } from "effect";
 import { CliError, Command } from "effect/cli";
 import { gradientCommands } from "../engines/gradient/cli.ts";
 import { suffixCommands } from "../engines/suffix/cli.ts";
+import { operatorCommands } from "../operator/cli.ts";
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
 import { modelCommand } from "./model.ts";
 
 export const rootCommand = Command.make("poa").pipe(
   Command.withDescription("Proof of Attribution: pay the people whose data an AI answer came from"),
-  Command.withSubcommands([datanetCommand, modelCommand, suffixCommands, gradientCommands, demoCommand]),
+  Command.withSubcommands([
+    datanetCommand,
+    modelCommand,
+    suffixCommands,
+    gradientCommands,
+    operatorCommands,
+    demoCommand,
+  ]),
 );
 
 const messageOf = (error: unknown): string => {
