@@ -91,7 +91,14 @@ library TxCodec {
         uint256 offset;
         for (uint256 i = 0; i < attributes; i++) {
             uint256 length = ATTRIBUTE_FIXED_LENGTH + ENTRY_LENGTH * uint8(_batch[offset + ATTRIBUTE_FIXED_LENGTH - 1]);
-            leaves_[i] = keccak256(_batch[offset:offset + length]);
+            bytes32 leaf;
+            // Hash in place above the free memory pointer (not bumped): memory stays one tx wide.
+            assembly ("memory-safe") {
+                let ptr := mload(0x40)
+                calldatacopy(ptr, add(_batch.offset, offset), length)
+                leaf := keccak256(ptr, length)
+            }
+            leaves_[i] = leaf;
             offset += length;
         }
         for (uint256 i = 0; i < _debits.length; i++) {
