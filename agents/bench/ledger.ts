@@ -15,16 +15,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import {
-  type Abi,
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  type Hex,
-  http,
-  parseEventLogs,
-  toHex,
-} from "viem";
+import { type Abi, type Address, createPublicClient, createWalletClient, type Hex, http, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { claimTransactions, type Debit, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
@@ -258,8 +249,12 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
         claimCtx.referenceTime,
         debits,
       ]);
-      const posted = parseEventLogs({ abi: ledgerAbi, logs: receipt.logs, eventName: "ClaimPosted" });
-      const claimId = (posted[0] as unknown as { args: { claimId: bigint } }).args.claimId;
+      const claimId = await publicClient.readContract({
+        address: ledgerAddress,
+        abi: ledgerAbi,
+        functionName: "claimCount",
+      });
+      if (typeof claimId !== "bigint") throw new Error("claimCount is not a uint256");
       parent = claimId;
       ledgerState = next;
       const calldataBytes = (batch.length + 64 * debits.length) / size;
