@@ -18,7 +18,8 @@ import { parseArgs } from "node:util";
 import { type Abi, type Address, createPublicClient, createWalletClient, type Hex, http, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { claimTransactions, type Debit, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
+import { buildClaim } from "../sigma/claim.ts";
+import { claimTransactions, encodeBatch, encodeTx } from "../sigma/codec.ts";
 import { encodeRegistry, type RegistrySnapshot, registryView } from "../sigma/registry.ts";
 import { applyBatch, applyTx, commitment, Ledger, type SigmaContext } from "../sigma/sigma.ts";
 import { accountOf, prng, randomEntries, signAttribute } from "../sigma/vectors.ts";
@@ -144,13 +145,6 @@ const receipts = async (ctx: SigmaContext, count: number, entries: number, payer
   return txs;
 };
 
-const debitsOf = (ledger: Ledger): Debit[] =>
-  ledger.tree
-    .accounts()
-    .filter(([, leaf]) => leaf.charged > 0n)
-    .map(([payer, leaf]) => ({ payer, amount: leaf.charged }))
-    .sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : 1));
-
 interface ChainResult {
   readonly rows: string[];
   readonly stepRows: string[];
@@ -233,19 +227,15 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       const claimCtx = { ...ctx, referenceTime: block.timestamp - 1n };
       const payers = Math.min(size, 50);
       const txs = await receipts(claimCtx, size, ENTRIES, payers, claimIndex);
-      const batch = encodeBatch(txs);
       // σ in TypeScript gives the debits and s′, as the attributor computes them.
-      const probe = ledgerState.clone();
-      await applyBatch(probe, claimCtx, registry, splitBatch(batch));
-      const debits = debitsOf(probe);
-      for (const debit of debits) await send(escrow, escrowAbi, "deposit", [debit.payer, debit.amount]);
       const next = ledgerState.clone();
-      const result = await applyBatch(next, claimCtx, registry, claimTransactions(batch, debits));
+      const { batch, debits, newState } = await buildClaim(next, claimCtx, registry, txs);
+      for (const debit of debits) await send(escrow, escrowAbi, "deposit", [debit.payer, debit.amount]);
       await publicClient.request({ method: "evm_mine" as never, params: [] as never });
       const receipt = await send(ledgerAddress, ledgerAbi, "postClaim", [
         parent,
         toHex(batch),
-        result.post,
+        newState,
         claimCtx.referenceTime,
         debits,
       ]);

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { type Address, bytesToHex, concatBytes, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
+import { buildClaim } from "./claim.ts";
 import {
   type AttributeTx,
   claimTransactions,
@@ -281,18 +282,16 @@ describe("one-step proofs", () => {
         }),
       );
     }
-    const batch = encodeBatch(signed);
-    const probe = new Ledger();
-    await applyBatch(probe, VECTOR_CONTEXT, registry, splitBatch(batch));
-    const debits = probe.tree
-      .accounts()
-      .filter(([, leaf]) => leaf.charged > 0n)
-      .map(([payer, leaf]) => ({ payer, amount: leaf.charged }))
-      .sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : 1));
-    const txs = claimTransactions(batch, debits);
-    const result = await applyBatch(new Ledger(), VECTOR_CONTEXT, registry, txs);
-    expect(result.post.totalCharged).toBe(0n);
+    const ledger = new Ledger();
+    const claim = await buildClaim(ledger, VECTOR_CONTEXT, registry, signed);
+    const { txs, result, debits } = claim;
+    expect(claim.newState.totalCharged).toBe(0n);
+    expect(claim.newState).toEqual(ledger.state);
+    expect(claim.newState.totalCredited).toBe(debits.reduce((sum, d) => sum + d.amount, 0n));
+    expect(claim.newState.txCount).toBe(BigInt(signed.length + debits.length));
+    expect(result.steps.every((step) => step.outcome === Outcome.Valid)).toBe(true);
     const root = txRoot(txs);
+    expect(claim.txRoot).toBe(root);
     for (let i = 0; i < txs.length; i++) {
       const proof = oneStepProof(txs, result, i);
       expect(verifyTxProof(root, hexToBytes(proof.tx), i, proof.txProof)).toBe(true);
