@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @notice A payer's declared debit in a claim; it becomes the claim's Settle(payer, amount) transaction.
+struct Debit {
+    address payer;
+    uint256 amount;
+}
+
+/// @title TxCodec
+/// @notice Transaction encodings, batch walking and the transaction root (docs/protocol.md §3, §5).
+/// @dev Shared byte for byte with `agents/sigma/codec.ts`.
+///
+/// Attribute (type 0x01), 284 + 12·n bytes:
+///
+/// | offset | bytes | field              | offset | bytes | field                   |
+/// |--------|-------|--------------------|--------|-------|-------------------------|
+/// | 0      | 1     | type = 0x01        | 137    | 8     | nonce (uint64)          |
+/// | 1      | 20    | user               | 145    | 8     | deadline (uint64)       |
+/// | 21     | 20    | operator           | 153    | 65    | user sig r ‖ s ‖ v      |
+/// | 41     | 8     | modelId (uint64)   | 218    | 65    | operator sig r ‖ s ‖ v  |
+/// | 49     | 32    | requestHash        | 283    | 1     | n                       |
+/// | 81     | 32    | outputHash         | 284    | 12·n  | (uint64 id ‖ uint32 w)* |
+/// | 113    | 12    | maxFee (uint96)    |        |       |                         |
+/// | 125    | 12    | fee (uint96)       |        |       |                         |
+///
+/// Settle (type 0x02), 37 bytes: 0x02 ‖ payer (20) ‖ amount (uint128).
+library TxCodec {
+    uint8 internal constant TX_ATTRIBUTE = 0x01;
+    uint8 internal constant TX_SETTLE = 0x02;
+    uint256 internal constant ATTRIBUTE_FIXED_LENGTH = 284;
+    uint256 internal constant ENTRY_LENGTH = 12;
+    uint256 internal constant SETTLE_LENGTH = 37;
+
+    /// @notice Thrown when batch calldata does not split into whole Attribute transactions.
+    error TxCodec_MalformedBatch(uint256 txIndex);
+
+    /// @notice Thrown when a debit amount is zero or does not fit in 128 bits.
+    error TxCodec_BadDebitAmount(uint256 debitIndex);
+
+    /// @notice The tx leaf of a Settle.
+    /// @dev Callers check `_amount < 2^128` first (a debit that does not fit reverts TxCodec_BadDebitAmount).
+    function settleLeaf(address _payer, uint256 _amount) internal pure returns (bytes32 leaf_) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        leaf_ = keccak256(abi.encodePacked(TX_SETTLE, _payer, uint128(_amount)));
+    }
+
+    /// @notice Walks batch calldata and returns the number of Attribute transactions in it.
+    /// @dev Reverts TxCodec_MalformedBatch(index) at the first tx that is not a whole Attribute.
+    function countAttributes(bytes calldata _batch) internal pure returns (uint256 count_) {
+        bool malformed;
+        assembly ("memory-safe") {
+            let p := _batch.offset
+            let end := add(p, _batch.length)
+            for {} lt(p, end) {} {
+                if or(gt(add(p, 284), end), iszero(eq(byte(0, calldataload(p)), 1))) {
+                    malformed := 1
+                    break
+                }
+                p := add(p, add(284, mul(12, byte(0, calldataload(add(p, 283))))))
+                if gt(p, end) {
+                    malformed := 1
+                    break
+                }
+                count_ := add(count_, 1)
+            }
+        }
+        if (malformed) revert TxCodec_MalformedBatch(count_);
+    }
+
+    /// @notice The claim's transaction root: the batch's Attribute txs followed by one Settle per debit.
+    /// @return root_ The root of the padded binary tree of tx leaves (0 for an empty list).
+    /// @return count_ The number of transactions N.
+    function txRoot(bytes calldata _batch, Debit[] calldata _debits)
+        internal
+        pure
+        returns (bytes32 root_, uint256 count_)
+    {
+        bytes32[] memory row = leaves(_batch, _debits);
+        count_ = row.length;
+        if (count_ == 0) return (bytes32(0), 0);
+        root_ = _reduce(row, count_);
+    }
+
+    /// @notice The tx leaves: H(txBytes) of each Attribute in the batch, then of each debit's Settle.
+    function leaves(bytes calldata _batch, Debit[] calldata _debits) internal pure returns (bytes32[] memory leaves_) {
+        uint256 attributes = countAttributes(_batch);
+        leaves_ = new bytes32[](attributes + _debits.length);
+        assembly ("memory-safe") {
+            // Each tx is copied above the free memory pointer (not bumped) and hashed there.
+            let scratch := mload(0x40)
+            let src := _batch.offset
+            let out := add(leaves_, 0x20)
+            for { let i := 0 } lt(i, attributes) { i := add(i, 1) } {
+                let length := add(284, mul(12, byte(0, calldataload(add(src, 283)))))
+                calldatacopy(scratch, src, length)
+                mstore(add(out, shl(5, i)), keccak256(scratch, length))
+                src := add(src, length)
+            }
+        }
+        for (uint256 i = 0; i < _debits.length; i++) {
+            uint256 amount = _debits[i].amount;
+            if (amount == 0 || amount > type(uint128).max) revert TxCodec_BadDebitAmount(i);
+            leaves_[attributes + i] = settleLeaf(_debits[i].payer, amount);
+        }
+    }
+
+    /// @dev The root over `_count` leaves padded with zeros to a power of two; reuses `_row` in place
+    ///      (node i of a level overwrites entry i, which its children 2i and 2i + 1 were read from).
+    function _reduce(bytes32[] memory _row, uint256 _count) private pure returns (bytes32 root_) {
+        assembly ("memory-safe") {
+            let data := add(_row, 0x20)
+            let width := 1
+            for {} lt(width, _count) {} { width := shl(1, width) }
+            for {} gt(width, 1) {} {
+                width := shr(1, width)
+                for { let i := 0 } lt(i, width) { i := add(i, 1) } {
+                    let l := shl(1, i)
+                    let left := 0
+                    let right := 0
+                    if lt(l, _count) { left := mload(add(data, shl(5, l))) }
+                    if lt(add(l, 1), _count) { right := mload(add(data, shl(5, add(l, 1)))) }
+                    mstore(0x00, left)
+                    mstore(0x20, right)
+                    mstore(add(data, shl(5, i)), keccak256(0x00, 0x40))
+                }
+                _count := width
+            }
+            root_ := mload(data)
+        }
+    }
+
+    /// @notice Whether `_tx` is transaction `_index` of the list with root `_root` (siblings from the leaf row up).
+    function verifyTx(bytes32 _root, bytes calldata _tx, uint256 _index, bytes32[] calldata _proof)
+        internal
+        pure
+        returns (bool valid_)
+    {
+        bytes32 node = keccak256(_tx);
+        for (uint256 level = 0; level < _proof.length; level++) {
+            bytes32 sibling = _proof[level];
+            node = (_index >> level) & 1 == 1
+                ? keccak256(abi.encodePacked(sibling, node))
+                : keccak256(abi.encodePacked(node, sibling));
+        }
+        valid_ = node == _root && _index >> _proof.length == 0;
+    }
+}
