@@ -51,6 +51,7 @@ abstract contract DisputeBaseTest is Test {
         bytes32[] leaves;
         bytes32[] claimed;
         bytes32[] honest;
+        uint256 wrongAt;
     }
 
     function setUp() public virtual {
@@ -128,6 +129,7 @@ abstract contract DisputeBaseTest is Test {
             b_.txs[i] = _syntheticTx(i);
             b_.leaves[i] = keccak256(b_.txs[i]);
         }
+        b_.wrongAt = _wrongAt;
         b_.claimed = _commitments(_n, _wrongAt);
         b_.honest = _wrongAt == NO_LIE ? b_.claimed : _commitments(_n, NO_LIE);
         b_.claimId = _post(_root(b_.leaves), b_.claimed[0], b_.claimed[_n], _n, _context());
@@ -201,6 +203,17 @@ abstract contract DisputeBaseTest is Test {
         p_ = StepProof(_state(_index, NO_LIE), _b.txs[_index], _txProof(_b.leaves, _index), "");
     }
 
+    /// @dev The one-step proof from whichever state was agreed at `_index`: the honest one, or the
+    ///      claimant's wrong one when a weak challenger agreed to it (the claimant then brings the proof).
+    function _stepProofFrom(Built memory _b, uint256 _index, bytes32 _agreed)
+        internal
+        pure
+        returns (StepProof memory p_)
+    {
+        p_ = _stepProof(_b, _index);
+        if (Sigma.commitment(p_.pre) != _agreed) p_.pre = _state(_index, _b.wrongAt);
+    }
+
     /* PLAYING */
 
     /// @dev The challenger's strategies: honest (agree iff s_mid is right), or one of the liars.
@@ -227,7 +240,7 @@ abstract contract DisputeBaseTest is Test {
             Position p = g.position;
             if (p.width() == 1) {
                 vm.prank(anyone);
-                game.step(_gameId, p, _stepProof(_b, p.lo()));
+                game.step(_gameId, p, _stepProofFrom(_b, p.lo(), g.loCommitment));
             } else if (g.turn == Side.Claimant) {
                 vm.prank(claimant);
                 game.bisect(_gameId, p, _b.claimed[p.mid()]);
