@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IContributionViews, IModelViews} from "src/interfaces/IAttributionViews.sol";
-import {ClaimStatus, IDisputeGame} from "src/interfaces/IDisputeGame.sol";
+import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
 import {GameStatus, Position} from "src/libraries/GameTypes.sol";
 import {Sigma, SigmaContext, State} from "src/libraries/Sigma.sol";
 import {DisputeBaseTest} from "test/dispute/utils/DisputeBaseTest.sol";
-import {RegistryFixture} from "test/ledger/utils/RegistryFixture.sol";
 
 /// @notice Differential tests on test/vectors/dispute.json, written by the TypeScript solver
 ///         (agents/dispute): every one-step proof it builds is accepted by the Solidity verifier with the
 ///         commitment TS σ computed, and every game it plays is replayed move for move on chain.
 contract DisputeGame_SharedVectors_Test is DisputeBaseTest {
-    RegistryFixture internal registry;
     string internal json;
     SigmaContext internal ctx;
 
@@ -38,7 +37,6 @@ contract DisputeGame_SharedVectors_Test is DisputeBaseTest {
 
     function setUp() public override {
         super.setUp();
-        registry = new RegistryFixture();
         json = vm.readFile("test/vectors/dispute.json");
         registry.load(vm.parseJsonBytes(json, ".registry"));
         ctx = SigmaContext({
@@ -152,7 +150,8 @@ contract DisputeGame_SharedVectors_Test is DisputeBaseTest {
         GameStatus expected = challengerWins ? GameStatus.ChallengerWon : GameStatus.ClaimantWon;
         assertEq(uint8(game.game(id).status), uint8(expected), vm.parseJsonString(json, string.concat(at, ".name")));
         assertEq(
-            uint8(ledger.claimForGame(claimId).status), uint8(challengerWins ? ClaimStatus.Void : ClaimStatus.Pending)
+            uint8(_claimStatus(claimId)),
+            uint8(challengerWins ? IAttributionLedger.Status.Void : IAttributionLedger.Status.Pending)
         );
     }
 }
