@@ -16,6 +16,7 @@ import {GameStatus, LibPosition, Position, Side} from "src/libraries/GameTypes.s
 import {Sigma, SigmaContext, State} from "src/libraries/Sigma.sol";
 import {Debit} from "src/libraries/TxCodec.sol";
 import {MockLedger} from "test/dispute/utils/MockLedger.sol";
+import {SyntheticClaims} from "test/dispute/utils/SyntheticClaims.sol";
 import {RegistryFixture} from "test/ledger/utils/RegistryFixture.sol";
 
 /// @notice Shared fixtures for the dispute game tests: token, ledger (the real AttributionLedger, or a
@@ -149,27 +150,12 @@ abstract contract DisputeBaseTest is Test {
 
     /* SYNTHETIC CLAIMS */
 
-    /// @dev Transaction `_i` of a synthetic batch: a well-formed Attribute with zero signatures.
     function _syntheticTx(uint256 _i) internal pure returns (bytes memory tx_) {
-        tx_ = abi.encodePacked(
-            uint8(1),
-            address(0x1111),
-            address(0x2222),
-            uint64(1),
-            keccak256(abi.encode(_i)),
-            bytes32(0),
-            uint96(0),
-            uint96(0),
-            uint64(_i),
-            type(uint64).max
-        );
-        tx_ = abi.encodePacked(tx_, new bytes(130), uint8(0));
+        tx_ = SyntheticClaims.syntheticTx(_i);
     }
 
-    /// @dev s_i after `_i` synthetic transactions on `_parent`, honest or with the lie at `_wrongAt`.
     function _state(State memory _parent, uint256 _i, uint256 _wrongAt) internal pure returns (State memory s_) {
-        s_ = State(_parent.accountsRoot, _parent.totalCredited, 0, _parent.txCount + _i);
-        if (_wrongAt != NO_LIE && _i > _wrongAt) s_.accountsRoot = keccak256(abi.encode(_parent.accountsRoot, "lie"));
+        s_ = SyntheticClaims.state(_parent, _i, _wrongAt);
     }
 
     function _commitments(State memory _parent, uint256 _n, uint256 _wrongAt)
@@ -233,21 +219,8 @@ abstract contract DisputeBaseTest is Test {
         }
     }
 
-    /// @dev The batch calldata: the transactions back to back (one allocation, not a quadratic concat).
     function _concat(bytes[] memory _txs) internal pure returns (bytes memory batch_) {
-        uint256 total;
-        for (uint256 i = 0; i < _txs.length; i++) {
-            total += _txs[i].length;
-        }
-        batch_ = new bytes(total);
-        uint256 at;
-        for (uint256 i = 0; i < _txs.length; i++) {
-            bytes memory t = _txs[i];
-            assembly ("memory-safe") {
-                mcopy(add(add(batch_, 0x20), at), add(t, 0x20), mload(t))
-            }
-            at += t.length;
-        }
+        batch_ = SyntheticClaims.concat(_txs);
     }
 
     function _post(bytes32 _txRoot, bytes32 _pre, bytes32 _post, uint256 _n, SigmaContext memory _ctx)
@@ -283,37 +256,11 @@ abstract contract DisputeBaseTest is Test {
     /* TX TREE (docs/protocol.md §5) */
 
     function _root(bytes32[] memory _leaves) internal pure returns (bytes32 root_) {
-        bytes32[] memory row = _padded(_leaves);
-        while (row.length > 1) row = _up(row);
-        root_ = row[0];
+        root_ = SyntheticClaims.root(_leaves);
     }
 
     function _txProof(bytes32[] memory _leaves, uint256 _index) internal pure returns (bytes32[] memory proof_) {
-        bytes32[] memory row = _padded(_leaves);
-        uint256 depth;
-        while ((uint256(1) << depth) < row.length) depth++;
-        proof_ = new bytes32[](depth);
-        for (uint256 level = 0; level < depth; level++) {
-            proof_[level] = row[_index ^ 1];
-            row = _up(row);
-            _index >>= 1;
-        }
-    }
-
-    function _padded(bytes32[] memory _leaves) private pure returns (bytes32[] memory row_) {
-        uint256 width = 1;
-        while (width < _leaves.length) width <<= 1;
-        row_ = new bytes32[](width);
-        for (uint256 i = 0; i < _leaves.length; i++) {
-            row_[i] = _leaves[i];
-        }
-    }
-
-    function _up(bytes32[] memory _row) private pure returns (bytes32[] memory next_) {
-        next_ = new bytes32[](_row.length / 2);
-        for (uint256 i = 0; i < next_.length; i++) {
-            next_[i] = keccak256(abi.encodePacked(_row[2 * i], _row[2 * i + 1]));
-        }
+        proof_ = SyntheticClaims.txProof(_leaves, _index);
     }
 
     /// @dev The honest one-step proof of synthetic transaction `_index`.
