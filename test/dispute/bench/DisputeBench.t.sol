@@ -154,7 +154,7 @@ contract DisputeGame_BenchMockLedger_Test is DisputeBench {
             contributions: IContributionViews(address(registry)),
             models: IModelViews(address(registry))
         });
-        uint256 last = vm.parseJsonUint(json, ".batchCount") - 1;
+        uint256 last = vm.parseJsonUint(json, ".kBatch");
         Steps memory s =
             abi.decode(vm.parseJsonBytes(json, string.concat(".batches[", vm.toString(last), "].steps")), (Steps));
         bytes32 root = vm.parseJsonBytes32(json, string.concat(".batches[", vm.toString(last), "].txRoot"));
