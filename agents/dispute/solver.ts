@@ -3,9 +3,9 @@
  * state and the claimed commitments, it computes every move of either side and the one-step proof,
  * exactly as `src/DisputeGame.sol` and `src/OneStepVerifier.sol` expect them.
  */
-import { Data } from "effect";
+import { Data, Effect } from "effect";
 import { bytesToHex, type Hex } from "viem";
-import { txProof, txRoot } from "../sigma/codec.ts";
+import { MalformedTransaction, txProof, txRoot } from "../sigma/codec.ts";
 import {
   applyBatch,
   commitment,
@@ -125,6 +125,25 @@ export class Trace {
     }
   }
 }
+
+/**
+ * `Trace.build` as an Effect for the agents: an empty claim fails with SolverError, undecodable
+ * transaction bytes with MalformedTransaction (naming the index); anything else is a defect.
+ */
+export const buildTrace = (
+  parent: Ledger,
+  ctx: SigmaContext,
+  registry: RegistryView,
+  txs: ReadonlyArray<Uint8Array>,
+): Effect.Effect<Trace, SolverError | MalformedTransaction> =>
+  Effect.promise(async (): Promise<Trace | SolverError | MalformedTransaction> => {
+    try {
+      return await Trace.build(parent, ctx, registry, txs);
+    } catch (cause) {
+      if (cause instanceof SolverError || cause instanceof MalformedTransaction) return cause;
+      throw cause;
+    }
+  }).pipe(Effect.flatMap((result) => (result instanceof Trace ? Effect.succeed(result) : Effect.fail(result))));
 
 /** One move of a game, as the contract receives it. */
 export type Move =
