@@ -228,6 +228,8 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
     function bond(uint256 _amount) external nonReentrant {
         if (_amount == 0) revert AttributionLedger_ZeroAmount();
         Bond storage b = bonds[msg.sender];
+        if (_amount > type(uint128).max - b.bonded) revert AttributionLedger_BondTooLarge(_amount);
+        // forge-lint: disable-next-line(unsafe-typecast)
         b.bonded += uint128(_amount);
         totalBonded += _amount;
         emit Bonded(msg.sender, _amount);

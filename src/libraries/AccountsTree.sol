@@ -75,39 +75,45 @@ library AccountsTree {
             let p := add(_data.offset, _proofOffset)
             let bitmap := shr(96, calldataload(p))
             p := add(p, 20)
+            // Bit 160 is a sentinel: the loop runs while the shifted key is above 1, i.e. 160 times.
+            let key := or(_key, shl(160, 1))
             let oldNode := _oldLeaf
             let newNode := _newLeaf
-            for { let i := 0 } lt(i, 160) { i := add(i, 1) } {
+            // Phase 1: while either node may still be zero, node(0, 0) = 0 must be honoured.
+            for {} and(gt(key, 1), or(iszero(oldNode), iszero(newNode))) {} {
                 let sibling := 0
-                if and(shr(i, bitmap), 1) {
+                if and(bitmap, 1) {
                     sibling := calldataload(p)
                     p := add(p, 0x20)
                 }
-                switch and(shr(i, _key), 1)
-                case 0 {
-                    if or(oldNode, sibling) {
-                        mstore(0x00, oldNode)
-                        mstore(0x20, sibling)
-                        oldNode := keccak256(0x00, 0x40)
-                    }
-                    if or(newNode, sibling) {
-                        mstore(0x00, newNode)
-                        mstore(0x20, sibling)
-                        newNode := keccak256(0x00, 0x40)
-                    }
+                bitmap := shr(1, bitmap)
+                let nodeSlot := shl(5, and(key, 1))
+                key := shr(1, key)
+                mstore(xor(nodeSlot, 0x20), sibling)
+                if or(oldNode, sibling) {
+                    mstore(nodeSlot, oldNode)
+                    oldNode := keccak256(0x00, 0x40)
                 }
-                default {
-                    if or(oldNode, sibling) {
-                        mstore(0x00, sibling)
-                        mstore(0x20, oldNode)
-                        oldNode := keccak256(0x00, 0x40)
-                    }
-                    if or(newNode, sibling) {
-                        mstore(0x00, sibling)
-                        mstore(0x20, newNode)
-                        newNode := keccak256(0x00, 0x40)
-                    }
+                if or(newNode, sibling) {
+                    mstore(nodeSlot, newNode)
+                    newNode := keccak256(0x00, 0x40)
                 }
+            }
+            // Phase 2: both nodes are non-zero, and so is every keccak of a non-zero node: hash always.
+            for {} gt(key, 1) {} {
+                let sibling := 0
+                if and(bitmap, 1) {
+                    sibling := calldataload(p)
+                    p := add(p, 0x20)
+                }
+                bitmap := shr(1, bitmap)
+                let nodeSlot := shl(5, and(key, 1))
+                key := shr(1, key)
+                mstore(xor(nodeSlot, 0x20), sibling)
+                mstore(nodeSlot, oldNode)
+                oldNode := keccak256(0x00, 0x40)
+                mstore(nodeSlot, newNode)
+                newNode := keccak256(0x00, 0x40)
             }
             oldRoot_ := oldNode
             newRoot_ := newNode
