@@ -1,6 +1,6 @@
 /**
  * Dispute-game benchmark: runs the forge measurements in test/dispute/bench (gas per move, one-step
- * proofs at K = 8 and 16, whole games of 16 / 1,000 / 100,000 transactions, worst-case wall time per
+ * proofs at K = 4 and 8 = max, whole games of 16 / 1,000 / 100,000 transactions, worst-case wall time per
  * preset) and prints them as the markdown tables of docs/benchmarks-dispute.md.
  *
  *   npx tsx agents/bench/dispute.ts            (needs Node 22: source /work/shared/tools/use-node22)

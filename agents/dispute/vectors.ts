@@ -3,7 +3,7 @@
  * to `test/vectors/dispute.json`; read by `test/dispute/DisputeVectors.t.sol` (forge) and
  * `agents/dispute/solver.test.ts` (vitest).
  *
- * - `batches`: random claims chained from genesis (valid Attributes with 0…16 entries, bad signatures,
+ * - `batches`: random claims chained from genesis (Attributes with 0…K+1 entries, bad signatures,
  *   replays, Settles that match and that do not); for every transaction the solver's one-step proof
  *   and the commitment it must produce.
  * - `games`: whole games the solver plays on those batches — a claimant wrong at one transaction
@@ -93,7 +93,7 @@ const randomAttributes = async (
       fee,
       nonce,
       deadline: VECTOR_CONTEXT.referenceTime + BigInt(rng.below(10_000)),
-      entries: randomEntries(rng, LIVE_ALL, entries?.[i] ?? rng.below(17)),
+      entries: randomEntries(rng, LIVE_ALL, entries?.[i] ?? rng.below(VECTOR_CONTEXT.maxEntries + 2)),
     });
     out.push(roll === 1 ? { ...tx, userSignature: malleate(tx.userSignature) } : tx);
   }
@@ -158,8 +158,8 @@ export const lyingCommitments = (trace: Trace, wrongAt: number): Hex[] =>
 
 /** Sizes of the Attribute part of each random claim (Settles are appended per payer). */
 export const BATCH_SIZES = [1, 2, 7, 16, 29] as const;
-/** A batch of two valid Attributes with K = 8 and K = 16 entries (benchmarked one-step proofs). */
-export const K_BATCH_ENTRIES = [8, 16] as const;
+/** A batch of two valid Attributes with K = 4 and K = 8 (= max) entries (benchmarked one-step proofs). */
+export const K_BATCH_ENTRIES = [4, 8] as const;
 /** The last batch declares one debit wrong (Settle mismatch): σ leaves totalCharged ≠ 0, so it cannot be posted. */
 const TAMPERED_SIZE = 6;
 

@@ -125,7 +125,7 @@ contract DisputeGame_BenchRealLedger_Test is DisputeBench {
     }
 }
 
-/// @notice One-step proofs of real transactions (K = 8, 16) and whole games up to 100,000 transactions on a
+/// @notice One-step proofs of real transactions (K = 4, 8 = max) and whole games up to 100,000 transactions on a
 ///         mock of the ledger hooks, whose claim carries a tx root built from the one path the step opens.
 contract DisputeGame_BenchMockLedger_Test is DisputeBench {
     struct Steps {
@@ -159,7 +159,7 @@ contract DisputeGame_BenchMockLedger_Test is DisputeBench {
             abi.decode(vm.parseJsonBytes(json, string.concat(".batches[", vm.toString(last), "].steps")), (Steps));
         bytes32 root = vm.parseJsonBytes32(json, string.concat(".batches[", vm.toString(last), "].txRoot"));
         string[2] memory names =
-            ["verifyStep K=8 (valid Attribute, 8 entries)", "verifyStep K=16 (valid Attribute, 16 entries)"];
+            ["verifyStep K=4 (valid Attribute, 4 entries)", "verifyStep K=8 = max (valid Attribute, 8 entries)"];
         for (uint256 i = 0; i < 2; i++) {
             StepProof memory p = StepProof(
                 State(s.preRoots[i], s.preCredited[i], s.preCharged[i], s.preTxCounts[i]),

@@ -103,7 +103,7 @@ abstract contract DisputeBaseTest is Test {
                     maxReferenceLag: REFERENCE_LAG,
                     unbondDelay: 2 * _ledgerWindow(),
                     claimBond: uint128(CLAIM_BOND),
-                    maxEntries: 16,
+                    maxEntries: 8,
                     burnBps: uint16(LEDGER_BURN_BPS)
                 })
             );
