@@ -15,7 +15,7 @@ import {State} from "src/libraries/Sigma.sol";
 import {Debit} from "src/libraries/TxCodec.sol";
 import {RegistryFixture} from "test/ledger/utils/RegistryFixture.sol";
 
-/// @notice End to end on real σ: the claims of test/vectors/dispute.json (signed receipts, 0–16 entries,
+/// @notice End to end on real σ: the claims of test/vectors/dispute.json (signed receipts, 0 to K + 1 entries,
 ///         replays, Settles) are posted to the real AttributionLedger — at the address the receipts were
 ///         signed for — with pots moved from escrow; every game the TS solver played on them (lying
 ///         claimant vs honest challenger, honest claimant vs lying challenger) is replayed move for move
