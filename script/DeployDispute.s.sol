@@ -14,9 +14,12 @@ import {IOneStepVerifier} from "src/interfaces/IOneStepVerifier.sol";
 ///
 /// | preset   | clock per side | extension | challenge bond | burned |
 /// |----------|----------------|-----------|----------------|--------|
-/// | local    | 10 min         | 1 min     | 10 OPEN        | 20 %   |
-/// | testnet  | 1 day          | 1 h       | 100 OPEN       | 20 %   |
+/// | local    | 5 min          | 30 s      | 10 OPEN        | 20 %   |
+/// | testnet  | 6 h            | 30 min    | 100 OPEN       | 20 %   |
 /// | mainnet  | 3.5 days       | 3 h       | 1,000 OPEN     | 20 %   |
+///
+/// Challenge bonds are a tenth of the ledger presets' claim bonds (script/DeployLedger.s.sol): enough
+/// that forcing a claimant through ~2·log2|T| answers costs the challenger far more than the claimant.
 library DisputePresets {
     /// @notice The constructor values of `DisputeGame` besides its addresses.
     struct Params {
@@ -30,11 +33,11 @@ library DisputePresets {
     error DisputePresets_Unknown(string name);
 
     function local() internal pure returns (Params memory p_) {
-        p_ = Params("local", 10 minutes, 1 minutes, 10e18, 2000);
+        p_ = Params("local", 5 minutes, 30 seconds, 10e18, 2000);
     }
 
     function testnet() internal pure returns (Params memory p_) {
-        p_ = Params("testnet", 1 days, 1 hours, 100e18, 2000);
+        p_ = Params("testnet", 6 hours, 30 minutes, 100e18, 2000);
     }
 
     /// @dev The clock matches Optimism's FaultDisputeGame (3.5 days per side, 3 h extension).
