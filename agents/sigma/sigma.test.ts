@@ -20,9 +20,11 @@ import {
   applyBatch,
   applyBatchEffect,
   attributeCredits,
+  commitment,
   Ledger,
   type ModelFacts,
   Outcome,
+  oneStepProof,
   spendNonce,
 } from "./sigma.ts";
 import { AccountsTree, decodeWitness, EMPTY_LEAF, type Leaf, leafHash, rootFrom, TREE_DEPTH } from "./tree.ts";
@@ -255,5 +257,51 @@ describe("codec", () => {
     expect(result.steps[0]!.outcome).toBe(Outcome.Valid);
     expect(result.post.totalCredited).toBe(99n);
     expect(hexToBytes(result.steps[0]!.witnesses).length).toBeGreaterThan(0);
+  });
+});
+
+describe("one-step proofs", () => {
+  it("hand out, for any step, a pre-state the witnesses open and a tx the tx root contains", async () => {
+    const registry = registryView(vectorRegistry());
+    const rng = prng(11);
+    const signed: AttributeTx[] = [];
+    for (let i = 0; i < 6; i++) {
+      signed.push(
+        await signAttribute(VECTOR_CONTEXT, {
+          user: `user-${i % 2}`,
+          operator: "operator-0",
+          modelId: 1n,
+          requestHash: `0x${"33".repeat(32)}`,
+          outputHash: `0x${"44".repeat(32)}`,
+          maxFee: 1_000n,
+          fee: 999n,
+          nonce: BigInt(100 + i),
+          deadline: 5_000n,
+          entries: randomEntries(rng, LIVE_DATANET1, 1 + (i % 8)),
+        }),
+      );
+    }
+    const batch = encodeBatch(signed);
+    const probe = new Ledger();
+    await applyBatch(probe, VECTOR_CONTEXT, registry, splitBatch(batch));
+    const debits = probe.tree
+      .accounts()
+      .filter(([, leaf]) => leaf.charged > 0n)
+      .map(([payer, leaf]) => ({ payer, amount: leaf.charged }))
+      .sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : 1));
+    const txs = claimTransactions(batch, debits);
+    const result = await applyBatch(new Ledger(), VECTOR_CONTEXT, registry, txs);
+    expect(result.post.totalCharged).toBe(0n);
+    const root = txRoot(txs);
+    for (let i = 0; i < txs.length; i++) {
+      const proof = oneStepProof(txs, result, i);
+      expect(verifyTxProof(root, hexToBytes(proof.tx), i, proof.txProof)).toBe(true);
+      const { leaf, siblings } = decodeWitness(hexToBytes(proof.witnesses), 0);
+      const firstKey = BigInt(i < signed.length ? signed[i]!.user : debits[i - signed.length]!.payer);
+      expect(bytesToHex(rootFrom(firstKey, leaf, siblings))).toBe(proof.pre.accountsRoot);
+      expect(commitment(proof.post)).toBe(commitment(result.steps[i]!.post));
+      if (i > 0) expect(proof.pre).toEqual(result.steps[i - 1]!.post);
+    }
+    expect(() => oneStepProof(txs, result, txs.length)).toThrow(RangeError);
   });
 });

@@ -38,13 +38,10 @@ library TxCodec {
     /// @notice Thrown when a debit amount is zero or does not fit in 128 bits.
     error TxCodec_BadDebitAmount(uint256 debitIndex);
 
-    /// @notice The Settle transaction of a debit.
-    function settleBytes(address _payer, uint256 _amount) internal pure returns (bytes memory tx_) {
-        tx_ = abi.encodePacked(TX_SETTLE, _payer, uint128(_amount));
-    }
-
     /// @notice The tx leaf of a Settle.
+    /// @dev Callers check `_amount < 2^128` first (a debit that does not fit reverts TxCodec_BadDebitAmount).
     function settleLeaf(address _payer, uint256 _amount) internal pure returns (bytes32 leaf_) {
+        // forge-lint: disable-next-line(unsafe-typecast)
         leaf_ = keccak256(abi.encodePacked(TX_SETTLE, _payer, uint128(_amount)));
     }
 
