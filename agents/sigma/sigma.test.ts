@@ -1,0 +1,259 @@
+import { Effect, Exit } from "effect";
+import fc from "fast-check";
+import { type Address, bytesToHex, concatBytes, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
+import { describe, expect, it } from "vitest";
+import { WEIGHT_SCALE } from "../engines/engine.ts";
+import {
+  type AttributeTx,
+  claimTransactions,
+  decodeTx,
+  encodeBatch,
+  encodeTx,
+  MalformedTransaction,
+  splitBatch,
+  txProof,
+  txRoot,
+  verifyTxProof,
+} from "./codec.ts";
+import { registryView } from "./registry.ts";
+import {
+  applyBatch,
+  applyBatchEffect,
+  attributeCredits,
+  Ledger,
+  type ModelFacts,
+  Outcome,
+  spendNonce,
+} from "./sigma.ts";
+import { AccountsTree, decodeWitness, EMPTY_LEAF, type Leaf, leafHash, rootFrom, TREE_DEPTH } from "./tree.ts";
+import { LIVE_DATANET1, prng, randomEntries, signAttribute, VECTOR_CONTEXT, vectorRegistry } from "./vectors.ts";
+
+const SEED = 0x5eed;
+const address = (n: bigint): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+
+/** Brute force: the root of a key → leaf map, computed level by level without the tree class. */
+const naiveRoot = (leaves: ReadonlyMap<bigint, Leaf>): Hex => {
+  let level = new Map<bigint, Uint8Array>();
+  for (const [key, leaf] of leaves) {
+    const hash = leafHash(leaf);
+    if (hash.some((b) => b !== 0)) level.set(key, hash);
+  }
+  for (let depth = 0; depth < TREE_DEPTH; depth++) {
+    const next = new Map<bigint, Uint8Array>();
+    for (const position of level.keys()) {
+      const parent = position >> 1n;
+      if (next.has(parent)) continue;
+      const zero = new Uint8Array(32);
+      const left = level.get(parent << 1n) ?? zero;
+      const right = level.get((parent << 1n) | 1n) ?? zero;
+      next.set(parent, keccak256(concatBytes([left, right]), "bytes"));
+    }
+    level = next;
+  }
+  return bytesToHex(level.get(0n) ?? new Uint8Array(32));
+};
+
+const leafArb = fc.record({
+  earned: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+  charged: fc.bigInt({ min: 0n, max: 1000n }),
+  nonceBase: fc.bigInt({ min: 0n, max: 3n }),
+  nonceBitmap: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+});
+
+describe("accounts tree", () => {
+  it("matches a brute-force root and every witness opens it, after random updates", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }), leafArb), { minLength: 1, maxLength: 12 }),
+        (updates) => {
+          const tree = new AccountsTree();
+          const model = new Map<bigint, Leaf>();
+          for (const [key, leaf] of updates) {
+            // Reuse keys sometimes (also via close neighbours), and sometimes clear a leaf.
+            tree.set(address(key), leaf);
+            model.set(key, leaf);
+          }
+          const [firstKey] = updates[0]!;
+          tree.set(address(firstKey), EMPTY_LEAF);
+          model.set(firstKey, EMPTY_LEAF);
+          expect(tree.rootHex).toBe(naiveRoot(model));
+          for (const key of model.keys()) {
+            const { leaf, siblings, next } = decodeWitness(tree.witness(address(key)), 0);
+            expect(next).toBe(tree.witness(address(key)).length);
+            expect(leaf).toEqual(model.get(key));
+            expect(bytesToHex(rootFrom(key, leaf, siblings))).toBe(tree.rootHex);
+            const forged = { ...leaf, earned: leaf.earned + 1n };
+            expect(bytesToHex(rootFrom(key, forged, siblings))).not.toBe(tree.rootHex);
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+
+  it("keeps the empty tree's root at zero and a witness of an absent account is the empty leaf", () => {
+    const tree = new AccountsTree();
+    expect(tree.rootHex).toBe(`0x${"00".repeat(32)}`);
+    tree.set(address(5n), { ...EMPTY_LEAF, earned: 1n });
+    const { leaf, siblings } = decodeWitness(tree.witness(address(4n)), 0);
+    expect(leaf).toEqual(EMPTY_LEAF);
+    expect(bytesToHex(rootFrom(4n, leaf, siblings))).toBe(tree.rootHex);
+  });
+});
+
+describe("nonce window", () => {
+  it("accepts a nonce iff it is unspent and above (max spent − 256), like a set of spent nonces", () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 0n, max: 2000n }), { maxLength: 200 }), (nonces) => {
+        let leaf: Leaf = EMPTY_LEAF;
+        const spent = new Set<bigint>();
+        let max = -1n;
+        for (const n of nonces) {
+          const expected = !spent.has(n) && n >= (max >= 255n ? max - 255n : 0n);
+          const result = spendNonce(leaf, n);
+          expect(result !== undefined, `nonce ${n}`).toBe(expected);
+          if (result !== undefined) {
+            leaf = { ...leaf, nonceBase: result.base, nonceBitmap: result.bitmap };
+            spent.add(n);
+            if (n > max) max = n;
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+});
+
+describe("fee split", () => {
+  it("credits exactly the fee, whatever the split, fee and weights", () => {
+    const split = fc
+      .array(fc.integer({ min: 0, max: 10_000 }), { minLength: 4, maxLength: 4 })
+      .filter((parts) => parts.reduce((a, b) => a + b, 0) <= 10_000);
+    fc.assert(
+      fc.property(
+        split,
+        fc.bigInt({ min: 0n, max: (1n << 96n) - 1n }),
+        fc.integer({ min: 0, max: 16 }),
+        fc.integer(),
+        ([op = 0, owner = 0, attr = 0, prot = 0], fee, n, seed) => {
+          const model: ModelFacts = {
+            owner: address(2n),
+            split: {
+              operatorBps: op,
+              ownerBps: owner,
+              attributorBps: attr,
+              protocolBps: prot,
+              dataBps: 10_000 - op - owner - attr - prot,
+            },
+            registeredAt: 0n,
+            retiredAt: 0n,
+          };
+          const entries = randomEntries(
+            prng(seed),
+            Array.from({ length: 20 }, (_, i) => BigInt(i + 1)),
+            n,
+          );
+          expect(entries.length === 0 || entries.reduce((a, e) => a + e.weight, 0) === WEIGHT_SCALE).toBe(true);
+          const tx: AttributeTx = {
+            kind: "attribute",
+            user: address(3n),
+            operator: address(1n),
+            modelId: 1n,
+            requestHash: `0x${"00".repeat(32)}`,
+            outputHash: `0x${"00".repeat(32)}`,
+            maxFee: fee,
+            fee,
+            nonce: 0n,
+            deadline: 0n,
+            userSignature: `0x${"00".repeat(65)}`,
+            operatorSignature: `0x${"00".repeat(65)}`,
+            entries,
+          };
+          const credits = attributeCredits(
+            tx,
+            VECTOR_CONTEXT,
+            model,
+            entries.map((_, j) => address(100n + BigInt(j))),
+          );
+          expect(credits.reduce((sum, [, amount]) => sum + amount, 0n)).toBe(fee);
+          expect(credits.every(([, amount]) => amount > 0n)).toBe(true);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+describe("codec", () => {
+  it("round-trips signed receipts through batch calldata and proves each tx against the root", async () => {
+    const rng = prng(7);
+    const txs: AttributeTx[] = [];
+    for (let i = 0; i < 5; i++) {
+      txs.push(
+        await signAttribute(VECTOR_CONTEXT, {
+          user: "user-0",
+          operator: "operator-0",
+          modelId: 1n,
+          requestHash: `0x${"11".repeat(32)}`,
+          outputHash: `0x${"22".repeat(32)}`,
+          maxFee: 100n,
+          fee: 99n,
+          nonce: BigInt(i),
+          deadline: 5_000n,
+          entries: randomEntries(rng, LIVE_DATANET1, i * 3),
+        }),
+      );
+    }
+    const batch = encodeBatch(txs);
+    const split = splitBatch(batch);
+    expect(split.map((bytes, i) => decodeTx(bytes, i))).toEqual(txs);
+    const all = claimTransactions(batch, [{ payer: txs[0]!.user, amount: 5n }]);
+    expect(all.length).toBe(6);
+    const root = txRoot(all);
+    all.forEach((tx, i) => {
+      expect(verifyTxProof(root, tx, i, txProof(all, i))).toBe(true);
+      expect(verifyTxProof(root, tx, (i + 1) % all.length, txProof(all, i))).toBe(false);
+    });
+  });
+
+  it("names the transaction index of malformed input with a typed error", async () => {
+    const ledger = new Ledger();
+    const registry = registryView(vectorRegistry());
+    const tx = await signAttribute(VECTOR_CONTEXT, {
+      user: "user-0",
+      operator: "operator-0",
+      modelId: 1n,
+      requestHash: `0x${"11".repeat(32)}`,
+      outputHash: `0x${"22".repeat(32)}`,
+      maxFee: 100n,
+      fee: 99n,
+      nonce: 0n,
+      deadline: 5_000n,
+      entries: [{ contributionId: 1n, weight: WEIGHT_SCALE }],
+    });
+    const good = encodeTx(tx);
+    const cases: Array<[Uint8Array[], number, RegExp]> = [
+      [[good, good.subarray(0, 200)], 1, /truncated/],
+      [[good, good, Uint8Array.of(9, 1, 2)], 2, /unknown transaction type 9/],
+      [[concatBytes([good, Uint8Array.of(0)])], 0, /expected 296 bytes, got 297/],
+      [[new Uint8Array(0)], 0, /empty/],
+    ];
+    for (const [txs, index, reason] of cases) {
+      const exit = await Effect.runPromiseExit(applyBatchEffect(ledger.clone(), VECTOR_CONTEXT, registry, txs));
+      expect(Exit.isFailure(exit)).toBe(true);
+      const error = await Effect.runPromise(
+        Effect.flip(applyBatchEffect(ledger.clone(), VECTOR_CONTEXT, registry, txs)),
+      );
+      expect(error).toBeInstanceOf(MalformedTransaction);
+      expect(error.index).toBe(index);
+      expect(error.message).toMatch(reason);
+    }
+    expect(() => splitBatch(concatBytes([good, good.subarray(0, 290)]))).toThrow(/transaction 1 is malformed/);
+    expect(() => encodeTx({ ...tx, fee: 1n << 96n }, 4)).toThrow(/transaction 4 is malformed: fee/);
+    // And a well-formed batch still runs: the valid tx credits exactly its fee.
+    const result = await applyBatch(ledger, VECTOR_CONTEXT, registry, [good]);
+    expect(result.steps[0]!.outcome).toBe(Outcome.Valid);
+    expect(result.post.totalCredited).toBe(99n);
+    expect(hexToBytes(result.steps[0]!.witnesses).length).toBeGreaterThan(0);
+  });
+});
