@@ -107,3 +107,21 @@ export const verifyChunk = (root: Hex, byteLength: number, proof: ChunkProof): b
   }
   return wrapRoot(node, byteLength) === root;
 };
+
+/** Proofs for every chunk of `content`, building the tree once (servers stream these in order). */
+export const chunkProofs = (content: Uint8Array): ChunkProof[] => {
+  const rows = buildRows(content);
+  const count = chunkCount(content.length);
+  const proofs: ChunkProof[] = [];
+  for (let index = 0; index < count; index++) {
+    const siblings: Hex[] = [];
+    let position = index;
+    for (const row of rows.slice(0, -1)) {
+      siblings.push(bytesToHex(row[position ^ 1]!));
+      position >>= 1;
+    }
+    const start = index * CHUNK_SIZE;
+    proofs.push({ index, chunk: content.slice(start, Math.min(start + CHUNK_SIZE, content.length)), siblings });
+  }
+  return proofs;
+};

@@ -1,0 +1,103 @@
+/**
+ * Gossip topics and their payload schemas, in one place so the protocol spec (docs/protocol.md)
+ * can adjust them. Payloads travel as JSON: every uint256/uint64 as a decimal string, every
+ * bytes value as 0x-hex, so the wire form is plain JSON and the signed bytes are canonical
+ * (agents/gossip/envelope.ts).
+ *
+ * Topic names carry a version (`/poa/<name>/<version>`); a breaking payload change is a new topic.
+ */
+import { Schema } from "effect";
+import { AddressSchema, Bytes32Schema, SignatureSchema } from "../identity/identity.ts";
+
+export const Topics = {
+  receipts: "/poa/receipts/1",
+  proposals: "/poa/proposals/1",
+  disputes: "/poa/disputes/1",
+} as const;
+
+export type Topic = (typeof Topics)[keyof typeof Topics];
+export const allTopics: ReadonlyArray<Topic> = [Topics.receipts, Topics.proposals, Topics.disputes];
+export const TopicSchema = Schema.Literals(allTopics);
+
+/** The envelope format version (the `version` field); bumped with the topic suffix. */
+export const ENVELOPE_VERSION = 1;
+
+/** uint256 on the wire: a decimal string. */
+export const Uint = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: 2n ** 256n - 1n }));
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0));
+
+/** agents/protocol/receipt.ts `RequestMessage`, user-signed (EIP-712). */
+export const RequestSchema = Schema.Struct({
+  user: AddressSchema,
+  operator: AddressSchema,
+  modelId: Uint,
+  requestHash: Bytes32Schema,
+  maxFee: Uint,
+  nonce: Uint,
+  deadline: Uint,
+});
+
+/** agents/protocol/receipt.ts `ReceiptMessage`, operator-signed (EIP-712). */
+export const ReceiptMessageSchema = Schema.Struct({
+  user: AddressSchema,
+  operator: AddressSchema,
+  modelId: Uint,
+  requestHash: Bytes32Schema,
+  outputHash: Bytes32Schema,
+  fee: Uint,
+  nonce: Uint,
+  deadline: Uint,
+});
+
+/** agents/engines/engine.ts `AttributionEntry` (weights sum to WEIGHT_SCALE; σ checks that). */
+export const AttributionEntrySchema = Schema.Struct({
+  contributionId: Uint,
+  weight: Count.check(Schema.isLessThanOrEqualTo(1_000_000)),
+});
+
+/** `/poa/receipts/1`: an inference receipt with both signatures, optionally already attributed. */
+export const ReceiptPayload = Schema.Struct({
+  request: RequestSchema,
+  userSignature: SignatureSchema,
+  receipt: ReceiptMessageSchema,
+  operatorSignature: SignatureSchema,
+  attribution: Schema.optionalKey(Schema.Array(AttributionEntrySchema).check(Schema.isMaxLength(64))),
+});
+export type ReceiptPayload = typeof ReceiptPayload.Type;
+
+/**
+ * `/poa/proposals/1`: an attributor announces the claim it is about to post (or has posted):
+ * the batch T (fetch its body by `batchHash` over `/poa/batch/1`) and the state it leads to.
+ * Provisional shape until docs/protocol.md fixes the claim fields.
+ */
+export const ProposalPayload = Schema.Struct({
+  claimId: Schema.optionalKey(Uint),
+  parent: Uint,
+  batchHash: Bytes32Schema,
+  bodyBytes: Count,
+  prevStateRoot: Schema.optionalKey(Bytes32Schema),
+  newStateRoot: Bytes32Schema,
+  txCount: Count,
+  txHash: Schema.optionalKey(Bytes32Schema),
+});
+export type ProposalPayload = typeof ProposalPayload.Type;
+
+/** `/poa/disputes/1`: a challenger's notice about a game (so others can back off or join). */
+export const DisputePayload = Schema.Struct({
+  claimId: Uint,
+  gameId: Schema.optionalKey(Uint),
+  kind: Schema.Literals(["opened", "moved", "resolved"]),
+  challenger: AddressSchema,
+  disputedIndex: Schema.optionalKey(Count),
+  winner: Schema.optionalKey(AddressSchema),
+  txHash: Schema.optionalKey(Bytes32Schema),
+});
+export type DisputePayload = typeof DisputePayload.Type;
+
+export const payloadSchemas = {
+  [Topics.receipts]: ReceiptPayload,
+  [Topics.proposals]: ProposalPayload,
+  [Topics.disputes]: DisputePayload,
+} as const;
+
+export type PayloadOf<T extends Topic> = (typeof payloadSchemas)[T]["Type"];

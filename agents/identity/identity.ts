@@ -1,0 +1,77 @@
+/**
+ * The agent's on-chain identity: one Ethereum key that signs everything the agent gossips.
+ *
+ * Gossip signatures are EIP-191 `personal_sign` signatures over a 32-byte digest
+ * (`"\x19Ethereum Signed Message:\n32" ‖ digest`); the digest itself is defined by the caller
+ * (agents/gossip/envelope.ts defines the envelope digest). Anyone can recover the signer's address
+ * from (digest, signature), so a peer's libp2p key never stands in for its on-chain identity.
+ */
+import { Context, Data, Effect, Layer, Redacted, Schema } from "effect";
+import { type Address, type Hex, recoverMessageAddress } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+/** A 20-byte address as 0x-prefixed hex (any case; compare with `sameAddress`). */
+export const AddressSchema = Schema.TemplateLiteral(["0x", Schema.String]).check(
+  Schema.isPattern(/^0x[0-9a-fA-F]{40}$/),
+);
+/** A 32-byte value as 0x-prefixed hex. */
+export const Bytes32Schema = Schema.TemplateLiteral(["0x", Schema.String]).check(
+  Schema.isPattern(/^0x[0-9a-fA-F]{64}$/),
+);
+/** A 65-byte secp256k1 signature (r ‖ s ‖ v) as 0x-prefixed hex. */
+export const SignatureSchema = Schema.TemplateLiteral(["0x", Schema.String]).check(
+  Schema.isPattern(/^0x[0-9a-fA-F]{130}$/),
+);
+/** A private key: 32 bytes of hex; keep it wrapped in `Redacted` everywhere. */
+export const PrivateKeySchema = Bytes32Schema;
+
+export const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+export class SigningError extends Data.TaggedError("SigningError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+export interface IdentityShape {
+  /** The checksummed address the key controls. */
+  readonly address: Address;
+  /** EIP-191 signature of a 32-byte digest. */
+  readonly signDigest: (digest: Hex) => Effect.Effect<Hex, SigningError>;
+}
+
+const fromKey = (privateKey: Redacted.Redacted<Hex>): IdentityShape => {
+  const account = privateKeyToAccount(Redacted.value(privateKey));
+  return {
+    address: account.address,
+    signDigest: Effect.fn("Identity.signDigest")((digest: Hex) =>
+      Effect.tryPromise({
+        try: () => account.signMessage({ message: { raw: digest } }),
+        catch: (cause) => new SigningError({ message: "could not sign the gossip digest", cause }),
+      }),
+    ),
+  };
+};
+
+export class Identity extends Context.Service<Identity, IdentityShape>()("poa/Identity") {
+  /** The identity of a configured key. */
+  static readonly layer = (privateKey: Redacted.Redacted<Hex>): Layer.Layer<Identity> =>
+    Layer.succeed(Identity, fromKey(privateKey));
+  /** A fresh random key (tests, throwaway local nodes). */
+  static readonly random: Layer.Layer<Identity> = Layer.sync(Identity, () =>
+    fromKey(Redacted.make(generatePrivateKey())),
+  );
+  /** A plain value, for code that builds many nodes in one process. */
+  static readonly make = fromKey;
+}
+
+/**
+ * The address that signed `digest` (EIP-191), or undefined when the signature is malformed.
+ * Never throws.
+ */
+export const recoverDigestSigner = async (digest: Hex, signature: Hex): Promise<Address | undefined> => {
+  try {
+    return await recoverMessageAddress({ message: { raw: digest }, signature });
+  } catch {
+    return undefined;
+  }
+};

@@ -1,0 +1,189 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { it as effectIt } from "@effect/vitest";
+import { Effect, Option } from "effect";
+import { keccak256, stringToBytes } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
+import { AGENT, CURSOR, runWorkload, workloadReceipt } from "./crash-worker.ts";
+import { makeStore, migrations, openDatabase, Store } from "./store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "poa-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runSync(effect);
+const USER = workloadReceipt(0).request.user;
+const hash32 = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
+
+const dump = (db: DatabaseSync) => ({
+  receipts: db
+    .prepare(
+      "SELECT user, nonce, operator, model_id, fee, payload, batch_hash FROM receipts ORDER BY user, CAST(nonce AS INTEGER)",
+    )
+    .all(),
+  batches: db
+    .prepare("SELECT hash, parent_claim, hex(body) AS body, tx_count, new_state_root FROM batches ORDER BY hash")
+    .all(),
+  cursors: db.prepare("SELECT agent, name, position FROM cursors ORDER BY agent, name").all(),
+});
+
+describe("Store", () => {
+  it("migrates once, records the version and refuses a newer file", () => {
+    const path = join(dir, "migrate.db");
+    openDatabase({ path }).close();
+    const db = openDatabase({ path });
+    expect(db.prepare("SELECT version FROM schema_migrations").all()).toEqual([{ version: migrations.length }]);
+    expect(db.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 0)").run();
+    db.close();
+    expect(() => openDatabase({ path })).toThrow(/newer than this agent/);
+  });
+
+  it("stores each receipt once per (user, nonce) and decodes it back", () => {
+    const store = makeStore(openDatabase({ path: ":memory:" }));
+    const receipt = workloadReceipt(7);
+    expect(run(store.addReceipt(receipt))).toBe(true);
+    expect(run(store.addReceipt(receipt))).toBe(false);
+    // same (user, nonce) with a different body is still the same receipt: first one wins
+    expect(run(store.addReceipt({ ...receipt, userSignature: `0x${"11".repeat(65)}` }))).toBe(false);
+    expect(run(store.getReceipt({ user: USER.toLowerCase(), nonce: 7n }))).toEqual(Option.some(receipt));
+    expect(run(store.receiptCounts)).toEqual({ total: 1, pending: 1 });
+  });
+
+  it("saves a batch atomically and idempotently, never stealing another batch's receipts", () => {
+    const store = makeStore(openDatabase({ path: ":memory:" }));
+    for (const nonce of [1, 2, 3]) run(store.addReceipt(workloadReceipt(nonce)));
+    const body = stringToBytes("batch one");
+    const batch = { hash: keccak256(body), parentClaim: 0n, body, txCount: 2, newStateRoot: hash32(1) };
+    const keys = [1n, 2n].map((nonce) => ({ user: USER, nonce }));
+    const cursor = { agent: "a", name: "batches", position: 1 };
+    expect(run(store.saveBatch(batch, keys, cursor))).toBe(true);
+    expect(run(store.saveBatch(batch, keys, cursor))).toBe(false);
+    expect(run(store.batchReceipts(batch.hash))).toEqual(keys.map((k) => ({ ...k, user: USER.toLowerCase() })));
+    expect(run(store.receiptCounts)).toEqual({ total: 3, pending: 1 });
+
+    const other = stringToBytes("batch two");
+    const stealing = { ...batch, hash: keccak256(other), body: other };
+    const failed = Effect.runSync(
+      Effect.flip(
+        store.saveBatch(
+          stealing,
+          [
+            { user: USER, nonce: 3n },
+            { user: USER, nonce: 2n },
+          ],
+          { ...cursor, position: 2 },
+        ),
+      ),
+    );
+    expect(failed.message).toMatch(/already in batch/);
+    // nothing of the failed step was written: no batch row, receipt 3 still pending, cursor unchanged
+    expect(run(store.getBatch(stealing.hash))).toEqual(Option.none());
+    expect(run(store.receiptCounts)).toEqual({ total: 3, pending: 1 });
+    expect(run(store.getCursor("a", "batches"))).toEqual(Option.some(1));
+    const missing = Effect.runSync(Effect.flip(store.saveBatch(stealing, [{ user: USER, nonce: 9n }])));
+    expect(missing.message).toMatch(/not stored/);
+  });
+
+  it("upserts claims, games and withdrawals, and cursors only move forward", () => {
+    const store = makeStore(openDatabase({ path: ":memory:" }));
+    const claim = {
+      claimId: 3n,
+      batchHash: hash32(5),
+      parent: 2n,
+      stateRoot: hash32(6),
+      poster: USER,
+      status: "posted",
+      txHash: hash32(7),
+      blockNumber: 10,
+    } as const;
+    run(store.upsertClaim(claim));
+    const { txHash: _txHash, blockNumber: _blockNumber, ...bare } = claim;
+    run(store.upsertClaim({ ...bare, status: "finalized" })); // keeps the known tx and block
+    expect(run(store.claims())).toEqual([{ ...claim, poster: USER.toLowerCase(), status: "finalized" }]);
+    expect(run(store.claims("posted"))).toEqual([]);
+    run(store.upsertGame({ gameId: 1n, claimId: 3n, role: "challenger", status: "open", state: { depth: 2n } }));
+    run(store.upsertGame({ gameId: 1n, claimId: 3n, role: "challenger", status: "won", state: { depth: 4n } }));
+    expect(run(store.games())).toEqual([
+      { gameId: 1n, claimId: 3n, role: "challenger", status: "won", state: { depth: "4" } },
+    ]);
+    run(store.upsertWithdrawal({ account: USER, cumulative: 50n, amount: 50n, status: "sent", txHash: hash32(8) }));
+    run(store.upsertWithdrawal({ account: USER, cumulative: 50n, amount: 50n, status: "confirmed" }));
+    expect(run(store.withdrawals(USER))).toEqual([
+      { account: USER.toLowerCase(), cumulative: 50n, amount: 50n, status: "confirmed", txHash: hash32(8) },
+    ]);
+    run(store.advanceCursor({ agent: "c", name: "blocks", position: 100 }));
+    run(store.advanceCursor({ agent: "c", name: "blocks", position: 90 }));
+    expect(run(store.getCursor("c", "blocks"))).toEqual(Option.some(100));
+    expect(run(store.getCursor("c", "other"))).toEqual(Option.none());
+  });
+
+  effectIt.effect("is a scoped layer that closes the file with its scope", () =>
+    Effect.gen(function* () {
+      const path = join(dir, "layer.db");
+      const added = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* Store;
+          return yield* store.addReceipt(workloadReceipt(1));
+        }).pipe(Effect.provide(Store.layer({ path }))),
+      );
+      expect(added).toBe(true);
+      const again = yield* Store.use((store) => store.receiptCounts).pipe(Effect.provide(Store.layer({ path })));
+      expect(again).toEqual({ total: 1, pending: 1 });
+    }),
+  );
+
+  it("survives kill -9 mid-batch: nothing half-written, and the resumed run equals an uninterrupted one", async () => {
+    const batches = 10;
+    const perBatch = 20;
+    const path = join(dir, "crash.db");
+    const worker = join(import.meta.dirname, "crash-worker.ts");
+    const spawnWorker = () =>
+      spawn(process.execPath, ["--import", "tsx", worker, path, String(batches), String(perBatch), "2"], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+
+    // 1. kill it after a few committed batches, somewhere inside the next one
+    const child = spawnWorker();
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("batch 3\n") && !child.killed) setTimeout(() => child.kill("SIGKILL"), 7);
+    });
+    expect(await exited).toBe("SIGKILL");
+
+    // 2. what is on disk is consistent
+    const db = openDatabase({ path });
+    expect(db.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    const store = makeStore(db);
+    const cursor = Option.getOrThrow(run(store.getCursor(AGENT, CURSOR)));
+    expect(cursor).toBeGreaterThanOrEqual(3);
+    expect(cursor).toBeLessThan(batches);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM batches").get()).toEqual({ n: cursor });
+    const perBatchCounts = db
+      .prepare("SELECT COUNT(*) AS n FROM receipts WHERE batch_hash IS NOT NULL GROUP BY batch_hash")
+      .all();
+    expect(perBatchCounts).toEqual(Array.from({ length: cursor }, () => ({ n: perBatch })));
+    const pending = run(store.pendingReceipts(1000)).map((r) => Number(r.request.nonce));
+    expect(pending.length).toBeLessThan(perBatch);
+    console.info(`killed after batch ${cursor} with ${pending.length} receipts of batch ${cursor + 1} stored`);
+    for (const nonce of pending) expect(Math.floor(nonce / 1000)).toBe(cursor + 1);
+    db.close();
+
+    // 3. resume to the end, and compare with a run that was never interrupted
+    const resumed = spawnWorker();
+    expect(await new Promise((resolve) => resumed.on("exit", (code) => resolve(code)))).toBe(0);
+    const reference = openDatabase({ path: ":memory:" });
+    runWorkload(makeStore(reference), batches, perBatch);
+    const crashed = openDatabase({ path });
+    const expected = dump(reference);
+    expect(expected.receipts.length).toBe(batches * perBatch);
+    expect(dump(crashed)).toEqual(expected);
+    crashed.close();
+    reference.close();
+  }, 60_000);
+});
