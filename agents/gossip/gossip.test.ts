@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest";
-import { Effect, Layer, PubSub, Redacted } from "effect";
+import { Effect, Fiber, Layer, PubSub, Redacted, Stream } from "effect";
 import { keccak256, stringToBytes, toHex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { chunkCount, contentRoot } from "../content/merkle.ts";
@@ -44,6 +44,10 @@ describe("Gossip", () => {
       Effect.gen(function* () {
         const nodes = yield* startNodes(4);
         const subscriptions = yield* Effect.forEach(nodes, (n) => n.gossip.subscribe(Topics.receipts));
+        const streamed = yield* nodes[0]!.gossip
+          .messages(Topics.receipts)
+          .pipe(Stream.take(1), Stream.runCollect, Effect.forkScoped);
+        yield* Effect.sleep("50 millis"); // let the stream subscribe
         const payload = yield* Effect.promise(() => signedReceipt(42n));
         const published = yield* nodes[3]!.gossip.publish(Topics.receipts, payload);
         expect(published.recipients).toBeGreaterThan(0);
@@ -55,6 +59,8 @@ describe("Gossip", () => {
           expect(envelope.payload).toEqual(payload);
           expect(receiptsSeen(nodes[i]!, "accept", "ok")).toBe(1);
         }
+        const [viaStream] = yield* Fiber.join(streamed);
+        expect(viaStream?.seq).toBe(published.seq);
         // the publisher does not deliver to itself
         expect(yield* PubSub.takeUpTo(subscriptions[3]!, 10)).toEqual([]);
         expect(nodes[3]!.metrics.render()).toMatch(/poa_gossip_published_total\{topic="\/poa\/receipts\/1"\} 1/);

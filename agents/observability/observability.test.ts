@@ -81,4 +81,14 @@ describe("Observability", () => {
       expect(after).toBe("closed");
     }),
   );
+
+  it.live("fails with a typed error when its port is taken", () =>
+    Effect.gen(function* () {
+      const { port } = yield* Observability;
+      const second = Observability.layer({ port }).pipe(Layer.provide(Layer.succeed(Metrics, new MetricsRegistry())));
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(second)));
+      expect(error._tag).toBe("ObservabilityError");
+      expect(error.message).toContain(`:${port}`);
+    }).pipe(Effect.provide(layer)),
+  );
 });

@@ -119,6 +119,21 @@ describe("Store", () => {
     expect(run(store.getCursor("c", "other"))).toEqual(Option.none());
   });
 
+  it("waits for another writer's lock, then fails cleanly after the busy timeout", () => {
+    const path = join(dir, "busy.db");
+    const holder = openDatabase({ path });
+    const store = makeStore(openDatabase({ path, busyTimeoutMs: 200 }));
+    holder.exec("BEGIN IMMEDIATE");
+    const started = Date.now();
+    const locked = run(Effect.flip(store.addReceipt(workloadReceipt(1))));
+    expect(locked._tag).toBe("StoreError");
+    expect(locked.message).toMatch(/locked|busy/i);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    holder.exec("COMMIT");
+    expect(run(store.addReceipt(workloadReceipt(1)))).toBe(true);
+    holder.close();
+  });
+
   effectIt.effect("is a scoped layer that closes the file with its scope", () =>
     Effect.gen(function* () {
       const path = join(dir, "layer.db");
@@ -140,9 +155,22 @@ describe("Store", () => {
     const path = join(dir, "crash.db");
     const worker = join(import.meta.dirname, "crash-worker.ts");
     const spawnWorker = () =>
-      spawn(process.execPath, ["--import", "tsx", worker, path, String(batches), String(perBatch), "2"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      spawn(
+        process.execPath,
+        [
+          "--disable-warning=ExperimentalWarning",
+          "--import",
+          "tsx",
+          worker,
+          path,
+          String(batches),
+          String(perBatch),
+          "2",
+        ],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
 
     // 1. kill it after a few committed batches, somewhere inside the next one
     const child = spawnWorker();
