@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Script} from "forge-std/Script.sol";
+import {AttributionLedger} from "src/AttributionLedger.sol";
 import {DatanetRegistry} from "src/DatanetRegistry.sol";
 import {ModelRegistry} from "src/ModelRegistry.sol";
 import {OpenToken} from "src/OpenToken.sol";
+import {PaymentEscrow} from "src/PaymentEscrow.sol";
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
 import {IOpenToken} from "src/interfaces/IOpenToken.sol";
 
@@ -31,6 +35,24 @@ contract Deploy is Script {
         string name;
         uint256 minStake;
         uint64 unstakeDelay;
+    }
+
+    /// @notice Ledger and escrow parameters that differ between chains (see `IAttributionLedger.Params`).
+    /// @param challengeWindow Seconds a claim stays open to disputes.
+    /// @param maxReferenceLag Largest age of a claim's reference time when posted.
+    /// @param unbondDelay Seconds between an unbond request and the payout (longer than the window).
+    /// @param claimBond Bond locked per pending claim.
+    /// @param maxEntries K, the largest attribution list per receipt.
+    /// @param burnBps Share of a slashed bond that is burned.
+    /// @param escrowNotice `PaymentEscrow.NOTICE_PERIOD` in seconds.
+    struct LedgerPreset {
+        uint64 challengeWindow;
+        uint64 maxReferenceLag;
+        uint64 unbondDelay;
+        uint128 claimBond;
+        uint256 maxEntries;
+        uint16 burnBps;
+        uint64 escrowNotice;
     }
 
     /// @notice Key of the deployer (from `DEPLOYER_PRIVATE_KEY`).
@@ -72,6 +94,7 @@ contract Deploy is Script {
         deployOpenToken();
         deployDatanetRegistry();
         deployModelRegistry();
+        deployLedger();
         writeDeployment(deploymentPath());
     }
 
@@ -84,6 +107,47 @@ contract Deploy is Script {
         if (key == keccak256("local")) return Preset({name: _name, minStake: 10e18, unstakeDelay: 60});
         if (key == keccak256("testnet")) return Preset({name: _name, minStake: 1000e18, unstakeDelay: 1 days});
         if (key == keccak256("mainnet")) return Preset({name: _name, minStake: 100_000e18, unstakeDelay: 14 days});
+        revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
+    }
+
+    /// @notice Ledger and escrow parameters of a named preset (kept apart from `Preset` so the registries'
+    ///         preset stays as it is).
+    /// @param _name `local`, `testnet` or `mainnet`.
+    function ledgerPresetFor(string memory _name) public pure returns (LedgerPreset memory preset_) {
+        bytes32 key = keccak256(bytes(_name));
+        if (key == keccak256("local")) {
+            return LedgerPreset({
+                challengeWindow: 30,
+                maxReferenceLag: 1 hours,
+                unbondDelay: 60,
+                claimBond: 10e18,
+                maxEntries: 16,
+                burnBps: 5000,
+                escrowNotice: 60
+            });
+        }
+        if (key == keccak256("testnet")) {
+            return LedgerPreset({
+                challengeWindow: 1 hours,
+                maxReferenceLag: 1 hours,
+                unbondDelay: 2 hours,
+                claimBond: 100e18,
+                maxEntries: 16,
+                burnBps: 5000,
+                escrowNotice: 2 hours
+            });
+        }
+        if (key == keccak256("mainnet")) {
+            return LedgerPreset({
+                challengeWindow: 7 days,
+                maxReferenceLag: 1 hours,
+                unbondDelay: 14 days,
+                claimBond: 10_000e18,
+                maxEntries: 16,
+                burnBps: 5000,
+                escrowNotice: 8 days
+            });
+        }
         revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
     }
 
@@ -112,6 +176,35 @@ contract Deploy is Script {
             )
         );
         save("modelRegistry", addr_);
+    }
+
+    /// @notice Deploys PaymentEscrow and AttributionLedger together: the escrow names the ledger, so the
+    ///         ledger's address is predicted from the deployer's nonce (the escrow is created first).
+    function deployLedger() public broadcast returns (address escrow_, address ledger_) {
+        LedgerPreset memory p = ledgerPresetFor(preset.name);
+        address token = mustGetAddress("openToken");
+        address predicted = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
+        escrow_ = address(new PaymentEscrow(IERC20(token), predicted, p.escrowNotice));
+        ledger_ = address(
+            new AttributionLedger(
+                IAttributionLedger.Params({
+                    token: token,
+                    escrow: escrow_,
+                    contributions: mustGetAddress("datanetRegistry"),
+                    models: mustGetAddress("modelRegistry"),
+                    protocol: treasury,
+                    challengeWindow: p.challengeWindow,
+                    maxReferenceLag: p.maxReferenceLag,
+                    unbondDelay: p.unbondDelay,
+                    claimBond: p.claimBond,
+                    maxEntries: p.maxEntries,
+                    burnBps: p.burnBps
+                })
+            )
+        );
+        require(ledger_ == predicted, "Deploy: ledger address prediction failed");
+        save("paymentEscrow", escrow_);
+        save("attributionLedger", ledger_);
     }
 
     /* BOOK-KEEPING */

@@ -1,4 +1,847 @@
 //////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+// AttributionLedger
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+
+export const attributionLedgerAbi = [
+  {
+    type: 'constructor',
+    inputs: [
+      {
+        name: '_p',
+        internalType: 'struct IAttributionLedger.Params',
+        type: 'tuple',
+        components: [
+          { name: 'token', internalType: 'address', type: 'address' },
+          { name: 'escrow', internalType: 'address', type: 'address' },
+          { name: 'contributions', internalType: 'address', type: 'address' },
+          { name: 'models', internalType: 'address', type: 'address' },
+          { name: 'protocol', internalType: 'address', type: 'address' },
+          { name: 'challengeWindow', internalType: 'uint64', type: 'uint64' },
+          { name: 'maxReferenceLag', internalType: 'uint64', type: 'uint64' },
+          { name: 'unbondDelay', internalType: 'uint64', type: 'uint64' },
+          { name: 'claimBond', internalType: 'uint128', type: 'uint128' },
+          { name: 'maxEntries', internalType: 'uint256', type: 'uint256' },
+          { name: 'burnBps', internalType: 'uint16', type: 'uint16' },
+        ],
+      },
+    ],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'BURN_ADDRESS',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'BURN_BPS',
+    outputs: [{ name: '', internalType: 'uint16', type: 'uint16' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CHALLENGE_WINDOW',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CLAIM_BOND',
+    outputs: [{ name: '', internalType: 'uint128', type: 'uint128' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CONTRIBUTIONS',
+    outputs: [
+      {
+        name: '',
+        internalType: 'contract IContributionViews',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'DEPLOYER',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'DOMAIN_SEPARATOR',
+    outputs: [{ name: '', internalType: 'bytes32', type: 'bytes32' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'ESCROW',
+    outputs: [
+      { name: '', internalType: 'contract IPaymentEscrow', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MAX_ENTRIES',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MAX_REFERENCE_LAG',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MODELS',
+    outputs: [
+      { name: '', internalType: 'contract IModelViews', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'PROTOCOL',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'TOKEN',
+    outputs: [{ name: '', internalType: 'contract IERC20', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'UNBOND_DELAY',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_amount', internalType: 'uint256', type: 'uint256' }],
+    name: 'bond',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_account', internalType: 'address', type: 'address' }],
+    name: 'bondOf',
+    outputs: [
+      {
+        name: 'bond_',
+        internalType: 'struct IAttributionLedger.Bond',
+        type: 'tuple',
+        components: [
+          { name: 'bonded', internalType: 'uint128', type: 'uint128' },
+          { name: 'locked', internalType: 'uint128', type: 'uint128' },
+          { name: 'unbonding', internalType: 'uint128', type: 'uint128' },
+          { name: 'unbondReadyAt', internalType: 'uint64', type: 'uint64' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'claim',
+    outputs: [
+      {
+        name: 'claim_',
+        internalType: 'struct IAttributionLedger.Claim',
+        type: 'tuple',
+        components: [
+          { name: 'claimant', internalType: 'address', type: 'address' },
+          { name: 'postedAt', internalType: 'uint64', type: 'uint64' },
+          { name: 'openGames', internalType: 'uint32', type: 'uint32' },
+          { name: 'referenceTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'parentId', internalType: 'uint64', type: 'uint64' },
+          { name: 'liveChild', internalType: 'uint64', type: 'uint64' },
+          {
+            name: 'status',
+            internalType: 'enum IAttributionLedger.Status',
+            type: 'uint8',
+          },
+          { name: 'bondLocked', internalType: 'bool', type: 'bool' },
+          { name: 'txRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'accountsRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'debitsHash', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'pot', internalType: 'uint128', type: 'uint128' },
+          { name: 'batchSize', internalType: 'uint128', type: 'uint128' },
+          { name: 'totalCredited', internalType: 'uint128', type: 'uint128' },
+          { name: 'txCount', internalType: 'uint128', type: 'uint128' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'claimCount',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'claimForGame',
+    outputs: [
+      {
+        name: 'view_',
+        internalType: 'struct IAttributionLedger.GameView',
+        type: 'tuple',
+        components: [
+          {
+            name: 'status',
+            internalType: 'enum IAttributionLedger.Status',
+            type: 'uint8',
+          },
+          { name: 'claimant', internalType: 'address', type: 'address' },
+          { name: 'parentId', internalType: 'uint256', type: 'uint256' },
+          { name: 'txRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'preCommitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'postCommitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'startTxCount', internalType: 'uint256', type: 'uint256' },
+          { name: 'batchSize', internalType: 'uint256', type: 'uint256' },
+          { name: 'referenceTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'postedAt', internalType: 'uint64', type: 'uint64' },
+          { name: 'openGames', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'commitmentOf',
+    outputs: [
+      { name: 'commitment_', internalType: 'bytes32', type: 'bytes32' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'disputeGame',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'finalize',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'gameClosed',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'gameOpened',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'latestFinalized',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_parentId', internalType: 'uint256', type: 'uint256' },
+      { name: '_batch', internalType: 'bytes', type: 'bytes' },
+      {
+        name: '_newState',
+        internalType: 'struct State',
+        type: 'tuple',
+        components: [
+          { name: 'accountsRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'totalCredited', internalType: 'uint256', type: 'uint256' },
+          { name: 'totalCharged', internalType: 'uint256', type: 'uint256' },
+          { name: 'txCount', internalType: 'uint256', type: 'uint256' },
+        ],
+      },
+      { name: '_referenceTime', internalType: 'uint64', type: 'uint64' },
+      {
+        name: '_debits',
+        internalType: 'struct Debit[]',
+        type: 'tuple[]',
+        components: [
+          { name: 'payer', internalType: 'address', type: 'address' },
+          { name: 'amount', internalType: 'uint256', type: 'uint256' },
+        ],
+      },
+    ],
+    name: 'postClaim',
+    outputs: [{ name: 'claimId_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_claimId', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_debits',
+        internalType: 'struct Debit[]',
+        type: 'tuple[]',
+        components: [
+          { name: 'payer', internalType: 'address', type: 'address' },
+          { name: 'amount', internalType: 'uint256', type: 'uint256' },
+        ],
+      },
+    ],
+    name: 'refund',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_amount', internalType: 'uint256', type: 'uint256' }],
+    name: 'requestUnbond',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_game', internalType: 'address', type: 'address' }],
+    name: 'setDisputeGame',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'sigmaContext',
+    outputs: [
+      {
+        name: 'ctx_',
+        internalType: 'struct SigmaContext',
+        type: 'tuple',
+        components: [
+          { name: 'domainSeparator', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'attributor', internalType: 'address', type: 'address' },
+          { name: 'protocol', internalType: 'address', type: 'address' },
+          { name: 'referenceTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'maxEntries', internalType: 'uint256', type: 'uint256' },
+          {
+            name: 'contributions',
+            internalType: 'contract IContributionViews',
+            type: 'address',
+          },
+          {
+            name: 'models',
+            internalType: 'contract IModelViews',
+            type: 'address',
+          },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalBonded',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalFinalizedCredited',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalPots',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalWithdrawn',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'unbond',
+    outputs: [{ name: 'amount_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_claimId', internalType: 'uint256', type: 'uint256' },
+      { name: '_winner', internalType: 'address', type: 'address' },
+    ],
+    name: 'voidClaim',
+    outputs: [{ name: 'voided_', internalType: 'bool', type: 'bool' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'voidDescendant',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_account', internalType: 'address', type: 'address' },
+      {
+        name: '_leaf',
+        internalType: 'struct Leaf',
+        type: 'tuple',
+        components: [
+          { name: 'earned', internalType: 'uint256', type: 'uint256' },
+          { name: 'charged', internalType: 'uint256', type: 'uint256' },
+          { name: 'nonceBase', internalType: 'uint256', type: 'uint256' },
+          { name: 'nonceBitmap', internalType: 'uint256', type: 'uint256' },
+        ],
+      },
+      { name: '_proof', internalType: 'bytes', type: 'bytes' },
+    ],
+    name: 'withdraw',
+    outputs: [{ name: 'amount_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '', internalType: 'address', type: 'address' }],
+    name: 'withdrawn',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'claimant',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'winner',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'paid',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'burned',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'BondSlashed',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Bonded',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'accountsRoot',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+    ],
+    name: 'ClaimFinalized',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'parentId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'claimant',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'txRoot',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+      {
+        name: 'commitment',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+      {
+        name: 'batchSize',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'referenceTime',
+        internalType: 'uint64',
+        type: 'uint64',
+        indexed: false,
+      },
+      { name: 'pot', internalType: 'uint256', type: 'uint256', indexed: false },
+    ],
+    name: 'ClaimPosted',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      { name: 'byGame', internalType: 'bool', type: 'bool', indexed: false },
+    ],
+    name: 'ClaimVoided',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      { name: 'game', internalType: 'address', type: 'address', indexed: true },
+    ],
+    name: 'DisputeGameSet',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'openGames',
+        internalType: 'uint32',
+        type: 'uint32',
+        indexed: false,
+      },
+    ],
+    name: 'OpenGamesChanged',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'PotRefunded',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'earned',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'RewardsWithdrawn',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'readyAt',
+        internalType: 'uint64',
+        type: 'uint64',
+        indexed: false,
+      },
+    ],
+    name: 'UnbondRequested',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Unbonded',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'name', internalType: 'string', type: 'string' }],
+    name: 'AttributionLedger_BadParameter',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'referenceTime', internalType: 'uint64', type: 'uint64' }],
+    name: 'AttributionLedger_BadReferenceTime',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_DebitsMismatch',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'index', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_DebitsNotSorted',
+  },
+  {
+    type: 'error',
+    inputs: [],
+    name: 'AttributionLedger_DisputeGameAlreadySet',
+  },
+  { type: 'error', inputs: [], name: 'AttributionLedger_EmptyClaim' },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_GameOpen',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'available', internalType: 'uint256', type: 'uint256' },
+      { name: 'required', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AttributionLedger_InsufficientBond',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
+    name: 'AttributionLedger_InvalidProof',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_NoOpenGame',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_NotPending',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_NotRefundable',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
+    name: 'AttributionLedger_NothingToWithdraw',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'caller', internalType: 'address', type: 'address' }],
+    name: 'AttributionLedger_OnlyDisputeGame',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'parentId', internalType: 'uint256', type: 'uint256' },
+      { name: 'childId', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AttributionLedger_ParentHasLiveChild',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_ParentNotFinal',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'parentId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_ParentNotLive',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_ParentNotVoid',
+  },
+  { type: 'error', inputs: [], name: 'AttributionLedger_StateMismatch' },
+  {
+    type: 'error',
+    inputs: [{ name: 'readyAt', internalType: 'uint64', type: 'uint64' }],
+    name: 'AttributionLedger_UnbondNotReady',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'available', internalType: 'uint256', type: 'uint256' },
+      { name: 'amount', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AttributionLedger_UnbondTooLarge',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_WindowClosed',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'claimId', internalType: 'uint256', type: 'uint256' },
+      { name: 'closesAt', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AttributionLedger_WindowOpen',
+  },
+  { type: 'error', inputs: [], name: 'AttributionLedger_ZeroAmount' },
+  { type: 'error', inputs: [], name: 'ReentrancyGuardReentrantCall' },
+  {
+    type: 'error',
+    inputs: [{ name: 'token', internalType: 'address', type: 'address' }],
+    name: 'SafeERC20FailedOperation',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'debitIndex', internalType: 'uint256', type: 'uint256' }],
+    name: 'TxCodec_BadDebitAmount',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'txIndex', internalType: 'uint256', type: 'uint256' }],
+    name: 'TxCodec_MalformedBatch',
+  },
+] as const
+
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
 // DatanetRegistry
 //////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
 
@@ -427,6 +1270,477 @@ export const datanetRegistryAbi = [
   { type: 'error', inputs: [], name: 'DatanetRegistry_ZeroAddress' },
   { type: 'error', inputs: [], name: 'DatanetRegistry_ZeroContentRoot' },
   { type: 'error', inputs: [], name: 'DatanetRegistry_ZeroLength' },
+] as const
+
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+// DisputeGame
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+
+export const disputeGameAbi = [
+  {
+    type: 'constructor',
+    inputs: [
+      { name: '_token', internalType: 'contract IERC20', type: 'address' },
+      {
+        name: '_ledger',
+        internalType: 'contract IDisputeLedger',
+        type: 'address',
+      },
+      {
+        name: '_verifier',
+        internalType: 'contract IOneStepVerifier',
+        type: 'address',
+      },
+      { name: '_maxClockDuration', internalType: 'uint64', type: 'uint64' },
+      { name: '_clockExtension', internalType: 'uint64', type: 'uint64' },
+      { name: '_challengeBond', internalType: 'uint96', type: 'uint96' },
+      { name: '_burnBps', internalType: 'uint16', type: 'uint16' },
+    ],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'BURN_ADDRESS',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'BURN_BPS',
+    outputs: [{ name: '', internalType: 'uint16', type: 'uint16' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CHALLENGE_BOND',
+    outputs: [{ name: '', internalType: 'uint96', type: 'uint96' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CLOCK_EXTENSION',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'LEDGER',
+    outputs: [
+      { name: '', internalType: 'contract IDisputeLedger', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MAX_CLOCK_DURATION',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'TOKEN',
+    outputs: [{ name: '', internalType: 'contract IERC20', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'VERIFIER',
+    outputs: [
+      { name: '', internalType: 'contract IOneStepVerifier', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_gameId', internalType: 'uint256', type: 'uint256' },
+      { name: '_position', internalType: 'Position', type: 'uint128' },
+      { name: '_midCommitment', internalType: 'bytes32', type: 'bytes32' },
+    ],
+    name: 'bisect',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_recipient', internalType: 'address', type: 'address' }],
+    name: 'claimCredit',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '', internalType: 'address', type: 'address' }],
+    name: 'credit',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_gameId', internalType: 'uint256', type: 'uint256' },
+      { name: '_side', internalType: 'enum Side', type: 'uint8' },
+    ],
+    name: 'elapsed',
+    outputs: [{ name: 'elapsed_', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_gameId', internalType: 'uint256', type: 'uint256' }],
+    name: 'game',
+    outputs: [
+      {
+        name: 'game_',
+        internalType: 'struct IDisputeGame.Game',
+        type: 'tuple',
+        components: [
+          { name: 'challenger', internalType: 'address', type: 'address' },
+          { name: 'claimId', internalType: 'uint64', type: 'uint64' },
+          { name: 'status', internalType: 'enum GameStatus', type: 'uint8' },
+          { name: 'turn', internalType: 'enum Side', type: 'uint8' },
+          { name: 'claimant', internalType: 'address', type: 'address' },
+          { name: 'bond', internalType: 'uint96', type: 'uint96' },
+          { name: 'position', internalType: 'Position', type: 'uint128' },
+          { name: 'claimantClock', internalType: 'Clock', type: 'uint128' },
+          { name: 'challengerClock', internalType: 'Clock', type: 'uint128' },
+          { name: 'loCommitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'hiCommitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'midCommitment', internalType: 'bytes32', type: 'bytes32' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'gameCount',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'open',
+    outputs: [{ name: 'gameId_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_gameId', internalType: 'uint256', type: 'uint256' }],
+    name: 'resolve',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_gameId', internalType: 'uint256', type: 'uint256' },
+      { name: '_position', internalType: 'Position', type: 'uint128' },
+      { name: '_midCommitment', internalType: 'bytes32', type: 'bytes32' },
+      { name: '_agree', internalType: 'bool', type: 'bool' },
+    ],
+    name: 'respond',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_gameId', internalType: 'uint256', type: 'uint256' },
+      { name: '_position', internalType: 'Position', type: 'uint128' },
+      {
+        name: '_proof',
+        internalType: 'struct StepProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'pre',
+            internalType: 'struct State',
+            type: 'tuple',
+            components: [
+              {
+                name: 'accountsRoot',
+                internalType: 'bytes32',
+                type: 'bytes32',
+              },
+              {
+                name: 'totalCredited',
+                internalType: 'uint256',
+                type: 'uint256',
+              },
+              {
+                name: 'totalCharged',
+                internalType: 'uint256',
+                type: 'uint256',
+              },
+              { name: 'txCount', internalType: 'uint256', type: 'uint256' },
+            ],
+          },
+          { name: 'txBytes', internalType: 'bytes', type: 'bytes' },
+          { name: 'txProof', internalType: 'bytes32[]', type: 'bytes32[]' },
+          { name: 'witnesses', internalType: 'bytes', type: 'bytes' },
+        ],
+      },
+    ],
+    name: 'step',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalBonded',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalCredit',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'gameId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'position',
+        internalType: 'Position',
+        type: 'uint128',
+        indexed: false,
+      },
+      {
+        name: 'midCommitment',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+    ],
+    name: 'Bisected',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'recipient',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'CreditClaimed',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'gameId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'challenger',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'bond',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'position',
+        internalType: 'Position',
+        type: 'uint128',
+        indexed: false,
+      },
+    ],
+    name: 'GameOpened',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'gameId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'status',
+        internalType: 'enum GameStatus',
+        type: 'uint8',
+        indexed: false,
+      },
+      {
+        name: 'winner',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'paid',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'burned',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'GameResolved',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'gameId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      { name: 'agree', internalType: 'bool', type: 'bool', indexed: false },
+      {
+        name: 'position',
+        internalType: 'Position',
+        type: 'uint128',
+        indexed: false,
+      },
+    ],
+    name: 'Responded',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'gameId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'index',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'postCommitment',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+      {
+        name: 'claimantRight',
+        internalType: 'bool',
+        type: 'bool',
+        indexed: false,
+      },
+    ],
+    name: 'Stepped',
+  },
+  { type: 'error', inputs: [], name: 'DisputeGame_BadParameters' },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_ClaimNotPending',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_EmptyClaim',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'recipient', internalType: 'address', type: 'address' }],
+    name: 'DisputeGame_NoCredit',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'gameId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_NotInProgress',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'caller', internalType: 'address', type: 'address' }],
+    name: 'DisputeGame_NotPlayer',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'gameId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_NotResolvable',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'gameId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_OutOfTime',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'expected', internalType: 'bytes32', type: 'bytes32' },
+      { name: 'given', internalType: 'bytes32', type: 'bytes32' },
+    ],
+    name: 'DisputeGame_WrongCommitment',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'gameId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_WrongMove',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'expected', internalType: 'Position', type: 'uint128' },
+      { name: 'given', internalType: 'Position', type: 'uint128' },
+    ],
+    name: 'DisputeGame_WrongPosition',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'token', internalType: 'address', type: 'address' }],
+    name: 'SafeERC20FailedOperation',
+  },
 ] as const
 
 //////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
@@ -1290,5 +2604,253 @@ export const openTokenAbi = [
     type: 'error',
     inputs: [{ name: 'str', internalType: 'string', type: 'string' }],
     name: 'StringTooLong',
+  },
+] as const
+
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+// PaymentEscrow
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+
+export const paymentEscrowAbi = [
+  {
+    type: 'constructor',
+    inputs: [
+      { name: '_token', internalType: 'contract IERC20', type: 'address' },
+      { name: '_ledger', internalType: 'address', type: 'address' },
+      { name: '_noticePeriod', internalType: 'uint64', type: 'uint64' },
+    ],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'LEDGER',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'NOTICE_PERIOD',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'TOKEN',
+    outputs: [{ name: '', internalType: 'contract IERC20', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '', internalType: 'address', type: 'address' }],
+    name: 'balanceOf',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      {
+        name: '_debits',
+        internalType: 'struct Debit[]',
+        type: 'tuple[]',
+        components: [
+          { name: 'payer', internalType: 'address', type: 'address' },
+          { name: 'amount', internalType: 'uint256', type: 'uint256' },
+        ],
+      },
+    ],
+    name: 'debit',
+    outputs: [{ name: 'total_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_account', internalType: 'address', type: 'address' },
+      { name: '_amount', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'deposit',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      {
+        name: '_debits',
+        internalType: 'struct Debit[]',
+        type: 'tuple[]',
+        components: [
+          { name: 'payer', internalType: 'address', type: 'address' },
+          { name: 'amount', internalType: 'uint256', type: 'uint256' },
+        ],
+      },
+    ],
+    name: 'refund',
+    outputs: [{ name: 'total_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_amount', internalType: 'uint256', type: 'uint256' }],
+    name: 'requestWithdraw',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'withdraw',
+    outputs: [{ name: 'amount_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_account', internalType: 'address', type: 'address' }],
+    name: 'withdrawalRequest',
+    outputs: [
+      { name: 'amount_', internalType: 'uint128', type: 'uint128' },
+      { name: 'readyAt_', internalType: 'uint64', type: 'uint64' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'payer',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Debited',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      { name: 'from', internalType: 'address', type: 'address', indexed: true },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Deposited',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'payer',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Refunded',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'readyAt',
+        internalType: 'uint64',
+        type: 'uint64',
+        indexed: false,
+      },
+    ],
+    name: 'WithdrawalRequested',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'account',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Withdrawn',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'payer', internalType: 'address', type: 'address' },
+      { name: 'balance', internalType: 'uint256', type: 'uint256' },
+      { name: 'amount', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'PaymentEscrow_InsufficientBalance',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'readyAt', internalType: 'uint64', type: 'uint64' }],
+    name: 'PaymentEscrow_NotReady',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'caller', internalType: 'address', type: 'address' }],
+    name: 'PaymentEscrow_OnlyLedger',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'balance', internalType: 'uint256', type: 'uint256' },
+      { name: 'amount', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'PaymentEscrow_RequestTooLarge',
+  },
+  { type: 'error', inputs: [], name: 'PaymentEscrow_ZeroAmount' },
+  { type: 'error', inputs: [], name: 'ReentrancyGuardReentrantCall' },
+  {
+    type: 'error',
+    inputs: [{ name: 'token', internalType: 'address', type: 'address' }],
+    name: 'SafeERC20FailedOperation',
   },
 ] as const
