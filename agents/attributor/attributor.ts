@@ -57,6 +57,8 @@ export interface AttributorConfig {
   /** Fraud injection (tests): the n-th claim this attributor posts (1-based) moves one contributor's credit to itself. */
   readonly corruptClaim?: number;
   readonly onEvent?: (event: AgentEvent) => void;
+  /** Fault injection (crash tests): runs right after a claim is mined, before any bookkeeping. */
+  readonly afterPost?: () => void;
 }
 
 export type AgentEvent =
@@ -398,6 +400,7 @@ export const runAttributor = (config: AttributorConfig) =>
           debits.map((d) => ({ payer: d.payer, amount: d.amount })),
         ],
       });
+      config.afterPost?.();
       postedCount++;
       pendingSince = undefined;
       const event = result.events.find((e) => e.eventName === "ClaimPosted");

@@ -9,6 +9,7 @@
  *
  * Receipts: POA_E2E_RECEIPTS (default 40; the issue's 1,000 runs by hand, `POA_E2E_RECEIPTS=1000`).
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -26,6 +27,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { AgentEvent } from "../attributor/attributor.ts";
+import { encodeIntakeBody } from "../attributor/intake.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
@@ -43,6 +45,42 @@ import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
 
 const RECEIPTS = Number(process.env.POA_E2E_RECEIPTS ?? 40);
 const USERS = 4;
+const CRASH_RECEIPTS = 20;
+
+interface Worker {
+  readonly url: string;
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
+  readonly kill: () => void;
+}
+
+/** Starts agents/e2e/attributor-worker.ts and waits for its READY line (killed with the test's scope). */
+const startWorker = (config: string) =>
+  Effect.acquireRelease(
+    Effect.callback<Worker, Error>((resume) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "agents/e2e/attributor-worker.ts", config], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+        child.once("exit", (code, signal) => done({ code, signal })),
+      );
+      let out = "";
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const ready = /READY (\S+)/.exec(out);
+        if (ready?.[1] !== undefined)
+          resume(Effect.succeed({ url: ready[1], exited, kill: () => child.kill("SIGKILL") }));
+      });
+      void exited.then(({ code, signal }) => {
+        if (!/READY/.test(out))
+          resume(Effect.fail(new Error(`worker exited (${code ?? signal}) before READY: ${err.slice(-2000)}`)));
+      });
+    }),
+    (worker) => Effect.sync(() => worker.kill()),
+  );
 
 const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 60_000) =>
   Effect.gen(function* () {
@@ -228,6 +266,85 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(postedTotal).toBe(claims.length);
         expect(events.filter((e) => e.kind === "claimPosted").length).toBe(claims.length);
       }),
+  );
+
+  it.effect("kill -9 right after a claim is mined, restart: every receipt is posted exactly once", () =>
+    Effect.gen(function* () {
+      const protocol = yield* LocalProtocol;
+      const { anvil, deployments } = protocol;
+      const w = world;
+      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+      const addresses = ledgerAddresses(deployments);
+      const chain = localChain(anvil.chainId, anvil.rpcUrl);
+      const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+      const follower = yield* makeFollower(client, anvil.chainId, addresses);
+      yield* follower.sync;
+      const before = new Set(follower.claims.keys());
+      const dir = dataDir();
+      const workerConfig = (crash: boolean) =>
+        JSON.stringify({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          deployments,
+          key: ANVIL_KEYS[8],
+          dataDir: dir,
+          contributionIds: w.contributionIds.map(String),
+          maxBatch: 8,
+          crashAfterFirstPost: crash,
+        });
+      const source = makeReceiptSource({
+        chainId: anvil.chainId,
+        ledger: addresses.ledger,
+        modelId: w.modelId,
+        operatorKey: w.operatorKey,
+        userKeys: w.userKeys,
+        fee: FEE,
+        firstNonce: 200_000n,
+      });
+      const receipts: SourcedReceipt[] = [];
+      for (let i = 0; i < CRASH_RECEIPTS; i++) {
+        receipts.push(yield* Effect.promise(() => source.answer(i, `q-crash-${i}`, `a-crash-${i}`)));
+      }
+      const post = (url: string, r: SourcedReceipt) =>
+        fetch(`${url}/receipts`, { method: "POST", body: encodeIntakeBody(r) }).then(
+          async (response) => ({ status: response.status, body: (await response.json()) as unknown }),
+          () => ({ status: 0, body: "connection failed" as unknown }),
+        );
+
+      // all at once: the worker may post (and die) before the last ones arrive; those are resent below
+      const first = yield* startWorker(workerConfig(true));
+      const firstAnswers = yield* Effect.promise(() => Promise.all(receipts.map((r) => post(first.url, r))));
+      expect(firstAnswers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(8);
+      const exit = yield* Effect.promise(() => first.exited);
+      expect(exit.signal).toBe("SIGKILL");
+      yield* follower.sync;
+      const posted = [...follower.claims.values()].filter((c) => !before.has(c.id));
+      expect(posted.length).toBe(1); // the claim it died right after
+      const inFirst = new Set(posted[0]!.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+
+      const second = yield* startWorker(workerConfig(false));
+      const secondAnswers = yield* Effect.promise(() => Promise.all(receipts.map((r) => post(second.url, r))));
+      for (const [i, r] of receipts.entries()) {
+        const key = `${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`;
+        // what the dead process stored survived it: a duplicate now, whether posted already or not
+        const storedBefore = firstAnswers[i]!.status === 202;
+        expect(secondAnswers[i]).toEqual({ status: 202, body: { stored: !storedBefore } });
+        if (inFirst.has(key)) expect(storedBefore).toBe(true);
+      }
+      yield* eventually(async () => {
+        await Effect.runPromise(follower.sync);
+        const mine = [...follower.claims.values()].filter((c) => !before.has(c.id));
+        return mine.reduce((n, c) => n + c.receipts.length, 0) >= CRASH_RECEIPTS;
+      }, "the restarted attributor to post the rest");
+      second.kill();
+      const mine = [...follower.claims.values()].filter((c) => !before.has(c.id));
+      const keys = mine.flatMap((c) => c.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+      expect(keys.length).toBe(CRASH_RECEIPTS);
+      expect(new Set(keys).size).toBe(CRASH_RECEIPTS);
+      const charged = mine.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n);
+      expect(charged).toBe(FEE * BigInt(CRASH_RECEIPTS));
+      expect(mine.every((c) => c.correct)).toBe(true);
+    }),
   );
 
   it.effect(

@@ -93,7 +93,12 @@ export const ledgerAddresses = (deployments: Deployments) => {
 };
 
 /** The services one agent runs on, built in the caller's scope. */
-const agentContext = (options: NetworkOptions, name: string, key: Hex, bootstrap: ReadonlyArray<string>) =>
+export const agentContext = (
+  options: Pick<NetworkOptions, "rpcUrl" | "chainId" | "deployments" | "dataDir">,
+  name: string,
+  key: Hex,
+  bootstrap: ReadonlyArray<string>,
+) =>
   Effect.gen(function* () {
     const metrics = new MetricsRegistry();
     const addresses = ledgerAddresses(options.deployments);
