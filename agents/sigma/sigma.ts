@@ -10,7 +10,7 @@ import { attributionDomain, receiptDigest, requestDigest } from "../protocol/rec
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx } from "./codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
-export const MAX_ENTRIES_LIMIT = 16;
+export const MAX_ENTRIES_LIMIT = 8;
 const BPS = 10_000n;
 const SCALE = BigInt(WEIGHT_SCALE);
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -262,20 +262,22 @@ const applyAttribute = async (
     return checked.outcome;
   }
   const tree = ledger.tree;
-  witnesses.push(tree.witness(tx.user));
   const userLeaf = tree.leaf(tx.user);
   const window = spendNonce(userLeaf, tx.nonce);
-  if (window === undefined) return Outcome.Replay;
-  tree.set(tx.user, {
-    ...userLeaf,
-    charged: userLeaf.charged + tx.fee,
-    nonceBase: window.base,
-    nonceBitmap: window.bitmap,
-  });
+  if (window === undefined) {
+    witnesses.push(tree.witness(tx.user));
+    return Outcome.Replay;
+  }
+  witnesses.push(
+    tree.update(tx.user, (leaf) => ({
+      ...leaf,
+      charged: leaf.charged + tx.fee,
+      nonceBase: window.base,
+      nonceBitmap: window.bitmap,
+    })),
+  );
   for (const [account, amount] of attributeCredits(tx, ctx, checked.model, checked.contributors)) {
-    witnesses.push(tree.witness(account));
-    const leaf = tree.leaf(account);
-    tree.set(account, { ...leaf, earned: leaf.earned + amount });
+    witnesses.push(tree.update(account, (leaf) => ({ ...leaf, earned: leaf.earned + amount })));
   }
   ledger.totalCredited += tx.fee;
   ledger.totalCharged += tx.fee;
@@ -284,10 +286,12 @@ const applyAttribute = async (
 
 const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Outcome => {
   const tree = ledger.tree;
-  witnesses.push(tree.witness(tx.payer));
   const leaf = tree.leaf(tx.payer);
-  if (leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) return Outcome.SettleMismatch;
-  tree.set(tx.payer, { ...leaf, charged: 0n });
+  if (leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
+    witnesses.push(tree.witness(tx.payer));
+    return Outcome.SettleMismatch;
+  }
+  witnesses.push(tree.update(tx.payer, (old) => ({ ...old, charged: 0n })));
   ledger.totalCharged -= tx.amount;
   return Outcome.Valid;
 };

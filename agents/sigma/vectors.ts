@@ -124,7 +124,7 @@ export const VECTOR_CONTEXT: SigmaContext = {
   attributor: accountOf("attributor").address,
   protocol: accountOf("protocol").address,
   referenceTime: REFERENCE_TIME,
-  maxEntries: 16,
+  maxEntries: 8,
 };
 
 /** The registry snapshot behind every vector: good, retired, future and mis-split models; live and dead contributions. */
@@ -287,7 +287,7 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
   for (let i = 0; i < 24; i++) {
     const modelId = [1n, 4n, 6n, 7n][i % 4]!;
     const ids = modelId === 4n ? LIVE_DATANET1 : modelId === 6n ? LIVE_ALL.filter((id) => id % 2n === 0n) : LIVE_ALL;
-    valid.push(await sign(base({ modelId, entries: randomEntries(rng, ids, rng.below(17)) })));
+    valid.push(await sign(base({ modelId, entries: randomEntries(rng, ids, rng.below(9)) })));
   }
 
   const good = await sign(base({ user: "user-1" }));
@@ -339,11 +339,11 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
     await sign(base({ modelId: 4n, entries: entriesOf([2, 1_000_000]) })),
   ];
 
-  const sixteen = randomEntries(rng, LIVE_ALL, 16);
-  const seventeen = randomEntries(rng, LIVE_ALL, 17);
+  const maxK = randomEntries(rng, LIVE_ALL, VECTOR_CONTEXT.maxEntries);
+  const aboveK = randomEntries(rng, LIVE_ALL, VECTOR_CONTEXT.maxEntries + 1);
   const entries: AttributeTx[] = [
-    await sign(base({ entries: sixteen })),
-    await sign(base({ entries: seventeen })),
+    await sign(base({ entries: maxK })),
+    await sign(base({ entries: aboveK })),
     await sign(base({ entries: entriesOf([3, 500_000], [3, 500_000]) })),
     await sign(base({ entries: entriesOf([5, 500_000], [3, 500_000]) })),
     await sign(base({ entries: entriesOf([3, 0], [5, 1_000_000]) })),
@@ -360,7 +360,7 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
     await sign(base({ fee: 3n, entries: entriesOf([1, 333_333], [3, 333_333], [5, 333_334]) })),
     await sign(base({ fee: 9_999n, modelId: 4n, entries: entriesOf([1, 1], [3, 999_999]) })),
     await sign(base({ fee: 10_001n, modelId: 4n, entries: entriesOf([1, 999_999], [3, 1]) })),
-    await sign(base({ fee: maxFee, maxFee, modelId: 4n, entries: randomEntries(rng, LIVE_DATANET1, 16) })),
+    await sign(base({ fee: maxFee, maxFee, modelId: 4n, entries: randomEntries(rng, LIVE_DATANET1, 8) })),
     await sign(base({ fee: 1_000_001n, modelId: 7n, entries: randomEntries(rng, LIVE_ALL, 7) })),
     await sign(base({ fee: 101n, maxFee: 100n })),
     await sign(base({ deadline: REFERENCE_TIME - 1n })),

@@ -72,41 +72,29 @@ library AccountsTree {
         returns (bytes32 oldRoot_, bytes32 newRoot_)
     {
         assembly ("memory-safe") {
-            let p := add(_data.offset, _proofOffset)
-            let bitmap := shr(96, calldataload(p))
-            p := add(p, 20)
+            let bitmap := shr(96, calldataload(add(_data.offset, _proofOffset)))
+            let p := add(add(_data.offset, _proofOffset), 20)
+            let key := _key
             let oldNode := _oldLeaf
             let newNode := _newLeaf
             for { let i := 0 } lt(i, 160) { i := add(i, 1) } {
                 let sibling := 0
-                if and(shr(i, bitmap), 1) {
+                if and(bitmap, 1) {
                     sibling := calldataload(p)
                     p := add(p, 0x20)
                 }
-                switch and(shr(i, _key), 1)
-                case 0 {
-                    if or(oldNode, sibling) {
-                        mstore(0x00, oldNode)
-                        mstore(0x20, sibling)
-                        oldNode := keccak256(0x00, 0x40)
-                    }
-                    if or(newNode, sibling) {
-                        mstore(0x00, newNode)
-                        mstore(0x20, sibling)
-                        newNode := keccak256(0x00, 0x40)
-                    }
+                bitmap := shr(1, bitmap)
+                // The node is the left child (slot 0) when the key bit is 0, the right one (slot 0x20) when 1.
+                let nodeSlot := shl(5, and(key, 1))
+                key := shr(1, key)
+                mstore(xor(nodeSlot, 0x20), sibling)
+                if or(oldNode, sibling) {
+                    mstore(nodeSlot, oldNode)
+                    oldNode := keccak256(0x00, 0x40)
                 }
-                default {
-                    if or(oldNode, sibling) {
-                        mstore(0x00, sibling)
-                        mstore(0x20, oldNode)
-                        oldNode := keccak256(0x00, 0x40)
-                    }
-                    if or(newNode, sibling) {
-                        mstore(0x00, sibling)
-                        mstore(0x20, newNode)
-                        newNode := keccak256(0x00, 0x40)
-                    }
+                if or(newNode, sibling) {
+                    mstore(nodeSlot, newNode)
+                    newNode := keccak256(0x00, 0x40)
                 }
             }
             oldRoot_ := oldNode

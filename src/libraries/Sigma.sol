@@ -46,7 +46,7 @@ library Sigma {
     }
 
     /// @notice The hard upper bound on K (entries per Attribute transaction).
-    uint256 internal constant MAX_ENTRIES_LIMIT = 16;
+    uint256 internal constant MAX_ENTRIES_LIMIT = 8;
     /// @notice Attribution weights of one transaction sum to this (agents/engines/engine.ts).
     uint256 internal constant WEIGHT_SCALE = 1_000_000;
     uint256 internal constant BPS = 10_000;

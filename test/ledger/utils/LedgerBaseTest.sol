@@ -21,7 +21,7 @@ abstract contract LedgerBaseTest is Test {
     uint64 internal constant NOTICE = 1 days;
     uint128 internal constant CLAIM_BOND = 100e18;
     uint16 internal constant BURN_BPS = 5000;
-    uint256 internal constant K = 16;
+    uint256 internal constant K = 8;
 
     MockToken internal token;
     PaymentEscrow internal escrow;
