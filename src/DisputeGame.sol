@@ -3,7 +3,8 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ClaimStatus, GameClaim, IDisputeGame, IDisputeLedger} from "src/interfaces/IDisputeGame.sol";
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
+import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
 import {Clock, GameStatus, LibClock, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
 import {SigmaContext} from "src/libraries/Sigma.sol";
@@ -25,7 +26,7 @@ contract DisputeGame is IDisputeGame {
     /// @notice The bond token.
     IERC20 public immutable TOKEN;
     /// @inheritdoc IDisputeGame
-    IDisputeLedger public immutable LEDGER;
+    IAttributionLedger public immutable LEDGER;
     /// @inheritdoc IDisputeGame
     IOneStepVerifier public immutable VERIFIER;
     /// @notice Each side's time budget in seconds; a side whose clock passes it loses.
@@ -57,7 +58,7 @@ contract DisputeGame is IDisputeGame {
     /// @param _burnBps The burned share of a lost challenger bond (≤ 10 000).
     constructor(
         IERC20 _token,
-        IDisputeLedger _ledger,
+        IAttributionLedger _ledger,
         IOneStepVerifier _verifier,
         uint64 _maxClockDuration,
         uint64 _clockExtension,
@@ -81,9 +82,10 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function open(uint256 _claimId) external returns (uint256 gameId_) {
-        GameClaim memory claim = LEDGER.claimForGame(_claimId);
-        if (claim.status != ClaimStatus.Pending) revert DisputeGame_ClaimNotPending(_claimId);
-        if (claim.txCount == 0) revert DisputeGame_EmptyClaim(_claimId);
+        IAttributionLedger.GameView memory claim = LEDGER.claimForGame(_claimId);
+        if (claim.status != IAttributionLedger.Status.Pending) revert DisputeGame_ClaimNotPending(_claimId);
+        uint256 n = claim.batchSize;
+        if (n == 0 || n > type(uint64).max) revert DisputeGame_EmptyClaim(_claimId);
 
         gameId_ = gameCount++;
         Game storage g = _games[gameId_];
@@ -93,14 +95,15 @@ contract DisputeGame is IDisputeGame {
         g.status = GameStatus.InProgress;
         g.claimant = claim.claimant;
         g.bond = CHALLENGE_BOND;
-        g.position = LibPosition.wrap(0, claim.txCount);
+        // forge-lint: disable-next-line(unsafe-typecast) checked above
+        g.position = LibPosition.wrap(0, uint64(n));
         g.loCommitment = claim.preCommitment;
         g.hiCommitment = claim.postCommitment;
         uint64 now_ = uint64(block.timestamp);
         g.claimantClock = LibClock.wrap(0, now_);
         g.challengerClock = LibClock.wrap(0, now_);
         // One transaction in dispute: straight to the one-step proof, which is the challenger's to bring.
-        g.turn = claim.txCount == 1 ? Side.Challenger : Side.Claimant;
+        g.turn = n == 1 ? Side.Challenger : Side.Claimant;
         totalBonded += CHALLENGE_BOND;
         emit GameOpened(gameId_, _claimId, msg.sender, CHALLENGE_BOND, g.position);
 
@@ -147,9 +150,9 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _movable(_gameId, _position);
         if (_position.width() != 1) revert DisputeGame_WrongMove(_gameId);
         uint256 claimId = g.claimId;
-        GameClaim memory claim = LEDGER.claimForGame(claimId);
+        IAttributionLedger.GameView memory claim = LEDGER.claimForGame(claimId);
         SigmaContext memory ctx = LEDGER.sigmaContext(claimId);
-        bytes32 post = VERIFIER.verifyStep(ctx, claim.txRoot, claim.txCount, _position.lo(), g.loCommitment, _proof);
+        bytes32 post = VERIFIER.verifyStep(ctx, claim.txRoot, claim.batchSize, _position.lo(), g.loCommitment, _proof);
         bool claimantRight = post == g.hiCommitment;
         emit Stepped(_gameId, _position.lo(), post, claimantRight);
         _conclude(_gameId, g, claimantRight ? Side.Claimant : Side.Challenger, claim.status);
@@ -161,8 +164,8 @@ contract DisputeGame is IDisputeGame {
     function resolve(uint256 _gameId) external {
         Game storage g = _games[_gameId];
         if (g.status != GameStatus.InProgress) revert DisputeGame_NotInProgress(_gameId);
-        ClaimStatus status = LEDGER.claimForGame(g.claimId).status;
-        if (status == ClaimStatus.Pending && !_outOfTime(g)) revert DisputeGame_NotResolvable(_gameId);
+        IAttributionLedger.Status status = LEDGER.claimForGame(g.claimId).status;
+        if (status == IAttributionLedger.Status.Pending && !_outOfTime(g)) revert DisputeGame_NotResolvable(_gameId);
         // The side to move ran out of time and loses; a claim voided meanwhile turns any result into a refund.
         _conclude(_gameId, g, g.turn == Side.Claimant ? Side.Challenger : Side.Claimant, status);
     }
@@ -179,14 +182,14 @@ contract DisputeGame is IDisputeGame {
 
     /// @dev Ends a game: exactly one of refund, challenger win (claim voided, bond back, claim bond
     ///      slashed to it) or claimant win (bond to the claimant less the burned share). Effects first.
-    function _conclude(uint256 _gameId, Game storage g, Side _winner, ClaimStatus _claimStatus) private {
+    function _conclude(uint256 _gameId, Game storage g, Side _winner, IAttributionLedger.Status _claimStatus) private {
         uint256 bond = g.bond;
         uint256 claimId = g.claimId;
         address challenger = g.challenger;
         _stopClock(g);
         totalBonded -= bond;
         g.bond = 0;
-        if (_claimStatus != ClaimStatus.Pending) {
+        if (_claimStatus != IAttributionLedger.Status.Pending) {
             g.status = GameStatus.Refunded;
             _credit(challenger, bond);
             emit GameResolved(_gameId, GameStatus.Refunded, challenger, bond, 0);
@@ -195,8 +198,7 @@ contract DisputeGame is IDisputeGame {
             g.status = GameStatus.ChallengerWon;
             _credit(challenger, bond);
             emit GameResolved(_gameId, GameStatus.ChallengerWon, challenger, bond, 0);
-            LEDGER.voidClaim(claimId);
-            LEDGER.slashClaimBond(claimId, challenger);
+            LEDGER.voidClaim(claimId, challenger);
             LEDGER.gameClosed(claimId);
         } else {
             g.status = GameStatus.ClaimantWon;

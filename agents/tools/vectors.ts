@@ -1,6 +1,7 @@
 /** Writes every shared test vector file (TS ⇄ Solidity differential tests). `npm run vectors`. */
 import { writeFileSync } from "node:fs";
 import { buildContentVectors, CONTENT_VECTORS_PATH } from "../content/vectors.ts";
+import { buildDisputeVectors, DISPUTE_VECTORS_PATH } from "../dispute/vectors.ts";
 import { buildSigmaVectors, SIGMA_VECTORS_PATH } from "../sigma/vectors.ts";
 
 const write = (path: string, value: unknown) => {
@@ -10,3 +11,4 @@ const write = (path: string, value: unknown) => {
 
 write(CONTENT_VECTORS_PATH, buildContentVectors());
 write(SIGMA_VECTORS_PATH, await buildSigmaVectors());
+write(DISPUTE_VECTORS_PATH, await buildDisputeVectors());

@@ -1,60 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
 import {Clock, GameStatus, Position, Side} from "src/libraries/GameTypes.sol";
 import {SigmaContext} from "src/libraries/Sigma.sol";
-
-/// @notice A claim's lifecycle as the ledger reports it (docs/protocol.md §6).
-enum ClaimStatus {
-    None,
-    Pending,
-    Final,
-    Void
-}
-
-/// @notice What a dispute game needs to know about a claim (ledger `claimForGame`).
-/// @param txRoot The root of the claim's transaction list T.
-/// @param preCommitment The parent's state commitment: s_0, agreed by definition.
-/// @param postCommitment The claimed state commitment: s_N, what a challenger disputes.
-/// @param txCount N = |T| ≥ 1.
-/// @param referenceTime The claim's declared reference time.
-/// @param status The claim's status now.
-/// @param claimant The attributor who posted the claim (and whose bond is at stake).
-/// @param postedAt When the claim was posted.
-struct GameClaim {
-    bytes32 txRoot;
-    bytes32 preCommitment;
-    bytes32 postCommitment;
-    uint64 txCount;
-    uint64 referenceTime;
-    ClaimStatus status;
-    address claimant;
-    uint64 postedAt;
-}
-
-/// @title IDisputeLedger
-/// @notice The ledger hooks a dispute game uses (docs/protocol.md §6); only the authorised game may
-///         call the mutating ones.
-interface IDisputeLedger {
-    /// @notice The claim as a game sees it.
-    function claimForGame(uint256 _claimId) external view returns (GameClaim memory claim_);
-
-    /// @notice The σ context fixed for the claim.
-    function sigmaContext(uint256 _claimId) external view returns (SigmaContext memory ctx_);
-
-    /// @notice Counts an open game against the claim; reverts unless it is pending and inside its window.
-    function gameOpened(uint256 _claimId) external;
-
-    /// @notice Uncounts an open game; must not revert for a claim that was voided meanwhile.
-    function gameClosed(uint256 _claimId) external;
-
-    /// @notice Voids a pending claim (its descendants follow through the ledger).
-    function voidClaim(uint256 _claimId) external;
-
-    /// @notice Pays the claimant's locked bond to `_winner` (less the ledger's burned share).
-    function slashClaimBond(uint256 _claimId, address _winner) external;
-}
 
 /// @title IDisputeGame
 /// @notice Bisection games over the transactions of pending ledger claims, with chess clocks and bonds
@@ -225,5 +175,5 @@ interface IDisputeGame {
     function VERIFIER() external view returns (IOneStepVerifier verifier_);
 
     /// @notice The ledger whose claims are disputed.
-    function LEDGER() external view returns (IDisputeLedger ledger_);
+    function LEDGER() external view returns (IAttributionLedger ledger_);
 }

@@ -2,7 +2,8 @@
 pragma solidity 0.8.30;
 
 import {DisputeGame} from "src/DisputeGame.sol";
-import {ClaimStatus, IDisputeGame} from "src/interfaces/IDisputeGame.sol";
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
+import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
 import {GameStatus, LibClock, Position, Side} from "src/libraries/GameTypes.sol";
 import {Sigma} from "src/libraries/Sigma.sol";
@@ -62,7 +63,7 @@ contract DisputeGame_Open_Test is DisputeBaseTest {
         assertEq(before - token.balanceOf(challenger), BOND);
         assertEq(token.balanceOf(address(game)), BOND);
         assertEq(game.totalBonded(), BOND);
-        assertEq(ledger.openGames(b.claimId), 1);
+        assertEq(_openGames(b.claimId), 1);
     }
 
     function test_open_oneTransaction_startsAtStepWithChallenger() public {
@@ -78,13 +79,13 @@ contract DisputeGame_Open_Test is DisputeBaseTest {
         vm.prank(anyone);
         uint256 second = game.open(b.claimId);
         assertEq(second, 1);
-        assertEq(ledger.openGames(b.claimId), 2);
+        assertEq(_openGames(b.claimId), 2);
         assertEq(game.totalBonded(), 2 * uint256(BOND));
     }
 
     function test_open_claimNotPending_reverts() public {
         Built memory b = _claim(8, 3);
-        ledger.voidFromOutside(b.claimId);
+        mock.voidFromOutside(b.claimId);
         vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_ClaimNotPending.selector, b.claimId));
         _open(b.claimId);
     }
@@ -297,10 +298,10 @@ contract DisputeGame_Step_Test is DisputeBaseTest {
         vm.prank(anyone);
         game.step(id, _pos(1, 2), p);
         assertEq(uint8(game.game(id).status), uint8(GameStatus.ChallengerWon));
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Void));
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Void));
         assertEq(game.credit(challenger), BOND);
-        assertEq(ledger.openGames(b.claimId), 0);
-        assertEq(ledger.claimBond(b.claimId), 0);
+        assertEq(_openGames(b.claimId), 0);
+        assertFalse(_bondLocked(b.claimId));
     }
 
     function test_step_beforeWidthOne_reverts() public {
@@ -341,11 +342,11 @@ contract DisputeGame_Step_Test is DisputeBaseTest {
     }
 
     function test_step_claimVoidedMeanwhile_refunds() public {
-        ledger.voidFromOutside(b.claimId);
+        mock.voidFromOutside(b.claimId);
         game.step(id, _pos(1, 2), _stepProof(b, 1));
         assertEq(uint8(game.game(id).status), uint8(GameStatus.Refunded));
         assertEq(game.credit(challenger), BOND);
-        assertEq(ledger.claimBond(b.claimId), CLAIM_BOND);
+        assertTrue(_bondLocked(b.claimId));
     }
 }
 
@@ -365,7 +366,7 @@ contract DisputeGame_Resolve_Test is DisputeBaseTest {
         emit IDisputeGame.GameResolved(id, GameStatus.ChallengerWon, challenger, BOND, 0);
         game.resolve(id);
         assertEq(uint8(game.game(id).status), uint8(GameStatus.ChallengerWon));
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Void));
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Void));
         uint256 slashed = CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
         assertEq(token.balanceOf(challenger), 1_000_000e18 - BOND + slashed);
     }
@@ -386,17 +387,17 @@ contract DisputeGame_Resolve_Test is DisputeBaseTest {
         game.resolve(id);
         assertEq(game.credit(claimant), BOND - burned);
         assertEq(token.balanceOf(game.BURN_ADDRESS()), burned);
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Pending));
-        assertEq(ledger.openGames(b.claimId), 0);
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Pending));
+        assertEq(_openGames(b.claimId), 0);
         assertEq(token.balanceOf(address(game)), BOND - burned);
     }
 
     function test_resolve_voidClaim_refundsAtOnce() public {
-        ledger.voidFromOutside(b.claimId);
+        mock.voidFromOutside(b.claimId);
         game.resolve(id);
         assertEq(uint8(game.game(id).status), uint8(GameStatus.Refunded));
         assertEq(game.credit(challenger), BOND);
-        assertEq(ledger.claimBond(b.claimId), CLAIM_BOND);
+        assertTrue(_bondLocked(b.claimId));
     }
 
     function test_resolve_twice_reverts() public {
@@ -414,7 +415,7 @@ contract DisputeGame_Resolve_Test is DisputeBaseTest {
         game.resolve(second);
         assertEq(uint8(game.game(second).status), uint8(GameStatus.Refunded));
         assertEq(game.credit(anyone), BOND);
-        assertEq(ledger.openGames(b.claimId), 0);
+        assertEq(_openGames(b.claimId), 0);
     }
 }
 

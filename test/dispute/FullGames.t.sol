@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ClaimStatus, IDisputeGame} from "src/interfaces/IDisputeGame.sol";
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
+import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {GameStatus, Side} from "src/libraries/GameTypes.sol";
 import {DisputeBaseTest} from "test/dispute/utils/DisputeBaseTest.sol";
 
 /// @notice Whole games played to the end, with every bond and pot checked afterwards.
 contract DisputeGame_FullGames_Test is DisputeBaseTest {
     uint256 internal constant FUNDS = 1_000_000e18;
+
+    function _realLedger() internal pure override returns (bool) {
+        return true;
+    }
 
     /// @dev ⌈log2 n⌉.
     function _depth(uint256 _n) internal pure returns (uint256 d_) {
@@ -31,7 +36,7 @@ contract DisputeGame_FullGames_Test is DisputeBaseTest {
         assertEq(g.position.lo(), _wrongAt, "found the wrong tx");
         assertLe(moves, 2 * _depth(_n) + 1, "moves at most");
         assertGe(moves, 2 * _floorLog(_n) + 1, "moves at least");
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Void), "claim void");
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Void), "claim void");
         _assertSettled();
         game.claimCredit(challenger);
         uint256 slashed = CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
@@ -93,9 +98,9 @@ contract DisputeGame_FullGames_Test is DisputeBaseTest {
         uint256 id = _open(b.claimId);
         _play(id, b, _liar);
         assertEq(uint8(game.game(id).status), uint8(GameStatus.ClaimantWon), "claimant won");
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Pending), "claim stands");
-        assertEq(ledger.openGames(b.claimId), 0, "no open game");
-        assertEq(ledger.claimBond(b.claimId), CLAIM_BOND, "claim bond kept");
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Pending), "claim stands");
+        assertEq(_openGames(b.claimId), 0, "no open game");
+        assertTrue(_bondLocked(b.claimId), "claim bond kept");
         _assertSettled();
         uint256 burned = uint256(BOND) * BURN_BPS / 10_000;
         game.claimCredit(claimant);
@@ -126,11 +131,11 @@ contract DisputeGame_FullGames_Test is DisputeBaseTest {
         // The weak game is played with the honest challenger's answers flipped.
         _play(weak, b, Strategy.AlwaysAgree);
         assertEq(uint8(game.game(weak).status), uint8(GameStatus.ClaimantWon));
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Pending));
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Pending));
         // The same claimant must still answer the other game, and loses it.
         _playAs(honest, b, anyone);
         assertEq(uint8(game.game(honest).status), uint8(GameStatus.ChallengerWon));
-        assertEq(uint8(ledger.claimForGame(b.claimId).status), uint8(ClaimStatus.Void));
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Void));
         _assertSettled();
     }
 
@@ -206,8 +211,8 @@ contract DisputeGame_FullGames_Test is DisputeBaseTest {
         game.resolve(z);
         assertEq(uint8(game.game(a).status), uint8(GameStatus.ChallengerWon));
         assertEq(uint8(game.game(z).status), uint8(GameStatus.Refunded));
-        assertEq(ledger.openGames(b.claimId), 0);
-        assertEq(ledger.claimBond(b.claimId), 0);
+        assertEq(_openGames(b.claimId), 0);
+        assertFalse(_bondLocked(b.claimId));
         _assertSettled();
         game.claimCredit(challenger);
         game.claimCredit(anyone);

@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Test} from "forge-std/Test.sol";
+import {AttributionLedger} from "src/AttributionLedger.sol";
 import {DisputeGame} from "src/DisputeGame.sol";
 import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {OpenToken} from "src/OpenToken.sol";
+import {PaymentEscrow} from "src/PaymentEscrow.sol";
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IContributionViews, IModelViews} from "src/interfaces/IAttributionViews.sol";
-import {ClaimStatus, GameClaim, IDisputeGame} from "src/interfaces/IDisputeGame.sol";
+import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {StepProof} from "src/interfaces/IOneStepVerifier.sol";
 import {GameStatus, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
 import {Sigma, SigmaContext, State} from "src/libraries/Sigma.sol";
+import {Debit} from "src/libraries/TxCodec.sol";
 import {MockLedger} from "test/dispute/utils/MockLedger.sol";
+import {SyntheticClaims} from "test/dispute/utils/SyntheticClaims.sol";
+import {RegistryFixture} from "test/ledger/utils/RegistryFixture.sol";
 
-/// @notice Shared fixtures for the dispute game tests: token, mock ledger, verifier and game, and
-///         synthetic claims built in Solidity.
+/// @notice Shared fixtures for the dispute game tests: token, ledger (the real AttributionLedger, or a
+///         mock of its hooks for claims on arbitrary pre-states), verifier and game, and synthetic claims.
 /// @dev A synthetic batch is N Attribute transactions whose signatures are zero: σ rejects each one
 ///      before reading any state (BadUserSignature), so the honest state after i transactions is the
 ///      parent's with txCount + i and needs no witness. A claim "wrong at j" pretends transaction j
-///      credited one unit: its states agree with the honest ones up to j and differ from j + 1 on. That
+///      credited someone (another accounts root; totals unchanged, so `postClaim` accepts it): its
+///      states agree with the honest ones up to j and differ from j + 1 on. That
 ///      keeps 1,025-transaction games cheap while the one-step proof still runs the real σ.
 abstract contract DisputeBaseTest is Test {
     uint256 internal constant START_TIME = 1_700_000_000;
@@ -34,8 +42,16 @@ abstract contract DisputeBaseTest is Test {
     uint256 internal constant PARENT_CREDITED = 5000;
     uint256 internal constant PARENT_TX_COUNT = 40;
 
+    uint64 internal constant LEDGER_WINDOW = 7 days;
+    uint64 internal constant REFERENCE_LAG = 1 hours;
+
     OpenToken internal token;
-    MockLedger internal ledger;
+    /// @dev The ledger the game uses: `real` or `mock`.
+    IAttributionLedger internal ledger;
+    MockLedger internal mock;
+    AttributionLedger internal real;
+    PaymentEscrow internal escrow;
+    RegistryFixture internal registry;
     OneStepVerifier internal verifier;
     DisputeGame internal game;
 
@@ -52,6 +68,12 @@ abstract contract DisputeBaseTest is Test {
         bytes32[] claimed;
         bytes32[] honest;
         uint256 wrongAt;
+        State parent;
+    }
+
+    /// @dev Whether this suite runs against the real AttributionLedger (else the mock).
+    function _realLedger() internal pure virtual returns (bool) {
+        return false;
     }
 
     function setUp() public virtual {
@@ -61,10 +83,34 @@ abstract contract DisputeBaseTest is Test {
         challenger = makeAddr("challenger");
         anyone = makeAddr("anyone");
         token = new OpenToken(treasury);
-        ledger = new MockLedger(token, WINDOW, LEDGER_BURN_BPS);
+        registry = new RegistryFixture();
+        if (_realLedger()) {
+            address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+            escrow = new PaymentEscrow(IERC20(address(token)), predicted, 1 days);
+            real = new AttributionLedger(
+                IAttributionLedger.Params({
+                    token: address(token),
+                    escrow: address(escrow),
+                    contributions: address(registry),
+                    models: address(registry),
+                    protocol: makeAddr("protocol"),
+                    challengeWindow: LEDGER_WINDOW,
+                    maxReferenceLag: REFERENCE_LAG,
+                    unbondDelay: 2 * LEDGER_WINDOW,
+                    claimBond: uint128(CLAIM_BOND),
+                    maxEntries: 16,
+                    burnBps: uint16(LEDGER_BURN_BPS)
+                })
+            );
+            ledger = IAttributionLedger(address(real));
+        } else {
+            mock = new MockLedger(token, WINDOW, LEDGER_BURN_BPS);
+            ledger = IAttributionLedger(address(mock));
+        }
         verifier = new OneStepVerifier();
         game = new DisputeGame(token, ledger, verifier, MAX_CLOCK, EXTENSION, BOND, BURN_BPS);
-        ledger.setGame(address(game));
+        if (_realLedger()) real.setDisputeGame(address(game));
+        else mock.setDisputeGame(address(game));
         vm.startPrank(treasury);
         token.transfer(claimant, 1_000_000e18);
         token.transfer(challenger, 1_000_000e18);
@@ -75,38 +121,66 @@ abstract contract DisputeBaseTest is Test {
             vm.prank(a);
             token.approve(address(game), type(uint256).max);
         }
+        if (_realLedger()) {
+            vm.prank(treasury);
+            token.transfer(claimant, 100 * CLAIM_BOND);
+            vm.startPrank(claimant);
+            token.approve(address(real), type(uint256).max);
+            real.bond(100 * CLAIM_BOND);
+            vm.stopPrank();
+            // Reference times must lie in the past.
+            vm.warp(block.timestamp + 1);
+        }
+    }
+
+    /* LEDGER VIEWS (real or mock) */
+
+    function _openGames(uint256 _claimId) internal view returns (uint256 open_) {
+        open_ = ledger.claimForGame(_claimId).openGames;
+    }
+
+    function _claimStatus(uint256 _claimId) internal view returns (IAttributionLedger.Status status_) {
+        status_ = ledger.claimForGame(_claimId).status;
+    }
+
+    /// @dev Whether the claimant's bond for `_claimId` is still locked (not slashed).
+    function _bondLocked(uint256 _claimId) internal view returns (bool locked_) {
+        locked_ = _realLedger() ? real.claim(_claimId).bondLocked : mock.claimBond(_claimId) != 0;
     }
 
     /* SYNTHETIC CLAIMS */
 
-    /// @dev Transaction `_i` of a synthetic batch: a well-formed Attribute with zero signatures.
     function _syntheticTx(uint256 _i) internal pure returns (bytes memory tx_) {
-        tx_ = abi.encodePacked(
-            uint8(1),
-            address(0x1111),
-            address(0x2222),
-            uint64(1),
-            keccak256(abi.encode(_i)),
-            bytes32(0),
-            uint96(0),
-            uint96(0),
-            uint64(_i),
-            type(uint64).max
-        );
-        tx_ = abi.encodePacked(tx_, new bytes(130), uint8(0));
+        tx_ = SyntheticClaims.syntheticTx(_i);
     }
 
-    /// @dev s_i: the honest state after `_i` synthetic transactions, or the lie that tx `_wrongAt` credited 1.
-    function _state(uint256 _i, uint256 _wrongAt) internal pure returns (State memory s_) {
-        s_ = State(PARENT_ROOT, PARENT_CREDITED, 0, PARENT_TX_COUNT + _i);
-        if (_wrongAt != NO_LIE && _i > _wrongAt) s_.totalCredited += 1;
+    function _state(State memory _parent, uint256 _i, uint256 _wrongAt) internal pure returns (State memory s_) {
+        s_ = SyntheticClaims.state(_parent, _i, _wrongAt);
     }
 
-    function _commitments(uint256 _n, uint256 _wrongAt) internal pure returns (bytes32[] memory c_) {
+    function _commitments(State memory _parent, uint256 _n, uint256 _wrongAt)
+        internal
+        pure
+        returns (bytes32[] memory c_)
+    {
         c_ = new bytes32[](_n + 1);
         for (uint256 i = 0; i <= _n; i++) {
-            c_[i] = Sigma.commitment(_state(i, _wrongAt));
+            c_[i] = Sigma.commitment(_state(_parent, i, _wrongAt));
         }
+    }
+
+    /// @dev The claim a new claim is posted on: the latest live claim without a live child (real ledger).
+    function _parentId() internal view returns (uint256 parentId_) {
+        parentId_ = real.claimCount();
+        while (real.claim(parentId_).status == IAttributionLedger.Status.Void) {
+            parentId_ = real.claim(parentId_).parentId;
+        }
+    }
+
+    function _parentState() internal view returns (State memory s_) {
+        if (!_realLedger()) return State(PARENT_ROOT, PARENT_CREDITED, 0, PARENT_TX_COUNT);
+        IAttributionLedger.Claim memory p = real.claim(_parentId());
+        s_ = State(p.accountsRoot, p.totalCredited, 0, p.txCount);
     }
 
     function _context() internal pure returns (SigmaContext memory ctx_) {
@@ -130,9 +204,23 @@ abstract contract DisputeBaseTest is Test {
             b_.leaves[i] = keccak256(b_.txs[i]);
         }
         b_.wrongAt = _wrongAt;
-        b_.claimed = _commitments(_n, _wrongAt);
-        b_.honest = _wrongAt == NO_LIE ? b_.claimed : _commitments(_n, NO_LIE);
-        b_.claimId = _post(_root(b_.leaves), b_.claimed[0], b_.claimed[_n], _n, _context());
+        b_.parent = _parentState();
+        b_.claimed = _commitments(b_.parent, _n, _wrongAt);
+        b_.honest = _wrongAt == NO_LIE ? b_.claimed : _commitments(b_.parent, _n, NO_LIE);
+        if (_realLedger()) {
+            uint256 parentId = _parentId();
+            vm.prank(claimant);
+            b_.claimId = real.postClaim(
+                parentId, _concat(b_.txs), _state(b_.parent, _n, _wrongAt), uint64(block.timestamp - 1), new Debit[](0)
+            );
+            assertEq(ledger.claimForGame(b_.claimId).txRoot, _root(b_.leaves), "tx root as the ledger derives it");
+        } else {
+            b_.claimId = _post(_root(b_.leaves), b_.claimed[0], b_.claimed[_n], _n, _context());
+        }
+    }
+
+    function _concat(bytes[] memory _txs) internal pure returns (bytes memory batch_) {
+        batch_ = SyntheticClaims.concat(_txs);
     }
 
     function _post(bytes32 _txRoot, bytes32 _pre, bytes32 _post, uint256 _n, SigmaContext memory _ctx)
@@ -140,17 +228,20 @@ abstract contract DisputeBaseTest is Test {
         returns (uint256 claimId_)
     {
         vm.prank(treasury);
-        token.transfer(address(ledger), CLAIM_BOND);
-        claimId_ = ledger.addClaim(
-            GameClaim({
+        token.transfer(address(mock), CLAIM_BOND);
+        claimId_ = mock.addClaim(
+            IAttributionLedger.GameView({
+                status: IAttributionLedger.Status.Pending,
+                claimant: claimant,
+                parentId: 0,
                 txRoot: _txRoot,
                 preCommitment: _pre,
                 postCommitment: _post,
-                txCount: uint64(_n),
+                startTxCount: 0,
+                batchSize: _n,
                 referenceTime: 1000,
-                status: ClaimStatus.Pending,
-                claimant: claimant,
-                postedAt: uint64(block.timestamp)
+                postedAt: uint64(block.timestamp),
+                openGames: 0
             }),
             _ctx,
             CLAIM_BOND
@@ -165,42 +256,16 @@ abstract contract DisputeBaseTest is Test {
     /* TX TREE (docs/protocol.md §5) */
 
     function _root(bytes32[] memory _leaves) internal pure returns (bytes32 root_) {
-        bytes32[] memory row = _padded(_leaves);
-        while (row.length > 1) row = _up(row);
-        root_ = row[0];
+        root_ = SyntheticClaims.root(_leaves);
     }
 
     function _txProof(bytes32[] memory _leaves, uint256 _index) internal pure returns (bytes32[] memory proof_) {
-        bytes32[] memory row = _padded(_leaves);
-        uint256 depth;
-        while ((uint256(1) << depth) < row.length) depth++;
-        proof_ = new bytes32[](depth);
-        for (uint256 level = 0; level < depth; level++) {
-            proof_[level] = row[_index ^ 1];
-            row = _up(row);
-            _index >>= 1;
-        }
-    }
-
-    function _padded(bytes32[] memory _leaves) private pure returns (bytes32[] memory row_) {
-        uint256 width = 1;
-        while (width < _leaves.length) width <<= 1;
-        row_ = new bytes32[](width);
-        for (uint256 i = 0; i < _leaves.length; i++) {
-            row_[i] = _leaves[i];
-        }
-    }
-
-    function _up(bytes32[] memory _row) private pure returns (bytes32[] memory next_) {
-        next_ = new bytes32[](_row.length / 2);
-        for (uint256 i = 0; i < next_.length; i++) {
-            next_[i] = keccak256(abi.encodePacked(_row[2 * i], _row[2 * i + 1]));
-        }
+        proof_ = SyntheticClaims.txProof(_leaves, _index);
     }
 
     /// @dev The honest one-step proof of synthetic transaction `_index`.
     function _stepProof(Built memory _b, uint256 _index) internal pure returns (StepProof memory p_) {
-        p_ = StepProof(_state(_index, NO_LIE), _b.txs[_index], _txProof(_b.leaves, _index), "");
+        p_ = StepProof(_state(_b.parent, _index, NO_LIE), _b.txs[_index], _txProof(_b.leaves, _index), "");
     }
 
     /// @dev The one-step proof from whichever state was agreed at `_index`: the honest one, or the
@@ -211,7 +276,7 @@ abstract contract DisputeBaseTest is Test {
         returns (StepProof memory p_)
     {
         p_ = _stepProof(_b, _index);
-        if (Sigma.commitment(p_.pre) != _agreed) p_.pre = _state(_index, _b.wrongAt);
+        if (Sigma.commitment(p_.pre) != _agreed) p_.pre = _state(_b.parent, _index, _b.wrongAt);
     }
 
     /* PLAYING */

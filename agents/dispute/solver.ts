@@ -1,0 +1,169 @@
+/**
+ * The honest dispute-game solver (docs/dispute-game.md): given a claim's transactions, its parent
+ * state and the claimed commitments, it computes every move of either side and the one-step proof,
+ * exactly as `src/DisputeGame.sol` and `src/OneStepVerifier.sol` expect them.
+ */
+import { Data } from "effect";
+import { bytesToHex, type Hex } from "viem";
+import { txProof, txRoot } from "../sigma/codec.ts";
+import {
+  applyBatch,
+  commitment,
+  type Ledger,
+  type RegistryView,
+  type SigmaContext,
+  type StateFields,
+  type Step,
+} from "../sigma/sigma.ts";
+
+/** The disputed range: s_lo agreed, s_hi disputed (`Position` in src/libraries/GameTypes.sol). */
+export interface Position {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A move or position the solver cannot answer (outside the claim, or a finished bisection). */
+export class SolverError extends Data.TaggedError("SolverError")<{ readonly reason: string }> {
+  override get message(): string {
+    return `dispute solver: ${this.reason}`;
+  }
+}
+
+/** The contract's midpoint rule: lo + ⌊(hi − lo) / 2⌋. */
+export const midpoint = (p: Position): number => p.lo + Math.floor((p.hi - p.lo) / 2);
+
+/** The range after the challenger's answer. */
+export const narrow = (p: Position, agree: boolean): Position =>
+  agree ? { lo: midpoint(p), hi: p.hi } : { lo: p.lo, hi: midpoint(p) };
+
+/** `Position` packed as the contract packs it: lo in bits [64, 128), hi in [0, 64). */
+export const packPosition = (p: Position): bigint => (BigInt(p.lo) << 64n) | BigInt(p.hi);
+
+/** The data of one step (`StepProof` in src/interfaces/IOneStepVerifier.sol). */
+export interface StepProof {
+  readonly index: number;
+  readonly pre: StateFields;
+  readonly txBytes: Hex;
+  readonly txProof: ReadonlyArray<Hex>;
+  readonly witnesses: Hex;
+}
+
+/**
+ * The honest execution of one claim: every intermediate commitment s_0 … s_N and every step's
+ * witnesses, from σ (agents/sigma/sigma.ts).
+ */
+export class Trace {
+  private constructor(
+    readonly txs: ReadonlyArray<Uint8Array>,
+    readonly steps: ReadonlyArray<Step>,
+    readonly commitments: ReadonlyArray<Hex>,
+    readonly txRoot: Hex,
+  ) {}
+
+  /** Runs σ over `txs` from `parent` (left untouched). */
+  static async build(
+    parent: Ledger,
+    ctx: SigmaContext,
+    registry: RegistryView,
+    txs: ReadonlyArray<Uint8Array>,
+  ): Promise<Trace> {
+    if (txs.length === 0) throw new SolverError({ reason: "a claim has at least one transaction" });
+    const ledger = parent.clone();
+    const pre = commitment(ledger.state);
+    const result = await applyBatch(ledger, ctx, registry, txs);
+    const commitments = [pre, ...result.steps.map((s) => commitment(s.post))];
+    return new Trace(txs, result.steps, commitments, txRoot(txs));
+  }
+
+  get txCount(): number {
+    return this.txs.length;
+  }
+
+  /** s_i's commitment. */
+  commitmentAt(i: number): Hex {
+    const c = this.commitments[i];
+    if (c === undefined) throw new SolverError({ reason: `state ${i} is outside 0…${this.txCount}` });
+    return c;
+  }
+
+  /** Whether a claim with this parent and transactions but `claimedPost` is wrong (worth a game). */
+  disputes(claimedPost: Hex): boolean {
+    return this.commitmentAt(this.txCount) !== claimedPost;
+  }
+
+  /** The claimant's move: the honest s_mid. */
+  bisect(p: Position): Hex {
+    this.check(p);
+    if (p.hi - p.lo < 2) throw new SolverError({ reason: `range ${p.lo}…${p.hi} is not bisected further` });
+    return this.commitmentAt(midpoint(p));
+  }
+
+  /** The challenger's move: agree iff the claimant's s_mid is the honest one. */
+  respond(p: Position, midCommitment: Hex): boolean {
+    return this.bisect(p) === midCommitment;
+  }
+
+  /** The one-step proof of transaction `i` from the honest s_i. */
+  stepProof(i: number): StepProof {
+    const step = this.steps[i];
+    const tx = this.txs[i];
+    if (step === undefined || tx === undefined) {
+      throw new SolverError({ reason: `transaction ${i} is outside 0…${this.txCount - 1}` });
+    }
+    return {
+      index: i,
+      pre: step.pre,
+      txBytes: bytesToHex(tx),
+      txProof: txProof(this.txs, i),
+      witnesses: step.witnesses,
+    };
+  }
+
+  private check(p: Position): void {
+    if (!(Number.isInteger(p.lo) && Number.isInteger(p.hi) && 0 <= p.lo && p.lo < p.hi && p.hi <= this.txCount)) {
+      throw new SolverError({ reason: `position ${p.lo}…${p.hi} is not a range of ${this.txCount} transactions` });
+    }
+  }
+}
+
+/** One move of a game, as the contract receives it. */
+export type Move =
+  | { readonly kind: "bisect"; readonly position: Position; readonly commitment: Hex }
+  | { readonly kind: "respond"; readonly position: Position; readonly commitment: Hex; readonly agree: boolean }
+  | { readonly kind: "step"; readonly position: Position };
+
+/** The two players, each a strategy over the positions the game reaches. */
+export interface Players {
+  /** The claimant's s_mid for a range. */
+  readonly bisect: (p: Position) => Hex;
+  /** The challenger's answer to the claimant's s_mid. */
+  readonly respond: (p: Position, midCommitment: Hex) => boolean;
+}
+
+/**
+ * Plays the bisection to its end (hi = lo + 1) off chain, as the contract would, and returns every
+ * move including the final step. The number of moves is 2·d + 1 with ⌊log2 N⌋ ≤ d ≤ ⌈log2 N⌉.
+ */
+export const playBisection = (txCount: number, players: Players): { moves: Move[]; final: Position } => {
+  if (!Number.isInteger(txCount) || txCount < 1) throw new SolverError({ reason: `bad transaction count ${txCount}` });
+  const moves: Move[] = [];
+  let p: Position = { lo: 0, hi: txCount };
+  while (p.hi - p.lo > 1) {
+    const mid = players.bisect(p);
+    moves.push({ kind: "bisect", position: p, commitment: mid });
+    const agree = players.respond(p, mid);
+    moves.push({ kind: "respond", position: p, commitment: mid, agree });
+    p = narrow(p, agree);
+  }
+  moves.push({ kind: "step", position: p });
+  return { moves, final: p };
+};
+
+/** A claimant that commits the states of `commitments` (length N + 1), honest or not. */
+export const claimantOf =
+  (commitments: ReadonlyArray<Hex>) =>
+  (p: Position): Hex => {
+    const c = commitments[midpoint(p)];
+    if (c === undefined) throw new SolverError({ reason: `no commitment at ${midpoint(p)}` });
+    return c;
+  };

@@ -1,0 +1,231 @@
+/**
+ * Shared dispute-game vectors (TS solver ⇄ Solidity verifier and game). Written by `npm run vectors`
+ * to `test/vectors/dispute.json`; read by `test/dispute/DisputeVectors.t.sol` (forge) and
+ * `agents/dispute/solver.test.ts` (vitest).
+ *
+ * - `batches`: random claims chained from genesis (valid Attributes with 0…16 entries, bad signatures,
+ *   replays, Settles that match and that do not); for every transaction the solver's one-step proof
+ *   and the commitment it must produce.
+ * - `games`: whole games the solver plays on those batches — a claimant wrong at one transaction
+ *   against the honest challenger, and the honest claimant against a lying challenger.
+ */
+import { encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
+import { type AttributeTx, claimTransactions, type Debit, encodeBatch } from "../sigma/codec.ts";
+import { encodeRegistry, registryView } from "../sigma/registry.ts";
+import { applyBatch, commitment, Ledger, type StateFields } from "../sigma/sigma.ts";
+import {
+  LIVE_ALL,
+  malleate,
+  type Prng,
+  prng,
+  randomEntries,
+  signAttribute,
+  VECTOR_CONTEXT,
+  vectorRegistry,
+} from "../sigma/vectors.ts";
+import { claimantOf, type Move, packPosition, playBisection, type StepProof, Trace } from "./solver.ts";
+
+export const DISPUTE_VECTORS_PATH = "test/vectors/dispute.json";
+
+const STEPS_ABI = [
+  {
+    type: "tuple",
+    components: [
+      { type: "bytes[]", name: "txs" },
+      { type: "bytes32[]", name: "preRoots" },
+      { type: "uint256[]", name: "preCredited" },
+      { type: "uint256[]", name: "preCharged" },
+      { type: "uint256[]", name: "preTxCounts" },
+      { type: "bytes[]", name: "witnesses" },
+      { type: "bytes32[][]", name: "txProofs" },
+      { type: "bytes32[]", name: "commitments" },
+    ],
+  },
+] as const;
+
+const MOVES_ABI = [
+  {
+    type: "tuple",
+    components: [
+      { type: "uint8[]", name: "kinds" },
+      { type: "uint128[]", name: "positions" },
+      { type: "bytes32[]", name: "commitments" },
+      { type: "bool[]", name: "agrees" },
+      { type: "bytes32[]", name: "claimed" },
+    ],
+  },
+] as const;
+
+const MOVE_KIND = { bisect: 0, respond: 1, step: 2 } as const;
+const ZERO_WORD: Hex = `0x${"00".repeat(32)}`;
+
+const hash = (rng: Prng): Hex => toHex(rng.big(256), { size: 32 });
+
+/**
+ * A random claim body: mostly valid Attributes, some bad signatures and replays. With `entries`, every
+ * transaction is valid with exactly entries[i] entries (the K = 8 and K = max benchmark claim).
+ */
+const randomAttributes = async (
+  rng: Prng,
+  count: number,
+  nonces: Map<string, bigint>,
+  entries?: ReadonlyArray<number>,
+): Promise<AttributeTx[]> => {
+  const out: AttributeTx[] = [];
+  for (let i = 0; i < count; i++) {
+    const roll = entries === undefined ? rng.below(10) : 9;
+    const previous = out[rng.below(Math.max(out.length, 1))];
+    if (roll === 0 && previous !== undefined) {
+      out.push(previous); // a replay: invalid, only txCount moves
+      continue;
+    }
+    const user = `user-${rng.below(3)}`;
+    const nonce = nonces.get(user) ?? 0n;
+    nonces.set(user, nonce + 1n);
+    const fee = BigInt(1 + rng.below(1_000_000_000));
+    const tx = await signAttribute(VECTOR_CONTEXT, {
+      user,
+      operator: `operator-${rng.below(2)}`,
+      modelId: 1n,
+      requestHash: hash(rng),
+      outputHash: hash(rng),
+      maxFee: fee + BigInt(rng.below(1000)),
+      fee,
+      nonce,
+      deadline: VECTOR_CONTEXT.referenceTime + BigInt(rng.below(10_000)),
+      entries: randomEntries(rng, LIVE_ALL, entries?.[i] ?? rng.below(17)),
+    });
+    out.push(roll === 1 ? { ...tx, userSignature: malleate(tx.userSignature) } : tx);
+  }
+  return out;
+};
+
+/** The payers' charges left by the Attributes, as an honest attributor declares them (one tampered if asked). */
+const debitsAfter = (ledger: Ledger, tamper: boolean): Debit[] =>
+  ledger.tree
+    .accounts()
+    .filter(([, leaf]) => leaf.charged > 0n)
+    .map(([payer, leaf], i) => ({ payer, amount: tamper && i === 0 ? leaf.charged + 1n : leaf.charged }))
+    .sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : 1));
+
+const stateJson = (s: StateFields) => ({
+  accountsRoot: s.accountsRoot,
+  totalCredited: s.totalCredited.toString(),
+  totalCharged: s.totalCharged.toString(),
+  txCount: s.txCount.toString(),
+  commitment: commitment(s),
+});
+
+const encodeSteps = (trace: Trace, proofs: ReadonlyArray<StepProof>): Hex =>
+  encodeAbiParameters(STEPS_ABI, [
+    {
+      txs: proofs.map((p) => p.txBytes),
+      preRoots: proofs.map((p) => p.pre.accountsRoot),
+      preCredited: proofs.map((p) => p.pre.totalCredited),
+      preCharged: proofs.map((p) => p.pre.totalCharged),
+      preTxCounts: proofs.map((p) => p.pre.txCount),
+      witnesses: proofs.map((p) => p.witnesses),
+      txProofs: proofs.map((p) => [...p.txProof]),
+      commitments: [...trace.commitments],
+    },
+  ]);
+
+const encodeMoves = (moves: ReadonlyArray<Move>, claimed: ReadonlyArray<Hex>): Hex =>
+  encodeAbiParameters(MOVES_ABI, [
+    {
+      kinds: moves.map((m) => MOVE_KIND[m.kind]),
+      positions: moves.map((m) => packPosition(m.position)),
+      commitments: moves.map((m) => (m.kind === "step" ? ZERO_WORD : m.commitment)),
+      agrees: moves.map((m) => m.kind === "respond" && m.agree),
+      claimed: [...claimed],
+    },
+  ]);
+
+/** The claimant's states if it pretends transaction `wrongAt` credited one unit more than σ does. */
+export const lyingCommitments = (trace: Trace, wrongAt: number): Hex[] =>
+  trace.commitments.map((c, i) => {
+    if (i <= wrongAt) return c;
+    const post = trace.steps[i - 1]!.post;
+    return commitment({ ...post, totalCredited: post.totalCredited + 1n });
+  });
+
+/** Sizes of the Attribute part of each random claim (Settles are appended per payer). */
+export const BATCH_SIZES = [1, 2, 7, 16, 29] as const;
+/** The last batch: two valid Attributes with K = 8 and K = 16 entries (benchmarked one-step proofs). */
+export const K_BATCH_ENTRIES = [8, 16] as const;
+
+export const buildDisputeVectors = async () => {
+  const rng = prng(0xd15b7);
+  const snapshot = vectorRegistry();
+  const registry = registryView(snapshot);
+  const ledger = new Ledger();
+  const nonces = new Map<string, bigint>();
+  const batches = [];
+  const traces: Trace[] = [];
+  const plans = [...BATCH_SIZES.map((size) => ({ size, entries: undefined })), { size: 2, entries: K_BATCH_ENTRIES }];
+  for (const [b, { size, entries }] of plans.entries()) {
+    const attributes = await randomAttributes(rng, size, nonces, entries);
+    const batch = encodeBatch(attributes);
+    const probe = ledger.clone();
+    await applyBatch(probe, VECTOR_CONTEXT, registry, claimTransactions(batch, []));
+    const txs = claimTransactions(batch, debitsAfter(probe, b === 3));
+    const pre = ledger.state;
+    const trace = await Trace.build(ledger, VECTOR_CONTEXT, registry, txs);
+    await applyBatch(ledger, VECTOR_CONTEXT, registry, txs);
+    const proofs = txs.map((_, i) => trace.stepProof(i));
+    traces.push(trace);
+    batches.push({
+      name: entries === undefined ? `random-${size}` : `entries-${entries.join("-")}`,
+      txCount: txs.length,
+      txRoot: trace.txRoot,
+      pre: stateJson(pre),
+      outcomes: trace.steps.map((s) => s.outcome),
+      steps: encodeSteps(trace, proofs),
+    });
+  }
+
+  const games = [];
+  for (const [b, trace] of traces.entries()) {
+    const n = trace.txCount;
+    for (const wrongAt of [...new Set([0, Math.floor(n / 2), n - 1])]) {
+      const claimed = lyingCommitments(trace, wrongAt);
+      const { moves, final } = playBisection(n, {
+        bisect: claimantOf(claimed),
+        respond: (p, mid) => trace.respond(p, mid),
+      });
+      games.push({
+        name: `batch ${b}: claimant wrong at ${wrongAt} vs honest challenger`,
+        batch: b,
+        winner: "challenger",
+        stepIndex: final.lo,
+        moves: encodeMoves(moves, claimed),
+      });
+    }
+    const { moves, final } = playBisection(n, { bisect: (p) => trace.bisect(p), respond: () => false });
+    games.push({
+      name: `batch ${b}: honest claimant vs challenger that always disagrees`,
+      batch: b,
+      winner: "claimant",
+      stepIndex: final.lo,
+      moves: encodeMoves(moves, trace.commitments),
+    });
+  }
+
+  const ctx = VECTOR_CONTEXT;
+  return {
+    context: {
+      chainId: ctx.chainId,
+      ledger: ctx.ledger,
+      attributor: ctx.attributor,
+      protocol: ctx.protocol,
+      referenceTime: Number(ctx.referenceTime),
+      maxEntries: ctx.maxEntries,
+    },
+    registry: encodeRegistry(snapshot),
+    batchCount: batches.length,
+    batches,
+    gameCount: games.length,
+    games,
+    digest: keccak256(toHex(JSON.stringify(batches.map((b) => b.steps)))),
+  };
+};

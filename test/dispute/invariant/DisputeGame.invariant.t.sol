@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {DisputeActors} from "test/dispute/invariant/handlers/DisputeActors.sol";
+import {DisputeBaseTest} from "test/dispute/utils/DisputeBaseTest.sol";
+
+/// @notice Honest and random actors play many games over a chain of claims on the real AttributionLedger.
+contract DisputeGame_Invariant_Test is DisputeBaseTest {
+    DisputeActors internal actors;
+    address internal liar;
+    address internal randomChallenger;
+    uint256 internal supply;
+
+    function _realLedger() internal pure override returns (bool) {
+        return true;
+    }
+
+    function setUp() public override {
+        super.setUp();
+        liar = makeAddr("liar");
+        randomChallenger = makeAddr("random challenger");
+        actors = new DisputeActors(game, real, claimant, liar, challenger, randomChallenger);
+        vm.startPrank(treasury);
+        token.transfer(liar, 100 * CLAIM_BOND);
+        token.transfer(randomChallenger, 1_000_000e18);
+        vm.stopPrank();
+        vm.startPrank(liar);
+        token.approve(address(real), type(uint256).max);
+        real.bond(100 * CLAIM_BOND);
+        vm.stopPrank();
+        vm.prank(randomChallenger);
+        token.approve(address(game), type(uint256).max);
+        supply = _tracked();
+
+        bytes4[] memory selectors = new bytes4[](8);
+        selectors[0] = DisputeActors.postClaim.selector;
+        selectors[1] = DisputeActors.honestChallenge.selector;
+        selectors[2] = DisputeActors.randomChallenge.selector;
+        selectors[3] = DisputeActors.randomMove.selector;
+        selectors[4] = DisputeActors.warp.selector;
+        selectors[5] = DisputeActors.resolve.selector;
+        selectors[6] = DisputeActors.voidDescendant.selector;
+        selectors[7] = DisputeActors.claimCredit.selector;
+        targetSelector(FuzzSelector({addr: address(actors), selectors: selectors}));
+        targetContract(address(actors));
+    }
+
+    /// @dev Every token the suite can move: the actors, the game, the ledger and the burn address.
+    function _tracked() internal view returns (uint256 total_) {
+        address[4] memory all = actors.actors();
+        for (uint256 i = 0; i < 4; i++) {
+            total_ += token.balanceOf(all[i]);
+        }
+        total_ += token.balanceOf(address(game)) + token.balanceOf(address(real)) + token.balanceOf(game.BURN_ADDRESS());
+    }
+
+    /// @custom:invariant The honest actor never loses a game and is never locked out of a move.
+    function invariant_honestActorNeverLoses() public view {
+        assertEq(actors.ghostHonestLosses(), 0, "honest loss");
+        assertEq(actors.ghostHonestMoveFailures(), 0, "honest move reverted");
+        assertEq(actors.ghostWrongClaimsSurvived(), 0, "wrong claim survived an honest challenge");
+    }
+
+    /// @custom:invariant The game holds exactly the bonds of games in progress plus unclaimed credit.
+    function invariant_gameHoldsExactlyBondsAndCredit() public view {
+        assertEq(game.totalBonded(), actors.ghostBonded(), "bonded");
+        address[4] memory all = actors.actors();
+        uint256 credit;
+        for (uint256 i = 0; i < 4; i++) {
+            credit += game.credit(all[i]);
+        }
+        assertEq(game.totalCredit(), credit, "credit");
+        assertEq(token.balanceOf(address(game)), game.totalBonded() + game.totalCredit(), "balance");
+    }
+
+    /// @custom:invariant No token is created or lost: actors + game + ledger + burned is constant.
+    function invariant_tokensConserved() public view {
+        assertEq(_tracked(), supply);
+    }
+
+    /// @custom:invariant Once every game is played out and paid, the game contract holds nothing.
+    function afterInvariant() public {
+        actors.finishAll();
+        assertEq(game.totalBonded(), 0, "bond stuck");
+        assertEq(game.totalCredit(), 0, "credit stuck");
+        assertEq(token.balanceOf(address(game)), 0, "dust");
+        assertEq(actors.ghostHonestLosses(), 0, "honest loss");
+        assertEq(actors.ghostHonestMoveFailures(), 0, "honest move reverted");
+        assertEq(actors.ghostConcluded(), actors.gameCount(), "every game concluded");
+        assertEq(_tracked(), supply);
+    }
+}
