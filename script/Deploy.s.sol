@@ -5,11 +5,14 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Script} from "forge-std/Script.sol";
 import {AttributionLedger} from "src/AttributionLedger.sol";
 import {DatanetRegistry} from "src/DatanetRegistry.sol";
+import {DisputeGame} from "src/DisputeGame.sol";
 import {ModelRegistry} from "src/ModelRegistry.sol";
+import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {OpenToken} from "src/OpenToken.sol";
 import {PaymentEscrow} from "src/PaymentEscrow.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
+import {IOneStepVerifier} from "src/interfaces/IOneStepVerifier.sol";
 import {IOpenToken} from "src/interfaces/IOpenToken.sol";
 
 /// @title Deploy
@@ -55,6 +58,18 @@ contract Deploy is Script {
         uint64 escrowNotice;
     }
 
+    /// @notice Dispute game parameters that differ between chains (see `DisputeGame`'s constructor).
+    /// @param maxClockDuration Each side's chess-clock budget in seconds.
+    /// @param clockExtension Time a side is guaranteed after each move of the other.
+    /// @param challengeBond Bond a challenger posts to open a game.
+    /// @param burnBps Share of a losing challenger's bond that is burned.
+    struct GamePreset {
+        uint64 maxClockDuration;
+        uint64 clockExtension;
+        uint96 challengeBond;
+        uint16 burnBps;
+    }
+
     /// @notice Key of the deployer (from `DEPLOYER_PRIVATE_KEY`).
     uint256 internal deployerKey;
     /// @notice Address of the deployer.
@@ -95,6 +110,7 @@ contract Deploy is Script {
         deployDatanetRegistry();
         deployModelRegistry();
         deployLedger();
+        deployDisputeGame();
         writeDeployment(deploymentPath());
     }
 
@@ -121,7 +137,7 @@ contract Deploy is Script {
                 maxReferenceLag: 1 hours,
                 unbondDelay: 60,
                 claimBond: 10e18,
-                maxEntries: 16,
+                maxEntries: 8,
                 burnBps: 5000,
                 escrowNotice: 60
             });
@@ -132,7 +148,7 @@ contract Deploy is Script {
                 maxReferenceLag: 1 hours,
                 unbondDelay: 2 hours,
                 claimBond: 100e18,
-                maxEntries: 16,
+                maxEntries: 8,
                 burnBps: 5000,
                 escrowNotice: 2 hours
             });
@@ -143,10 +159,30 @@ contract Deploy is Script {
                 maxReferenceLag: 1 hours,
                 unbondDelay: 14 days,
                 claimBond: 10_000e18,
-                maxEntries: 16,
+                maxEntries: 8,
                 burnBps: 5000,
                 escrowNotice: 8 days
             });
+        }
+        revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
+    }
+
+    /// @notice Dispute game parameters of a named preset.
+    /// @param _name `local`, `testnet` or `mainnet`.
+    function gamePresetFor(string memory _name) public pure returns (GamePreset memory preset_) {
+        bytes32 key = keccak256(bytes(_name));
+        if (key == keccak256("local")) {
+            return GamePreset({maxClockDuration: 60, clockExtension: 10, challengeBond: 10e18, burnBps: 5000});
+        }
+        if (key == keccak256("testnet")) {
+            return
+                GamePreset({
+                    maxClockDuration: 30 minutes, clockExtension: 5 minutes, challengeBond: 100e18, burnBps: 5000
+                });
+        }
+        if (key == keccak256("mainnet")) {
+            return
+                GamePreset({maxClockDuration: 3 days, clockExtension: 3 hours, challengeBond: 10_000e18, burnBps: 5000});
         }
         revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
     }
@@ -205,6 +241,28 @@ contract Deploy is Script {
         require(ledger_ == predicted, "Deploy: ledger address prediction failed");
         save("paymentEscrow", escrow_);
         save("attributionLedger", ledger_);
+    }
+
+    /// @notice Deploys the OneStepVerifier and the DisputeGame over the ledger, and registers the game with the
+    ///         ledger (`setDisputeGame`, once, by the deployer).
+    function deployDisputeGame() public broadcast returns (address game_) {
+        GamePreset memory p = gamePresetFor(preset.name);
+        address verifier = address(new OneStepVerifier());
+        address ledger = mustGetAddress("attributionLedger");
+        game_ = address(
+            new DisputeGame(
+                IERC20(mustGetAddress("openToken")),
+                IAttributionLedger(ledger),
+                IOneStepVerifier(verifier),
+                p.maxClockDuration,
+                p.clockExtension,
+                p.challengeBond,
+                p.burnBps
+            )
+        );
+        AttributionLedger(ledger).setDisputeGame(game_);
+        save("oneStepVerifier", verifier);
+        save("disputeGame", game_);
     }
 
     /* BOOK-KEEPING */

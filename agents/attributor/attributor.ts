@@ -31,6 +31,7 @@ import {
   type LedgerAddresses,
   makeFollower,
 } from "../network/follower.ts";
+import { claimantMove, GameStatusCode, gamesSince, readGame, traceOf } from "../network/games.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { attributionDomain, textHash } from "../protocol/receipt.ts";
@@ -45,7 +46,11 @@ export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly mess
 export interface AttributorConfig {
   readonly name: string;
   readonly chainId: number;
-  readonly addresses: LedgerAddresses & { readonly openToken: Address; readonly paymentEscrow: Address };
+  readonly addresses: LedgerAddresses & {
+    readonly openToken: Address;
+    readonly paymentEscrow: Address;
+    readonly disputeGame?: Address;
+  };
   readonly engine: AttributionEngine<unknown>;
   /** Post when this many receipts wait… */
   readonly maxBatch: number;
@@ -310,21 +315,37 @@ export const runAttributor = (config: AttributorConfig) =>
     const buildStep = Effect.gen(function* () {
       const tip = follower.tip();
       if (!tip.honest) return; // never build on a wrong claim: it will be voided with its descendants
+      // receipts of voided claims go back in line (unless a live claim already holds them)
+      const live = new Set<string>();
+      for (const c of follower.claims.values()) {
+        if (c.status !== "void") for (const r of c.receipts) live.add(`${r.user.toLowerCase()}|${r.nonce}`);
+      }
+      const requeued: ReceiptPayload[] = [];
+      for (const c of follower.claims.values()) {
+        if (c.status !== "void") continue;
+        for (const r of c.receipts) {
+          if (live.has(`${r.user.toLowerCase()}|${r.nonce}`)) continue;
+          const stored = yield* store.getReceipt(r);
+          if (Option.isSome(stored)) requeued.push(stored.value);
+        }
+      }
       const counts = yield* store.receiptCounts;
-      if (counts.pending === 0) {
+      const waiting = counts.pending + requeued.length;
+      if (waiting === 0) {
         pendingSince = undefined;
         return;
       }
       pendingSince ??= Date.now();
-      if (counts.pending < config.maxBatch && Date.now() - pendingSince < config.maxWaitMs) return;
+      if (waiting < config.maxBatch && Date.now() - pendingSince < config.maxWaitMs) return;
       const bond = yield* readBond(me);
       if (bond.bonded - bond.locked < claimBond) return;
 
-      const receipts = yield* store.pendingReceipts(config.maxBatch);
+      const receipts = [...requeued, ...(yield* store.pendingReceipts(config.maxBatch))].slice(0, config.maxBatch);
       const candidates: AttributeTx[] = [];
       for (const r of receipts) {
         const key = `${r.request.user.toLowerCase()}|${r.request.nonce}`;
-        if (seen.has(key)) continue;
+        if (live.has(key)) continue;
+        live.add(key);
         candidates.push(toAttributeTx(r));
       }
       // a payer whose escrow cannot cover its fees waits for a later batch (postClaim would revert)
@@ -444,6 +465,56 @@ export const runAttributor = (config: AttributorConfig) =>
         }),
       );
 
+    // ---- games against this attributor's claims: answer every bisection with its own execution ----
+    let nextGame = 0n;
+    const defending = new Map<bigint, { readonly claimId: bigint; commitments?: ReadonlyArray<Hex> }>();
+    const gamesStep = Effect.gen(function* () {
+      const game = config.addresses.disputeGame;
+      if (game === undefined) return;
+      const addresses = { game, ledger: config.addresses.ledger, openToken: config.addresses.openToken };
+      const { games, next } = yield* gamesSince(addresses, nextGame);
+      nextGame = next;
+      for (const g of games) {
+        if (g.claimant.toLowerCase() !== me.toLowerCase()) continue;
+        defending.set(g.gameId, { claimId: g.claimId });
+        emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defending game ${g.gameId}` });
+      }
+      for (const [gameId, entry] of defending) {
+        const claim = follower.claims.get(entry.claimId);
+        if (claim === undefined) continue;
+        if (entry.commitments === undefined) {
+          const trace = yield* traceOf(claim);
+          // the states this claimant committed to: its execution, ending in the state it posted
+          const commitments = Array.from({ length: trace.txCount + 1 }, (_, i) => trace.commitmentAt(i));
+          commitments[trace.txCount] = claim.claimedCommitment;
+          entry.commitments = commitments;
+        }
+        yield* claimantMove(addresses, gameId, entry.commitments);
+        const state = yield* readGame(addresses, gameId);
+        if (state.status !== GameStatusCode.InProgress) {
+          defending.delete(gameId);
+          yield* store.upsertGame({
+            gameId,
+            claimId: entry.claimId,
+            role: "claimant",
+            status:
+              state.status === GameStatusCode.ClaimantWon
+                ? "won"
+                : state.status === GameStatusCode.ChallengerWon
+                  ? "lost"
+                  : "abandoned",
+            state: { finalStatus: state.status },
+          });
+          emit({
+            kind: "game",
+            agent: config.name,
+            claimId: entry.claimId,
+            status: `game ${gameId} over (${state.status})`,
+          });
+        }
+      }
+    });
+
     const tick = Effect.gen(function* () {
       const fresh = yield* follower.sync;
       yield* markIncluded(fresh, seen);
@@ -466,6 +537,7 @@ export const runAttributor = (config: AttributorConfig) =>
         catch: (e) => e,
       });
       lag.set({}, Number(head - follower.lastBlock()));
+      yield* step("games", gamesStep);
       yield* step("finalize", finalizeStep);
       yield* step("withdraw", withdrawStep);
       yield* step("build", buildStep);

@@ -31,7 +31,7 @@ import { encodeIntakeBody } from "../attributor/intake.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
-import { attributionLedgerAbi, openTokenAbi } from "../generated/contracts.ts";
+import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
 import { encodeEnvelope, encodePayload, envelopeDigest, type UnsignedEnvelope } from "../gossip/envelope.ts";
 import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
@@ -348,7 +348,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
   );
 
   it.effect(
-    "a corrupted split is caught by the challenger; no honest attributor builds on it; bad gossip is rejected",
+    "bad gossip is rejected and counted; a corrupted split loses its game: claim void, pot refunded, bond slashed, receipts re-posted",
     () =>
       Effect.gen(function* () {
         const protocol = yield* LocalProtocol;
@@ -378,7 +378,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           operatorKey: w.operatorKey,
           userKeys: w.userKeys,
           fee: FEE,
-          firstNonce: 100_000n,
+          firstNonce: 300_000n, // above the crash test's nonces: the window of §2 treats lower ones as spent,
         });
 
         // bad gossip from a raw node: malformed, oversized, wrongly signed and replayed
@@ -427,24 +427,105 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         );
 
         // the attributor keeps working: receipts flow in, and its first claim is the corrupted one
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        const escrowOf = (user: Address) =>
+          client.readContract({
+            address: addresses.paymentEscrow,
+            abi: paymentEscrowAbi,
+            functionName: "balanceOf",
+            args: [user],
+          });
+        const openOf = (account: Address) =>
+          client.readContract({
+            address: addresses.openToken,
+            abi: openTokenAbi,
+            functionName: "balanceOf",
+            args: [account],
+          });
+        const users = w.userKeys.map((k) => privateKeyToAccount(k).address);
+        const escrowBefore = yield* Effect.promise(() => Promise.all(users.map(escrowOf)));
+        const challengerBefore = yield* Effect.promise(() => openOf(challenger!.address));
+        const bondBefore = yield* Effect.promise(() =>
+          client.readContract({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "bondOf",
+            args: [attributor!.address],
+          }),
+        );
+        const fraudReceipts: SourcedReceipt[] = [];
         for (let i = 1; i <= 5; i++) {
           const r = yield* Effect.promise(() => source.answer(i, `q-fraud-${i}`, `a-fraud-${i}`));
+          fraudReceipts.push(r);
           expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
         }
         yield* eventually(() => challenger!.badClaims().length > 0, "the challenger to flag the corrupted claim");
         const [bad] = challenger!.badClaims();
         expect(bad!.claimant).toBe(attributor!.address);
-        // the attributor itself (honest from then on) refuses to build on the wrong claim
-        yield* Effect.sleep("1500 millis");
-        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
-        const count = yield* Effect.promise(() =>
-          client.readContract({ address: addresses.ledger, abi: attributionLedgerAbi, functionName: "claimCount" }),
+
+        // the challenger plays the game to the one-step proof and wins; the claim is void, its pot refunded
+        yield* eventually(() => challenger!.games().length > 0, "the game to end", 90_000);
+        const [game] = challenger!.games();
+        expect(game).toMatchObject({ claimId: bad!.claimId, won: true });
+        const follower = attributor!.handle.follower;
+        expect(follower.claims.get(bad!.claimId)?.status).toBe("void");
+        const voided = yield* Effect.promise(() =>
+          client.readContract({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "claim",
+            args: [bad!.claimId],
+          }),
         );
-        expect(count).toBe(bad!.claimId);
-        const tip = attributor!.handle.follower.tip();
-        expect(tip.honest).toBe(false);
-        const bytesOf = (h: Hex) => h.length;
-        expect(bytesOf(attributor!.handle.follower.claims.get(bad!.claimId)!.claimedCommitment)).toBe(66);
+        expect(voided.status).toBe(3); // Void
+        expect(voided.pot).toBe(0n); // refunded to the payers' escrow (the re-post below charges them once)
+        const refunds = yield* Effect.promise(() =>
+          client.getContractEvents({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            eventName: "PotRefunded",
+            args: { claimId: bad!.claimId },
+            fromBlock: 0n,
+          }),
+        );
+        expect(refunds.map((e) => e.args.amount)).toEqual([
+          follower.claims.get(bad!.claimId)!.debits.reduce((sum, d) => sum + d.amount, 0n),
+        ]);
+        const bondAfter = yield* Effect.promise(() =>
+          client.readContract({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "bondOf",
+            args: [attributor!.address],
+          }),
+        );
+        const claimBond = follower.params.claimBond;
+        expect(bondBefore.bonded - bondAfter.bonded).toBe(claimBond);
+        // the challenger got its own bond back plus the unburned half of the claimant's
+        const burnBps = yield* Effect.promise(() =>
+          client.readContract({ address: addresses.ledger, abi: attributionLedgerAbi, functionName: "BURN_BPS" }),
+        );
+        const challengerAfter = yield* Effect.promise(() => openOf(challenger!.address));
+        expect(challengerAfter - challengerBefore).toBe(claimBond - (claimBond * BigInt(burnBps)) / 10_000n);
+
+        // the attributor (honest from now on) re-posts the same receipts on the last good claim: charged once
+        const keyOf = (r: SourcedReceipt) => `${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`;
+        const wanted = [...fraudReceipts, good].map(keyOf);
+        yield* eventually(() => {
+          const live = [...follower.claims.values()].filter((c) => c.id > bad!.claimId && c.status !== "void");
+          const have = new Set(live.flatMap((c) => c.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`)));
+          return wanted.every((k) => have.has(k));
+        }, "the voided receipts to be posted again");
+        const reposted = [...follower.claims.values()].filter((c) => c.id > bad!.claimId);
+        expect(reposted.every((c) => c.correct && c.parentId !== bad!.claimId)).toBe(true);
+        const keys = reposted.flatMap((c) => c.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+        for (const r of fraudReceipts) {
+          expect(keys).toContain(`${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`);
+        }
+        const escrowAfter = yield* Effect.promise(() => Promise.all(users.map(escrowOf)));
+        const charged = escrowBefore.reduce((sum, b, i) => sum + (b - escrowAfter[i]!), 0n);
+        expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
+        expect(charged).toBe(FEE * BigInt(keys.length));
       }),
   );
 });

@@ -83,7 +83,7 @@ export const populate = (protocol: Protocol, options: { readonly users: number; 
     const userKeys = Array.from({ length: options.users }, () => generatePrivateKey());
     const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments: protocol.deployments };
     yield* fundAccounts(base, protocol.deployerKey, {
-      open: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map(
+      open: [ANVIL_KEYS[7], ANVIL_KEYS[8], ANVIL_KEYS[9]].map(
         (k) => [privateKeyToAccount(k).address, parseUnits("1000", 18)] as const,
       ),
       escrow: userKeys.map((k) => [privateKeyToAccount(k).address, options.escrowPerUser] as const),

@@ -1283,7 +1283,7 @@ export const disputeGameAbi = [
       { name: '_token', internalType: 'contract IERC20', type: 'address' },
       {
         name: '_ledger',
-        internalType: 'contract IDisputeLedger',
+        internalType: 'contract IAttributionLedger',
         type: 'address',
       },
       {
@@ -1331,7 +1331,11 @@ export const disputeGameAbi = [
     inputs: [],
     name: 'LEDGER',
     outputs: [
-      { name: '', internalType: 'contract IDisputeLedger', type: 'address' },
+      {
+        name: '',
+        internalType: 'contract IAttributionLedger',
+        type: 'address',
+      },
     ],
     stateMutability: 'view',
   },

@@ -59,6 +59,13 @@ export interface FollowedClaim {
   /** (user, nonce) of every Attribute transaction in the batch. */
   readonly receipts: ReadonlyArray<{ readonly user: Address; readonly nonce: bigint }>;
   status: ClaimStatus;
+  /** What the dispute solver's Trace is built from (agents/dispute/solver.ts). */
+  readonly trace: {
+    readonly parent: Ledger;
+    readonly ctx: SigmaContext;
+    readonly registry: RegistryView;
+    readonly txs: ReadonlyArray<Uint8Array>;
+  };
   /** When the follower first saw the claim (ms, local clock): detection latency is measured from here. */
   readonly seenAt: number;
 }
@@ -213,7 +220,8 @@ export const makeFollower = (client: Client, chainId: number, addresses: LedgerA
           catch: fail(`claim ${args.claimId}: batch calldata does not decode`),
         });
         const parent = ledgerOf(args.parentId);
-        const ledger = parent === undefined ? new Ledger() : parent.clone();
+        const parentLedger = parent === undefined ? new Ledger() : parent.clone();
+        const ledger = parentLedger.clone();
         const registry = yield* fetchRegistryView(client, addresses, txs);
         const ctx: SigmaContext = {
           chainId,
@@ -250,6 +258,7 @@ export const makeFollower = (client: Client, chainId: number, addresses: LedgerA
           honest: correct && honestOf(args.parentId),
           receipts,
           status: "pending",
+          trace: { parent: parentLedger, ctx, registry, txs },
           seenAt: Date.now(),
         };
         claims.set(claim.id, claim);

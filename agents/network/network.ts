@@ -70,6 +70,12 @@ export interface ChallengerNode extends AgentNode {
     readonly claimant: Address;
     readonly latencyMs: number;
   }>;
+  readonly games: () => ReadonlyArray<{
+    readonly claimId: bigint;
+    readonly gameId: bigint;
+    readonly won: boolean;
+    readonly credit: bigint;
+  }>;
 }
 
 export interface NetworkHandle {
@@ -78,7 +84,7 @@ export interface NetworkHandle {
 }
 
 export const ledgerAddresses = (deployments: Deployments) => {
-  const { attributionLedger, paymentEscrow } = deployments;
+  const { attributionLedger, paymentEscrow, disputeGame } = deployments;
   if (attributionLedger === undefined || paymentEscrow === undefined) {
     throw new Error("the deployment has no AttributionLedger / PaymentEscrow (redeploy with script/Deploy.s.sol)");
   }
@@ -89,6 +95,7 @@ export const ledgerAddresses = (deployments: Deployments) => {
     datanetRegistry: deployments.datanetRegistry as string as Address,
     modelRegistry: deployments.modelRegistry as string as Address,
     deployBlock: BigInt(deployments.deployBlock ?? 0),
+    ...(disputeGame === undefined ? {} : { disputeGame: disputeGame as string as Address }),
   } satisfies LedgerAddresses & Record<string, unknown>;
 };
 
@@ -180,6 +187,7 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
         gossip,
         metrics,
         badClaims: handle.badClaims,
+        games: handle.games,
       });
     }
     yield* awaitMesh(
@@ -311,7 +319,9 @@ export const runLocalNetwork = (
     const base = { rpcUrl: protocol.anvil.rpcUrl, chainId: protocol.anvil.chainId, deployments: protocol.deployments };
     const attributorKeys = [ANVIL_KEYS[7], ANVIL_KEYS[8]];
     yield* fundAccounts(base, protocol.deployerKey, {
-      open: attributorKeys.map((k) => [privateKeyToAccount(k).address, 1_000n * 10n ** 18n] as const),
+      open: [...attributorKeys, ANVIL_KEYS[9]].map(
+        (k) => [privateKeyToAccount(k).address, 1_000n * 10n ** 18n] as const,
+      ),
     });
     const network = yield* startNetwork({
       ...base,
