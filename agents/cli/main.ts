@@ -6,13 +6,21 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node";
 import { Cause, Console, Effect } from "effect";
 import { CliError, Command } from "effect/cli";
+import { attributorCommand, challengerCommand, statusCommand } from "./agents.ts";
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
 import { modelCommand } from "./model.ts";
 
 export const rootCommand = Command.make("poa").pipe(
   Command.withDescription("Proof of Attribution: pay the people whose data an AI answer came from"),
-  Command.withSubcommands([datanetCommand, modelCommand, demoCommand]),
+  Command.withSubcommands([
+    datanetCommand,
+    modelCommand,
+    attributorCommand,
+    challengerCommand,
+    statusCommand,
+    demoCommand,
+  ]),
 );
 
 const messageOf = (error: unknown): string => {
