@@ -71,72 +71,80 @@ const program = Effect.gen(function* () {
   for (let i = 0; i < RECEIPTS; i++) receipts.push(yield* Effect.promise(() => source.answer(i, `q${i}`, `a${i}`)));
 
   const events: Array<AgentEvent & { readonly at: number }> = [];
-  const network = yield* startNetwork({
-    rpcUrl: anvil.rpcUrl,
-    chainId: anvil.chainId,
-    deployments,
-    engine,
-    dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-")),
-    maxBatch: BATCH,
-    maxWaitMs: 500,
-    pollMs: POLL_MS,
-    onEvent: (e) => events.push({ ...e, at: Date.now() }),
-  });
-  const chain = localChain(anvil.chainId, anvil.rpcUrl);
-  const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
-  const follower = yield* makeFollower(client, anvil.chainId, addresses);
+  // phase 1 in its own scope: its agents stop before the fraud phase reuses their keys
+  const measured = yield* Effect.scoped(
+    Effect.gen(function* () {
+      const network = yield* startNetwork({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        deployments,
+        engine,
+        dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-")),
+        maxBatch: BATCH,
+        maxWaitMs: 500,
+        pollMs: POLL_MS,
+        onEvent: (e) => events.push({ ...e, at: Date.now() }),
+      });
+      const chain = localChain(anvil.chainId, anvil.rpcUrl);
+      const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+      const follower = yield* makeFollower(client, anvil.chainId, addresses);
 
-  // intake → posted
-  const submittedAt = new Map<string, number>();
-  const start = Date.now();
-  yield* Effect.forEach(
-    receipts,
-    (r, i) =>
-      Effect.promise(async () => {
-        submittedAt.set(`${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`, Date.now());
-        await network.attributors[i % 2]!.submit(r);
-      }),
-    { concurrency: 8, discard: true },
-  );
-  const intakeSeconds = (Date.now() - start) / 1000;
-  const included = () => [...follower.claims.values()].reduce((n, c) => n + c.receipts.length, 0);
-  yield* waitFor(
-    async () => {
-      await Effect.runPromise(follower.sync);
-      return included() >= RECEIPTS;
-    },
-    "every receipt posted",
-    300_000,
-  );
-  const throughSeconds = (Date.now() - start) / 1000;
+      // intake → posted
+      const submittedAt = new Map<string, number>();
+      const start = Date.now();
+      yield* Effect.forEach(
+        receipts,
+        (r, i) =>
+          Effect.promise(async () => {
+            submittedAt.set(`${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`, Date.now());
+            await network.attributors[i % 2]!.submit(r);
+          }),
+        { concurrency: 8, discard: true },
+      );
+      const intakeSeconds = (Date.now() - start) / 1000;
+      const included = () => [...follower.claims.values()].reduce((n, c) => n + c.receipts.length, 0);
+      yield* waitFor(
+        async () => {
+          await Effect.runPromise(follower.sync);
+          return included() >= RECEIPTS;
+        },
+        "every receipt posted",
+        300_000,
+      );
+      const throughSeconds = (Date.now() - start) / 1000;
 
-  // baseline: σ alone over the same transactions
-  const claim = [...follower.claims.values()][0]!;
-  const txs = receipts.map((r) => encodeTx(toAttributeTx({ ...r.receipt, attribution: [] })));
-  const sigmaStart = performance.now();
-  yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
-  const sigmaSeconds = (performance.now() - sigmaStart) / 1000;
+      // baseline: σ alone over the same transactions
+      const claim = [...follower.claims.values()][0]!;
+      const txs = receipts.map((r) => encodeTx(toAttributeTx({ ...r.receipt, attribution: [] })));
+      const sigmaStart = performance.now();
+      yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
+      const sigmaSeconds = (performance.now() - sigmaStart) / 1000;
 
-  // receipt → finalized (real window)
-  const finalizedAt = new Map<bigint, number>();
-  yield* waitFor(
-    async () => {
-      await Effect.runPromise(follower.sync);
-      for (const c of follower.claims.values())
-        if (c.status === "final" && !finalizedAt.has(c.id)) finalizedAt.set(c.id, Date.now());
-      return [...follower.claims.values()].every((c) => c.status === "final");
-    },
-    "every claim final",
-    300_000,
+      // receipt → finalized (real window)
+      const finalizedAt = new Map<bigint, number>();
+      yield* waitFor(
+        async () => {
+          await Effect.runPromise(follower.sync);
+          for (const c of follower.claims.values())
+            if (c.status === "final" && !finalizedAt.has(c.id)) finalizedAt.set(c.id, Date.now());
+          return [...follower.claims.values()].every((c) => c.status === "final");
+        },
+        "every claim final",
+        300_000,
+      );
+      const latencies: number[] = [];
+      for (const c of follower.claims.values()) {
+        for (const r of c.receipts) {
+          const at = submittedAt.get(`${r.user.toLowerCase()}|${r.nonce}`);
+          const done = finalizedAt.get(c.id);
+          if (at !== undefined && done !== undefined) latencies.push((done - at) / 1000);
+        }
+      }
+
+      return { intakeSeconds, throughSeconds, sigmaSeconds, latencies, claims: follower.claims.size };
+    }),
   );
-  const latencies: number[] = [];
-  for (const c of follower.claims.values()) {
-    for (const r of c.receipts) {
-      const at = submittedAt.get(`${r.user.toLowerCase()}|${r.nonce}`);
-      const done = finalizedAt.get(c.id);
-      if (at !== undefined && done !== undefined) latencies.push((done - at) / 1000);
-    }
-  }
+  const { intakeSeconds, throughSeconds, sigmaSeconds, latencies } = measured;
 
   // detection: a second network whose attributor corrupts its first claim
   const fraud = yield* startNetwork({
@@ -188,7 +196,7 @@ const program = Effect.gen(function* () {
     ["challenger detection (claim mined → flagged)", `${detection.toFixed(2)} s`, `poll interval ${POLL_MS / 1000} s`],
     ["claim mined → challenger wins the game", `${toWin.toFixed(2)} s`, "—"],
   ];
-  console.log(`\n${RECEIPTS} receipts, batches of ${BATCH}, ${follower.claims.size} claims\n`);
+  console.log(`\n${RECEIPTS} receipts, batches of ${BATCH}, ${measured.claims} claims\n`);
   console.log("| measure | result | baseline (same run) |\n|---|---|---|");
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
 });

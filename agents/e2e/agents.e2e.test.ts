@@ -14,7 +14,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect, Redacted } from "effect";
+import { Effect, Redacted, Stream } from "effect";
 import {
   type Address,
   bytesToHex,
@@ -37,7 +37,7 @@ import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
 import { makeFollower } from "../network/follower.ts";
-import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
+import { ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { encodeProof } from "../sigma/tree.ts";
@@ -527,5 +527,41 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
         expect(charged).toBe(FEE * BigInt(keys.length));
       }),
+  );
+
+  it.effect("runLocalNetwork (the demo's entry point) turns a receipt stream into posted claims and reports them", () =>
+    Effect.gen(function* () {
+      const protocol = yield* LocalProtocol;
+      const w = world;
+      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+      const { anvil, deployments } = protocol;
+      const source = makeReceiptSource({
+        chainId: anvil.chainId,
+        ledger: ledgerAddresses(deployments).ledger,
+        modelId: w.modelId,
+        operatorKey: w.operatorKey,
+        userKeys: w.userKeys,
+        fee: FEE,
+        firstNonce: 400_000n,
+      });
+      const stream = Stream.range(0, 11).pipe(
+        Stream.mapEffect((i) => Effect.promise(() => source.answer(i, `d${i}`, `o${i}`))),
+      );
+      const events: AgentEvent[] = [];
+      const network = yield* runLocalNetwork(protocol, engineFor(w), stream, {
+        dataDir: dataDir(),
+        maxBatch: 4,
+        maxWaitMs: 300,
+        onEvent: (e) => events.push(e),
+      });
+      const posted = () => events.reduce((n, e) => n + (e.kind === "claimPosted" ? e.receipts : 0), 0);
+      yield* eventually(() => posted() >= 12, "the streamed receipts to be posted");
+      expect(posted()).toBe(12);
+      expect(network.attributors).toHaveLength(2);
+      // a fresh challenger replays history: the only wrong claim it finds is the one voided earlier
+      const follower = network.attributors[0]!.handle.follower;
+      for (const bad of network.challengers[0]!.badClaims())
+        expect(follower.claims.get(bad.claimId)?.status).toBe("void");
+    }),
   );
 });
