@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Script} from "forge-std/Script.sol";
+import {DisputePresets} from "script/DeployDispute.s.sol";
+import {LedgerDeploySteps} from "script/DeployLedger.s.sol";
 import {AttributionLedger} from "src/AttributionLedger.sol";
 import {DatanetRegistry} from "src/DatanetRegistry.sol";
 import {DisputeGame} from "src/DisputeGame.sol";
@@ -14,6 +16,9 @@ import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
 import {IOneStepVerifier} from "src/interfaces/IOneStepVerifier.sol";
 import {IOpenToken} from "src/interfaces/IOpenToken.sol";
+
+/// @notice The ledger engineer's presets, readable from this script (its steps are an abstract contract).
+contract LedgerPresets is LedgerDeploySteps {}
 
 /// @title Deploy
 /// @notice Deploys the protocol step by step and writes the addresses to `deployments/<chainId>.json`.
@@ -38,36 +43,6 @@ contract Deploy is Script {
         string name;
         uint256 minStake;
         uint64 unstakeDelay;
-    }
-
-    /// @notice Ledger and escrow parameters that differ between chains (see `IAttributionLedger.Params`).
-    /// @param challengeWindow Seconds a claim stays open to disputes.
-    /// @param maxReferenceLag Largest age of a claim's reference time when posted.
-    /// @param unbondDelay Seconds between an unbond request and the payout (longer than the window).
-    /// @param claimBond Bond locked per pending claim.
-    /// @param maxEntries K, the largest attribution list per receipt.
-    /// @param burnBps Share of a slashed bond that is burned.
-    /// @param escrowNotice `PaymentEscrow.NOTICE_PERIOD` in seconds.
-    struct LedgerPreset {
-        uint64 challengeWindow;
-        uint64 maxReferenceLag;
-        uint64 unbondDelay;
-        uint128 claimBond;
-        uint256 maxEntries;
-        uint16 burnBps;
-        uint64 escrowNotice;
-    }
-
-    /// @notice Dispute game parameters that differ between chains (see `DisputeGame`'s constructor).
-    /// @param maxClockDuration Each side's chess-clock budget in seconds.
-    /// @param clockExtension Time a side is guaranteed after each move of the other.
-    /// @param challengeBond Bond a challenger posts to open a game.
-    /// @param burnBps Share of a losing challenger's bond that is burned.
-    struct GamePreset {
-        uint64 maxClockDuration;
-        uint64 clockExtension;
-        uint96 challengeBond;
-        uint16 burnBps;
     }
 
     /// @notice Key of the deployer (from `DEPLOYER_PRIVATE_KEY`).
@@ -126,67 +101,6 @@ contract Deploy is Script {
         revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
     }
 
-    /// @notice Ledger and escrow parameters of a named preset (kept apart from `Preset` so the registries'
-    ///         preset stays as it is).
-    /// @param _name `local`, `testnet` or `mainnet`.
-    function ledgerPresetFor(string memory _name) public pure returns (LedgerPreset memory preset_) {
-        bytes32 key = keccak256(bytes(_name));
-        if (key == keccak256("local")) {
-            return LedgerPreset({
-                challengeWindow: 30,
-                maxReferenceLag: 1 hours,
-                unbondDelay: 60,
-                claimBond: 10e18,
-                maxEntries: 8,
-                burnBps: 5000,
-                escrowNotice: 60
-            });
-        }
-        if (key == keccak256("testnet")) {
-            return LedgerPreset({
-                challengeWindow: 1 hours,
-                maxReferenceLag: 1 hours,
-                unbondDelay: 2 hours,
-                claimBond: 100e18,
-                maxEntries: 8,
-                burnBps: 5000,
-                escrowNotice: 2 hours
-            });
-        }
-        if (key == keccak256("mainnet")) {
-            return LedgerPreset({
-                challengeWindow: 7 days,
-                maxReferenceLag: 1 hours,
-                unbondDelay: 14 days,
-                claimBond: 10_000e18,
-                maxEntries: 8,
-                burnBps: 5000,
-                escrowNotice: 8 days
-            });
-        }
-        revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
-    }
-
-    /// @notice Dispute game parameters of a named preset.
-    /// @param _name `local`, `testnet` or `mainnet`.
-    function gamePresetFor(string memory _name) public pure returns (GamePreset memory preset_) {
-        bytes32 key = keccak256(bytes(_name));
-        if (key == keccak256("local")) {
-            return GamePreset({maxClockDuration: 60, clockExtension: 10, challengeBond: 10e18, burnBps: 5000});
-        }
-        if (key == keccak256("testnet")) {
-            return
-                GamePreset({
-                    maxClockDuration: 30 minutes, clockExtension: 5 minutes, challengeBond: 100e18, burnBps: 5000
-                });
-        }
-        if (key == keccak256("mainnet")) {
-            return
-                GamePreset({maxClockDuration: 3 days, clockExtension: 3 hours, challengeBond: 10_000e18, burnBps: 5000});
-        }
-        revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
-    }
-
     /* STEPS */
 
     /// @notice Deploys OpenToken, minting the whole supply to `treasury`.
@@ -214,39 +128,31 @@ contract Deploy is Script {
         save("modelRegistry", addr_);
     }
 
-    /// @notice Deploys PaymentEscrow and AttributionLedger together: the escrow names the ledger, so the
-    ///         ledger's address is predicted from the deployer's nonce (the escrow is created first).
-    function deployLedger() public broadcast returns (address escrow_, address ledger_) {
-        LedgerPreset memory p = ledgerPresetFor(preset.name);
-        address token = mustGetAddress("openToken");
+    /// @notice Deploys PaymentEscrow and AttributionLedger with the ledger's preset (script/DeployLedger.s.sol).
+    ///         The escrow names the ledger, so the ledger's address is predicted from the deployer's nonce.
+    /// @dev Not under `broadcast`: reading the preset creates a throwaway, un-broadcast helper first.
+    function deployLedger() public returns (address escrow_, address ledger_) {
+        (IAttributionLedger.Params memory p, uint64 notice) =
+            new LedgerPresets().ledgerPreset(_ledgerPresetOf(preset.name));
+        p.token = mustGetAddress("openToken");
+        p.contributions = mustGetAddress("datanetRegistry");
+        p.models = mustGetAddress("modelRegistry");
+        p.protocol = treasury;
+        vm.startBroadcast(deployerKey);
         address predicted = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
-        escrow_ = address(new PaymentEscrow(IERC20(token), predicted, p.escrowNotice));
-        ledger_ = address(
-            new AttributionLedger(
-                IAttributionLedger.Params({
-                    token: token,
-                    escrow: escrow_,
-                    contributions: mustGetAddress("datanetRegistry"),
-                    models: mustGetAddress("modelRegistry"),
-                    protocol: treasury,
-                    challengeWindow: p.challengeWindow,
-                    maxReferenceLag: p.maxReferenceLag,
-                    unbondDelay: p.unbondDelay,
-                    claimBond: p.claimBond,
-                    maxEntries: p.maxEntries,
-                    burnBps: p.burnBps
-                })
-            )
-        );
+        escrow_ = address(new PaymentEscrow(IERC20(p.token), predicted, notice));
+        p.escrow = escrow_;
+        ledger_ = address(new AttributionLedger(p));
+        vm.stopBroadcast();
         require(ledger_ == predicted, "Deploy: ledger address prediction failed");
         save("paymentEscrow", escrow_);
         save("attributionLedger", ledger_);
     }
 
-    /// @notice Deploys the OneStepVerifier and the DisputeGame over the ledger, and registers the game with the
-    ///         ledger (`setDisputeGame`, once, by the deployer).
+    /// @notice Deploys the OneStepVerifier and the DisputeGame with the dispute preset
+    ///         (script/DeployDispute.s.sol), and registers the game with the ledger (once, by the deployer).
     function deployDisputeGame() public broadcast returns (address game_) {
-        GamePreset memory p = gamePresetFor(preset.name);
+        DisputePresets.Params memory p = DisputePresets.byName(preset.name);
         address verifier = address(new OneStepVerifier());
         address ledger = mustGetAddress("attributionLedger");
         game_ = address(
@@ -263,6 +169,14 @@ contract Deploy is Script {
         AttributionLedger(ledger).setDisputeGame(game_);
         save("oneStepVerifier", verifier);
         save("disputeGame", game_);
+    }
+
+    /// @notice The ledger steps' preset for a preset name (the names were checked by `presetFor`).
+    function _ledgerPresetOf(string memory _name) internal pure returns (LedgerDeploySteps.Preset preset_) {
+        bytes32 key = keccak256(bytes(_name));
+        if (key == keccak256("testnet")) return LedgerDeploySteps.Preset.Testnet;
+        if (key == keccak256("mainnet")) return LedgerDeploySteps.Preset.MainnetLike;
+        return LedgerDeploySteps.Preset.Local;
     }
 
     /* BOOK-KEEPING */

@@ -120,18 +120,23 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         _lockBond(msg.sender);
 
         claimId_ = ++claimCount;
+        // Claim ids, N, the pot (≤ totalCredited) and bonds were bounded above: the casts cannot truncate.
+        // forge-lint: disable-next-line(unsafe-typecast)
         parent.liveChild = uint64(claimId_);
         Claim storage c = claims[claimId_];
         c.claimant = msg.sender;
         c.postedAt = uint64(block.timestamp);
         c.referenceTime = _referenceTime;
+        // forge-lint: disable-next-line(unsafe-typecast)
         c.parentId = uint64(_parentId);
         c.status = Status.Pending;
         c.bondLocked = true;
         c.txRoot = txRoot;
         c.accountsRoot = _newState.accountsRoot;
         c.debitsHash = keccak256(abi.encode(_debits));
+        // forge-lint: disable-next-line(unsafe-typecast)
         c.pot = uint128(pot);
+        // forge-lint: disable-next-line(unsafe-typecast)
         c.batchSize = uint128(batchSize);
         c.totalCredited = uint128(_newState.totalCredited);
         c.txCount = uint128(_newState.txCount);
@@ -228,6 +233,8 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
     function bond(uint256 _amount) external nonReentrant {
         if (_amount == 0) revert AttributionLedger_ZeroAmount();
         Bond storage b = bonds[msg.sender];
+        if (_amount > type(uint128).max - b.bonded) revert AttributionLedger_BondTooLarge(_amount);
+        // forge-lint: disable-next-line(unsafe-typecast)
         b.bonded += uint128(_amount);
         totalBonded += _amount;
         emit Bonded(msg.sender, _amount);
@@ -240,6 +247,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         Bond storage b = bonds[msg.sender];
         uint256 available = uint256(b.bonded) - b.locked;
         if (_amount > available) revert AttributionLedger_UnbondTooLarge(available, _amount);
+        // forge-lint: disable-next-line(unsafe-typecast)
         b.unbonding = uint128(_amount);
         b.unbondReadyAt = uint64(block.timestamp) + UNBOND_DELAY;
         emit UnbondRequested(msg.sender, _amount, b.unbondReadyAt);
@@ -254,6 +262,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         amount_ = b.unbonding;
         b.unbonding = 0;
         b.unbondReadyAt = 0;
+        // forge-lint: disable-next-line(unsafe-typecast)
         b.bonded -= uint128(amount_);
         totalBonded -= amount_;
         emit Unbonded(msg.sender, amount_);

@@ -83,14 +83,16 @@ contract DisputeGame is IDisputeGame {
     /// @inheritdoc IDisputeGame
     function open(uint256 _claimId) external returns (uint256 gameId_) {
         IAttributionLedger.GameView memory claim = LEDGER.claimForGame(_claimId);
-        if (claim.status != IAttributionLedger.Status.Pending) revert DisputeGame_ClaimNotPending(_claimId);
+        if (claim.status != IAttributionLedger.Status.Pending || _claimId > type(uint64).max) {
+            revert DisputeGame_ClaimNotPending(_claimId);
+        }
         uint256 n = claim.batchSize;
         if (n == 0 || n > type(uint64).max) revert DisputeGame_EmptyClaim(_claimId);
 
         gameId_ = gameCount++;
         Game storage g = _games[gameId_];
         g.challenger = msg.sender;
-        // forge-lint: disable-next-line(unsafe-typecast) ledger claim ids are sequential, far below 2^64
+        // forge-lint: disable-next-line(unsafe-typecast) checked above
         g.claimId = uint64(_claimId);
         g.status = GameStatus.InProgress;
         g.claimant = claim.claimant;

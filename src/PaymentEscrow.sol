@@ -55,9 +55,8 @@ contract PaymentEscrow is IPaymentEscrow, ReentrancyGuard {
     function requestWithdraw(uint256 _amount) external {
         if (_amount == 0) revert PaymentEscrow_ZeroAmount();
         uint256 balance = balanceOf[msg.sender];
-        if (_amount > balance) revert PaymentEscrow_RequestTooLarge(balance, _amount);
+        if (_amount > balance || _amount > type(uint128).max) revert PaymentEscrow_RequestTooLarge(balance, _amount);
         uint64 readyAt = uint64(block.timestamp) + NOTICE_PERIOD;
-        // _amount ≤ balance, and balances are bounded by the token's supply (OpenToken: < 2^128).
         // forge-lint: disable-next-line(unsafe-typecast)
         requests[msg.sender] = WithdrawalRequest(uint128(_amount), readyAt);
         emit WithdrawalRequested(msg.sender, _amount, readyAt);

@@ -6,6 +6,9 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node";
 import { Cause, Console, Effect } from "effect";
 import { CliError, Command } from "effect/cli";
+import { gradientCommands } from "../engines/gradient/cli.ts";
+import { suffixCommands } from "../engines/suffix/cli.ts";
+import { operatorCommands } from "../operator/cli.ts";
 import { attributorCommand, challengerCommand, statusCommand } from "./agents.ts";
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
@@ -16,6 +19,9 @@ export const rootCommand = Command.make("poa").pipe(
   Command.withSubcommands([
     datanetCommand,
     modelCommand,
+    suffixCommands,
+    gradientCommands,
+    operatorCommands,
     attributorCommand,
     challengerCommand,
     statusCommand,

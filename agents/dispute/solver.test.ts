@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Effect } from "effect";
 import * as fc from "fast-check";
 import { type Hex, hexToBytes, toHex } from "viem";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import { claimTransactions, encodeBatch, verifyTxProof } from "../sigma/codec.ts
 import { registryView } from "../sigma/registry.ts";
 import { commitment, Ledger } from "../sigma/sigma.ts";
 import { LIVE_ALL, prng, randomEntries, signAttribute, VECTOR_CONTEXT, vectorRegistry } from "../sigma/vectors.ts";
-import { claimantOf, midpoint, playBisection, SolverError, Trace } from "./solver.ts";
+import { buildTrace, claimantOf, midpoint, playBisection, SolverError, Trace } from "./solver.ts";
 import { buildDisputeVectors, DISPUTE_VECTORS_PATH, lyingCommitments } from "./vectors.ts";
 
 const word = (tag: string, i: number): Hex => toHex(`${tag}:${i}`.padEnd(32, "."), { size: 32 });
@@ -109,6 +110,20 @@ describe("Trace", () => {
     }
     expect(trace.disputes(trace.commitmentAt(trace.txCount))).toBe(false);
     expect(trace.disputes(lyingCommitments(trace, 2)[trace.txCount]!)).toBe(true);
+  });
+
+  it("buildTrace fails typed on bad input: an empty claim, undecodable bytes (naming the index)", async () => {
+    const registry = registryView(vectorRegistry());
+    const empty = await Effect.runPromise(Effect.flip(buildTrace(new Ledger(), VECTOR_CONTEXT, registry, [])));
+    expect(empty._tag).toBe("SolverError");
+    const bad = await Effect.runPromise(
+      Effect.flip(buildTrace(new Ledger(), VECTOR_CONTEXT, registry, [Uint8Array.of(2, 1), Uint8Array.of(7)])),
+    );
+    expect(bad._tag).toBe("MalformedTransaction");
+    expect(bad.message).toMatch(/transaction 0/);
+    const { trace } = await build();
+    const ok = await Effect.runPromise(buildTrace(new Ledger(), VECTOR_CONTEXT, registry, trace.txs));
+    expect(ok.commitments).toEqual(trace.commitments);
   });
 
   it("names bad positions and indices in typed errors", async () => {

@@ -3,13 +3,15 @@
  * state and the claimed commitments, it computes every move of either side and the one-step proof,
  * exactly as `src/DisputeGame.sol` and `src/OneStepVerifier.sol` expect them.
  */
-import { Data } from "effect";
-import { bytesToHex, type Hex } from "viem";
-import { txProof, txRoot } from "../sigma/codec.ts";
+import { Data, Effect } from "effect";
+import type { Hex } from "viem";
+import { MalformedTransaction, txRoot } from "../sigma/codec.ts";
 import {
   applyBatch,
+  type BatchResult,
   commitment,
   type Ledger,
+  oneStepProof,
   type RegistryView,
   type SigmaContext,
   type StateFields,
@@ -55,10 +57,14 @@ export interface StepProof {
 export class Trace {
   private constructor(
     readonly txs: ReadonlyArray<Uint8Array>,
-    readonly steps: ReadonlyArray<Step>,
+    private readonly result: BatchResult,
     readonly commitments: ReadonlyArray<Hex>,
     readonly txRoot: Hex,
   ) {}
+
+  get steps(): ReadonlyArray<Step> {
+    return this.result.steps;
+  }
 
   /** Runs σ over `txs` from `parent` (left untouched). */
   static async build(
@@ -72,7 +78,7 @@ export class Trace {
     const pre = commitment(ledger.state);
     const result = await applyBatch(ledger, ctx, registry, txs);
     const commitments = [pre, ...result.steps.map((s) => commitment(s.post))];
-    return new Trace(txs, result.steps, commitments, txRoot(txs));
+    return new Trace(txs, result, commitments, txRoot(txs));
   }
 
   get txCount(): number {
@@ -103,20 +109,13 @@ export class Trace {
     return this.bisect(p) === midCommitment;
   }
 
-  /** The one-step proof of transaction `i` from the honest s_i. */
+  /** The one-step proof of transaction `i` from the honest s_i (σ's `oneStepProof`, in the verifier's shape). */
   stepProof(i: number): StepProof {
-    const step = this.steps[i];
-    const tx = this.txs[i];
-    if (step === undefined || tx === undefined) {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.txCount)) {
       throw new SolverError({ reason: `transaction ${i} is outside 0…${this.txCount - 1}` });
     }
-    return {
-      index: i,
-      pre: step.pre,
-      txBytes: bytesToHex(tx),
-      txProof: txProof(this.txs, i),
-      witnesses: step.witnesses,
-    };
+    const proof = oneStepProof(this.txs, this.result, i);
+    return { index: i, pre: proof.pre, txBytes: proof.tx, txProof: proof.txProof, witnesses: proof.witnesses };
   }
 
   private check(p: Position): void {
@@ -125,6 +124,25 @@ export class Trace {
     }
   }
 }
+
+/**
+ * `Trace.build` as an Effect for the agents: an empty claim fails with SolverError, undecodable
+ * transaction bytes with MalformedTransaction (naming the index); anything else is a defect.
+ */
+export const buildTrace = (
+  parent: Ledger,
+  ctx: SigmaContext,
+  registry: RegistryView,
+  txs: ReadonlyArray<Uint8Array>,
+): Effect.Effect<Trace, SolverError | MalformedTransaction> =>
+  Effect.promise(async (): Promise<Trace | SolverError | MalformedTransaction> => {
+    try {
+      return await Trace.build(parent, ctx, registry, txs);
+    } catch (cause) {
+      if (cause instanceof SolverError || cause instanceof MalformedTransaction) return cause;
+      throw cause;
+    }
+  }).pipe(Effect.flatMap((result) => (result instanceof Trace ? Effect.succeed(result) : Effect.fail(result))));
 
 /** One move of a game, as the contract receives it. */
 export type Move =

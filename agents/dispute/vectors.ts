@@ -3,7 +3,7 @@
  * to `test/vectors/dispute.json`; read by `test/dispute/DisputeVectors.t.sol` (forge) and
  * `agents/dispute/solver.test.ts` (vitest).
  *
- * - `batches`: random claims chained from genesis (valid Attributes with 0…16 entries, bad signatures,
+ * - `batches`: random claims chained from genesis (Attributes with 0…K+1 entries, bad signatures,
  *   replays, Settles that match and that do not); for every transaction the solver's one-step proof
  *   and the commitment it must produce.
  * - `games`: whole games the solver plays on those batches — a claimant wrong at one transaction
@@ -93,7 +93,7 @@ const randomAttributes = async (
       fee,
       nonce,
       deadline: VECTOR_CONTEXT.referenceTime + BigInt(rng.below(10_000)),
-      entries: randomEntries(rng, LIVE_ALL, entries?.[i] ?? rng.below(17)),
+      entries: randomEntries(rng, LIVE_ALL, entries?.[i] ?? rng.below(VECTOR_CONTEXT.maxEntries + 2)),
     });
     out.push(roll === 1 ? { ...tx, userSignature: malleate(tx.userSignature) } : tx);
   }
@@ -141,18 +141,27 @@ const encodeMoves = (moves: ReadonlyArray<Move>, claimed: ReadonlyArray<Hex>): H
     },
   ]);
 
-/** The claimant's states if it pretends transaction `wrongAt` credited one unit more than σ does. */
+/** The accounts root a lying claimant reports: H(abi.encode(root, "lie")) (as test/dispute/utils/SyntheticClaims.sol). */
+export const lieRoot = (root: Hex): Hex =>
+  keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "string" }], [root, "lie"]));
+
+/** The claimant's state i if it pretends transaction `wrongAt` credited someone σ did not (totals unchanged,
+ *  so the ledger's postClaim checks cannot tell). */
+export const lyingState = (trace: Trace, wrongAt: number, i: number): StateFields => {
+  const honest = i === 0 ? trace.steps[0]!.pre : trace.steps[i - 1]!.post;
+  return i <= wrongAt ? honest : { ...honest, accountsRoot: lieRoot(honest.accountsRoot) };
+};
+
+/** The lying claimant's commitments s_0 … s_N. */
 export const lyingCommitments = (trace: Trace, wrongAt: number): Hex[] =>
-  trace.commitments.map((c, i) => {
-    if (i <= wrongAt) return c;
-    const post = trace.steps[i - 1]!.post;
-    return commitment({ ...post, totalCredited: post.totalCredited + 1n });
-  });
+  trace.commitments.map((c, i) => (i <= wrongAt ? c : commitment(lyingState(trace, wrongAt, i))));
 
 /** Sizes of the Attribute part of each random claim (Settles are appended per payer). */
 export const BATCH_SIZES = [1, 2, 7, 16, 29] as const;
-/** The last batch: two valid Attributes with K = 8 and K = 16 entries (benchmarked one-step proofs). */
-export const K_BATCH_ENTRIES = [8, 16] as const;
+/** A batch of two valid Attributes with K = 4 and K = 8 (= max) entries (benchmarked one-step proofs). */
+export const K_BATCH_ENTRIES = [4, 8] as const;
+/** The last batch declares one debit wrong (Settle mismatch): σ leaves totalCharged ≠ 0, so it cannot be posted. */
+const TAMPERED_SIZE = 6;
 
 export const buildDisputeVectors = async () => {
   const rng = prng(0xd15b7);
@@ -162,23 +171,37 @@ export const buildDisputeVectors = async () => {
   const nonces = new Map<string, bigint>();
   const batches = [];
   const traces: Trace[] = [];
-  const plans = [...BATCH_SIZES.map((size) => ({ size, entries: undefined })), { size: 2, entries: K_BATCH_ENTRIES }];
-  for (const [b, { size, entries }] of plans.entries()) {
+  const plans = [
+    ...BATCH_SIZES.map((size) => ({ size, entries: undefined, tamper: false })),
+    { size: 2, entries: K_BATCH_ENTRIES, tamper: false },
+    { size: TAMPERED_SIZE, entries: undefined, tamper: true },
+  ];
+  for (const { size, entries, tamper } of plans) {
     const attributes = await randomAttributes(rng, size, nonces, entries);
     const batch = encodeBatch(attributes);
     const probe = ledger.clone();
     await applyBatch(probe, VECTOR_CONTEXT, registry, claimTransactions(batch, []));
-    const txs = claimTransactions(batch, debitsAfter(probe, b === 3));
+    const debits = debitsAfter(probe, tamper);
+    const txs = claimTransactions(batch, debits);
     const pre = ledger.state;
     const trace = await Trace.build(ledger, VECTOR_CONTEXT, registry, txs);
     await applyBatch(ledger, VECTOR_CONTEXT, registry, txs);
     const proofs = txs.map((_, i) => trace.stepProof(i));
     traces.push(trace);
     batches.push({
-      name: entries === undefined ? `random-${size}` : `entries-${entries.join("-")}`,
+      name: tamper
+        ? `tampered-debit-${size}`
+        : entries === undefined
+          ? `random-${size}`
+          : `entries-${entries.join("-")}`,
       txCount: txs.length,
       txRoot: trace.txRoot,
+      batch: toHex(batch),
+      debitPayers: debits.map((d) => d.payer),
+      debitAmounts: debits.map((d) => d.amount.toString()),
+      postable: ledger.state.totalCharged === 0n,
       pre: stateJson(pre),
+      post: stateJson(ledger.state),
       outcomes: trace.steps.map((s) => s.outcome),
       steps: encodeSteps(trace, proofs),
     });
@@ -198,6 +221,7 @@ export const buildDisputeVectors = async () => {
         batch: b,
         winner: "challenger",
         stepIndex: final.lo,
+        claimedPost: stateJson(lyingState(trace, wrongAt, n)),
         moves: encodeMoves(moves, claimed),
       });
     }
@@ -207,6 +231,7 @@ export const buildDisputeVectors = async () => {
       batch: b,
       winner: "claimant",
       stepIndex: final.lo,
+      claimedPost: stateJson(trace.steps[n - 1]!.post),
       moves: encodeMoves(moves, trace.commitments),
     });
   }
@@ -223,6 +248,7 @@ export const buildDisputeVectors = async () => {
     },
     registry: encodeRegistry(snapshot),
     batchCount: batches.length,
+    kBatch: BATCH_SIZES.length,
     batches,
     gameCount: games.length,
     games,

@@ -185,7 +185,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(claims.every((c) => c.correct)).toBe(true);
         expect(network.challengers[0]!.badClaims()).toEqual([]);
 
-        yield* advanceTime(anvil.rpcUrl, 31);
+        yield* advanceTime(anvil.rpcUrl, Number(follower.params.challengeWindow) + 1);
         yield* eventually(async () => {
           await Effect.runPromise(follower.sync);
           return claims.every((c) => follower.claims.get(c.id)!.status === "final");

@@ -715,6 +715,11 @@ export const attributionLedgerAbi = [
   },
   {
     type: 'error',
+    inputs: [{ name: 'amount', internalType: 'uint256', type: 'uint256' }],
+    name: 'AttributionLedger_BondTooLarge',
+  },
+  {
+    type: 'error',
     inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
     name: 'AttributionLedger_DebitsMismatch',
   },

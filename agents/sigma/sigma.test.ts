@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { type Address, bytesToHex, concatBytes, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
+import { buildClaim } from "./claim.ts";
 import {
   type AttributeTx,
   claimTransactions,
@@ -20,9 +21,11 @@ import {
   applyBatch,
   applyBatchEffect,
   attributeCredits,
+  commitment,
   Ledger,
   type ModelFacts,
   Outcome,
+  oneStepProof,
   spendNonce,
 } from "./sigma.ts";
 import { AccountsTree, decodeWitness, EMPTY_LEAF, type Leaf, leafHash, rootFrom, TREE_DEPTH } from "./tree.ts";
@@ -255,5 +258,49 @@ describe("codec", () => {
     expect(result.steps[0]!.outcome).toBe(Outcome.Valid);
     expect(result.post.totalCredited).toBe(99n);
     expect(hexToBytes(result.steps[0]!.witnesses).length).toBeGreaterThan(0);
+  });
+});
+
+describe("one-step proofs", () => {
+  it("hand out, for any step, a pre-state the witnesses open and a tx the tx root contains", async () => {
+    const registry = registryView(vectorRegistry());
+    const rng = prng(11);
+    const signed: AttributeTx[] = [];
+    for (let i = 0; i < 6; i++) {
+      signed.push(
+        await signAttribute(VECTOR_CONTEXT, {
+          user: `user-${i % 2}`,
+          operator: "operator-0",
+          modelId: 1n,
+          requestHash: `0x${"33".repeat(32)}`,
+          outputHash: `0x${"44".repeat(32)}`,
+          maxFee: 1_000n,
+          fee: 999n,
+          nonce: BigInt(100 + i),
+          deadline: 5_000n,
+          entries: randomEntries(rng, LIVE_DATANET1, 1 + (i % 8)),
+        }),
+      );
+    }
+    const ledger = new Ledger();
+    const claim = await buildClaim(ledger, VECTOR_CONTEXT, registry, signed);
+    const { txs, result, debits } = claim;
+    expect(claim.newState.totalCharged).toBe(0n);
+    expect(claim.newState).toEqual(ledger.state);
+    expect(claim.newState.totalCredited).toBe(debits.reduce((sum, d) => sum + d.amount, 0n));
+    expect(claim.newState.txCount).toBe(BigInt(signed.length + debits.length));
+    expect(result.steps.every((step) => step.outcome === Outcome.Valid)).toBe(true);
+    const root = txRoot(txs);
+    expect(claim.txRoot).toBe(root);
+    for (let i = 0; i < txs.length; i++) {
+      const proof = oneStepProof(txs, result, i);
+      expect(verifyTxProof(root, hexToBytes(proof.tx), i, proof.txProof)).toBe(true);
+      const { leaf, siblings } = decodeWitness(hexToBytes(proof.witnesses), 0);
+      const firstKey = BigInt(i < signed.length ? signed[i]!.user : debits[i - signed.length]!.payer);
+      expect(bytesToHex(rootFrom(firstKey, leaf, siblings))).toBe(proof.pre.accountsRoot);
+      expect(commitment(proof.post)).toBe(commitment(result.steps[i]!.post));
+      if (i > 0) expect(proof.pre).toEqual(result.steps[i - 1]!.post);
+    }
+    expect(() => oneStepProof(txs, result, txs.length)).toThrow(RangeError);
   });
 });

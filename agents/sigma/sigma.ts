@@ -7,7 +7,7 @@ import { Effect } from "effect";
 import { type Address, bytesToHex, concatBytes, encodeAbiParameters, type Hex, keccak256, recoverAddress } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
-import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx } from "./codec.ts";
+import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
 export const MAX_ENTRIES_LIMIT = 8;
@@ -336,6 +336,36 @@ export const applyBatch = async (
   const steps: Step[] = [];
   for (let i = 0; i < txs.length; i++) steps.push(await applyTx(ledger, ctx, registry, txs[i]!, i));
   return { steps, post: ledger.state };
+};
+
+/** Everything a one-step proof of step `index` needs (docs/protocol.md §6, "Hooks for the dispute game"). */
+export interface OneStepProof {
+  readonly index: number;
+  /** s_index, to open against the agreed commitment. */
+  readonly pre: StateFields;
+  /** s_index+1 as σ computes it. */
+  readonly post: StateFields;
+  readonly tx: Hex;
+  /** Siblings of the tx leaf from the leaf row up, against the claim's txRoot. */
+  readonly txProof: ReadonlyArray<Hex>;
+  readonly witnesses: Hex;
+}
+
+/** The one-step proof of step `index` of a batch applied with applyBatch over `txs`. */
+export const oneStepProof = (txs: ReadonlyArray<Uint8Array>, result: BatchResult, index: number): OneStepProof => {
+  const step = result.steps[index];
+  const tx = txs[index];
+  if (step === undefined || tx === undefined) {
+    throw new RangeError(`step ${index} out of range [0, ${Math.min(txs.length, result.steps.length)})`);
+  }
+  return {
+    index,
+    pre: step.pre,
+    post: step.post,
+    tx: bytesToHex(tx),
+    txProof: txProof(txs, index),
+    witnesses: step.witnesses,
+  };
 };
 
 /** The same as applyBatch, as an Effect: malformed input fails typed, anything else is a defect. */

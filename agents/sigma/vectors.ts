@@ -11,6 +11,7 @@ import { attributionDomain, receiptTypes, requestTypes } from "../protocol/recei
 import { type AttributeTx, claimTransactions, type Debit, type Entry, encodeBatch, txProof, txRoot } from "./codec.ts";
 import { encodeRegistry, type RegistrySnapshot, registryView } from "./registry.ts";
 import { applyBatch, commitment, Ledger, type SigmaContext, type StateFields } from "./sigma.ts";
+import { encodeProof } from "./tree.ts";
 
 export const SIGMA_VECTORS_PATH = "test/vectors/sigma.json";
 const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -406,6 +407,29 @@ const STEPS_ABI = [{ type: "tuple", components: STEPS_COMPONENTS }] as const;
 
 export { STEPS_ABI };
 
+const WITHDRAWALS_ABI = [
+  {
+    type: "tuple",
+    components: [
+      { type: "address[]", name: "accounts" },
+      { type: "uint256[4][]", name: "leaves" },
+      { type: "bytes[]", name: "proofs" },
+    ],
+  },
+] as const;
+
+/** Every account's leaf and compressed proof against the ledger's current root (for withdrawals). */
+const withdrawals = (ledger: Ledger): Hex => {
+  const accounts = ledger.tree.accounts();
+  return encodeAbiParameters(WITHDRAWALS_ABI, [
+    {
+      accounts: accounts.map(([account]) => account),
+      leaves: accounts.map(([, leaf]) => [leaf.earned, leaf.charged, leaf.nonceBase, leaf.nonceBitmap] as const),
+      proofs: accounts.map(([account]) => toHex(encodeProof(ledger.tree.siblings(account)))),
+    },
+  ]);
+};
+
 const stateJson = (s: StateFields) => ({
   accountsRoot: s.accountsRoot,
   totalCredited: s.totalCredited.toString(),
@@ -455,6 +479,8 @@ export const buildSigmaVectors = async () => {
       post: stateJson(result.post),
       outcomes: result.steps.map((s) => s.outcome),
       steps,
+      // After the first batch: what each account can withdraw once this claim is final.
+      ...(batches.length === 0 ? { withdrawals: withdrawals(ledger) } : {}),
     });
   }
   const ctx = VECTOR_CONTEXT;

@@ -145,6 +145,8 @@ interface IAttributionLedger {
     error AttributionLedger_NothingToWithdraw(address account);
     /// @notice Thrown when an amount is zero.
     error AttributionLedger_ZeroAmount();
+    /// @notice Thrown when a bond would exceed 2^128 − 1.
+    error AttributionLedger_BondTooLarge(uint256 amount);
     /// @notice Thrown when an unbond request exceeds the free bond.
     error AttributionLedger_UnbondTooLarge(uint256 available, uint256 amount);
     /// @notice Thrown when unbonding without a request or before its delay.

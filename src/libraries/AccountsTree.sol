@@ -72,19 +72,21 @@ library AccountsTree {
         returns (bytes32 oldRoot_, bytes32 newRoot_)
     {
         assembly ("memory-safe") {
-            let bitmap := shr(96, calldataload(add(_data.offset, _proofOffset)))
-            let p := add(add(_data.offset, _proofOffset), 20)
-            let key := _key
+            let p := add(_data.offset, _proofOffset)
+            let bitmap := shr(96, calldataload(p))
+            p := add(p, 20)
+            // Bit 160 is a sentinel: the loop runs while the shifted key is above 1, i.e. 160 times.
+            let key := or(_key, shl(160, 1))
             let oldNode := _oldLeaf
             let newNode := _newLeaf
-            for { let i := 0 } lt(i, 160) { i := add(i, 1) } {
+            // Phase 1: while either node may still be zero, node(0, 0) = 0 must be honoured.
+            for {} and(gt(key, 1), or(iszero(oldNode), iszero(newNode))) {} {
                 let sibling := 0
                 if and(bitmap, 1) {
                     sibling := calldataload(p)
                     p := add(p, 0x20)
                 }
                 bitmap := shr(1, bitmap)
-                // The node is the left child (slot 0) when the key bit is 0, the right one (slot 0x20) when 1.
                 let nodeSlot := shl(5, and(key, 1))
                 key := shr(1, key)
                 mstore(xor(nodeSlot, 0x20), sibling)
@@ -96,6 +98,22 @@ library AccountsTree {
                     mstore(nodeSlot, newNode)
                     newNode := keccak256(0x00, 0x40)
                 }
+            }
+            // Phase 2: both nodes are non-zero, and so is every keccak of a non-zero node: hash always.
+            for {} gt(key, 1) {} {
+                let sibling := 0
+                if and(bitmap, 1) {
+                    sibling := calldataload(p)
+                    p := add(p, 0x20)
+                }
+                bitmap := shr(1, bitmap)
+                let nodeSlot := shl(5, and(key, 1))
+                key := shr(1, key)
+                mstore(xor(nodeSlot, 0x20), sibling)
+                mstore(nodeSlot, oldNode)
+                oldNode := keccak256(0x00, 0x40)
+                mstore(nodeSlot, newNode)
+                newNode := keccak256(0x00, 0x40)
             }
             oldRoot_ := oldNode
             newRoot_ := newNode

@@ -346,6 +346,7 @@ library Sigma {
     {
         if (_nonce < _base) return (false, _base, _bitmap);
         if (_nonce < _base + 256) {
+            // forge-lint: disable-next-line(incorrect-shift)
             uint256 bit = 1 << (_nonce - _base);
             if (_bitmap & bit != 0) return (false, _base, _bitmap);
             return (true, _base, _bitmap | bit);

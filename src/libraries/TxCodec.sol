@@ -38,36 +38,34 @@ library TxCodec {
     /// @notice Thrown when a debit amount is zero or does not fit in 128 bits.
     error TxCodec_BadDebitAmount(uint256 debitIndex);
 
-    /// @notice The Settle transaction of a debit.
-    function settleBytes(address _payer, uint256 _amount) internal pure returns (bytes memory tx_) {
-        tx_ = abi.encodePacked(TX_SETTLE, _payer, uint128(_amount));
-    }
-
     /// @notice The tx leaf of a Settle.
+    /// @dev Callers check `_amount < 2^128` first (a debit that does not fit reverts TxCodec_BadDebitAmount).
     function settleLeaf(address _payer, uint256 _amount) internal pure returns (bytes32 leaf_) {
+        // forge-lint: disable-next-line(unsafe-typecast)
         leaf_ = keccak256(abi.encodePacked(TX_SETTLE, _payer, uint128(_amount)));
     }
 
     /// @notice Walks batch calldata and returns the number of Attribute transactions in it.
+    /// @dev Reverts TxCodec_MalformedBatch(index) at the first tx that is not a whole Attribute.
     function countAttributes(bytes calldata _batch) internal pure returns (uint256 count_) {
-        uint256 offset;
-        uint256 length = _batch.length;
-        while (offset < length) {
-            offset += _attributeLength(_batch, offset, count_);
-            count_++;
+        bool malformed;
+        assembly ("memory-safe") {
+            let p := _batch.offset
+            let end := add(p, _batch.length)
+            for {} lt(p, end) {} {
+                if or(gt(add(p, 284), end), iszero(eq(byte(0, calldataload(p)), 1))) {
+                    malformed := 1
+                    break
+                }
+                p := add(p, add(284, mul(12, byte(0, calldataload(add(p, 283))))))
+                if gt(p, end) {
+                    malformed := 1
+                    break
+                }
+                count_ := add(count_, 1)
+            }
         }
-    }
-
-    function _attributeLength(bytes calldata _batch, uint256 _offset, uint256 _index)
-        private
-        pure
-        returns (uint256 length_)
-    {
-        if (_offset + ATTRIBUTE_FIXED_LENGTH > _batch.length || uint8(_batch[_offset]) != TX_ATTRIBUTE) {
-            revert TxCodec_MalformedBatch(_index);
-        }
-        length_ = ATTRIBUTE_FIXED_LENGTH + ENTRY_LENGTH * uint8(_batch[_offset + ATTRIBUTE_FIXED_LENGTH - 1]);
-        if (_offset + length_ > _batch.length) revert TxCodec_MalformedBatch(_index);
+        if (malformed) revert TxCodec_MalformedBatch(count_);
     }
 
     /// @notice The claim's transaction root: the batch's Attribute txs followed by one Settle per debit.
@@ -88,11 +86,17 @@ library TxCodec {
     function leaves(bytes calldata _batch, Debit[] calldata _debits) internal pure returns (bytes32[] memory leaves_) {
         uint256 attributes = countAttributes(_batch);
         leaves_ = new bytes32[](attributes + _debits.length);
-        uint256 offset;
-        for (uint256 i = 0; i < attributes; i++) {
-            uint256 length = ATTRIBUTE_FIXED_LENGTH + ENTRY_LENGTH * uint8(_batch[offset + ATTRIBUTE_FIXED_LENGTH - 1]);
-            leaves_[i] = keccak256(_batch[offset:offset + length]);
-            offset += length;
+        assembly ("memory-safe") {
+            // Each tx is copied above the free memory pointer (not bumped) and hashed there.
+            let scratch := mload(0x40)
+            let src := _batch.offset
+            let out := add(leaves_, 0x20)
+            for { let i := 0 } lt(i, attributes) { i := add(i, 1) } {
+                let length := add(284, mul(12, byte(0, calldataload(add(src, 283)))))
+                calldatacopy(scratch, src, length)
+                mstore(add(out, shl(5, i)), keccak256(scratch, length))
+                src := add(src, length)
+            }
         }
         for (uint256 i = 0; i < _debits.length; i++) {
             uint256 amount = _debits[i].amount;
@@ -101,27 +105,29 @@ library TxCodec {
         }
     }
 
-    /// @dev The root over `_count` leaves padded with zeros to a power of two; reuses `_row` in place.
+    /// @dev The root over `_count` leaves padded with zeros to a power of two; reuses `_row` in place
+    ///      (node i of a level overwrites entry i, which its children 2i and 2i + 1 were read from).
     function _reduce(bytes32[] memory _row, uint256 _count) private pure returns (bytes32 root_) {
-        uint256 width = 1;
-        while (width < _count) width <<= 1;
-        while (width > 1) {
-            width >>= 1;
-            for (uint256 i = 0; i < width; i++) {
-                uint256 l = 2 * i;
-                bytes32 left = l < _count ? _row[l] : bytes32(0);
-                bytes32 right = l + 1 < _count ? _row[l + 1] : bytes32(0);
-                bytes32 node;
-                assembly ("memory-safe") {
+        assembly ("memory-safe") {
+            let data := add(_row, 0x20)
+            let width := 1
+            for {} lt(width, _count) {} { width := shl(1, width) }
+            for {} gt(width, 1) {} {
+                width := shr(1, width)
+                for { let i := 0 } lt(i, width) { i := add(i, 1) } {
+                    let l := shl(1, i)
+                    let left := 0
+                    let right := 0
+                    if lt(l, _count) { left := mload(add(data, shl(5, l))) }
+                    if lt(add(l, 1), _count) { right := mload(add(data, shl(5, add(l, 1)))) }
                     mstore(0x00, left)
                     mstore(0x20, right)
-                    node := keccak256(0x00, 0x40)
+                    mstore(add(data, shl(5, i)), keccak256(0x00, 0x40))
                 }
-                _row[i] = node;
+                _count := width
             }
-            _count = width;
+            root_ := mload(data)
         }
-        root_ = _row[0];
     }
 
     /// @notice Whether `_tx` is transaction `_index` of the list with root `_root` (siblings from the leaf row up).

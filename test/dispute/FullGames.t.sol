@@ -86,6 +86,8 @@ contract DisputeGame_FullGames_Test is DisputeBaseTest {
         _honestChallengerWins(1025, 1024);
     }
 
+    /// @dev Each run posts and plays a whole claim of up to 300 transactions: capped at 1,000 runs in `ci`.
+    /// forge-config: ci.fuzz.runs = 1000
     function testFuzz_fullGame_honestChallengerFindsAnyWrongTx(uint256 _n, uint256 _wrongAt) public {
         _n = bound(_n, 1, 300);
         _wrongAt = bound(_wrongAt, 0, _n - 1);

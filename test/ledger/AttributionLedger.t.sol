@@ -431,6 +431,16 @@ contract Ledger_Bond_Test is LedgerBaseTest {
         assertEq(token.balanceOf(attributor), CLAIM_BOND);
     }
 
+    function test_bond_aboveUint128_reverts() public {
+        uint256 amount = uint256(type(uint128).max) + 1;
+        token.mint(attributor, amount);
+        vm.startPrank(attributor);
+        token.approve(address(ledger), amount);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionLedger.AttributionLedger_BondTooLarge.selector, amount));
+        ledger.bond(amount);
+        vm.stopPrank();
+    }
+
     function test_postClaim_unbondingIsNotAvailable_reverts() public {
         _bond(attributor, CLAIM_BOND);
         vm.prank(attributor);

@@ -104,6 +104,20 @@ contract Sigma_SharedVectors_Test is Test {
         assertEq(outcomesSeen, (1 << uint8(Sigma.Outcome.Malformed)) - 1, "outcome coverage");
     }
 
+    /// @notice The one-step cost guard: a valid Attribute tx with K max entries applies in < 1M gas.
+    function test_applyTx_maxEntries_underOneMillionGas() public view {
+        uint256 b = 4; // the "entries" batch: step 0 carries exactly maxEntries entries
+        assertEq(vm.parseJsonString(json, _at(b, "name")), "entries");
+        Steps memory steps = _steps(b);
+        assertEq(uint8(steps.txs[0][283]), ctx.maxEntries);
+        State memory pre = _state(b, "pre");
+        uint256 before = gasleft();
+        (, Sigma.Outcome outcome) = harness.applyTx(pre, ctx, steps.txs[0], steps.witnesses[0]);
+        uint256 used = before - gasleft();
+        assertEq(uint8(outcome), uint8(Sigma.Outcome.Valid));
+        assertLt(used, 1_000_000);
+    }
+
     /// @notice A witness with one flipped sibling byte cannot open the pre-state: σ reverts, it does not guess.
     function test_vectors_tamperedWitness_reverts() public {
         Steps memory steps = _steps(0);

@@ -167,6 +167,14 @@ const qualityCommand = Command.make(
     loo: Flag.Int("loo").pipe(Flag.withDescription("leave-one-out retrainings"), Flag.withDefault(DEFAULT_QUALITY.loo)),
     dims: Flag.Int("dims").pipe(Flag.withDefault(DEFAULT_QUALITY.dims)),
     seed: Flag.Int("seed").pipe(Flag.withDefault(DEFAULT_QUALITY.seed)),
+    family: Flag.Literals("family", ["softmax", "mlp"]).pipe(Flag.withDefault(DEFAULT_QUALITY.family)),
+    hidden: Flag.Int("hidden").pipe(Flag.withDefault(DEFAULT_QUALITY.hidden)),
+    buckets: Flag.Int("buckets").pipe(Flag.withDefault(DEFAULT_QUALITY.buckets)),
+    epochs: Flag.Int("epochs").pipe(
+      Flag.withDescription("training steps (full batch)"),
+      Flag.withDefault(DEFAULT_QUALITY.epochs),
+    ),
+    learningRate: Flag.Finite("lr").pipe(Flag.withDefault(DEFAULT_QUALITY.learningRate)),
   },
   (f) =>
     Effect.gen(function* () {

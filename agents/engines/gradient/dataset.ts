@@ -9,6 +9,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Schema } from "effect";
+import { prng } from "./random.ts";
+
+export { prng } from "./random.ts";
 
 export const CLASSES = ["ham", "spam"] as const;
 export const MAX_CHARS = 4000;
@@ -48,18 +51,6 @@ export const loadMessage = (files: ReadonlyArray<string>, id: number): Message =
     JSON.parse(readFileSync(join(dataDir(), name.replace(/\.txt$/, ".json")), "utf8")),
   );
   return { id, group: file.group, label: file.group.startsWith("spam") ? 1 : 0, text: messageText(file.text) };
-};
-
-/** splitmix32: a tiny deterministic PRNG for sampling and initialisation. */
-export const prng = (seed: number): (() => number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
 };
 
 /** A deterministic sample of `count` distinct messages (Fisher–Yates on the ids, seeded). */

@@ -1,9 +1,14 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Effect, Exit } from "effect";
+import { bytesToHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engine.ts";
-import type { IndexedModel } from "./bundle.ts";
-import { makeAttributor, makeGradientEngine } from "./engine.ts";
+import { type IndexedModel, saveIndex, saveTrained } from "./bundle.ts";
+import { checkAttribution, entriesFor, loadGradientEngine, makeAttributor, makeGradientEngine } from "./engine.ts";
 import { queries, smallModel } from "./fixtures.test-util.ts";
+import { topScores } from "./score.ts";
 
 let one: IndexedModel;
 let two: IndexedModel;
@@ -87,5 +92,87 @@ describe("gradient engine", () => {
     await expect(
       makeAttributor({ ...one, checkpoints: two.checkpoints.map((c) => c.map((x) => x + 1)) }),
     ).rejects.toThrow(/different checkpoints/);
+  });
+});
+
+describe("loadGradientEngine", () => {
+  it("serves a saved model directory in a scope and fails with an EngineError for a missing one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "poa-gradient-"));
+    saveTrained(dir, one);
+    saveIndex(dir, one.index);
+    const q = queries()[0]!;
+    const viaDir = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const engine = yield* loadGradientEngine(dir);
+          return yield* engine.attribute({ modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" });
+        }),
+      ),
+    );
+    const [direct] = await attributeAll(one, 1, "ort", "tracin");
+    expect(viaDir.entries).toEqual(direct!.entries);
+    const exit = await Effect.runPromiseExit(Effect.scoped(loadGradientEngine(join(dir, "missing"))));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(JSON.stringify(exit)).toContain("cannot load gradient model");
+  });
+});
+
+describe("checkAttribution (the challenger's check, near-tie tolerance)", () => {
+  it("accepts honest claims, including one from an embedding a quantum away; rejects tampering", async () => {
+    const attributor = await makeAttributor(one);
+    const engine = makeGradientEngine(attributor, { method: "tracin", maxEntries: 8, threads: 1, kernel: "ort" });
+    const q = queries()[1]!;
+    const request = { modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" };
+    const honest = await Effect.runPromise(engine.attribute(request));
+    expect(await checkAttribution(attributor, request, honest, 8)).toEqual({ ok: true });
+
+    // another honest node whose float gradient rounded one coordinate differently
+    const own = await attributor.score(q.text, q.label, "tracin");
+    const nudged = Int8Array.from(own.embedding.vector);
+    const k = nudged.findIndex((v) => v !== 0 && Math.abs(v) < 127);
+    nudged[k] = nudged[k]! + 1;
+    const nudgedEmbedding = { vector: nudged, exponents: own.embedding.exponents };
+    const { scores } = await attributor.scoreEmbedding(nudgedEmbedding, "tracin");
+    const top = topScores(one.index.ids, scores, 8);
+    const nearTie = {
+      entries: entriesFor(top, 8),
+      evidence: {
+        ...honest.evidence,
+        embedding: { ...honest.evidence.embedding, vector: bytesToHex(new Uint8Array(nudged.buffer)) },
+        top,
+      },
+    };
+    expect(await checkAttribution(attributor, request, nearTie, 8)).toEqual({ ok: true });
+
+    // beyond the tolerance
+    const far = Int8Array.from(own.embedding.vector);
+    far[k] = far[k]! > 0 ? far[k]! - 3 : far[k]! + 3;
+    const farClaim = {
+      ...honest,
+      evidence: {
+        ...honest.evidence,
+        embedding: { ...honest.evidence.embedding, vector: bytesToHex(new Uint8Array(far.buffer)) },
+      },
+    };
+    expect(await checkAttribution(attributor, request, farClaim, 8)).toMatchObject({
+      ok: false,
+      reason: "embedding-tolerance",
+    });
+
+    // a weight moved from one entry to another
+    const [a, b, ...rest] = honest.entries;
+    const shifted = {
+      ...honest,
+      entries: [{ ...a!, weight: a!.weight + 1 }, { ...b!, weight: b!.weight - 1 }, ...rest],
+    };
+    expect(await checkAttribution(attributor, request, shifted, 8)).toMatchObject({ ok: false, reason: "weights" });
+
+    // the other label
+    const relabelled = {
+      ...honest,
+      evidence: { ...honest.evidence, label: honest.evidence.label === "spam" ? "ham" : "spam" },
+    };
+    expect(await checkAttribution(attributor, request, relabelled, 8)).toMatchObject({ ok: false, reason: "label" });
+    await attributor.release();
   });
 });

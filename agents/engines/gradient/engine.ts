@@ -9,19 +9,30 @@
  * text is `output` (after `input`, when given) and the label is the model's own prediction.
  */
 import { Effect } from "effect";
-import { bytesToHex, type Hex, keccak256 } from "viem";
+import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
 import {
+  type Attribution,
   type AttributionEngine,
   type AttributionEntry,
   type AttributionRequest,
   EngineError,
   scoresToWeights,
 } from "../engine.ts";
-import { encodeCheckpoints, type IndexedModel } from "./bundle.ts";
+import { encodeCheckpoints, type IndexedModel, loadIndexed } from "./bundle.ts";
+import { GradientFileError } from "./container.ts";
 import { featurizeBatch } from "./features.ts";
-import { type Embedding, embedQuery, projections } from "./gradient-index.ts";
+import { type Embedding, embeddingDistance, embedQuery, NEAR_TIE_QUANTA, projections } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
-import { datainfScores, integerScores, type Method, OrtScorer, segmentDotsJs, tracinScores } from "./score.ts";
+import {
+  datainfScores,
+  integerScores,
+  type Method,
+  OrtScorer,
+  type ScoredRow,
+  segmentDotsJs,
+  topScores,
+  tracinScores,
+} from "./score.ts";
 
 export interface GradientEvidence {
   readonly method: Method;
@@ -55,7 +66,8 @@ export const DEFAULT_ENGINE_OPTIONS: GradientEngineOptions = {
 export interface QueryResult {
   readonly label: number;
   readonly embedding: Embedding;
-  readonly scores: ReadonlyArray<bigint>;
+  /** Integer score per index row (integral float64 values; see score.ts). */
+  readonly scores: Float64Array;
   readonly raw: Float64Array;
 }
 
@@ -65,6 +77,11 @@ export interface GradientAttributor {
   readonly score: (text: string, label: number | undefined, method: Method) => Promise<QueryResult>;
   /** The same from a features row (the near-tie experiment perturbs features directly). */
   readonly scoreFeatures: (features: Float32Array, label: number | undefined, method: Method) => Promise<QueryResult>;
+  /** Scores of every row for a given (e.g. claimed) embedding: everything after the float step. */
+  readonly scoreEmbedding: (
+    embedding: Embedding,
+    method: Method,
+  ) => Promise<{ raw: Float64Array; scores: Float64Array }>;
   readonly release: () => Promise<void>;
 }
 
@@ -80,14 +97,31 @@ export const makeAttributor = async (
 ): Promise<GradientAttributor> => {
   const header = model.index.header;
   if (bytesToHex(keccak256(model.gradientGraph, "bytes")) !== header.gradientGraph) {
-    throw new Error("index was built for a different gradient graph");
+    throw new GradientFileError({
+      file: "index.bin",
+      reason: "header",
+      message: "index.bin: built for a different gradient graph",
+    });
   }
   if (bytesToHex(keccak256(encodeCheckpoints(model.checkpoints), "bytes")) !== header.checkpoints) {
-    throw new Error("index was built for different checkpoints");
+    throw new GradientFileError({
+      file: "index.bin",
+      reason: "header",
+      message: "index.bin: built for different checkpoints",
+    });
   }
   const session = await GradientSession.create(model.gradientGraph, options.threads);
   const scorer = await OrtScorer.create(options.threads);
   const proj = projections(header);
+  const scoreEmbedding = async (embedding: Embedding, method: Method) => {
+    const dots =
+      options.kernel === "ort"
+        ? await scorer.segmentDots(model.index, embedding)
+        : segmentDotsJs(model.index, embedding);
+    const raw =
+      method === "tracin" ? tracinScores(model.index, embedding, dots) : datainfScores(model.index, embedding, dots);
+    return { raw, scores: integerScores(method, raw) };
+  };
   const scoreFeatures = async (
     features: Float32Array,
     label: number | undefined,
@@ -98,18 +132,13 @@ export const makeAttributor = async (
     const grads: Float32Array[] = [];
     for (const ck of model.checkpoints) grads.push((await session.run(features, [resolved], ck)).grad);
     const embedding = embedQuery(header, proj, grads);
-    const dots =
-      options.kernel === "ort"
-        ? await scorer.segmentDots(model.index, embedding)
-        : segmentDotsJs(model.index, embedding);
-    const raw =
-      method === "tracin" ? tracinScores(model.index, embedding, dots) : datainfScores(model.index, embedding, dots);
-    return { label: resolved, embedding, scores: integerScores(method, raw), raw };
+    return { label: resolved, embedding, ...(await scoreEmbedding(embedding, method)) };
   };
   return {
     model,
     score: (text, label, method) => scoreFeatures(featurizeBatch([text], { buckets: header.buckets }), label, method),
     scoreFeatures,
+    scoreEmbedding,
     release: async () => {
       await session.release();
       await scorer.release();
@@ -117,35 +146,9 @@ export const makeAttributor = async (
   };
 };
 
-/** Top rows by score (ties: lower contribution id, then lower row), positive scores only. */
-export const topRows = (ids: BigUint64Array, scores: ReadonlyArray<bigint>, k: number) =>
-  scores
-    .map((score, row) => ({ row, contributionId: ids[row]!, score }))
-    .filter((r) => r.score > 0n)
-    .sort((a, b) =>
-      a.score !== b.score
-        ? a.score > b.score
-          ? -1
-          : 1
-        : a.contributionId !== b.contributionId
-          ? a.contributionId < b.contributionId
-            ? -1
-            : 1
-          : a.row - b.row,
-    )
-    .slice(0, k);
-
-export const entriesFor = (
-  ids: BigUint64Array,
-  scores: ReadonlyArray<bigint>,
-  maxEntries: number,
-): ReadonlyArray<AttributionEntry> => {
-  const byId = new Map<bigint, bigint>();
-  scores.forEach((s, row) => {
-    if (s > 0n) byId.set(ids[row]!, (byId.get(ids[row]!) ?? 0n) + s);
-  });
-  return scoresToWeights(byId, maxEntries);
-};
+/** The weights of a query: scoresToWeights over its top rows (contribution ids are unique per index). */
+export const entriesFor = (top: ReadonlyArray<ScoredRow>, maxEntries: number): ReadonlyArray<AttributionEntry> =>
+  scoresToWeights(new Map(top.map((t) => [t.contributionId, t.score])), maxEntries);
 
 const resolveRequest = (classes: ReadonlyArray<string>, request: AttributionRequest) => {
   const named = classes.indexOf(request.output.trim().toLowerCase());
@@ -174,9 +177,9 @@ export const makeGradientEngine = (
         try: () => attributor.score(text, label, options.method),
         catch: (cause) => fail(`gradient attribution failed: ${String(cause)}`, cause),
       });
-      const ids = attributor.model.index.ids;
+      const top = topScores(attributor.model.index.ids, result.scores, options.maxEntries);
       return {
-        entries: entriesFor(ids, result.scores, options.maxEntries),
+        entries: entriesFor(top, options.maxEntries),
         evidence: {
           method: options.method,
           indexCommitment: attributor.model.commitment,
@@ -185,9 +188,89 @@ export const makeGradientEngine = (
             vector: bytesToHex(new Uint8Array(result.embedding.vector.buffer)),
             exponents: [...result.embedding.exponents],
           },
-          top: topRows(ids, result.scores, options.maxEntries),
+          top,
         },
       };
     }),
   };
 };
+
+/**
+ * Loads a model directory (bundle.ts) and serves it as a scoped engine: the ONNX Runtime sessions are
+ * released when the scope closes. Fails with an EngineError carrying the file/graph error as cause.
+ */
+export const loadGradientEngine = (dir: string, options: GradientEngineOptions = DEFAULT_ENGINE_OPTIONS) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => makeAttributor(loadIndexed(dir), options),
+      catch: (cause) =>
+        new EngineError({
+          method: "gradient",
+          message: `cannot load gradient model ${dir}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          cause,
+        }),
+    }),
+    (attributor) => Effect.promise(() => attributor.release()),
+  ).pipe(Effect.map((attributor) => makeGradientEngine(attributor, options)));
+
+export type CheckResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: "commitment" | "label" | "embedding-shape" | "embedding-tolerance" | "weights" | "evidence";
+      readonly message: string;
+    };
+
+/**
+ * The challenger's check of a claimed gradient attribution (docs/gradient-engine.md, near-tie policy):
+ * the claimed embedding must be within NEAR_TIE_QUANTA of the one recomputed here, and the entries
+ * and top rows must equal, exactly, what the claimed embedding gives. So an honest attributor whose
+ * float gradient differed in its last bits passes, and any other deviation fails.
+ */
+export const checkAttribution = async (
+  attributor: GradientAttributor,
+  request: AttributionRequest,
+  claimed: Attribution<GradientEvidence>,
+  maxEntries: number,
+): Promise<CheckResult> => {
+  const { model } = attributor;
+  const header = model.index.header;
+  const evidence = claimed.evidence;
+  if (evidence.indexCommitment !== model.commitment) {
+    return { ok: false, reason: "commitment", message: "evidence names another index commitment" };
+  }
+  const { text, label } = resolveRequest(header.classes, request);
+  const own = await attributor.score(text, label, evidence.method);
+  if (header.classes[own.label] !== evidence.label) {
+    return { ok: false, reason: "label", message: `label ${evidence.label}, recomputed ${header.classes[own.label]}` };
+  }
+  const bytes = hexToBytes(evidence.embedding.vector);
+  if (bytes.length !== header.dims || evidence.embedding.exponents.length !== header.segments.length) {
+    return { ok: false, reason: "embedding-shape", message: "embedding has the wrong width" };
+  }
+  const embedding: Embedding = {
+    vector: new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+    exponents: Uint8Array.from(evidence.embedding.exponents),
+  };
+  const distance = embeddingDistance(embedding, own.embedding, header);
+  if (distance > NEAR_TIE_QUANTA) {
+    return {
+      ok: false,
+      reason: "embedding-tolerance",
+      message: `embedding is ${distance} quanta from the recomputed one (tolerance ${NEAR_TIE_QUANTA})`,
+    };
+  }
+  const { scores } = await attributor.scoreEmbedding(embedding, evidence.method);
+  const top = topScores(model.index.ids, scores, maxEntries);
+  const entries = entriesFor(top, maxEntries);
+  const same = <A>(a: A, b: A) => JSON.stringify(a, bigintJson) === JSON.stringify(b, bigintJson);
+  if (!same(entries, claimed.entries)) {
+    return { ok: false, reason: "weights", message: "entries differ from those the claimed embedding gives" };
+  }
+  if (!same(top, evidence.top)) {
+    return { ok: false, reason: "evidence", message: "top rows differ from those the claimed embedding gives" };
+  }
+  return { ok: true };
+};
+
+const bigintJson = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);

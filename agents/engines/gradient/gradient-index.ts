@@ -16,7 +16,7 @@
  * The header binds the gradient graph and checkpoints by hash, so the commitment fixes the whole method.
  */
 import { Schema } from "effect";
-import { bytesToHex, concatBytes, type Hex, keccak256 } from "viem";
+import { bytesToHex, concatBytes, type Hex, hexToBytes, keccak256 } from "viem";
 import { GradientFileError, readContainer, writeContainer } from "./container.ts";
 import { fracBitsFor, projectSegment, rademacher, type Segment, toInt8 } from "./quantize.ts";
 import type { GradientSession } from "./runtime.ts";
@@ -122,6 +122,9 @@ export const buildIndex = async (
   const n = input.labels.length;
   const { layers, gradientSize: P, features: D } = session.info;
   if (input.ids.length !== n || input.features.length !== n * D) throw new RangeError("index input: lengths differ");
+  if (new Set(input.ids).size !== n) throw new RangeError("index input: contribution ids must be unique");
+  // |p| ≤ 2^24 · size must stay below 2^53 for the projection to be exact in float64
+  if (layers.some((l) => l.size > 2 ** 28)) throw new RangeError("index input: a layer has more than 2^28 parameters");
   const layerOffsets = layers.map((_, i) => layers.slice(0, i).reduce((s, l) => s + l.size, 0));
   const maxAbs = checkpoints.map(() => layers.map(() => 0));
   const forBatches = async (ck: number, f: (grad: Float32Array, start: number, rows: number) => void) => {
@@ -233,6 +236,26 @@ export const embedQuery = (
   return { vector, exponents };
 };
 
+/** The near-tie tolerance: a recomputed embedding within this many quanta of the claimed one is accepted. */
+export const NEAR_TIE_QUANTA = 1;
+
+/**
+ * Distance between two embeddings of the same index, in quanta of the coarser one:
+ * max over coordinates of |v'_k·2^e' − v_k·2^e| / 2^max(e, e') (docs/gradient-engine.md, near-tie policy).
+ */
+export const embeddingDistance = (a: Embedding, b: Embedding, h: IndexHeader): number => {
+  let worst = 0;
+  h.segments.forEach((seg, s) => {
+    const ea = a.exponents[s]!;
+    const eb = b.exponents[s]!;
+    const unit = 2 ** Math.max(ea, eb);
+    for (let k = seg.offset; k < seg.offset + seg.dims; k++) {
+      worst = Math.max(worst, Math.abs(a.vector[k]! * 2 ** ea - b.vector[k]! * 2 ** eb) / unit);
+    }
+  });
+  return worst;
+};
+
 const headerJson = (h: IndexHeader): string => JSON.stringify(Schema.encodeSync(IndexHeader)(h));
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -284,6 +307,9 @@ export const decodeIndex = (bytes: Uint8Array, file = "index"): GradientIndex =>
   offset += n * dims;
   const norms = new Int32Array(n * S);
   for (let i = 0; i < n * S; i++) norms[i] = view.getInt32(offset + i * 4, true);
+  if (new Set(ids).size !== n) {
+    throw new GradientFileError({ file, reason: "body", message: `${file}: duplicate contribution id` });
+  }
   return { header, ids, exponents, vectors, norms };
 };
 
@@ -295,35 +321,99 @@ const u64 = (v: bigint | number): Uint8Array => {
 
 const ZERO = new Uint8Array(32);
 
-/** The attribution-index commitment (bytes32) described above. */
-export const indexCommitment = (index: GradientIndex): Hex => {
-  const { count: n, dims } = index.header;
+/** The leaf of row i (see the commitment above). */
+export const rowLeaf = (index: GradientIndex, i: number): Uint8Array => {
+  const { dims } = index.header;
   const S = index.header.segments.length;
+  return keccak256(
+    concatBytes([
+      Uint8Array.of(0),
+      u64(i),
+      u64(index.ids[i]!),
+      index.exponents.subarray(i * S, (i + 1) * S),
+      bytesOf(index.vectors.subarray(i * dims, (i + 1) * dims)),
+    ]),
+    "bytes",
+  );
+};
+
+const nodeHash = (left: Uint8Array, right: Uint8Array) =>
+  keccak256(concatBytes([Uint8Array.of(1), left, right]), "bytes");
+
+/** Every row of the Merkle tree, leaves first, padded to a power of two. */
+const treeRows = (index: GradientIndex): Uint8Array[][] => {
   let row: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    row.push(
-      keccak256(
-        concatBytes([
-          Uint8Array.of(0),
-          u64(i),
-          u64(index.ids[i]!),
-          index.exponents.subarray(i * S, (i + 1) * S),
-          bytesOf(index.vectors.subarray(i * dims, (i + 1) * dims)),
-        ]),
-        "bytes",
-      ),
-    );
-  }
+  for (let i = 0; i < index.header.count; i++) row.push(rowLeaf(index, i));
   let width = 1;
   while (width < row.length) width *= 2;
   while (row.length < width) row.push(ZERO);
+  const rows = [row];
   while (row.length > 1) {
     const next: Uint8Array[] = [];
-    for (let i = 0; i < row.length; i += 2) {
-      next.push(keccak256(concatBytes([Uint8Array.of(1), row[i]!, row[i + 1]!]), "bytes"));
-    }
+    for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i]!, row[i + 1]!));
+    rows.push(next);
     row = next;
   }
-  const headerHash = keccak256(new TextEncoder().encode(headerJson(index.header)), "bytes");
-  return bytesToHex(keccak256(concatBytes([Uint8Array.of(3), headerHash, u64(n), row[0]!]), "bytes"));
+  return rows;
+};
+
+const headerHash = (h: IndexHeader): Uint8Array => keccak256(new TextEncoder().encode(headerJson(h)), "bytes");
+
+const wrap = (hHash: Uint8Array, count: number, root: Uint8Array): Hex =>
+  bytesToHex(keccak256(concatBytes([Uint8Array.of(3), hHash, u64(count), root]), "bytes"));
+
+/** The attribution-index commitment (bytes32) described above. */
+export const indexCommitment = (index: GradientIndex): Hex => {
+  const rows = treeRows(index);
+  return wrap(headerHash(index.header), index.header.count, rows[rows.length - 1]![0]!);
+};
+
+/** What opens one committed row: its data and Merkle path (what a challenger exhibits on chain). */
+export interface RowProof {
+  readonly row: number;
+  readonly contributionId: bigint;
+  readonly exponents: Uint8Array;
+  readonly vector: Int8Array;
+  readonly siblings: ReadonlyArray<Hex>;
+}
+
+export const rowProof = (index: GradientIndex, i: number): RowProof => {
+  const { count, dims } = index.header;
+  if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`row ${i} out of range [0, ${count})`);
+  const S = index.header.segments.length;
+  const rows = treeRows(index);
+  const siblings: Hex[] = [];
+  let position = i;
+  for (const row of rows.slice(0, -1)) {
+    siblings.push(bytesToHex(row[position ^ 1]!));
+    position >>= 1;
+  }
+  return {
+    row: i,
+    contributionId: index.ids[i]!,
+    exponents: index.exponents.slice(i * S, (i + 1) * S),
+    vector: index.vectors.slice(i * dims, (i + 1) * dims),
+    siblings,
+  };
+};
+
+/** Checks a row proof against a commitment, given the index header (whose hash the commitment binds). */
+export const verifyRow = (commitment: Hex, header: IndexHeader, proof: RowProof): boolean => {
+  const S = header.segments.length;
+  if (proof.row < 0 || proof.row >= header.count) return false;
+  if (proof.exponents.length !== S || proof.vector.length !== header.dims) return false;
+  let depth = 0;
+  while (1 << depth < header.count) depth++;
+  if (proof.siblings.length !== depth) return false;
+  let node = keccak256(
+    concatBytes([Uint8Array.of(0), u64(proof.row), u64(proof.contributionId), proof.exponents, bytesOf(proof.vector)]),
+    "bytes",
+  );
+  let position = proof.row;
+  for (const sibling of proof.siblings) {
+    const s = hexToBytes(sibling);
+    node = position & 1 ? nodeHash(s, node) : nodeHash(node, s);
+    position >>= 1;
+  }
+  return wrap(headerHash(header), header.count, node) === commitment;
 };

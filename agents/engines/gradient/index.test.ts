@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { IndexedModel } from "./bundle.ts";
 import { GradientFileError } from "./container.ts";
 import { smallModel } from "./fixtures.test-util.ts";
-import { decodeIndex, encodeIndex, finalSegments, indexCommitment, MAX_DIMS } from "./gradient-index.ts";
+import {
+  decodeIndex,
+  encodeIndex,
+  finalSegments,
+  indexCommitment,
+  MAX_DIMS,
+  rowProof,
+  verifyRow,
+} from "./gradient-index.ts";
 
 let model: IndexedModel;
 beforeAll(async () => {
@@ -76,5 +84,23 @@ describe("gradient index", () => {
     v2[8] = 2;
     expect(errorOf(() => decodeIndex(v2)).reason).toBe("version");
     expect(errorOf(() => decodeIndex(bytes.subarray(0, 30))).reason).toBe("truncated");
+  });
+});
+
+describe("row proofs", () => {
+  it("every row opens against the commitment; a changed value, id or sibling does not", () => {
+    const h = model.index.header;
+    for (const i of [0, 1, Math.floor(h.count / 2), h.count - 1]) {
+      const proof = rowProof(model.index, i);
+      expect(verifyRow(model.commitment, h, proof)).toBe(true);
+      const vector = Int8Array.from(proof.vector);
+      vector[3] = vector[3]! === 0 ? 1 : 0;
+      expect(verifyRow(model.commitment, h, { ...proof, vector })).toBe(false);
+      expect(verifyRow(model.commitment, h, { ...proof, contributionId: proof.contributionId + 1n })).toBe(false);
+      const siblings = [...proof.siblings];
+      siblings[0] = `0x${"00".repeat(31)}01`;
+      expect(verifyRow(model.commitment, h, { ...proof, siblings })).toBe(false);
+      expect(verifyRow(model.commitment, { ...h, lambdas: [1, 2] }, proof)).toBe(false);
+    }
   });
 });

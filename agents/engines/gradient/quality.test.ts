@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { embeddingDistance } from "./gradient-index.ts";
 import { DEFAULT_QUALITY, runQuality, spearman } from "./quality.ts";
 
 describe("quality", () => {
@@ -24,5 +25,19 @@ describe("quality", () => {
     expect(r.rho.tracin.mean).toBeGreaterThan(r.rho.random.mean + 0.4);
     expect(r.rho.datainf.mean).toBeGreaterThan(r.rho.random.mean + 0.4);
     expect(r.rho.datainf.mean).toBeGreaterThan(0.5);
+  });
+});
+
+describe("near-tie tolerance metric", () => {
+  const header = {
+    segments: [{ checkpoint: 0, layer: 0, paramOffset: 0, size: 4, offset: 0, dims: 2, fracBits: 0 }],
+  } as unknown as Parameters<typeof embeddingDistance>[2];
+  it("measures coordinate differences in quanta of the coarser exponent", () => {
+    const a = { vector: Int8Array.of(10, -3), exponents: Uint8Array.of(2) };
+    expect(embeddingDistance(a, a, header)).toBe(0);
+    expect(embeddingDistance(a, { vector: Int8Array.of(11, -3), exponents: Uint8Array.of(2) }, header)).toBe(1);
+    // exponent moved by one at a boundary: 20·2^1 = 40 = 10·2^2 → distance 0
+    expect(embeddingDistance(a, { vector: Int8Array.of(20, -6), exponents: Uint8Array.of(1) }, header)).toBe(0);
+    expect(embeddingDistance(a, { vector: Int8Array.of(13, -3), exponents: Uint8Array.of(2) }, header)).toBe(3);
   });
 });

@@ -16,15 +16,18 @@ import { DEFAULT_INDEX_OPTIONS, indexModel, specOf, type TrainedModel, trainMode
 import { prng, sampleMessages } from "./dataset.ts";
 import { entriesFor, makeAttributor } from "./engine.ts";
 import { featurizeBatch } from "./features.ts";
-import { finalSegments } from "./gradient-index.ts";
+import { embeddingDistance, finalSegments } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
-import { datainfScores, segmentDotsJs } from "./score.ts";
+import { datainfScores, segmentDotsJs, topScores } from "./score.ts";
 import { train } from "./train.ts";
 
 export interface QualityOptions {
   readonly train: number;
   readonly test: number;
   readonly loo: number;
+  readonly family: "softmax" | "mlp";
+  /** Hidden width (mlp). */
+  readonly hidden: number;
   readonly buckets: number;
   readonly dims: number;
   readonly epochs: number;
@@ -39,6 +42,8 @@ export const DEFAULT_QUALITY: QualityOptions = {
   train: 200,
   test: 10,
   loo: 60,
+  family: "softmax",
+  hidden: 8,
   buckets: 4096,
   dims: 512,
   epochs: 300,
@@ -76,17 +81,26 @@ export const spearman = (a: ArrayLike<number>, b: ArrayLike<number>): number => 
   return da === 0 || db === 0 ? 0 : num / Math.sqrt(da * db);
 };
 
+/** Relative perturbation sizes tried, as powers of two: 2^-23 is float32's last bit. */
+export const PERTURBATION_BITS = [23, 20, 16, 12] as const;
+
+/** Perturbed queries at one size, and how many changed the embedding / TracIn weights / DataInf weights. */
+export interface TieCount {
+  readonly bits: number;
+  readonly queries: number;
+  readonly embedding: number;
+  readonly tracin: number;
+  readonly datainf: number;
+  /** The largest embeddingDistance seen: the near-tie tolerance accepts ≤ 1. */
+  readonly maxQuanta: number;
+}
+
 export interface QualityResult {
   readonly options: QualityOptions;
   readonly testAccuracy: number;
   readonly rho: Readonly<Record<"tracin" | "tracinFinal" | "datainf" | "random", { mean: number; sd: number }>>;
   /** Perturbed queries, and how many changed the embedding / the TracIn weights / the DataInf weights. */
-  readonly ties: {
-    readonly queries: number;
-    readonly embedding: number;
-    readonly tracin: number;
-    readonly datainf: number;
-  };
+  readonly ties: ReadonlyArray<TieCount>;
   readonly seconds: number;
 }
 
@@ -115,9 +129,9 @@ export const runQuality = async (
     checkpoints: 3,
   };
   const trained: TrainedModel = await trainModel(trainSet, {
-    family: "softmax",
+    family: options.family,
     buckets: options.buckets,
-    hidden: 0,
+    hidden: options.hidden,
     seed: options.seed,
     train: trainConfig,
   });
@@ -216,26 +230,33 @@ export const runQuality = async (
       ),
     );
   }
-  // near-tie: last-bit perturbations of the query features
-  const ties = { queries: 0, embedding: 0, tracin: 0, datainf: 0 };
-  const key = (method: "tracin" | "datainf", scores: ReadonlyArray<bigint>) =>
-    JSON.stringify(entriesFor(indexed.index.ids, scores, 8).map((e) => [String(e.contributionId), e.weight])) + method;
-  for (let t = 0; t < testSet.length; t++) {
-    const row = Xt.slice(t * D, (t + 1) * D);
-    const base = await attributor.scoreFeatures(row, yt[t]!, "tracin");
-    const baseDataInf = await attributor.scoreFeatures(row, yt[t]!, "datainf");
-    for (let p = 0; p < options.tiePerturbations; p++) {
-      const perturbed = Float32Array.from(row, (v) => (v === 0 ? 0 : v * (1 + (rand() < 0.5 ? -1 : 1) * 2 ** -23)));
-      const r = await attributor.scoreFeatures(perturbed, yt[t]!, "tracin");
-      const rd = await attributor.scoreFeatures(perturbed, yt[t]!, "datainf");
-      ties.queries++;
-      const sameEmbedding =
-        r.embedding.vector.every((v, k) => v === base.embedding.vector[k]) &&
-        r.embedding.exponents.every((e, k) => e === base.embedding.exponents[k]);
-      if (!sameEmbedding) ties.embedding++;
-      if (key("tracin", r.scores) !== key("tracin", base.scores)) ties.tracin++;
-      if (key("datainf", rd.scores) !== key("datainf", baseDataInf.scores)) ties.datainf++;
+  // near-tie: perturb every nonzero query feature by a relative 2^-bits (23 = float32's last bit)
+  const key = (method: "tracin" | "datainf", scores: Float64Array) =>
+    JSON.stringify(
+      entriesFor(topScores(indexed.index.ids, scores, 8), 8).map((e) => [String(e.contributionId), e.weight]),
+    ) + method;
+  const ties: TieCount[] = [];
+  for (const bits of PERTURBATION_BITS) {
+    const tie = { bits, queries: 0, embedding: 0, tracin: 0, datainf: 0, maxQuanta: 0 };
+    for (let t = 0; t < testSet.length; t++) {
+      const row = Xt.slice(t * D, (t + 1) * D);
+      const base = await attributor.scoreFeatures(row, yt[t]!, "tracin");
+      const baseDataInf = await attributor.scoreFeatures(row, yt[t]!, "datainf");
+      for (let p = 0; p < options.tiePerturbations; p++) {
+        const perturbed = Float32Array.from(row, (v) => (v === 0 ? 0 : v * (1 + (rand() < 0.5 ? -1 : 1) * 2 ** -bits)));
+        const r = await attributor.scoreFeatures(perturbed, yt[t]!, "tracin");
+        const rd = await attributor.scoreFeatures(perturbed, yt[t]!, "datainf");
+        tie.queries++;
+        const sameEmbedding =
+          r.embedding.vector.every((v, k) => v === base.embedding.vector[k]) &&
+          r.embedding.exponents.every((e, k) => e === base.embedding.exponents[k]);
+        if (!sameEmbedding) tie.embedding++;
+        tie.maxQuanta = Math.max(tie.maxQuanta, embeddingDistance(base.embedding, r.embedding, indexed.index.header));
+        if (key("tracin", r.scores) !== key("tracin", base.scores)) tie.tracin++;
+        if (key("datainf", rd.scores) !== key("datainf", baseDataInf.scores)) tie.datainf++;
+      }
     }
+    ties.push(tie);
   }
   await attributor.release();
   await session.release();
@@ -257,10 +278,9 @@ export const formatQuality = (r: QualityResult): string => {
   const o = r.options;
   const row = (name: string, s: { mean: number; sd: number }) =>
     `| ${name} | ${s.mean.toFixed(3)} | ${s.sd.toFixed(3)} |`;
-  const tie = (name: string, changed: number) =>
-    `| ${name} | ${r.ties.queries} | ${changed} | ${((100 * changed) / Math.max(1, r.ties.queries)).toFixed(2)}% |`;
+  const pct = (n: number, of: number) => `${n} (${((100 * n) / Math.max(1, of)).toFixed(1)}%)`;
   return [
-    `Softmax regression, ${o.buckets} hashed buckets, ${o.train} training / ${o.test} test messages (seed ${o.seed}), ` +
+    `${o.family === "softmax" ? "Softmax regression" : `MLP (hidden ${o.hidden}, ReLU)`}, ${o.buckets} hashed buckets, lr ${o.learningRate}, ${o.epochs} steps, ${o.train} training / ${o.test} test messages (seed ${o.seed}), ` +
       `test accuracy ${(100 * r.testAccuracy).toFixed(1)}%, projection dims ${o.dims}, leave-one-out on ${o.loo} examples, ` +
       `${r.seconds.toFixed(1)} s.`,
     "",
@@ -271,11 +291,12 @@ export const formatQuality = (r: QualityResult): string => {
     row("DataInf (final checkpoint)", r.rho.datainf),
     row("random", r.rho.random),
     "",
-    "| last-bit perturbation of every nonzero query feature | perturbed queries | changed | rate |",
-    "|---|---|---|---|",
-    tie("query embedding (int8 vector or exponents)", r.ties.embedding),
-    tie("TracIn weights", r.ties.tracin),
-    tie("DataInf weights", r.ties.datainf),
+    "| relative perturbation of every nonzero query feature | queries | embedding changed | TracIn weights changed | DataInf weights changed | largest embedding change (quanta) |",
+    "|---|---|---|---|---|---|",
+    ...r.ties.map(
+      (t) =>
+        `| 2^-${t.bits}${t.bits === 23 ? " (float32 last bit)" : ""} | ${t.queries} | ${pct(t.embedding, t.queries)} | ${pct(t.tracin, t.queries)} | ${pct(t.datainf, t.queries)} | ${t.maxQuanta} |`,
+    ),
   ].join("\n");
 };
 

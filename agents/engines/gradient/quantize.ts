@@ -14,6 +14,8 @@
  * plus one exponent per segment: the segment's integer gradient is approximately v · 2^e.
  */
 
+import { splitmix32 } from "./random.ts";
+
 export const Q_LIMIT = 2 ** 24;
 export const INT8_LIMIT = 127;
 
@@ -29,24 +31,12 @@ export interface Segment {
   readonly fracBits: number;
 }
 
-/** 32-bit words from splitmix32 seeded with `seed` (the projection's sign source). */
-const words = (seed: number) => {
-  let s = seed >>> 0;
-  return (): number => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-};
-
 /**
  * The Rademacher matrix of one layer, row-major [size, dims]: entry (j, k) is bit (t mod 32) of word
  * floor(t / 32) of splitmix32(seed + 0x9e3779b9 · layer), t = j·dims + k; bit 1 → +1, bit 0 → −1.
  */
 export const rademacher = (seed: number, layer: number, size: number, dims: number): Int8Array => {
-  const next = words((seed + Math.imul(0x9e3779b9, layer)) >>> 0);
+  const next = splitmix32((seed + Math.imul(0x9e3779b9, layer)) >>> 0);
   const out = new Int8Array(size * dims);
   let word = 0;
   for (let t = 0; t < out.length; t++) {

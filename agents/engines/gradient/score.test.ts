@@ -1,9 +1,11 @@
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { scoresToWeights } from "../engine.ts";
 import type { IndexedModel } from "./bundle.ts";
-import { makeAttributor } from "./engine.ts";
+import { entriesFor, makeAttributor } from "./engine.ts";
 import { queries, smallModel } from "./fixtures.test-util.ts";
 import { finalSegments } from "./gradient-index.ts";
-import { datainfScores, OrtScorer, segmentDotsJs, tracinScores } from "./score.ts";
+import { datainfScores, OrtScorer, segmentDotsJs, topScores, tracinScores } from "./score.ts";
 
 let model: IndexedModel;
 beforeAll(async () => {
@@ -82,5 +84,28 @@ describe("scoring", () => {
       }
     }
     await attributor.release();
+  });
+});
+
+describe("top-k selection", () => {
+  it("topScores + scoresToWeights equals scoresToWeights over every row", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 40 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 10 }),
+        (values, k) => {
+          const ids = BigUint64Array.from(values, (_, i) => BigInt((i * 7919) % 1000) + BigInt(i * 1000));
+          const scores = Float64Array.from(values);
+          const all = new Map<bigint, bigint>();
+          values.forEach((v, i) => {
+            all.set(ids[i]!, BigInt(Math.max(0, v)));
+          });
+          expect(entriesFor(topScores(ids, scores, k), k)).toEqual(scoresToWeights(all, k));
+          const top = topScores(ids, scores, k);
+          expect(top.length).toBe(Math.min(k, values.filter((v) => v > 0).length));
+        },
+      ),
+      { seed: 11, numRuns: 300 },
+    );
   });
 });

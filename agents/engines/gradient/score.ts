@@ -6,7 +6,7 @@
  *                  masked query [dims, S]) or the typed-array loop (the reference; both are tested equal).
  *   TracIn         score_i = Σ_s D[i, s] · 2^(e_i,s + e_q,s − m), m = min_i,s e_i,s + min_s e_q,s (a factor
  *                  common to every row): integers scaled by powers of two, summed in float64 in segment
- *                  order — exact while below 2^53 (exponent spread ≤ 22), deterministic always.
+ *                  order — exact while below 2^53 (|D| < 2^27, so a spread of exponents up to 26 − log2 S), deterministic always.
  *   DataInf        per layer l on the final checkpoint (G_i = v_i · 2^e_i, λ_l from the index header):
  *                    c_i = (v_q·G_i) / (λ_l + |G_i|²),  r = (1/n) Σ_i c_i G_i
  *                    score_i = Σ_l (1/λ_l) (v_q·G_i − r·G_i)
@@ -106,12 +106,17 @@ export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32
   // 2^(base) is common to all rows: dropping it leaves the weights unchanged (scoresToWeights is
   // scale-free) and keeps each sum an exact integer while it stays below 2^53.
   const base = indexMinExponent(index) + Math.min(...query.exponents);
-  const shifts = Array.from(query.exponents, (e) => e - base);
-  for (let i = 0; i < count; i++) {
+  // powers[s * 256 + e] = 2^(e + e_q,s − base): exact powers of two, looked up instead of computed
+  const powers = new Float64Array(S * 256);
+  for (let s = 0; s < S; s++) {
+    for (let e = 0; e < 256; e++) powers[s * 256 + e] = 2 ** (e + query.exponents[s]! - base);
+  }
+  const exps = index.exponents;
+  for (let i = 0, at = 0; i < count; i++) {
     let score = 0;
-    for (let s = 0; s < S; s++) {
-      const d = dots[i * S + s]!;
-      if (d !== 0) score += d * 2 ** (index.exponents[i * S + s]! + shifts[s]!);
+    for (let s = 0; s < S; s++, at++) {
+      const d = dots[at]!;
+      if (d !== 0) score += d * powers[s * 256 + exps[at]!]!;
     }
     out[i] = score;
   }
@@ -149,23 +154,48 @@ export const datainfScores = (index: GradientIndex, query: Embedding, dots: Int3
 };
 
 /**
- * Integer scores for the protocol: TracIn's are already integers; DataInf's are put on a fixed-point
- * grid relative to the best score, floor(score / best · 2^40). Non-positive scores are dropped.
+ * Integer scores for the protocol, as integral float64 values: TracIn's are already integers; DataInf's
+ * are put on a fixed-point grid relative to the best score, floor(score / best · 2^40). Non-positive → 0.
  */
-export const integerScores = (method: Method, scores: Float64Array): bigint[] => {
-  const out = new Array<bigint>(scores.length).fill(0n);
+export const integerScores = (method: Method, scores: Float64Array): Float64Array => {
+  const out = new Float64Array(scores.length);
   if (method === "tracin") {
-    scores.forEach((s, i) => {
-      out[i] = s > 0 ? BigInt(s) : 0n;
-    });
+    for (let i = 0; i < scores.length; i++) out[i] = scores[i]! > 0 ? scores[i]! : 0;
     return out;
   }
   let best = 0;
   for (const s of scores) best = Math.max(best, s);
   if (best > 0) {
-    scores.forEach((s, i) => {
-      out[i] = s > 0 ? BigInt(Math.floor((s / best) * 2 ** 40)) : 0n;
-    });
+    for (let i = 0; i < scores.length; i++) out[i] = scores[i]! > 0 ? Math.floor((scores[i]! / best) * 2 ** 40) : 0;
   }
   return out;
+};
+
+export interface ScoredRow {
+  readonly row: number;
+  readonly contributionId: bigint;
+  readonly score: bigint;
+}
+
+/**
+ * The k best rows with a positive integer score, best first; ties by lower contribution id then lower
+ * row — scoresToWeights' order, so its result over these k equals its result over all rows.
+ * One linear scan with a k-slot insertion buffer.
+ */
+export const topScores = (ids: BigUint64Array, scores: Float64Array, k: number): ScoredRow[] => {
+  const rows: number[] = [];
+  const better = (a: number, b: number) =>
+    scores[a]! !== scores[b]! ? scores[a]! > scores[b]! : ids[a]! !== ids[b]! ? ids[a]! < ids[b]! : a < b;
+  for (let i = 0; i < scores.length; i++) {
+    if (!(scores[i]! > 0)) continue;
+    if (rows.length === k && !better(i, rows[k - 1]!)) continue;
+    let at = rows.length === k ? k - 1 : rows.length;
+    while (at > 0 && better(i, rows[at - 1]!)) {
+      rows[at] = rows[at - 1]!;
+      at--;
+    }
+    rows[at] = i;
+    if (rows.length > k) rows.length = k;
+  }
+  return rows.map((row) => ({ row, contributionId: ids[row]!, score: BigInt(scores[row]!) }));
 };

@@ -15,6 +15,11 @@ contract DisputeGame_Invariant_Test is DisputeBaseTest {
         return true;
     }
 
+    /// @dev One clock long, so claims finalize within a run's few warps.
+    function _ledgerWindow() internal pure override returns (uint64 window_) {
+        window_ = MAX_CLOCK;
+    }
+
     function setUp() public override {
         super.setUp();
         liar = makeAddr("liar");
@@ -32,7 +37,7 @@ contract DisputeGame_Invariant_Test is DisputeBaseTest {
         token.approve(address(game), type(uint256).max);
         supply = _tracked();
 
-        bytes4[] memory selectors = new bytes4[](8);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = DisputeActors.postClaim.selector;
         selectors[1] = DisputeActors.honestChallenge.selector;
         selectors[2] = DisputeActors.randomChallenge.selector;
@@ -41,6 +46,7 @@ contract DisputeGame_Invariant_Test is DisputeBaseTest {
         selectors[5] = DisputeActors.resolve.selector;
         selectors[6] = DisputeActors.voidDescendant.selector;
         selectors[7] = DisputeActors.claimCredit.selector;
+        selectors[8] = DisputeActors.finalize.selector;
         targetSelector(FuzzSelector({addr: address(actors), selectors: selectors}));
         targetContract(address(actors));
     }
@@ -61,6 +67,11 @@ contract DisputeGame_Invariant_Test is DisputeBaseTest {
         assertEq(actors.ghostWrongClaimsSurvived(), 0, "wrong claim survived an honest challenge");
     }
 
+    /// @custom:invariant No wrong claim ever finalizes while an honest challenger watches the chain.
+    function invariant_noWrongClaimFinalizes() public view {
+        assertEq(actors.ghostWrongFinalized(), 0);
+    }
+
     /// @custom:invariant The game holds exactly the bonds of games in progress plus unclaimed credit.
     function invariant_gameHoldsExactlyBondsAndCredit() public view {
         assertEq(game.totalBonded(), actors.ghostBonded(), "bonded");
@@ -71,6 +82,12 @@ contract DisputeGame_Invariant_Test is DisputeBaseTest {
         }
         assertEq(game.totalCredit(), credit, "credit");
         assertEq(token.balanceOf(address(game)), game.totalBonded() + game.totalCredit(), "balance");
+    }
+
+    /// @custom:invariant The ledger holds exactly the claimants' bonds and the claims' pots (slashed bonds left it).
+    function invariant_ledgerHoldsExactlyBondsAndPots() public view {
+        assertEq(token.balanceOf(address(real)), real.totalBonded() + real.totalPots(), "ledger balance");
+        assertEq(real.bondOf(claimant).bonded + real.bondOf(liar).bonded, real.totalBonded(), "bonds");
     }
 
     /// @custom:invariant No token is created or lost: actors + game + ledger + burned is constant.

@@ -71,6 +71,11 @@ abstract contract DisputeBaseTest is Test {
         State parent;
     }
 
+    /// @dev The real ledger's challenge window.
+    function _ledgerWindow() internal pure virtual returns (uint64 window_) {
+        window_ = LEDGER_WINDOW;
+    }
+
     /// @dev Whether this suite runs against the real AttributionLedger (else the mock).
     function _realLedger() internal pure virtual returns (bool) {
         return false;
@@ -94,11 +99,11 @@ abstract contract DisputeBaseTest is Test {
                     contributions: address(registry),
                     models: address(registry),
                     protocol: makeAddr("protocol"),
-                    challengeWindow: LEDGER_WINDOW,
+                    challengeWindow: _ledgerWindow(),
                     maxReferenceLag: REFERENCE_LAG,
-                    unbondDelay: 2 * LEDGER_WINDOW,
+                    unbondDelay: 2 * _ledgerWindow(),
                     claimBond: uint128(CLAIM_BOND),
-                    maxEntries: 16,
+                    maxEntries: 8,
                     burnBps: uint16(LEDGER_BURN_BPS)
                 })
             );

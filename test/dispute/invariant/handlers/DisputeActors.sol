@@ -46,6 +46,8 @@ contract DisputeActors is Test {
 
     ClaimInfo[] internal _claims;
     GameInfo[] internal _games;
+    /// @dev Claim index → the honest challenger has opened a game on it.
+    mapping(uint256 => bool) internal _challengedByHonest;
 
     /// @notice Σ bonds of games not yet concluded, counted by the handler.
     uint256 public ghostBonded;
@@ -57,6 +59,10 @@ contract DisputeActors is Test {
     uint256 public ghostWrongClaimsSurvived;
     /// @notice Games concluded.
     uint256 public ghostConcluded;
+    /// @notice Claims finalized.
+    uint256 public ghostFinalized;
+    /// @notice Wrong claims finalized (must stay 0: the honest challenger watches every claim).
+    uint256 public ghostWrongFinalized;
 
     constructor(
         DisputeGame _game,
@@ -162,6 +168,18 @@ contract DisputeActors is Test {
         _sync();
     }
 
+    /// @notice Anyone finalizes a claim (only possible once its window passed with no game open).
+    function finalize(uint256 _claimSeed) external {
+        if (_claims.length == 0) return;
+        uint256 id = _claims[bound(_claimSeed, 0, _claims.length - 1)].claimId;
+        try LEDGER.finalize(id) {
+            ghostFinalized++;
+            if (_claims[bound(_claimSeed, 0, _claims.length - 1)].wrongAt != SyntheticClaims.NO_LIE) {
+                ghostWrongFinalized++;
+            }
+        } catch {}
+    }
+
     /// @notice Anyone pays out an actor's credit.
     function claimCredit(uint256 _who) external {
         address a = actors()[bound(_who, 0, 3)];
@@ -188,6 +206,13 @@ contract DisputeActors is Test {
     /* HONEST PLAY */
 
     function _honestActAll() internal {
+        // The honest challenger watches the chain: every wrong pending claim gets a game.
+        for (uint256 c = 0; c < _claims.length; c++) {
+            if (_claims[c].wrongAt == SyntheticClaims.NO_LIE || _challengedByHonest[c]) continue;
+            if (LEDGER.claim(_claims[c].claimId).status != IAttributionLedger.Status.Pending) continue;
+            _openAs(HONEST_CHALLENGER, c, true);
+            if (!_challengedByHonest[c]) ghostHonestMoveFailures++;
+        }
         for (uint256 i = 0; i < _games.length; i++) {
             // An honest side moves at most twice in a row (answer, then the step).
             for (uint256 k = 0; k < 3; k++) {
@@ -238,6 +263,7 @@ contract DisputeActors is Test {
         vm.prank(_who);
         try GAME.open(_claims[_idx].claimId) returns (uint256 id) {
             _games.push(GameInfo(id, _idx, _honest, false));
+            if (_honest) _challengedByHonest[_idx] = true;
             ghostBonded += GAME.CHALLENGE_BOND();
         } catch {}
     }
@@ -256,6 +282,7 @@ contract DisputeActors is Test {
             if (info.honestChallenger && s == GameStatus.ClaimantWon) ghostHonestLosses++;
             if (c.wrongAt == SyntheticClaims.NO_LIE && s == GameStatus.ChallengerWon) ghostHonestLosses++;
             if (info.honestChallenger && LEDGER.claim(c.claimId).status != IAttributionLedger.Status.Void) {
+                // An honest game on a wrong claim only ends with the claim void (won or refunded).
                 ghostWrongClaimsSurvived++;
             }
         }

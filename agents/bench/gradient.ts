@@ -1,0 +1,150 @@
+/**
+ * Gradient engine benchmark: embedding throughput (indexing), query latency over synthetic int8
+ * indexes of 10k / 100k / 1M rows at projection dims 256 and 1024, index bytes per example.
+ * Kernels compared in the same run: ONNX Runtime MatMulInteger (1 and 2 threads) against the plain
+ * typed-array loop (the reference). Results go to docs/benchmarks-gradient.md.
+ *
+ *   npx tsx agents/bench/gradient.ts [--sizes 10000,100000,1000000] [--dims 256,1024] [--repeat 5] [--embed 600]
+ *                                    [--max-mib 300]   (synthetic indexes larger than this are skipped)
+ */
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { DEFAULT_TRAIN_OPTIONS, indexModel, trainModel } from "../engines/gradient/bundle.ts";
+import { sampleMessages } from "../engines/gradient/dataset.ts";
+import { entriesFor } from "../engines/gradient/engine.ts";
+import { encodeIndex, type GradientIndex, type IndexHeader } from "../engines/gradient/gradient-index.ts";
+import {
+  datainfScores,
+  integerScores,
+  OrtScorer,
+  segmentDotsJs,
+  topScores,
+  tracinScores,
+} from "../engines/gradient/score.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "10000,100000,1000000" },
+    dims: { type: "string", default: "256,1024" },
+    repeat: { type: "string", default: "5" },
+    embed: { type: "string", default: "600" },
+    "max-mib": { type: "string", default: "300" },
+  },
+});
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => Number.parseInt(x, 10))
+    .filter((x) => Number.isInteger(x) && x > 0);
+const sizes = list(args.sizes);
+const dimsList = list(args.dims);
+const repeat = Math.max(1, Number.parseInt(args.repeat, 10) || 5);
+const maxMiB = Number.parseInt(args["max-mib"], 10) || 300;
+const embedCount = Math.max(50, Number.parseInt(args.embed, 10) || 600);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = async (f: () => unknown | Promise<unknown>): Promise<number> => {
+  await f(); // warm-up
+  const runs: number[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const t = performance.now();
+    await f();
+    runs.push(performance.now() - t);
+  }
+  return median(runs);
+};
+
+// ---- embedding throughput (real model, real messages) ----
+console.log(`## Embedding throughput (${embedCount} SpamAssassin messages, 1 ORT thread)\n`);
+console.log("| model | parameters P | checkpoints | dims/layer | embedding width | examples/s | index bytes/example |");
+console.log("|---|---|---|---|---|---|---|");
+const messages = sampleMessages(embedCount, 99);
+const examples = messages.map((m, i) => ({ text: m.text, label: m.label, contributionId: BigInt(i + 1) }));
+for (const family of ["softmax", "mlp"] as const) {
+  const trained = await trainModel(messages.slice(0, 100), {
+    ...DEFAULT_TRAIN_OPTIONS,
+    family,
+    train: { ...DEFAULT_TRAIN_OPTIONS.train, epochs: 2, learningRate: family === "mlp" ? 0.5 : 2 },
+  });
+  for (const dims of family === "mlp" ? [256] : dimsList) {
+    const t = performance.now();
+    const indexed = await indexModel(trained, examples, { dims, seed: 7, batch: 64 });
+    const seconds = (performance.now() - t) / 1000;
+    const bytes = encodeIndex(indexed.index).length;
+    const P = indexed.index.header.layers.reduce((s, l) => s + l.size, 0);
+    console.log(
+      `| ${family} | ${P} | ${trained.checkpoints.length} | ${dims} | ${indexed.index.header.dims} | ${(embedCount / seconds).toFixed(0)} | ${(bytes / embedCount).toFixed(0)} |`,
+    );
+  }
+}
+
+// ---- query latency (synthetic int8 index) ----
+const synthetic = (count: number, dims: number): GradientIndex => {
+  const vectors = new Int8Array(count * dims);
+  let s = 0x1234567;
+  for (let i = 0; i < vectors.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    vectors[i] = ((s >>> 16) % 255) - 127;
+  }
+  const exponents = Uint8Array.from({ length: count }, (_, i) => 10 + (i % 8));
+  const norms = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    let n = 0;
+    for (let k = 0; k < dims; k++) n += vectors[i * dims + k]! ** 2;
+    norms[i] = n;
+  }
+  const header: IndexHeader = {
+    version: 1,
+    gradientGraph: "0x",
+    checkpoints: "0x",
+    checkpointCount: 1,
+    layers: [{ name: "linear", size: 1 << 20 }],
+    buckets: 4096,
+    classes: ["ham", "spam"],
+    projection: { seed: 1, dims },
+    segments: [{ checkpoint: 0, layer: 0, paramOffset: 0, size: 1 << 20, offset: 0, dims, fracBits: 24 }],
+    dims,
+    count,
+    lambdas: [1e9],
+  };
+  return { header, ids: BigUint64Array.from({ length: count }, (_, i) => BigInt(i + 1)), exponents, vectors, norms };
+};
+
+const ort1 = await OrtScorer.create(1);
+const ort2 = await OrtScorer.create(2);
+console.log(`\n## Query latency, synthetic int8 index (median of ${repeat})\n`);
+console.log(
+  "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | TracIn query total ms | DataInf query total ms |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const count of sizes) {
+  for (const dims of dimsList) {
+    const mib = (count * dims) / 2 ** 20;
+    if (mib > maxMiB) {
+      console.log(
+        `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | |`,
+      );
+      continue;
+    }
+    const index = synthetic(count, dims);
+    const query = { vector: index.vectors.slice(0, dims), exponents: Uint8Array.of(12) };
+    const js = await time(() => segmentDotsJs(index, query));
+    const o1 = await time(() => ort1.segmentDots(index, query));
+    const o2 = await time(() => ort2.segmentDots(index, query));
+    const total = await time(async () => {
+      const dots = await ort2.segmentDots(index, query);
+      const scores = integerScores("tracin", tracinScores(index, query, dots));
+      return entriesFor(topScores(index.ids, scores, 8), 8);
+    });
+    const dataInf = await time(async () => {
+      const dots = await ort2.segmentDots(index, query);
+      const scores = integerScores("datainf", datainfScores(index, query, dots));
+      return entriesFor(topScores(index.ids, scores, 8), 8);
+    });
+    console.log(
+      `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${total.toFixed(1)} | ${dataInf.toFixed(1)} |`,
+    );
+  }
+}
+await ort1.release();
+await ort2.release();

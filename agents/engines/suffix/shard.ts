@@ -1,0 +1,183 @@
+/**
+ * One shard of the suffix index: whole contributions laid end to end, each followed by a 0x00
+ * terminator, and the suffix array of every non-terminator position.
+ *
+ *   text   c_0 ‖ 0x00 ‖ c_1 ‖ 0x00 ‖ … ‖ c_{k-1} ‖ 0x00        (raw bytes, no normalisation)
+ *   ends   position of each terminator, ascending (derived from the contribution lengths)
+ *   sa     the non-terminator positions of `text`, sorted by their suffix, where a suffix stops
+ *          at its contribution's terminator and a terminator sorts below every byte
+ *
+ * The terminator is a real 0x00 byte in `text`, but a content byte may also be 0x00, so the
+ * search code asks `ends` before it lets a 0x00 end a comparison. That keeps matches inside
+ * one contribution while the stored text stays one byte per corpus byte.
+ */
+import { suffixArray } from "./sais.ts";
+
+export interface Shard {
+  /** Index (in the index-wide contribution table) of this shard's first contribution. */
+  readonly firstContribution: number;
+  readonly text: Uint8Array;
+  readonly ends: Uint32Array;
+  readonly sa: Uint32Array;
+}
+
+/** Terminator positions for contributions of the given lengths laid out as in `text`. */
+export const terminatorPositions = (lengths: ReadonlyArray<number>): Uint32Array => {
+  const ends = new Uint32Array(lengths.length);
+  let position = 0;
+  for (let d = 0; d < lengths.length; d++) {
+    position += lengths[d]!;
+    ends[d] = position;
+    position += 1;
+  }
+  return ends;
+};
+
+/** Lays contributions out as a shard text (each followed by its 0x00 terminator). */
+export const layoutShardText = (contents: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const size = contents.reduce((sum, c) => sum + c.length + 1, 0);
+  const text = new Uint8Array(size);
+  let position = 0;
+  for (const content of contents) {
+    text.set(content, position);
+    position += content.length + 1;
+  }
+  return text;
+};
+
+/**
+ * Sorts the suffixes of a shard text. Symbols keep the byte order but make room below it: the
+ * final sentinel is 0, a terminator 1 (below every byte, including a content 0x00), and the
+ * bytes that occur map in order onto 2, 3, …; with at most 254 distinct bytes (any text corpus)
+ * the symbols fit a Uint8Array, which halves the memory traffic of the sort. The 1 + k
+ * sentinel/terminator suffixes sort first and are dropped.
+ */
+export const sortShard = (text: Uint8Array, ends: Uint32Array, onStage?: (stage: 1 | 2) => void): Uint32Array => {
+  const seen = new Uint8Array(256);
+  for (let i = 0; i < text.length; i++) seen[text[i]!] = 1;
+  // a terminator reads 0x00; a content 0x00 shows up at a non-terminator position
+  seen[0] = 0;
+  let contentZero = false;
+  for (let i = 0, d = 0; i < text.length && !contentZero; i++) {
+    if (d < ends.length && i === ends[d]!) d++;
+    else if (text[i] === 0) contentZero = true;
+  }
+  if (contentZero) seen[0] = 1;
+  const symbolOf = new Uint16Array(256);
+  let alphabetSize = 2;
+  for (let b = 0; b < 256; b++) if (seen[b] === 1) symbolOf[b] = alphabetSize++;
+  const symbols = alphabetSize <= 256 ? new Uint8Array(text.length + 1) : new Uint16Array(text.length + 1);
+  for (let i = 0; i < text.length; i++) symbols[i] = symbolOf[text[i]!]!;
+  for (let d = 0; d < ends.length; d++) symbols[ends[d]!] = 1;
+  const sa = suffixArray(symbols, alphabetSize, onStage);
+  const skip = 1 + ends.length;
+  return new Uint32Array(sa.buffer, sa.byteOffset + skip * 4, sa.length - skip);
+};
+
+/** Whether `position` is a terminator (binary search over `ends`). */
+const isTerminator = (ends: Uint32Array, position: number): boolean => {
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const end = ends[mid]!;
+    if (end === position) return true;
+    if (end < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+};
+
+/** Extends a known common prefix of length `from` between suffix `p` and pattern[a, a + len). */
+const extend = (
+  text: Uint8Array,
+  ends: Uint32Array,
+  p: number,
+  pattern: Uint8Array,
+  a: number,
+  from: number,
+  len: number,
+): number => {
+  let l = from;
+  while (l < len) {
+    const t = text[p + l]!;
+    if (t !== pattern[a + l]) break;
+    if (t === 0 && isTerminator(ends, p + l)) break;
+    l++;
+  }
+  return l;
+};
+
+/**
+ * The longest l ≤ len such that pattern[a, a + l) occurs in the shard. One binary search for the
+ * pattern's insertion point; the longest match is with one of its two neighbours. Comparisons
+ * restart from min(lcp(lo), lcp(hi)), which every suffix in between shares.
+ */
+export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len: number): number => {
+  const { text, ends, sa } = shard;
+  let lo = -1;
+  let hi = sa.length;
+  let lcpLo = 0;
+  let lcpHi = 0;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const p = sa[mid]!;
+    const l = extend(text, ends, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+    if (l === len) return len;
+    // At a mismatch a terminator reads 0x00, which is ≤ every pattern byte: it sorts lower.
+    if (text[p + l]! > pattern[a + l]!) {
+      hi = mid;
+      lcpHi = l;
+    } else {
+      lo = mid;
+      lcpLo = l;
+    }
+  }
+  return Math.max(lcpLo, lcpHi);
+};
+
+/** The suffix-array range [lo, hi) of suffixes that start with pattern[a, a + len). */
+export const prefixRange = (shard: Shard, pattern: Uint8Array, a: number, len: number): [number, number] => {
+  const { text, ends, sa } = shard;
+  const bound = (upper: boolean): number => {
+    let lo = -1;
+    let hi = sa.length;
+    let lcpLo = 0;
+    let lcpHi = 0;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      const p = sa[mid]!;
+      const l = extend(text, ends, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+      const below = l === len ? upper : text[p + l]! <= pattern[a + l]!;
+      if (below) {
+        lo = mid;
+        lcpLo = l;
+      } else {
+        hi = mid;
+        lcpHi = l;
+      }
+    }
+    return hi;
+  };
+  return [bound(false), bound(true)];
+};
+
+/** The shard-local contribution index and offset of text position `p` (not a terminator). */
+export const locate = (shard: Shard, p: number): { readonly local: number; readonly offset: number } => {
+  const { ends } = shard;
+  let lo = 0;
+  let hi = ends.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid]! < p) lo = mid + 1;
+    else hi = mid;
+  }
+  const start = lo === 0 ? 0 : ends[lo - 1]! + 1;
+  return { local: lo, offset: p - start };
+};
+
+/** The bytes of shard-local contribution `local`. */
+export const contributionText = (shard: Shard, local: number): Uint8Array => {
+  const start = local === 0 ? 0 : shard.ends[local - 1]! + 1;
+  return shard.text.subarray(start, shard.ends[local]!);
+};

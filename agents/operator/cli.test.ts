@@ -1,0 +1,104 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeServices } from "@effect/platform-node";
+import { Effect, Exit, Redacted } from "effect";
+import { Command } from "effect/cli";
+import { afterAll, describe, expect, it } from "vitest";
+import { operatorCommands } from "./cli.ts";
+import { LoraOperator } from "./operator.ts";
+import type { SignedReceipt } from "./receipts.ts";
+import { generate } from "./scheduler.ts";
+import { OperatorAgent } from "./service.ts";
+
+const run = (args: string[]) =>
+  Effect.runPromiseExit(
+    Command.runWith(operatorCommands, { version: "test" })(args).pipe(Effect.provide(NodeServices.layer)),
+  );
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe("operator CLI", () => {
+  it("make-test-model writes a model and adapters that the operator serves", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "operator-cli-"));
+    dirs.push(dir);
+    expect(Exit.isSuccess(await run(["make-test-model", "--out", dir, "--adapters", "3"]))).toBe(true);
+    expect(await readdir(join(dir, "adapters"))).toEqual(["tiny-lora-0000", "tiny-lora-0001", "tiny-lora-0002"]);
+    const op = await LoraOperator.open({
+      modelDir: join(dir, "model"),
+      adaptersDir: join(dir, "adapters"),
+      maxLoras: 1,
+      maxCpuLoras: 1,
+      slotRank: 8,
+      maxBatch: 4,
+      providers: ["cpu"],
+      targetModules: null,
+      log: () => {},
+    });
+    const out = await generate(op.scheduler, {
+      adapter: "tiny-lora-0002",
+      promptIds: [1, 2],
+      maxTokens: 3,
+      temperature: 0,
+      topP: 1,
+    });
+    expect(out.tokens.length).toBeGreaterThan(0);
+    await op.close();
+  });
+
+  it("serve refuses an unknown execution provider with a one-line error", async () => {
+    const exit = await run(["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent", "--ep", "tpu"]);
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(String(exit)).toMatch(/--ep: expected a comma list of cpu, cuda, webgpu/);
+  });
+
+  it("serve reports a missing model folder instead of crashing", async () => {
+    const exit = await run(["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent", "--port", "0"]);
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(String(exit)).toMatch(/cannot read \/nonexistent\/config.json/);
+  });
+
+  it("the OperatorAgent layer serves on a free port and hands every receipt to onReceipt", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "operator-agent-"));
+    dirs.push(dir);
+    expect(Exit.isSuccess(await run(["make-test-model", "--out", dir, "--adapters", "1"]))).toBe(true);
+    const receipts: SignedReceipt[] = [];
+    const layer = OperatorAgent.layer({
+      operator: {
+        modelDir: join(dir, "model"),
+        adaptersDir: join(dir, "adapters"),
+        maxLoras: 1,
+        maxCpuLoras: 1,
+        slotRank: 8,
+        maxBatch: 4,
+        providers: ["cpu"],
+        targetModules: null,
+        log: () => {},
+      },
+      host: "127.0.0.1",
+      port: 0,
+      key: Redacted.make("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
+      paymentsRequired: false,
+      chainId: 31337,
+      ledger: "0x0000000000000000000000000000000000000001",
+      onReceipt: (r) => receipts.push(r),
+    });
+    const body = await Effect.runPromise(
+      Effect.gen(function* () {
+        const agent = yield* OperatorAgent;
+        return yield* Effect.promise(() =>
+          fetch(`${agent.baseUrl}/completions`, {
+            method: "POST",
+            body: JSON.stringify({ model: "tiny-lora-0000", prompt: "hi", max_tokens: 2 }),
+          }).then((r) => r.json() as Promise<{ poa_receipt: SignedReceipt }>),
+        );
+      }).pipe(Effect.provide(layer)),
+    );
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]!.signature).toBe(body.poa_receipt.signature);
+    expect(receipts[0]!.receipt.operator).toBe("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // anvil account 1
+  });
+});

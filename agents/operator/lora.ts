@@ -1,0 +1,165 @@
+/**
+ * The graph rewrite that turns a base decoder into a multi-adapter one (Punica's "one base pass plus a
+ * batched per-row LoRA term"): every targeted projection `y = x·W` becomes
+ *
+ *     y = x·W + (x · A_bank[slot]) · B_bank[slot]
+ *
+ * where `lora_slot` [batch] picks one slot per row, `A_bank` [slots, in, R] holds Aᵀ and `B_bank`
+ * [slots, R, out] holds s·Bᵀ (s = alpha / r, folded in at load time). Slot 0 stays zero: the base model.
+ * Banks are plain graph inputs with no initializer (onnxruntime-node ignores feeds for inputs that also
+ * have an initializer, so any such initializer is stripped).
+ *
+ * Targets are found by node name, the way `optimum-cli export onnx` names a Llama/Mistral projection:
+ * `/model/layers.{i}/self_attn/q_proj/MatMul`, `/model/layers.{i}/mlp/down_proj/MatMul`, …
+ */
+import { Data } from "effect";
+import type { onnx as OnnxNamespace } from "onnx-proto";
+import { dataType, floatTensor, floatValues, node, onnx, valueInfo } from "../onnx/graph.ts";
+
+export class GraphRewriteError extends Data.TaggedError("GraphRewriteError")<{ readonly message: string }> {}
+
+export interface LoraTarget {
+  /** `layers.{layer}.{module}`, the key adapters use. */
+  readonly key: string;
+  readonly layer: number;
+  readonly module: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bankA: string;
+  readonly bankB: string;
+}
+
+export const SLOT_INPUT = "lora_slot";
+
+const TARGET_NAME = /\/layers\.(\d+)\/(?:[\w.]+\/)*(\w+_proj)\/MatMul$/;
+
+interface FoundTarget {
+  readonly node: OnnxNamespace.INodeProto;
+  readonly layer: number;
+  readonly module: string;
+  readonly weight: OnnxNamespace.ITensorProto;
+}
+
+const findTargets = (graph: OnnxNamespace.IGraphProto, modules: ReadonlySet<string> | null): FoundTarget[] => {
+  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? "", t]));
+  const found: FoundTarget[] = [];
+  for (const n of graph.node ?? []) {
+    if (n.opType !== "MatMul") continue;
+    const m = TARGET_NAME.exec(n.name ?? "");
+    if (!m || (modules !== null && !modules.has(m[2]!))) continue;
+    const weight = initializers.get(n.input?.[1] ?? "");
+    if (weight?.dims?.length !== 2 || weight.dataType !== dataType.float32) {
+      throw new GraphRewriteError({
+        message: `${n.name}: the weight input is not a 2-D float32 initializer (quantized exports are not supported)`,
+      });
+    }
+    found.push({ node: n, layer: Number(m[1]), module: m[2]!, weight });
+  }
+  return found;
+};
+
+export interface RewriteResult {
+  readonly model: OnnxNamespace.IModelProto;
+  readonly targets: ReadonlyArray<LoraTarget>;
+}
+
+/**
+ * Adds slot-bank LoRA side paths to every targeted projection. `modules` limits the targets (PEFT
+ * `target_modules` names); by default every `*_proj` MatMul inside a layer is targeted.
+ */
+export const addLoraSlots = (
+  base: OnnxNamespace.IModelProto,
+  modules: ReadonlyArray<string> | null = null,
+): RewriteResult => {
+  const m = onnx.ModelProto.decode(onnx.ModelProto.encode(base).finish()); // a deep copy we may mutate
+  const graph = m.graph;
+  if (!graph) throw new GraphRewriteError({ message: "model has no graph" });
+  const found = findTargets(graph, modules === null ? null : new Set(modules));
+  if (found.length === 0)
+    throw new GraphRewriteError({ message: "no projection MatMul named like /layers.N/…/x_proj/MatMul found" });
+  const batchDim = (() => {
+    const dim = graph.input?.find((i) => i.name === "input_ids")?.type?.tensorType?.shape?.dim?.[0];
+    return dim?.dimParam ? dim.dimParam : "batch_size";
+  })();
+  const targets: LoraTarget[] = [];
+  const extraNodes = new Map<OnnxNamespace.INodeProto, OnnxNamespace.INodeProto[]>();
+  for (const t of found) {
+    const [inF, outF] = (t.weight.dims ?? []).map(Number) as [number, number];
+    const key = `layers.${t.layer}.${t.module}`;
+    const bankA = `lora.${key}.A`;
+    const bankB = `lora.${key}.B`;
+    const y = t.node.output![0]!;
+    const p = `/lora/${key}`;
+    t.node.output = [`${p}/base`];
+    extraNodes.set(t.node, [
+      node("Gather", [bankA, SLOT_INPUT], [`${p}/A`], { axis: 0 }),
+      node("Gather", [bankB, SLOT_INPUT], [`${p}/B`], { axis: 0 }),
+      node("MatMul", [t.node.input![0]!, `${p}/A`], [`${p}/xa`]),
+      node("MatMul", [`${p}/xa`, `${p}/B`], [`${p}/delta`]),
+      node("Add", [`${p}/base`, `${p}/delta`], [y], {}, { name: `${p}/Add` }),
+    ]);
+    graph.input!.push(valueInfo(bankA, "float32", ["lora_slots", inF, "lora_rank"]));
+    graph.input!.push(valueInfo(bankB, "float32", ["lora_slots", "lora_rank", outF]));
+    targets.push({ key, layer: t.layer, module: t.module, inFeatures: inF, outFeatures: outF, bankA, bankB });
+  }
+  graph.input!.push(valueInfo(SLOT_INPUT, "int64", [batchDim]));
+  // Keep the graph topologically sorted: each side path right after its base MatMul.
+  graph.node = (graph.node ?? []).flatMap((n) => [n, ...(extraNodes.get(n) ?? [])]) as OnnxNamespace.NodeProto[];
+  const fed = new Set((graph.input ?? []).map((i) => i.name));
+  graph.initializer = (graph.initializer ?? []).filter((i) => !(fed.has(i.name) && i.name?.startsWith("lora.")));
+  return { model: m, targets };
+};
+
+/** Lists the LoRA-able projections of a base model without rewriting it. */
+export const listTargets = (base: OnnxNamespace.IModelProto): LoraTarget[] =>
+  findTargets(base.graph ?? {}, null).map((t) => {
+    const [inF, outF] = (t.weight.dims ?? []).map(Number) as [number, number];
+    const key = `layers.${t.layer}.${t.module}`;
+    return {
+      key,
+      layer: t.layer,
+      module: t.module,
+      inFeatures: inF,
+      outFeatures: outF,
+      bankA: `lora.${key}.A`,
+      bankB: `lora.${key}.B`,
+    };
+  });
+
+/** One adapter's per-target factors in the operator's layout: aT = Aᵀ [in, r], bT = s·Bᵀ [r, out]. */
+export interface AdapterFactors {
+  readonly rank: number;
+  readonly factors: ReadonlyMap<string, { readonly aT: Float32Array; readonly bT: Float32Array }>;
+}
+
+/** The merged model `W' = W + s·BA` for one adapter: the reference for tests and the "merged" mode. */
+export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFactors): OnnxNamespace.IModelProto => {
+  const m = onnx.ModelProto.decode(onnx.ModelProto.encode(base).finish());
+  const graph = m.graph!;
+  const found = findTargets(graph, null);
+  const replaced = new Map<string, OnnxNamespace.ITensorProto>();
+  for (const t of found) {
+    const f = adapter.factors.get(`layers.${t.layer}.${t.module}`);
+    if (!f) continue;
+    const [inF, outF] = (t.weight.dims ?? []).map(Number) as [number, number];
+    const w = Float32Array.from(floatValues(t.weight));
+    if (w.length !== inF * outF) {
+      throw new GraphRewriteError({
+        message: `${t.node.name}: weights stored as external data cannot be merged in memory`,
+      });
+    }
+    const r = adapter.rank;
+    for (let i = 0; i < inF; i++) {
+      for (let j = 0; j < r; j++) {
+        const a = f.aT[i * r + j]!;
+        if (a === 0) continue;
+        for (let o = 0; o < outF; o++) w[i * outF + o]! += a * f.bT[j * outF + o]!;
+      }
+    }
+    replaced.set(t.weight.name!, floatTensor(t.weight.name!, [inF, outF], w));
+  }
+  graph.initializer = (graph.initializer ?? []).map(
+    (i) => (replaced.get(i.name ?? "") ?? i) as OnnxNamespace.TensorProto,
+  );
+  return m;
+};

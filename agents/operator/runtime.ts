@@ -1,0 +1,248 @@
+/**
+ * One decoder session in ONNX Runtime: the model folder (model.onnx + config.json + tokenizer.json, as an
+ * `optimum-cli export onnx` produces), execution-provider selection with fallback, and a `forward`
+ * over batched input ids, attention mask, positions and past key/values.
+ */
+import { readdirSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Data, Schema } from "effect";
+import type { onnx as OnnxNamespace } from "onnx-proto";
+import * as ort from "onnxruntime-node";
+import { decodeModel, encodeModel, onnx } from "../onnx/graph.ts";
+import { addLoraSlots, type LoraTarget, SLOT_INPUT } from "./lora.ts";
+
+export class ModelError extends Data.TaggedError("ModelError")<{ readonly message: string }> {}
+
+export const ExecutionProvider = Schema.Literals(["cpu", "cuda", "webgpu"]);
+export type ExecutionProvider = typeof ExecutionProvider.Type;
+
+const HfConfig = Schema.Struct({
+  num_hidden_layers: Schema.Int,
+  num_attention_heads: Schema.Int,
+  num_key_value_heads: Schema.optional(Schema.Int),
+  hidden_size: Schema.Int,
+  head_dim: Schema.optional(Schema.Int),
+  vocab_size: Schema.Int,
+  max_position_embeddings: Schema.optional(Schema.Int),
+  eos_token_id: Schema.optional(Schema.Union([Schema.Int, Schema.Array(Schema.Int)])),
+  bos_token_id: Schema.optional(Schema.NullOr(Schema.Int)),
+});
+
+export interface ModelInfo {
+  readonly numLayers: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly vocabSize: number;
+  readonly maxPositions: number;
+  readonly eosIds: ReadonlyArray<number>;
+  readonly bosId: number | null;
+}
+
+export const readModelInfo = async (modelDir: string): Promise<ModelInfo> => {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(join(modelDir, "config.json"), "utf8"));
+  } catch (e) {
+    throw new ModelError({
+      message: `cannot read ${join(modelDir, "config.json")}: ${e instanceof Error ? e.message : e}`,
+    });
+  }
+  const decoded = Schema.decodeUnknownExit(HfConfig)(json);
+  if (decoded._tag === "Failure") {
+    throw new ModelError({
+      message: "config.json: expected num_hidden_layers, num_attention_heads, hidden_size, vocab_size",
+    });
+  }
+  const c = decoded.value;
+  const eos = c.eos_token_id;
+  return {
+    numLayers: c.num_hidden_layers,
+    kvHeads: c.num_key_value_heads ?? c.num_attention_heads,
+    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
+    vocabSize: c.vocab_size,
+    maxPositions: c.max_position_embeddings ?? 2048,
+    eosIds: eos === undefined ? [] : typeof eos === "number" ? [eos] : eos,
+    bosId: c.bos_token_id ?? null,
+  };
+};
+
+/** Whether the CUDA provider library sits next to onnxruntime-node's binding (the installer puts it there). */
+const cudaProviderInstalled = (): boolean => {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
+    const bin = join(pkg, "bin");
+    return readdirSync(bin, { recursive: true }).some(
+      (f) =>
+        String(f).endsWith("libonnxruntime_providers_cuda.so") || String(f).endsWith("onnxruntime_providers_cuda.dll"),
+    );
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Creates a session on the first provider in `wanted` that works, then CPU. A missing provider is a
+ * log line, never a crash.
+ */
+export const createSession = async (
+  model: string | Uint8Array,
+  wanted: ReadonlyArray<ExecutionProvider>,
+  log: (line: string) => void,
+  threads?: number,
+): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> => {
+  const available = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const options = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
+    executionProviders: [ep],
+    graphOptimizationLevel: "all",
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+  for (const ep of wanted) {
+    if (ep === "cpu") break;
+    if (!available.has(ep)) {
+      log(`execution provider ${ep} is not in this onnxruntime-node build; falling back`);
+      continue;
+    }
+    if (ep === "cuda" && !cudaProviderInstalled()) {
+      log(
+        "execution provider cuda unavailable (libonnxruntime_providers_cuda.so not installed: " +
+          "reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12); falling back",
+      );
+      continue;
+    }
+    try {
+      const session =
+        typeof model === "string"
+          ? await ort.InferenceSession.create(model, options(ep))
+          : await ort.InferenceSession.create(model, options(ep));
+      log(`execution provider: ${ep}`);
+      return { session, provider: ep };
+    } catch (e) {
+      log(
+        `execution provider ${ep} unavailable (${(e instanceof Error ? e.message : String(e)).split("\n")[0]}); falling back`,
+      );
+    }
+  }
+  const session =
+    typeof model === "string"
+      ? await ort.InferenceSession.create(model, options("cpu"))
+      : await ort.InferenceSession.create(model, options("cpu"));
+  if (wanted.some((ep) => ep !== "cpu")) log("execution provider: cpu (fallback)");
+  return { session, provider: "cpu" };
+};
+
+/** Past keys/values of one layer for the whole batch: [batch, kvHeads, pastLen, headDim]. */
+export interface LayerKv {
+  readonly key: Float32Array;
+  readonly value: Float32Array;
+}
+
+export interface ForwardInput {
+  readonly batch: number;
+  readonly seqLen: number;
+  readonly pastLen: number;
+  readonly inputIds: BigInt64Array;
+  readonly attentionMask: BigInt64Array;
+  readonly positionIds: BigInt64Array;
+  readonly past: ReadonlyArray<LayerKv>;
+  /** Per-row slot indices; only for LoRA sessions. */
+  readonly slots?: BigInt64Array;
+}
+
+export interface ForwardOutput {
+  readonly logits: Float32Array; // [batch, seqLen, vocab]
+  readonly present: ReadonlyArray<LayerKv>; // [batch, kvHeads, pastLen + seqLen, headDim]
+}
+
+/** A decoder session; `banks` are extra feeds (the LoRA slot banks) passed on every call. */
+export class DecoderSession {
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly info: ModelInfo,
+    readonly provider: ExecutionProvider,
+    private readonly banks: () => Record<string, ort.Tensor> = () => ({}),
+  ) {}
+
+  async forward(input: ForwardInput): Promise<ForwardOutput> {
+    const { batch, seqLen, pastLen } = input;
+    const { kvHeads, headDim, numLayers } = this.info;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", input.inputIds, [batch, seqLen]),
+      attention_mask: new ort.Tensor("int64", input.attentionMask, [batch, pastLen + seqLen]),
+      ...this.banks(),
+    };
+    if (this.session.inputNames.includes("position_ids")) {
+      feeds.position_ids = new ort.Tensor("int64", input.positionIds, [batch, seqLen]);
+    }
+    if (input.slots) feeds[SLOT_INPUT] = new ort.Tensor("int64", input.slots, [batch]);
+    for (let l = 0; l < numLayers; l++) {
+      const kv = input.past[l]!;
+      feeds[`past_key_values.${l}.key`] = new ort.Tensor("float32", kv.key, [batch, kvHeads, pastLen, headDim]);
+      feeds[`past_key_values.${l}.value`] = new ort.Tensor("float32", kv.value, [batch, kvHeads, pastLen, headDim]);
+    }
+    const out = await this.session.run(feeds);
+    const present: LayerKv[] = [];
+    for (let l = 0; l < numLayers; l++) {
+      present.push({
+        key: out[`present.${l}.key`]!.data as Float32Array,
+        value: out[`present.${l}.value`]!.data as Float32Array,
+      });
+    }
+    return { logits: out.logits!.data as Float32Array, present };
+  }
+}
+
+export interface OpenedModel {
+  readonly info: ModelInfo;
+  readonly base: OnnxNamespace.ModelProto;
+  readonly modelPath: string;
+}
+
+export const openModelDir = async (modelDir: string): Promise<OpenedModel> => {
+  const info = await readModelInfo(modelDir);
+  const modelPath = join(modelDir, "model.onnx");
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(modelPath);
+  } catch {
+    throw new ModelError({ message: `no model.onnx in ${modelDir}` });
+  }
+  return { info, base: decodeModel(bytes), modelPath };
+};
+
+/**
+ * Rewrites the base model with LoRA slot banks and opens it. The rewritten graph is written next to
+ * the original (`model.lora.onnx`) so external-data weight files of big exports still resolve.
+ */
+export const openLoraSession = async (
+  opened: OpenedModel,
+  opts: {
+    readonly modules: ReadonlyArray<string> | null;
+    readonly providers: ReadonlyArray<ExecutionProvider>;
+    readonly log: (line: string) => void;
+    readonly threads?: number;
+    readonly banks: () => Record<string, ort.Tensor>;
+  },
+): Promise<{ session: DecoderSession; targets: ReadonlyArray<LoraTarget> }> => {
+  const { model, targets } = addLoraSlots(opened.base, opts.modules);
+  const bytes = encodeModel(model);
+  const external = (model.graph?.initializer ?? []).some(
+    (t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
+  );
+  let source: string | Uint8Array = bytes;
+  if (external) {
+    // external weight files are found relative to the model file, so the rewrite must sit beside it
+    const path = opened.modelPath.replace(/\.onnx$/, ".lora.onnx");
+    try {
+      await writeFile(path, bytes);
+    } catch (e) {
+      throw new ModelError({
+        message: `cannot write ${path} next to the external weights (${(e as NodeJS.ErrnoException).code ?? e}); make the model folder writable`,
+      });
+    }
+    source = path;
+  }
+  const { session, provider } = await createSession(source, opts.providers, opts.log, opts.threads);
+  return { session: new DecoderSession(session, opened.info, provider, opts.banks), targets };
+};

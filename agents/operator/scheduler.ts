@@ -1,0 +1,459 @@
+/**
+ * Continuous batching across adapters. Every iteration of the loop:
+ *
+ * 1. admits waiting requests whose adapter holds (or can take) a slot; a request whose adapter is still
+ *    on disk starts a background load and waits without holding anyone else up;
+ * 2. prefills the admitted prompts in one left-padded forward pass (empty past);
+ * 3. decodes one token for every running sequence in one forward pass, whatever adapter each uses:
+ *    the per-row `lora_slot` picks the adapter, past key/values are left-padded to the longest.
+ *
+ * The running batch keeps one KV cache, left-padded per row; a decode step's `present` becomes the
+ * next past without copying, and rows are only regathered when the batch changes. A sequence leaves the batch as soon
+ * as it ends, and its slot is unpinned.
+ */
+import { Data } from "effect";
+import type { AdapterError } from "./adapter.ts";
+import type { AdapterCache } from "./cache.ts";
+import type { DecoderSession, ForwardInput, LayerKv } from "./runtime.ts";
+import { prng } from "./testModel.ts";
+
+export class GenerationError extends Data.TaggedError("GenerationError")<{ readonly message: string }> {}
+
+export interface GenerationRequest {
+  readonly adapter: string | null;
+  readonly promptIds: ReadonlyArray<number>;
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP: number;
+  readonly seed?: number;
+  /** Keep generating past end-of-sequence tokens up to maxTokens (vLLM's ignore_eos; benchmarks use it). */
+  readonly ignoreEos?: boolean;
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface GenerationSink {
+  readonly onToken: (id: number) => void;
+  readonly onDone: (finish: FinishReason) => void;
+  readonly onError: (error: AdapterError | GenerationError) => void;
+}
+
+export interface GenerationHandle {
+  /** Ends the sequence at the next step (client gone, stop string seen). */
+  readonly cancel: () => void;
+}
+
+/**
+ * The running batch's past keys/values, one [batch, kvHeads, P, headDim] tensor per layer and K/V: row b
+ * holds sequence b's `kvLen` positions, left-padded to P. A decode step's `present` is the next step's
+ * past as is; rows are only copied when the batch changes (a sequence joins or leaves).
+ */
+interface BatchKv {
+  readonly past: ReadonlyArray<LayerKv>;
+  readonly P: number;
+}
+
+interface KvRow {
+  readonly src: ReadonlyArray<LayerKv>;
+  readonly row: number;
+  readonly srcP: number;
+  readonly len: number;
+}
+
+/** Builds a batch from rows of other batches: each row's last `len` positions, left-padded to the longest. */
+const gatherRows = (rows: ReadonlyArray<KvRow>, layers: number, heads: number, dim: number): BatchKv => {
+  const P = Math.max(0, ...rows.map((r) => r.len));
+  const size = rows.length * heads * P * dim;
+  const past = Array.from({ length: layers }, () => ({ key: new Float32Array(size), value: new Float32Array(size) }));
+  rows.forEach((r, b) => {
+    for (let l = 0; l < layers; l++) {
+      for (let h = 0; h < heads; h++) {
+        const from = ((r.row * heads + h) * r.srcP + (r.srcP - r.len)) * dim;
+        const to = ((b * heads + h) * P + (P - r.len)) * dim;
+        past[l]!.key.set(r.src[l]!.key.subarray(from, from + r.len * dim), to);
+        past[l]!.value.set(r.src[l]!.value.subarray(from, from + r.len * dim), to);
+      }
+    }
+  });
+  return { past, P };
+};
+
+interface Sequence {
+  readonly req: GenerationRequest;
+  readonly sink: GenerationSink;
+  slot: number;
+  pinned: boolean;
+  /** Positions of this sequence in the batch KV cache (prompt + generated, minus the newest token). */
+  kvLen: number;
+  lastToken: number;
+  generated: number;
+  cancelled: boolean;
+  readonly rand: () => number;
+}
+
+export interface SchedulerOptions {
+  readonly maxBatch: number;
+  /**
+   * Disk loads in flight at once (4 by default). Loading only just ahead of the slots keeps a long queue
+   * of cold adapters from flooding the host LRU and evicting adapters before they ever run.
+   */
+  readonly maxConcurrentLoads?: number;
+  readonly log?: (line: string) => void;
+}
+
+export const sampleToken = (logits: Float32Array, temperature: number, topP: number, rand: () => number): number => {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  if (temperature <= 0) return best;
+  const max = logits[best]!;
+  const probs = Array.from(logits, (x, i) => ({ i, p: Math.exp((x - max) / temperature) }));
+  probs.sort((a, b) => b.p - a.p);
+  const total = probs.reduce((s, x) => s + x.p, 0);
+  let kept = 0;
+  let cut = probs.length;
+  for (let k = 0; k < probs.length; k++) {
+    kept += probs[k]!.p / total;
+    if (kept >= topP) {
+      cut = k + 1;
+      break;
+    }
+  }
+  const nucleus = probs.slice(0, cut);
+  const mass = nucleus.reduce((s, x) => s + x.p, 0);
+  let u = rand() * mass;
+  for (const x of nucleus) {
+    u -= x.p;
+    if (u <= 0) return x.i;
+  }
+  return nucleus[nucleus.length - 1]!.i;
+};
+
+export class Scheduler {
+  private readonly waiting: Sequence[] = [];
+  private running: Sequence[] = [];
+  private kv: BatchKv | null = null;
+  private readonly loads = new Set<string>();
+  private readonly active = new Set<Sequence>();
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private readonly done: Promise<void>;
+  /** Forward passes run so far, by kind (tests and metrics read it). */
+  readonly passes = { prefill: 0, decode: 0, decodeRows: 0, maxDecodeBatch: 0 };
+
+  constructor(
+    private readonly session: DecoderSession,
+    private readonly cache: AdapterCache | null,
+    private readonly opts: SchedulerOptions,
+  ) {
+    this.done = this.loop();
+  }
+
+  /** Sequences submitted and not yet finished (waiting, loading, running or inside a forward pass). */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  submit(req: GenerationRequest, sink: GenerationSink): GenerationHandle {
+    const n = req.promptIds.length;
+    if (n === 0 || n >= this.session.info.maxPositions || req.maxTokens < 1) {
+      sink.onError(
+        new GenerationError({
+          message: `prompt of ${n} tokens and max_tokens ${req.maxTokens} do not fit a ${this.session.info.maxPositions}-token context`,
+        }),
+      );
+      return { cancel: () => {} };
+    }
+    const vocab = this.session.info.vocabSize;
+    if (req.promptIds.some((t) => !Number.isInteger(t) || t < 0 || t >= vocab)) {
+      sink.onError(new GenerationError({ message: `prompt token ids must be integers in [0, ${vocab})` }));
+      return { cancel: () => {} };
+    }
+    if (req.adapter !== null && this.cache === null) {
+      sink.onError(new GenerationError({ message: "this operator serves no adapters" }));
+      return { cancel: () => {} };
+    }
+    const seq: Sequence = {
+      req,
+      sink,
+      slot: 0,
+      pinned: false,
+      kvLen: 0,
+      lastToken: 0,
+      generated: 0,
+      cancelled: false,
+      rand: prng(req.seed ?? Math.floor(Math.random() * 2 ** 31)),
+    };
+    this.waiting.push(seq);
+    this.active.add(seq);
+    this.poke();
+    return {
+      cancel: () => {
+        seq.cancelled = true;
+        this.poke();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.poke();
+    await this.done;
+  }
+
+  private poke() {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private admit(): Sequence[] {
+    const admitted: Sequence[] = [];
+    const loadLimit = this.opts.maxConcurrentLoads ?? 4;
+    for (let i = 0; i < this.waiting.length; ) {
+      const seq = this.waiting[i]!;
+      if (seq.cancelled) {
+        this.waiting.splice(i, 1);
+        this.active.delete(seq);
+        seq.sink.onDone("stop");
+        continue;
+      }
+      const id = seq.req.adapter;
+      const full = this.running.length + admitted.length >= this.opts.maxBatch;
+      if (!full) {
+        const slot = id === null ? 0 : this.cache!.acquireSlot(id);
+        if (slot !== null) {
+          seq.slot = slot;
+          seq.pinned = id !== null;
+          admitted.push(seq);
+          this.waiting.splice(i, 1);
+          continue;
+        }
+      } else if (this.loads.size >= loadLimit) {
+        break; // nothing more to do this round
+      }
+      // not runnable yet: fetch its adapter ahead, a few at a time
+      if (id !== null && !this.cache!.isInHost(id) && this.loads.size < loadLimit) this.startLoad(id);
+      i++;
+    }
+    return admitted;
+  }
+
+  private startLoad(id: string) {
+    if (this.loads.has(id)) return;
+    this.loads.add(id);
+    this.cache!.prefetch(id).then(
+      () => {
+        this.loads.delete(id);
+        this.poke();
+      },
+      (e: unknown) => {
+        this.loads.delete(id);
+        const error =
+          e instanceof Error && "_tag" in e && e._tag === "AdapterError"
+            ? (e as AdapterError)
+            : new GenerationError({ message: `adapter ${id}: ${e instanceof Error ? e.message : String(e)}` });
+        this.opts.log?.(`adapter ${id} failed to load: ${error.message}`);
+        for (let i = this.waiting.length - 1; i >= 0; i--) {
+          const seq = this.waiting[i]!;
+          if (seq.req.adapter !== id) continue;
+          this.waiting.splice(i, 1);
+          this.active.delete(seq);
+          seq.sink.onError(error);
+        }
+        this.poke();
+      },
+    );
+  }
+
+  private finish(seq: Sequence, reason: FinishReason | GenerationError) {
+    this.active.delete(seq);
+    if (seq.pinned && seq.req.adapter !== null) this.cache?.release(seq.req.adapter);
+    seq.pinned = false;
+    if (reason instanceof GenerationError) seq.sink.onError(reason);
+    else seq.sink.onDone(reason);
+  }
+
+  /** Emits a sampled token; returns false when the sequence is over. */
+  private accept(seq: Sequence, token: number): boolean {
+    const info = this.session.info;
+    if (!seq.req.ignoreEos && info.eosIds.includes(token)) {
+      this.finish(seq, "stop");
+      return false;
+    }
+    seq.generated++;
+    seq.lastToken = token;
+    seq.sink.onToken(token);
+    if (seq.cancelled) {
+      this.finish(seq, "stop");
+      return false;
+    }
+    if (seq.generated >= seq.req.maxTokens || seq.kvLen + 1 >= info.maxPositions) {
+      this.finish(seq, "length");
+      return false;
+    }
+    return true;
+  }
+
+  private emptyPast() {
+    const empty = new Float32Array(0);
+    return Array.from({ length: this.session.info.numLayers }, () => ({ key: empty, value: empty }));
+  }
+
+  /** Prefills new sequences in one left-padded pass; returns the survivors' rows in its `present`. */
+  private async prefill(batch: Sequence[]): Promise<{ rows: KvRow[]; seqs: Sequence[] }> {
+    const info = this.session.info;
+    const L = Math.max(...batch.map((s) => s.req.promptIds.length));
+    const B = batch.length;
+    const ids = new BigInt64Array(B * L);
+    const mask = new BigInt64Array(B * L);
+    const pos = new BigInt64Array(B * L);
+    batch.forEach((s, b) => {
+      const p = s.req.promptIds;
+      for (let i = 0; i < p.length; i++) {
+        const at = b * L + (L - p.length) + i;
+        ids[at] = BigInt(p[i]!);
+        mask[at] = 1n;
+        pos[at] = BigInt(i);
+      }
+    });
+    const input: ForwardInput = {
+      batch: B,
+      seqLen: L,
+      pastLen: 0,
+      inputIds: ids,
+      attentionMask: mask,
+      positionIds: pos,
+      past: this.emptyPast(),
+      slots: BigInt64Array.from(batch, (s) => BigInt(s.slot)),
+    };
+    const out = await this.session.forward(input);
+    this.passes.prefill++;
+    const V = info.vocabSize;
+    const rows: KvRow[] = [];
+    const seqs: Sequence[] = [];
+    batch.forEach((s, b) => {
+      s.kvLen = s.req.promptIds.length;
+      const logits = out.logits.subarray(((b + 1) * L - 1) * V, (b + 1) * L * V);
+      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+        rows.push({ src: out.present, row: b, srcP: L, len: s.kvLen });
+        seqs.push(s);
+      }
+    });
+    return { rows, seqs };
+  }
+
+  /** One token for every running sequence; returns the survivors' rows in the pass's `present`. */
+  private async decode(): Promise<{ rows: KvRow[]; seqs: Sequence[]; whole: BatchKv | null }> {
+    const info = this.session.info;
+    const batch = this.running;
+    const kv = this.kv!;
+    const B = batch.length;
+    const P = kv.P;
+    const mask = new BigInt64Array(B * (P + 1));
+    batch.forEach((s, b) => {
+      mask.fill(1n, b * (P + 1) + (P - s.kvLen), (b + 1) * (P + 1));
+    });
+    const out = await this.session.forward({
+      batch: B,
+      seqLen: 1,
+      pastLen: P,
+      inputIds: BigInt64Array.from(batch, (s) => BigInt(s.lastToken)),
+      attentionMask: mask,
+      positionIds: BigInt64Array.from(batch, (s) => BigInt(s.kvLen)),
+      past: kv.past,
+      slots: BigInt64Array.from(batch, (s) => BigInt(s.slot)),
+    });
+    this.passes.decode++;
+    this.passes.decodeRows += B;
+    this.passes.maxDecodeBatch = Math.max(this.passes.maxDecodeBatch, B);
+    const V = info.vocabSize;
+    const rows: KvRow[] = [];
+    const seqs: Sequence[] = [];
+    batch.forEach((s, b) => {
+      s.kvLen++;
+      const logits = out.logits.subarray(b * V, (b + 1) * V);
+      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+        rows.push({ src: out.present, row: b, srcP: P + 1, len: s.kvLen });
+        seqs.push(s);
+      }
+    });
+    // nobody left: the present tensors are the next past as they are
+    return { rows, seqs, whole: seqs.length === B ? { past: out.present, P: P + 1 } : null };
+  }
+
+  private async loop(): Promise<void> {
+    const { numLayers, kvHeads, headDim } = this.session.info;
+    const rebuild = (rows: ReadonlyArray<KvRow>) => gatherRows(rows, numLayers, kvHeads, headDim);
+    while (!this.closed) {
+      const admitted = this.admit();
+      if (this.running.some((s) => s.cancelled)) {
+        const kv = this.kv!;
+        const keep: KvRow[] = [];
+        const seqs: Sequence[] = [];
+        this.running.forEach((s, b) => {
+          if (s.cancelled) this.finish(s, "stop");
+          else {
+            keep.push({ src: kv.past, row: b, srcP: kv.P, len: s.kvLen });
+            seqs.push(s);
+          }
+        });
+        this.running = seqs;
+        this.kv = seqs.length > 0 ? rebuild(keep) : null;
+      }
+      if (admitted.length === 0 && this.running.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      const rows: KvRow[] = [];
+      const seqs: Sequence[] = [];
+      let whole: BatchKv | null = null;
+      if (this.running.length > 0) {
+        try {
+          const d = await this.decode();
+          rows.push(...d.rows);
+          seqs.push(...d.seqs);
+          whole = d.whole;
+        } catch (e) {
+          this.failAll(this.running, e);
+        }
+      }
+      if (admitted.length > 0) {
+        try {
+          const p = await this.prefill(admitted);
+          rows.push(...p.rows);
+          seqs.push(...p.seqs);
+          if (p.seqs.length > 0) whole = null;
+        } catch (e) {
+          this.failAll(admitted, e);
+        }
+      }
+      this.running = seqs;
+      this.kv = seqs.length === 0 ? null : (whole ?? rebuild(rows));
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O (HTTP, disk loads) in
+    }
+    for (const s of [...this.running, ...this.waiting.splice(0)]) {
+      this.finish(s, new GenerationError({ message: "operator shutting down" }));
+    }
+    this.running = [];
+    this.kv = null;
+  }
+
+  private failAll(batch: Sequence[], e: unknown) {
+    const message = `forward pass failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`;
+    this.opts.log?.(message);
+    for (const s of batch) this.finish(s, new GenerationError({ message }));
+  }
+}
+
+/** Runs one request to completion (tests, benches). */
+export const generate = (scheduler: Scheduler, req: GenerationRequest) =>
+  new Promise<{ tokens: number[]; finish: FinishReason }>((resolve, reject) => {
+    const tokens: number[] = [];
+    scheduler.submit(req, {
+      onToken: (t) => tokens.push(t),
+      onDone: (finish) => resolve({ tokens, finish }),
+      onError: reject,
+    });
+  });

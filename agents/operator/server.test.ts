@@ -1,0 +1,264 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { keccak256, toBytes, zeroAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attributionDomain, recoverReceiptSigner, requestDigest, textHash } from "../protocol/receipt.ts";
+import { testAdapterId, writeTestSetup } from "./fixtures.ts";
+import { LoraOperator } from "./operator.ts";
+import { REQUEST_HEADER, ReceiptSigner, requestToJson, SIGNATURE_HEADER, type SignedReceipt } from "./receipts.ts";
+import { generate } from "./scheduler.ts";
+import { OperatorServer } from "./server.ts";
+
+const operatorKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const userKey = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+const domain = attributionDomain(31337, "0x00000000000000000000000000000000000a11ce");
+const now = () => BigInt(Math.floor(Date.now() / 1000));
+
+let dir: string;
+let op: LoraOperator;
+const servers: OperatorServer[] = [];
+const gossiped: SignedReceipt[] = [];
+
+const start = async (paymentsRequired: boolean) => {
+  const signer = new ReceiptSigner(privateKeyToAccount(operatorKey), domain, {
+    paymentsRequired,
+    now,
+    onReceipt: (r) => gossiped.push(r),
+  });
+  const server = new OperatorServer({ operator: op, signer });
+  servers.push(server);
+  const port = await server.listen(0);
+  return `http://127.0.0.1:${port}/v1`;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "operator-api-"));
+  const setup = await writeTestSetup(dir, { adapters: 4 });
+  await writeFile(join(setup.adaptersDir, testAdapterId(3), "adapter_model.safetensors"), "garbage");
+  await writeFile(
+    join(setup.adaptersDir, testAdapterId(1), "poa.json"),
+    JSON.stringify({ modelId: "7", price: "1000" }),
+  );
+  op = await LoraOperator.open({
+    modelDir: setup.modelDir,
+    adaptersDir: setup.adaptersDir,
+    maxLoras: 2,
+    maxCpuLoras: 4,
+    slotRank: 8,
+    maxBatch: 8,
+    providers: ["cpu"],
+    targetModules: null,
+    threads: 1,
+    log: () => {},
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await op.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
+  it("lists the base model and the adapters", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused" });
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    expect(ids).toEqual(["model", ...[0, 1, 2, 3].map(testAdapterId)]);
+  });
+
+  it("completes with an adapter exactly as the scheduler generates, with a receipt over the body and the text", async () => {
+    let sentBody = "";
+    const client = new OpenAI({
+      baseURL: await start(false),
+      apiKey: "unused",
+      fetch: async (url, init) => {
+        sentBody = String(init?.body ?? "");
+        return fetch(url, init);
+      },
+    });
+    const res = await client.completions.create({
+      model: testAdapterId(0),
+      prompt: "Hello",
+      max_tokens: 8,
+      temperature: 0,
+    });
+    const direct = await generate(op.scheduler, {
+      adapter: testAdapterId(0),
+      promptIds: op.tokenizer.encode("Hello").ids,
+      maxTokens: 8,
+      temperature: 0,
+      topP: 1,
+    });
+    expect(res.object).toBe("text_completion");
+    expect(res.choices[0]!.text).toBe(op.tokenizer.decode(direct.tokens, { skip_special_tokens: true }));
+    expect(res.usage).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: direct.tokens.length,
+      total_tokens: 5 + direct.tokens.length,
+    });
+    const { receipt, signature } = (res as unknown as { poa_receipt: SignedReceipt }).poa_receipt;
+    const message = {
+      ...receipt,
+      modelId: BigInt(receipt.modelId),
+      fee: BigInt(receipt.fee),
+      nonce: BigInt(receipt.nonce),
+      deadline: BigInt(receipt.deadline),
+    };
+    expect(await recoverReceiptSigner(domain, message, signature)).toBe(privateKeyToAccount(operatorKey).address);
+    expect(receipt.outputHash).toBe(textHash(res.choices[0]!.text));
+    expect(receipt.requestHash).toBe(keccak256(toBytes(sentBody)));
+    expect(receipt.user).toBe(zeroAddress);
+    expect(gossiped.at(-1)!.signature).toBe(signature);
+  });
+
+  it("streams chat tokens (SSE) that add up to the non-streamed answer", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused" });
+    const messages = [
+      { role: "system" as const, content: "be brief" },
+      { role: "user" as const, content: "Hi there" },
+    ];
+    const whole = await client.chat.completions.create({
+      model: testAdapterId(2),
+      messages,
+      max_tokens: 12,
+      temperature: 0,
+    });
+    expect(whole.object).toBe("chat.completion");
+    const stream = await client.chat.completions.create({
+      model: testAdapterId(2),
+      messages,
+      max_tokens: 12,
+      temperature: 0,
+      stream: true,
+    });
+    let text = "";
+    let chunks = 0;
+    let last: unknown;
+    for await (const c of stream) {
+      text += c.choices[0]?.delta.content ?? "";
+      chunks++;
+      last = c;
+    }
+    expect(text).toBe(whole.choices[0]!.message.content);
+    expect(chunks).toBeGreaterThan(2);
+    expect((last as { choices: Array<{ finish_reason: string }> }).choices[0]!.finish_reason).toBe(
+      whole.choices[0]!.finish_reason,
+    );
+    expect((last as { poa_receipt: SignedReceipt }).poa_receipt.receipt.outputHash).toBe(textHash(text));
+    const direct = await generate(op.scheduler, {
+      adapter: testAdapterId(2),
+      promptIds: op.tokenizer.encode("<s><|system|>\nbe brief\n<|user|>\nHi there\n<|assistant|>\n", {
+        add_special_tokens: false,
+      }).ids,
+      maxTokens: 12,
+      temperature: 0,
+      topP: 1,
+    });
+    expect(whole.choices[0]!.message.content).toBe(op.tokenizer.decode(direct.tokens, { skip_special_tokens: true }));
+  });
+
+  it("answers bad input with OpenAI-style errors, and a corrupt adapter fails only its own requests", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused", maxRetries: 0 });
+    await expect(client.completions.create({ model: "nope", prompt: "x" })).rejects.toMatchObject({
+      status: 404,
+      code: "model_not_found",
+    });
+    await expect(client.completions.create({ model: "model", prompt: "x", max_tokens: -1 })).rejects.toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+    });
+    const [bad, good] = await Promise.allSettled([
+      client.completions.create({ model: testAdapterId(3), prompt: "x", max_tokens: 2 }),
+      client.completions.create({ model: testAdapterId(0), prompt: "x", max_tokens: 2 }),
+    ]);
+    expect(bad).toMatchObject({ status: "rejected", reason: { status: 400, code: "adapter_invalid" } });
+    expect(good.status).toBe("fulfilled");
+    const raw = await fetch(`${await start(false)}/completions`, { method: "POST", body: "{not json" });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+  });
+
+  it("stops generating when the client disconnects, and signs no receipt for it", async () => {
+    const base = await start(false);
+    const receiptsBefore = gossiped.length;
+    const passesBefore = op.scheduler.passes.decode;
+    await new Promise<void>((resolve) => {
+      const req = request(`${base}/completions`, { method: "POST" });
+      req.on("error", () => resolve()); // our own hang-up
+      req.end(JSON.stringify({ model: testAdapterId(0), prompt: "x", max_tokens: 250, ignore_eos: true }));
+      const hangUpOnceRunning = () =>
+        op.scheduler.passes.decode > passesBefore ? req.destroy() : setTimeout(hangUpOnceRunning, 1);
+      hangUpOnceRunning();
+    });
+    for (let i = 0; i < 200 && op.scheduler.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(op.scheduler.activeCount).toBe(0);
+    expect(op.scheduler.passes.decode - passesBefore).toBeLessThan(240);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gossiped.length).toBe(receiptsBefore);
+  });
+
+  it("loads and unloads adapters through vLLM's endpoints", async () => {
+    const base = await start(false);
+    const post = (path: string, body: object) =>
+      fetch(`${base}/${path}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json" },
+      });
+    const alias = await post("load_lora_adapter", {
+      lora_name: "alias-a",
+      lora_path: join(dir, "adapters", testAdapterId(2)),
+    });
+    expect(alias.status).toBe(200);
+    expect(op.cache.isInHost("alias-a")).toBe(true);
+    expect((await post("load_lora_adapter", { lora_name: testAdapterId(3) })).status).toBe(400);
+    expect((await post("load_lora_adapter", { lora_name: "../etc" })).status).toBe(400);
+    expect((await post("unload_lora_adapter", { lora_name: "alias-a" })).status).toBe(200);
+    expect(op.cache.isInHost("alias-a")).toBe(false);
+  });
+
+  it("with payments on: refuses unsigned requests, serves a signed one with its fee, refuses a replay", async () => {
+    const base = await start(true);
+    const user = privateKeyToAccount(userKey);
+    const operator = privateKeyToAccount(operatorKey).address;
+    const signing = (nonce: bigint, maxFee: bigint) =>
+      new OpenAI({
+        baseURL: base,
+        apiKey: "unused",
+        maxRetries: 0,
+        fetch: async (url, init) => {
+          const request = {
+            user: user.address,
+            operator,
+            modelId: 7n,
+            requestHash: keccak256(toBytes(String(init?.body ?? ""))),
+            maxFee,
+            nonce,
+            deadline: now() + 600n,
+          };
+          const signature = await user.sign({ hash: requestDigest(domain, request) });
+          const headers = new Headers(init?.headers);
+          headers.set(REQUEST_HEADER, JSON.stringify(requestToJson(request)));
+          headers.set(SIGNATURE_HEADER, signature);
+          return fetch(url, { ...init, headers });
+        },
+      });
+    const plain = new OpenAI({ baseURL: base, apiKey: "unused", maxRetries: 0 });
+    const body = { model: testAdapterId(1), prompt: "pay", max_tokens: 3, temperature: 0 };
+    await expect(plain.completions.create(body)).rejects.toMatchObject({ status: 402, code: "payment_required" });
+    await expect(signing(1n, 999n).completions.create(body)).rejects.toMatchObject({ status: 402 });
+    const paid = await signing(2n, 1000n).completions.create(body);
+    const receipt = (paid as unknown as { poa_receipt: SignedReceipt }).poa_receipt;
+    expect(receipt.receipt).toMatchObject({ user: user.address, modelId: "7", fee: "1000", nonce: "2" });
+    expect(receipt.request?.message.user).toBe(user.address);
+    await expect(signing(2n, 1000n).completions.create(body)).rejects.toMatchObject({
+      status: 402,
+      message: expect.stringMatching(/nonce 2 already used/),
+    });
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The LoRA operator as an Effect service: the scoped layer opens the model, the adapter tiers and the
+ * scheduler, signs receipts with the operator key and serves the OpenAI-compatible API; closing the
+ * scope stops the server and releases the session. `onReceipt` is where the agents gossip receipts.
+ */
+import { Context, Data, Effect, Layer, Redacted } from "effect";
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { attributionDomain } from "../protocol/receipt.ts";
+import { LoraOperator, type OperatorOptions } from "./operator.ts";
+import { type ModelPrice, ReceiptSigner, type SignedReceipt } from "./receipts.ts";
+import { OperatorServer } from "./server.ts";
+
+export class OperatorError extends Data.TaggedError("OperatorError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+export interface OperatorAgentConfig {
+  readonly operator: OperatorOptions;
+  readonly host: string;
+  readonly port: number;
+  readonly key: Redacted.Redacted<string>;
+  readonly paymentsRequired: boolean;
+  readonly chainId: number;
+  readonly ledger: Address;
+  readonly onReceipt?: (receipt: SignedReceipt) => void;
+  readonly price?: (adapter: string | null) => Promise<ModelPrice>;
+}
+
+export class OperatorAgent extends Context.Service<
+  OperatorAgent,
+  {
+    readonly operator: LoraOperator;
+    readonly server: OperatorServer;
+    /** e.g. http://127.0.0.1:8000/v1 */
+    readonly baseUrl: string;
+    readonly address: Address;
+  }
+>()("poa/OperatorAgent") {
+  static readonly layer = (config: OperatorAgentConfig) =>
+    Layer.effect(
+      OperatorAgent,
+      Effect.gen(function* () {
+        const account = yield* Effect.try({
+          try: () => privateKeyToAccount(Redacted.value(config.key) as Hex),
+          catch: () => new OperatorError({ message: "operator key: expected a 32-byte hex private key" }),
+        });
+        const operator = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: () => LoraOperator.open(config.operator),
+            catch: (cause) =>
+              new OperatorError({ message: cause instanceof Error ? cause.message : String(cause), cause }),
+          }),
+          (op) => Effect.promise(() => op.close()),
+        );
+        const signer = new ReceiptSigner(account, attributionDomain(config.chainId, config.ledger), {
+          paymentsRequired: config.paymentsRequired,
+          now: () => BigInt(Math.floor(Date.now() / 1000)),
+          ...(config.onReceipt ? { onReceipt: config.onReceipt } : {}),
+        });
+        const server = new OperatorServer({ operator, signer, ...(config.price ? { price: config.price } : {}) });
+        const port = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: () => server.listen(config.port, config.host),
+            catch: (cause) => new OperatorError({ message: `cannot listen on ${config.host}:${config.port}`, cause }),
+          }),
+          () => Effect.promise(() => server.close()),
+        );
+        return { operator, server, baseUrl: `http://${config.host}:${port}/v1`, address: account.address };
+      }),
+    );
+}
