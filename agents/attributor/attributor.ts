@@ -86,6 +86,10 @@ export type AgentEvent =
     }
   | { readonly kind: "game"; readonly agent: string; readonly claimId: bigint; readonly status: string };
 
+/** Reverts that mean another agent acted first on the same state (see `step`). */
+const LOST_RACE =
+  /ParentHasLiveChild|NotPending|DisputeGame_WrongPosition|DisputeGame_WrongMove|transaction 0x[0-9a-f]+ reverted/;
+
 export const toAttributeTx = (p: ReceiptPayload): AttributeTx => ({
   kind: "attribute",
   user: getAddress(p.request.user),
@@ -146,6 +150,7 @@ export const runAttributor = (config: AttributorConfig) =>
     const finalized = metrics.counter("poa_attributor_claims_finalized_total", "Claims this attributor finalized");
     const withdrawnWei = metrics.gauge("poa_attributor_withdrawn_open", "OPEN this attributor withdrew (whole tokens)");
     const errors = metrics.counter("poa_attributor_errors_total", "Failed steps of the chain loop, by step");
+    const races = metrics.counter("poa_attributor_races_total", "Steps another agent did first, by step");
     const lag = headLagGauge(metrics);
     const batches = new Map<string, Uint8Array>();
     let withdrawnTotal = 0n;
@@ -459,8 +464,14 @@ export const runAttributor = (config: AttributorConfig) =>
     const step = (name: string, effect: Effect.Effect<void, unknown, Chain | Store>) =>
       effect.pipe(
         Effect.catch((e: unknown) => {
-          errors.inc({ step: name });
           const message = e instanceof Error ? e.message : describeCallError(e);
+          // Another agent moved first (posted on the same parent, finalized the same claim, made the
+          // game move): expected between honest peers, and the next tick starts from the new state.
+          if (LOST_RACE.test(message)) {
+            races.inc({ step: name });
+            return Effect.logDebug(`${config.name}: ${name}: lost a race: ${message}`);
+          }
+          errors.inc({ step: name });
           return Effect.logWarning(`${config.name}: ${name}: ${message}`);
         }),
       );
