@@ -36,8 +36,9 @@ import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { attributionDomain, textHash } from "../protocol/receipt.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
-import { type AttributeTx, type Debit, encodeTx } from "../sigma/codec.ts";
-import { applyBatch, commitment, type Ledger, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
+import { buildClaim } from "../sigma/claim.ts";
+import { type AttributeTx, encodeTx } from "../sigma/codec.ts";
+import { commitment, type Ledger, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
 import { encodeProof } from "../sigma/tree.ts";
 import { Store } from "../store/store.ts";
 
@@ -105,8 +106,6 @@ export const toAttributeTx = (p: ReceiptPayload): AttributeTx => ({
   operatorSignature: p.operatorSignature,
   entries: (p.attribution ?? []).map((e) => ({ contributionId: e.contributionId, weight: e.weight })),
 });
-
-const byAddress = (a: Address, b: Address) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
 
 /** Marks the receipts of posted claims as included (idempotent); returns how many claims were new. */
 export const markIncluded = (claims: ReadonlyArray<FollowedClaim>, seen: Set<string>) =>
@@ -370,15 +369,16 @@ export const runAttributor = (config: AttributorConfig) =>
         });
         if (balance >= total) funded.add(user);
       }
-      const txs = candidates.filter((tx) => funded.has(tx.user));
-      const encoded: Uint8Array[] = [];
-      for (const [i, tx] of txs.entries()) {
-        const bytes = yield* Effect.try({ try: () => encodeTx(tx, i), catch: () => undefined }).pipe(
-          Effect.orElseSucceed(() => undefined),
+      // a receipt whose values do not fit the wire widths cannot be included (protocol.md §3)
+      const txs: AttributeTx[] = [];
+      for (const tx of candidates) {
+        if (!funded.has(tx.user)) continue;
+        const fits = yield* Effect.try({ try: () => encodeTx(tx), catch: () => false }).pipe(
+          Effect.orElseSucceed(() => false),
         );
-        if (bytes !== undefined) encoded.push(bytes);
+        if (fits !== false) txs.push(tx);
       }
-      if (encoded.length === 0) return;
+      if (txs.length === 0) return;
 
       const block = yield* latestBlock;
       const parent = follower.claims.get(tip.id);
@@ -392,27 +392,20 @@ export const runAttributor = (config: AttributorConfig) =>
         referenceTime,
         maxEntries: follower.params.maxEntries,
       };
-      const registry = yield* fetchRegistryView(chain.publicClient, config.addresses, encoded);
-      const ledger = tip.ledger.clone();
-      yield* Effect.promise(() => applyBatch(ledger, ctx, registry, encoded));
-      const debits: Debit[] = [...new Set(txs.map((t) => t.user))]
-        .sort(byAddress)
-        .map((payer) => ({ payer, amount: ledger.tree.leaf(payer).charged }))
-        .filter((d) => d.amount > 0n);
-      const settles = debits.map((d, i) =>
-        encodeTx({ kind: "settle", payer: d.payer, amount: d.amount }, encoded.length + i),
+      const registry = yield* fetchRegistryView(
+        chain.publicClient,
+        config.addresses,
+        txs.map((tx) => encodeTx(tx)),
       );
-      yield* Effect.promise(() => applyBatch(ledger, ctx, registry, settles));
+      const ledger = tip.ledger.clone();
+      // batch, debits (exactly what σ charged) and s′: the σ module's one implementation of a claim
+      const built = yield* Effect.promise(() => buildClaim(ledger, ctx, registry, txs));
+      const debits = built.debits;
 
       const corrupt = config.corruptClaim !== undefined && postedCount + 1 === config.corruptClaim;
       if (corrupt) corruptOneSplit(ledger, txs, registry, me);
       const state = ledger.state;
-      const batch = new Uint8Array(encoded.reduce((n, b) => n + b.length, 0));
-      let offset = 0;
-      for (const b of encoded) {
-        batch.set(b, offset);
-        offset += b.length;
-      }
+      const batch = built.batch;
       const batchHex = bytesToHex(batch);
       const result = yield* sendContractCall({
         address: config.addresses.ledger,
@@ -444,7 +437,7 @@ export const runAttributor = (config: AttributorConfig) =>
         blockNumber: Number(result.receipt.blockNumber),
       });
       posted.inc();
-      emit({ kind: "claimPosted", agent: config.name, claimId, receipts: encoded.length, corrupt });
+      emit({ kind: "claimPosted", agent: config.name, claimId, receipts: txs.length, corrupt });
       yield* gossip
         .publish(Topics.proposals, {
           claimId,
@@ -452,12 +445,12 @@ export const runAttributor = (config: AttributorConfig) =>
           batchHash,
           bodyBytes: batch.length,
           newStateRoot: state.accountsRoot,
-          txCount: encoded.length + debits.length,
+          txCount: built.txs.length,
           txHash: result.hash,
         })
         .pipe(Effect.catch((e) => Effect.logWarning(`${config.name}: proposal not gossiped: ${e.message}`)));
       yield* Effect.logInfo(
-        `${config.name}: posted claim ${claimId} (${encoded.length} receipts, commitment ${commitment(state).slice(0, 10)}…)`,
+        `${config.name}: posted claim ${claimId} (${txs.length} receipts, commitment ${commitment(state).slice(0, 10)}…)`,
       );
     });
 
