@@ -28,6 +28,8 @@ export interface ChallengerConfig {
   readonly addresses: LedgerAddresses & { readonly disputeGame?: Address; readonly openToken: Address };
   readonly pollMs: number;
   readonly onEvent?: (event: AgentEvent) => void;
+  /** Fault injection (crash tests): runs right after a game is opened and recorded. */
+  readonly afterOpen?: () => void;
 }
 
 export const runChallenger = (config: ChallengerConfig) =>
@@ -118,6 +120,7 @@ export const runChallenger = (config: ChallengerConfig) =>
             status: "open",
             state: { detectedAt: Date.now(), claimant: claim.claimant, opened: true },
           });
+          config.afterOpen?.();
           config.onEvent?.({ kind: "game", agent: config.name, claimId: claim.id, status: `opened game ${gameId}` });
           yield* gossip
             .publish(Topics.disputes, { claimId: claim.id, gameId, kind: "opened", challenger: me })

@@ -31,7 +31,7 @@ import { encodeIntakeBody } from "../attributor/intake.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
-import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
+import { attributionLedgerAbi, disputeGameAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
 import { encodeEnvelope, encodePayload, envelopeDigest, type UnsignedEnvelope } from "../gossip/envelope.ts";
 import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
@@ -527,6 +527,88 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
         expect(charged).toBe(FEE * BigInt(keys.length));
       }),
+  );
+
+  it.effect("kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it", () =>
+    Effect.gen(function* () {
+      const protocol = yield* LocalProtocol;
+      const { anvil, deployments } = protocol;
+      const w = world;
+      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+      const addresses = ledgerAddresses(deployments);
+      const game = addresses.disputeGame;
+      if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+      const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+      const gameCount = () =>
+        Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
+      const before = yield* gameCount();
+      const network = yield* startNetwork({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        deployments,
+        engine: engineFor(w),
+        attributorKeys: [ANVIL_KEYS[8]],
+        challengerKeys: [],
+        dataDir: dataDir(),
+        maxBatch: 3,
+        maxWaitMs: 300,
+        pollMs: 150,
+        corrupt: { attributor: 0, claim: 1 },
+      });
+      const [attributor] = network.attributors;
+      const dir = dataDir();
+      const workerConfig = (crash: boolean) =>
+        JSON.stringify({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          deployments,
+          key: ANVIL_KEYS[9],
+          dataDir: dir,
+          contributionIds: [],
+          maxBatch: 1,
+          crashAfterFirstPost: crash,
+          role: "challenger",
+          bootstrap: [attributor!.gossip.addresses[0]!],
+        });
+      const first = yield* startWorker(workerConfig(true));
+      const source = makeReceiptSource({
+        chainId: anvil.chainId,
+        ledger: addresses.ledger,
+        modelId: w.modelId,
+        operatorKey: w.operatorKey,
+        userKeys: w.userKeys,
+        fee: FEE,
+        firstNonce: 500_000n,
+      });
+      for (let i = 0; i < 3; i++) {
+        const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
+        expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
+      }
+      const exit = yield* Effect.promise(() => first.exited);
+      expect(exit.signal).toBe("SIGKILL");
+      expect(yield* gameCount()).toBe(before + 1n);
+
+      yield* startWorker(workerConfig(false));
+      const status = () =>
+        client
+          .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
+          .then((g) => g.status);
+      yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
+      expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
+      expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
+      const g = yield* Effect.promise(() =>
+        client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
+      );
+      const claim = yield* Effect.promise(() =>
+        client.readContract({
+          address: addresses.ledger,
+          abi: attributionLedgerAbi,
+          functionName: "claim",
+          args: [BigInt(g.claimId)],
+        }),
+      );
+      expect(claim.status).toBe(3); // Void
+    }),
   );
 
   it.effect("runLocalNetwork (the demo's entry point) turns a receipt stream into posted claims and reports them", () =>

@@ -1,13 +1,15 @@
 /**
- * One attributor as a child process, for the crash test: `tsx agents/e2e/attributor-worker.ts '<json>'`.
- * Prints `READY <intake url>` once it serves. With `crashAfterFirstPost` it SIGKILLs itself right after
- * its first claim is mined, before any bookkeeping: the harshest point for a restart to recover from.
+ * One agent as a child process, for the crash tests: `tsx agents/e2e/attributor-worker.ts '<json>'`.
+ * An attributor prints `READY <intake url>` once it serves; with `crashAfterFirstPost` it SIGKILLs
+ * itself right after its first claim is mined, before any bookkeeping. A challenger (`role`) prints
+ * `READY challenger`; with `crashAfterFirstPost` it SIGKILLs itself right after opening its first game.
  */
 import { NodeRuntime } from "@effect/platform-node";
 import { Effect, Schema } from "effect";
 import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Deployments } from "../chain/Deployments.ts";
+import { runChallenger } from "../challenger/challenger.ts";
 import { agentContext, ledgerAddresses } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 
@@ -20,11 +22,29 @@ const WorkerConfig = Schema.Struct({
   contributionIds: Schema.Array(Schema.String),
   maxBatch: Schema.Number,
   crashAfterFirstPost: Schema.Boolean,
+  role: Schema.optionalKey(Schema.Literals(["attributor", "challenger"])),
+  bootstrap: Schema.optionalKey(Schema.Array(Schema.String)),
 });
 
 const program = Effect.gen(function* () {
   const config = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(WorkerConfig))(process.argv[2] ?? "");
-  const { context } = yield* agentContext(config, "attributor-worker", config.key, []);
+  const { context } = yield* agentContext(
+    config,
+    `${config.role ?? "attributor"}-worker`,
+    config.key,
+    config.bootstrap ?? [],
+  );
+  if (config.role === "challenger") {
+    yield* runChallenger({
+      name: "challenger-worker",
+      chainId: config.chainId,
+      addresses: ledgerAddresses(config.deployments),
+      pollMs: 100,
+      ...(config.crashAfterFirstPost ? { afterOpen: () => process.kill(process.pid, "SIGKILL") } : {}),
+    }).pipe(Effect.provideContext(context));
+    process.stdout.write("READY challenger\n");
+    return yield* Effect.never;
+  }
   const handle = yield* runAttributor({
     name: "attributor-worker",
     chainId: config.chainId,

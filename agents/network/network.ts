@@ -190,13 +190,14 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
         games: handle.games,
       });
     }
-    yield* awaitMesh(
-      [...attributors, ...challengers].map((n) => ({
-        gossip: n.gossip,
-        metrics: n.metrics,
-        identity: { address: n.address, signDigest: () => Effect.die("unused") },
-      })),
-    );
+    if (attributors.length + challengers.length > 1)
+      yield* awaitMesh(
+        [...attributors, ...challengers].map((n) => ({
+          gossip: n.gossip,
+          metrics: n.metrics,
+          identity: { address: n.address, signDigest: () => Effect.die("unused") },
+        })),
+      );
     return { attributors, challengers };
   });
 
