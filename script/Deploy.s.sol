@@ -1,12 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Script} from "forge-std/Script.sol";
+import {DisputePresets} from "script/DeployDispute.s.sol";
+import {LedgerDeploySteps} from "script/DeployLedger.s.sol";
+import {AttributionLedger} from "src/AttributionLedger.sol";
 import {DatanetRegistry} from "src/DatanetRegistry.sol";
+import {DisputeGame} from "src/DisputeGame.sol";
 import {ModelRegistry} from "src/ModelRegistry.sol";
+import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {OpenToken} from "src/OpenToken.sol";
+import {PaymentEscrow} from "src/PaymentEscrow.sol";
+import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
+import {IOneStepVerifier} from "src/interfaces/IOneStepVerifier.sol";
 import {IOpenToken} from "src/interfaces/IOpenToken.sol";
+
+/// @notice The ledger engineer's presets, readable from this script (its steps are an abstract contract).
+contract LedgerPresets is LedgerDeploySteps {}
 
 /// @title Deploy
 /// @notice Deploys the protocol step by step and writes the addresses to `deployments/<chainId>.json`.
@@ -72,6 +84,8 @@ contract Deploy is Script {
         deployOpenToken();
         deployDatanetRegistry();
         deployModelRegistry();
+        deployLedger();
+        deployDisputeGame();
         writeDeployment(deploymentPath());
     }
 
@@ -112,6 +126,57 @@ contract Deploy is Script {
             )
         );
         save("modelRegistry", addr_);
+    }
+
+    /// @notice Deploys PaymentEscrow and AttributionLedger with the ledger's preset (script/DeployLedger.s.sol).
+    ///         The escrow names the ledger, so the ledger's address is predicted from the deployer's nonce.
+    /// @dev Not under `broadcast`: reading the preset creates a throwaway, un-broadcast helper first.
+    function deployLedger() public returns (address escrow_, address ledger_) {
+        (IAttributionLedger.Params memory p, uint64 notice) =
+            new LedgerPresets().ledgerPreset(_ledgerPresetOf(preset.name));
+        p.token = mustGetAddress("openToken");
+        p.contributions = mustGetAddress("datanetRegistry");
+        p.models = mustGetAddress("modelRegistry");
+        p.protocol = treasury;
+        vm.startBroadcast(deployerKey);
+        address predicted = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
+        escrow_ = address(new PaymentEscrow(IERC20(p.token), predicted, notice));
+        p.escrow = escrow_;
+        ledger_ = address(new AttributionLedger(p));
+        vm.stopBroadcast();
+        require(ledger_ == predicted, "Deploy: ledger address prediction failed");
+        save("paymentEscrow", escrow_);
+        save("attributionLedger", ledger_);
+    }
+
+    /// @notice Deploys the OneStepVerifier and the DisputeGame with the dispute preset
+    ///         (script/DeployDispute.s.sol), and registers the game with the ledger (once, by the deployer).
+    function deployDisputeGame() public broadcast returns (address game_) {
+        DisputePresets.Params memory p = DisputePresets.byName(preset.name);
+        address verifier = address(new OneStepVerifier());
+        address ledger = mustGetAddress("attributionLedger");
+        game_ = address(
+            new DisputeGame(
+                IERC20(mustGetAddress("openToken")),
+                IAttributionLedger(ledger),
+                IOneStepVerifier(verifier),
+                p.maxClockDuration,
+                p.clockExtension,
+                p.challengeBond,
+                p.burnBps
+            )
+        );
+        AttributionLedger(ledger).setDisputeGame(game_);
+        save("oneStepVerifier", verifier);
+        save("disputeGame", game_);
+    }
+
+    /// @notice The ledger steps' preset for a preset name (the names were checked by `presetFor`).
+    function _ledgerPresetOf(string memory _name) internal pure returns (LedgerDeploySteps.Preset preset_) {
+        bytes32 key = keccak256(bytes(_name));
+        if (key == keccak256("testnet")) return LedgerDeploySteps.Preset.Testnet;
+        if (key == keccak256("mainnet")) return LedgerDeploySteps.Preset.MainnetLike;
+        return LedgerDeploySteps.Preset.Local;
     }
 
     /* BOOK-KEEPING */

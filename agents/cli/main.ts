@@ -9,6 +9,7 @@ import { CliError, Command } from "effect/cli";
 import { gradientCommands } from "../engines/gradient/cli.ts";
 import { suffixCommands } from "../engines/suffix/cli.ts";
 import { operatorCommands } from "../operator/cli.ts";
+import { attributorCommand, challengerCommand, statusCommand } from "./agents.ts";
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
 import { modelCommand } from "./model.ts";
@@ -21,6 +22,9 @@ export const rootCommand = Command.make("poa").pipe(
     suffixCommands,
     gradientCommands,
     operatorCommands,
+    attributorCommand,
+    challengerCommand,
+    statusCommand,
     demoCommand,
   ]),
 );

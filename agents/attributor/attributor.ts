@@ -1,0 +1,582 @@
+/**
+ * The attributor agent. Background fibers, all in the caller's scope:
+ *
+ * - intake: receipts from the local HTTP intake (with their texts: attributed here through the
+ *   AttributionEngine, then gossiped) and from the receipts topic (already attributed by a peer);
+ *   every receipt is stored once per (user, nonce);
+ * - the chain loop, one step at a time: follow the ledger (agents/network/follower.ts) and mark the
+ *   receipts every posted claim included; finalize claims whose window has passed; withdraw this
+ *   attributor's earnings with a proof against the latest final state; and, when enough receipts
+ *   wait (size) or the oldest has waited long enough (time), build T on the live tip, compute s′ with σ,
+ *   post the claim with its bond and gossip the proposal.
+ *
+ * Restart safety: the chain is the record of what was posted. Receipts are marked as included only
+ * when the follower sees them in a posted claim (ours or another attributor's), so a crash between
+ * `postClaim` and the bookkeeping just replays the marking; a receipt can never be posted twice by
+ * us (and if it were, σ's nonce window makes the copy a no-op that charges nobody).
+ */
+import { Data, Effect, Option, Schedule, type Scope, Stream } from "effect";
+import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from "viem";
+import { Chain } from "../chain/Chain.ts";
+import { describeCallError, sendContractCall } from "../chain/tx.ts";
+import type { AttributionEngine } from "../engines/engine.ts";
+import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
+import { receiptProblem } from "../gossip/checks.ts";
+import { Gossip } from "../gossip/gossip.ts";
+import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
+import {
+  type FollowedClaim,
+  type Follower,
+  fetchRegistryView,
+  type LedgerAddresses,
+  makeFollower,
+} from "../network/follower.ts";
+import { claimantMove, GameStatusCode, gamesSince, readGame, traceOf } from "../network/games.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { headLagGauge } from "../observability/server.ts";
+import { attributionDomain, textHash } from "../protocol/receipt.ts";
+import type { SourcedReceipt } from "../receipts/source.ts";
+import { buildClaim } from "../sigma/claim.ts";
+import { type AttributeTx, encodeTx } from "../sigma/codec.ts";
+import { commitment, type Ledger, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
+import { encodeProof } from "../sigma/tree.ts";
+import { Store } from "../store/store.ts";
+
+export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly message: string }> {}
+
+export interface AttributorConfig {
+  readonly name: string;
+  readonly chainId: number;
+  readonly addresses: LedgerAddresses & {
+    readonly openToken: Address;
+    readonly paymentEscrow: Address;
+    readonly disputeGame?: Address;
+  };
+  readonly engine: AttributionEngine<unknown>;
+  /** Post when this many receipts wait… */
+  readonly maxBatch: number;
+  /** …or when the oldest waiting receipt has waited this long. */
+  readonly maxWaitMs: number;
+  readonly pollMs: number;
+  /** Keep enough bond for this many pending claims (bonded on start from the wallet's OPEN). */
+  readonly bondClaims: number;
+  /** Fraud injection (tests): the n-th claim this attributor posts (1-based) moves one contributor's credit to itself. */
+  readonly corruptClaim?: number;
+  readonly onEvent?: (event: AgentEvent) => void;
+  /** Fault injection (crash tests): runs right after a claim is mined, before any bookkeeping. */
+  readonly afterPost?: () => void;
+}
+
+export type AgentEvent =
+  | { readonly kind: "receipt"; readonly agent: string; readonly source: "intake" | "gossip" }
+  | {
+      readonly kind: "claimPosted";
+      readonly agent: string;
+      readonly claimId: bigint;
+      readonly receipts: number;
+      readonly corrupt: boolean;
+    }
+  | { readonly kind: "claimFinalized"; readonly agent: string; readonly claimId: bigint }
+  | { readonly kind: "withdrawn"; readonly agent: string; readonly account: Address; readonly amount: bigint }
+  | {
+      readonly kind: "badClaim";
+      readonly agent: string;
+      readonly claimId: bigint;
+      readonly claimant: Address;
+      readonly latencyMs: number;
+    }
+  | { readonly kind: "game"; readonly agent: string; readonly claimId: bigint; readonly status: string };
+
+/** Reverts that mean another agent acted first on the same state (see `step`). */
+const LOST_RACE =
+  /ParentHasLiveChild|NotPending|DisputeGame_WrongPosition|DisputeGame_WrongMove|transaction 0x[0-9a-f]+ reverted/;
+
+export const toAttributeTx = (p: ReceiptPayload): AttributeTx => ({
+  kind: "attribute",
+  user: getAddress(p.request.user),
+  operator: getAddress(p.request.operator),
+  modelId: p.request.modelId,
+  requestHash: p.request.requestHash,
+  outputHash: p.receipt.outputHash,
+  maxFee: p.request.maxFee,
+  fee: p.receipt.fee,
+  nonce: p.request.nonce,
+  deadline: p.request.deadline,
+  userSignature: p.userSignature,
+  operatorSignature: p.operatorSignature,
+  entries: (p.attribution ?? []).map((e) => ({ contributionId: e.contributionId, weight: e.weight })),
+});
+
+/** Marks the receipts of posted claims as included (idempotent); returns how many claims were new. */
+export const markIncluded = (claims: ReadonlyArray<FollowedClaim>, seen: Set<string>) =>
+  Effect.gen(function* () {
+    const store = yield* Store;
+    for (const claim of claims) {
+      const keys: Array<{ user: Address; nonce: bigint }> = [];
+      for (const r of claim.receipts) {
+        const key = `${r.user.toLowerCase()}|${r.nonce}`;
+        if (seen.has(key)) continue; // a replayed copy in a later claim: the first one owns it
+        seen.add(key);
+        if (Option.isSome(yield* store.getReceipt(r))) keys.push(r);
+      }
+      yield* store.saveBatch(
+        {
+          hash: claim.batchHash,
+          parentClaim: claim.parentId,
+          body: claim.batch,
+          txCount: claim.receipts.length + claim.debits.length,
+          newStateRoot: claim.computed.accountsRoot,
+        },
+        keys,
+      );
+    }
+  });
+
+export const runAttributor = (config: AttributorConfig) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    const store = yield* Store;
+    const gossip = yield* Gossip;
+    const metrics = yield* Metrics;
+    const wallet = Option.getOrUndefined(chain.wallet);
+    if (wallet === undefined) return yield* new IntakeError({ message: `${config.name}: no signing key configured` });
+    const me = wallet.account.address;
+    const emit = (event: AgentEvent) => config.onEvent?.(event);
+    const domain = attributionDomain(config.chainId, config.addresses.ledger);
+    const received = metrics.counter("poa_attributor_receipts_total", "Receipts stored, by source");
+    const rejected = metrics.counter("poa_attributor_receipts_rejected_total", "Intake receipts refused, by reason");
+    const posted = metrics.counter("poa_attributor_claims_posted_total", "Claims this attributor posted");
+    const finalized = metrics.counter("poa_attributor_claims_finalized_total", "Claims this attributor finalized");
+    const withdrawnWei = metrics.gauge("poa_attributor_withdrawn_open", "OPEN this attributor withdrew (whole tokens)");
+    const errors = metrics.counter("poa_attributor_errors_total", "Failed steps of the chain loop, by step");
+    const races = metrics.counter("poa_attributor_races_total", "Steps another agent did first, by step");
+    const lag = headLagGauge(metrics);
+    const batches = new Map<string, Uint8Array>();
+    let withdrawnTotal = 0n;
+
+    /** Intake: checks a receipt with its texts, attributes it, stores and gossips it. */
+    const intake = Effect.fn("Attributor.intake")(function* (sourced: SourcedReceipt) {
+      const refuse = (reason: string) => {
+        rejected.inc({ reason });
+        return new IntakeError({ message: `receipt refused: ${reason}` });
+      };
+      const problem = yield* Effect.promise(() => receiptProblem(domain, sourced.receipt));
+      if (problem !== undefined) return yield* refuse(problem);
+      if (textHash(sourced.output).toLowerCase() !== sourced.receipt.receipt.outputHash.toLowerCase()) {
+        return yield* refuse("output-hash");
+      }
+      if (textHash(sourced.input).toLowerCase() !== sourced.receipt.request.requestHash.toLowerCase()) {
+        return yield* refuse("request-hash");
+      }
+      const attribution = yield* config.engine
+        .attribute({ modelId: sourced.receipt.request.modelId, input: sourced.input, output: sourced.output })
+        .pipe(Effect.mapError((e) => refuse(`engine: ${e.message}`)));
+      const payload: ReceiptPayload = { ...sourced.receipt, attribution: attribution.entries };
+      const fresh = yield* store.addReceipt(payload);
+      if (fresh) {
+        received.inc({ source: "intake" });
+        emit({ kind: "receipt", agent: config.name, source: "intake" });
+        yield* gossip
+          .publish(Topics.receipts, payload)
+          .pipe(Effect.catch((e) => Effect.logWarning(`${config.name}: could not gossip a receipt: ${e.message}`)));
+      }
+      return fresh;
+    });
+
+    const fromGossip = gossip.messages(Topics.receipts).pipe(
+      Stream.runForEach((envelope) =>
+        Effect.gen(function* () {
+          if (envelope.payload.attribution === undefined) return; // no texts here: nothing to attribute with
+          if (yield* store.addReceipt(envelope.payload)) {
+            received.inc({ source: "gossip" });
+            emit({ kind: "receipt", agent: config.name, source: "gossip" });
+          }
+        }).pipe(Effect.catch((e) => Effect.logWarning(`${config.name}: ${e.message}`))),
+      ),
+    );
+    yield* Effect.forkScoped(fromGossip);
+
+    // ---- chain side ----
+    const follower: Follower = yield* makeFollower(chain.publicClient, config.chainId, config.addresses);
+    const claimBond = follower.params.claimBond;
+    const seen = new Set<string>();
+
+    const ensureBond = Effect.gen(function* () {
+      const bond = yield* readBond(me);
+      const want = claimBond * BigInt(config.bondClaims);
+      if (bond.bonded >= want) return;
+      const amount = want - bond.bonded;
+      yield* sendContractCall({
+        address: config.addresses.openToken,
+        abi: openTokenAbi,
+        functionName: "approve",
+        args: [config.addresses.ledger, amount],
+      });
+      yield* sendContractCall({
+        address: config.addresses.ledger,
+        abi: attributionLedgerAbi,
+        functionName: "bond",
+        args: [amount],
+      });
+    });
+
+    const readBond = (account: Address) =>
+      Effect.tryPromise({
+        try: () =>
+          chain.publicClient.readContract({
+            address: config.addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "bondOf",
+            args: [account],
+          }),
+        catch: (cause) => new IntakeError({ message: `cannot read the bond of ${account}: ${String(cause)}` }),
+      });
+
+    const latestBlock = Effect.tryPromise({
+      try: () => chain.publicClient.getBlock({ blockTag: "latest" }),
+      catch: (cause) => new IntakeError({ message: `cannot read the latest block: ${String(cause)}` }),
+    });
+
+    const finalizeStep = Effect.gen(function* () {
+      const pending = [...follower.claims.values()]
+        .filter((c) => c.status === "pending")
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const first = pending[0];
+      if (first === undefined) return;
+      const parent = follower.claims.get(first.parentId);
+      if (first.parentId !== 0n && parent?.status !== "final") return;
+      const onChain = yield* Effect.tryPromise({
+        try: () =>
+          chain.publicClient.readContract({
+            address: config.addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "claim",
+            args: [first.id],
+          }),
+        catch: (cause) => new IntakeError({ message: `cannot read claim ${first.id}: ${String(cause)}` }),
+      });
+      const block = yield* latestBlock;
+      if (onChain.status !== 1 || onChain.openGames > 0) return;
+      if (block.timestamp < BigInt(onChain.postedAt) + follower.params.challengeWindow) return;
+      yield* sendContractCall({
+        address: config.addresses.ledger,
+        abi: attributionLedgerAbi,
+        functionName: "finalize",
+        args: [first.id],
+      });
+      finalized.inc();
+      emit({ kind: "claimFinalized", agent: config.name, claimId: first.id });
+    });
+
+    const withdrawStep = Effect.gen(function* () {
+      const final = follower.finalLedger();
+      if (final.id === 0n) return;
+      const latestFinal = yield* Effect.tryPromise({
+        try: () =>
+          chain.publicClient.readContract({
+            address: config.addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "latestFinalized",
+          }),
+        catch: (cause) => new IntakeError({ message: `cannot read latestFinalized: ${String(cause)}` }),
+      });
+      if (latestFinal !== final.id) return; // the follower catches up at the next tick; prove against that root
+      const leaf = final.ledger.tree.leaf(me);
+      const already = yield* Effect.tryPromise({
+        try: () =>
+          chain.publicClient.readContract({
+            address: config.addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "withdrawn",
+            args: [me],
+          }),
+        catch: (cause) => new IntakeError({ message: `cannot read withdrawn(${me}): ${String(cause)}` }),
+      });
+      if (leaf.earned <= already) return;
+      const amount = leaf.earned - already;
+      yield* store.upsertWithdrawal({ account: me, cumulative: leaf.earned, amount, status: "pending" });
+      const { hash } = yield* sendContractCall({
+        address: config.addresses.ledger,
+        abi: attributionLedgerAbi,
+        functionName: "withdraw",
+        args: [me, leaf, bytesToHex(encodeProof(final.ledger.tree.siblings(me)))],
+      });
+      yield* store.upsertWithdrawal({
+        account: me,
+        cumulative: leaf.earned,
+        amount,
+        status: "confirmed",
+        txHash: hash,
+      });
+      withdrawnTotal += amount;
+      withdrawnWei.set({}, Number(withdrawnTotal) / 1e18);
+      emit({ kind: "withdrawn", agent: config.name, account: me, amount });
+    });
+
+    let pendingSince: number | undefined;
+    let postedCount = 0;
+
+    const buildStep = Effect.gen(function* () {
+      const tip = follower.tip();
+      if (!tip.honest) return; // never build on a wrong claim: it will be voided with its descendants
+      // receipts of voided claims go back in line (unless a live claim already holds them)
+      const live = new Set<string>();
+      for (const c of follower.claims.values()) {
+        if (c.status !== "void") for (const r of c.receipts) live.add(`${r.user.toLowerCase()}|${r.nonce}`);
+      }
+      const requeued: ReceiptPayload[] = [];
+      for (const c of follower.claims.values()) {
+        if (c.status !== "void") continue;
+        for (const r of c.receipts) {
+          if (live.has(`${r.user.toLowerCase()}|${r.nonce}`)) continue;
+          const stored = yield* store.getReceipt(r);
+          if (Option.isSome(stored)) requeued.push(stored.value);
+        }
+      }
+      const counts = yield* store.receiptCounts;
+      const waiting = counts.pending + requeued.length;
+      if (waiting === 0) {
+        pendingSince = undefined;
+        return;
+      }
+      pendingSince ??= Date.now();
+      if (waiting < config.maxBatch && Date.now() - pendingSince < config.maxWaitMs) return;
+      const bond = yield* readBond(me);
+      if (bond.bonded - bond.locked < claimBond) return;
+
+      const receipts = [...requeued, ...(yield* store.pendingReceipts(config.maxBatch))].slice(0, config.maxBatch);
+      const candidates: AttributeTx[] = [];
+      for (const r of receipts) {
+        const key = `${r.request.user.toLowerCase()}|${r.request.nonce}`;
+        if (live.has(key)) continue;
+        live.add(key);
+        candidates.push(toAttributeTx(r));
+      }
+      // a payer whose escrow cannot cover its fees waits for a later batch (postClaim would revert)
+      const fees = new Map<Address, bigint>();
+      for (const tx of candidates) fees.set(tx.user, (fees.get(tx.user) ?? 0n) + tx.fee);
+      const funded = new Set<Address>();
+      for (const [user, total] of fees) {
+        const balance = yield* Effect.tryPromise({
+          try: () =>
+            chain.publicClient.readContract({
+              address: config.addresses.paymentEscrow,
+              abi: paymentEscrowAbi,
+              functionName: "balanceOf",
+              args: [user],
+            }),
+          catch: (cause) => new IntakeError({ message: `cannot read the escrow of ${user}: ${String(cause)}` }),
+        });
+        if (balance >= total) funded.add(user);
+      }
+      // a receipt whose values do not fit the wire widths cannot be included (protocol.md §3)
+      const txs: AttributeTx[] = [];
+      for (const tx of candidates) {
+        if (!funded.has(tx.user)) continue;
+        const fits = yield* Effect.try({ try: () => encodeTx(tx), catch: () => false }).pipe(
+          Effect.orElseSucceed(() => false),
+        );
+        if (fits !== false) txs.push(tx);
+      }
+      if (txs.length === 0) return;
+
+      const block = yield* latestBlock;
+      const parent = follower.claims.get(tip.id);
+      const parentRef = parent?.referenceTime ?? 0n;
+      const referenceTime = block.timestamp - 1n > parentRef ? block.timestamp - 1n : parentRef;
+      const ctx: SigmaContext = {
+        chainId: config.chainId,
+        ledger: config.addresses.ledger,
+        attributor: me,
+        protocol: follower.params.protocol,
+        referenceTime,
+        maxEntries: follower.params.maxEntries,
+      };
+      const registry = yield* fetchRegistryView(
+        chain.publicClient,
+        config.addresses,
+        txs.map((tx) => encodeTx(tx)),
+      );
+      const ledger = tip.ledger.clone();
+      // batch, debits (exactly what σ charged) and s′: the σ module's one implementation of a claim
+      const built = yield* Effect.promise(() => buildClaim(ledger, ctx, registry, txs));
+      const debits = built.debits;
+
+      const corrupt = config.corruptClaim !== undefined && postedCount + 1 === config.corruptClaim;
+      if (corrupt) corruptOneSplit(ledger, txs, registry, me);
+      const state = ledger.state;
+      const batch = built.batch;
+      const batchHex = bytesToHex(batch);
+      const result = yield* sendContractCall({
+        address: config.addresses.ledger,
+        abi: attributionLedgerAbi,
+        functionName: "postClaim",
+        args: [
+          tip.id,
+          batchHex,
+          state,
+          BigInt(referenceTime),
+          debits.map((d) => ({ payer: d.payer, amount: d.amount })),
+        ],
+      });
+      config.afterPost?.();
+      postedCount++;
+      pendingSince = undefined;
+      const event = result.events.find((e) => e.eventName === "ClaimPosted");
+      const claimId = event !== undefined && "claimId" in event.args ? (event.args.claimId as bigint) : 0n;
+      const batchHash = keccak256(batch);
+      batches.set(batchHash.toLowerCase(), batch);
+      yield* store.upsertClaim({
+        claimId,
+        batchHash,
+        parent: tip.id,
+        stateRoot: state.accountsRoot,
+        poster: me,
+        status: "posted",
+        txHash: result.hash,
+        blockNumber: Number(result.receipt.blockNumber),
+      });
+      posted.inc();
+      emit({ kind: "claimPosted", agent: config.name, claimId, receipts: txs.length, corrupt });
+      yield* gossip
+        .publish(Topics.proposals, {
+          claimId,
+          parent: tip.id,
+          batchHash,
+          bodyBytes: batch.length,
+          newStateRoot: state.accountsRoot,
+          txCount: built.txs.length,
+          txHash: result.hash,
+        })
+        .pipe(Effect.catch((e) => Effect.logWarning(`${config.name}: proposal not gossiped: ${e.message}`)));
+      yield* Effect.logInfo(
+        `${config.name}: posted claim ${claimId} (${txs.length} receipts, commitment ${commitment(state).slice(0, 10)}…)`,
+      );
+    });
+
+    const step = (name: string, effect: Effect.Effect<void, unknown, Chain | Store>) =>
+      effect.pipe(
+        Effect.catch((e: unknown) => {
+          const message = e instanceof Error ? e.message : describeCallError(e);
+          // Another agent moved first (posted on the same parent, finalized the same claim, made the
+          // game move): expected between honest peers, and the next tick starts from the new state.
+          if (LOST_RACE.test(message)) {
+            races.inc({ step: name });
+            return Effect.logDebug(`${config.name}: ${name}: lost a race: ${message}`);
+          }
+          errors.inc({ step: name });
+          return Effect.logWarning(`${config.name}: ${name}: ${message}`);
+        }),
+      );
+
+    // ---- games against this attributor's claims: answer every bisection with its own execution ----
+    let nextGame = 0n;
+    const defending = new Map<bigint, { readonly claimId: bigint; commitments?: ReadonlyArray<Hex> }>();
+    const gamesStep = Effect.gen(function* () {
+      const game = config.addresses.disputeGame;
+      if (game === undefined) return;
+      const addresses = { game, ledger: config.addresses.ledger, openToken: config.addresses.openToken };
+      const { games, next } = yield* gamesSince(addresses, nextGame);
+      nextGame = next;
+      for (const g of games) {
+        if (g.claimant.toLowerCase() !== me.toLowerCase()) continue;
+        defending.set(g.gameId, { claimId: g.claimId });
+        emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defending game ${g.gameId}` });
+      }
+      for (const [gameId, entry] of defending) {
+        const claim = follower.claims.get(entry.claimId);
+        if (claim === undefined) continue;
+        if (entry.commitments === undefined) {
+          const trace = yield* traceOf(claim);
+          // the states this claimant committed to: its execution, ending in the state it posted
+          const commitments = Array.from({ length: trace.txCount + 1 }, (_, i) => trace.commitmentAt(i));
+          commitments[trace.txCount] = claim.claimedCommitment;
+          entry.commitments = commitments;
+        }
+        yield* claimantMove(addresses, gameId, entry.commitments);
+        const state = yield* readGame(addresses, gameId);
+        if (state.status !== GameStatusCode.InProgress) {
+          defending.delete(gameId);
+          yield* store.upsertGame({
+            gameId,
+            claimId: entry.claimId,
+            role: "claimant",
+            status:
+              state.status === GameStatusCode.ClaimantWon
+                ? "won"
+                : state.status === GameStatusCode.ChallengerWon
+                  ? "lost"
+                  : "abandoned",
+            state: { finalStatus: state.status },
+          });
+          emit({
+            kind: "game",
+            agent: config.name,
+            claimId: entry.claimId,
+            status: `game ${gameId} over (${state.status})`,
+          });
+        }
+      }
+    });
+
+    const tick = Effect.gen(function* () {
+      const fresh = yield* follower.sync;
+      yield* markIncluded(fresh, seen);
+      for (const claim of fresh) {
+        if (claim.claimant.toLowerCase() === me.toLowerCase()) {
+          yield* store.upsertClaim({
+            claimId: claim.id,
+            batchHash: claim.batchHash,
+            parent: claim.parentId,
+            stateRoot: claim.computed.accountsRoot,
+            poster: me,
+            status: "posted",
+            txHash: claim.txHash,
+            blockNumber: Number(claim.blockNumber),
+          });
+        }
+      }
+      const head = yield* Effect.tryPromise({
+        try: () => chain.publicClient.getBlockNumber({ cacheTime: 0 }),
+        catch: (e) => e,
+      });
+      lag.set({}, Number(head - follower.lastBlock()));
+      yield* step("games", gamesStep);
+      yield* step("finalize", finalizeStep);
+      yield* step("withdraw", withdrawStep);
+      yield* step("build", buildStep);
+    });
+
+    yield* step("bond", ensureBond);
+    yield* Effect.forkScoped(step("tick", tick).pipe(Effect.repeat(Schedule.spaced(`${config.pollMs} millis`))));
+    return {
+      address: me,
+      intake,
+      follower,
+      batchBody: (hash: Hex) => batches.get(hash.toLowerCase()),
+      withdrawn: () => withdrawnTotal,
+    };
+  });
+
+export type AttributorHandle = Effect.Success<ReturnType<typeof runAttributor>>;
+
+/**
+ * Fraud injection for tests: moves the data credit of one entry of one transaction to the attributor,
+ * keeping every total, so postClaim accepts the claim and only σ can tell it is wrong.
+ */
+const corruptOneSplit = (ledger: Ledger, txs: ReadonlyArray<AttributeTx>, registry: RegistryView, me: Address) => {
+  for (const tx of txs) {
+    const entry = tx.entries[0];
+    if (entry === undefined) continue;
+    const contributor = registry.contribution(entry.contributionId).contributor;
+    const victim = ledger.tree.leaf(contributor);
+    if (victim.earned === 0n || contributor.toLowerCase() === me.toLowerCase()) continue;
+    const amount = victim.earned < tx.fee / 10n ? victim.earned : tx.fee / 10n;
+    ledger.tree.set(contributor, { ...victim, earned: victim.earned - amount });
+    const mine = ledger.tree.leaf(me);
+    ledger.tree.set(me, { ...mine, earned: mine.earned + amount });
+    return;
+  }
+};
+
+export type AttributorRequirements = Chain | Store | Gossip | Metrics | Scope.Scope;

@@ -1,0 +1,98 @@
+/**
+ * The attributor's local HTTP intake: `POST /receipts` with `{ "receipt": <receipts-topic payload>,
+ * "input": "…", "output": "…" }` (the texts behind the receipt's hashes, which the engine needs).
+ * Answers 202 with `{"stored": true|false}` (false: a duplicate), 400 with a one-line reason.
+ * The body is decoded with Schema (the wire form of agents/gossip/messages.ts ReceiptPayload).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Data, Effect, Exit, Schema, type Scope } from "effect";
+import { ReceiptPayload } from "../gossip/messages.ts";
+import type { SourcedReceipt } from "../receipts/source.ts";
+
+export const IntakeBody = Schema.Struct({
+  receipt: ReceiptPayload,
+  input: Schema.String.check(Schema.isMaxLength(1_000_000)),
+  output: Schema.String.check(Schema.isMaxLength(1_000_000)),
+});
+
+export class IntakeServerError extends Data.TaggedError("IntakeServerError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+export type IntakeResult =
+  | { readonly ok: true; readonly stored: boolean }
+  | { readonly ok: false; readonly error: string };
+
+const MAX_BODY = 2 * 1024 * 1024;
+
+const readBody = (request: IncomingMessage): Promise<string | undefined> =>
+  new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve(undefined);
+        request.destroy();
+      } else chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", () => resolve(undefined));
+  });
+
+const send = (response: ServerResponse, status: number, body: unknown) =>
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+
+/** The wire body of a sourced receipt (what a client POSTs). */
+export const encodeIntakeBody = (sourced: SourcedReceipt): string =>
+  JSON.stringify(Schema.encodeSync(IntakeBody)(sourced));
+
+/** Serves the intake while the scope is open; `accept` stores one decoded receipt. */
+export const serveIntake = (
+  options: { readonly host?: string; readonly port?: number },
+  accept: (receipt: SourcedReceipt) => Promise<IntakeResult>,
+): Effect.Effect<{ readonly url: string }, IntakeServerError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const decode = Schema.decodeUnknownExit(IntakeBody);
+    const server = createServer((request, response) => {
+      void (async () => {
+        if (request.method !== "POST" || request.url !== "/receipts") {
+          return send(response, 404, { error: "POST /receipts" });
+        }
+        const text = await readBody(request);
+        if (text === undefined) return send(response, 413, { error: "body too large" });
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          return send(response, 400, { error: "body is not JSON" });
+        }
+        const decoded = decode(json, { onExcessProperty: "error" });
+        if (Exit.isFailure(decoded)) return send(response, 400, { error: "body does not match the receipt schema" });
+        const result = await accept(decoded.value);
+        return result.ok
+          ? send(response, 202, { stored: result.stored })
+          : send(response, 400, { error: result.error });
+      })().catch(() => send(response, 500, { error: "internal error" }));
+    });
+    const host = options.host ?? "127.0.0.1";
+    yield* Effect.acquireRelease(
+      Effect.callback<void, IntakeServerError>((resume) => {
+        server.once("error", (cause) =>
+          resume(
+            Effect.fail(new IntakeServerError({ message: `cannot listen on ${host}:${options.port ?? 0}`, cause })),
+          ),
+        );
+        server.listen(options.port ?? 0, host, () => resume(Effect.void));
+      }),
+      () =>
+        Effect.callback<void>((resume) => {
+          server.close(() => resume(Effect.void));
+          server.closeAllConnections();
+        }),
+    );
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    return { url: `http://${host}:${port}` };
+  });

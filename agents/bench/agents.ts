@@ -1,0 +1,212 @@
+/**
+ * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50]`
+ *
+ * On a local anvil mining a block a second (an L2 makes blocks whether or not anyone transacts, and
+ * finality is judged by block time) with the protocol deployed (local preset), two attributors
+ * and a challenger with real libp2p nodes on loopback. Measures, in one run:
+ *
+ * - intake: receipts/s accepted by an attributor's intake (signature checks, engine, store, gossip);
+ * - through: receipts/s from the first intake to the last receipt sitting in a posted claim;
+ *   baseline in the same run: σ alone (agents/sigma applyBatch) over the same transactions;
+ * - receipt → finalized: wall time from a receipt's intake to the ClaimFinalized of its claim, with
+ *   the challenge window itself skipped by evm_increaseTime (the local preset's window is minutes);
+ * - detection: wall time from a corrupted claim being mined to the challenger flagging it, and to the
+ *   challenger winning the game; baseline: the agents' poll interval.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Effect, Layer } from "effect";
+import { createPublicClient, http } from "viem";
+import { type AgentEvent, toAttributeTx } from "../attributor/attributor.ts";
+import { ANVIL_KEYS } from "../chain/anvil.ts";
+import { LocalProtocol } from "../chain/LocalProtocol.ts";
+import { advanceTime, FEE, populate } from "../e2e/setup.ts";
+import { makeFollower } from "../network/follower.ts";
+import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
+import { fixtureEngine } from "../receipts/fixtureEngine.ts";
+import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
+import { encodeTx } from "../sigma/codec.ts";
+import { applyBatch, Ledger } from "../sigma/sigma.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+};
+const RECEIPTS = arg("receipts", 200);
+const BATCH = arg("batch", 50);
+const POLL_MS = 250;
+
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+const waitFor = (check: () => boolean | Promise<boolean>, what: string, ms: number) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + ms;
+    while (!(yield* Effect.promise(async () => check()))) {
+      if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for ${what}`));
+      yield* Effect.sleep("50 millis");
+    }
+  });
+
+const program = Effect.gen(function* () {
+  const protocol = yield* LocalProtocol;
+  const { anvil, deployments } = protocol;
+  const world = yield* populate(protocol, { users: 8, escrowPerUser: FEE * BigInt(RECEIPTS + 100) });
+  const addresses = ledgerAddresses(deployments);
+  const engine = fixtureEngine(world.contributionIds, 3);
+  const source = makeReceiptSource({
+    chainId: anvil.chainId,
+    ledger: addresses.ledger,
+    modelId: world.modelId,
+    operatorKey: world.operatorKey,
+    userKeys: world.userKeys,
+    fee: FEE,
+  });
+  const receipts: SourcedReceipt[] = [];
+  for (let i = 0; i < RECEIPTS; i++) receipts.push(yield* Effect.promise(() => source.answer(i, `q${i}`, `a${i}`)));
+
+  const events: Array<AgentEvent & { readonly at: number }> = [];
+  // phase 1 in its own scope: its agents stop before the fraud phase reuses their keys
+  const measured = yield* Effect.scoped(
+    Effect.gen(function* () {
+      const network = yield* startNetwork({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        deployments,
+        engine,
+        dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-")),
+        maxBatch: BATCH,
+        maxWaitMs: 500,
+        pollMs: POLL_MS,
+        onEvent: (e) => events.push({ ...e, at: Date.now() }),
+      });
+      const chain = localChain(anvil.chainId, anvil.rpcUrl);
+      const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+      const follower = yield* makeFollower(client, anvil.chainId, addresses);
+
+      // intake → posted
+      const submittedAt = new Map<string, number>();
+      const start = Date.now();
+      yield* Effect.forEach(
+        receipts,
+        (r, i) =>
+          Effect.promise(async () => {
+            submittedAt.set(`${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`, Date.now());
+            await network.attributors[i % 2]!.submit(r);
+          }),
+        { concurrency: 8, discard: true },
+      );
+      const intakeSeconds = (Date.now() - start) / 1000;
+      const included = () => [...follower.claims.values()].reduce((n, c) => n + c.receipts.length, 0);
+      yield* waitFor(
+        async () => {
+          await Effect.runPromise(follower.sync);
+          return included() >= RECEIPTS;
+        },
+        "every receipt posted",
+        300_000,
+      );
+      const throughSeconds = (Date.now() - start) / 1000;
+
+      // baseline: σ alone over the same transactions
+      const claim = [...follower.claims.values()][0]!;
+      const txs = receipts.map((r) => encodeTx(toAttributeTx({ ...r.receipt, attribution: [] })));
+      const sigmaStart = performance.now();
+      yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
+      const sigmaSeconds = (performance.now() - sigmaStart) / 1000;
+
+      // receipt → finalized: the window itself is skipped (evm_increaseTime) and reported apart
+      const windowSeconds = Number(follower.params.challengeWindow);
+      yield* advanceTime(anvil.rpcUrl, windowSeconds);
+      const finalizedAt = new Map<bigint, number>();
+      yield* waitFor(
+        async () => {
+          await Effect.runPromise(follower.sync);
+          for (const c of follower.claims.values())
+            if (c.status === "final" && !finalizedAt.has(c.id)) finalizedAt.set(c.id, Date.now());
+          return [...follower.claims.values()].every((c) => c.status === "final");
+        },
+        "every claim final",
+        300_000,
+      );
+      const latencies: number[] = [];
+      for (const c of follower.claims.values()) {
+        for (const r of c.receipts) {
+          const at = submittedAt.get(`${r.user.toLowerCase()}|${r.nonce}`);
+          const done = finalizedAt.get(c.id);
+          if (at !== undefined && done !== undefined) latencies.push((done - at) / 1000);
+        }
+      }
+
+      return { intakeSeconds, throughSeconds, sigmaSeconds, latencies, windowSeconds, claims: follower.claims.size };
+    }),
+  );
+  const { intakeSeconds, throughSeconds, sigmaSeconds, latencies, windowSeconds } = measured;
+
+  // detection: a second network whose attributor corrupts its first claim
+  const fraud = yield* startNetwork({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    deployments,
+    engine,
+    attributorKeys: [ANVIL_KEYS[7]],
+    challengerKeys: [ANVIL_KEYS[9]],
+    dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-fraud-")),
+    maxBatch: 5,
+    maxWaitMs: 200,
+    pollMs: POLL_MS,
+    corrupt: { attributor: 0, claim: 1 },
+    onEvent: (e) => events.push({ ...e, at: Date.now() }),
+  });
+  const fraudSource = makeReceiptSource({
+    chainId: anvil.chainId,
+    ledger: addresses.ledger,
+    modelId: world.modelId,
+    operatorKey: world.operatorKey,
+    userKeys: world.userKeys,
+    fee: FEE,
+    firstNonce: 1_000_000n,
+  });
+  for (let i = 0; i < 5; i++) {
+    const r = yield* Effect.promise(() => fraudSource.answer(i, `fq${i}`, `fa${i}`));
+    yield* Effect.promise(() => fraud.attributors[0]!.submit(r));
+  }
+  yield* waitFor(() => fraud.challengers[0]!.games().length > 0, "the game to end", 120_000);
+  const posted = events.find((e) => e.kind === "claimPosted" && e.corrupt);
+  const flagged = events.find((e) => e.kind === "badClaim");
+  const won = events.find((e) => e.kind === "game" && e.status === "won");
+  const detection = posted && flagged ? (flagged.at - posted.at) / 1000 : Number.NaN;
+  const toWin = posted && won ? (won.at - posted.at) / 1000 : Number.NaN;
+
+  const rows = [
+    ["receipts through the intake (2 attributors)", `${(RECEIPTS / intakeSeconds).toFixed(1)} receipts/s`, "—"],
+    [
+      "receipts: first intake → last receipt in a posted claim",
+      `${(RECEIPTS / throughSeconds).toFixed(1)} receipts/s`,
+      `σ alone: ${(RECEIPTS / sigmaSeconds).toFixed(1)} receipts/s`,
+    ],
+    [
+      "receipt → finalized, window skipped (add the window for wall time)",
+      `p50 ${percentile(latencies, 50).toFixed(1)} s, p95 ${percentile(latencies, 95).toFixed(1)} s`,
+      `window ${windowSeconds} s (local preset)`,
+    ],
+    ["challenger detection (claim mined → flagged)", `${detection.toFixed(2)} s`, `poll interval ${POLL_MS / 1000} s`],
+    ["claim mined → challenger wins the game", `${toWin.toFixed(2)} s`, "—"],
+  ];
+  console.log(`\n${RECEIPTS} receipts, batches of ${BATCH}, ${measured.claims} claims\n`);
+  console.log("| measure | result | baseline (same run) |\n|---|---|---|");
+  for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+});
+
+Effect.runPromise(Effect.scoped(program.pipe(Effect.provide(Layer.fresh(LocalProtocol.layer({ blockTime: 1 })))))).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,274 @@
+/**
+ * `poa attributor run`, `poa challenger run`, `poa status`: the long-running agents and a summary.
+ *
+ * Settings come from flags, each falling back to an environment variable (`POA_<ROLE>_…`), and the
+ * chain connection from the shared client flags / env / config file (agents/config/ClientConfig.ts).
+ * Keys stay Redacted. Every agent serves Prometheus `/metrics` and `/health` (agents/observability).
+ *
+ * The engine: `--fixture-contributions 1,2,3` runs the deterministic fixture engine over those ids
+ * (agents/receipts/fixtureEngine.ts). The suffix and gradient engines plug in through the same
+ * AttributionEngine interface; loading their indexes from disk here is left to their CLIs.
+ */
+import path from "node:path";
+import { Config, Console, Context, Data, Effect, Layer, Option, Redacted } from "effect";
+import { Command, Flag } from "effect/cli";
+import type { Address, Hex } from "viem";
+import { runAttributor } from "../attributor/attributor.ts";
+import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
+import { Chain, Contracts } from "../chain/Chain.ts";
+import { runChallenger } from "../challenger/challenger.ts";
+import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
+import { checkReceipts } from "../gossip/checks.ts";
+import { Gossip } from "../gossip/gossip.ts";
+import { Identity } from "../identity/identity.ts";
+import { makeFollower } from "../network/follower.ts";
+import { ledgerAddresses } from "../network/network.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { Observability } from "../observability/server.ts";
+import { attributionDomain } from "../protocol/receipt.ts";
+import { fixtureEngine } from "../receipts/fixtureEngine.ts";
+import { Store } from "../store/store.ts";
+import { type ClientFlagValues, clientFlags, report } from "./common.ts";
+
+export class AgentConfigError extends Data.TaggedError("AgentConfigError")<{ readonly message: string }> {}
+
+const envFlag = <A>(flag: Flag.Flag<A>, config: Config.Config<A>) => flag.pipe(Flag.withFallbackConfig(config));
+
+const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
+  ...clientFlags,
+  dataDir: envFlag(Flag.String("data-dir"), Config.String(`POA_${role}_DATA_DIR`)).pipe(
+    Flag.withDefault(`.poa/${role.toLowerCase()}`),
+    Flag.withDescription(`directory of the agent's SQLite store (env POA_${role}_DATA_DIR)`),
+  ),
+  gossipPort: envFlag(Flag.Int("gossip-port"), Config.Int(`POA_${role}_GOSSIP_PORT`)).pipe(
+    Flag.withDefault(0),
+    Flag.withDescription(`libp2p TCP port, 0 = any (env POA_${role}_GOSSIP_PORT)`),
+  ),
+  bootstrap: envFlag(Flag.String("bootstrap"), Config.String(`POA_${role}_BOOTSTRAP`)).pipe(
+    Flag.withDefault(""),
+    Flag.withDescription(`comma-separated multiaddrs ending in /p2p/<peer id> (env POA_${role}_BOOTSTRAP)`),
+  ),
+  metricsPort: envFlag(Flag.Int("metrics-port"), Config.Int(`POA_${role}_METRICS_PORT`)).pipe(
+    Flag.withDefault(0),
+    Flag.withDescription(`port of /metrics and /health, 0 = any (env POA_${role}_METRICS_PORT)`),
+  ),
+  pollMs: envFlag(Flag.Int("poll-ms"), Config.Int(`POA_${role}_POLL_MS`)).pipe(
+    Flag.withDefault(1000),
+    Flag.withDescription("milliseconds between chain polls"),
+  ),
+});
+
+interface AgentFlagValues extends ClientFlagValues {
+  readonly dataDir: string;
+  readonly gossipPort: number;
+  readonly bootstrap: string;
+  readonly metricsPort: number;
+  readonly pollMs: number;
+}
+
+const positive = (name: string, value: number) =>
+  Number.isInteger(value) && value >= 0
+    ? Effect.succeed(value)
+    : Effect.fail(new AgentConfigError({ message: `${name} must be a non-negative integer, got ${value}` }));
+
+/** Chain (with the wallet), Contracts, Store, Metrics, Identity, Gossip and Observability of one agent. */
+const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) =>
+  Effect.gen(function* () {
+    yield* positive("--gossip-port", flags.gossipPort);
+    yield* positive("--metrics-port", flags.metricsPort);
+    if (Option.isNone(config.privateKey)) {
+      return yield* new AgentConfigError({
+        message: "an agent needs a key: pass --private-key, set POA_PRIVATE_KEY or privateKey in the config file",
+      });
+    }
+    const key = Redacted.make(Redacted.value(config.privateKey.value) as Hex);
+    const chain = Layer.provideMerge(Contracts.layer(config), Chain.layer(config));
+    const base = Layer.mergeAll(Metrics.layer, Identity.layer(key));
+    const bootstrap = flags.bootstrap
+      .split(",")
+      .map((a) => a.trim())
+      .filter((a) => a.length > 0);
+    return { chain, base, bootstrap, name };
+  });
+
+const runAgent = (
+  role: "attributor" | "challenger",
+  flags: AgentFlagValues,
+  start: (deployments: ReturnType<typeof ledgerAddresses>, chainId: number) => Effect.Effect<void, unknown, never>,
+) =>
+  Effect.gen(function* () {
+    const config = yield* resolveClientConfig(flags);
+    const parts = yield* agentLayer(role, flags, config);
+    const program = Effect.gen(function* () {
+      const { deployments } = yield* Contracts;
+      const chain = yield* Chain;
+      const addresses = yield* Effect.try({
+        try: () => ledgerAddresses(deployments),
+        catch: (e) => new AgentConfigError({ message: e instanceof Error ? e.message : String(e) }),
+      });
+      const domain = attributionDomain(chain.chainId, addresses.ledger);
+      const services = Layer.mergeAll(
+        Store.layer({ path: path.join(flags.dataDir, `${role}.sqlite`) }),
+        Gossip.layer({
+          port: flags.gossipPort,
+          bootstrap: parts.bootstrap,
+          checkPayload: checkReceipts(domain),
+        }),
+        Observability.layer({ port: flags.metricsPort, agent: role }),
+      );
+      const context = yield* Layer.build(services.pipe(Layer.provideMerge(parts.base)));
+      const gossip = Context.get(context, Gossip);
+      const obs = Context.get(context, Observability);
+      yield* Console.log(`${role} ${gossip.sender}: gossip ${gossip.addresses.join(", ")}; metrics ${obs.url}/metrics`);
+      const chainContext = yield* Effect.context<Chain>();
+      yield* start(addresses, chain.chainId).pipe(
+        Effect.provideContext(context),
+        Effect.provide(Layer.succeedContext(chainContext)),
+      );
+      return yield* Effect.never;
+    });
+    return yield* Effect.scoped(program).pipe(Effect.provide(parts.chain));
+  });
+
+const attributorRun = (
+  flags: AgentFlagValues & {
+    readonly intakePort: number;
+    readonly maxBatch: number;
+    readonly maxWaitMs: number;
+    readonly fixtureContributions: string;
+  },
+) =>
+  Effect.gen(function* () {
+    const ids = flags.fixtureContributions
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    if (ids.length === 0 || ids.some((id) => !/^[0-9]+$/.test(id))) {
+      return yield* new AgentConfigError({
+        message:
+          "--fixture-contributions must list contribution ids, e.g. 1,2,3 (the fixture engine attributes over them)",
+      });
+    }
+    if (flags.maxBatch < 1) return yield* new AgentConfigError({ message: "--max-batch must be at least 1" });
+    yield* runAgent(
+      "attributor",
+      flags,
+      (addresses, chainId) =>
+        Effect.gen(function* () {
+          const handle = yield* runAttributor({
+            name: "attributor",
+            chainId,
+            addresses,
+            engine: fixtureEngine(ids.map(BigInt)),
+            maxBatch: flags.maxBatch,
+            maxWaitMs: flags.maxWaitMs,
+            pollMs: flags.pollMs,
+            bondClaims: 8,
+          });
+          const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
+            Effect.runPromise(
+              handle.intake(receipt).pipe(
+                Effect.map((stored): IntakeResult => ({ ok: true, stored })),
+                Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
+              ),
+            ),
+          );
+          yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
+        }) as Effect.Effect<void, unknown, never>,
+    );
+  });
+
+const challengerRun = (flags: AgentFlagValues) =>
+  runAgent(
+    "challenger",
+    flags,
+    (addresses, chainId) =>
+      runChallenger({ name: "challenger", chainId, addresses, pollMs: flags.pollMs }).pipe(
+        Effect.asVoid,
+      ) as Effect.Effect<void, unknown, never>,
+  );
+
+export const attributorCommand = Command.make("attributor").pipe(
+  Command.withDescription("The attributor agent: collects receipts, posts claims with a bond, defends them"),
+  Command.withSubcommands([
+    Command.make(
+      "run",
+      {
+        ...agentFlags("ATTRIBUTOR"),
+        intakePort: envFlag(Flag.Int("intake-port"), Config.Int("POA_ATTRIBUTOR_INTAKE_PORT")).pipe(
+          Flag.withDefault(0),
+          Flag.withDescription("port of the HTTP receipts intake (POST /receipts), 0 = any"),
+        ),
+        maxBatch: envFlag(Flag.Int("max-batch"), Config.Int("POA_ATTRIBUTOR_MAX_BATCH")).pipe(
+          Flag.withDefault(100),
+          Flag.withDescription("post a claim when this many receipts wait"),
+        ),
+        maxWaitMs: envFlag(Flag.Int("max-wait-ms"), Config.Int("POA_ATTRIBUTOR_MAX_WAIT_MS")).pipe(
+          Flag.withDefault(10_000),
+          Flag.withDescription("…or when the oldest waiting receipt is this old"),
+        ),
+        fixtureContributions: envFlag(
+          Flag.String("fixture-contributions"),
+          Config.String("POA_ATTRIBUTOR_FIXTURE_CONTRIBUTIONS"),
+        ).pipe(Flag.withDefault(""), Flag.withDescription("contribution ids for the deterministic fixture engine")),
+      },
+      attributorRun,
+    ).pipe(Command.withDescription("Run an attributor until Ctrl-C")),
+  ]),
+);
+
+export const challengerCommand = Command.make("challenger").pipe(
+  Command.withDescription("The challenger agent: re-executes every claim and disputes wrong ones"),
+  Command.withSubcommands([
+    Command.make("run", agentFlags("CHALLENGER"), challengerRun).pipe(
+      Command.withDescription("Run a challenger until Ctrl-C"),
+    ),
+  ]),
+);
+
+const statusRun = (flags: ClientFlagValues & { readonly address: Option.Option<string> }) =>
+  Effect.gen(function* () {
+    const config = yield* resolveClientConfig(flags);
+    const program = Effect.gen(function* () {
+      const { deployments } = yield* Contracts;
+      const chain = yield* Chain;
+      const addresses = yield* Effect.try({
+        try: () => ledgerAddresses(deployments),
+        catch: (e) => new AgentConfigError({ message: e instanceof Error ? e.message : String(e) }),
+      });
+      const follower = yield* makeFollower(chain.publicClient, chain.chainId, addresses);
+      yield* follower.sync;
+      const claims = [...follower.claims.values()];
+      const count = (status: string) => claims.filter((c) => c.status === status).length;
+      const wrong = claims.filter((c) => !c.correct).map((c) => c.id);
+      const final = follower.finalLedger();
+      const account = Option.getOrUndefined(flags.address) as Address | undefined;
+      const earned = account === undefined ? undefined : final.ledger.tree.leaf(account).earned;
+      const summary = {
+        claims: claims.length,
+        pending: count("pending"),
+        final: count("final"),
+        void: count("void"),
+        wrong,
+        latestFinal: final.id,
+        ...(account === undefined ? {} : { account, earned }),
+      };
+      yield* report(
+        flags.json,
+        summary,
+        `claims ${claims.length}: ${summary.pending} pending, ${summary.final} final, ${summary.void} void; ` +
+          `wrong by σ: ${wrong.length === 0 ? "none" : wrong.join(", ")}; latest final ${final.id}` +
+          (account === undefined ? "" : `\n${account} earned ${earned} (final state)`),
+      );
+    });
+    return yield* program.pipe(Effect.provide(Layer.provideMerge(Contracts.layer(config), Chain.layer(config))));
+  });
+
+export const statusCommand = Command.make(
+  "status",
+  {
+    ...clientFlags,
+    address: Flag.String("address").pipe(Flag.optional, Flag.withDescription("also show this account's earnings")),
+  },
+  statusRun,
+).pipe(Command.withDescription("Claims (pending/final/void, wrong ones by σ) and an account's earnings"));

@@ -1,0 +1,86 @@
+/**
+ * A simulated receipt source: users who sign Requests and an operator who answers and signs Receipts
+ * (EIP-712, agents/protocol/receipt.ts), under the deployment's domain. Each answered query comes with
+ * its texts, which the attributor's engine needs and the receipt only commits to by hash.
+ */
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { ReceiptPayload } from "../gossip/messages.ts";
+import {
+  attributionDomain,
+  type ReceiptMessage,
+  type RequestMessage,
+  receiptTypes,
+  requestTypes,
+  textHash,
+} from "../protocol/receipt.ts";
+
+/** A receipt with the texts behind its hashes (what the HTTP intake accepts). */
+export interface SourcedReceipt {
+  readonly receipt: ReceiptPayload;
+  readonly input: string;
+  readonly output: string;
+}
+
+export interface ReceiptSourceConfig {
+  readonly chainId: number;
+  readonly ledger: Address;
+  readonly modelId: bigint;
+  readonly operatorKey: Hex;
+  readonly userKeys: ReadonlyArray<Hex>;
+  readonly fee: bigint;
+  readonly maxFee?: bigint;
+  /** Unix seconds; default: one day after the first receipt. */
+  readonly deadline?: bigint;
+  /** First nonce of every user (default 0). */
+  readonly firstNonce?: bigint;
+}
+
+export interface ReceiptSource {
+  /** Serves one query: user `i % users` asks, the operator answers with `output`. */
+  readonly answer: (i: number, input: string, output: string) => Promise<SourcedReceipt>;
+  readonly users: ReadonlyArray<Address>;
+  readonly operator: Address;
+}
+
+export const makeReceiptSource = (config: ReceiptSourceConfig): ReceiptSource => {
+  const domain = attributionDomain(config.chainId, config.ledger);
+  const operator = privateKeyToAccount(config.operatorKey);
+  const users = config.userKeys.map((key) => privateKeyToAccount(key));
+  const nonces = users.map(() => config.firstNonce ?? 0n);
+  const deadline = config.deadline ?? BigInt(Math.floor(Date.now() / 1000) + 86_400);
+  return {
+    users: users.map((u) => u.address),
+    operator: operator.address,
+    answer: async (i, input, output) => {
+      const slot = i % users.length;
+      const user = users[slot]!;
+      const nonce = nonces[slot]!;
+      nonces[slot] = nonce + 1n;
+      const request: RequestMessage = {
+        user: user.address,
+        operator: operator.address,
+        modelId: config.modelId,
+        requestHash: textHash(input),
+        maxFee: config.maxFee ?? config.fee,
+        nonce,
+        deadline,
+      };
+      const receipt: ReceiptMessage = {
+        user: user.address,
+        operator: operator.address,
+        modelId: config.modelId,
+        requestHash: request.requestHash,
+        outputHash: textHash(output),
+        fee: config.fee,
+        nonce,
+        deadline,
+      };
+      const [userSignature, operatorSignature] = await Promise.all([
+        user.signTypedData({ domain, types: requestTypes, primaryType: "Request", message: request }),
+        operator.signTypedData({ domain, types: receiptTypes, primaryType: "Receipt", message: receipt }),
+      ]);
+      return { receipt: { request, userSignature, receipt, operatorSignature }, input, output };
+    },
+  };
+};
