@@ -13,20 +13,27 @@ export const demoCommand = Command.make(
     ),
     queries: Flag.Int("queries").pipe(
       Flag.withDefault(DEFAULT_DEMO.queries),
-      Flag.withDescription("user queries to serve; 0 = until Ctrl-C"),
+      Flag.withDescription("user queries to serve"),
     ),
     interval: Flag.Int("interval-ms").pipe(
       Flag.withDefault(DEFAULT_DEMO.intervalMs),
       Flag.withDescription("ms between queries"),
     ),
+    honest: Flag.Boolean("honest").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("no injected fraud (by default one attributor corrupts one claim and loses the dispute)"),
+    ),
   },
   (flags) =>
     runDemo({
+      ...DEFAULT_DEMO,
       examples: flags.examples,
       queries: flags.queries,
       intervalMs: flags.interval,
-      seed: DEFAULT_DEMO.seed,
-    }).pipe(Effect.provide(LocalProtocol.layer())),
+      fraud: !flags.honest,
+    }).pipe(Effect.scoped, Effect.provide(LocalProtocol.layer())),
 ).pipe(
-  Command.withDescription("Run a local network: chain, protocol, datanet, model and a stream of attributed queries"),
+  Command.withDescription(
+    "Run a local network: chain, protocol, datanet, model, users, an operator, two attributors and a challenger",
+  ),
 );

@@ -4,13 +4,32 @@
  *   1. anvil (--network optimism) and the protocol, deployed by script/Deploy.s.sol;
  *   2. a datanet of real mail (SpamAssassin) contributed by five contributors, approved by its curator;
  *   3. a small spam classifier trained on those contributions, its gradient index committed on chain;
- *   4. a stream of user queries, each answered and attributed by the gradient engine, with a live
- *      summary of who the answers came from and what each contributor has earned.
+ *   4. users with prepaid escrow ask it questions; an operator answers and both sign EIP-712 receipts;
+ *   5. two attributors attribute every answer with the gradient engine, batch receipts into claims
+ *      σ(s, T) → s′ and post them with a bond; a challenger re-executes every claim. With `fraud` on,
+ *      one attributor corrupts one claim: the challenger disputes it, bisects to the bad transaction,
+ *      wins on the one-step proof, and the receipts are re-posted honestly;
+ *   6. claims finalize (the demo fast-forwards the local chain past the challenge window, never while
+ *      a dispute is open) and every contributor withdraws exactly what the engine's weights entitle it to.
  *
- * Ctrl-C stops everything cleanly: anvil and every fiber live in one scope.
+ * Ctrl-C stops everything cleanly: anvil, the agents and their libp2p nodes live in one scope.
  */
-import { Console, Effect, Fiber, Schedule } from "effect";
-import { formatUnits, parseUnits } from "viem";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Console, Data, Effect, Schedule, Stream } from "effect";
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  formatUnits,
+  type Hex,
+  http,
+  parseUnits,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { AgentEvent } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { deploymentsPath } from "../chain/Deployments.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
@@ -18,39 +37,69 @@ import { contribute, createDatanet, curate, type FeeSplit, registerModel, stake 
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { CLASSES, sampleMessages } from "../engines/gradient/dataset.ts";
 import { trainDemoModel } from "../engines/gradient/demo.ts";
+import { attributionLedgerAbi } from "../generated/contracts.ts";
+import { fundAccounts, ledgerAddresses, localChain, runLocalNetwork } from "../network/network.ts";
+import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
+import { encodeProof } from "../sigma/tree.ts";
 import { asAccount, type LocalAccount, localAccount } from "./accounts.ts";
 
 export interface DemoOptions {
   /** Training examples = contributions in the datanet. */
   readonly examples: number;
-  /** User queries to serve; 0 = until Ctrl-C. */
+  /** User queries to serve. */
   readonly queries: number;
   /** Milliseconds between queries. */
   readonly intervalMs: number;
   readonly seed: number;
+  /** One attributor corrupts one claim, so the challenger has a dispute to win. */
+  readonly fraud: boolean;
+  /** Give up (with an error) if the claims have not all finalized by then. */
+  readonly timeoutMs: number;
 }
 
-export const DEFAULT_DEMO: DemoOptions = { examples: 120, queries: 40, intervalMs: 150, seed: 11 };
+export const DEFAULT_DEMO: DemoOptions = {
+  examples: 120,
+  queries: 40,
+  intervalMs: 100,
+  seed: 11,
+  fraud: true,
+  timeoutMs: 300_000,
+};
+
+export class DemoError extends Data.TaggedError("DemoError")<{ readonly message: string }> {}
 
 /** The model's fee split in basis points: operator / owner / data / attributor / protocol. */
 const SPLIT: FeeSplit = { operatorBps: 2000, ownerBps: 2000, dataBps: 5000, attributorBps: 500, protocolBps: 500 };
 const PRICE = parseUnits("0.01", 18);
+/** Chain seconds the demo skips per wall-clock second while claims wait out their window. */
+const FAST_FORWARD_SECONDS = 20;
 
 const open = (wei: bigint) => Number(formatUnits(wei, 18)).toFixed(4);
+
+/** What σ must credit the contributors for one receipt, from the engine's weights (docs/protocol.md §4). */
+const dataCredits = (
+  fee: bigint,
+  entries: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>,
+) => {
+  const bps = (share: number) => (fee * BigInt(share)) / 10_000n;
+  const data = fee - bps(SPLIT.operatorBps) - bps(SPLIT.ownerBps) - bps(SPLIT.attributorBps) - bps(SPLIT.protocolBps);
+  return entries.map((e) => [e.contributionId, (data * BigInt(e.weight)) / BigInt(WEIGHT_SCALE)] as const);
+};
 
 export const runDemo = (options: DemoOptions) =>
   Effect.gen(function* () {
     const log = (line: string) => Console.log(line);
     yield* log("▶ starting a local OP Stack chain (anvil --network optimism) and deploying the protocol…");
-    const { anvil, deployments } = yield* LocalProtocol;
-    const path = deploymentsPath(anvil.chainId);
+    const protocol = yield* LocalProtocol;
+    const { anvil, deployments } = protocol;
+    const path_ = deploymentsPath(anvil.chainId);
     const curator = localAccount("curator", ANVIL_KEYS[0]);
     const contributors = ANVIL_KEYS.slice(1, 6).map((key, i) => localAccount(`contributor-${i + 1}`, key));
-    const as = (account: LocalAccount) => asAccount(anvil.rpcUrl, path, account);
-    yield* log(
-      `  chain ${anvil.chainId} at ${anvil.rpcUrl}; registries ${deployments.datanetRegistry}, ${deployments.modelRegistry}`,
-    );
+    const operatorKey = ANVIL_KEYS[6];
+    const as = (account: LocalAccount) => asAccount(anvil.rpcUrl, path_, account);
+    yield* log(`  chain ${anvil.chainId} at ${anvil.rpcUrl}; ledger ${deployments.attributionLedger}`);
 
+    // 2. The datanet: real mail, five contributors, one curator.
     const { datanetId } = yield* createDatanet("demo://spam-assassin").pipe(as(curator));
     const messages = sampleMessages(options.examples, options.seed);
     yield* log(
@@ -75,6 +124,7 @@ export const runDemo = (options: DemoOptions) =>
     }).pipe(as(curator));
     yield* log(`  ${added.length} contributions approved by the curator`);
 
+    // 3. The model, trained on the datanet, with its attribution index committed on chain.
     yield* log("▶ training a small spam classifier on the datanet and indexing its training gradients…");
     const model = yield* Effect.promise(() =>
       trainDemoModel({
@@ -97,55 +147,185 @@ export const runDemo = (options: DemoOptions) =>
     yield* stake(modelId, parseUnits("10", 18)).pipe(as(curator));
     yield* log(`  model ${modelId} registered (index commitment ${model.commitment.slice(0, 18)}…) and staked`);
 
-    const contributorOf = new Map(added.map((a) => [a.contributionId, a.contributor.name]));
-    const earnings = new Map<string, bigint>(contributors.map((c) => [c.name, 0n]));
-    const queries = sampleMessages(options.queries > 0 ? options.queries : 1000, options.seed, options.examples);
-    let served = 0;
-    let attributed = 0;
+    // 4. Users with prepaid escrow, an operator that answers and signs receipts.
+    const userKeys = [generatePrivateKey(), generatePrivateKey(), generatePrivateKey()];
+    const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments };
+    yield* fundAccounts(base, protocol.deployerKey, {
+      escrow: userKeys.map((k) => [privateKeyToAccount(k).address, PRICE * BigInt(options.queries)] as const),
+    });
+    const testClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+    // Claims fix a reference time strictly in the past and σ checks registrations against it: let the
+    // model's registration settle into the past before the first answer (as a real chain's clock would).
+    yield* Effect.promise(async () => {
+      await testClient.request({ method: "evm_increaseTime" as "eth_chainId", params: [5] as never });
+      await testClient.request({ method: "evm_mine" as "eth_chainId" });
+    });
+    const ledger = ledgerAddresses(deployments).ledger;
+    const source = makeReceiptSource({ chainId: anvil.chainId, ledger, modelId, operatorKey, userKeys, fee: PRICE });
+    const queries = sampleMessages(options.queries, options.seed, options.examples);
+    const sourced: SourcedReceipt[] = [];
 
-    const summary = Effect.suspend(() => {
-      const ranked = [...earnings.entries()].sort(([, a], [, b]) => (b > a ? 1 : b < a ? -1 : 0));
-      return log(
-        `  ── ${served} queries served, ${attributed} attributed · data earnings (OPEN): ${ranked
-          .map(([name, wei]) => `${name} ${open(wei)}`)
-          .join(" · ")}`,
-      );
+    // 5. The agents, watched through their events.
+    const contributorOf = new Map(added.map((a) => [a.contributionId, a.contributor]));
+    const posted = new Map<bigint, { readonly receipts: number; readonly corrupt: boolean }>();
+    const finalized = new Set<bigint>();
+    const disputed = new Set<bigint>();
+    const decided = new Map<bigint, string>();
+    let receiptsIn = 0;
+    const onEvent = (event: AgentEvent) => {
+      switch (event.kind) {
+        case "receipt":
+          if (event.source === "intake") receiptsIn++;
+          return;
+        case "claimPosted":
+          posted.set(event.claimId, { receipts: event.receipts, corrupt: event.corrupt });
+          return;
+        case "claimFinalized":
+          finalized.add(event.claimId);
+          return;
+        case "badClaim":
+          if (!disputed.has(event.claimId)) {
+            disputed.add(event.claimId);
+            console.log(
+              `  ⚠ ${event.agent} found claim ${event.claimId} wrong (${event.latencyMs} ms after it was mined): disputing`,
+            );
+          }
+          return;
+        case "game":
+          if (event.status === "won" || event.status === "lost") {
+            decided.set(event.claimId, event.status);
+            console.log(`  ⚖ dispute over claim ${event.claimId}: challenger ${event.status}`);
+          }
+          return;
+        default:
+          return;
+      }
+    };
+    const finalizedReceipts = () => [...finalized].reduce((n, id) => n + (posted.get(id)?.receipts ?? 0), 0);
+    const openDisputes = () => [...disputed].filter((id) => !decided.has(id)).length;
+    const summary = Effect.suspend(() =>
+      log(
+        `  ── receipts ${receiptsIn}/${options.queries} · claims posted ${posted.size}, final ${finalized.size} (${finalizedReceipts()} receipts) · disputes ${disputed.size} (${decided.size} decided)`,
+      ),
+    );
+
+    const dataDir = yield* Effect.acquireRelease(
+      Effect.promise(() => mkdtemp(path.join(tmpdir(), "poa-demo-"))),
+      (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
+    );
+
+    // The local chain's challenge window is minutes long: skip ahead while claims wait, never during a dispute.
+    const fastForward = Effect.promise(async () => {
+      if (openDisputes() > 0 || posted.size === finalized.size + decided.size) return;
+      await testClient.request({
+        method: "evm_increaseTime" as "eth_chainId",
+        params: [FAST_FORWARD_SECONDS] as never,
+      });
+      await testClient.request({ method: "evm_mine" as "eth_chainId" });
+    });
+    yield* Effect.forkScoped(fastForward.pipe(Effect.repeat(Schedule.spaced("1 second"))));
+    yield* Effect.forkScoped(summary.pipe(Effect.repeat(Schedule.spaced("3 seconds"))));
+
+    yield* log(
+      `▶ serving ${options.queries} user queries (price ${open(PRICE)} OPEN, ${SPLIT.dataBps / 100}% to data) through 2 attributors and a challenger${
+        options.fraud ? "; attributor-2 will corrupt its first claim" : ""
+      }`,
+    );
+    const receipts = Stream.fromIterable(queries.entries()).pipe(
+      Stream.mapEffect(([i, query]) =>
+        Effect.promise(async () => {
+          const r = await source.answer(i, query.text, CLASSES[query.label] ?? "ham");
+          sourced.push(r);
+          return r;
+        }).pipe(Effect.delay(options.intervalMs)),
+      ),
+    );
+    const network = yield* runLocalNetwork(protocol, model.engine, receipts, {
+      dataDir,
+      maxBatch: 8,
+      maxWaitMs: 1_500,
+      onEvent,
+      ...(options.fraud ? { corrupt: { attributor: 1, claim: 1 } } : {}),
     });
 
-    yield* log(`▶ serving user queries (price ${open(PRICE)} OPEN, ${SPLIT.dataBps / 100}% to data); Ctrl-C to stop`);
-    const serve = Effect.forEach(
-      queries,
-      (query) =>
-        Effect.gen(function* () {
-          const label = CLASSES[query.label] ?? "ham";
-          const attribution = yield* model.engine.attribute({ modelId: 0n, input: query.text, output: label });
-          served++;
-          const dataShare = (PRICE * BigInt(SPLIT.dataBps)) / 10_000n;
-          if (attribution.entries.length > 0) attributed++;
-          for (const entry of attribution.entries) {
-            const name = contributorOf.get(entry.contributionId) ?? "unknown";
-            const amount = (dataShare * BigInt(entry.weight)) / BigInt(WEIGHT_SCALE);
-            earnings.set(name, (earnings.get(name) ?? 0n) + amount);
-          }
-          const top = attribution.entries.reduce(
-            (best, e) => (e.weight > (best?.weight ?? -1) ? e : best),
-            attribution.entries[0],
-          );
-          const subject = (query.text.split("\n")[0] ?? "").trim().slice(0, 48);
-          yield* log(
-            `  query ${served}: "${subject}" → ${label}; ${attribution.entries.length} contributions credited${
-              top
-                ? `, most: #${top.contributionId} (${contributorOf.get(top.contributionId)}, ${(top.weight / 10_000).toFixed(1)}%)`
-                : ""
-            }`,
-          );
-          if (served % 10 === 0) yield* summary;
-        }).pipe(Effect.delay(options.intervalMs)),
-      { discard: true },
+    // 6. Wait until every receipt sits in a final claim.
+    yield* Effect.sleep("250 millis").pipe(
+      Effect.repeat({ until: () => finalizedReceipts() >= options.queries }),
+      Effect.timeoutOrElse({
+        duration: options.timeoutMs,
+        orElse: () =>
+          Effect.fail(new DemoError({ message: `claims did not all finalize within ${options.timeoutMs / 1000} s` })),
+      }),
     );
-    const fiber = yield* Effect.forkChild(options.queries > 0 ? serve : serve.pipe(Effect.repeat(Schedule.forever)));
-    yield* Fiber.join(fiber);
-    if (served % 10 !== 0) yield* summary;
-    yield* log("▶ done: stopping the chain");
-    return { served, attributed, earnings, dataSharePerQuery: (PRICE * BigInt(SPLIT.dataBps)) / 10_000n };
+    // …and until the follower we read proofs from has caught up with the last finalization.
+    const lastFinal = [...finalized].reduce((a, b) => (b > a ? b : a), 0n);
+    const follower = network.attributors[0]!.handle.follower;
+    yield* Effect.sleep("100 millis").pipe(Effect.repeat({ until: () => follower.finalLedger().id >= lastFinal }));
+    yield* summary;
+
+    // What the engine's weights entitle each contributor to, next to what σ credited on chain.
+    const expected = new Map<Address, bigint>(contributors.map((c) => [c.address, 0n]));
+    for (const r of sourced) {
+      const { entries } = yield* model.engine.attribute({ modelId, input: r.input, output: r.output });
+      for (const [contributionId, amount] of dataCredits(r.receipt.receipt.fee, entries)) {
+        const who = contributorOf.get(contributionId);
+        if (who !== undefined) expected.set(who.address, (expected.get(who.address) ?? 0n) + amount);
+      }
+    }
+    const final = follower.finalLedger().ledger;
+    yield* log(
+      "▶ every claim is final; contributors withdraw their earnings with Merkle proofs against the final state:",
+    );
+    const chain = localChain(anvil.chainId, anvil.rpcUrl);
+    const earned = new Map<Address, bigint>();
+    const withdrawn = new Map<Address, bigint>();
+    for (const contributor of contributors) {
+      const leaf = final.tree.leaf(contributor.address);
+      earned.set(contributor.address, leaf.earned);
+      if (leaf.earned === 0n) continue;
+      const wallet = createWalletClient({
+        chain,
+        transport: http(anvil.rpcUrl),
+        account: privateKeyToAccount(contributor.key),
+      });
+      const hash: Hex = yield* Effect.promise(() =>
+        wallet.writeContract({
+          address: ledger,
+          abi: attributionLedgerAbi,
+          functionName: "withdraw",
+          args: [contributor.address, leaf, bytesToHex(encodeProof(final.tree.siblings(contributor.address)))],
+        }),
+      );
+      yield* Effect.promise(() => testClient.waitForTransactionReceipt({ hash }));
+      const paid = yield* Effect.promise(() =>
+        testClient.readContract({
+          address: ledger,
+          abi: attributionLedgerAbi,
+          functionName: "withdrawn",
+          args: [contributor.address],
+        }),
+      );
+      withdrawn.set(contributor.address, paid);
+      const due = expected.get(contributor.address) ?? 0n;
+      const ok =
+        paid === due
+          ? "✓ matches the engine's weights"
+          : `✗ the engine's weights give ${open(due)} (${due} wei, paid ${paid})`;
+      yield* log(
+        `  ${contributor.name} ${contributor.address}: earned ${open(leaf.earned)} OPEN, withdrew ${open(paid)} ${ok}`,
+      );
+    }
+    yield* log(
+      `▶ done: ${options.queries} queries, ${posted.size} claims (${finalized.size} final${decided.size > 0 ? `, ${decided.size} voided by dispute` : ""}); stopping`,
+    );
+    return {
+      served: options.queries,
+      claimsPosted: posted.size,
+      claimsFinalized: finalized.size,
+      corruptPosted: [...posted.values()].filter((c) => c.corrupt).length,
+      disputes: [...decided.entries()],
+      expected,
+      earned,
+      withdrawn,
+    };
   });

@@ -314,6 +314,8 @@ export const runLocalNetwork = (
     readonly dataDir: string;
     readonly maxBatch?: number;
     readonly maxWaitMs?: number;
+    /** Fraud injection, for demonstrating a dispute (see NetworkOptions.corrupt). */
+    readonly corrupt?: { readonly attributor: number; readonly claim: number };
   } & LocalNetworkCallbacks,
 ) =>
   Effect.gen(function* () {
@@ -333,6 +335,7 @@ export const runLocalNetwork = (
       maxBatch: options.maxBatch ?? 20,
       maxWaitMs: options.maxWaitMs ?? 2_000,
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.corrupt === undefined ? {} : { corrupt: options.corrupt }),
     });
     let i = 0;
     yield* receipts.pipe(
