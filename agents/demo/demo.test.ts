@@ -10,7 +10,7 @@ import { DEFAULT_DEMO, runDemo } from "./demo.ts";
 
 layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })("local demo", (it) => {
   it.effect(
-    "queries flow into claims; a corrupted claim loses its dispute; every contributor withdraws its exact share",
+    "queries flow into claims; any corrupted claim loses its dispute; every contributor withdraws its exact share",
     () =>
       Effect.gen(function* () {
         const result = yield* runDemo({

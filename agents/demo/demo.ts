@@ -228,7 +228,7 @@ export const runDemo = (options: DemoOptions) =>
 
     yield* log(
       `▶ serving ${options.queries} user queries (price ${open(PRICE)} OPEN, ${SPLIT.dataBps / 100}% to data) through 2 attributors and a challenger${
-        options.fraud ? "; attributor-2 will corrupt its first claim" : ""
+        options.fraud ? "; attributor-1 will corrupt its first claim" : ""
       }`,
     );
     const receipts = Stream.fromIterable(queries.entries()).pipe(
@@ -245,7 +245,7 @@ export const runDemo = (options: DemoOptions) =>
       maxBatch: 8,
       maxWaitMs: 1_500,
       onEvent,
-      ...(options.fraud ? { corrupt: { attributor: 1, claim: 1 } } : {}),
+      ...(options.fraud ? { corrupt: { attributor: 0, claim: 1 } } : {}),
     });
 
     // 6. Wait until every receipt sits in a final claim.
