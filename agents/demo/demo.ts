@@ -154,12 +154,6 @@ export const runDemo = (options: DemoOptions) =>
       escrow: userKeys.map((k) => [privateKeyToAccount(k).address, PRICE * BigInt(options.queries)] as const),
     });
     const testClient = createPublicClient({ transport: http(anvil.rpcUrl) });
-    // Claims fix a reference time strictly in the past and σ checks registrations against it: let the
-    // model's registration settle into the past before the first answer (as a real chain's clock would).
-    yield* Effect.promise(async () => {
-      await testClient.request({ method: "evm_increaseTime" as "eth_chainId", params: [5] as never });
-      await testClient.request({ method: "evm_mine" as "eth_chainId" });
-    });
     const ledger = ledgerAddresses(deployments).ledger;
     const source = makeReceiptSource({ chainId: anvil.chainId, ledger, modelId, operatorKey, userKeys, fee: PRICE });
     const queries = sampleMessages(options.queries, options.seed, options.examples);
