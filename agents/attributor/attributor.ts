@@ -8,12 +8,18 @@
  *   receipts every posted claim included; finalize claims whose window has passed; withdraw this
  *   attributor's earnings with a proof against the latest final state; and, when enough receipts
  *   wait (size) or the oldest has waited long enough (time), build T on the live tip, compute s′ with σ,
- *   post the claim with its bond and gossip the proposal.
+ *   post the claim with its bond and gossip the proposal. Only receipts σ accepts at the claim's
+ *   reference time go in (an invalid one is a no-op, lost once posted; see ./verdict.ts): one valid
+ *   only at a later reference time (model registered, contribution approved after it) stays pending
+ *   for a later claim; one invalid for good is marked rejected in the store, with its reason, and
+ *   counted (`poa_attributor_receipts_dropped_total{reason}`) before anything is posted.
  *
  * Restart safety: the chain is the record of what was posted. Receipts are marked as included only
  * when the follower sees them in a posted claim (ours or another attributor's), so a crash between
  * `postClaim` and the bookkeeping just replays the marking; a receipt can never be posted twice by
- * us (and if it were, σ's nonce window makes the copy a no-op that charges nobody).
+ * us (and if it were, σ's nonce window makes the copy a no-op that charges nobody). A rejection is
+ * written before the post and is idempotent, so a crash between the two loses nothing: the valid
+ * receipts are still pending and the next build redoes the same judgement.
  */
 import { Data, Effect, Option, Schedule, type Scope, Stream } from "effect";
 import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from "viem";

@@ -24,17 +24,9 @@ import { makeFollower } from "../network/follower.ts";
 import { ledgerAddresses, localChain, type NetworkOptions, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource } from "../receipts/source.ts";
+import { malleate } from "../sigma/vectors.ts";
 import { makeStore, openDatabase } from "../store/store.ts";
 import type { AgentEvent } from "./attributor.ts";
-
-const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-/** The other valid-looking form (r, n − s, v ^ 1) of a signature: ecrecover accepts it, σ does not (high s). */
-const malleate = (signature: Hex): Hex => {
-  const s = BigInt(`0x${signature.slice(66, 130)}`);
-  const v = Number.parseInt(signature.slice(130, 132), 16);
-  return `0x${signature.slice(2, 66)}${(CURVE_ORDER - s).toString(16).padStart(64, "0")}${(v === 27 ? 28 : 27).toString(16)}`;
-};
 
 const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 20_000) =>
   Effect.gen(function* () {

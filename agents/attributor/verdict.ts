@@ -9,7 +9,8 @@
  *   The receipt stays pending for a later claim. The wait is bounded: time only moves forward, so the
  *   receipt becomes valid, or fails for good (Expired past its deadline, model retired…) and is dropped;
  * - drop: invalid at every later reference time too (a bad signature, a fee above the maximum, an
- *   expired deadline, a replayed nonce, a retired model, a withdrawn contribution, an unknown id…).
+ *   expired deadline, a replayed nonce, a retired model, a withdrawn contribution, an unknown id, or
+ *   registry windows that no reference time before the deadline satisfies).
  *
  * The registry facts σ reads never go back in time (ids are never reused, a split and a model's datanets
  * are fixed at registration, every status change is a timestamp that is never erased), and a claim's
@@ -35,6 +36,7 @@ export type DropReason =
   | "unknown-contribution"
   | "contribution-withdrawn"
   | "contribution-not-in-model"
+  | "never-valid"
   | "replay"
   | "invalid";
 
@@ -49,31 +51,48 @@ const include: Verdict = { kind: "include" };
 const defer = (reason: DeferReason): Verdict => ({ kind: "defer", reason });
 const drop = (reason: DropReason): Verdict => ({ kind: "drop", reason });
 
-/** BadModel: deferred only when every failing condition is "registered after the reference time". */
-const modelVerdict = (tx: AttributeTx, ctx: SigmaContext, registry: RegistryView): Verdict => {
+/**
+ * BadModel / BadContribution. Dropped for a fact that never changes (an unknown id, a split that does
+ * not sum to 100 %, a contribution to a datanet the model does not use); otherwise deferred exactly when
+ * some later reference time t′ ≤ deadline would find the model live and every contribution approved and
+ * not withdrawn. A contribution not approved (yet) may be approved at any later time, so it closes no
+ * window: such a receipt waits until it is approved, or until its deadline passes (the view cannot tell a
+ * pending contribution from a rejected one).
+ */
+const registryVerdict = (tx: AttributeTx, ctx: SigmaContext, registry: RegistryView): Verdict => {
   const t = ctx.referenceTime;
   const model = registry.model(tx.modelId);
   const s = model.split;
   if (isZero(model.owner)) return drop("unknown-model");
-  if (model.retiredAt !== 0n && model.retiredAt <= t) return drop("model-retired");
   if (s.operatorBps + s.ownerBps + s.dataBps + s.attributorBps + s.protocolBps !== 10_000) return drop("bad-split");
-  if (model.registeredAt > t) return defer("model-registered-later");
-  return drop("invalid"); // σ said BadModel for a reason this function does not know: never post it
-};
-
-/** BadContribution: any entry failing for good drops it; otherwise an entry approved later defers it. */
-const contributionVerdict = (tx: AttributeTx, ctx: SigmaContext, registry: RegistryView): Verdict => {
-  const t = ctx.referenceTime;
-  let later: Verdict | undefined;
-  for (const entry of tx.entries) {
-    const c = registry.contribution(entry.contributionId);
+  const contributions = tx.entries.map((entry) => registry.contribution(entry.contributionId));
+  for (const c of contributions) {
     if (isZero(c.contributor)) return drop("unknown-contribution");
-    if (c.withdrawnAt !== 0n && c.withdrawnAt <= t) return drop("contribution-withdrawn");
     if (!registry.modelUsesDatanet(tx.modelId, c.datanetId)) return drop("contribution-not-in-model");
-    if (c.approvedAt === 0n) later ??= defer("contribution-not-approved");
-    else if (c.approvedAt > t) later ??= defer("contribution-approved-later");
   }
-  return later ?? drop("invalid");
+  // σ accepts a reference time t′ exactly when from ≤ t′ < until
+  let from = t + 1n;
+  let until = tx.deadline + 1n;
+  const notBefore = (time: bigint) => {
+    if (time > from) from = time;
+  };
+  const before = (time: bigint) => {
+    if (time !== 0n && time < until) until = time;
+  };
+  notBefore(model.registeredAt);
+  before(model.retiredAt);
+  for (const c of contributions) {
+    notBefore(c.approvedAt);
+    before(c.withdrawnAt);
+  }
+  if (from < until) {
+    if (model.registeredAt > t) return defer("model-registered-later");
+    if (contributions.some((c) => c.approvedAt > t)) return defer("contribution-approved-later");
+    return defer("contribution-not-approved");
+  }
+  if (model.retiredAt !== 0n && model.retiredAt <= t) return drop("model-retired");
+  if (contributions.some((c) => c.withdrawnAt !== 0n && c.withdrawnAt <= t)) return drop("contribution-withdrawn");
+  return drop("never-valid"); // e.g. registered after the deadline, or retired before a contribution's approval
 };
 
 /** The verdict on one Attribute transaction that σ's `outcome` judged at `ctx.referenceTime`. */
@@ -82,9 +101,8 @@ export const verdictOf = (outcome: Outcome, tx: AttributeTx, ctx: SigmaContext, 
     case Outcome.Valid:
       return include;
     case Outcome.BadModel:
-      return modelVerdict(tx, ctx, registry);
     case Outcome.BadContribution:
-      return contributionVerdict(tx, ctx, registry);
+      return registryVerdict(tx, ctx, registry);
     case Outcome.TooManyEntries:
       return drop("too-many-entries");
     case Outcome.BadEntries:
