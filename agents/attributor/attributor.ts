@@ -358,6 +358,8 @@ export const runAttributor = (config: AttributorConfig) =>
       const waiting = counts.pending + requeued.length;
       if (waiting === 0) {
         pendingSince = undefined;
+        deferred = new Map();
+        deferredGauge.set({}, 0);
         return;
       }
       pendingSince ??= Date.now();
