@@ -471,7 +471,9 @@ export const runAttributor = (config: AttributorConfig) =>
       const built = yield* Effect.promise(() => buildClaim(ledger, ctx, registry, txs));
       // removing no-ops changes no other outcome; never post a claim with one anyway
       if (built.result.steps.slice(0, txs.length).some((step) => step.outcome !== Outcome.Valid)) {
-        return yield* new IntakeError({ message: "a receipt σ accepted alone is invalid in the batch: not posting" });
+        return yield* new IntakeError({
+          message: "σ rejects a receipt in the batch that it accepted in the probe: not posting",
+        });
       }
       const debits = built.debits;
 
