@@ -8,12 +8,18 @@
  *   receipts every posted claim included; finalize claims whose window has passed; withdraw this
  *   attributor's earnings with a proof against the latest final state; and, when enough receipts
  *   wait (size) or the oldest has waited long enough (time), build T on the live tip, compute s′ with σ,
- *   post the claim with its bond and gossip the proposal.
+ *   post the claim with its bond and gossip the proposal. Only receipts σ accepts at the claim's
+ *   reference time go in (an invalid one is a no-op, lost once posted; see ./verdict.ts): one valid
+ *   only at a later reference time (model registered, contribution approved after it) stays pending
+ *   for a later claim; one invalid for good is marked rejected in the store, with its reason, and
+ *   counted (`poa_attributor_receipts_dropped_total{reason}`) before anything is posted.
  *
  * Restart safety: the chain is the record of what was posted. Receipts are marked as included only
  * when the follower sees them in a posted claim (ours or another attributor's), so a crash between
  * `postClaim` and the bookkeeping just replays the marking; a receipt can never be posted twice by
- * us (and if it were, σ's nonce window makes the copy a no-op that charges nobody).
+ * us (and if it were, σ's nonce window makes the copy a no-op that charges nobody). A rejection is
+ * written before the post and is idempotent, so a crash between the two loses nothing: the valid
+ * receipts are still pending and the next build redoes the same judgement.
  */
 import { Data, Effect, Option, Schedule, type Scope, Stream } from "effect";
 import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from "viem";
@@ -37,10 +43,11 @@ import { headLagGauge } from "../observability/server.ts";
 import { attributionDomain, textHash } from "../protocol/receipt.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { buildClaim } from "../sigma/claim.ts";
-import { type AttributeTx, encodeTx } from "../sigma/codec.ts";
-import { commitment, type Ledger, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
+import { type AttributeTx, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
+import { applyBatch, commitment, type Ledger, Outcome, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
 import { encodeProof } from "../sigma/tree.ts";
-import { Store } from "../store/store.ts";
+import { type RejectedReceipt, Store } from "../store/store.ts";
+import { type DeferReason, verdictOf } from "./verdict.ts";
 
 export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly message: string }> {}
 
@@ -150,6 +157,15 @@ export const runAttributor = (config: AttributorConfig) =>
     const withdrawnWei = metrics.gauge("poa_attributor_withdrawn_open", "OPEN this attributor withdrew (whole tokens)");
     const errors = metrics.counter("poa_attributor_errors_total", "Failed steps of the chain loop, by step");
     const races = metrics.counter("poa_attributor_races_total", "Steps another agent did first, by step");
+    const dropped = metrics.counter(
+      "poa_attributor_receipts_dropped_total",
+      "Receipts never posted because σ rejects them for good, by reason",
+    );
+    const deferrals = metrics.counter(
+      "poa_attributor_receipt_deferrals_total",
+      "Times a receipt was left for a later claim (valid only at a later reference time), by reason",
+    );
+    const deferredGauge = metrics.gauge("poa_attributor_receipts_deferred", "Receipts waiting for a later claim");
     const lag = headLagGauge(metrics);
     const batches = new Map<string, Uint8Array>();
     let withdrawnTotal = 0n;
@@ -315,6 +331,10 @@ export const runAttributor = (config: AttributorConfig) =>
 
     let pendingSince: number | undefined;
     let postedCount = 0;
+    /** Receipts σ judged valid only at a later reference time, at the last build (key → reason). */
+    let deferred = new Map<string, DeferReason>();
+    /** Receipts rejected for good (also in the store, which keeps them out of `pendingReceipts`). */
+    const rejectedKeys = new Set((yield* store.rejectedReceipts).map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
 
     const buildStep = Effect.gen(function* () {
       const tip = follower.tip();
@@ -328,7 +348,8 @@ export const runAttributor = (config: AttributorConfig) =>
       for (const c of follower.claims.values()) {
         if (c.status !== "void") continue;
         for (const r of c.receipts) {
-          if (live.has(`${r.user.toLowerCase()}|${r.nonce}`)) continue;
+          const key = `${r.user.toLowerCase()}|${r.nonce}`;
+          if (live.has(key) || rejectedKeys.has(key)) continue;
           const stored = yield* store.getReceipt(r);
           if (Option.isSome(stored)) requeued.push(stored.value);
         }
@@ -337,48 +358,34 @@ export const runAttributor = (config: AttributorConfig) =>
       const waiting = counts.pending + requeued.length;
       if (waiting === 0) {
         pendingSince = undefined;
+        deferred = new Map();
+        deferredGauge.set({}, 0);
         return;
       }
       pendingSince ??= Date.now();
-      if (waiting < config.maxBatch && Date.now() - pendingSince < config.maxWaitMs) return;
+      // deferred receipts do not fill a batch: they wait with the clock (maxWaitMs), not with the size
+      const ready = waiting - deferred.size;
+      if (ready < config.maxBatch && Date.now() - pendingSince < config.maxWaitMs) return;
       const bond = yield* readBond(me);
       if (bond.bonded - bond.locked < claimBond) return;
 
-      const receipts = [...requeued, ...(yield* store.pendingReceipts(config.maxBatch))].slice(0, config.maxBatch);
+      // look past the receipts deferred last time, so they never hold up a full batch of valid ones
+      const receipts = [...requeued, ...(yield* store.pendingReceipts(config.maxBatch + deferred.size))];
       const candidates: AttributeTx[] = [];
+      const drops: RejectedReceipt[] = [];
       for (const r of receipts) {
         const key = `${r.request.user.toLowerCase()}|${r.request.nonce}`;
-        if (live.has(key)) continue;
+        if (live.has(key) || rejectedKeys.has(key)) continue;
         live.add(key);
-        candidates.push(toAttributeTx(r));
-      }
-      // a payer whose escrow cannot cover its fees waits for a later batch (postClaim would revert)
-      const fees = new Map<Address, bigint>();
-      for (const tx of candidates) fees.set(tx.user, (fees.get(tx.user) ?? 0n) + tx.fee);
-      const funded = new Set<Address>();
-      for (const [user, total] of fees) {
-        const balance = yield* Effect.tryPromise({
-          try: () =>
-            chain.publicClient.readContract({
-              address: config.addresses.paymentEscrow,
-              abi: paymentEscrowAbi,
-              functionName: "balanceOf",
-              args: [user],
-            }),
-          catch: (cause) => new IntakeError({ message: `cannot read the escrow of ${user}: ${String(cause)}` }),
-        });
-        if (balance >= total) funded.add(user);
-      }
-      // a receipt whose values do not fit the wire widths cannot be included (protocol.md §3)
-      const txs: AttributeTx[] = [];
-      for (const tx of candidates) {
-        if (!funded.has(tx.user)) continue;
+        const tx = toAttributeTx(r);
+        // a receipt whose values do not fit the wire widths can never be included (protocol.md §3)
         const fits = yield* Effect.try({ try: () => encodeTx(tx), catch: () => false }).pipe(
           Effect.orElseSucceed(() => false),
         );
-        if (fits !== false) txs.push(tx);
+        if (fits === false) drops.push({ user: tx.user, nonce: tx.nonce, reason: "malformed" });
+        else candidates.push(tx);
       }
-      if (txs.length === 0) return;
+      if (candidates.length === 0 && drops.length === 0) return;
 
       const block = yield* latestBlock;
       const parent = follower.claims.get(tip.id);
@@ -395,11 +402,79 @@ export const runAttributor = (config: AttributorConfig) =>
       const registry = yield* fetchRegistryView(
         chain.publicClient,
         config.addresses,
-        txs.map((tx) => encodeTx(tx)),
+        candidates.map((tx) => encodeTx(tx)),
       );
+      // σ's verdict on every candidate at this reference time, on the tip's state: an invalid receipt is
+      // a no-op that would be lost once posted, so only valid ones go in (see ./verdict.ts)
+      const probe = yield* Effect.promise(() =>
+        applyBatch(tip.ledger.clone(), ctx, registry, splitBatch(encodeBatch(candidates))),
+      );
+      const valid: AttributeTx[] = [];
+      const replays: AttributeTx[] = [];
+      const deferredNow = new Map<string, DeferReason>();
+      for (const [i, tx] of candidates.entries()) {
+        const verdict = verdictOf(probe.steps[i]?.outcome ?? Outcome.Malformed, tx, ctx, registry);
+        if (verdict.kind === "include") valid.push(tx);
+        else if (verdict.kind === "defer") deferredNow.set(`${tx.user.toLowerCase()}|${tx.nonce}`, verdict.reason);
+        else if (verdict.reason === "replay") replays.push(tx);
+        else drops.push({ user: tx.user, nonce: tx.nonce, reason: verdict.reason });
+      }
+      deferred = deferredNow;
+      deferredGauge.set({}, deferred.size);
+      for (const reason of deferredNow.values()) deferrals.inc({ reason });
+
+      // a payer whose escrow cannot cover its fees waits for a later batch (postClaim would revert)
+      const chosen = valid.slice(0, config.maxBatch);
+      const fees = new Map<Address, bigint>();
+      for (const tx of chosen) fees.set(tx.user, (fees.get(tx.user) ?? 0n) + tx.fee);
+      const funded = new Set<Address>();
+      for (const [user, total] of fees) {
+        const balance = yield* Effect.tryPromise({
+          try: () =>
+            chain.publicClient.readContract({
+              address: config.addresses.paymentEscrow,
+              abi: paymentEscrowAbi,
+              functionName: "balanceOf",
+              args: [user],
+            }),
+          catch: (cause) => new IntakeError({ message: `cannot read the escrow of ${user}: ${String(cause)}` }),
+        });
+        if (balance >= total) funded.add(user);
+      }
+      const txs = chosen.filter((tx) => funded.has(tx.user));
+      // a replay may come from a later nonce of the same payer in this very batch (the nonce window moves):
+      // it is permanent only if every valid receipt of that payer goes in as σ just ran it
+      const leftOut = new Set(valid.filter((tx) => !txs.includes(tx)).map((tx) => tx.user.toLowerCase()));
+      for (const tx of replays) {
+        if (!leftOut.has(tx.user.toLowerCase())) drops.push({ user: tx.user, nonce: tx.nonce, reason: "replay" });
+      }
+
+      // permanent failures: recorded before anything is posted (idempotent, so a crash here is harmless)
+      if (drops.length > 0) {
+        const marked = yield* store.rejectReceipts(drops);
+        for (const d of drops) rejectedKeys.add(`${d.user.toLowerCase()}|${d.nonce}`);
+        for (const d of marked) dropped.inc({ reason: d.reason });
+        if (marked.length > 0) {
+          yield* Effect.logInfo(
+            `${config.name}: dropped ${marked.length} receipts σ rejects for good (${[...new Set(marked.map((d) => d.reason))].join(", ")})`,
+          );
+        }
+      }
+      if (txs.length === 0) {
+        // nothing to post now: look again after another wait (deferred receipts ripen with the chain's clock)
+        pendingSince = Date.now();
+        return;
+      }
+
       const ledger = tip.ledger.clone();
       // batch, debits (exactly what σ charged) and s′: the σ module's one implementation of a claim
       const built = yield* Effect.promise(() => buildClaim(ledger, ctx, registry, txs));
+      // removing no-ops changes no other outcome; never post a claim with one anyway
+      if (built.result.steps.slice(0, txs.length).some((step) => step.outcome !== Outcome.Valid)) {
+        return yield* new IntakeError({
+          message: "σ rejects a receipt in the batch that it accepted in the probe: not posting",
+        });
+      }
       const debits = built.debits;
 
       const corrupt = config.corruptClaim !== undefined && postedCount + 1 === config.corruptClaim;

@@ -154,12 +154,15 @@ export const runDemo = (options: DemoOptions) =>
       escrow: userKeys.map((k) => [privateKeyToAccount(k).address, PRICE * BigInt(options.queries)] as const),
     });
     const testClient = createPublicClient({ transport: http(anvil.rpcUrl) });
-    // Claims fix a reference time strictly in the past and σ checks registrations against it: let the
-    // model's registration settle into the past before the first answer (as a real chain's clock would).
-    yield* Effect.promise(async () => {
-      await testClient.request({ method: "evm_increaseTime" as "eth_chainId", params: [5] as never });
-      await testClient.request({ method: "evm_mine" as "eth_chainId" });
-    });
+    // A live chain makes blocks when nobody transacts (an OP Stack sequencer, every 2 s); anvil mines
+    // only for transactions, so its clock stands still in between. A receipt σ cannot credit yet (its
+    // model registered after the claim's reference time, the last block's time − 1) waits in its
+    // attributor for a later block: keep the blocks coming, as the chain the demo stands for would.
+    yield* Effect.forkScoped(
+      Effect.promise(() => testClient.request({ method: "evm_mine" as "eth_chainId" })).pipe(
+        Effect.repeat(Schedule.spaced("1 second")),
+      ),
+    );
     const ledger = ledgerAddresses(deployments).ledger;
     const source = makeReceiptSource({ chainId: anvil.chainId, ledger, modelId, operatorKey, userKeys, fee: PRICE });
     const queries = sampleMessages(options.queries, options.seed, options.examples);

@@ -2,11 +2,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
+import { type DatabaseSync, DatabaseSync as Sqlite } from "node:sqlite";
 import { it as effectIt } from "@effect/vitest";
-import { Effect, Option } from "effect";
+import { Effect, Option, Schema } from "effect";
 import { keccak256, stringToBytes } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
+import { ReceiptPayload } from "../gossip/messages.ts";
 import { AGENT, CURSOR, runWorkload, workloadReceipt } from "./crash-worker.ts";
 import { makeStore, migrations, openDatabase, Store } from "./store.ts";
 
@@ -33,7 +34,9 @@ describe("Store", () => {
     const path = join(dir, "migrate.db");
     openDatabase({ path }).close();
     const db = openDatabase({ path });
-    expect(db.prepare("SELECT version FROM schema_migrations").all()).toEqual([{ version: migrations.length }]);
+    expect(db.prepare("SELECT version FROM schema_migrations").all()).toEqual(
+      migrations.map((m) => ({ version: m.version })),
+    );
     expect(db.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 0)").run();
     db.close();
@@ -49,6 +52,50 @@ describe("Store", () => {
     expect(run(store.addReceipt({ ...receipt, userSignature: `0x${"11".repeat(65)}` }))).toBe(false);
     expect(run(store.getReceipt({ user: USER.toLowerCase(), nonce: 7n }))).toEqual(Option.some(receipt));
     expect(run(store.receiptCounts)).toEqual({ total: 1, pending: 1 });
+  });
+
+  it("rejects receipts idempotently (first reason wins); rejected receipts leave the pending queue", () => {
+    const store = makeStore(openDatabase({ path: ":memory:" }));
+    for (const nonce of [1, 2, 3]) run(store.addReceipt(workloadReceipt(nonce)));
+    const marked = run(
+      store.rejectReceipts([
+        { user: USER, nonce: 1n, reason: "expired" },
+        { user: USER, nonce: 9n, reason: "replay" }, // not stored: nothing to mark
+      ]),
+    );
+    expect(marked).toEqual([{ user: USER, nonce: 1n, reason: "expired" }]);
+    expect(run(store.rejectReceipts([{ user: USER, nonce: 1n, reason: "bad-user-signature" }]))).toEqual([]);
+    expect(run(store.rejectedReceipts)).toEqual([{ user: USER.toLowerCase(), nonce: 1n, reason: "expired" }]);
+    expect(run(store.receiptCounts)).toEqual({ total: 3, pending: 2 });
+    expect(run(store.pendingReceipts(10)).map((r) => r.request.nonce)).toEqual([2n, 3n]);
+  });
+
+  it("migrates a version-1 file to the rejection columns, keeping its receipts pending", () => {
+    const path = join(dir, "v1.db");
+    const v1 = new Sqlite(path);
+    v1.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
+    v1.exec(migrations[0]!.sql);
+    v1.prepare("INSERT INTO schema_migrations VALUES (1, 'v1', 0)").run();
+    const receipt = workloadReceipt(4);
+    v1.prepare(
+      "INSERT INTO receipts (user, nonce, operator, model_id, fee, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, 0)",
+    ).run(
+      USER.toLowerCase(),
+      "4",
+      receipt.receipt.operator.toLowerCase(),
+      receipt.receipt.modelId.toString(),
+      receipt.receipt.fee.toString(),
+      Schema.encodeSync(Schema.fromJsonString(ReceiptPayload))(receipt),
+    );
+    v1.close();
+    const migrated = makeStore(openDatabase({ path }));
+    expect(run(migrated.schemaVersion)).toBe(migrations.length);
+    expect(run(migrated.receiptCounts)).toEqual({ total: 1, pending: 1 });
+    expect(run(migrated.pendingReceipts(10))).toEqual([receipt]);
+    expect(run(migrated.rejectReceipts([{ user: USER, nonce: 4n, reason: "expired" }]))).toHaveLength(1);
+    expect(run(migrated.receiptCounts)).toEqual({ total: 1, pending: 0 });
   });
 
   it("saves a batch atomically and idempotently, never stealing another batch's receipts", () => {

@@ -90,6 +90,14 @@ export const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "receipts rejected before posting (σ judged them invalid for good)",
+    sql: `
+      ALTER TABLE receipts ADD COLUMN rejected_reason TEXT;  -- NULL: not rejected
+      ALTER TABLE receipts ADD COLUMN rejected_at     INTEGER;
+    `,
+  },
 ];
 
 export const ClaimStatus = Schema.Literals(["proposed", "posted", "challenged", "finalized", "voided"]);
@@ -179,15 +187,28 @@ export interface ReceiptKey {
   readonly user: string;
   readonly nonce: bigint;
 }
+export interface RejectedReceipt extends ReceiptKey {
+  readonly reason: string;
+}
 
 export interface StoreShape {
   readonly schemaVersion: Effect.Effect<number, StoreError>;
   /** Stores a receipt once per (user, nonce); true when it was new. */
   readonly addReceipt: (receipt: Receipt) => Effect.Effect<boolean, StoreError>;
   readonly getReceipt: (key: ReceiptKey) => Effect.Effect<Option.Option<Receipt>, StoreError>;
-  /** Receipts not yet in a batch, oldest first. */
+  /** Receipts not yet in a batch and not rejected, oldest first. */
   readonly pendingReceipts: (limit: number) => Effect.Effect<ReadonlyArray<Receipt>, StoreError>;
+  /** `pending`: not yet in a batch and not rejected. */
   readonly receiptCounts: Effect.Effect<{ readonly total: number; readonly pending: number }, StoreError>;
+  /**
+   * Atomically marks stored receipts as rejected with a reason (they leave `pendingReceipts`).
+   * Idempotent: a receipt already rejected keeps its first reason; returns the receipts newly marked.
+   */
+  readonly rejectReceipts: (
+    rejected: ReadonlyArray<RejectedReceipt>,
+  ) => Effect.Effect<ReadonlyArray<RejectedReceipt>, StoreError>;
+  /** Every rejected receipt with its reason, oldest rejection first. */
+  readonly rejectedReceipts: Effect.Effect<ReadonlyArray<RejectedReceipt>, StoreError>;
   /**
    * Atomically: stores the batch (once), assigns its receipts to it, and advances the cursor if given.
    * Fails (writing nothing) when a receipt is missing or already in another batch.
@@ -292,8 +313,21 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, nonce) DO NOTHING`,
     ),
     getReceipt: db.prepare("SELECT payload FROM receipts WHERE user = ? AND nonce = ?"),
-    pending: db.prepare("SELECT payload FROM receipts WHERE batch_hash IS NULL ORDER BY rowid LIMIT ?"),
-    counts: db.prepare("SELECT COUNT(*) AS total, COUNT(*) - COUNT(batch_hash) AS pending FROM receipts"),
+    pending: db.prepare(
+      "SELECT payload FROM receipts WHERE batch_hash IS NULL AND rejected_reason IS NULL ORDER BY rowid LIMIT ?",
+    ),
+    counts: db.prepare(
+      `SELECT COUNT(*) AS total,
+         COALESCE(SUM(CASE WHEN batch_hash IS NULL AND rejected_reason IS NULL THEN 1 ELSE 0 END), 0) AS pending
+       FROM receipts`,
+    ),
+    rejectReceipt: db.prepare(
+      `UPDATE receipts SET rejected_reason = ?, rejected_at = ?
+       WHERE user = ? AND nonce = ? AND rejected_reason IS NULL`,
+    ),
+    rejected: db.prepare(
+      "SELECT user, nonce, rejected_reason FROM receipts WHERE rejected_reason IS NOT NULL ORDER BY rejected_at, rowid",
+    ),
     insertBatch: db.prepare(
       `INSERT INTO batches (hash, parent_claim, body, tx_count, new_state_root, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
@@ -368,6 +402,25 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       const row = statements.counts.get();
       return { total: Number(row?.total ?? 0), pending: Number(row?.pending ?? 0) };
     })(),
+    rejectReceipts: lift("rejectReceipts", (rejected: ReadonlyArray<RejectedReceipt>) =>
+      transaction(db, () => {
+        const marked: RejectedReceipt[] = [];
+        for (const r of rejected) {
+          const changes = statements.rejectReceipt.run(r.reason, now(), lower(r.user), r.nonce.toString()).changes;
+          if (Number(changes) === 1) marked.push(r);
+        }
+        return marked;
+      }),
+    ),
+    rejectedReceipts: lift("rejectedReceipts", () =>
+      statements.rejected.all().map(
+        (row): RejectedReceipt => ({
+          user: String(row.user),
+          nonce: BigInt(String(row.nonce)),
+          reason: String(row.rejected_reason),
+        }),
+      ),
+    )(),
     saveBatch: lift("saveBatch", (batch: Batch, receipts: ReadonlyArray<ReceiptKey>, cursor?: CursorUpdate) =>
       transaction(db, () => {
         const inserted =
