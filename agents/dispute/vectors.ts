@@ -21,6 +21,7 @@ import {
   randomEntries,
   signAttribute,
   VECTOR_CONTEXT,
+  vectorContextJson,
   vectorRegistry,
 } from "../sigma/vectors.ts";
 import { claimantOf, type Move, packPosition, playBisection, type StepProof, Trace } from "./solver.ts";
@@ -236,16 +237,8 @@ export const buildDisputeVectors = async () => {
     });
   }
 
-  const ctx = VECTOR_CONTEXT;
   return {
-    context: {
-      chainId: ctx.chainId,
-      ledger: ctx.ledger,
-      attributor: ctx.attributor,
-      protocol: ctx.protocol,
-      referenceTime: Number(ctx.referenceTime),
-      maxEntries: ctx.maxEntries,
-    },
+    context: vectorContextJson(),
     registry: encodeRegistry(snapshot),
     batchCount: batches.length,
     kBatch: BATCH_SIZES.length,

@@ -483,16 +483,8 @@ export const buildSigmaVectors = async () => {
       ...(batches.length === 0 ? { withdrawals: withdrawals(ledger) } : {}),
     });
   }
-  const ctx = VECTOR_CONTEXT;
   return {
-    context: {
-      chainId: ctx.chainId,
-      ledger: ctx.ledger,
-      attributor: ctx.attributor,
-      protocol: ctx.protocol,
-      referenceTime: Number(ctx.referenceTime),
-      maxEntries: ctx.maxEntries,
-    },
+    context: vectorContextJson(),
     registry: encodeRegistry(snapshot),
     batchCount: batches.length,
     batches,
@@ -501,5 +493,18 @@ export const buildSigmaVectors = async () => {
       earned: leaf.earned.toString(),
       charged: leaf.charged.toString(),
     })),
+  };
+};
+
+/** The claim context every shared vector file records (sigma.json, dispute.json). */
+export const vectorContextJson = () => {
+  const ctx = VECTOR_CONTEXT;
+  return {
+    chainId: ctx.chainId,
+    ledger: ctx.ledger,
+    attributor: ctx.attributor,
+    protocol: ctx.protocol,
+    referenceTime: Number(ctx.referenceTime),
+    maxEntries: ctx.maxEntries,
   };
 };
