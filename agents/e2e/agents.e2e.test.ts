@@ -624,7 +624,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         operatorKey: w.operatorKey,
         userKeys: w.userKeys,
         fee: FEE,
-        firstNonce: 400_000n,
+        firstNonce: 600_000n, // above every earlier test's nonces (the challenger-crash test uses 500_000): lower ones are replays
       });
       const stream = Stream.range(0, 11).pipe(
         Stream.mapEffect((i) => Effect.promise(() => source.answer(i, `d${i}`, `o${i}`))),
