@@ -23,6 +23,15 @@ export class ChainError extends Data.TaggedError("ChainError")<{
   readonly cause?: unknown;
 }> {}
 
+/** A viem chain for an RPC endpoint whose chain id was read from it (no built-in chain list needed). */
+export const localChain = (chainId: number, rpcUrl: string) =>
+  defineChain({
+    id: chainId,
+    name: `chain-${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+
 export type Wallet = WalletClient<Transport, ViemChain, Account>;
 
 export class Chain extends Context.Service<
@@ -43,12 +52,7 @@ export class Chain extends Context.Service<
           try: () => probe.getChainId(),
           catch: (cause) => new ChainError({ message: `cannot reach the RPC at ${config.rpcUrl}`, cause }),
         });
-        const chain = defineChain({
-          id: chainId,
-          name: `chain-${chainId}`,
-          nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-          rpcUrls: { default: { http: [config.rpcUrl] } },
-        });
+        const chain = localChain(chainId, config.rpcUrl);
         const transport = http(config.rpcUrl, { retryCount: 2, timeout: 30_000 });
         const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 });
         const wallet = Option.map(config.privateKey, (key) =>

@@ -9,12 +9,12 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Context, Effect, Layer, Option, Redacted, type Scope, Stream } from "effect";
-import { type Address, createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
+import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type AgentEvent, type AttributorHandle, runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
-import { Chain } from "../chain/Chain.ts";
+import { Chain, localChain } from "../chain/Chain.ts";
 import type { Deployments } from "../chain/Deployments.ts";
 import { runChallenger } from "../challenger/challenger.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
@@ -203,16 +203,8 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
 
 const gossipOf = (context: Context.Context<Gossip>): GossipShape => Context.get(context, Gossip);
 
-/** A viem chain for a local RPC (the Chain service builds the same for agents). */
-export const localChain = (chainId: number, rpcUrl: string) =>
-  defineChain({
-    id: chainId,
-    name: `chain-${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
+export { localChain };
 
-/** Sends OPEN from `fromKey` and, for payers, deposits into their escrow balance (the funder pays). */
 export const fundAccounts = (
   options: { readonly rpcUrl: string; readonly chainId: number; readonly deployments: Deployments },
   fromKey: Hex,
