@@ -142,6 +142,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         c.txCount = uint128(_newState.txCount);
         totalPots += pot;
         emit ClaimPosted(claimId_, _parentId, msg.sender, txRoot, _commitmentOf(c), batchSize, _referenceTime, pot);
+        emit ClaimData(claimId_, _batch, _debits);
         if (pot > 0) ESCROW.debit(_debits);
     }
 
