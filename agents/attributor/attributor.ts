@@ -194,7 +194,9 @@ export const runAttributor = (config: AttributorConfig) =>
         if (!fresh) return false;
         rejectedKeys.add(keyOf(payload));
         unattributed.inc({ reason: reason.startsWith("engine") ? "engine" : reason });
-        yield* Effect.logInfo(
+        // every gossiped receipt lands here (they carry no texts): debug level; an engine failure is news
+        const log = reason === "no-texts" ? Effect.logDebug : Effect.logWarning;
+        yield* log(
           `${config.name}: receipt (${payload.request.user}, ${payload.request.nonce}) stored unattributed (${reason}): not posted unless its texts reach this node`,
         );
         return true;

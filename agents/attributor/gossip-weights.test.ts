@@ -116,7 +116,10 @@ layer(LocalProtocol.layer(), { timeout: 90_000, excludeTestServices: true })("at
 
       // the same receipt at the intake, with its texts: the node's engine attributes it, and it is posted
       expect(yield* Effect.promise(() => attributor.submit(r))).toEqual({ ok: true, stored: true });
-      const client = createPublicClient({ chain: localChain(anvil.chainId, anvil.rpcUrl), transport: http(anvil.rpcUrl) });
+      const client = createPublicClient({
+        chain: localChain(anvil.chainId, anvil.rpcUrl),
+        transport: http(anvil.rpcUrl),
+      });
       const follower = yield* makeFollower(client, anvil.chainId, addresses);
       const user = getAddress(r.receipt.request.user);
       const postedWith = async () => {

@@ -3,7 +3,7 @@
  * /health and /metrics, and a misconfigured `poa attributor run` failing with one clear line.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
@@ -38,7 +38,9 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("p
       expect(bad.stderr.trim().split("\n")).toHaveLength(1);
       expect(bad.stderr).toMatch(/--fixture-contributions must list contribution ids/);
 
-      const dir = mkdtempSync(path.join(tmpdir(), "poa-cli-agents-"));
+      // a fresh clone: the data directory (and its parents) does not exist yet; the agent creates it
+      const dir = path.join(mkdtempSync(path.join(tmpdir(), "poa-cli-agents-")), "fresh", "challenger");
+      expect(existsSync(dir)).toBe(false);
       const child = yield* Effect.acquireRelease(
         Effect.sync(() =>
           spawn(
@@ -77,6 +79,8 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("p
       expect(health).toMatchObject({ agent: "challenger" });
       const metrics = yield* Effect.promise(() => fetch(`${metricsUrl}/metrics`).then((r) => r.text()));
       expect(metrics).toMatch(/poa_gossip_peers/);
+      expect(existsSync(path.join(dir, "challenger.sqlite"))).toBe(true);
     }),
+    180_000, // three CLI processes under tsx: ≈ 40 s alone on a loaded 2-core machine
   );
 });

@@ -251,13 +251,21 @@ const permanent = (message: string) => (cause: unknown) => new FollowerError({ m
 
 const hexBytes = (hex: Hex) => Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
 
-export const makeFollower = (client: Client, chainId: number, addresses: LedgerAddresses, options: FollowerOptions = {}) =>
+export const makeFollower = (
+  client: Client,
+  chainId: number,
+  addresses: LedgerAddresses,
+  options: FollowerOptions = {},
+) =>
   Effect.gen(function* () {
     const params = yield* readLedgerParams(client, addresses.ledger);
     const maxAttempts = options.maxAttempts ?? 5;
     const retryMs = options.retryUnreadableMs ?? 30_000;
     const claims = new Map<bigint, FollowedClaim>();
-    const unreadable = new Map<bigint, UnreadableClaim & { readonly posted: PostedEvent; readonly data?: ClaimDataEvent }>();
+    const unreadable = new Map<
+      bigint,
+      UnreadableClaim & { readonly posted: PostedEvent; readonly data?: ClaimDataEvent }
+    >();
     const attempts = new Map<bigint, number>();
     const genesis = new Ledger();
     let next = addresses.deployBlock;
@@ -282,7 +290,9 @@ export const makeFollower = (client: Client, chainId: number, addresses: LedgerA
         });
         const call = yield* Effect.try({
           try: () => decodeFunctionData({ abi: attributionLedgerAbi, data: tx.input }),
-          catch: permanent(`claim ${posted.claimId}: no ClaimData event, and ${posted.txHash} is not a direct postClaim call`),
+          catch: permanent(
+            `claim ${posted.claimId}: no ClaimData event, and ${posted.txHash} is not a direct postClaim call`,
+          ),
         });
         if (call.functionName !== "postClaim") {
           return yield* new FollowerError({

@@ -60,7 +60,9 @@ export const healthOf = (registry: MetricsRegistry, config: ObservabilityConfig,
   if (headLag !== null && headLag > maxLag) problems.push(`${headLag} blocks behind the head, allowed ${maxLag}`);
   const unreadable = registry.gauge(UNREADABLE_CLAIMS_METRIC, "Claims currently unreadable");
   if (unreadable.isSet() && unreadable.get() > 0) {
-    problems.push(`${unreadable.get()} claims could not be rebuilt from the ledger (see poa_follower_unreadable_claims_total)`);
+    problems.push(
+      `${unreadable.get()} claims could not be rebuilt from the ledger (see poa_follower_unreadable_claims_total)`,
+    );
   }
   return {
     agent: config.agent ?? "agent",

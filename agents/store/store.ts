@@ -501,8 +501,11 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       "adoptReceipt",
       (receipt: Receipt) =>
         Number(
-          statements.adoptReceipt.run(encodeReceipt(receipt), lower(receipt.request.user), receipt.request.nonce.toString())
-            .changes,
+          statements.adoptReceipt.run(
+            encodeReceipt(receipt),
+            lower(receipt.request.user),
+            receipt.request.nonce.toString(),
+          ).changes,
         ) === 1,
     ),
     recordUnreadableClaim: lift("recordUnreadableClaim", (claim: UnreadableClaimRow) => {
