@@ -50,6 +50,8 @@ import { encodeProof } from "../sigma/tree.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
 
 const RECEIPTS = Number(process.env.POA_E2E_RECEIPTS ?? 40);
+/** Per test: the games wait up to 90 s inside a test, and the shared 2-core machine is often loaded. */
+const E2E_TIMEOUT = 240_000;
 const USERS = 4;
 const CRASH_RECEIPTS = 20;
 
@@ -272,85 +274,89 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(postedTotal).toBe(claims.length);
         expect(events.filter((e) => e.kind === "claimPosted").length).toBe(claims.length);
       }),
+    E2E_TIMEOUT,
   );
 
-  it.effect("kill -9 right after a claim is mined, restart: every receipt is posted exactly once", () =>
-    Effect.gen(function* () {
-      const protocol = yield* LocalProtocol;
-      const { anvil, deployments } = protocol;
-      const w = world;
-      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
-      const addresses = ledgerAddresses(deployments);
-      const chain = localChain(anvil.chainId, anvil.rpcUrl);
-      const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
-      const follower = yield* makeFollower(client, anvil.chainId, addresses);
-      yield* follower.sync;
-      const before = new Set(follower.claims.keys());
-      const dir = dataDir();
-      const workerConfig = (crash: boolean) =>
-        JSON.stringify({
-          rpcUrl: anvil.rpcUrl,
+  it.effect(
+    "kill -9 right after a claim is mined, restart: every receipt is posted exactly once",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const { anvil, deployments } = protocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const addresses = ledgerAddresses(deployments);
+        const chain = localChain(anvil.chainId, anvil.rpcUrl);
+        const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+        const follower = yield* makeFollower(client, anvil.chainId, addresses);
+        yield* follower.sync;
+        const before = new Set(follower.claims.keys());
+        const dir = dataDir();
+        const workerConfig = (crash: boolean) =>
+          JSON.stringify({
+            rpcUrl: anvil.rpcUrl,
+            chainId: anvil.chainId,
+            deployments,
+            key: ANVIL_KEYS[8],
+            dataDir: dir,
+            contributionIds: w.contributionIds.map(String),
+            maxBatch: 8,
+            crashAfterFirstPost: crash,
+          });
+        const source = makeReceiptSource({
           chainId: anvil.chainId,
-          deployments,
-          key: ANVIL_KEYS[8],
-          dataDir: dir,
-          contributionIds: w.contributionIds.map(String),
-          maxBatch: 8,
-          crashAfterFirstPost: crash,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 200_000n,
         });
-      const source = makeReceiptSource({
-        chainId: anvil.chainId,
-        ledger: addresses.ledger,
-        modelId: w.modelId,
-        operatorKey: w.operatorKey,
-        userKeys: w.userKeys,
-        fee: FEE,
-        firstNonce: 200_000n,
-      });
-      const receipts: SourcedReceipt[] = [];
-      for (let i = 0; i < CRASH_RECEIPTS; i++) {
-        receipts.push(yield* Effect.promise(() => source.answer(i, `q-crash-${i}`, `a-crash-${i}`)));
-      }
-      const post = (url: string, r: SourcedReceipt) =>
-        fetch(`${url}/receipts`, { method: "POST", body: encodeIntakeBody(r) }).then(
-          async (response) => ({ status: response.status, body: (await response.json()) as unknown }),
-          () => ({ status: 0, body: "connection failed" as unknown }),
-        );
+        const receipts: SourcedReceipt[] = [];
+        for (let i = 0; i < CRASH_RECEIPTS; i++) {
+          receipts.push(yield* Effect.promise(() => source.answer(i, `q-crash-${i}`, `a-crash-${i}`)));
+        }
+        const post = (url: string, r: SourcedReceipt) =>
+          fetch(`${url}/receipts`, { method: "POST", body: encodeIntakeBody(r) }).then(
+            async (response) => ({ status: response.status, body: (await response.json()) as unknown }),
+            () => ({ status: 0, body: "connection failed" as unknown }),
+          );
 
-      // all at once: the worker may post (and die) before the last ones arrive; those are resent below
-      const first = yield* startWorker(workerConfig(true));
-      const firstAnswers = yield* Effect.promise(() => Promise.all(receipts.map((r) => post(first.url, r))));
-      expect(firstAnswers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(8);
-      const exit = yield* Effect.promise(() => first.exited);
-      expect(exit.signal).toBe("SIGKILL");
-      yield* follower.sync;
-      const posted = [...follower.claims.values()].filter((c) => !before.has(c.id));
-      expect(posted.length).toBe(1); // the claim it died right after
-      const inFirst = new Set(posted[0]!.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+        // all at once: the worker may post (and die) before the last ones arrive; those are resent below
+        const first = yield* startWorker(workerConfig(true));
+        const firstAnswers = yield* Effect.promise(() => Promise.all(receipts.map((r) => post(first.url, r))));
+        expect(firstAnswers.filter((a) => a.status === 202).length).toBeGreaterThanOrEqual(8);
+        const exit = yield* Effect.promise(() => first.exited);
+        expect(exit.signal).toBe("SIGKILL");
+        yield* follower.sync;
+        const posted = [...follower.claims.values()].filter((c) => !before.has(c.id));
+        expect(posted.length).toBe(1); // the claim it died right after
+        const inFirst = new Set(posted[0]!.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
 
-      const second = yield* startWorker(workerConfig(false));
-      const secondAnswers = yield* Effect.promise(() => Promise.all(receipts.map((r) => post(second.url, r))));
-      for (const [i, r] of receipts.entries()) {
-        const key = `${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`;
-        // what the dead process stored survived it: a duplicate now, whether posted already or not
-        const storedBefore = firstAnswers[i]!.status === 202;
-        expect(secondAnswers[i]).toEqual({ status: 202, body: { stored: !storedBefore } });
-        if (inFirst.has(key)) expect(storedBefore).toBe(true);
-      }
-      yield* eventually(async () => {
-        await Effect.runPromise(follower.sync);
+        const second = yield* startWorker(workerConfig(false));
+        const secondAnswers = yield* Effect.promise(() => Promise.all(receipts.map((r) => post(second.url, r))));
+        for (const [i, r] of receipts.entries()) {
+          const key = `${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`;
+          // what the dead process stored survived it: a duplicate now, whether posted already or not
+          const storedBefore = firstAnswers[i]!.status === 202;
+          expect(secondAnswers[i]).toEqual({ status: 202, body: { stored: !storedBefore } });
+          if (inFirst.has(key)) expect(storedBefore).toBe(true);
+        }
+        yield* eventually(async () => {
+          await Effect.runPromise(follower.sync);
+          const mine = [...follower.claims.values()].filter((c) => !before.has(c.id));
+          return mine.reduce((n, c) => n + c.receipts.length, 0) >= CRASH_RECEIPTS;
+        }, "the restarted attributor to post the rest");
+        second.kill();
         const mine = [...follower.claims.values()].filter((c) => !before.has(c.id));
-        return mine.reduce((n, c) => n + c.receipts.length, 0) >= CRASH_RECEIPTS;
-      }, "the restarted attributor to post the rest");
-      second.kill();
-      const mine = [...follower.claims.values()].filter((c) => !before.has(c.id));
-      const keys = mine.flatMap((c) => c.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
-      expect(keys.length).toBe(CRASH_RECEIPTS);
-      expect(new Set(keys).size).toBe(CRASH_RECEIPTS);
-      const charged = mine.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n);
-      expect(charged).toBe(FEE * BigInt(CRASH_RECEIPTS));
-      expect(mine.every((c) => c.correct)).toBe(true);
-    }),
+        const keys = mine.flatMap((c) => c.receipts.map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+        expect(keys.length).toBe(CRASH_RECEIPTS);
+        expect(new Set(keys).size).toBe(CRASH_RECEIPTS);
+        const charged = mine.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n);
+        expect(charged).toBe(FEE * BigInt(CRASH_RECEIPTS));
+        expect(mine.every((c) => c.correct)).toBe(true);
+      }),
+    E2E_TIMEOUT,
   );
 
   it.effect(
@@ -538,124 +544,131 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
         expect(charged).toBe(FEE * BigInt(keys.length));
       }),
+    E2E_TIMEOUT,
   );
 
-  it.effect("kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it", () =>
-    Effect.gen(function* () {
-      const protocol = yield* LocalProtocol;
-      const { anvil, deployments } = protocol;
-      const w = world;
-      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
-      const addresses = ledgerAddresses(deployments);
-      const game = addresses.disputeGame;
-      if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
-      const client = createPublicClient({ transport: http(anvil.rpcUrl) });
-      const gameCount = () =>
-        Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
-      const before = yield* gameCount();
-      const network = yield* startNetwork({
-        rpcUrl: anvil.rpcUrl,
-        chainId: anvil.chainId,
-        deployments,
-        engine: engineFor(w),
-        attributorKeys: [ANVIL_KEYS[8]],
-        challengerKeys: [],
-        dataDir: dataDir(),
-        maxBatch: 3,
-        maxWaitMs: 300,
-        pollMs: 150,
-        corrupt: { attributor: 0, claim: 1 },
-      });
-      const [attributor] = network.attributors;
-      const dir = dataDir();
-      const workerConfig = (crash: boolean) =>
-        JSON.stringify({
+  it.effect(
+    "kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const { anvil, deployments } = protocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const addresses = ledgerAddresses(deployments);
+        const game = addresses.disputeGame;
+        if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        const gameCount = () =>
+          Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
+        const before = yield* gameCount();
+        const network = yield* startNetwork({
           rpcUrl: anvil.rpcUrl,
           chainId: anvil.chainId,
           deployments,
-          key: ANVIL_KEYS[9],
-          dataDir: dir,
-          contributionIds: [],
-          maxBatch: 1,
-          crashAfterFirstPost: crash,
-          role: "challenger",
-          bootstrap: [attributor!.gossip.addresses[0]!],
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[8]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 3,
+          maxWaitMs: 300,
+          pollMs: 150,
+          corrupt: { attributor: 0, claim: 1 },
         });
-      const first = yield* startWorker(workerConfig(true));
-      const source = makeReceiptSource({
-        chainId: anvil.chainId,
-        ledger: addresses.ledger,
-        modelId: w.modelId,
-        operatorKey: w.operatorKey,
-        userKeys: w.userKeys,
-        fee: FEE,
-        firstNonce: 500_000n,
-      });
-      for (let i = 0; i < 3; i++) {
-        const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
-        expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
-      }
-      const exit = yield* Effect.promise(() => first.exited);
-      expect(exit.signal).toBe("SIGKILL");
-      expect(yield* gameCount()).toBe(before + 1n);
+        const [attributor] = network.attributors;
+        const dir = dataDir();
+        const workerConfig = (crash: boolean) =>
+          JSON.stringify({
+            rpcUrl: anvil.rpcUrl,
+            chainId: anvil.chainId,
+            deployments,
+            key: ANVIL_KEYS[9],
+            dataDir: dir,
+            contributionIds: [],
+            maxBatch: 1,
+            crashAfterFirstPost: crash,
+            role: "challenger",
+            bootstrap: [attributor!.gossip.addresses[0]!],
+          });
+        const first = yield* startWorker(workerConfig(true));
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 500_000n,
+        });
+        for (let i = 0; i < 3; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
+          expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
+        }
+        const exit = yield* Effect.promise(() => first.exited);
+        expect(exit.signal).toBe("SIGKILL");
+        expect(yield* gameCount()).toBe(before + 1n);
 
-      yield* startWorker(workerConfig(false));
-      const status = () =>
-        client
-          .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
-          .then((g) => g.status);
-      yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
-      expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
-      expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
-      const g = yield* Effect.promise(() =>
-        client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
-      );
-      const claim = yield* Effect.promise(() =>
-        client.readContract({
-          address: addresses.ledger,
-          abi: attributionLedgerAbi,
-          functionName: "claim",
-          args: [BigInt(g.claimId)],
-        }),
-      );
-      expect(claim.status).toBe(3); // Void
-    }),
+        yield* startWorker(workerConfig(false));
+        const status = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
+            .then((g) => g.status);
+        yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
+        expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
+        expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
+        const g = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
+        );
+        const claim = yield* Effect.promise(() =>
+          client.readContract({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "claim",
+            args: [BigInt(g.claimId)],
+          }),
+        );
+        expect(claim.status).toBe(3); // Void
+      }),
+    E2E_TIMEOUT,
   );
 
-  it.effect("runLocalNetwork (the demo's entry point) turns a receipt stream into posted claims and reports them", () =>
-    Effect.gen(function* () {
-      const protocol = yield* LocalProtocol;
-      const w = world;
-      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
-      const { anvil, deployments } = protocol;
-      const source = makeReceiptSource({
-        chainId: anvil.chainId,
-        ledger: ledgerAddresses(deployments).ledger,
-        modelId: w.modelId,
-        operatorKey: w.operatorKey,
-        userKeys: w.userKeys,
-        fee: FEE,
-        firstNonce: 600_000n, // above every earlier test's nonces (the challenger-crash test uses 500_000): lower ones are replays
-      });
-      const stream = Stream.range(0, 11).pipe(
-        Stream.mapEffect((i) => Effect.promise(() => source.answer(i, `d${i}`, `o${i}`))),
-      );
-      const events: AgentEvent[] = [];
-      const network = yield* runLocalNetwork(protocol, engineFor(w), stream, {
-        dataDir: dataDir(),
-        maxBatch: 4,
-        maxWaitMs: 300,
-        onEvent: (e) => events.push(e),
-      });
-      const posted = () => events.reduce((n, e) => n + (e.kind === "claimPosted" ? e.receipts : 0), 0);
-      yield* eventually(() => posted() >= 12, "the streamed receipts to be posted");
-      expect(posted()).toBe(12);
-      expect(network.attributors).toHaveLength(2);
-      // a fresh challenger replays history: the only wrong claim it finds is the one voided earlier
-      const follower = network.attributors[0]!.handle.follower;
-      for (const bad of network.challengers[0]!.badClaims())
-        expect(follower.claims.get(bad.claimId)?.status).toBe("void");
-    }),
+  it.effect(
+    "runLocalNetwork (the demo's entry point) turns a receipt stream into posted claims and reports them",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const { anvil, deployments } = protocol;
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: ledgerAddresses(deployments).ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 600_000n, // above every earlier test's nonces (the challenger-crash test uses 500_000): lower ones are replays
+        });
+        const stream = Stream.range(0, 11).pipe(
+          Stream.mapEffect((i) => Effect.promise(() => source.answer(i, `d${i}`, `o${i}`))),
+        );
+        const events: AgentEvent[] = [];
+        const network = yield* runLocalNetwork(protocol, engineFor(w), stream, {
+          dataDir: dataDir(),
+          maxBatch: 4,
+          maxWaitMs: 300,
+          onEvent: (e) => events.push(e),
+        });
+        const posted = () => events.reduce((n, e) => n + (e.kind === "claimPosted" ? e.receipts : 0), 0);
+        yield* eventually(() => posted() >= 12, "the streamed receipts to be posted");
+        expect(posted()).toBe(12);
+        expect(network.attributors).toHaveLength(2);
+        // a fresh challenger replays history: the only wrong claim it finds is the one voided earlier
+        const follower = network.attributors[0]!.handle.follower;
+        for (const bad of network.challengers[0]!.badClaims())
+          expect(follower.claims.get(bad.claimId)?.status).toBe("void");
+      }),
+    E2E_TIMEOUT,
   );
 
   it.effect(
@@ -838,5 +851,6 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         );
         expect(challenger!.games().find((g) => g.claimId === direct.claimId)).toMatchObject({ won: true });
       }),
+    E2E_TIMEOUT,
   );
 });
