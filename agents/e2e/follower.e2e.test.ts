@@ -11,15 +11,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect } from "effect";
+import { Context, Effect, Layer } from "effect";
 import { createPublicClient, http } from "viem";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { type FollowedClaim, makeFollower, type UnreadableClaim } from "../network/follower.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
+import { unreadableHooks } from "../network/unreadable.ts";
+import { Metrics, MetricsRegistry } from "../observability/metrics.ts";
+import { healthOf } from "../observability/server.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource } from "../receipts/source.ts";
 import { commitment } from "../sigma/sigma.ts";
+import { Store } from "../store/store.ts";
 import { advanceTime, FEE, populate } from "./setup.ts";
 
 const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 60_000) =>
@@ -85,11 +89,19 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("l
       const broken = { ...addresses, datanetRegistry: addresses.ledger };
       const reported: UnreadableClaim[] = [];
       const recovered: FollowedClaim[] = [];
+      // what an agent does with them: the Store row, the metrics, /health (agents/network/unreadable.ts)
+      const registry = new MetricsRegistry();
+      const storeContext = yield* Layer.build(Store.memory);
+      const store = Context.get(storeContext, Store);
+      const hooks = yield* unreadableHooks("test").pipe(
+        Effect.provideContext(storeContext),
+        Effect.provideService(Metrics, registry),
+      );
       const follower = yield* makeFollower(client, anvil.chainId, broken, {
         maxAttempts: 3,
         retryUnreadableMs: 0,
-        onUnreadable: (c) => Effect.sync(() => reported.push(c)),
-        onRecovered: (c) => Effect.sync(() => recovered.push(c)),
+        onUnreadable: (c) => hooks.onUnreadable!(c).pipe(Effect.andThen(Effect.sync(() => reported.push(c)))),
+        onRecovered: (c) => hooks.onRecovered!(c).pipe(Effect.andThen(Effect.sync(() => recovered.push(c)))),
       });
       const head = yield* Effect.promise(() => client.getBlockNumber({ cacheTime: 0 }));
       for (let i = 0; i < 3; i++) yield* follower.sync; // the first claim fails 3 times, then is set aside
@@ -102,6 +114,13 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("l
       // finality still followed; an unreadable tip is never honest
       expect([...follower.unreadable.values()].every((c) => c.status === "final")).toBe(true);
       expect(follower.tip()).toMatchObject({ id: ids[ids.length - 1], honest: false });
+      // recorded, counted, alerted
+      expect((yield* store.unreadableClaims).map((c) => c.claimId).sort()).toEqual(ids.sort());
+      const total = registry.counter("poa_follower_unreadable_claims_total", "");
+      expect(total.get({ kind: "rpc" }) + total.get({ kind: "parent" })).toBe(ids.length);
+      const health = healthOf(registry, { agent: "test" }, Date.now());
+      expect(health.status).toBe("degraded");
+      expect(health.problems.join(" ")).toMatch(new RegExp(`${ids.length} claims could not be rebuilt`));
 
       // the reads work again: the next sync retries and rebuilds every claim exactly as the good follower did
       (broken as { datanetRegistry: string }).datanetRegistry = addresses.datanetRegistry;
@@ -118,6 +137,8 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("l
       }
       expect(follower.tip()).toMatchObject({ id: ids[ids.length - 1], honest: true });
       expect(follower.finalLedger().id).toBe(good.finalLedger().id);
+      expect(yield* store.unreadableClaims).toEqual([]);
+      expect(healthOf(registry, { agent: "test" }, Date.now()).status).toBe("ok");
     }),
   );
 });
