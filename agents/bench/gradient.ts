@@ -138,7 +138,7 @@ for (const count of sizes) {
     });
     const dataInf = await time(async () => {
       const dots = await ort2.segmentDots(index, query);
-      const scores = integerScores("datainf", datainfScores(index, query, dots));
+      const scores = integerScores("datainf", await datainfScores(index, query, dots, ort2));
       return entriesFor(topScores(index.ids, scores, 8), 8);
     });
     console.log(
