@@ -109,31 +109,44 @@ export const jsKernel: IntKernel = {
   },
 };
 
-/** Rows per MatMulInteger block of columnSums: 2^17 · 128 · 127 < 2^31, so int32 never overflows. */
-const COLUMN_BLOCK = 1 << 17;
+/** Rows per block of columnSums (each block's int32 sums stay below 4096 · 128 · 127 < 2^31). */
+const COLUMN_BLOCK = 4096;
+
+const batchedScorerModel = encodeModel(
+  model({
+    name: "poa-int8-column-sums",
+    inputs: [valueInfo("index", "int8", ["b", "m", "k"]), valueInfo("query", "int8", ["b", "k", "dims"])],
+    outputs: [valueInfo("dots", "int32", ["b", "m", "dims"])],
+    nodes: [node("MatMulInteger", ["index", "query"], ["dots"])],
+  }),
+);
 
 /** The ONNX Runtime kernel: MatMulInteger over the whole index (column sums in row blocks). */
 export class OrtScorer implements IntKernel {
   private constructor(
     private readonly session: ort.InferenceSession,
+    private readonly batched: ort.InferenceSession,
     private readonly columnBlock: number,
   ) {}
 
-  /** `columnBlock`: rows per MatMulInteger of columnSums (at most 2^17; smaller only in tests). */
+  /** `columnBlock`: rows per block of columnSums (at most COLUMN_BLOCK; smaller only in tests). */
   static async create(threads = 1, columnBlock = COLUMN_BLOCK): Promise<OrtScorer> {
+    const options = { intraOpNumThreads: threads, interOpNumThreads: 1 };
     return new OrtScorer(
-      await ort.InferenceSession.create(scorerModel, { intraOpNumThreads: threads, interOpNumThreads: 1 }),
+      await ort.InferenceSession.create(scorerModel, options),
+      await ort.InferenceSession.create(batchedScorerModel, options),
       Math.max(1, Math.min(COLUMN_BLOCK, columnBlock)),
     );
   }
 
-  private async matmul(a: Int8Array, aShape: [number, number], b: Int8Array, bShape: [number, number]) {
-    const out = await this.session.run({
+  private async matmul(a: Int8Array, aShape: number[], b: Int8Array, bShape: number[]) {
+    const out = await (aShape.length === 3 ? this.batched : this.session).run({
       index: new ort.Tensor("int8", a, aShape),
       query: new ort.Tensor("int8", b, bShape),
     });
     const dots = out.dots?.data;
-    if (!(dots instanceof Int32Array) || dots.length !== aShape[0] * bShape[1]) {
+    const expected = aShape.slice(0, -1).reduce((x, y) => x * y, 1) * bShape.at(-1)!;
+    if (!(dots instanceof Int32Array) || dots.length !== expected) {
       throw new Error("scorer: unexpected output");
     }
     return dots;
@@ -144,18 +157,33 @@ export class OrtScorer implements IntKernel {
     return this.matmul(index.vectors, [count, dims], cols, [dims, m]);
   };
 
+  /**
+   * As a batch of small products (rows in blocks of `columnBlock`, one MatMulInteger over [B, m, block] ×
+   * [B, block, dims], the index viewed in place), then the ragged tail; block results added in float64.
+   */
   columnSums = async (index: GradientIndex, rows: Int8Array, m: number): Promise<Float64Array> => {
     const { dims, count } = index.header;
     const out = new Float64Array(m * dims);
-    for (let start = 0; start < count; start += this.columnBlock) {
-      const end = Math.min(count, start + this.columnBlock);
-      const block = new Int8Array(m * (end - start));
-      for (let j = 0; j < m; j++) block.set(rows.subarray(j * count + start, j * count + end), j * (end - start));
-      const sums = await this.matmul(block, [m, end - start], index.vectors.subarray(start * dims, end * dims), [
-        end - start,
-        dims,
-      ]);
-      for (let k = 0; k < sums.length; k++) out[k]! += sums[k]!;
+    const blk = this.columnBlock;
+    const B = Math.floor(count / blk);
+    const add = (sums: Int32Array) => {
+      for (let b = 0; b < sums.length; b += m * dims) {
+        for (let k = 0; k < m * dims; k++) out[k]! += sums[b + k]!;
+      }
+    };
+    if (B > 0) {
+      const a = new Int8Array(B * m * blk);
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < m; j++)
+          a.set(rows.subarray(j * count + b * blk, j * count + (b + 1) * blk), (b * m + j) * blk);
+      }
+      add(await this.matmul(a, [B, m, blk], index.vectors.subarray(0, B * blk * dims), [B, blk, dims]));
+    }
+    const tail = count - B * blk;
+    if (tail > 0) {
+      const a = new Int8Array(m * tail);
+      for (let j = 0; j < m; j++) a.set(rows.subarray(j * count + B * blk, (j + 1) * count), j * tail);
+      add(await this.matmul(a, [m, tail], index.vectors.subarray(B * blk * dims, count * dims), [tail, dims]));
     }
     return out;
   };
@@ -166,6 +194,7 @@ export class OrtScorer implements IntKernel {
 
   async release(): Promise<void> {
     await this.session.release();
+    await this.batched.release();
   }
 }
 
@@ -209,6 +238,8 @@ export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32
 /** Limbs of DataInf's fixed point: integers |x| ≤ 2^22 as balanced base-256 digits (hi, mid, lo). */
 const LIMBS = 3;
 const LIMB_BITS = 22;
+/** Weight of limb p: 256^(LIMBS − 1 − p). */
+const LIMB_WEIGHT = [65536, 256, 1] as const;
 
 const limbsOf = (x: number, out: Int8Array, at: number, stride: number) => {
   let rest = x;
@@ -276,7 +307,7 @@ export const datainfScores = async (
     let max = 0;
     for (let k = 0; k < seg.dims; k++) {
       let v = 0;
-      for (let p = 0; p < LIMBS; p++) v += sums[(l * LIMBS + p) * width + seg.offset + k]! * 256 ** (LIMBS - 1 - p);
+      for (let p = 0; p < LIMBS; p++) v += sums[(l * LIMBS + p) * width + seg.offset + k]! * LIMB_WEIGHT[p]!;
       R[k] = v;
       max = Math.max(max, Math.abs(v));
     }
@@ -291,8 +322,8 @@ export const datainfScores = async (
     const qScale = 2 ** query.exponents[s]!;
     const unscale = 2 ** -(coefBits[l]! + rBits[l]!);
     for (let i = 0; i < n; i++) {
-      let rDot = 0;
-      for (let p = 0; p < LIMBS; p++) rDot += rDots[i * m + l * LIMBS + p]! * 256 ** (LIMBS - 1 - p);
+      const at = i * m + l * LIMBS;
+      const rDot = rDots[at]! * 65536 + rDots[at + 1]! * 256 + rDots[at + 2]!;
       const g = 2 ** index.exponents[i * S + s]!;
       out[i]! += (g * (dots[i * S + s]! * qScale - rDot * unscale)) / lambda;
     }
