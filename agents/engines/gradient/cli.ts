@@ -196,7 +196,10 @@ const qualityCommand = Command.make(
       Flag.withDescription("near-tie perturbations per query and size (0: skip)"),
       Flag.withDefault(DEFAULT_QUALITY.tiePerturbations),
     ),
-    variants: Flag.Boolean("variants").pipe(Flag.withDescription("also report the unshipped variants")),
+    variants: Flag.Boolean("variants").pipe(
+      Flag.withDescription("also report the unshipped variants"),
+      Flag.withDefault(false),
+    ),
   },
   (f) =>
     Effect.gen(function* () {
