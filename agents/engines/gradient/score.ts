@@ -241,14 +241,18 @@ const LIMB_BITS = 22;
 /** Weight of limb p: 256^(LIMBS − 1 − p). */
 const LIMB_WEIGHT = [65536, 256, 1] as const;
 
+/** x an integer, |x| ≤ 2^22: int32 arithmetic is exact (two's complement & 255 is x mod 256). */
 const limbsOf = (x: number, out: Int8Array, at: number, stride: number) => {
-  let rest = x;
+  let rest = x | 0;
   for (let p = LIMBS - 1; p >= 0; p--) {
-    const digit = ((((rest + 128) % 256) + 256) % 256) - 128;
+    const digit = ((rest + 128) & 255) - 128;
     out[at + p * stride] = digit;
-    rest = (rest - digit) / 256;
+    rest = (rest - digit) >> 8;
   }
 };
+
+/** 2^e for every uint8 exponent. */
+const POW2 = Float64Array.from({ length: 256 }, (_, e) => 2 ** e);
 
 /** The largest K in [-1100, 1100] with max · 2^K ≤ 2^LIMB_BITS (0 when max is 0). */
 const gridBits = (max: number) => {
@@ -285,17 +289,21 @@ export const datainfScores = async (
     const qScale = 2 ** query.exponents[s]!;
     const coef = new Float64Array(n);
     let max = 0;
+    const lambda = lambdas[l]!;
     for (let i = 0; i < n; i++) {
       const d = dots[i * S + s]!;
       if (d === 0) continue;
-      const g = 2 ** index.exponents[i * S + s]!;
-      const c = (d * qScale * g) / (lambdas[l]! + index.norms[i * S + s]! * g * g);
-      coef[i] = (c * g) / n;
-      max = Math.max(max, Math.abs(coef[i]!));
+      const g = POW2[index.exponents[i * S + s]!]!;
+      const c = (d * qScale * g) / (lambda + index.norms[i * S + s]! * g * g);
+      const v = (c * g) / n;
+      coef[i] = v;
+      const a = v < 0 ? -v : v;
+      if (a > max) max = a;
     }
     const K = gridBits(max);
     coefBits.push(K);
-    for (let i = 0; i < n; i++) limbsOf(Math.round(coef[i]! * 2 ** K), coefLimbs, l * LIMBS * n + i, n);
+    const scale = 2 ** K;
+    for (let i = 0; i < n; i++) if (coef[i] !== 0) limbsOf(Math.round(coef[i]! * scale), coefLimbs, l * LIMBS * n + i, n);
   });
   const sums = await kernel.columnSums(index, coefLimbs, m);
   // pass 3: r per layer (exact integer R = r · 2^K), on a grid, as limbs in the columns [width, m]
@@ -324,7 +332,7 @@ export const datainfScores = async (
     for (let i = 0; i < n; i++) {
       const at = i * m + l * LIMBS;
       const rDot = rDots[at]! * 65536 + rDots[at + 1]! * 256 + rDots[at + 2]!;
-      const g = 2 ** index.exponents[i * S + s]!;
+      const g = POW2[index.exponents[i * S + s]!]!;
       out[i]! += (g * (dots[i * S + s]! * qScale - rDot * unscale)) / lambda;
     }
   });
