@@ -303,7 +303,9 @@ export const datainfScores = async (
     const K = gridBits(max);
     coefBits.push(K);
     const scale = 2 ** K;
-    for (let i = 0; i < n; i++) if (coef[i] !== 0) limbsOf(Math.round(coef[i]! * scale), coefLimbs, l * LIMBS * n + i, n);
+    for (let i = 0; i < n; i++) {
+      if (coef[i] !== 0) limbsOf(Math.round(coef[i]! * scale), coefLimbs, l * LIMBS * n + i, n);
+    }
   });
   const sums = await kernel.columnSums(index, coefLimbs, m);
   // pass 3: r per layer (exact integer R = r · 2^K), on a grid, as limbs in the columns [width, m]
