@@ -145,6 +145,31 @@ describe("loadGradientEngine", () => {
 });
 
 describe("checkAttribution (the challenger's check, near-tie tolerance)", () => {
+  it("accepts an honest claim of every method and rejects a moved weight or an empty request", async () => {
+    const attributor = await makeAttributor(one);
+    const q = queries()[2]!;
+    const request = { modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" };
+    for (const method of METHODS) {
+      const engine = makeGradientEngine(attributor, { ...DEFAULT_ENGINE_OPTIONS, method, maxEntries: 8 });
+      const honest = await Effect.runPromise(engine.attribute(request));
+      expect(honest.evidence.method).toBe(method);
+      expect(await checkAttribution(attributor, request, honest, 8)).toEqual({ ok: true });
+      if (honest.entries.length >= 2) {
+        const [a, b, ...rest] = honest.entries;
+        const shifted = {
+          ...honest,
+          entries: [{ ...a!, weight: a!.weight + 1 }, { ...b!, weight: b!.weight - 1 }, ...rest],
+        };
+        expect(await checkAttribution(attributor, request, shifted, 8)).toMatchObject({ ok: false, reason: "weights" });
+      }
+      expect(await checkAttribution(attributor, { ...request, input: " " }, honest, 8)).toMatchObject({
+        ok: false,
+        reason: "request",
+      });
+    }
+    await attributor.release();
+  });
+
   it("accepts honest claims, including one from an embedding a quantum away; rejects tampering", async () => {
     const attributor = await makeAttributor(one);
     const engine = makeGradientEngine(attributor, { method: "tracin", maxEntries: 8, threads: 1, kernel: "ort" });
