@@ -9,8 +9,8 @@
  *
  * Receipts: POA_E2E_RECEIPTS (default 40; the issue's 1,000 runs by hand, `POA_E2E_RECEIPTS=1000`).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
@@ -702,8 +702,15 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         const chain = localChain(anvil.chainId, anvil.rpcUrl);
         const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
 
-        // a contract wallet (test/utils/ForwardingWallet.sol, built by the deploy's forge run) owned by anvil key 6
-        const artifact = JSON.parse(readFileSync("out/ForwardingWallet.sol/ForwardingWallet.json", "utf8")) as {
+        // a contract wallet (test/utils/ForwardingWallet.sol; the deploy's forge run builds it, else build it here)
+        // owned by anvil key 6
+        const artifactPath = "out/ForwardingWallet.sol/ForwardingWallet.json";
+        if (!existsSync(artifactPath)) {
+          execFileSync(path.resolve("node_modules", ".bin", "forge"), ["build", "test/utils/ForwardingWallet.sol"], {
+            stdio: "ignore",
+          });
+        }
+        const artifact = JSON.parse(readFileSync(artifactPath, "utf8")) as {
           readonly abi: Abi;
           readonly bytecode: { readonly object: Hex };
         };
