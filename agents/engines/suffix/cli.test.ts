@@ -99,8 +99,12 @@ describe("suffix CLI", () => {
     const bytes = fs.readFileSync(out);
     bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 1;
     fs.writeFileSync(out, bytes);
-    const result = await run(["attribute", "--index", out, "anything at all"]);
-    expect(String(result.exit)).toMatch(/is corrupt: shard \d suffix array checksum mismatch/);
+    // blocks are checked when a query first reads them: this one reads the suffix array
+    const quote = "He said: it was the best of times, it was the worst of times! and left.";
+    const result = await run(["attribute", "--index", out, "--min-match", "16", quote]);
+    expect(String(result.exit)).toMatch(/is corrupt: shard \d suffix array block \d+ checksum mismatch/);
+    const info = await run(["index", "info", out, "--verify"]);
+    expect(String(info.exit)).toMatch(/is corrupt: shard \d suffix array block \d+ checksum mismatch/);
   });
 });
 

@@ -19,6 +19,20 @@ export interface Shard {
   readonly text: Uint8Array;
   readonly ends: Uint32Array;
   readonly sa: Uint32Array;
+  /**
+   * Present when the arrays are filled lazily from an index file (format.ts): every read of
+   * `text` or `sa` goes through it first, so only loaded and checked blocks are ever read.
+   */
+  readonly guard?: ShardGuard;
+}
+
+export interface ShardGuard {
+  /** Loads and checks the block holding text position `p`; returns the end of that block. */
+  readonly textAt: (p: number) => number;
+  /** Makes text[from, to) readable. */
+  readonly text: (from: number, to: number) => void;
+  /** Makes sa[from, to) readable. */
+  readonly sa: (from: number, to: number) => void;
 }
 
 /** Terminator positions for contributions of the given lengths laid out as in `text`. */
@@ -89,17 +103,12 @@ const isTerminator = (ends: Uint32Array, position: number): boolean => {
 };
 
 /** Extends a known common prefix of length `from` between suffix `p` and pattern[a, a + len). */
-const extend = (
-  text: Uint8Array,
-  ends: Uint32Array,
-  p: number,
-  pattern: Uint8Array,
-  a: number,
-  from: number,
-  len: number,
-): number => {
+const extend = (shard: Shard, p: number, pattern: Uint8Array, a: number, from: number, len: number): number => {
+  const { text, ends, guard } = shard;
   let l = from;
+  let ready = guard === undefined || l >= len ? Number.POSITIVE_INFINITY : guard.textAt(p + l);
   while (l < len) {
+    if (p + l >= ready) ready = guard!.textAt(p + l);
     const t = text[p + l]!;
     if (t !== pattern[a + l]) break;
     if (t === 0 && isTerminator(ends, p + l)) break;
@@ -114,15 +123,16 @@ const extend = (
  * restart from min(lcp(lo), lcp(hi)), which every suffix in between shares.
  */
 export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len: number): number => {
-  const { text, ends, sa } = shard;
+  const { text, sa, guard } = shard;
   let lo = -1;
   let hi = sa.length;
   let lcpLo = 0;
   let lcpHi = 0;
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
+    guard?.sa(mid, mid + 1);
     const p = sa[mid]!;
-    const l = extend(text, ends, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+    const l = extend(shard, p, pattern, a, Math.min(lcpLo, lcpHi), len);
     if (l === len) return len;
     // At a mismatch a terminator reads 0x00, which is ≤ every pattern byte: it sorts lower.
     if (text[p + l]! > pattern[a + l]!) {
@@ -138,7 +148,7 @@ export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len:
 
 /** The suffix-array range [lo, hi) of suffixes that start with pattern[a, a + len). */
 export const prefixRange = (shard: Shard, pattern: Uint8Array, a: number, len: number): [number, number] => {
-  const { text, ends, sa } = shard;
+  const { text, sa, guard } = shard;
   const bound = (upper: boolean): number => {
     let lo = -1;
     let hi = sa.length;
@@ -146,8 +156,9 @@ export const prefixRange = (shard: Shard, pattern: Uint8Array, a: number, len: n
     let lcpHi = 0;
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
+      guard?.sa(mid, mid + 1);
       const p = sa[mid]!;
-      const l = extend(text, ends, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+      const l = extend(shard, p, pattern, a, Math.min(lcpLo, lcpHi), len);
       const below = l === len ? upper : text[p + l]! <= pattern[a + l]!;
       if (below) {
         lo = mid;
@@ -179,5 +190,6 @@ export const locate = (shard: Shard, p: number): { readonly local: number; reado
 /** The bytes of shard-local contribution `local`. */
 export const contributionText = (shard: Shard, local: number): Uint8Array => {
   const start = local === 0 ? 0 : shard.ends[local - 1]! + 1;
+  shard.guard?.text(start, shard.ends[local]!);
   return shard.text.subarray(start, shard.ends[local]!);
 };
