@@ -61,30 +61,49 @@ export const layoutShardText = (contents: ReadonlyArray<Uint8Array>): Uint8Array
 
 /**
  * Sorts the suffixes of a shard text. Symbols keep the byte order but make room below it: the
- * final sentinel is 0, a terminator 1 (below every byte, including a content 0x00), and the
- * bytes that occur map in order onto 2, 3, …; with at most 254 distinct bytes (any text corpus)
- * the symbols fit a Uint8Array, which halves the memory traffic of the sort. The 1 + k
- * sentinel/terminator suffixes sort first and are dropped.
+ * last terminator (the text's final byte) becomes the unique sentinel 0, every other terminator 1
+ * (below every byte, including a content 0x00), and the bytes that occur map in order onto 2, 3, …
+ * With at most 254 distinct bytes (any text corpus) the symbols fit in a byte, and the text is
+ * rewritten into symbols **in place** for the sort and restored afterwards (no second copy of the
+ * shard); otherwise a Uint16Array copy is sorted. The k terminator suffixes sort first and are
+ * dropped. (While the sort runs the text holds symbols: nothing else may read it meanwhile.)
  */
 export const sortShard = (text: Uint8Array, ends: Uint32Array, onStage?: (stage: 1 | 2) => void): Uint32Array => {
+  const n = text.length;
+  if (ends.length === 0 || ends[ends.length - 1] !== n - 1) throw new Error("a shard text ends with a terminator");
   const seen = new Uint8Array(256);
-  for (let i = 0; i < text.length; i++) seen[text[i]!] = 1;
+  for (let i = 0; i < n; i++) seen[text[i]!] = 1;
   // a terminator reads 0x00; a content 0x00 shows up at a non-terminator position
   seen[0] = 0;
   let contentZero = false;
-  for (let i = 0, d = 0; i < text.length && !contentZero; i++) {
+  for (let i = 0, d = 0; i < n && !contentZero; i++) {
     if (d < ends.length && i === ends[d]!) d++;
     else if (text[i] === 0) contentZero = true;
   }
   if (contentZero) seen[0] = 1;
   const symbolOf = new Uint16Array(256);
+  const byteOf = new Uint8Array(258);
   let alphabetSize = 2;
-  for (let b = 0; b < 256; b++) if (seen[b] === 1) symbolOf[b] = alphabetSize++;
-  const symbols = alphabetSize <= 256 ? new Uint8Array(text.length + 1) : new Uint16Array(text.length + 1);
-  for (let i = 0; i < text.length; i++) symbols[i] = symbolOf[text[i]!]!;
+  for (let b = 0; b < 256; b++) {
+    if (seen[b] === 1) {
+      byteOf[alphabetSize] = b;
+      symbolOf[b] = alphabetSize++;
+    }
+  }
+  const inPlace = alphabetSize <= 256;
+  const symbols = inPlace ? text : new Uint16Array(n);
+  for (let i = 0; i < n; i++) symbols[i] = symbolOf[text[i]!]!;
   for (let d = 0; d < ends.length; d++) symbols[ends[d]!] = 1;
-  const sa = suffixArray(symbols, alphabetSize, onStage);
-  const skip = 1 + ends.length;
+  symbols[n - 1] = 0;
+  let sa: Int32Array;
+  try {
+    sa = suffixArray(symbols, alphabetSize, onStage);
+  } finally {
+    if (inPlace) {
+      for (let i = 0; i < n; i++) text[i] = byteOf[text[i]!]!;
+    }
+  }
+  const skip = ends.length;
   return new Uint32Array(sa.buffer, sa.byteOffset + skip * 4, sa.length - skip);
 };
 
