@@ -526,18 +526,22 @@ export const openIndex = Effect.fn("SuffixIndex.open")(function* (path: string, 
     };
   };
   // the blocks not read yet, in file order (a cursor: every step resumes where the last stopped)
+  // Texts first: every search step reads the text at a random place, while its suffix-array reads
+  // narrow to one block, so warm texts help cold queries most.
+  const order = [...sections.keys()].sort((a, b) => (a & 1) - (b & 1) || a - b);
   let cursorSection = 0;
   let cursorBlock = 0;
   const verifyStep = (maxBlocks: number): boolean => {
     let budget = maxBlocks;
-    while (cursorSection < sections.length) {
-      const section = sections[cursorSection]!;
+    while (cursorSection < order.length) {
+      const s = order[cursorSection]!;
+      const section = sections[s]!;
       while (cursorBlock < section.loaded.length) {
         if (section.loaded[cursorBlock] === 0) {
           if (budget <= 0) return false;
-          const shard = shards[cursorSection >> 1]!;
+          const shard = shards[s >> 1]!;
           const from = cursorBlock * blockBytes;
-          if ((cursorSection & 1) === 0) shard.guard!.text(from, from + 1);
+          if ((s & 1) === 0) shard.guard!.text(from, from + 1);
           else shard.guard!.sa(from / 4, from / 4 + 1);
           budget--;
         }
