@@ -201,7 +201,14 @@ const buildCommand = Command.make(
         console.log(
           [
             `wrote ${f.out}: ${index.contributions.length} contributions, ${index.totalBytes} bytes, ${index.shards.length} shards`,
-            `contribution ids: ${index.contributions.map((c) => c.id).join(", ")}`,
+            `contribution ids: ${
+              index.contributions.length <= 12
+                ? index.contributions.map((c) => c.id).join(", ")
+                : `${index.contributions
+                    .slice(0, 10)
+                    .map((c) => c.id)
+                    .join(", ")}, … ${index.contributions.at(-1)?.id}`
+            }`,
             ...(source === undefined
               ? []
               : [
