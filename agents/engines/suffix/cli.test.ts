@@ -58,6 +58,7 @@ describe("suffix CLI", () => {
     const info = await run(["index", "info", out, "--verify"]);
     expect(info.out).toContain("contributions: 3");
     expect(info.out).toContain("checksums verified");
+    expect(info.out).toMatch(/commitment \(sha256 of the header\): 0x[0-9a-f]{64}/);
 
     const quote = "He said: it was the best of times, it was the worst of times! and left.";
     const attributed = await run(["attribute", "--index", out, "--min-match", "16", quote]);

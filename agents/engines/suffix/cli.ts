@@ -239,10 +239,10 @@ const infoCommand = Command.make(
   (f) =>
     Effect.gen(function* () {
       const header = yield* readIndexHeader(f.file).pipe(Effect.mapError(describe));
-      if (f.verify) {
-        const opened = yield* openIndex(f.file, { verify: "full" }).pipe(Effect.mapError(describe));
-        opened.close();
-      }
+      // lazy unless --verify: either way only the header and block table are read up front
+      const opened = yield* openIndex(f.file, { verify: f.verify ? "full" : "lazy" }).pipe(Effect.mapError(describe));
+      const commitment = opened.commitment;
+      opened.close();
       const lines = [
         `${f.file}: suffix index format v${header.version}${f.verify ? " (all checksums verified)" : ""}`,
         `contributions: ${header.contributions.length}, corpus bytes: ${header.totalBytes}, file bytes: ${header.fileBytes} ` +
@@ -253,6 +253,7 @@ const infoCommand = Command.make(
             `${s.textBytes - s.contributionCount} bytes`,
         ),
         `blocks: ${header.blockCount} of ${header.blockBytes} bytes, Merkle root ${header.blocksRoot}`,
+        `commitment (sha256 of the header): ${commitment}`,
         ...(header.source === undefined
           ? []
           : [
