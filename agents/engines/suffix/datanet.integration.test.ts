@@ -6,12 +6,13 @@
  * under their on-chain ids; bytes that do not match their on-chain content root are refused.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
 import { Effect, Layer, Option, Redacted } from "effect";
 import { createPublicClient, http } from "viem";
+import { afterAll } from "vitest";
 import { ANVIL_KEYS } from "../../chain/anvil.ts";
 import { Chain, Contracts } from "../../chain/Chain.ts";
 import { LocalProtocol } from "../../chain/LocalProtocol.ts";
@@ -41,6 +42,7 @@ const poa = (args: ReadonlyArray<string>) =>
   );
 
 const dir = mkdtempSync(path.join(tmpdir(), "poa-suffix-datanet-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const encoder = new TextEncoder();
 const texts = {
   approved: "We hold these truths to be self-evident, that all men are created equal, endowed with rights.",
