@@ -6,9 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
-import {
-    ChallengeStatus, Clock, GameStatus, LibClock, LibPosition, Position, Side
-} from "src/libraries/GameTypes.sol";
+import {ChallengeStatus, Clock, GameStatus, LibClock, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
 import {SigmaContext} from "src/libraries/Sigma.sol";
 
 /// @title DisputeGame
@@ -222,8 +220,8 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _games[_gameId];
         if (g.status != GameStatus.InProgress) revert DisputeGame_NotInProgress(_gameId);
         IAttributionLedger.Status status = LEDGER.claimForGame(g.claimId).status;
-        bool moot = status != IAttributionLedger.Status.Pending
-            || _challenges[g.challengeId].status != ChallengeStatus.Open;
+        bool moot =
+            status != IAttributionLedger.Status.Pending || _challenges[g.challengeId].status != ChallengeStatus.Open;
         if (!moot && !_outOfTime(g)) revert DisputeGame_NotResolvable(_gameId);
         // The side to move ran out of time and loses; a moot game (claim no longer pending, or challenge
         // already decided by another defense) is a refund whatever its position.

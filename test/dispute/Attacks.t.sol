@@ -158,7 +158,9 @@ contract DisputeGame_Attacks_Test is DisputeBaseTest {
         bytes memory batch = _concat(child.txs);
         // Another poster cannot take the batch over.
         vm.prank(sock);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionLedger.AttributionLedger_BadReferenceTime.selector, childTime));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionLedger.AttributionLedger_BadReferenceTime.selector, childTime)
+        );
         real.postClaim(replacement.claimId, batch, _stateAfter(p, 8), childTime, new Debit[](0));
         vm.prank(attributor);
         uint256 reposted = real.postClaim(replacement.claimId, batch, _stateAfter(p, 8), childTime, new Debit[](0));
@@ -172,11 +174,7 @@ contract DisputeGame_Attacks_Test is DisputeBaseTest {
         assertEq(real.latestFinalized(), reposted);
     }
 
-    function _stateAfter(IAttributionLedger.Claim memory _p, uint256 _n)
-        internal
-        pure
-        returns (State memory s_)
-    {
+    function _stateAfter(IAttributionLedger.Claim memory _p, uint256 _n) internal pure returns (State memory s_) {
         s_ = _state(State(_p.accountsRoot, _p.totalCredited, 0, _p.txCount), _n, NO_LIE);
     }
 }
