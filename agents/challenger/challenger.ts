@@ -17,7 +17,14 @@ import type { Trace } from "../dispute/solver.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Topics } from "../gossip/messages.ts";
 import { type FollowedClaim, type LedgerAddresses, makeFollower } from "../network/follower.ts";
-import { ChallengeStatusCode, challengerMove, openGame, readChallenge, settleAfterGame, traceOf } from "../network/games.ts";
+import {
+  ChallengeStatusCode,
+  challengerMove,
+  openGame,
+  readChallenge,
+  settleAfterGame,
+  traceOf,
+} from "../network/games.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { Store } from "../store/store.ts";

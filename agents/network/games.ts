@@ -139,7 +139,11 @@ export const defenseWindowOpen = (addresses: GameAddresses, openedAt: bigint) =>
     const chain = yield* Chain;
     const [window, block] = yield* read("the defense window", () =>
       Promise.all([
-        chain.publicClient.readContract({ address: addresses.game, abi: disputeGameAbi, functionName: "defenseWindow" }),
+        chain.publicClient.readContract({
+          address: addresses.game,
+          abi: disputeGameAbi,
+          functionName: "defenseWindow",
+        }),
         chain.publicClient.getBlock({ blockTag: "latest" }),
       ]),
     );
@@ -184,7 +188,12 @@ const gameMove = (addresses: GameAddresses, gameId: bigint, trace: Trace, moot: 
     const g = yield* readGame(addresses, gameId);
     if (g.status !== GameStatusCode.InProgress) return "over" as ChallengerMove;
     if (moot) {
-      yield* sendContractCall({ address: addresses.game, abi: disputeGameAbi, functionName: "resolve", args: [gameId] });
+      yield* sendContractCall({
+        address: addresses.game,
+        abi: disputeGameAbi,
+        functionName: "resolve",
+        args: [gameId],
+      });
       return "resolved" as ChallengerMove;
     }
     const p = unpackPosition(g.position);
