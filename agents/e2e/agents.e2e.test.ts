@@ -14,7 +14,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect, Redacted, Stream } from "effect";
+import { Effect, Redacted, Schedule, Stream } from "effect";
 import {
   type Address,
   bytesToHex,
@@ -121,6 +121,17 @@ const splitOf = (
   credits.push([protocol, prot + data - paid]);
   return credits;
 };
+
+/**
+ * A live chain makes blocks when nobody transacts (an OP Stack sequencer, every 2 s; the demo does the
+ * same): a dispute's defense window closes by block time, which an idle anvil would never show.
+ */
+const liveChainBlocks = (client: ReturnType<typeof createPublicClient>) =>
+  Effect.forkScoped(
+    Effect.promise(() => client.request({ method: "evm_mine" as "eth_chainId" })).pipe(
+      Effect.repeat(Schedule.spaced("1 second")),
+    ),
+  );
 
 layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("agents end to end", (it) => {
   let world: Populated | undefined;
@@ -428,6 +439,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
 
         // the attributor keeps working: receipts flow in, and its first claim is the corrupted one
         const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
         const escrowOf = (user: Address) =>
           client.readContract({
             address: addresses.paymentEscrow,
@@ -527,88 +539,100 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
         expect(charged).toBe(FEE * BigInt(keys.length));
       }),
+    // the claim is voided once its challenge's defense window (30 s on the local preset) has passed
+    180_000,
   );
 
-  it.effect("kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it", () =>
-    Effect.gen(function* () {
-      const protocol = yield* LocalProtocol;
-      const { anvil, deployments } = protocol;
-      const w = world;
-      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
-      const addresses = ledgerAddresses(deployments);
-      const game = addresses.disputeGame;
-      if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
-      const client = createPublicClient({ transport: http(anvil.rpcUrl) });
-      const gameCount = () =>
-        Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
-      const before = yield* gameCount();
-      const network = yield* startNetwork({
-        rpcUrl: anvil.rpcUrl,
-        chainId: anvil.chainId,
-        deployments,
-        engine: engineFor(w),
-        attributorKeys: [ANVIL_KEYS[8]],
-        challengerKeys: [],
-        dataDir: dataDir(),
-        maxBatch: 3,
-        maxWaitMs: 300,
-        pollMs: 150,
-        corrupt: { attributor: 0, claim: 1 },
-      });
-      const [attributor] = network.attributors;
-      const dir = dataDir();
-      const workerConfig = (crash: boolean) =>
-        JSON.stringify({
+  it.effect(
+    "kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const { anvil, deployments } = protocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const addresses = ledgerAddresses(deployments);
+        const game = addresses.disputeGame;
+        if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
+        const gameCount = () =>
+          Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
+        const before = yield* gameCount();
+        const network = yield* startNetwork({
           rpcUrl: anvil.rpcUrl,
           chainId: anvil.chainId,
           deployments,
-          key: ANVIL_KEYS[9],
-          dataDir: dir,
-          contributionIds: [],
-          maxBatch: 1,
-          crashAfterFirstPost: crash,
-          role: "challenger",
-          bootstrap: [attributor!.gossip.addresses[0]!],
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[8]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 3,
+          maxWaitMs: 300,
+          pollMs: 150,
+          corrupt: { attributor: 0, claim: 1 },
         });
-      const first = yield* startWorker(workerConfig(true));
-      const source = makeReceiptSource({
-        chainId: anvil.chainId,
-        ledger: addresses.ledger,
-        modelId: w.modelId,
-        operatorKey: w.operatorKey,
-        userKeys: w.userKeys,
-        fee: FEE,
-        firstNonce: 500_000n,
-      });
-      for (let i = 0; i < 3; i++) {
-        const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
-        expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
-      }
-      const exit = yield* Effect.promise(() => first.exited);
-      expect(exit.signal).toBe("SIGKILL");
-      expect(yield* gameCount()).toBe(before + 1n);
+        const [attributor] = network.attributors;
+        const dir = dataDir();
+        const workerConfig = (crash: boolean) =>
+          JSON.stringify({
+            rpcUrl: anvil.rpcUrl,
+            chainId: anvil.chainId,
+            deployments,
+            key: ANVIL_KEYS[9],
+            dataDir: dir,
+            contributionIds: [],
+            maxBatch: 1,
+            crashAfterFirstPost: crash,
+            role: "challenger",
+            bootstrap: [attributor!.gossip.addresses[0]!],
+          });
+        const first = yield* startWorker(workerConfig(true));
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 500_000n,
+        });
+        for (let i = 0; i < 3; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
+          expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
+        }
+        const exit = yield* Effect.promise(() => first.exited);
+        expect(exit.signal).toBe("SIGKILL");
+        expect(yield* gameCount()).toBe(before + 1n);
 
-      yield* startWorker(workerConfig(false));
-      const status = () =>
-        client
-          .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
-          .then((g) => g.status);
-      yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
-      expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
-      expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
-      const g = yield* Effect.promise(() =>
-        client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
-      );
-      const claim = yield* Effect.promise(() =>
-        client.readContract({
-          address: addresses.ledger,
-          abi: attributionLedgerAbi,
-          functionName: "claim",
-          args: [BigInt(g.claimId)],
-        }),
-      );
-      expect(claim.status).toBe(3); // Void
-    }),
+        yield* startWorker(workerConfig(false));
+        const status = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
+            .then((g) => g.status);
+        yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
+        expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
+        expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
+        const challengeStatus = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "challenge", args: [before] })
+            .then((c) => c.status);
+        // nobody else defends the wrong claim: once the defense window has passed, the challenge voids it
+        yield* eventually(async () => (await challengeStatus()) === 3, "the challenge to void the claim", 90_000);
+        const g = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
+        );
+        const claim = yield* Effect.promise(() =>
+          client.readContract({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "claim",
+            args: [BigInt(g.claimId)],
+          }),
+        );
+        expect(claim.status).toBe(3); // Void
+      }),
+    180_000,
   );
 
   it.effect("runLocalNetwork (the demo's entry point) turns a receipt stream into posted claims and reports them", () =>

@@ -146,7 +146,8 @@ contract DisputeGame_Attacks_Test is DisputeBaseTest {
         uint64 childTime = real.claim(child.claimId).referenceTime;
         uint256 id = _open(lie.claimId);
         _play(id, lie, Strategy.Honest);
-        _settleChallenge(id);
+        vm.warp(block.timestamp + EXTENSION + 1);
+        _tryResolveChallenge(id);
         assertEq(uint8(_claimStatus(lie.claimId)), uint8(IAttributionLedger.Status.Void));
         real.voidDescendant(child.claimId);
         vm.warp(block.timestamp + REFERENCE_LAG + 1);
