@@ -480,7 +480,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         const [game] = challenger!.games();
         expect(game).toMatchObject({ claimId: bad!.claimId, won: true });
         const follower = attributor!.handle.follower;
-        expect(follower.claims.get(bad!.claimId)?.status).toBe("void");
+        // the void lands with the challenge's settlement, in the challenger's last tick: followers see it next
+        yield* eventually(() => follower.claims.get(bad!.claimId)?.status === "void", "the attributor to see the void");
         const voided = yield* Effect.promise(() =>
           client.readContract({
             address: addresses.ledger,
