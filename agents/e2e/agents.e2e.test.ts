@@ -23,6 +23,8 @@ import {
   getAddress,
   type Hex,
   http,
+  maxUint256,
+  parseUnits,
   stringToBytes,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -37,7 +39,7 @@ import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
 import { makeFollower } from "../network/follower.ts";
-import { ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
+import { fundAccounts, ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { encodeProof } from "../sigma/tree.ts";
@@ -670,5 +672,106 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
       for (const bad of network.challengers[0]!.badClaims())
         expect(follower.claims.get(bad.claimId)?.status).toBe("void");
     }),
+  );
+
+  it.effect(
+    "a challenge against an honest claim is defended by every attributor that agrees, not only its poster",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const { anvil, deployments } = protocol;
+        const addresses = ledgerAddresses(deployments);
+        const game = addresses.disputeGame;
+        if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
+        // the attacker: a bare wallet with OPEN for a challenge bond, challenging a claim it knows is right
+        const attacker = privateKeyToAccount(ANVIL_KEYS[6]);
+        const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments };
+        yield* fundAccounts(base, protocol.deployerKey, { open: [[attacker.address, parseUnits("1000", 18)]] });
+        const network = yield* startNetwork({
+          ...base,
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[7], ANVIL_KEYS[8]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 3,
+          maxWaitMs: 300,
+          pollMs: 150,
+        });
+        const [poster, other] = network.attributors;
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 700_000n, // above every earlier test's nonces
+        });
+        for (let i = 0; i < 3; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-defend-${i}`, `a-defend-${i}`));
+          expect(yield* Effect.promise(() => poster!.submit(r))).toEqual({ ok: true, stored: true });
+        }
+        const follower = other!.handle.follower;
+        const mine = () =>
+          [...follower.claims.values()].find(
+            (c) => c.claimant.toLowerCase() === poster!.address.toLowerCase() && c.correct && c.status === "pending",
+          );
+        yield* eventually(() => mine() !== undefined, "the poster's claim, followed by the other attributor");
+        const claimId = mine()!.id;
+
+        const wallet = createWalletClient({
+          chain: localChain(anvil.chainId, anvil.rpcUrl),
+          transport: http(anvil.rpcUrl),
+          account: attacker,
+        });
+        const send = async (hash: Hex) => {
+          const receipt = await client.waitForTransactionReceipt({ hash });
+          expect(receipt.status).toBe("success");
+        };
+        const challengeId = yield* Effect.promise(async () => {
+          const id = await client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" });
+          await send(
+            await wallet.writeContract({
+              address: addresses.openToken,
+              abi: openTokenAbi,
+              functionName: "approve",
+              args: [game, maxUint256],
+            }),
+          );
+          await send(
+            await wallet.writeContract({ address: game, abi: disputeGameAbi, functionName: "open", args: [claimId] }),
+          );
+          return id;
+        });
+
+        // the other attributor opens its own defense within the window and plays it (its first bisection)
+        const defenses = () =>
+          client.getContractEvents({
+            address: game,
+            abi: disputeGameAbi,
+            eventName: "DefenseOpened",
+            args: { challengeId },
+            fromBlock: 0n,
+          });
+        yield* eventually(async () => (await defenses()).length > 0, "the other attributor to defend the claim");
+        const [opened] = yield* Effect.promise(defenses);
+        expect(getAddress(opened!.args.defender!)).toBe(getAddress(other!.address));
+        const defenseId = opened!.args.gameId!;
+        const turn = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [defenseId] })
+            .then((g) => g.turn);
+        yield* eventually(async () => (await turn()) === 1, "the defender's first bisection (the challenger to move)");
+        const g = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [defenseId] }),
+        );
+        expect(getAddress(g.claimant)).toBe(getAddress(other!.address));
+        expect(g.challengeId).toBe(challengeId);
+      }),
+    120_000,
   );
 });
