@@ -717,8 +717,13 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         }
         const follower = other!.handle.follower;
         const mine = () =>
+          // the claim carrying this test's receipts (a fresh follower also replays older claims)
           [...follower.claims.values()].find(
-            (c) => c.claimant.toLowerCase() === poster!.address.toLowerCase() && c.correct && c.status === "pending",
+            (c) =>
+              c.claimant.toLowerCase() === poster!.address.toLowerCase() &&
+              c.correct &&
+              c.status === "pending" &&
+              c.receipts.some((r) => r.nonce >= 700_000n),
           );
         yield* eventually(() => mine() !== undefined, "the poster's claim, followed by the other attributor");
         const claimId = mine()!.id;
