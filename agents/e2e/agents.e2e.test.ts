@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect, Redacted, Stream } from "effect";
+import { Effect, Redacted, Schedule, Stream } from "effect";
 import {
   type Abi,
   type Address,
@@ -26,6 +26,8 @@ import {
   type Hex,
   http,
   keccak256,
+  maxUint256,
+  parseUnits,
   stringToBytes,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -50,8 +52,8 @@ import { encodeProof } from "../sigma/tree.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
 
 const RECEIPTS = Number(process.env.POA_E2E_RECEIPTS ?? 40);
-/** Per test: the games wait up to 90 s inside a test, and the shared 2-core machine is often loaded. */
-const E2E_TIMEOUT = 240_000;
+/** Per test, where none is given: the shared 2-core machine is often loaded (the default is 60 s). */
+const E2E_TIMEOUT = 180_000;
 const USERS = 4;
 const CRASH_RECEIPTS = 20;
 
@@ -129,6 +131,17 @@ const splitOf = (
   credits.push([protocol, prot + data - paid]);
   return credits;
 };
+
+/**
+ * A live chain makes blocks when nobody transacts (an OP Stack sequencer, every 2 s; the demo does the
+ * same): a dispute's defense window closes by block time, which an idle anvil would never show.
+ */
+const liveChainBlocks = (client: ReturnType<typeof createPublicClient>) =>
+  Effect.forkScoped(
+    Effect.promise(() => client.request({ method: "evm_mine" as "eth_chainId" })).pipe(
+      Effect.repeat(Schedule.spaced("1 second")),
+    ),
+  );
 
 layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("agents end to end", (it) => {
   let world: Populated | undefined;
@@ -440,6 +453,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
 
         // the attributor keeps working: receipts flow in, and its first claim is the corrupted one
         const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
         const escrowOf = (user: Address) =>
           client.readContract({
             address: addresses.paymentEscrow,
@@ -480,7 +494,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         const [game] = challenger!.games();
         expect(game).toMatchObject({ claimId: bad!.claimId, won: true });
         const follower = attributor!.handle.follower;
-        expect(follower.claims.get(bad!.claimId)?.status).toBe("void");
+        // the void lands with the challenge's settlement, in the challenger's last tick: followers see it next
+        yield* eventually(() => follower.claims.get(bad!.claimId)?.status === "void", "the attributor to see the void");
         const voided = yield* Effect.promise(() =>
           client.readContract({
             address: addresses.ledger,
@@ -544,7 +559,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
         expect(charged).toBe(FEE * BigInt(keys.length));
       }),
-    E2E_TIMEOUT,
+    // the claim is voided once its challenge's defense window (30 s on the local preset) has passed
+    180_000,
   );
 
   it.effect(
@@ -559,6 +575,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         const game = addresses.disputeGame;
         if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
         const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
         const gameCount = () =>
           Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
         const before = yield* gameCount();
@@ -616,6 +633,12 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
         expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
         expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
+        const challengeStatus = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "challenge", args: [before] })
+            .then((c) => c.status);
+        // nobody else defends the wrong claim: once the defense window has passed, the challenge voids it
+        yield* eventually(async () => (await challengeStatus()) === 3, "the challenge to void the claim", 90_000);
         const g = yield* Effect.promise(() =>
           client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
         );
@@ -629,7 +652,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         );
         expect(claim.status).toBe(3); // Void
       }),
-    E2E_TIMEOUT,
+    180_000,
   );
 
   it.effect(
@@ -672,6 +695,112 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
   );
 
   it.effect(
+    "a challenge against an honest claim is defended by every attributor that agrees, not only its poster",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const { anvil, deployments } = protocol;
+        const addresses = ledgerAddresses(deployments);
+        const game = addresses.disputeGame;
+        if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
+        // the attacker: a bare wallet with OPEN for a challenge bond, challenging a claim it knows is right
+        const attacker = privateKeyToAccount(ANVIL_KEYS[6]);
+        const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments };
+        yield* fundAccounts(base, protocol.deployerKey, { open: [[attacker.address, parseUnits("1000", 18)]] });
+        const network = yield* startNetwork({
+          ...base,
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[7], ANVIL_KEYS[8]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 3,
+          maxWaitMs: 300,
+          pollMs: 150,
+        });
+        const [poster, other] = network.attributors;
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 700_000n, // above every earlier test's nonces
+        });
+        for (let i = 0; i < 3; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-defend-${i}`, `a-defend-${i}`));
+          expect(yield* Effect.promise(() => poster!.submit(r))).toEqual({ ok: true, stored: true });
+        }
+        const follower = other!.handle.follower;
+        const mine = () =>
+          // the claim carrying this test's receipts (a fresh follower also replays older claims)
+          [...follower.claims.values()].find(
+            (c) =>
+              c.claimant.toLowerCase() === poster!.address.toLowerCase() &&
+              c.correct &&
+              c.status === "pending" &&
+              c.receipts.some((r) => r.nonce >= 700_000n),
+          );
+        yield* eventually(() => mine() !== undefined, "the poster's claim, followed by the other attributor");
+        const claimId = mine()!.id;
+
+        const wallet = createWalletClient({
+          chain: localChain(anvil.chainId, anvil.rpcUrl),
+          transport: http(anvil.rpcUrl),
+          account: attacker,
+        });
+        const send = async (hash: Hex) => {
+          const receipt = await client.waitForTransactionReceipt({ hash });
+          expect(receipt.status).toBe("success");
+        };
+        const challengeId = yield* Effect.promise(async () => {
+          const id = await client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" });
+          await send(
+            await wallet.writeContract({
+              address: addresses.openToken,
+              abi: openTokenAbi,
+              functionName: "approve",
+              args: [game, maxUint256],
+            }),
+          );
+          await send(
+            await wallet.writeContract({ address: game, abi: disputeGameAbi, functionName: "open", args: [claimId] }),
+          );
+          return id;
+        });
+
+        // the other attributor opens its own defense within the window and plays it (its first bisection)
+        const defenses = () =>
+          client.getContractEvents({
+            address: game,
+            abi: disputeGameAbi,
+            eventName: "DefenseOpened",
+            args: { challengeId },
+            fromBlock: 0n,
+          });
+        yield* eventually(async () => (await defenses()).length > 0, "the other attributor to defend the claim");
+        const [opened] = yield* Effect.promise(defenses);
+        expect(getAddress(opened!.args.defender!)).toBe(getAddress(other!.address));
+        const defenseId = opened!.args.gameId!;
+        const turn = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [defenseId] })
+            .then((g) => g.turn);
+        yield* eventually(async () => (await turn()) === 1, "the defender's first bisection (the challenger to move)");
+        const g = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [defenseId] }),
+        );
+        expect(getAddress(g.claimant)).toBe(getAddress(other!.address));
+        expect(g.challengeId).toBe(challengeId);
+      }),
+    120_000,
+  );
+
+  it.effect(
     "a wrong claim posted through a contract wallet is disputed and lost; a later direct wrong claim is caught too",
     () =>
       Effect.gen(function* () {
@@ -701,6 +830,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         const [challenger] = network.challengers;
         const chain = localChain(anvil.chainId, anvil.rpcUrl);
         const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+        yield* liveChainBlocks(client);
 
         // a contract wallet (test/utils/ForwardingWallet.sol; the deploy's forge run builds it, else build it here)
         // owned by anvil key 6
@@ -763,7 +893,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           operatorKey: w.operatorKey,
           userKeys: w.userKeys,
           fee: FEE,
-          firstNonce: 700_000n, // above every earlier test's nonces
+          firstNonce: 800_000n, // above every earlier test's nonces (the defense test uses 700_000)
         });
         const r = yield* Effect.promise(() => source.answer(0, "q-wallet", "a-wallet"));
         const { entries } = yield* engineFor(w).attribute({ modelId: w.modelId, input: r.input, output: r.output });
@@ -811,17 +941,14 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           () => events.some((e) => e.kind === "game" && e.claimId === bad.claimId && e.status.startsWith("opened")),
           "the challenger to open a game",
         );
-        // nobody defends the wallet's claim: its clock runs out and the challenger resolves the game
-        const maxClock = yield* Effect.promise(() =>
-          client.readContract({ address: game, abi: disputeGameAbi, functionName: "MAX_CLOCK_DURATION" }),
+        // nobody defends the wallet's claim: once the defense window has passed, the challenge voids it
+        const window = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "defenseWindow" }),
         );
+        yield* advanceTime(anvil.rpcUrl, Number(window) + 1);
         yield* eventually(
-          async () => {
-            if (challenger!.games().some((g) => g.claimId === bad.claimId)) return true;
-            await Effect.runPromise(advanceTime(anvil.rpcUrl, Number(maxClock) + 1));
-            return false;
-          },
-          "the game against the wallet's claim to end",
+          () => challenger!.games().some((g) => g.claimId === bad.claimId),
+          "the challenge against the wallet's claim to end",
           90_000,
         );
         expect(challenger!.games().find((g) => g.claimId === bad.claimId)).toMatchObject({ won: true });
@@ -858,6 +985,6 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         );
         expect(challenger!.games().find((g) => g.claimId === direct.claimId)).toMatchObject({ won: true });
       }),
-    E2E_TIMEOUT,
+    240_000,
   );
 });
