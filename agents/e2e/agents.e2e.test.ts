@@ -941,13 +941,18 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           () => events.some((e) => e.kind === "game" && e.claimId === bad.claimId && e.status.startsWith("opened")),
           "the challenger to open a game",
         );
-        // nobody defends the wallet's claim: once the defense window has passed, the challenge voids it
-        const window = yield* Effect.promise(() =>
-          client.readContract({ address: game, abi: disputeGameAbi, functionName: "defenseWindow" }),
+        // nobody defends the wallet's claim (the wallet never moves in its defense): its clock runs out, the
+        // defense window closes, and the challenger resolves the game and then the challenge
+        const maxClock = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "MAX_CLOCK_DURATION" }),
         );
-        yield* advanceTime(anvil.rpcUrl, Number(window) + 1);
         yield* eventually(
-          () => challenger!.games().some((g) => g.claimId === bad.claimId),
+          async () => {
+            if (challenger!.games().some((g) => g.claimId === bad.claimId)) return true;
+            await Effect.runPromise(advanceTime(anvil.rpcUrl, Number(maxClock) + 1));
+            await new Promise((done) => setTimeout(done, 400));
+            return false;
+          },
           "the challenge against the wallet's claim to end",
           90_000,
         );
@@ -978,8 +983,14 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           b.claimant === attributor!.address && b.claimId > bad.claimId;
         yield* eventually(() => challenger!.badClaims().some(isDirect), "the direct wrong claim to be flagged");
         const direct = challenger!.badClaims().find(isDirect)!;
+        // the poster defends and loses the bisection; the test's clock runs the defense window out
         yield* eventually(
-          () => challenger!.games().some((g) => g.claimId === direct.claimId),
+          async () => {
+            if (challenger!.games().some((g) => g.claimId === direct.claimId)) return true;
+            await Effect.runPromise(advanceTime(anvil.rpcUrl, Number(maxClock) + 1));
+            await new Promise((done) => setTimeout(done, 1_000));
+            return false;
+          },
           "the game against the direct claim to end",
           90_000,
         );
