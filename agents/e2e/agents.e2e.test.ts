@@ -983,11 +983,39 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           b.claimant === attributor!.address && b.claimId > bad.claimId;
         yield* eventually(() => challenger!.badClaims().some(isDirect), "the direct wrong claim to be flagged");
         const direct = challenger!.badClaims().find(isDirect)!;
-        // the poster defends and loses the bisection; the test's clock runs the defense window out
+        yield* eventually(
+          () => events.some((e) => e.kind === "game" && e.claimId === direct.claimId && e.status.startsWith("opened")),
+          "the challenger to open a game against the direct claim",
+        );
+        // the poster defends and loses the bisection (played in real time: a jump of the clock mid-game could
+        // run out either side's clock); once no defense game is in progress, the defense window is run out
+        const opened = events.find(
+          (e) => e.kind === "game" && e.claimId === direct.claimId && e.status.startsWith("opened"),
+        );
+        const challengeId = BigInt(/opened game (\d+)/.exec(opened?.kind === "game" ? opened.status : "")?.[1] ?? "0");
+        const window = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "defenseWindow" }),
+        );
         yield* eventually(
           async () => {
             if (challenger!.games().some((g) => g.claimId === direct.claimId)) return true;
-            await Effect.runPromise(advanceTime(anvil.rpcUrl, Number(maxClock) + 1));
+            const defenses = await client.getContractEvents({
+              address: game,
+              abi: disputeGameAbi,
+              eventName: "DefenseOpened",
+              args: { challengeId },
+              fromBlock: 0n,
+            });
+            const statuses = await Promise.all(
+              defenses.map((d) =>
+                client
+                  .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [d.args.gameId!] })
+                  .then((g) => g.status),
+              ),
+            );
+            if (statuses.every((status) => status !== 1)) {
+              await Effect.runPromise(advanceTime(anvil.rpcUrl, Number(window) + 1));
+            }
             await new Promise((done) => setTimeout(done, 1_000));
             return false;
           },
