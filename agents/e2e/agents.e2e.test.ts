@@ -155,6 +155,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           userKeys: w.userKeys,
           fee: FEE,
           maxFee: FEE * 2n,
+          // receipt i goes to attributor i % 2 (keys 7 and 8), which the Receipt names
+          attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
         });
         const sourced = new Map<string, SourcedReceipt>();
         for (let i = 0; i < RECEIPTS; i++) {
@@ -625,6 +627,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         userKeys: w.userKeys,
         fee: FEE,
         firstNonce: 600_000n, // above every earlier test's nonces (the challenger-crash test uses 500_000): lower ones are replays
+        attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
       });
       const stream = Stream.range(0, 11).pipe(
         Stream.mapEffect((i) => Effect.promise(() => source.answer(i, `d${i}`, `o${i}`))),

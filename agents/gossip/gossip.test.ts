@@ -263,8 +263,8 @@ describe("Gossip", () => {
           const health = yield* Effect.promise(() => fetch(`${url}/health`).then((r) => r.json()));
           expect(health).toMatchObject({ agent: "test-agent", status: "ok", peers: 1 });
           const text = yield* Effect.promise(() => fetch(`${url}/metrics`).then((r) => r.text()));
-          expect(text).toContain('poa_gossip_messages_total{reason="ok",result="accept",topic="/poa/receipts/1"} 1');
-          expect(text).toContain('poa_gossip_topic_peers{topic="/poa/receipts/1"} 1');
+          expect(text).toContain('poa_gossip_messages_total{reason="ok",result="accept",topic="/poa/receipts/2"} 1');
+          expect(text).toContain('poa_gossip_topic_peers{topic="/poa/receipts/2"} 1');
           expect((yield* Identity).address).toBe(gossip.sender);
         }).pipe(Effect.provide(agent));
       }),

@@ -311,7 +311,7 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
 
     function _batch(uint256 _count) internal pure returns (bytes memory batch_) {
         for (uint256 i = 0; i < _count; i++) {
-            bytes memory tx_ = new bytes(284);
+            bytes memory tx_ = new bytes(304);
             tx_[0] = 0x01;
             batch_ = bytes.concat(batch_, tx_);
         }
