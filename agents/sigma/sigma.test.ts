@@ -312,9 +312,7 @@ describe("one-step proofs", () => {
       const { leaf, siblings } = decodeWitness(hexToBytes(proof.witnesses), 0);
       // an Attribute's first witness is its (user, operator) nonce window; a Settle's is the payer (§4)
       const firstKey = BigInt(
-        i < signed.length
-          ? nonceWindowKey(signed[i]!.user, signed[i]!.operator)
-          : debits[i - signed.length]!.payer,
+        i < signed.length ? nonceWindowKey(signed[i]!.user, signed[i]!.operator) : debits[i - signed.length]!.payer,
       );
       expect(bytesToHex(rootFrom(firstKey, leaf, siblings))).toBe(proof.pre.accountsRoot);
       expect(commitment(proof.post)).toBe(commitment(result.steps[i]!.post));

@@ -148,7 +148,10 @@ const NONCE_WINDOW_TAG = keccak256(stringToHex("poa.nonces"));
 export const nonceWindowKey = (user: Address, operator: Address): Address =>
   getAddress(
     `0x${keccak256(
-      encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "address" }], [NONCE_WINDOW_TAG, user, operator]),
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "address" }, { type: "address" }],
+        [NONCE_WINDOW_TAG, user, operator],
+      ),
     ).slice(26)}`,
   );
 

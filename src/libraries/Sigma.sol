@@ -128,7 +128,8 @@ library Sigma {
         } else if (
             _tx.length >= TxCodec.ATTRIBUTE_FIXED_LENGTH && uint8(_tx[0]) == TxCodec.TX_ATTRIBUTE
                 && _tx.length
-                    == TxCodec.ATTRIBUTE_FIXED_LENGTH + TxCodec.ENTRY_LENGTH * uint8(_tx[TxCodec.ATTRIBUTE_FIXED_LENGTH - 1])
+                    == TxCodec.ATTRIBUTE_FIXED_LENGTH + TxCodec.ENTRY_LENGTH
+                        * uint8(_tx[TxCodec.ATTRIBUTE_FIXED_LENGTH - 1])
         ) {
             outcome_ = _applyAttribute(post_, _ctx, _tx, _witnesses);
         } else {

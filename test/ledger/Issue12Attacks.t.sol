@@ -86,8 +86,10 @@ contract Ledger_Issue12Attacks_Test is LedgerBaseTest, SigmaModel {
 
         // The copier's claim is σ-correct, step by step, under the context a dispute game would use.
         SigmaContext memory gameCtx = ledger.sigmaContext(id);
-        (State memory s, Sigma.Outcome o0) = harness.applyTx(State(0, 0, 0, 0), gameCtx, copiedBatch, copiedWitnesses[0]);
-        (s,) = harness.applyTx(s, gameCtx, abi.encodePacked(uint8(2), vm.addr(userKey), uint128(fee)), copiedWitnesses[1]);
+        (State memory s, Sigma.Outcome o0) =
+            harness.applyTx(State(0, 0, 0, 0), gameCtx, copiedBatch, copiedWitnesses[0]);
+        (s,) =
+            harness.applyTx(s, gameCtx, abi.encodePacked(uint8(2), vm.addr(userKey), uint128(fee)), copiedWitnesses[1]);
         assertEq(uint8(o0), uint8(Sigma.Outcome.Valid));
         assertEq(Sigma.commitment(s), ledger.commitmentOf(id), "the copier's claim is honest");
 

@@ -43,7 +43,11 @@ abstract contract SigmaModel is CommonBase {
 
     /// @notice Where the replay window of (user, operator) lives (docs/protocol.md §2).
     function _windowKey(address _user, address _operator) internal pure returns (address) {
-        bytes32 digest = keccak256(bytes.concat(keccak256("poa.nonces"), bytes32(uint256(uint160(_user))), bytes32(uint256(uint160(_operator)))));
+        bytes32 digest = keccak256(
+            bytes.concat(
+                keccak256("poa.nonces"), bytes32(uint256(uint160(_user))), bytes32(uint256(uint160(_operator)))
+            )
+        );
         return address(bytes20(digest << 96));
     }
 
@@ -109,13 +113,10 @@ abstract contract SigmaModel is CommonBase {
     /// @notice Applies `_r` to the model tree as σ should and returns the witnesses σ will consume.
     /// @return witnesses_ The witnesses in update order (§4).
     /// @return fresh_ False for a replay (then only the window's witness, and nothing changed).
-    function _apply(
-        StorageTree _tree,
-        TestReceipt memory _r,
-        address _owner,
-        address _contributor,
-        address _protocol
-    ) internal returns (bytes memory witnesses_, bool fresh_) {
+    function _apply(StorageTree _tree, TestReceipt memory _r, address _owner, address _contributor, address _protocol)
+        internal
+        returns (bytes memory witnesses_, bool fresh_)
+    {
         (witnesses_, fresh_) = _spendWindow(_tree, _r);
         if (!fresh_) return (witnesses_, false);
         uint256 fee = _r.fee;

@@ -55,6 +55,8 @@ contract StorageTree {
             }
             position >>= 1;
         }
-        witness_ = bytes.concat(abi.encode(l.earned, l.charged, l.nonceBase, l.nonceBitmap), bytes20(uint160(bitmap)), siblings);
+        witness_ = bytes.concat(
+            abi.encode(l.earned, l.charged, l.nonceBase, l.nonceBitmap), bytes20(uint160(bitmap)), siblings
+        );
     }
 }
