@@ -142,6 +142,6 @@ contract Ledger_ClaimLifecycle_Test is Test {
         }
         assertEq(paid, pot);
         assertEq(token.balanceOf(address(ledger)), BOND);
-        assertEq(token.balanceOf(attributor), 0, "the poster earned nothing");
+        assertEq(token.balanceOf(makeAddr("poster")), 0, "the poster earned nothing");
     }
 }
