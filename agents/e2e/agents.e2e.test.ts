@@ -214,7 +214,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           for (const key of claim.receipts) {
             const r = sourced.get(`${key.user.toLowerCase()}|${key.nonce}`)!;
             const { entries } = yield* engine.attribute({ modelId: w.modelId, input: r.input, output: r.output });
-            for (const [account, amount] of splitOf(r, entries, w, claim.claimant, protocolAddress)) {
+            // σ pays the attributor the Receipt names, not the claim's poster (docs/protocol.md §3)
+            for (const [account, amount] of splitOf(r, entries, w, r.receipt.receipt.attributor, protocolAddress)) {
               expected.set(account, (expected.get(account) ?? 0n) + amount);
             }
           }
