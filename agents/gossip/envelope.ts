@@ -3,7 +3,7 @@
  *
  * Wire format (UTF-8 JSON object, one per gossipsub message):
  *
- *   { "topic": "/poa/receipts/1", "version": 1, "sender": "0x…20 bytes", "timestamp": <ms since epoch>,
+ *   { "topic": "/poa/receipts/2", "version": 1, "sender": "0x…20 bytes", "timestamp": <ms since epoch>,
  *     "seq": <per-sender sequence number>, "payload": { …topic schema, encoded… }, "signature": "0x…65 bytes" }
  *
  * Signature: EIP-191 personal_sign by `sender` over
