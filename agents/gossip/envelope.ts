@@ -19,6 +19,7 @@
 import { Exit, Schema } from "effect";
 import { type Address, type Hex, keccak256, stringToBytes } from "viem";
 import { AddressSchema, recoverDigestSigner, SignatureSchema, sameAddress } from "../identity/identity.ts";
+import type { SignerRecovery } from "../identity/recover.ts";
 import { ENVELOPE_VERSION, type PayloadOf, payloadSchemas, type Topic, Topics } from "./messages.ts";
 
 const DIGEST_PREFIX = "poa-gossip:";
@@ -114,6 +115,8 @@ export interface ValidationRules {
   readonly allowSender?: (sender: Address, topic: Topic) => boolean | Promise<boolean>;
   /** Optional topic-specific payload check (e.g. the receipt's EIP-712 signatures); false rejects. */
   readonly checkPayload?: (envelope: Envelope) => boolean | Promise<boolean>;
+  /** How the envelope's signer is recovered; default: the process-wide fast, cached one (identity/recover.ts). */
+  readonly recovery?: SignerRecovery;
 }
 
 /**
@@ -187,7 +190,7 @@ export const validateEnvelope = async <T extends Topic>(
       seq: envelope.seq,
       payload: raw.payload,
     });
-    const signer = await recoverDigestSigner(digest, envelope.signature);
+    const signer = await recoverDigestSigner(digest, envelope.signature, rules.recovery);
     if (signer === undefined || !sameAddress(signer, envelope.sender)) {
       return { result: "reject", reason: "signature" };
     }
