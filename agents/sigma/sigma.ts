@@ -4,9 +4,8 @@
  * (`src/libraries/Sigma.sol`) needs to re-execute that step from proofs alone.
  */
 import { Effect } from "effect";
-import { type Address, bytesToHex, concatBytes, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import { type Address, bytesToHex, concatBytes, encodeAbiParameters, type Hex, keccak256, recoverAddress } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
-import { signerRecovery } from "../identity/recover.ts";
 import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
@@ -149,8 +148,11 @@ const signatureSigner = async (hash: Hex, signature: Hex): Promise<Address | und
   const s = BigInt(`0x${signature.slice(66, 130)}`);
   if (v !== 27 && v !== 28) return undefined;
   if (s === 0n || s > HALF_CURVE_ORDER) return undefined;
-  // the node's shared recovery: libsecp256k1, and a receipt already checked at gossip or intake is a cache hit
-  return signerRecovery.recover(hash, signature);
+  try {
+    return await recoverAddress({ hash, signature });
+  } catch {
+    return undefined;
+  }
 };
 
 const sameAddress = (a: Address, b: Address): boolean => a.toLowerCase() === b.toLowerCase();
