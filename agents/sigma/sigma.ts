@@ -12,10 +12,10 @@ import {
   getAddress,
   type Hex,
   keccak256,
-  recoverAddress,
   stringToHex,
 } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
+import { signerRecovery } from "../identity/recover.ts";
 import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
@@ -174,11 +174,7 @@ const signatureSigner = async (hash: Hex, signature: Hex): Promise<Address | und
   const s = BigInt(`0x${signature.slice(66, 130)}`);
   if (v !== 27 && v !== 28) return undefined;
   if (s === 0n || s > HALF_CURVE_ORDER) return undefined;
-  try {
-    return await recoverAddress({ hash, signature });
-  } catch {
-    return undefined;
-  }
+  return await signerRecovery.recover(hash, signature);
 };
 
 const sameAddress = (a: Address, b: Address): boolean => a.toLowerCase() === b.toLowerCase();
