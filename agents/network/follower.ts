@@ -351,7 +351,6 @@ export const makeFollower = (
         const ctx: SigmaContext = {
           chainId,
           ledger: addresses.ledger,
-          attributor: posted.claimant,
           protocol: params.protocol,
           referenceTime: posted.referenceTime,
           maxEntries: params.maxEntries,
