@@ -189,6 +189,8 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
     await send(token, tokenAbi, "approve", [ledgerAddress, big]);
     await send(token, tokenAbi, "approve", [escrow, big]);
     await send(ledgerAddress, ledgerAbi, "bond", [10n ** 21n]);
+    // The ledger refuses claims until its dispute game is set; no game is played here, so any address will do.
+    await send(ledgerAddress, ledgerAbi, "setDisputeGame", [accountOf("bench-game").address]);
 
     // --- postClaim vs naive ---
     const ctx: SigmaContext = {
