@@ -223,8 +223,6 @@ export const verifyDeployment = (options: VerifyOptions) =>
     const client = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 2 }) });
     const rpc = <A>(what: string, f: () => Promise<A>) =>
       Effect.tryPromise({ try: f, catch: (e) => new VerifyError({ message: `${what}: ${String(e).split("\n")[0]}` }) });
-    const read = (address: Address, abi: Abi, functionName: string) =>
-      rpc(`${functionName}() at ${address}`, () => client.readContract({ address, abi, functionName }));
 
     const checks: Check[] = [];
     const expect = (section: Check["section"], name: string, actual: unknown, expected: unknown) =>
@@ -326,8 +324,22 @@ export const verifyDeployment = (options: VerifyOptions) =>
     expect("address", "DisputeGame = CoreDeployer CREATE 3", a.disputeGame, created(3n));
 
     // --- wiring and parameters, read from the chain ---
+    // A getter that reverts (no such contract there) is a failing check, not an error of the command.
+    const readOrRevert = (address: Address, abi: Abi, functionName: string) =>
+      Effect.promise(() =>
+        client.readContract({ address, abi, functionName }).then(
+          (value): { readonly value: unknown } | { readonly reverted: string } => ({ value }),
+          (e: unknown) => ({ reverted: String(e).split("\n")[0] ?? "reverted" }),
+        ),
+      );
     const wire = (name: string, address: Address, abi: Abi, fn: string, expected: unknown, section: Check["section"]) =>
-      read(address, abi, fn).pipe(Effect.map((actual) => expect(section, `${name}.${fn}`, actual, expected)));
+      readOrRevert(address, abi, fn).pipe(
+        Effect.map((r) =>
+          "value" in r
+            ? expect(section, `${name}.${fn}`, r.value, expected)
+            : checks.push({ section, name: `${name}.${fn}`, ok: false, detail: `call failed at ${address}` }),
+        ),
+      );
     const ledgerAbi = attributionLedgerAbi as Abi;
     const gameAbi = disputeGameAbi as Abi;
     const modelsAbi = modelRegistryAbi as Abi;
@@ -392,7 +404,8 @@ export const verifyDeployment = (options: VerifyOptions) =>
       { concurrency: 8 },
     );
     // The ledger's EIP-712 domain binds this chain and this address.
-    const domain = yield* read(a.attributionLedger, ledgerAbi, "DOMAIN_SEPARATOR");
+    const domainRead = yield* readOrRevert(a.attributionLedger, ledgerAbi, "DOMAIN_SEPARATOR");
+    const domain = "value" in domainRead ? domainRead.value : "(call failed)";
     const expectedDomain = keccak256(
       encodeAbiParameters(
         [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "address" }],
