@@ -231,7 +231,9 @@ contract Deploy_Test is Test {
         );
         bad.loadConfig(); // run() calls loadConfig() before its first transaction
         vm.expectRevert(
-            abi.encodeWithSelector(DeployPresets.DeployPresets_Invalid.selector, "ledger.unbondDelay: > challengeWindow")
+            abi.encodeWithSelector(
+                DeployPresets.DeployPresets_Invalid.selector, "ledger.unbondDelay: > challengeWindow"
+            )
         );
         bad.run();
     }
