@@ -114,7 +114,7 @@ contract Deploy_Test is Test {
     /// @notice The ledger and its game come out of one CoreDeployer constructor: the ledger's deployer is that
     ///         contract, which has no code path left to set another game, and the deployer key cannot either.
     function test_run_ledgerIsBornWithItsGame() public {
-        vm.recordLogs();
+        vm.chainId(424_243); // each test its own deployment file: tests run in parallel
         deploy.run();
         vm.removeFile(deploy.deploymentPath());
         AttributionLedger ledger = AttributionLedger(deploy.mustGetAddress("attributionLedger"));
@@ -142,7 +142,7 @@ contract Deploy_Test is Test {
             "disputeGame"
         ];
         uint256 snap = vm.snapshotState();
-        vm.chainId(10);
+        vm.chainId(424_245);
         vm.setNonce(DEPLOYER, 5);
         deploy.run();
         vm.removeFile(deploy.deploymentPath());
@@ -151,7 +151,7 @@ contract Deploy_Test is Test {
             first[i] = deploy.mustGetAddress(keys[i]);
         }
         vm.revertToState(snap);
-        vm.chainId(11_155_420);
+        vm.chainId(424_246);
         Deploy other = new Deploy();
         other.run();
         vm.removeFile(other.deploymentPath());
@@ -183,7 +183,9 @@ contract Deploy_Test is Test {
 
     /// @notice A second run on the same chain finds every contract at its address and sends nothing.
     function test_run_twice_isIdempotent() public {
+        vm.chainId(424_244);
         deploy.run();
+        vm.removeFile(deploy.deploymentPath());
         address ledger = deploy.mustGetAddress("attributionLedger");
         uint256 nonce = vm.getNonce(DEPLOYER);
         Deploy again = new Deploy();
