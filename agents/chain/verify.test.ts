@@ -46,6 +46,7 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })("p
         const result = yield* verifyDeployment({ rpcUrl: anvil.rpcUrl, deploymentsFile: file });
         expect(result.checks.filter((c) => !c.ok)).toEqual([]);
         expect(result.checks.length).toBeGreaterThan(40);
+        expect(result.checks.find((c) => c.name === "game set in the ledger's creation transaction")?.ok).toBe(true);
         const run = yield* poa(["deployments", "verify", "--rpc-url", anvil.rpcUrl, file]);
         expect(run.code, run.stderr).toBe(0);
         expect(run.stdout).toMatch(/verified: all \d+ checks pass/);
@@ -68,6 +69,13 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })("p
         expect(failed).toContain("DisputeGame code");
         expect(failed).toContain("DisputeGame = CoreDeployer CREATE 3");
         expect(failed).toContain("AttributionLedger.disputeGame");
+        // The ledger named as the escrow: its creation transaction set no game.
+        const swapped = path.join(dir, "swapped.json");
+        writeFileSync(swapped, JSON.stringify({ ...original, attributionLedger: original.paymentEscrow }));
+        const swappedResult = yield* verifyDeployment({ rpcUrl: anvil.rpcUrl, deploymentsFile: swapped });
+        expect(swappedResult.checks.filter((c) => !c.ok).map((c) => c.name)).toContain(
+          "game set in the ledger's creation transaction",
+        );
         const run = yield* poa(["deployments", "verify", "--rpc-url", anvil.rpcUrl, tampered]);
         expect(run.code).not.toBe(0);
         expect(run.stdout).toMatch(/NOT VERIFIED/);

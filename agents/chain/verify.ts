@@ -16,6 +16,7 @@ import path from "node:path";
 import { Data, Effect, Schema } from "effect";
 import {
   type Abi,
+  type AbiEvent,
   type Address,
   createPublicClient,
   encodeAbiParameters,
@@ -26,6 +27,7 @@ import {
   isAddressEqual,
   keccak256,
   parseAbi,
+  parseAbiItem,
 } from "viem";
 import {
   attributionLedgerAbi,
@@ -423,6 +425,35 @@ export const verifyDeployment = (options: VerifyOptions) =>
       ),
     );
     expect("wiring", "AttributionLedger.DOMAIN_SEPARATOR (this chain, this ledger)", domain, expectedDomain);
+
+    // Atomic wiring: the ledger's DisputeGameSet is in the very transaction that created it (CoreDeployed).
+    const from = BigInt(deployments.deployBlock ?? 0);
+    const logsOf = (address: Address, event: string) =>
+      Effect.promise(() =>
+        client
+          .getLogs({ address, event: parseAbiItem(event) as AbiEvent, fromBlock: from, toBlock: from + 10_000n })
+          .then(
+            (logs) => logs.map((l) => l.transactionHash),
+            () => undefined,
+          ),
+      );
+    const coreLogs = yield* logsOf(a.coreDeployer, "event CoreDeployed(address escrow, address ledger, address game)");
+    const gameSet = yield* logsOf(a.attributionLedger, "event DisputeGameSet(address indexed game)");
+    const atomic =
+      coreLogs !== undefined && gameSet !== undefined && coreLogs.length === 1 && gameSet.length === 1
+        ? coreLogs[0] === gameSet[0]
+        : false;
+    checks.push({
+      section: "wiring",
+      name: "game set in the ledger's creation transaction",
+      ok: atomic,
+      detail:
+        coreLogs === undefined || gameSet === undefined
+          ? "cannot read the deployment's logs (eth_getLogs from deployBlock)"
+          : atomic
+            ? `both in ${coreLogs[0]}`
+            : `CoreDeployed in ${coreLogs.join(",") || "none"}, DisputeGameSet in ${gameSet.join(",") || "none"}`,
+    });
     return { deployments, preset: presetPath, checks } as const;
   });
 
