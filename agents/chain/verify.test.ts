@@ -3,14 +3,15 @@
  * by script/Deploy.s.sol. The script's own output passes every check; a tampered deployment file, a
  * preset that disagrees with the chain and replaced code each fail, and the CLI exits non-zero.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
 import { Effect } from "effect";
-import { createTestClient, http } from "viem";
+import { createTestClient, getAddress, http, keccak256, toHex } from "viem";
 import { deploymentsPath } from "./Deployments.ts";
+import { deployProtocol } from "./deploy.ts";
 import { LocalProtocol } from "./LocalProtocol.ts";
 import { verifyDeployment } from "./verify.ts";
 
@@ -126,5 +127,35 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })("p
         expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["OneStepVerifier code"]);
       }),
     120_000,
+  );
+
+  it.effect(
+    "a deployment signed from an encrypted keystore (no raw key in the environment) passes too",
+    () =>
+      Effect.gen(function* () {
+        const { anvil } = yield* LocalProtocol;
+        const keystores = mkdtempSync(path.join(tmpdir(), "poa-keystore-"));
+        const cast = path.resolve("node_modules/.bin/cast");
+        const out = execFileSync(cast, ["wallet", "new", keystores, "--unsafe-password", "pw"], { encoding: "utf8" });
+        const file = /keystore file: (\S+)/.exec(out)?.[1];
+        const sender = getAddress(/Address:\s+(0x[0-9a-fA-F]{40})/.exec(out)?.[1] ?? "");
+        expect(file).toBeDefined();
+        const test = createTestClient({ mode: "anvil", transport: http(anvil.rpcUrl) });
+        yield* Effect.promise(() => test.setBalance({ address: sender, value: 10n ** 19n }));
+        const deployed = yield* deployProtocol({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          keystore: { file: file!, password: "pw", sender },
+          salt: keccak256(toHex("keystore run")),
+        });
+        expect(deployed.deployer).toBe(sender);
+        expect(deployed.treasury).toBe(sender);
+        const result = yield* verifyDeployment({
+          rpcUrl: anvil.rpcUrl,
+          deploymentsFile: deploymentsPath(anvil.chainId),
+        });
+        expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      }),
+    180_000,
   );
 });

@@ -264,8 +264,13 @@ export const verifyDeployment = (options: VerifyOptions) =>
         bytecode: artifacts[key].bytecode.object as Hex,
         args: args as never,
       });
+    // The salt the deploy used (DEPLOY_SALT may override the preset's): the deployment file records it.
+    const salt = (deployments.salt ?? preset.salt) as Hex;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(salt)) {
+      return yield* new VerifyError({ message: `${options.deploymentsFile}: salt must be 32 bytes of hex` });
+    }
     const create2 = (init: Hex) =>
-      getContractAddress({ opcode: "CREATE2", from: CREATE2_DEPLOYER, salt: preset.salt, bytecode: init });
+      getContractAddress({ opcode: "CREATE2", from: CREATE2_DEPLOYER, salt, bytecode: init });
     const a = addresses;
     expect(
       "address",
