@@ -108,6 +108,7 @@ export const toAttributeTx = (p: ReceiptPayload): AttributeTx => ({
   kind: "attribute",
   user: getAddress(p.request.user),
   operator: getAddress(p.request.operator),
+  attributor: getAddress(p.receipt.attributor),
   modelId: p.request.modelId,
   requestHash: p.request.requestHash,
   outputHash: p.receipt.outputHash,
@@ -403,7 +404,6 @@ export const runAttributor = (config: AttributorConfig) =>
       const ctx: SigmaContext = {
         chainId: config.chainId,
         ledger: config.addresses.ledger,
-        attributor: me,
         protocol: follower.params.protocol,
         referenceTime,
         maxEntries: follower.params.maxEntries,
