@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { adapterFromParts, randomPeftAdapter } from "./adapter.ts";
@@ -14,6 +16,53 @@ const handWritten = (header: object, data: Uint8Array) => {
   out.set(data, 8 + json.length);
   return out;
 };
+
+const TESTDATA = join(import.meta.dirname, "testdata");
+
+/** What testdata/write_safetensors.py (numpy, not our code) says each tensor holds. */
+const expected = JSON.parse(readFileSync(join(TESTDATA, "expected.json"), "utf8")) as Record<
+  string,
+  Record<string, { dtype: string; shape: number[]; values: number[] }>
+>;
+
+describe("safetensors reader against files written by numpy (testdata/write_safetensors.py)", () => {
+  it("reads F32, F16 and BF16 tensors at non-zero, unaligned offsets of a file read from disk", () => {
+    const bytes = readFileSync(join(TESTDATA, "mixed.safetensors")); // a Node Buffer, as adapters are read
+    const file = parseSafetensors(bytes);
+    expect(file.metadata).toEqual({ format: "pt", writer: "numpy" });
+    const want = expected["mixed.safetensors"]!;
+    expect([...file.tensors.keys()].sort()).toEqual(Object.keys(want).sort()); // the I64 tensor is not returned
+    for (const [name, t] of Object.entries(want)) {
+      expect(file.tensors.get(name)!.shape, name).toEqual(t.shape);
+      expect(Array.from(file.tensors.get(name)!.data), name).toEqual(t.values);
+    }
+  });
+
+  it.each(["peft-f32", "peft-f16", "peft-bf16"])("reads every tensor of the PEFT adapter %s", (name) => {
+    const file = parseSafetensors(readFileSync(join(TESTDATA, name, "adapter_model.safetensors")));
+    const want = expected[name] as unknown as { tensors: Record<string, { shape: number[]; values: number[] }> };
+    expect(file.tensors.size).toBe(Object.keys(want.tensors).length);
+    for (const [key, t] of Object.entries(want.tensors)) {
+      expect(file.tensors.get(key)!.shape, key).toEqual(t.shape);
+      expect(Array.from(file.tensors.get(key)!.data), key).toEqual(t.values);
+    }
+  });
+
+  it("reads a file that sits at an odd offset inside a larger (pooled) buffer", () => {
+    const file = readFileSync(join(TESTDATA, "mixed.safetensors"));
+    const want = expected["mixed.safetensors"]!;
+    // Buffer.from copies small arrays into Node's shared 8 KiB pool: the view starts mid-ArrayBuffer
+    const pooled = Buffer.from(new Uint8Array(file));
+    const big = new Uint8Array(file.byteLength + 4099).fill(0xee);
+    big.set(file, 3);
+    for (const bytes of [pooled, big.subarray(3, 3 + file.byteLength)]) {
+      expect(bytes.byteOffset > 0 || bytes.buffer.byteLength > bytes.byteLength).toBe(true);
+      const parsed = parseSafetensors(bytes);
+      for (const [name, t] of Object.entries(want))
+        expect(Array.from(parsed.tensors.get(name)!.data)).toEqual(t.values);
+    }
+  });
+});
 
 describe("safetensors reader", () => {
   it("round-trips random float32 tensors through the writer", () => {
@@ -44,21 +93,28 @@ describe("safetensors reader", () => {
     );
   });
 
-  it("widens F16 and BF16 like the reference (1.5, -2, 65504 / 1.0, -3.0)", () => {
-    const f16 = new Uint8Array(new Uint16Array([0x3e00, 0xc000, 0x7bff]).buffer);
-    const bf16 = new Uint8Array(new Uint16Array([0x3f80, 0xc040]).buffer);
-    const data = new Uint8Array([...f16, ...bf16]);
-    const file = parseSafetensors(
-      handWritten(
-        {
-          h: { dtype: "F16", shape: [3], data_offsets: [0, 6] },
-          b: { dtype: "BF16", shape: [2], data_offsets: [6, 10] },
-        },
-        data,
-      ),
+  it("widens F16 and BF16 and reads F32 from hand-built bytes at non-zero offsets inside a pooled buffer", () => {
+    // known bit patterns: F16 1.5, -2, 65504; BF16 1.0, -3.0; F32 0.5, -7.25 (little endian)
+    const f16 = [0x00, 0x3e, 0x00, 0xc0, 0xff, 0x7b];
+    const bf16 = [0x80, 0x3f, 0x40, 0xc0];
+    const f32 = [0x00, 0x00, 0x00, 0x3f, 0x00, 0x00, 0xe8, 0xc0];
+    const data = new Uint8Array([...f16, ...bf16, ...f32]);
+    const file = handWritten(
+      {
+        h: { dtype: "F16", shape: [3], data_offsets: [0, 6] },
+        b: { dtype: "BF16", shape: [2], data_offsets: [6, 10] },
+        f: { dtype: "F32", shape: [2], data_offsets: [10, 18] },
+      },
+      data,
     );
-    expect(Array.from(file.tensors.get("h")!.data)).toEqual([1.5, -2, 65504]);
-    expect(Array.from(file.tensors.get("b")!.data)).toEqual([1, -3]);
+    const pool = new Uint8Array(8192).fill(0x41); // junk everywhere else: a wrong offset reads 0x41414141
+    pool.set(file, 1001);
+    for (const bytes of [file, pool.subarray(1001, 1001 + file.length), Buffer.from(file)]) {
+      const parsed = parseSafetensors(bytes);
+      expect(Array.from(parsed.tensors.get("h")!.data)).toEqual([1.5, -2, 65504]);
+      expect(Array.from(parsed.tensors.get("b")!.data)).toEqual([1, -3]);
+      expect(Array.from(parsed.tensors.get("f")!.data)).toEqual([0.5, -7.25]);
+    }
   });
 
   it.each([

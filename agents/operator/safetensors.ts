@@ -59,7 +59,13 @@ const f16ToF32 = (h: number): number => {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const widen = (dtype: Dtype, bytes: Uint8Array, count: number): Float32Array => {
-  if (dtype === "F32" && LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer, 0, count); // one aligned copy
+  if (dtype === "F32" && LITTLE_ENDIAN) {
+    // One aligned copy. Never view `bytes.buffer` directly: a Node Buffer (what readFile returns) is a
+    // view into a larger, often pooled, ArrayBuffer, and its `slice` is a view too, not a copy.
+    const out = new Float32Array(count);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
