@@ -82,6 +82,11 @@ const serveCommand = Command.make(
       Flag.withFallbackConfig(Config.Redacted(env("KEY"))),
       Flag.optional,
     ),
+    adminToken: Flag.Redacted("admin-token").pipe(
+      Flag.withDescription("bearer token for load_lora_adapter / unload_lora_adapter (off without one when paid)"),
+      Flag.withFallbackConfig(Config.Redacted(env("ADMIN_TOKEN"))),
+      Flag.optional,
+    ),
     payments: Flag.Boolean("require-payment").pipe(
       Flag.withDescription("refuse requests without a signed EIP-712 Request"),
       Flag.withFallbackConfig(Config.Boolean(env("REQUIRE_PAYMENT"))),
@@ -132,6 +137,7 @@ const serveCommand = Command.make(
         port: flags.port,
         key: Redacted.make(key),
         paymentsRequired: flags.payments,
+        ...(Option.isSome(flags.adminToken) ? { adminToken: flags.adminToken.value } : {}),
         chainId: flags.chainId,
         ledger: ledger as Address,
       };

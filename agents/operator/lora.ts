@@ -23,6 +23,8 @@ export interface LoraTarget {
   readonly key: string;
   readonly layer: number;
   readonly module: string;
+  /** The module path between the layer and the projection, e.g. `self_attn` or `mlp` (PEFT's module name). */
+  readonly block: string;
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bankA: string;
@@ -31,12 +33,13 @@ export interface LoraTarget {
 
 export const SLOT_INPUT = "lora_slot";
 
-const TARGET_NAME = /\/layers\.(\d+)\/(?:[\w.]+\/)*(\w+_proj)\/MatMul$/;
+const TARGET_NAME = /\/layers\.(\d+)\/((?:[\w.]+\/)*)(\w+_proj)\/MatMul$/;
 
 interface FoundTarget {
   readonly node: OnnxNamespace.INodeProto;
   readonly layer: number;
   readonly module: string;
+  readonly block: string;
   readonly weight: OnnxNamespace.ITensorProto;
 }
 
@@ -46,14 +49,20 @@ const findTargets = (graph: OnnxNamespace.IGraphProto, modules: ReadonlySet<stri
   for (const n of graph.node ?? []) {
     if (n.opType !== "MatMul") continue;
     const m = TARGET_NAME.exec(n.name ?? "");
-    if (!m || (modules !== null && !modules.has(m[2]!))) continue;
+    if (!m || (modules !== null && !modules.has(m[3]!))) continue;
     const weight = initializers.get(n.input?.[1] ?? "");
     if (weight?.dims?.length !== 2 || weight.dataType !== dataType.float32) {
       throw new GraphRewriteError({
         message: `${n.name}: the weight input is not a 2-D float32 initializer (quantized exports are not supported)`,
       });
     }
-    found.push({ node: n, layer: Number(m[1]), module: m[2]!, weight });
+    found.push({
+      node: n,
+      layer: Number(m[1]),
+      module: m[3]!,
+      block: m[2]!.split("/").filter(Boolean).join("."),
+      weight,
+    });
   }
   return found;
 };
@@ -100,7 +109,16 @@ export const addLoraSlots = (
     ]);
     graph.input!.push(valueInfo(bankA, "float32", ["lora_slots", inF, "lora_rank"]));
     graph.input!.push(valueInfo(bankB, "float32", ["lora_slots", "lora_rank", outF]));
-    targets.push({ key, layer: t.layer, module: t.module, inFeatures: inF, outFeatures: outF, bankA, bankB });
+    targets.push({
+      key,
+      layer: t.layer,
+      module: t.module,
+      block: t.block,
+      inFeatures: inF,
+      outFeatures: outF,
+      bankA,
+      bankB,
+    });
   }
   graph.input!.push(valueInfo(SLOT_INPUT, "int64", [batchDim]));
   // Keep the graph topologically sorted: each side path right after its base MatMul.
@@ -119,6 +137,7 @@ export const listTargets = (base: OnnxNamespace.IModelProto): LoraTarget[] =>
       key,
       layer: t.layer,
       module: t.module,
+      block: t.block,
       inFeatures: inF,
       outFeatures: outF,
       bankA: `lora.${key}.A`,
@@ -126,10 +145,16 @@ export const listTargets = (base: OnnxNamespace.IModelProto): LoraTarget[] =>
     };
   });
 
-/** One adapter's per-target factors in the operator's layout: aT = Aᵀ [in, r], bT = s·Bᵀ [r, out]. */
+/**
+ * One adapter's per-target factors in the operator's layout: aT = Aᵀ [in, r], bT = s·Bᵀ [r, out], where
+ * r and s may differ per target (PEFT's rank_pattern / alpha_pattern). `rank` is the largest r.
+ */
 export interface AdapterFactors {
   readonly rank: number;
-  readonly factors: ReadonlyMap<string, { readonly aT: Float32Array; readonly bT: Float32Array }>;
+  readonly factors: ReadonlyMap<
+    string,
+    { readonly aT: Float32Array; readonly bT: Float32Array; readonly rank: number }
+  >;
 }
 
 /** The merged model `W' = W + s·BA` for one adapter: the reference for tests and the "merged" mode. */
@@ -148,7 +173,7 @@ export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFa
         message: `${t.node.name}: weights stored as external data cannot be merged in memory`,
       });
     }
-    const r = adapter.rank;
+    const r = f.rank;
     for (let i = 0; i < inF; i++) {
       for (let j = 0; j < r; j++) {
         const a = f.aT[i * r + j]!;

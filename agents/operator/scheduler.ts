@@ -12,12 +12,20 @@
  * as it ends, and its slot is unpinned.
  */
 import { Data } from "effect";
-import type { AdapterError } from "./adapter.ts";
+import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { AdapterCache } from "./cache.ts";
 import type { DecoderSession, ForwardInput, LayerKv } from "./runtime.ts";
 import { prng } from "./testModel.ts";
 
 export class GenerationError extends Data.TaggedError("GenerationError")<{ readonly message: string }> {}
+
+/** A forward pass gave NaN or ±Inf logits for this sequence; its adapter (if any) is quarantined. */
+export class NonFiniteLogitsError extends Data.TaggedError("NonFiniteLogitsError")<{
+  readonly adapter: string | null;
+  readonly message: string;
+}> {}
+
+export type SchedulerError = AdapterError | GenerationError | NonFiniteLogitsError;
 
 export interface GenerationRequest {
   readonly adapter: string | null;
@@ -34,8 +42,9 @@ export type FinishReason = "stop" | "length";
 
 export interface GenerationSink {
   readonly onToken: (id: number) => void;
-  readonly onDone: (finish: FinishReason) => void;
-  readonly onError: (error: AdapterError | GenerationError) => void;
+  /** `adapter` is the digest of the adapter bytes that served the sequence (null for the base model). */
+  readonly onDone: (finish: FinishReason, adapter: AdapterDigest | null) => void;
+  readonly onError: (error: SchedulerError) => void;
 }
 
 export interface GenerationHandle {
@@ -83,6 +92,7 @@ interface Sequence {
   readonly sink: GenerationSink;
   slot: number;
   pinned: boolean;
+  digest: AdapterDigest | null;
   /** Positions of this sequence in the batch KV cache (prompt + generated, minus the newest token). */
   kvLen: number;
   lastToken: number;
@@ -99,7 +109,15 @@ export interface SchedulerOptions {
    */
   readonly maxConcurrentLoads?: number;
   readonly log?: (line: string) => void;
+  /** Called when a sequence's logits are not finite (metrics); `adapter` is then quarantined. */
+  readonly onNonFinite?: (adapter: string | null) => void;
 }
+
+/** Index of the first NaN or ±Inf value, or -1. */
+const firstNonFinite = (logits: Float32Array): number => {
+  for (let i = 0; i < logits.length; i++) if (!Number.isFinite(logits[i]!)) return i;
+  return -1;
+};
 
 export const sampleToken = (logits: Float32Array, temperature: number, topP: number, rand: () => number): number => {
   let best = 0;
@@ -177,6 +195,7 @@ export class Scheduler {
       sink,
       slot: 0,
       pinned: false,
+      digest: null,
       kvLen: 0,
       lastToken: 0,
       generated: 0,
@@ -214,16 +233,24 @@ export class Scheduler {
       if (seq.cancelled) {
         this.waiting.splice(i, 1);
         this.active.delete(seq);
-        seq.sink.onDone("stop");
+        seq.sink.onDone("stop", null);
         continue;
       }
       const id = seq.req.adapter;
+      const quarantined = id === null ? undefined : this.cache!.quarantineReason(id);
+      if (quarantined !== undefined) {
+        this.waiting.splice(i, 1);
+        this.active.delete(seq);
+        seq.sink.onError(new AdapterError({ adapter: id!, message: `quarantined: ${quarantined}` }));
+        continue;
+      }
       const full = this.running.length + admitted.length >= this.opts.maxBatch;
       if (!full) {
         const slot = id === null ? 0 : this.cache!.acquireSlot(id);
         if (slot !== null) {
           seq.slot = slot;
           seq.pinned = id !== null;
+          seq.digest = id === null ? null : this.cache!.digestOf(id);
           admitted.push(seq);
           this.waiting.splice(i, 1);
           continue;
@@ -249,8 +276,8 @@ export class Scheduler {
       (e: unknown) => {
         this.loads.delete(id);
         const error =
-          e instanceof Error && "_tag" in e && e._tag === "AdapterError"
-            ? (e as AdapterError)
+          e instanceof AdapterError
+            ? e
             : new GenerationError({ message: `adapter ${id}: ${e instanceof Error ? e.message : String(e)}` });
         this.opts.log?.(`adapter ${id} failed to load: ${error.message}`);
         for (let i = this.waiting.length - 1; i >= 0; i--) {
@@ -265,12 +292,32 @@ export class Scheduler {
     );
   }
 
-  private finish(seq: Sequence, reason: FinishReason | GenerationError) {
+  private finish(seq: Sequence, reason: FinishReason | GenerationError | NonFiniteLogitsError) {
     this.active.delete(seq);
     if (seq.pinned && seq.req.adapter !== null) this.cache?.release(seq.req.adapter);
     seq.pinned = false;
-    if (reason instanceof GenerationError) seq.sink.onError(reason);
-    else seq.sink.onDone(reason);
+    if (typeof reason === "string") seq.sink.onDone(reason, seq.digest);
+    else seq.sink.onError(reason);
+  }
+
+  /**
+   * Samples the next token from a row's logits and emits it; returns false when the sequence is over.
+   * NaN or ±Inf logits end the sequence with an error and quarantine its adapter: sampling them would
+   * answer with token 0 (a NUL byte) and look like a normal answer.
+   */
+  private step(seq: Sequence, logits: Float32Array): boolean {
+    const bad = firstNonFinite(logits);
+    if (bad >= 0) {
+      const id = seq.req.adapter;
+      const what = id === null ? "the base model" : `adapter ${id}`;
+      const message = `${what} produced non-finite logits (${logits[bad]} at token ${bad}); ${id === null ? "check the model export" : "the adapter is quarantined"}`;
+      this.opts.log?.(message);
+      if (id !== null) this.cache?.quarantineAdapter(id, `non-finite logits (${logits[bad]} at token ${bad})`);
+      this.opts.onNonFinite?.(id);
+      this.finish(seq, new NonFiniteLogitsError({ adapter: id, message }));
+      return false;
+    }
+    return this.accept(seq, sampleToken(logits, seq.req.temperature, seq.req.topP, seq.rand));
   }
 
   /** Emits a sampled token; returns false when the sequence is over. */
@@ -334,7 +381,7 @@ export class Scheduler {
     batch.forEach((s, b) => {
       s.kvLen = s.req.promptIds.length;
       const logits = out.logits.subarray(((b + 1) * L - 1) * V, (b + 1) * L * V);
-      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+      if (this.step(s, logits)) {
         rows.push({ src: out.present, row: b, srcP: L, len: s.kvLen });
         seqs.push(s);
       }
@@ -372,7 +419,7 @@ export class Scheduler {
     batch.forEach((s, b) => {
       s.kvLen++;
       const logits = out.logits.subarray(b * V, (b + 1) * V);
-      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+      if (this.step(s, logits)) {
         rows.push({ src: out.present, row: b, srcP: P + 1, len: s.kvLen });
         seqs.push(s);
       }
@@ -449,11 +496,11 @@ export class Scheduler {
 
 /** Runs one request to completion (tests, benches). */
 export const generate = (scheduler: Scheduler, req: GenerationRequest) =>
-  new Promise<{ tokens: number[]; finish: FinishReason }>((resolve, reject) => {
+  new Promise<{ tokens: number[]; finish: FinishReason; adapter: AdapterDigest | null }>((resolve, reject) => {
     const tokens: number[] = [];
     scheduler.submit(req, {
       onToken: (t) => tokens.push(t),
-      onDone: (finish) => resolve({ tokens, finish }),
+      onDone: (finish, adapter) => resolve({ tokens, finish, adapter }),
       onError: reject,
     });
   });
