@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -185,5 +186,152 @@ describe("PEFT adapter validation", () => {
     await expect(adapterFromParts("bad", wrong.config, wrong.safetensors, targets, 8)).rejects.toThrow(
       /down_proj.lora_A: shape \[4, 65\], expected \[4, 64\]/,
     );
+  });
+});
+
+describe("PEFT configs as found in the wild", () => {
+  const targets = listTargets(buildTinyLlama());
+  const tensor = (shape: [number, number], seed: number): FloatTensor => ({
+    shape,
+    data: Float32Array.from({ length: shape[0] * shape[1] }, (_, i) => Math.sin(seed * 7919 + i) / 4),
+  });
+  /** lora_A/lora_B for (layer, module, rank) triples; attention modules only (in = out = 32). */
+  const weights = (entries: ReadonlyArray<readonly [number, string, number]>) => {
+    const map = new Map<string, FloatTensor>();
+    entries.forEach(([layer, m, r], k) => {
+      const p = `base_model.model.model.layers.${layer}.self_attn.${m}`;
+      map.set(`${p}.lora_A.weight`, tensor([r, 32], 2 * k + 1));
+      map.set(`${p}.lora_B.weight`, tensor([32, r], 2 * k + 2));
+    });
+    return { map, bytes: serializeSafetensors(map) };
+  };
+  /** What PEFT puts in adapter_config.json besides the LoRA fields (all of it must be tolerated). */
+  const wild = {
+    peft_type: "LORA",
+    task_type: "CAUSAL_LM",
+    inference_mode: true,
+    lora_dropout: 0.05,
+    init_lora_weights: true,
+    revision: null,
+    auto_mapping: null,
+    layers_pattern: null,
+    megatron_config: null,
+    megatron_core: "megatron.core",
+    loftq_config: {},
+    bias: "none",
+    fan_in_fan_out: false,
+    modules_to_save: null,
+    use_dora: false,
+  };
+  const bT = (a: Awaited<ReturnType<typeof adapterFromParts>>, key: string) => a.factors.get(key)!;
+
+  it('accepts target_modules "all-linear" for every projection', async () => {
+    const { bytes } = weights([
+      [0, "q_proj", 4],
+      [1, "o_proj", 4],
+    ]);
+    const a = await adapterFromParts(
+      "x",
+      { ...wild, r: 4, lora_alpha: 8, target_modules: "all-linear" },
+      bytes,
+      targets,
+      8,
+    );
+    expect([...a.factors.keys()].sort()).toEqual(["layers.0.q_proj", "layers.1.o_proj"]);
+  });
+
+  it("matches a regex string against the full module name, as PEFT does (re.fullmatch)", async () => {
+    const { bytes } = weights([
+      [0, "q_proj", 4],
+      [1, "q_proj", 4],
+    ]);
+    const cfg = { ...wild, r: 4, lora_alpha: 8 };
+    await expect(
+      adapterFromParts("x", { ...cfg, target_modules: ".*\\.(q_proj|v_proj)" }, bytes, targets, 8),
+    ).resolves.toMatchObject({ rank: 4 });
+    await expect(
+      adapterFromParts("x", { ...cfg, target_modules: "model\\.layers\\.0\\..*q_proj" }, bytes, targets, 8),
+    ).rejects.toThrow(/model\.layers\.1\.self_attn\.q_proj is not in target_modules/);
+    // a bare name as a string is a regex that matches no full module name
+    await expect(adapterFromParts("x", { ...cfg, target_modules: "q_proj" }, bytes, targets, 8)).rejects.toThrow(
+      /not in target_modules/,
+    );
+    await expect(adapterFromParts("x", { ...cfg, target_modules: "(" }, bytes, targets, 8)).rejects.toThrow(
+      /not a regular expression/,
+    );
+  });
+
+  it("applies rank_pattern and alpha_pattern per module (scale = alpha / r of that module)", async () => {
+    const { map, bytes } = weights([
+      [0, "q_proj", 2],
+      [1, "q_proj", 8],
+      [0, "v_proj", 4],
+    ]);
+    const cfg = {
+      ...wild,
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ["q_proj", "v_proj"],
+      rank_pattern: { q_proj: 2, "model.layers.1.self_attn.q_proj": 8 },
+      alpha_pattern: { v_proj: 32 },
+    };
+    // PEFT picks the first pattern key that matches the end of the module name
+    const a = await adapterFromParts(
+      "x",
+      { ...cfg, rank_pattern: { "layers.1.self_attn.q_proj": 8, q_proj: 2 } },
+      bytes,
+      targets,
+      8,
+    );
+    const expectScaled = (key: string, layer: number, m: string, r: number, scale: number) => {
+      const b = map.get(`base_model.model.model.layers.${layer}.self_attn.${m}.lora_B.weight`)!;
+      const f = bT(a, key);
+      expect(f.rank).toBe(r);
+      for (let o = 0; o < 32; o++)
+        for (let j = 0; j < r; j++) expect(f.bT[j * 32 + o]).toBeCloseTo(scale * b.data[o * r + j]!, 6);
+    };
+    expectScaled("layers.0.q_proj", 0, "q_proj", 2, 8 / 2);
+    expectScaled("layers.1.q_proj", 1, "q_proj", 8, 8 / 8);
+    expectScaled("layers.0.v_proj", 0, "v_proj", 4, 32 / 4);
+    expect(a.rank).toBe(8);
+    // without rank_pattern the shapes contradict r and the adapter is refused instead of mis-scaled
+    await expect(adapterFromParts("x", { ...cfg, rank_pattern: undefined }, bytes, targets, 8)).rejects.toThrow(
+      /lora_A: shape \[2, 32\], expected \[4, 32\]/,
+    );
+  });
+
+  it("uses alpha / sqrt(r) with use_rslora", async () => {
+    const { map, bytes } = weights([[0, "q_proj", 4]]);
+    const a = await adapterFromParts(
+      "x",
+      { ...wild, r: 4, lora_alpha: 8, target_modules: ["q_proj"], use_rslora: true },
+      bytes,
+      targets,
+      8,
+    );
+    const b = map.get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight")!;
+    expect(bT(a, "layers.0.q_proj").bT[0]).toBeCloseTo((8 / 2) * b.data[0]!, 6);
+  });
+
+  it.each([
+    ["DoRA", { use_dora: true }, /DoRA adapters \(use_dora: true\) are not supported/],
+    ["modules_to_save", { modules_to_save: ["lm_head"] }, /modules_to_save \[lm_head\] is not supported/],
+  ])("refuses %s with a clear message", async (_name, extra, message) => {
+    const { bytes } = weights([[0, "q_proj", 4]]);
+    await expect(
+      adapterFromParts("x", { ...wild, r: 4, lora_alpha: 8, target_modules: ["q_proj"], ...extra }, bytes, targets, 8),
+    ).rejects.toThrow(message);
+  });
+
+  it("records sha256 of the adapter file bytes", async () => {
+    const { bytes } = weights([[0, "q_proj", 4]]);
+    const a = await adapterFromParts(
+      "x",
+      { ...wild, r: 4, lora_alpha: 8, target_modules: ["q_proj"] },
+      bytes,
+      targets,
+      8,
+    );
+    expect(a.digest.weightsSha256).toBe(createHash("sha256").update(bytes).digest("hex"));
   });
 });
