@@ -14,7 +14,7 @@
  */
 import { Data } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
-import { dataType, floatTensor, floatValues, node, onnx, valueInfo } from "../onnx/graph.ts";
+import { dataType, floatTensor, floatValues, int64Tensor, node, onnx, valueInfo } from "../onnx/graph.ts";
 
 export class GraphRewriteError extends Data.TaggedError("GraphRewriteError")<{ readonly message: string }> {}
 
@@ -125,7 +125,52 @@ export const addLoraSlots = (
   graph.node = (graph.node ?? []).flatMap((n) => [n, ...(extraNodes.get(n) ?? [])]) as OnnxNamespace.NodeProto[];
   const fed = new Set((graph.input ?? []).map((i) => i.name));
   graph.initializer = (graph.initializer ?? []).filter((i) => !(fed.has(i.name) && i.name?.startsWith("lora.")));
+  lastPositionLogits(m);
   return { model: m, targets };
+};
+
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * Makes the graph's `logits` output hold only the last position: [batch, 1, vocab] instead of
+ * [batch, sequence, vocab] (8 GB of float32 for a 128k vocabulary at 32 × 512 prompt tokens). When
+ * `logits` comes straight from a MatMul (the LM head), its input is sliced first, so the head also runs
+ * on one position; otherwise the output itself is sliced. Rows are left-padded, so the last position is
+ * every row's newest token. Idempotent.
+ */
+export const lastPositionLogits = (m: OnnxNamespace.IModelProto): void => {
+  const graph = m.graph!;
+  const nodes = graph.node ?? [];
+  if (nodes.some((n) => n.name === "/poa/last_position/Slice")) return;
+  const producer = nodes.find((n) => n.output?.includes("logits"));
+  if (!producer) throw new GraphRewriteError({ message: "model has no `logits` output" });
+  graph.initializer!.push(
+    int64Tensor("/poa/last_position/starts", [1], [-1n]) as OnnxNamespace.TensorProto,
+    int64Tensor("/poa/last_position/ends", [1], [INT64_MAX]) as OnnxNamespace.TensorProto,
+    int64Tensor("/poa/last_position/axes", [1], [1n]) as OnnxNamespace.TensorProto,
+  );
+  const slice = (input: string, output: string) =>
+    node(
+      "Slice",
+      [input, "/poa/last_position/starts", "/poa/last_position/ends", "/poa/last_position/axes"],
+      [output],
+      {},
+      { name: "/poa/last_position/Slice" },
+    );
+  let added: OnnxNamespace.INodeProto;
+  if (producer.opType === "MatMul") {
+    const hidden = producer.input![0]!;
+    added = slice(hidden, "/poa/last_position/hidden");
+    producer.input![0] = "/poa/last_position/hidden";
+    graph.node = nodes.flatMap((n) => (n === producer ? [added, n] : [n])) as OnnxNamespace.NodeProto[];
+  } else {
+    producer.output = producer.output!.map((o) => (o === "logits" ? "/poa/last_position/logits_all" : o));
+    added = slice("/poa/last_position/logits_all", "logits");
+    graph.node = nodes.flatMap((n) => (n === producer ? [n, added] : [n])) as OnnxNamespace.NodeProto[];
+  }
+  const out = graph.output?.find((o) => o.name === "logits");
+  const dims = out?.type?.tensorType?.shape?.dim;
+  if (dims && dims.length === 3) dims[1] = { dimValue: 1 } as OnnxNamespace.TensorShapeProto.Dimension;
 };
 
 /** Lists the LoRA-able projections of a base model without rewriting it. */
@@ -157,7 +202,7 @@ export interface AdapterFactors {
   >;
 }
 
-/** The merged model `W' = W + s·BA` for one adapter: the reference for tests and the "merged" mode. */
+/** The merged model `W' = W + s·BA` for one adapter (the "merged" serving mode), last-position logits only. */
 export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFactors): OnnxNamespace.IModelProto => {
   const m = onnx.ModelProto.decode(onnx.ModelProto.encode(base).finish());
   const graph = m.graph!;
@@ -186,5 +231,6 @@ export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFa
   graph.initializer = (graph.initializer ?? []).map(
     (i) => (replaced.get(i.name ?? "") ?? i) as OnnxNamespace.TensorProto,
   );
+  lastPositionLogits(m);
   return m;
 };

@@ -151,7 +151,8 @@ export interface ForwardInput {
 }
 
 export interface ForwardOutput {
-  readonly logits: Float32Array; // [batch, seqLen, vocab]
+  /** The last position's logits of every row: [batch, vocab]. */
+  readonly logits: Float32Array;
   readonly present: ReadonlyArray<LayerKv>; // [batch, kvHeads, pastLen + seqLen, headDim]
 }
 
@@ -189,7 +190,13 @@ export class DecoderSession {
         value: out[`present.${l}.value`]!.data as Float32Array,
       });
     }
-    return { logits: out.logits!.data as Float32Array, present };
+    const all = out.logits!.data as Float32Array;
+    const V = this.info.vocabSize;
+    if (all.length === batch * V) return { logits: all, present }; // a graph rewritten by lastPositionLogits
+    // a graph that returns every position (a plain export): keep each row's last one
+    const logits = new Float32Array(batch * V);
+    for (let b = 0; b < batch; b++) logits.set(all.subarray(((b + 1) * seqLen - 1) * V, (b + 1) * seqLen * V), b * V);
+    return { logits, present };
   }
 }
 

@@ -39,7 +39,7 @@ const referenceGreedy = async (m: OnnxNamespace.IModelProto, prompt: number[], s
       feeds[`past_key_values.${l}.value`] = empty;
     }
     const logits = (await session.run(feeds)).logits!.data as Float32Array;
-    const last = logits.subarray((n - 1) * 258, n * 258);
+    const last = logits.subarray(logits.length - 258); // every position's logits, or only the last one's
     let best = 0;
     for (let i = 1; i < 258; i++) if (last[i]! > last[best]!) best = i;
     if (best === 257) break;

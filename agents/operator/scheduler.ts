@@ -380,7 +380,7 @@ export class Scheduler {
     const seqs: Sequence[] = [];
     batch.forEach((s, b) => {
       s.kvLen = s.req.promptIds.length;
-      const logits = out.logits.subarray(((b + 1) * L - 1) * V, (b + 1) * L * V);
+      const logits = out.logits.subarray(b * V, (b + 1) * V);
       if (this.step(s, logits)) {
         rows.push({ src: out.present, row: b, srcP: L, len: s.kvLen });
         seqs.push(s);
