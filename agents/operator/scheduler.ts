@@ -15,6 +15,7 @@ import { Data } from "effect";
 import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { AdapterCache } from "./cache.ts";
 import type { DecoderSession, ForwardInput, LayerKv } from "./runtime.ts";
+import { sampleToken } from "./sampling.ts";
 import { prng } from "./testModel.ts";
 
 export class GenerationError extends Data.TaggedError("GenerationError")<{ readonly message: string }> {}
@@ -33,6 +34,9 @@ export interface GenerationRequest {
   readonly maxTokens: number;
   readonly temperature: number;
   readonly topP: number;
+  /** Keep only the k most likely tokens (0: all). */
+  readonly topK?: number;
+  /** Seeds this request's sampler: the same seed, prompt and parameters give the same tokens. */
   readonly seed?: number;
   /** Keep generating past end-of-sequence tokens up to maxTokens (vLLM's ignore_eos; benchmarks use it). */
   readonly ignoreEos?: boolean;
@@ -117,33 +121,6 @@ export interface SchedulerOptions {
 const firstNonFinite = (logits: Float32Array): number => {
   for (let i = 0; i < logits.length; i++) if (!Number.isFinite(logits[i]!)) return i;
   return -1;
-};
-
-export const sampleToken = (logits: Float32Array, temperature: number, topP: number, rand: () => number): number => {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-  if (temperature <= 0) return best;
-  const max = logits[best]!;
-  const probs = Array.from(logits, (x, i) => ({ i, p: Math.exp((x - max) / temperature) }));
-  probs.sort((a, b) => b.p - a.p);
-  const total = probs.reduce((s, x) => s + x.p, 0);
-  let kept = 0;
-  let cut = probs.length;
-  for (let k = 0; k < probs.length; k++) {
-    kept += probs[k]!.p / total;
-    if (kept >= topP) {
-      cut = k + 1;
-      break;
-    }
-  }
-  const nucleus = probs.slice(0, cut);
-  const mass = nucleus.reduce((s, x) => s + x.p, 0);
-  let u = rand() * mass;
-  for (const x of nucleus) {
-    u -= x.p;
-    if (u <= 0) return x.i;
-  }
-  return nucleus[nucleus.length - 1]!.i;
 };
 
 export class Scheduler {
@@ -317,7 +294,7 @@ export class Scheduler {
       this.finish(seq, new NonFiniteLogitsError({ adapter: id, message }));
       return false;
     }
-    return this.accept(seq, sampleToken(logits, seq.req.temperature, seq.req.topP, seq.rand));
+    return this.accept(seq, sampleToken(logits, seq.req.temperature, seq.req.topP, seq.rand, seq.req.topK ?? 0));
   }
 
   /** Emits a sampled token; returns false when the sequence is over. */

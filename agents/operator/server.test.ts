@@ -366,4 +366,36 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
     const replay = await paid({ model: testAdapterId(1), prompt: "again", max_tokens: 2 }, 41n, 7n);
     expect(replay.status).toBe(402);
   });
+
+  it("seed makes sampling reproducible; top_k 1 is greedy", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused", maxRetries: 0 });
+    const sample = async (extra: object) =>
+      (
+        await client.completions.create({
+          model: testAdapterId(0),
+          prompt: "Once",
+          max_tokens: 12,
+          temperature: 1,
+          ...extra,
+        } as never)
+      ).choices[0]!.text;
+    const first = await sample({ seed: 42 });
+    expect(await sample({ seed: 42 })).toBe(first);
+    const others = await Promise.all([43, 44, 45].map((seed) => sample({ seed })));
+    expect(others.some((t) => t !== first)).toBe(true);
+    const greedy = await sample({ temperature: 0, ignore_eos: true });
+    expect(await sample({ top_k: 1, seed: 7, ignore_eos: true })).toBe(greedy);
+  });
+
+  it("stop sequences cut the answer before the first match and finish with stop", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused", maxRetries: 0 });
+    const body = { model: testAdapterId(1), prompt: "abc", max_tokens: 24, temperature: 0, ignore_eos: true };
+    const full = (await client.completions.create(body as never)).choices[0]!.text;
+    const at = [...full].findIndex((_, i) => /^[\x20-\x7e]{2}$/.test(full.slice(i, i + 2)) && i > 0);
+    expect(at).toBeGreaterThan(0); // the tiny model's greedy text has some printable pair
+    const stop = full.slice(at, at + 2);
+    const cut = (await client.completions.create({ ...body, stop: ["\u0000never", stop] } as never)).choices[0]!;
+    expect(cut.text).toBe(full.slice(0, full.indexOf(stop)));
+    expect(cut.finish_reason).toBe("stop");
+  });
 });

@@ -56,6 +56,8 @@ const Common = {
     Schema.NullOr(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2))),
   ),
   top_p: Schema.optional(Schema.NullOr(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)))),
+  /** vLLM's extension: keep the k most likely tokens; 0 or -1 keeps all. */
+  top_k: Schema.optional(Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(-1)))),
   stream: Schema.optional(Schema.NullOr(Schema.Boolean)),
   stop: Stop,
   seed: Schema.optional(Schema.NullOr(Schema.Int)),
@@ -463,6 +465,7 @@ export class OperatorServer {
           maxTokens,
           temperature: body.temperature ?? 1,
           topP: body.top_p ?? 1,
+          ...(body.top_k != null && body.top_k > 0 ? { topK: body.top_k } : {}),
           ...(body.seed != null ? { seed: body.seed } : {}),
           ...(body.ignore_eos ? { ignoreEos: true } : {}),
         },
