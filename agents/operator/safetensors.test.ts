@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { adapterFromParts, randomPeftAdapter } from "./adapter.ts";
+import { f16ToF32, f32ToF16 } from "./half.ts";
 import { listTargets } from "./lora.ts";
 import { type FloatTensor, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
 import { buildTinyLlama } from "./testModel.ts";
@@ -333,5 +334,20 @@ describe("PEFT configs as found in the wild", () => {
       8,
     );
     expect(a.digest.weightsSha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+  });
+});
+
+describe("binary16 conversion (half.ts) against numpy's astype(float16)", () => {
+  it("rounds float32 to float16 bit for bit and widens back exactly", () => {
+    const { f32_bits, f16_bits } = JSON.parse(readFileSync(join(TESTDATA, "half.json"), "utf8")) as {
+      f32_bits: number[];
+      f16_bits: number[];
+    };
+    const values = new Float32Array(new Uint32Array(f32_bits).buffer);
+    values.forEach((v, i) => {
+      expect(f32ToF16(v), `${v}`).toBe(f16_bits[i]);
+      const back = f16ToF32(f16_bits[i]!);
+      expect(f32ToF16(back)).toBe(f16_bits[i]); // widening is exact
+    });
   });
 });

@@ -13,6 +13,7 @@
  * widened to float32 on read (adapters are tiny next to the base model, so this costs little).
  */
 import { Data, Schema } from "effect";
+import { f16ToF32 } from "./half.ts";
 
 export class SafetensorsError extends Data.TaggedError("SafetensorsError")<{ readonly message: string }> {}
 
@@ -46,15 +47,6 @@ export interface SafetensorsFile {
 const MAX_HEADER = 100_000_000;
 
 const fail = (message: string) => new SafetensorsError({ message });
-
-const f16ToF32 = (h: number): number => {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 0x1f) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-};
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 

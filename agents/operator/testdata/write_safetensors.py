@@ -139,7 +139,23 @@ def peft_adapter(dtype, rank, alpha, seed, modules, extra_config=None):
     return name, {"config": config, "tensors": exp}
 
 
+def half_vectors():
+    """float32 -> float16 rounding by numpy (ties to even, overflow to inf, subnormals), for half.ts."""
+    rng = np.random.default_rng(5)
+    scales = np.float32(10) ** rng.integers(-9, 5, 200).astype(np.float32)
+    edge = [0.0, -0.0, 65504, 65520, 65519.99, 1e-8, 6e-8, 5.96e-8, 2.98e-8, 2.9802322e-08, 3e-8, -1e5]
+    edge += [np.inf, -np.inf, 1 / 3, 2049, 2051, 0.1]
+    vals = np.concatenate([rng.standard_normal(200).astype(np.float32) * scales, np.array(edge, dtype=np.float32)])
+    vals = vals.astype(np.float32)
+    with np.errstate(over="ignore"):
+        bits = vals.astype(np.float16).view(np.uint16)
+    with open(os.path.join(HERE, "half.json"), "w") as f:
+        json.dump({"f32_bits": vals.view(np.uint32).tolist(), "f16_bits": bits.tolist()}, f)
+        f.write("\n")
+
+
 def main():
+    half_vectors()
     out = {"mixed.safetensors": mixed()}
     for args in [
         ("F32", 4, 8, 1, ["q_proj", "v_proj", "down_proj"]),
