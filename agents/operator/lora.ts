@@ -15,6 +15,7 @@
 import { Data } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
 import { dataType, floatTensor, floatValues, int64Tensor, node, onnx, valueInfo } from "../onnx/graph.ts";
+import { f16ToF32, f32ToF16 } from "./half.ts";
 
 export class GraphRewriteError extends Data.TaggedError("GraphRewriteError")<{ readonly message: string }> {}
 
@@ -32,6 +33,8 @@ export interface LoraTarget {
 }
 
 export const SLOT_INPUT = "lora_slot";
+
+const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
 
 const TARGET_NAME = /\/layers\.(\d+)\/((?:[\w.]+\/)*)(\w+_proj)\/MatMul$/;
 
@@ -51,9 +54,9 @@ const findTargets = (graph: OnnxNamespace.IGraphProto, modules: ReadonlySet<stri
     const m = TARGET_NAME.exec(n.name ?? "");
     if (!m || (modules !== null && !modules.has(m[3]!))) continue;
     const weight = initializers.get(n.input?.[1] ?? "");
-    if (weight?.dims?.length !== 2 || weight.dataType !== dataType.float32) {
+    if (weight?.dims?.length !== 2 || (weight.dataType !== dataType.float32 && weight.dataType !== FLOAT16)) {
       throw new GraphRewriteError({
-        message: `${n.name}: the weight input is not a 2-D float32 initializer (quantized exports are not supported)`,
+        message: `${n.name}: the weight input is not a 2-D float32 or float16 initializer (quantized exports are not supported)`,
       });
     }
     found.push({
@@ -100,11 +103,16 @@ export const addLoraSlots = (
     const y = t.node.output![0]!;
     const p = `/lora/${key}`;
     t.node.output = [`${p}/base`];
+    // fp16 exports: the side path runs in float32 on float32 banks and is cast back before the Add
+    const half = t.weight.dataType === FLOAT16;
+    const x = half ? `${p}/x32` : t.node.input![0]!;
     extraNodes.set(t.node, [
+      ...(half ? [node("Cast", [t.node.input![0]!], [x], { to: onnx.TensorProto.DataType.FLOAT })] : []),
       node("Gather", [bankA, SLOT_INPUT], [`${p}/A`], { axis: 0 }),
       node("Gather", [bankB, SLOT_INPUT], [`${p}/B`], { axis: 0 }),
-      node("MatMul", [t.node.input![0]!, `${p}/A`], [`${p}/xa`]),
-      node("MatMul", [`${p}/xa`, `${p}/B`], [`${p}/delta`]),
+      node("MatMul", [x, `${p}/A`], [`${p}/xa`]),
+      node("MatMul", [`${p}/xa`, `${p}/B`], [half ? `${p}/delta32` : `${p}/delta`]),
+      ...(half ? [node("Cast", [`${p}/delta32`], [`${p}/delta`], { to: FLOAT16 })] : []),
       node("Add", [`${p}/base`, `${p}/delta`], [y], {}, { name: `${p}/Add` }),
     ]);
     graph.input!.push(valueInfo(bankA, "float32", ["lora_slots", inF, "lora_rank"]));
@@ -202,6 +210,14 @@ export interface AdapterFactors {
   >;
 }
 
+/** A float16 initializer's values, widened (an empty array when stored as external data). */
+const halfValues = (t: OnnxNamespace.ITensorProto): Float32Array => {
+  const raw = t.rawData ?? new Uint8Array(0);
+  const copy = new Uint8Array(raw); // aligned
+  const bits = new Uint16Array(copy.buffer, 0, copy.byteLength >> 1);
+  return Float32Array.from(bits, f16ToF32);
+};
+
 /** The merged model `W' = W + s·BA` for one adapter (the "merged" serving mode), last-position logits only. */
 export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFactors): OnnxNamespace.IModelProto => {
   const m = onnx.ModelProto.decode(onnx.ModelProto.encode(base).finish());
@@ -212,7 +228,8 @@ export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFa
     const f = adapter.factors.get(`layers.${t.layer}.${t.module}`);
     if (!f) continue;
     const [inF, outF] = (t.weight.dims ?? []).map(Number) as [number, number];
-    const w = Float32Array.from(floatValues(t.weight));
+    const half = t.weight.dataType === FLOAT16;
+    const w = half ? halfValues(t.weight) : Float32Array.from(floatValues(t.weight));
     if (w.length !== inF * outF) {
       throw new GraphRewriteError({
         message: `${t.node.name}: weights stored as external data cannot be merged in memory`,
@@ -226,7 +243,17 @@ export const mergeAdapter = (base: OnnxNamespace.IModelProto, adapter: AdapterFa
         for (let o = 0; o < outF; o++) w[i * outF + o]! += a * f.bT[j * outF + o]!;
       }
     }
-    replaced.set(t.weight.name!, floatTensor(t.weight.name!, [inF, outF], w));
+    replaced.set(
+      t.weight.name!,
+      half
+        ? {
+            name: t.weight.name!,
+            dims: [inF, outF],
+            dataType: FLOAT16,
+            rawData: new Uint8Array(Uint16Array.from(w, f32ToF16).buffer),
+          }
+        : floatTensor(t.weight.name!, [inF, outF], w),
+    );
   }
   graph.initializer = (graph.initializer ?? []).map(
     (i) => (replaced.get(i.name ?? "") ?? i) as OnnxNamespace.TensorProto,

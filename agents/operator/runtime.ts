@@ -11,6 +11,7 @@ import { Data, Schema } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { decodeModel, encodeModel, onnx } from "../onnx/graph.ts";
+import { widenHalf } from "./half.ts";
 import { addLoraSlots, type LoraTarget, SLOT_INPUT } from "./lora.ts";
 
 export class ModelError extends Data.TaggedError("ModelError")<{ readonly message: string }> {}
@@ -38,7 +39,24 @@ export interface ModelInfo {
   readonly maxPositions: number;
   readonly eosIds: ReadonlyArray<number>;
   readonly bosId: number | null;
+  /** Element type of the KV cache (and logits) of the export: "float16" for fp16 exports. */
+  readonly kvType?: KvType;
 }
+
+export type KvType = "float32" | "float16";
+
+/** float16 tensors travel as their bit patterns. */
+export type KvArray = Float32Array | Uint16Array;
+
+export const emptyKv = (type: KvType | undefined): KvArray =>
+  type === "float16" ? new Uint16Array(0) : new Float32Array(0);
+
+/** The element type of the export's past key/value inputs. */
+const kvTypeOf = (m: OnnxNamespace.IModelProto): KvType =>
+  m.graph?.input?.find((i) => i.name === "past_key_values.0.key")?.type?.tensorType?.elemType ===
+  onnx.TensorProto.DataType.FLOAT16
+    ? "float16"
+    : "float32";
 
 export const readModelInfo = async (modelDir: string): Promise<ModelInfo> => {
   let json: unknown;
@@ -134,8 +152,8 @@ export const createSession = async (
 
 /** Past keys/values of one layer for the whole batch: [batch, kvHeads, pastLen, headDim]. */
 export interface LayerKv {
-  readonly key: Float32Array;
-  readonly value: Float32Array;
+  readonly key: KvArray;
+  readonly value: KvArray;
 }
 
 export interface ForwardInput {
@@ -168,6 +186,7 @@ export class DecoderSession {
   async forward(input: ForwardInput): Promise<ForwardOutput> {
     const { batch, seqLen, pastLen } = input;
     const { kvHeads, headDim, numLayers } = this.info;
+    const kvType = this.info.kvType ?? "float32";
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor("int64", input.inputIds, [batch, seqLen]),
       attention_mask: new ort.Tensor("int64", input.attentionMask, [batch, pastLen + seqLen]),
@@ -179,18 +198,29 @@ export class DecoderSession {
     if (input.slots) feeds[SLOT_INPUT] = new ort.Tensor("int64", input.slots, [batch]);
     for (let l = 0; l < numLayers; l++) {
       const kv = input.past[l]!;
-      feeds[`past_key_values.${l}.key`] = new ort.Tensor("float32", kv.key, [batch, kvHeads, pastLen, headDim]);
-      feeds[`past_key_values.${l}.value`] = new ort.Tensor("float32", kv.value, [batch, kvHeads, pastLen, headDim]);
+      const dims = [batch, kvHeads, pastLen, headDim];
+      feeds[`past_key_values.${l}.key`] =
+        kvType === "float16"
+          ? new ort.Tensor("float16", kv.key as Uint16Array, dims)
+          : new ort.Tensor("float32", kv.key as Float32Array, dims);
+      feeds[`past_key_values.${l}.value`] =
+        kvType === "float16"
+          ? new ort.Tensor("float16", kv.value as Uint16Array, dims)
+          : new ort.Tensor("float32", kv.value as Float32Array, dims);
     }
     const out = await this.session.run(feeds);
     const present: LayerKv[] = [];
     for (let l = 0; l < numLayers; l++) {
       present.push({
-        key: out[`present.${l}.key`]!.data as Float32Array,
-        value: out[`present.${l}.value`]!.data as Float32Array,
+        key: out[`present.${l}.key`]!.data as KvArray,
+        value: out[`present.${l}.value`]!.data as KvArray,
       });
     }
-    const all = out.logits!.data as Float32Array;
+    const raw = out.logits!;
+    const all =
+      raw.type === "float16"
+        ? widenHalf(raw.data as Uint16Array, raw.data instanceof Uint16Array)
+        : (raw.data as Float32Array);
     const V = this.info.vocabSize;
     if (all.length === batch * V) return { logits: all, present }; // a graph rewritten by lastPositionLogits
     // a graph that returns every position (a plain export): keep each row's last one
@@ -215,7 +245,8 @@ export const openModelDir = async (modelDir: string): Promise<OpenedModel> => {
   } catch {
     throw new ModelError({ message: `no model.onnx in ${modelDir}` });
   }
-  return { info, base: decodeModel(bytes), modelPath };
+  const base = decodeModel(bytes);
+  return { info: { ...info, kvType: kvTypeOf(base) }, base, modelPath };
 };
 
 /**

@@ -14,7 +14,7 @@
 import { Data } from "effect";
 import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { AdapterCache } from "./cache.ts";
-import type { DecoderSession, ForwardInput, LayerKv } from "./runtime.ts";
+import { type DecoderSession, emptyKv, type ForwardInput, type KvArray, type LayerKv } from "./runtime.ts";
 import { sampleToken } from "./sampling.ts";
 import { prng } from "./testModel.ts";
 
@@ -77,14 +77,16 @@ interface KvRow {
 const gatherRows = (rows: ReadonlyArray<KvRow>, layers: number, heads: number, dim: number): BatchKv => {
   const P = Math.max(0, ...rows.map((r) => r.len));
   const size = rows.length * heads * P * dim;
-  const past = Array.from({ length: layers }, () => ({ key: new Float32Array(size), value: new Float32Array(size) }));
+  const like = rows[0]!.src[0]!.key;
+  const alloc = (): KvArray => (like instanceof Uint16Array ? new Uint16Array(size) : new Float32Array(size));
+  const past = Array.from({ length: layers }, () => ({ key: alloc(), value: alloc() }));
   rows.forEach((r, b) => {
     for (let l = 0; l < layers; l++) {
       for (let h = 0; h < heads; h++) {
         const from = ((r.row * heads + h) * r.srcP + (r.srcP - r.len)) * dim;
         const to = ((b * heads + h) * P + (P - r.len)) * dim;
-        past[l]!.key.set(r.src[l]!.key.subarray(from, from + r.len * dim), to);
-        past[l]!.value.set(r.src[l]!.value.subarray(from, from + r.len * dim), to);
+        (past[l]!.key as Float32Array).set(r.src[l]!.key.subarray(from, from + r.len * dim), to);
+        (past[l]!.value as Float32Array).set(r.src[l]!.value.subarray(from, from + r.len * dim), to);
       }
     }
   });
@@ -319,7 +321,7 @@ export class Scheduler {
   }
 
   private emptyPast() {
-    const empty = new Float32Array(0);
+    const empty = emptyKv(this.session.info.kvType);
     return Array.from({ length: this.session.info.numLayers }, () => ({ key: empty, value: empty }));
   }
 
