@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Data, Schema } from "effect";
 import type { AdapterFactors, LoraTarget } from "./lora.ts";
-import { type FloatTensor, parseSafetensors, SafetensorsError, serializeSafetensors } from "./safetensors.ts";
+import { type FloatTensor, parseSafetensorsAsync, SafetensorsError, serializeSafetensors } from "./safetensors.ts";
 import { type LlamaModule, moduleBlock, prng, uniform } from "./testModel.ts";
 
 export class AdapterError extends Data.TaggedError("AdapterError")<{
@@ -125,9 +125,9 @@ export const adapterFromParts = async (
   const alphaPatterns = patterns(cfg.alpha_pattern, "alpha_pattern");
   const pick = (ps: ReadonlyArray<readonly [RegExp, number]>, name: string, fallback: number) =>
     ps.find(([re]) => re.test(name))?.[1] ?? fallback;
-  let file: ReturnType<typeof parseSafetensors>;
+  let file: Awaited<ReturnType<typeof parseSafetensorsAsync>>;
   try {
-    file = parseSafetensors(safetensors);
+    file = await parseSafetensorsAsync(safetensors);
   } catch (e) {
     throw fail(`adapter_model.safetensors: ${e instanceof SafetensorsError ? e.message : String(e)}`);
   }

@@ -43,6 +43,8 @@ export class AdapterCache {
   private readonly quarantine = new Map<string, string>();
   private readonly pins = new Map<string, number>();
   private readonly freeSlots: number[];
+  /** Slots written since the last `takeDirtySlots` (device-resident banks patch only these). */
+  private readonly dirty = new Set<number>();
 
   constructor(
     readonly targets: ReadonlyArray<LoraTarget>,
@@ -171,6 +173,12 @@ export class AdapterCache {
     return slot;
   }
 
+  takeDirtySlots(): number[] {
+    const slots = [...this.dirty];
+    this.dirty.clear();
+    return slots;
+  }
+
   release(id: string): void {
     const n = this.pins.get(id) ?? 0;
     if (n <= 1) {
@@ -202,6 +210,7 @@ export class AdapterCache {
   }
 
   private install(slot: number, adapter: HostAdapter) {
+    this.dirty.add(slot);
     const R = this.slotRank;
     for (const t of this.targets) {
       const bankA = this.banksA.get(t.key)!;
@@ -219,6 +228,7 @@ export class AdapterCache {
   }
 
   private clear(slot: number) {
+    this.dirty.add(slot);
     const R = this.slotRank;
     for (const t of this.targets) {
       this.banksA.get(t.key)!.fill(0, slot * t.inFeatures * R, (slot + 1) * t.inFeatures * R);

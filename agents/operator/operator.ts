@@ -8,11 +8,11 @@ import { basename, join, resolve, sep } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Schema } from "effect";
-import * as ort from "onnxruntime-node";
 import { MetricsRegistry } from "../observability/metrics.ts";
 import { encodeModel } from "../onnx/graph.ts";
 import { ADAPTER_ID, type AdapterDigest, AdapterError, loadAdapterDir } from "./adapter.ts";
 import { AdapterCache } from "./cache.ts";
+import { type Bank, BankFeeds } from "./device.ts";
 import { type LoraTarget, mergeAdapter } from "./lora.ts";
 import {
   createSession,
@@ -47,6 +47,11 @@ export interface OperatorOptions {
   readonly log: (line: string) => void;
   /** Where the operator's counters go (a fresh registry if absent); the server renders it at /metrics. */
   readonly metrics?: MetricsRegistry;
+  /**
+   * Keep the slot banks on the device and patch them per slot (default: when the provider is not the
+   * CPU). Tests force it on the CPU to exercise the patching.
+   */
+  readonly deviceBanks?: boolean;
 }
 
 export interface ChatMessage {
@@ -151,12 +156,14 @@ export class LoraOperator {
     readonly codec: TextCodec,
     readonly targets: ReadonlyArray<LoraTarget>,
     readonly metrics: MetricsRegistry,
+    readonly bankFeeds: BankFeeds,
   ) {}
 
   static async open(options: OperatorOptions): Promise<LoraOperator> {
     const opened = await openModelDir(options.modelDir);
     const codec = await loadTextCodec(options.modelDir);
     let cache: AdapterCache | null = null;
+    let bankFeeds: BankFeeds | null = null;
     const slots = options.maxLoras + 1;
     const info = { ...opened.info, eosIds: [...new Set([...opened.info.eosIds, ...codec.extraEos])] };
     const { session, targets } = await openLoraSession(
@@ -166,27 +173,25 @@ export class LoraOperator {
         providers: options.providers,
         log: options.log,
         ...(options.threads ? { threads: options.threads } : {}),
-        banks: () => {
-          const feeds: Record<string, ort.Tensor> = {};
-          for (const t of cache!.targets) {
-            feeds[t.bankA] = new ort.Tensor("float32", cache!.banksA.get(t.key)!, [
-              slots,
-              t.inFeatures,
-              options.slotRank,
-            ]);
-            feeds[t.bankB] = new ort.Tensor("float32", cache!.banksB.get(t.key)!, [
-              slots,
-              options.slotRank,
-              t.outFeatures,
-            ]);
-          }
-          return feeds;
-        },
+        banks: () => bankFeeds!.feeds(),
       },
     );
     let self: LoraOperator | null = null;
     cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
       loadAdapterDir(id, self!.adapterDir(id), targets, options.slotRank),
+    );
+    const activeBanks = cache;
+    const R = options.slotRank;
+    bankFeeds = new BankFeeds(
+      () =>
+        targets.flatMap((t): Bank[] => [
+          { name: t.bankA, data: activeBanks.banksA.get(t.key)!, dims: [slots, t.inFeatures, R] },
+          { name: t.bankB, data: activeBanks.banksB.get(t.key)!, dims: [slots, R, t.outFeatures] },
+        ]),
+      () => activeBanks.takeDirtySlots(),
+      (options.deviceBanks ?? session.provider !== "cpu")
+        ? { device: true, providers: [session.provider] }
+        : { device: false },
     );
     const metrics = options.metrics ?? new MetricsRegistry();
     const nonFinite = metrics.counter(
@@ -217,6 +222,7 @@ export class LoraOperator {
       codec,
       targets,
       metrics,
+      bankFeeds,
     );
     for (const id of options.mergedAdapters ?? []) {
       try {
@@ -340,6 +346,7 @@ export class LoraOperator {
   async close(): Promise<void> {
     await this.scheduler.close();
     await this.session.session.release();
+    await this.bankFeeds.release();
     for (const m of this.merged.values()) {
       await m.scheduler.close();
       await m.session.session.release();

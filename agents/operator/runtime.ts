@@ -11,6 +11,7 @@ import { Data, Schema } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { decodeModel, encodeModel, onnx } from "../onnx/graph.ts";
+import { deviceOutputLocations } from "./device.ts";
 import { widenHalf } from "./half.ts";
 import { addLoraSlots, type LoraTarget, SLOT_INPUT } from "./lora.ts";
 
@@ -109,13 +110,17 @@ export const createSession = async (
   wanted: ReadonlyArray<ExecutionProvider>,
   log: (line: string) => void,
   threads?: number,
-): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> => {
+  /** Outputs to keep on the device (IO binding) when the provider is not the CPU. */
+  deviceOutputs: Readonly<Record<string, "gpu-buffer">> = {},
+): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider; deviceOutputs: boolean }> => {
   const available = new Set(ort.listSupportedBackends().map((b) => b.name));
-  const options = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
+  const options = (ep: ExecutionProvider, bind = false): ort.InferenceSession.SessionOptions => ({
     executionProviders: [ep],
     graphOptimizationLevel: "all",
     ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(bind ? { preferredOutputLocation: deviceOutputs } : {}),
   });
+  const bindable = Object.keys(deviceOutputs).length > 0;
   for (const ep of wanted) {
     if (ep === "cpu") break;
     if (!available.has(ep)) {
@@ -129,13 +134,25 @@ export const createSession = async (
       );
       continue;
     }
+    const open = (bind: boolean) =>
+      typeof model === "string"
+        ? ort.InferenceSession.create(model, options(ep, bind))
+        : ort.InferenceSession.create(model, options(ep, bind));
     try {
-      const session =
-        typeof model === "string"
-          ? await ort.InferenceSession.create(model, options(ep))
-          : await ort.InferenceSession.create(model, options(ep));
+      if (bindable) {
+        try {
+          const session = await open(true);
+          log(`execution provider: ${ep} (KV cache kept on the device)`);
+          return { session, provider: ep, deviceOutputs: true };
+        } catch (e) {
+          log(
+            `${ep}: device-resident outputs refused (${(e instanceof Error ? e.message : String(e)).split("\n")[0]})`,
+          );
+        }
+      }
+      const session = await open(false);
       log(`execution provider: ${ep}`);
-      return { session, provider: ep };
+      return { session, provider: ep, deviceOutputs: false };
     } catch (e) {
       log(
         `execution provider ${ep} unavailable (${(e instanceof Error ? e.message : String(e)).split("\n")[0]}); falling back`,
@@ -147,13 +164,14 @@ export const createSession = async (
       ? await ort.InferenceSession.create(model, options("cpu"))
       : await ort.InferenceSession.create(model, options("cpu"));
   if (wanted.some((ep) => ep !== "cpu")) log("execution provider: cpu (fallback)");
-  return { session, provider: "cpu" };
+  return { session, provider: "cpu", deviceOutputs: false };
 };
 
 /** Past keys/values of one layer for the whole batch: [batch, kvHeads, pastLen, headDim]. */
 export interface LayerKv {
-  readonly key: KvArray;
-  readonly value: KvArray;
+  /** Host data, or a tensor the provider kept on the device (see device.ts). */
+  readonly key: KvArray | ort.Tensor;
+  readonly value: KvArray | ort.Tensor;
 }
 
 export interface ForwardInput {
@@ -174,13 +192,15 @@ export interface ForwardOutput {
   readonly present: ReadonlyArray<LayerKv>; // [batch, kvHeads, pastLen + seqLen, headDim]
 }
 
+const hostOrDevice = (t: ort.Tensor): KvArray | ort.Tensor => (t.location === "cpu" ? (t.data as KvArray) : t);
+
 /** A decoder session; `banks` are extra feeds (the LoRA slot banks) passed on every call. */
 export class DecoderSession {
   constructor(
     readonly session: ort.InferenceSession,
     readonly info: ModelInfo,
     readonly provider: ExecutionProvider,
-    private readonly banks: () => Record<string, ort.Tensor> = () => ({}),
+    private readonly banks: () => Promise<Record<string, ort.Tensor>> | Record<string, ort.Tensor> = () => ({}),
   ) {}
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
@@ -190,7 +210,7 @@ export class DecoderSession {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor("int64", input.inputIds, [batch, seqLen]),
       attention_mask: new ort.Tensor("int64", input.attentionMask, [batch, pastLen + seqLen]),
-      ...this.banks(),
+      ...(await this.banks()),
     };
     if (this.session.inputNames.includes("position_ids")) {
       feeds.position_ids = new ort.Tensor("int64", input.positionIds, [batch, seqLen]);
@@ -199,21 +219,21 @@ export class DecoderSession {
     for (let l = 0; l < numLayers; l++) {
       const kv = input.past[l]!;
       const dims = [batch, kvHeads, pastLen, headDim];
-      feeds[`past_key_values.${l}.key`] =
-        kvType === "float16"
-          ? new ort.Tensor("float16", kv.key as Uint16Array, dims)
-          : new ort.Tensor("float32", kv.key as Float32Array, dims);
-      feeds[`past_key_values.${l}.value`] =
-        kvType === "float16"
-          ? new ort.Tensor("float16", kv.value as Uint16Array, dims)
-          : new ort.Tensor("float32", kv.value as Float32Array, dims);
+      const tensor = (v: KvArray | ort.Tensor) =>
+        !ArrayBuffer.isView(v) // a previous step's present, still where the provider put it
+          ? (v as ort.Tensor)
+          : kvType === "float16"
+            ? new ort.Tensor("float16", v as Uint16Array, dims)
+            : new ort.Tensor("float32", v as Float32Array, dims);
+      feeds[`past_key_values.${l}.key`] = tensor(kv.key);
+      feeds[`past_key_values.${l}.value`] = tensor(kv.value);
     }
     const out = await this.session.run(feeds);
     const present: LayerKv[] = [];
     for (let l = 0; l < numLayers; l++) {
       present.push({
-        key: out[`present.${l}.key`]!.data as KvArray,
-        value: out[`present.${l}.value`]!.data as KvArray,
+        key: hostOrDevice(out[`present.${l}.key`]!),
+        value: hostOrDevice(out[`present.${l}.value`]!),
       });
     }
     const raw = out.logits!;
@@ -260,7 +280,7 @@ export const openLoraSession = async (
     readonly providers: ReadonlyArray<ExecutionProvider>;
     readonly log: (line: string) => void;
     readonly threads?: number;
-    readonly banks: () => Record<string, ort.Tensor>;
+    readonly banks: () => Promise<Record<string, ort.Tensor>> | Record<string, ort.Tensor>;
   },
 ): Promise<{ session: DecoderSession; targets: ReadonlyArray<LoraTarget> }> => {
   const { model, targets } = addLoraSlots(opened.base, opts.modules);
@@ -281,6 +301,13 @@ export const openLoraSession = async (
     }
     source = path;
   }
-  const { session, provider } = await createSession(source, opts.providers, opts.log, opts.threads);
+  const outputs = (model.graph?.output ?? []).map((o) => o.name ?? "");
+  const { session, provider } = await createSession(
+    source,
+    opts.providers,
+    opts.log,
+    opts.threads,
+    deviceOutputLocations(outputs),
+  );
   return { session: new DecoderSession(session, opened.info, provider, opts.banks), targets };
 };

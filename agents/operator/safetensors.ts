@@ -71,6 +71,27 @@ const widen = (dtype: Dtype, bytes: Uint8Array, count: number): Float32Array => 
 
 /** Parses a safetensors buffer; every float tensor comes back as float32. Throws SafetensorsError. */
 export const parseSafetensors = (buffer: Uint8Array): SafetensorsFile => {
+  const gen = parseSteps(buffer);
+  for (;;) {
+    const step = gen.next();
+    if (step.done) return step.value;
+  }
+};
+
+/**
+ * The same, giving the event loop a turn between tensors: a cold adapter load (hundreds of tensors to
+ * widen from F16/BF16) never holds up the serving loop for more than one tensor.
+ */
+export const parseSafetensorsAsync = async (buffer: Uint8Array): Promise<SafetensorsFile> => {
+  const gen = parseSteps(buffer);
+  for (;;) {
+    const step = gen.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+};
+
+function* parseSteps(buffer: Uint8Array): Generator<void, SafetensorsFile> {
   if (buffer.byteLength < 8) throw fail(`file is ${buffer.byteLength} bytes, shorter than the 8-byte header length`);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -113,6 +134,7 @@ export const parseSafetensors = (buffer: Uint8Array): SafetensorsFile => {
     spans.push([begin, end, name]);
     if (!FLOAT_DTYPES.includes(dtype)) continue; // integer tensors are validated but not needed by adapters
     tensors.set(name, { shape: [...shape], data: widen(dtype, data.subarray(begin, end), count) });
+    yield;
   }
   spans.sort((a, b) => a[0] - b[0]);
   let cursor = 0;
@@ -122,7 +144,7 @@ export const parseSafetensors = (buffer: Uint8Array): SafetensorsFile => {
   }
   if (cursor !== data.byteLength) throw fail(`data section has ${data.byteLength - cursor} trailing bytes`);
   return { tensors, metadata };
-};
+}
 
 /** Writes float32 tensors as safetensors (sorted by name, as the reference writer does). */
 export const serializeSafetensors = (

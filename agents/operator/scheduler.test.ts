@@ -131,6 +131,35 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     await op.close();
   });
 
+  it("device-mode slot banks (uploaded once, patched per slot by ScatterND) serve what host banks serve, through evictions", async () => {
+    const host = await open(2, 4, 8);
+    const device = await LoraOperator.open({
+      modelDir: setup.modelDir,
+      adaptersDir: setup.adaptersDir,
+      maxLoras: 2,
+      maxCpuLoras: 4,
+      slotRank: 8,
+      maxBatch: 8,
+      providers: ["cpu"],
+      targetModules: null,
+      threads: 1,
+      deviceBanks: true,
+      log: () => {},
+    });
+    const reqs = [0, 1, 2, 3, 1, 4].map((i) => greedy(testAdapterId(i), [7, 8, 9, i], 5));
+    for (const batch of [reqs.slice(0, 2), reqs.slice(2, 4), reqs.slice(4)]) {
+      const [a, b] = await Promise.all([
+        Promise.all(batch.map((r) => generate(host.scheduler, r))),
+        Promise.all(batch.map((r) => generate(device.scheduler, r))),
+      ]);
+      expect(b.map((x) => x.tokens)).toEqual(a.map((x) => x.tokens));
+    }
+    expect(device.bankFeeds.patches).toBeGreaterThanOrEqual(4); // every slot install after the upload
+    expect(host.bankFeeds.patches).toBe(0);
+    await host.close();
+    await device.close();
+  });
+
   it("stops at end-of-sequence unless ignoreEos asks for exactly max_tokens", async () => {
     const op = await open(2, 4, 64);
     const rand = prng(99);

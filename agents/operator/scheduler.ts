@@ -14,6 +14,7 @@
 import { Data } from "effect";
 import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { AdapterCache } from "./cache.ts";
+import { disposeKv, kvToHost } from "./device.ts";
 import { type DecoderSession, emptyKv, type ForwardInput, type KvArray, type LayerKv } from "./runtime.ts";
 import { sampleToken } from "./sampling.ts";
 import { prng } from "./testModel.ts";
@@ -73,8 +74,12 @@ interface KvRow {
   readonly len: number;
 }
 
+interface HostKvRow extends KvRow {
+  readonly src: ReadonlyArray<{ readonly key: KvArray; readonly value: KvArray }>;
+}
+
 /** Builds a batch from rows of other batches: each row's last `len` positions, left-padded to the longest. */
-const gatherRows = (rows: ReadonlyArray<KvRow>, layers: number, heads: number, dim: number): BatchKv => {
+const gatherRows = (rows: ReadonlyArray<HostKvRow>, layers: number, heads: number, dim: number): BatchKv => {
   const P = Math.max(0, ...rows.map((r) => r.len));
   const size = rows.length * heads * P * dim;
   const like = rows[0]!.src[0]!.key;
@@ -409,7 +414,17 @@ export class Scheduler {
 
   private async loop(): Promise<void> {
     const { numLayers, kvHeads, headDim } = this.session.info;
-    const rebuild = (rows: ReadonlyArray<KvRow>) => gatherRows(rows, numLayers, kvHeads, headDim);
+    // regathering needs host data: device-resident K/V (see device.ts) is read back once per source
+    const rebuild = async (rows: ReadonlyArray<KvRow>) => {
+      const host = new Map<ReadonlyArray<LayerKv>, Awaited<ReturnType<typeof kvToHost>>>();
+      for (const r of rows) if (!host.has(r.src)) host.set(r.src, await kvToHost(r.src));
+      return gatherRows(
+        rows.map((r) => ({ ...r, src: host.get(r.src)! })),
+        numLayers,
+        kvHeads,
+        headDim,
+      );
+    };
     while (!this.closed) {
       const admitted = this.admit();
       if (this.running.some((s) => s.cancelled)) {
@@ -424,7 +439,9 @@ export class Scheduler {
           }
         });
         this.running = seqs;
-        this.kv = seqs.length > 0 ? rebuild(keep) : null;
+        const old = this.kv;
+        this.kv = seqs.length > 0 ? await rebuild(keep) : null;
+        disposeKv(old?.past ?? null);
       }
       if (admitted.length === 0 && this.running.length === 0) {
         await new Promise<void>((resolve) => {
@@ -456,7 +473,11 @@ export class Scheduler {
         }
       }
       this.running = seqs;
-      this.kv = seqs.length === 0 ? null : (whole ?? rebuild(rows));
+      const old = this.kv;
+      this.kv = seqs.length === 0 ? null : (whole ?? (await rebuild(rows)));
+      // the step's inputs and any present not carried forward are dead now (frees device memory)
+      disposeKv(old?.past ?? null, this.kv?.past ?? null);
+      for (const r of rows) disposeKv(r.src, this.kv?.past ?? null);
       await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O (HTTP, disk loads) in
     }
     for (const s of [...this.running, ...this.waiting.splice(0)]) {
