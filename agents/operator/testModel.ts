@@ -121,15 +121,17 @@ export const buildTinyLlama = (cfg: TinyLlamaConfig = TINY_LLAMA): OnnxNamespace
   f32("const_neg", [half ? -65504 : -1e9]); // -1e9 is -inf in half precision: fully masked rows would be NaN
   i64("const_heads_shape", [4], [0, 0, nh, hd]);
   i64("const_kv_heads_shape", [4], [0, 0, kvh, hd]);
-  i64("const_groups", [1], [groups]);
-  i64("const_repeated_shape", [4], [0, nh, -1, hd]);
+  if (groups > 1) {
+    i64("const_groups", [1], [groups]);
+    i64("const_repeated_shape", [4], [0, nh, -1, hd]);
+    i64("axes_2", [1], [2]);
+  }
   i64("const_hidden_shape", [3], [0, 0, H]);
   i64("const_0", [], [0]);
   i64("const_1", [], [1]);
   i64("axes_0", [1], [0]);
   i64("axes_1", [1], [1]);
   i64("axes_12", [2], [1, 2]);
-  i64("axes_2", [1], [2]);
   i64("axes_3", [1], [3]);
   i64("half_start", [1], [0]);
   i64("half_mid", [1], [hd / 2]);
