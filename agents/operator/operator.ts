@@ -302,14 +302,16 @@ export class LoraOperator {
       throw fail(`lora_path must name a folder inside the operator's adapters dir (${path ?? id} is outside)`);
     }
     if (this.merged.has(id)) throw fail("served from a merged session; it cannot be reloaded");
-    if (resolve(this.adapterDir(id)) !== dir && (this.cache.isInHost(id) || this.cache.isResident(id))) {
+    const current = await realpath(this.adapterDir(id)).catch(() => null);
+    if (current !== real && (this.cache.isInHost(id) || this.cache.isResident(id))) {
       throw fail("already loaded from another folder; unload it first");
     }
     if (this.pending.has(id)) throw fail("a load of this id is already in progress");
-    this.pending.set(id, dir);
+    // read from the checked real path, so a symlink swapped after the check cannot redirect the read
+    this.pending.set(id, real);
     try {
       const adapter = await this.cache.prefetch(id);
-      if (dir !== join(root, id)) this.registered.set(id, dir);
+      if (real !== join(realRoot, id)) this.registered.set(id, real);
       return adapter.digest;
     } finally {
       this.pending.delete(id);

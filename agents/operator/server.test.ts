@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -308,6 +308,10 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
       const r = await post(base, "load_lora_adapter", { lora_name: "escape", lora_path });
       expect(r.status, lora_path).toBe(400);
     }
+    // a symlink inside the adapters dir that points outside it is outside
+    await symlink(join(dir, "model"), join(dir, "adapters", "link-out"));
+    expect((await post(base, "load_lora_adapter", { lora_name: "escape", lora_path: "link-out" })).status).toBe(400);
+    expect((await post(base, "load_lora_adapter", { lora_name: "link-out" })).status).toBe(400);
     // a corrupt adapter inside the dir under a new id: refused, and the id stays unknown
     const bad = await post(base, "load_lora_adapter", { lora_name: "alias-bad", lora_path: testAdapterId(3) });
     expect(bad.status).toBe(400);
