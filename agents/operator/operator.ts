@@ -4,6 +4,7 @@
  * folder (`<adaptersDir>/<adapter id>/adapter_config.json + adapter_model.safetensors`).
  */
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename, join, resolve, sep } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -13,6 +14,7 @@ import { encodeModel } from "../onnx/graph.ts";
 import { ADAPTER_ID, type AdapterDigest, AdapterError, loadAdapterDir } from "./adapter.ts";
 import { AdapterCache } from "./cache.ts";
 import { type Bank, BankFeeds } from "./device.ts";
+import { AdapterLoaders } from "./loaders.ts";
 import { type LoraTarget, mergeAdapter } from "./lora.ts";
 import {
   createSession,
@@ -52,6 +54,11 @@ export interface OperatorOptions {
    * CPU). Tests force it on the CPU to exercise the patching.
    */
   readonly deviceBanks?: boolean;
+  /**
+   * Worker threads for cold adapter loads (loaders.ts); 0 loads on the main thread. Default: one per
+   * spare core, at most 4.
+   */
+  readonly loadWorkers?: number;
 }
 
 export interface ChatMessage {
@@ -157,6 +164,7 @@ export class LoraOperator {
     readonly targets: ReadonlyArray<LoraTarget>,
     readonly metrics: MetricsRegistry,
     readonly bankFeeds: BankFeeds,
+    readonly loaders: AdapterLoaders,
   ) {}
 
   static async open(options: OperatorOptions): Promise<LoraOperator> {
@@ -177,8 +185,12 @@ export class LoraOperator {
       },
     );
     let self: LoraOperator | null = null;
+    const loaders = new AdapterLoaders(
+      options.loadWorkers ?? Math.max(0, Math.min(4, availableParallelism() - 1)),
+      options.log,
+    );
     cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
-      loadAdapterDir(id, self!.adapterDir(id), targets, options.slotRank),
+      loaders.load(id, self!.adapterDir(id), targets, options.slotRank),
     );
     const activeBanks = cache;
     const R = options.slotRank;
@@ -223,6 +235,7 @@ export class LoraOperator {
       targets,
       metrics,
       bankFeeds,
+      loaders,
     );
     for (const id of options.mergedAdapters ?? []) {
       try {
@@ -349,6 +362,7 @@ export class LoraOperator {
     await this.scheduler.close();
     await this.session.session.release();
     await this.bankFeeds.release();
+    await this.loaders.close();
     for (const m of this.merged.values()) {
       await m.scheduler.close();
       await m.session.session.release();

@@ -179,6 +179,7 @@ beforeAll(async () => {
     providers: ["cpu"],
     targetModules: null,
     threads: 1,
+    loadWorkers: 1, // whatever the core count: the served bytes come through a worker thread
     log: () => {},
   });
 }, 60_000);
@@ -210,6 +211,7 @@ describe("served logits equal an independently merged model", () => {
       });
       expect(gen.tokens).toEqual(ref.greedy);
       expect(gen.adapter?.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(op.loaders.workerLoads).toBeGreaterThan(0);
     },
     30_000,
   );
