@@ -25,3 +25,6 @@ parentPort?.on("message", (req: LoadRequest) => {
     },
   );
 });
+
+// modules are loaded: tell the pool (loaders.ts) this thread can take loads
+parentPort?.postMessage({ ready: true });

@@ -39,11 +39,23 @@ export class AdapterLoaders {
   private closing = false;
   /** Loads completed by workers (tests and logs read it). */
   workerLoads = 0;
+  /**
+   * Settles once every worker has loaded its modules (or the pool fell back to the main thread):
+   * awaiting it keeps the workers' start-up off the first requests' critical path.
+   */
+  readonly ready: Promise<void>;
+  private starting = 0;
+  private started: () => void = () => {};
 
   constructor(
     count: number,
     private readonly log: (line: string) => void,
   ) {
+    this.ready = new Promise<void>((resolve) => {
+      this.started = resolve;
+    });
+    this.starting = count;
+    if (count === 0) this.started();
     for (let i = 0; i < count; i++) {
       let worker: Worker;
       try {
@@ -53,7 +65,11 @@ export class AdapterLoaders {
         return;
       }
       worker.unref();
-      worker.on("message", (reply: LoadReply) => this.settle(reply));
+      worker.on("message", (reply: LoadReply | { readonly ready: true }) => {
+        if ("ready" in reply) {
+          if (--this.starting === 0) this.started();
+        } else this.settle(reply);
+      });
       worker.on("error", (e) => this.fail(`adapter-load worker failed (${e.message.split("\n")[0]})`));
       // workers only exit when closed: any other exit (even code 0) loses what they had in flight
       worker.on("exit", (code) => {
@@ -93,6 +109,7 @@ export class AdapterLoaders {
   private fail(message: string) {
     if (!this.broken) this.log(`${message}; loading adapters on the main thread from now on`);
     this.broken = true;
+    this.started();
     for (const [seq, p] of this.pending) {
       this.pending.delete(seq);
       loadAdapterDir(p.req.id, p.req.dir, p.req.targets, p.req.slotRank).then(p.resolve, p.reject);

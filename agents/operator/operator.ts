@@ -189,6 +189,7 @@ export class LoraOperator {
       options.loadWorkers ?? Math.max(0, Math.min(4, availableParallelism() - 1)),
       options.log,
     );
+    await loaders.ready;
     cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
       loaders.load(id, self!.adapterDir(id), targets, options.slotRank),
     );
