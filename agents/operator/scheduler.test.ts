@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -122,6 +123,8 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     const merged = op.route(testAdapterId(1));
     expect(merged.scheduler).not.toBe(op.scheduler);
     expect(merged.adapter).toBeNull();
+    const file = await readFile(join(setup.adaptersDir, testAdapterId(1), "adapter_model.safetensors"));
+    expect(merged.digest?.weightsSha256).toBe(createHash("sha256").update(file).digest("hex"));
     expect(op.route(testAdapterId(2)).scheduler).toBe(op.scheduler);
     const prompt = [9, 8, 7, 6];
     const viaMerged = await generate(merged.scheduler, greedy(merged.adapter, prompt, 8));
