@@ -14,6 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { writeTestSetup } from "./fixtures.ts";
 import { ExecutionProvider } from "./runtime.ts";
 import { OperatorAgent, type OperatorAgentConfig } from "./service.ts";
+import { TINY_LLAMA } from "./testModel.ts";
 
 export class OperatorCliError extends Data.TaggedError("OperatorCliError")<{ readonly message: string }> {}
 
@@ -154,17 +155,30 @@ const makeTestModelCommand = Command.make(
   {
     out: Flag.String("out").pipe(Flag.withDescription("folder to write model/ and adapters/ into")),
     adapters: Flag.Int("adapters").pipe(Flag.withDescription("number of random PEFT adapters"), Flag.withDefault(16)),
+    kvHeads: Flag.Int("kv-heads").pipe(
+      Flag.withDescription("key/value heads (fewer than the 4 attention heads: grouped-query attention)"),
+      Flag.withDefault(TINY_LLAMA.numHeads),
+    ),
+    fp16: Flag.Boolean("fp16").pipe(
+      Flag.withDescription("half-precision weights, KV cache and logits, like an --fp16 export"),
+      Flag.withDefault(false),
+    ),
   },
   (flags) =>
-    Effect.tryPromise({
-      try: () => writeTestSetup(flags.out, { adapters: flags.adapters }),
-      catch: (e) =>
-        new OperatorCliError({ message: `cannot write ${flags.out}: ${e instanceof Error ? e.message : e}` }),
-    }).pipe(
-      Effect.tap((s) =>
-        Effect.sync(() => logLine(`wrote ${s.modelDir} and ${s.ids.length} adapters in ${s.adaptersDir}`)),
-      ),
-    ),
+    Effect.gen(function* () {
+      if (flags.kvHeads < 1 || TINY_LLAMA.numHeads % flags.kvHeads !== 0) {
+        return yield* new OperatorCliError({
+          message: `--kv-heads must divide the ${TINY_LLAMA.numHeads} attention heads`,
+        });
+      }
+      const config = { ...TINY_LLAMA, kvHeads: flags.kvHeads, dtype: flags.fp16 ? "float16" : "float32" } as const;
+      const s = yield* Effect.tryPromise({
+        try: () => writeTestSetup(flags.out, { adapters: flags.adapters, config }),
+        catch: (e) =>
+          new OperatorCliError({ message: `cannot write ${flags.out}: ${e instanceof Error ? e.message : e}` }),
+      });
+      logLine(`wrote ${s.modelDir} and ${s.ids.length} adapters in ${s.adaptersDir}`);
+    }),
 ).pipe(Command.withDescription("write the tiny Llama test model (ONNX + tokenizer.json) and random PEFT adapters"));
 
 export const operatorCommands = Command.make("operator").pipe(
