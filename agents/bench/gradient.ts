@@ -7,16 +7,25 @@
  *   npx tsx agents/bench/gradient.ts [--sizes 10000,100000,1000000] [--dims 256,1024] [--repeat 5] [--embed 600]
  *                                    [--max-mib 300]   (synthetic indexes larger than this are skipped)
  */
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { DEFAULT_TRAIN_OPTIONS, indexModel, trainModel } from "../engines/gradient/bundle.ts";
 import { sampleMessages } from "../engines/gradient/dataset.ts";
 import { entriesFor } from "../engines/gradient/engine.ts";
-import { encodeIndex, type GradientIndex, type IndexHeader } from "../engines/gradient/gradient-index.ts";
+import {
+  type Embedding,
+  encodeIndex,
+  finalSegments,
+  type GradientIndex,
+  type IndexHeader,
+} from "../engines/gradient/gradient-index.ts";
 import {
   datainfScores,
+  fisherPreconditioner,
   integerScores,
   OrtScorer,
+  preconditionQuery,
   segmentDotsJs,
   topScores,
   tracinScores,
@@ -110,19 +119,65 @@ const synthetic = (count: number, dims: number): GradientIndex => {
   return { header, ids: BigUint64Array.from({ length: count }, (_, i) => BigInt(i + 1)), exponents, vectors, norms };
 };
 
+/** The previous DataInf (before the integer kernel): two float64 typed-array passes, kept here as the peer. */
+const datainfFloatPasses = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array => {
+  const { count: n, segments, lambdas } = index.header;
+  const S = segments.length;
+  const out = new Float64Array(n);
+  finalSegments(index.header).forEach((s, l) => {
+    const seg = segments[s]!;
+    const lambda = lambdas[l]!;
+    const qScale = 2 ** query.exponents[s]!;
+    const r = new Float64Array(seg.dims);
+    for (let i = 0; i < n; i++) {
+      const d = dots[i * S + s]!;
+      if (d === 0) continue;
+      const g = 2 ** index.exponents[i * S + s]!;
+      const c = (d * qScale * g) / (lambda + index.norms[i * S + s]! * g * g);
+      const coef = (c * g) / n;
+      const row = i * index.header.dims + seg.offset;
+      for (let k = 0; k < seg.dims; k++) r[k]! += coef * index.vectors[row + k]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = i * index.header.dims + seg.offset;
+      let rDot = 0;
+      for (let k = 0; k < seg.dims; k++) rDot += r[k]! * index.vectors[row + k]!;
+      const g = 2 ** index.exponents[i * S + s]!;
+      out[i]! += (g * (dots[i * S + s]! * qScale - rDot)) / lambda;
+    }
+  });
+  return out;
+};
+
+/** The first `rows` rows of an index (the influence preconditioner's timing does not depend on its values). */
+const head = (index: GradientIndex, rows: number): GradientIndex => {
+  const count = Math.min(rows, index.header.count);
+  const { dims } = index.header;
+  const S = index.header.segments.length;
+  return {
+    header: { ...index.header, count },
+    ids: index.ids.subarray(0, count),
+    exponents: index.exponents.subarray(0, count * S),
+    vectors: index.vectors.subarray(0, count * dims),
+    norms: index.norms.subarray(0, count * S),
+  };
+};
+
 const ort1 = await OrtScorer.create(1);
 const ort2 = await OrtScorer.create(2);
-console.log(`\n## Query latency, synthetic int8 index (median of ${repeat})\n`);
 console.log(
-  "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | TracIn query total ms | DataInf query total ms |",
+  `\n## Query latency, synthetic int8 index (median of ${repeat}; load average ${loadavg()[0]!.toFixed(1)})\n`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log(
+  "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | TracIn query total ms | influence query total ms | DataInf, float64 typed-array passes (before) ms | DataInf, integer kernel (now) ms | DataInf now / TracIn |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const count of sizes) {
   for (const dims of dimsList) {
     const mib = (count * dims) / 2 ** 20;
     if (mib > maxMiB) {
       console.log(
-        `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | |`,
+        `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | | | | |`,
       );
       continue;
     }
@@ -136,13 +191,26 @@ for (const count of sizes) {
       const scores = integerScores("tracin", tracinScores(index, query, dots));
       return entriesFor(topScores(index.ids, scores, 8), 8);
     });
+    // the preconditioner is built once per index at load (O(n·dims²)); here from the first rows, for timing
+    const pre = fisherPreconditioner(head(index, 2 * dims));
+    const influence = await time(async () => {
+      const psi = preconditionQuery(index, pre, query);
+      const dots = await ort2.segmentDots(index, psi);
+      const scores = integerScores("influence", tracinScores(index, psi, dots));
+      return entriesFor(topScores(index.ids, scores, 8), 8);
+    });
+    const before = await time(async () => {
+      const dots = await ort2.segmentDots(index, query);
+      const scores = integerScores("datainf", datainfFloatPasses(index, query, dots));
+      return entriesFor(topScores(index.ids, scores, 8), 8);
+    });
     const dataInf = await time(async () => {
       const dots = await ort2.segmentDots(index, query);
-      const scores = integerScores("datainf", datainfScores(index, query, dots));
+      const scores = integerScores("datainf", await datainfScores(index, query, dots, ort2));
       return entriesFor(topScores(index.ids, scores, 8), 8);
     });
     console.log(
-      `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${total.toFixed(1)} | ${dataInf.toFixed(1)} |`,
+      `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${total.toFixed(1)} | ${influence.toFixed(1)} | ${before.toFixed(1)} | ${dataInf.toFixed(1)} | ${(dataInf / total).toFixed(1)}× |`,
     );
   }
 }

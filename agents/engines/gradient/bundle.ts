@@ -94,6 +94,9 @@ export interface TrainOptions {
   readonly train: TrainConfig;
 }
 
+/** Training messages `gradient train` samples by default (and the quality run trains on). */
+export const DEFAULT_EXAMPLES = 300;
+
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   family: "softmax",
   buckets: 4096,
@@ -150,7 +153,7 @@ export interface IndexBuildOptions {
   readonly batch: number;
 }
 
-export const DEFAULT_INDEX_OPTIONS: IndexBuildOptions = { dims: 256, seed: 7, batch: 64 };
+export const DEFAULT_INDEX_OPTIONS: IndexBuildOptions = { dims: 1024, seed: 7, batch: 64 };
 
 export const indexModel = async (
   model: TrainedModel,

@@ -9,6 +9,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node";
 import { Data, Effect, Schema } from "effect";
 import { Command, Flag } from "effect/cli";
 import {
+  DEFAULT_EXAMPLES,
   DEFAULT_INDEX_OPTIONS,
   DEFAULT_TRAIN_OPTIONS,
   indexModel,
@@ -22,6 +23,7 @@ import {
 import { sampleMessages } from "./dataset.ts";
 import { DEFAULT_ENGINE_OPTIONS, makeAttributor, makeGradientEngine } from "./engine.ts";
 import { DEFAULT_QUALITY, formatQuality, runQuality } from "./quality.ts";
+import { METHODS } from "./score.ts";
 
 export class GradientCliError extends Data.TaggedError("GradientCliError")<{ readonly message: string }> {}
 
@@ -46,12 +48,18 @@ const trainCommand = Command.make(
     out: Flag.String("out").pipe(Flag.withDescription("directory to write the model into")),
     examples: Flag.Int("examples").pipe(
       Flag.withDescription("SpamAssassin messages to train on"),
-      Flag.withDefault(300),
+      Flag.withDefault(DEFAULT_EXAMPLES),
     ),
     seed: Flag.Int("seed").pipe(Flag.withDescription("sampling seed"), Flag.withDefault(11)),
     family: Flag.Literals("family", ["softmax", "mlp"]).pipe(Flag.withDefault("softmax" as const)),
-    buckets: Flag.Int("buckets").pipe(Flag.withDescription("hash buckets (power of two)"), Flag.withDefault(4096)),
-    hidden: Flag.Int("hidden").pipe(Flag.withDescription("mlp hidden width"), Flag.withDefault(16)),
+    buckets: Flag.Int("buckets").pipe(
+      Flag.withDescription("hash buckets (power of two)"),
+      Flag.withDefault(DEFAULT_TRAIN_OPTIONS.buckets),
+    ),
+    hidden: Flag.Int("hidden").pipe(
+      Flag.withDescription("mlp hidden width"),
+      Flag.withDefault(DEFAULT_TRAIN_OPTIONS.hidden),
+    ),
     epochs: Flag.Int("epochs").pipe(Flag.withDefault(DEFAULT_TRAIN_OPTIONS.train.epochs)),
     learningRate: Flag.Finite("lr").pipe(Flag.withDefault(DEFAULT_TRAIN_OPTIONS.train.learningRate)),
     checkpoints: Flag.Int("checkpoints").pipe(Flag.withDefault(DEFAULT_TRAIN_OPTIONS.train.checkpoints)),
@@ -99,7 +107,10 @@ const indexCommand = Command.make(
   "index",
   {
     model: modelDir,
-    dims: Flag.Int("dims").pipe(Flag.withDescription("projection dimension per layer"), Flag.withDefault(256)),
+    dims: Flag.Int("dims").pipe(
+      Flag.withDescription("projection dimension per layer"),
+      Flag.withDefault(DEFAULT_INDEX_OPTIONS.dims),
+    ),
     seed: Flag.Int("seed").pipe(Flag.withDescription("projection seed"), Flag.withDefault(DEFAULT_INDEX_OPTIONS.seed)),
     threads,
   },
@@ -138,7 +149,7 @@ const attributeCommand = Command.make(
       Flag.withDescription("the answer: a class name (spam/ham) or free text"),
       Flag.withDefault(""),
     ),
-    method: Flag.Literals("method", ["tracin", "datainf"]).pipe(Flag.withDefault("tracin" as const)),
+    method: Flag.Literals("method", METHODS).pipe(Flag.withDefault(DEFAULT_ENGINE_OPTIONS.method)),
     top: Flag.Int("top").pipe(
       Flag.withDescription("entries kept"),
       Flag.withDefault(DEFAULT_ENGINE_OPTIONS.maxEntries),
@@ -162,31 +173,69 @@ const attributeCommand = Command.make(
 const qualityCommand = Command.make(
   "quality",
   {
-    train: Flag.Int("train").pipe(Flag.withDefault(DEFAULT_QUALITY.train)),
-    test: Flag.Int("test").pipe(Flag.withDefault(DEFAULT_QUALITY.test)),
-    loo: Flag.Int("loo").pipe(Flag.withDescription("leave-one-out retrainings"), Flag.withDefault(DEFAULT_QUALITY.loo)),
-    dims: Flag.Int("dims").pipe(Flag.withDefault(DEFAULT_QUALITY.dims)),
-    seed: Flag.Int("seed").pipe(Flag.withDefault(DEFAULT_QUALITY.seed)),
-    family: Flag.Literals("family", ["softmax", "mlp"]).pipe(Flag.withDefault(DEFAULT_QUALITY.family)),
-    hidden: Flag.Int("hidden").pipe(Flag.withDefault(DEFAULT_QUALITY.hidden)),
-    buckets: Flag.Int("buckets").pipe(Flag.withDefault(DEFAULT_QUALITY.buckets)),
-    epochs: Flag.Int("epochs").pipe(
-      Flag.withDescription("training steps (full batch)"),
-      Flag.withDefault(DEFAULT_QUALITY.epochs),
+    train: Flag.Int("train").pipe(
+      Flag.withDescription("training messages per seed"),
+      Flag.withDefault(DEFAULT_QUALITY.train),
     ),
-    learningRate: Flag.Finite("lr").pipe(Flag.withDefault(DEFAULT_QUALITY.learningRate)),
+    test: Flag.Int("test").pipe(Flag.withDescription("test messages per seed"), Flag.withDefault(DEFAULT_QUALITY.test)),
+    loo: Flag.Int("loo").pipe(Flag.withDescription("leave-one-out retrainings"), Flag.withDefault(DEFAULT_QUALITY.loo)),
+    lds: Flag.Int("lds").pipe(
+      Flag.withDescription("random-half retrainings (LDS)"),
+      Flag.withDefault(DEFAULT_QUALITY.lds),
+    ),
+    seeds: Flag.String("seeds").pipe(
+      Flag.withDescription("comma-separated sampling seeds (the CI is over them)"),
+      Flag.withDefault(DEFAULT_QUALITY.seeds.join(",")),
+    ),
+    family: Flag.Literals("family", ["softmax", "mlp"]).pipe(Flag.withDefault(DEFAULT_QUALITY.family)),
+    workers: Flag.Int("workers").pipe(
+      Flag.withDescription("retraining worker threads"),
+      Flag.withDefault(DEFAULT_QUALITY.workers),
+    ),
+    ties: Flag.Int("ties").pipe(
+      Flag.withDescription("near-tie perturbations per query and size (0: skip)"),
+      Flag.withDefault(DEFAULT_QUALITY.tiePerturbations),
+    ),
+    variants: Flag.Boolean("variants").pipe(
+      Flag.withDescription("also report the unshipped variants"),
+      Flag.withDefault(false),
+    ),
   },
   (f) =>
     Effect.gen(function* () {
-      if (f.loo > f.train || f.loo < 3 || f.test < 1) {
-        return yield* new GradientCliError({ message: "need 3 ≤ --loo ≤ --train and --test ≥ 1" });
+      const seeds = f.seeds.split(",").map((x) => Number.parseInt(x.trim(), 10));
+      if (seeds.length === 0 || seeds.some((x) => !Number.isInteger(x) || x < 0)) {
+        return yield* new GradientCliError({ message: "--seeds must be a comma-separated list of integers ≥ 0" });
+      }
+      if (f.loo > f.train || f.loo < 3 || f.test < 1 || f.lds < 3 || f.workers < 1 || f.train + f.test > 6046) {
+        return yield* new GradientCliError({
+          message: "need 3 ≤ --loo ≤ --train, --lds ≥ 3, --test ≥ 1, --workers ≥ 1, --train + --test ≤ 6046",
+        });
       }
       const result = yield* attempt("quality", () =>
-        runQuality({ ...DEFAULT_QUALITY, ...f }, (line) => console.error(line)),
+        runQuality(
+          {
+            ...DEFAULT_QUALITY,
+            train: f.train,
+            test: f.test,
+            loo: f.loo,
+            lds: f.lds,
+            seeds,
+            family: f.family,
+            workers: f.workers,
+            tiePerturbations: f.ties,
+            variants: f.variants,
+          },
+          (line) => console.error(line),
+        ),
       );
       yield* print(formatQuality(result));
     }),
-).pipe(Command.withDescription("Spearman of TracIn / DataInf / random scores against leave-one-out retraining"));
+).pipe(
+  Command.withDescription(
+    "every method and baseline against leave-one-out and LDS retraining, at the shipped train/index settings",
+  ),
+);
 
 export const gradientCommands = Command.make("gradient").pipe(
   Command.withDescription("gradient attribution engine for small models (TracIn, DataInf over ONNX gradients)"),

@@ -6,9 +6,16 @@ import { bytesToHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engine.ts";
 import { type IndexedModel, saveIndex, saveTrained } from "./bundle.ts";
-import { checkAttribution, entriesFor, loadGradientEngine, makeAttributor, makeGradientEngine } from "./engine.ts";
+import {
+  checkAttribution,
+  DEFAULT_ENGINE_OPTIONS,
+  entriesFor,
+  loadGradientEngine,
+  makeAttributor,
+  makeGradientEngine,
+} from "./engine.ts";
 import { queries, smallModel } from "./fixtures.test-util.ts";
-import { topScores } from "./score.ts";
+import { METHODS, type Method, topScores } from "./score.ts";
 
 let one: IndexedModel;
 let two: IndexedModel;
@@ -17,12 +24,7 @@ beforeAll(async () => {
   two = await smallModel("softmax", 2);
 });
 
-const attributeAll = async (
-  model: IndexedModel,
-  threads: number,
-  kernel: "ort" | "js",
-  method: "tracin" | "datainf",
-) => {
+const attributeAll = async (model: IndexedModel, threads: number, kernel: "ort" | "js", method: Method) => {
   const attributor = await makeAttributor(model, { threads, kernel });
   const engine = makeGradientEngine(attributor, { method, maxEntries: 8, threads, kernel });
   const results = [];
@@ -37,7 +39,7 @@ const attributeAll = async (
 
 describe("gradient engine", () => {
   it("weights are positive integers summing to WEIGHT_SCALE, sorted by contribution id", async () => {
-    for (const method of ["tracin", "datainf"] as const) {
+    for (const method of METHODS) {
       for (const r of await attributeAll(one, 1, "ort", method)) {
         expect(r.entries.length).toBeGreaterThan(0);
         expect(r.entries.length).toBeLessThanOrEqual(8);
@@ -52,7 +54,7 @@ describe("gradient engine", () => {
 
   it("training, indexing and attribution with 1 or 2 ONNX Runtime threads give identical commitments and weights", async () => {
     expect(two.commitment).toBe(one.commitment);
-    for (const method of ["tracin", "datainf"] as const) {
+    for (const method of METHODS) {
       const a = await attributeAll(one, 1, "ort", method);
       const b = await attributeAll(two, 2, "ort", method);
       const c = await attributeAll(one, 1, "js", method);
@@ -88,6 +90,31 @@ describe("gradient engine", () => {
     await attributor.release();
   });
 
+  it("refuses an empty text and a one-word output that is not a class, with a clear error; serves the next request", async () => {
+    const attributor = await makeAttributor(one);
+    const engine = makeGradientEngine(attributor, { ...DEFAULT_ENGINE_OPTIONS, maxEntries: 4 });
+    const message = async (request: { modelId: bigint; input?: string; output: string }) => {
+      const exit = await Effect.runPromiseExit(engine.attribute(request));
+      expect(Exit.isFailure(exit)).toBe(true);
+      return JSON.stringify(exit);
+    };
+    for (const input of ["", "   ", "!!! ... ?", "a 1 b"]) {
+      expect(await message({ modelId: 1n, input, output: "spam" })).toContain("empty (no words)");
+    }
+    expect(await message({ modelId: 1n, output: "spam" })).toContain("empty (no words)");
+    for (const output of ["spma", "Hamm", "", "  "]) {
+      expect(await message({ modelId: 1n, input: "win money now", output })).toContain(
+        "is not a class of this model (ham, spam)",
+      );
+    }
+    // class names are case-insensitive; a several-word output is a free-text answer
+    for (const output of ["SPAM", " ham ", "you won a prize"]) {
+      const r = await Effect.runPromise(engine.attribute({ modelId: 1n, input: "win money now", output }));
+      expect(r.entries.reduce((s, e) => s + e.weight, 0)).toBe(WEIGHT_SCALE);
+    }
+    await attributor.release();
+  });
+
   it("refuses an index built for other checkpoints", async () => {
     await expect(
       makeAttributor({ ...one, checkpoints: two.checkpoints.map((c) => c.map((x) => x + 1)) }),
@@ -109,7 +136,7 @@ describe("loadGradientEngine", () => {
         }),
       ),
     );
-    const [direct] = await attributeAll(one, 1, "ort", "tracin");
+    const [direct] = await attributeAll(one, 1, "ort", DEFAULT_ENGINE_OPTIONS.method);
     expect(viaDir.entries).toEqual(direct!.entries);
     const exit = await Effect.runPromiseExit(Effect.scoped(loadGradientEngine(join(dir, "missing"))));
     expect(Exit.isFailure(exit)).toBe(true);
@@ -118,6 +145,31 @@ describe("loadGradientEngine", () => {
 });
 
 describe("checkAttribution (the challenger's check, near-tie tolerance)", () => {
+  it("accepts an honest claim of every method and rejects a moved weight or an empty request", async () => {
+    const attributor = await makeAttributor(one);
+    const q = queries()[2]!;
+    const request = { modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" };
+    for (const method of METHODS) {
+      const engine = makeGradientEngine(attributor, { ...DEFAULT_ENGINE_OPTIONS, method, maxEntries: 8 });
+      const honest = await Effect.runPromise(engine.attribute(request));
+      expect(honest.evidence.method).toBe(method);
+      expect(await checkAttribution(attributor, request, honest, 8)).toEqual({ ok: true });
+      if (honest.entries.length >= 2) {
+        const [a, b, ...rest] = honest.entries;
+        const shifted = {
+          ...honest,
+          entries: [{ ...a!, weight: a!.weight + 1 }, { ...b!, weight: b!.weight - 1 }, ...rest],
+        };
+        expect(await checkAttribution(attributor, request, shifted, 8)).toMatchObject({ ok: false, reason: "weights" });
+      }
+      expect(await checkAttribution(attributor, { ...request, input: " " }, honest, 8)).toMatchObject({
+        ok: false,
+        reason: "request",
+      });
+    }
+    await attributor.release();
+  });
+
   it("accepts honest claims, including one from an embedding a quantum away; rejects tampering", async () => {
     const attributor = await makeAttributor(one);
     const engine = makeGradientEngine(attributor, { method: "tracin", maxEntries: 8, threads: 1, kernel: "ort" });

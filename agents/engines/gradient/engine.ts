@@ -20,14 +20,18 @@ import {
 } from "../engine.ts";
 import { encodeCheckpoints, type IndexedModel, loadIndexed } from "./bundle.ts";
 import { GradientFileError } from "./container.ts";
-import { featurizeBatch } from "./features.ts";
+import { featurizeBatch, tokenize } from "./features.ts";
 import { type Embedding, embeddingDistance, embedQuery, NEAR_TIE_QUANTA, projections } from "./gradient-index.ts";
 import { GradientSession } from "./runtime.ts";
 import {
   datainfScores,
+  fisherPreconditioner,
   integerScores,
+  jsKernel,
   type Method,
   OrtScorer,
+  type Preconditioner,
+  preconditionQuery,
   type ScoredRow,
   segmentDotsJs,
   topScores,
@@ -57,7 +61,7 @@ export interface GradientEngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: GradientEngineOptions = {
-  method: "tracin",
+  method: "influence",
   maxEntries: 8,
   threads: 1,
   kernel: "ort",
@@ -113,13 +117,22 @@ export const makeAttributor = async (
   const session = await GradientSession.create(model.gradientGraph, options.threads);
   const scorer = await OrtScorer.create(options.threads);
   const proj = projections(header);
+  let preconditioner: Preconditioner | undefined;
+  const dotsOf = (embedding: Embedding) =>
+    options.kernel === "ort" ? scorer.segmentDots(model.index, embedding) : segmentDotsJs(model.index, embedding);
   const scoreEmbedding = async (embedding: Embedding, method: Method) => {
-    const dots =
-      options.kernel === "ort"
-        ? await scorer.segmentDots(model.index, embedding)
-        : segmentDotsJs(model.index, embedding);
-    const raw =
-      method === "tracin" ? tracinScores(model.index, embedding, dots) : datainfScores(model.index, embedding, dots);
+    let raw: Float64Array;
+    if (method === "influence") {
+      preconditioner ??= fisherPreconditioner(model.index);
+      const psi = preconditionQuery(model.index, preconditioner, embedding);
+      raw = tracinScores(model.index, psi, await dotsOf(psi));
+    } else {
+      const dots = await dotsOf(embedding);
+      raw =
+        method === "tracin"
+          ? tracinScores(model.index, embedding, dots)
+          : await datainfScores(model.index, embedding, dots, options.kernel === "ort" ? scorer : jsKernel);
+    }
     return { raw, scores: integerScores(method, raw) };
   };
   const scoreFeatures = async (
@@ -150,13 +163,39 @@ export const makeAttributor = async (
 export const entriesFor = (top: ReadonlyArray<ScoredRow>, maxEntries: number): ReadonlyArray<AttributionEntry> =>
   scoresToWeights(new Map(top.map((t) => [t.contributionId, t.score])), maxEntries);
 
-const resolveRequest = (classes: ReadonlyArray<string>, request: AttributionRequest) => {
-  const named = classes.indexOf(request.output.trim().toLowerCase());
-  if (named >= 0) return { text: request.input ?? "", label: named };
-  return {
-    text: request.input === undefined ? request.output : `${request.input}\n${request.output}`,
-    label: undefined,
-  };
+/** Why a request cannot be attributed (empty text, an output that is neither a class nor free text). */
+export type RequestProblem = { readonly problem: string };
+
+/**
+ * The (text, label) a request stands for. `output` names a class (case-insensitive) → text = `input`,
+ * label = that class; otherwise `output` is a free-text answer → text = `input` ‖ `output`, label = the
+ * model's prediction. Refused, with a message: a text without a single word (empty or punctuation only:
+ * its features are all zero, so every score would be the bias term alone), and a one-word output that
+ * is not a class name (a mistyped class would otherwise silently switch to free-text mode).
+ */
+export const resolveRequest = (
+  classes: ReadonlyArray<string>,
+  request: AttributionRequest,
+): { readonly text: string; readonly label: number | undefined } | RequestProblem => {
+  const output = request.output.trim();
+  const named = classes.indexOf(output.toLowerCase());
+  if (named < 0 && !/\s/.test(output)) {
+    return {
+      problem:
+        `output "${output}" is not a class of this model (${classes.join(", ")})` +
+        (output === "" ? "" : "; a free-text answer has more than one word"),
+    };
+  }
+  const text =
+    named >= 0
+      ? (request.input ?? "")
+      : request.input === undefined
+        ? request.output
+        : `${request.input}\n${request.output}`;
+  if (tokenize(text).length === 0) {
+    return { problem: "the text to attribute is empty (no words): nothing to attribute" };
+  }
+  return { text, label: named >= 0 ? named : undefined };
 };
 
 export const makeGradientEngine = (
@@ -172,7 +211,9 @@ export const makeGradientEngine = (
       if (options.modelId !== undefined && request.modelId !== options.modelId) {
         return yield* Effect.fail(fail(`model ${request.modelId} is not served by this engine`));
       }
-      const { text, label } = resolveRequest(header.classes, request);
+      const resolved = resolveRequest(header.classes, request);
+      if ("problem" in resolved) return yield* Effect.fail(fail(resolved.problem));
+      const { text, label } = resolved;
       const result = yield* Effect.tryPromise({
         try: () => attributor.score(text, label, options.method),
         catch: (cause) => fail(`gradient attribution failed: ${String(cause)}`, cause),
@@ -217,7 +258,14 @@ export type CheckResult =
   | { readonly ok: true }
   | {
       readonly ok: false;
-      readonly reason: "commitment" | "label" | "embedding-shape" | "embedding-tolerance" | "weights" | "evidence";
+      readonly reason:
+        | "request"
+        | "commitment"
+        | "label"
+        | "embedding-shape"
+        | "embedding-tolerance"
+        | "weights"
+        | "evidence";
       readonly message: string;
     };
 
@@ -239,7 +287,9 @@ export const checkAttribution = async (
   if (evidence.indexCommitment !== model.commitment) {
     return { ok: false, reason: "commitment", message: "evidence names another index commitment" };
   }
-  const { text, label } = resolveRequest(header.classes, request);
+  const resolved = resolveRequest(header.classes, request);
+  if ("problem" in resolved) return { ok: false, reason: "request", message: resolved.problem };
+  const { text, label } = resolved;
   const own = await attributor.score(text, label, evidence.method);
   if (header.classes[own.label] !== evidence.label) {
     return { ok: false, reason: "label", message: `label ${evidence.label}, recomputed ${header.classes[own.label]}` };

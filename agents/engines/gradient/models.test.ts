@@ -1,8 +1,16 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { prng } from "./dataset.ts";
-import { buildForwardModel, buildGradientModel, initialParams, type ModelSpec, parameterCount } from "./models.ts";
-import { GradientGraphError, GradientSession, graphInfo } from "./runtime.ts";
+import {
+  buildForwardModel,
+  buildGradientModel,
+  buildTrainingModel,
+  initialParams,
+  type ModelSpec,
+  parameterCount,
+} from "./models.ts";
+import { BatchGradientSession, GradientGraphError, GradientSession, graphInfo } from "./runtime.ts";
+import { train, trainBatch } from "./train.ts";
 
 /** Reference forward pass in float64: loss and probabilities of one row. */
 const forward = (spec: ModelSpec, theta: ArrayLike<number>, x: ArrayLike<number>, y: number) => {
@@ -103,5 +111,33 @@ describe("gradient graphs", () => {
     const bytes = buildForwardModel({ family: "softmax", features: 4, classes: 2, hidden: 0 }, new Float32Array(10));
     expect(() => graphInfo(bytes)).toThrow(/output grad missing|input label missing/);
     expect(() => graphInfo(Uint8Array.of(1, 2, 3))).toThrow(GradientGraphError);
+  });
+});
+
+describe("batch training graph (the quality run's retraining)", () => {
+  it("gives the same descent as the per-example gradient graph, up to float rounding", async () => {
+    for (const family of ["softmax", "mlp"] as const) {
+      const spec: ModelSpec = { family, features: 64, classes: 3, hidden: 5 };
+      const rand = prng(17);
+      const n = 23;
+      const X = Float32Array.from({ length: n * spec.features }, () => (rand() < 0.2 ? rand() : 0));
+      const y = Array.from({ length: n }, () => Math.floor(rand() * 3));
+      const info = graphInfo(buildGradientModel(spec));
+      const perExample = await GradientSession.create(buildGradientModel(spec));
+      const batch = await BatchGradientSession.create(buildTrainingModel(spec), info);
+      const config = { epochs: 6, batchSize: 10, learningRate: 0.7, weightDecay: 1e-2, checkpoints: 2 };
+      const a = await train(perExample, X, y, initialParams(spec, 2), config);
+      const b = await trainBatch(batch, X, y, initialParams(spec, 2), config);
+      expect(b.checkpoints.length).toBe(a.checkpoints.length);
+      const scale = Math.max(...Array.from(a.params, Math.abs));
+      a.params.forEach((v, j) => {
+        expect(Math.abs(v - b.params[j]!)).toBeLessThan(1e-5 * scale);
+      });
+      b.losses.forEach((l, e) => {
+        expect(l).toBeCloseTo(a.losses[e]!, 5);
+      });
+      await perExample.release();
+      await batch.release();
+    }
   });
 });

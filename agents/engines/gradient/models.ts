@@ -190,3 +190,64 @@ export const buildGradientModel = (spec: ModelSpec): Uint8Array => {
   m.metadataProps = metadata(spec);
   return encodeModel(m);
 };
+
+/**
+ * The batch training graph of our families (not part of the contract): the mean gradient over the batch
+ * (`grad` [P], scaled by the `scale` input, 1/N) and the summed loss (`loss` []), without materialising
+ * the [N, P] per-example gradients — what retraining for the quality experiment runs thousands of times.
+ */
+export const buildTrainingModel = (spec: ModelSpec): Uint8Array => {
+  const C = spec.classes;
+  const backward =
+    spec.family === "softmax"
+      ? [
+          node("Gemm", ["features", "delta_s"], ["gW"], { transA: 1 }),
+          node("ReduceSum", ["delta_s", "axis0"], ["gb"], { keepdims: 0 }),
+          node("Reshape", ["gW", "flat"], ["gW_flat"]),
+          node("Concat", ["gW_flat", "gb"], ["grad"], { axis: 0 }),
+        ]
+      : [
+          node("Gemm", ["h", "delta_s"], ["gW2"], { transA: 1 }),
+          node("ReduceSum", ["delta_s", "axis0"], ["gb2"], { keepdims: 0 }),
+          node("Transpose", ["W2"], ["W2t"], { perm: [1, 0] }),
+          node("MatMul", ["delta_s", "W2t"], ["dh"]),
+          node("Greater", ["z1", "zero"], ["active"]),
+          node("Cast", ["active"], ["active_f"], { to: 1 }),
+          node("Mul", ["dh", "active_f"], ["dz1"]),
+          node("Gemm", ["features", "dz1"], ["gW1"], { transA: 1 }),
+          node("ReduceSum", ["dz1", "axis0"], ["gb1"], { keepdims: 0 }),
+          node("Reshape", ["gW1", "flat"], ["gW1_flat"]),
+          node("Reshape", ["gW2", "flat"], ["gW2_flat"]),
+          node("Concat", ["gW1_flat", "gb1", "gW2_flat", "gb2"], ["grad"], { axis: 0 }),
+        ];
+  const m = model({
+    name: `poa-${spec.family}-training`,
+    inputs: [
+      valueInfo("features", "float32", ["N", spec.features]),
+      valueInfo("label", "int64", ["N"]),
+      valueInfo("scale", "float32", []),
+      ...paramSpecs(spec).map((p) => valueInfo(p.name, "float32", p.shape)),
+    ],
+    outputs: [valueInfo("grad", "float32", [parameterCount(spec)]), valueInfo("loss", "float32", [])],
+    initializers: [
+      int64Tensor("depth", [], [C]),
+      floatTensor("onehot_values", [2], [0, 1]),
+      int64Tensor("axis0", [1], [0]),
+      int64Tensor("flat", [1], [-1]),
+      ...(spec.family === "mlp" ? [floatTensor("zero", [], [0])] : []),
+    ],
+    nodes: [
+      ...forwardNodes(spec),
+      node("Softmax", ["logits"], ["probs"], { axis: -1 }),
+      node("LogSoftmax", ["logits"], ["logp"], { axis: -1 }),
+      node("OneHot", ["label", "depth", "onehot_values"], ["onehot"], { axis: -1 }),
+      node("Mul", ["onehot", "logp"], ["picked"]),
+      node("ReduceSum", ["picked"], ["neg_loss"], { keepdims: 0 }),
+      node("Neg", ["neg_loss"], ["loss"]),
+      node("Sub", ["probs", "onehot"], ["delta"]),
+      node("Mul", ["delta", "scale"], ["delta_s"]),
+      ...backward,
+    ],
+  });
+  return encodeModel(m);
+};

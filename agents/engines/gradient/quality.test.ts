@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { embeddingDistance } from "./gradient-index.ts";
-import { DEFAULT_QUALITY, runQuality, spearman } from "./quality.ts";
+import { bestBaseline, DEFAULT_QUALITY, interval, runQuality, spearman, topKPrecision } from "./quality.ts";
 
 describe("quality", () => {
   it("spearman: 1 for monotone, -1 for reversed, average ranks for ties", () => {
@@ -9,22 +9,30 @@ describe("quality", () => {
     expect(spearman([1, 1, 2], [1, 2, 3])).toBeCloseTo(0.8660254, 6);
   });
 
-  it("TracIn and DataInf track leave-one-out retraining far better than random (small, fixed seed)", async () => {
+  it("top-k precision and the 95% interval", () => {
+    expect(topKPrecision([5, 4, 3, 2, 1], [1, 2, 3, 4, 5], 2)).toBe(0);
+    expect(topKPrecision([5, 4, 3, 2, 1], [9, 1, 8, 0, 0], 2)).toBe(0.5);
+    const i = interval([1, 2, 3]);
+    expect(i.mean).toBe(2);
+    expect(i.ci).toBeCloseTo((4.303 * 1) / Math.sqrt(3), 6);
+  });
+
+  it("at the shipped settings, the shipped method beats the best baseline overall, within class and on LDS (small, fixed seed)", async () => {
     const r = await runQuality({
       ...DEFAULT_QUALITY,
-      train: 60,
-      test: 4,
-      loo: 20,
-      buckets: 1024,
-      dims: 128,
-      epochs: 150,
-      retrainSteps: 60,
-      seed: 1,
-      tiePerturbations: 2,
+      train: 120,
+      test: 6,
+      loo: 30,
+      lds: 24,
+      seeds: [4],
+      tiePerturbations: 0,
     });
-    expect(r.rho.tracin.mean).toBeGreaterThan(r.rho.random.mean + 0.4);
-    expect(r.rho.datainf.mean).toBeGreaterThan(r.rho.random.mean + 0.4);
-    expect(r.rho.datainf.mean).toBeGreaterThan(0.5);
+    const shipped = r.rows.find((row) => row.kind === "shipped")!;
+    for (const metric of ["looAll", "looWithin", "lds"] as const) {
+      expect(shipped.metrics[metric].mean).toBeGreaterThan(bestBaseline(r, metric).metrics[metric].mean + 0.05);
+    }
+    const random = r.rows.find((row) => row.name === "random")!;
+    expect(shipped.metrics.looAll.mean).toBeGreaterThan(random.metrics.looAll.mean + 0.4);
   });
 });
 

@@ -138,3 +138,59 @@ export class GradientSession {
     await this.session.release();
   }
 }
+
+/**
+ * A batch training graph (models.ts `buildTrainingModel`): the mean gradient and summed loss of a batch,
+ * for fast retraining; parameters are inputs, as in the gradient graph.
+ */
+export class BatchGradientSession {
+  private constructor(
+    readonly info: GraphInfo,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  /** `info` is the matching gradient graph's (same parameters and layers). */
+  static async create(bytes: Uint8Array, info: GraphInfo, threads = 1): Promise<BatchGradientSession> {
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+    });
+    return new BatchGradientSession(info, session);
+  }
+
+  async run(
+    features: Float32Array,
+    labels: ReadonlyArray<number>,
+    params: Float32Array,
+  ): Promise<{ grad: Float32Array; lossSum: number }> {
+    const n = labels.length;
+    const { features: D, gradientSize: P } = this.info;
+    const feeds: Record<string, ort.Tensor> = {
+      features: new ort.Tensor("float32", features, [n, D]),
+      label: new ort.Tensor(
+        "int64",
+        BigInt64Array.from(labels, (l) => BigInt(l)),
+        [n],
+      ),
+      scale: new ort.Tensor("float32", Float32Array.of(1 / n), []),
+    };
+    let offset = 0;
+    for (const p of this.info.params) {
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      feeds[p.name] = new ort.Tensor("float32", params.subarray(offset, offset + size), [...p.shape]);
+      offset += size;
+    }
+    const out = await this.session.run(feeds);
+    const grad = out.grad?.data;
+    const loss = out.loss?.data;
+    if (!(grad instanceof Float32Array && loss instanceof Float32Array) || grad.length !== P) {
+      throw new GradientGraphError({ message: "training graph: unexpected outputs" });
+    }
+    return { grad, lossSum: loss[0]! };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -4,7 +4,7 @@
  * Checkpoints are taken at evenly spaced steps (the last one is the final model): TracIn sums
  * gradient dot products over them, and with a constant learning rate every checkpoint weighs the same.
  */
-import type { GradientSession } from "./runtime.ts";
+import type { BatchGradientSession, GradientSession } from "./runtime.ts";
 
 export interface TrainConfig {
   readonly epochs: number;
@@ -74,6 +74,47 @@ export const train = async (
       const g = meanGradient(out.grad, end - start, P);
       for (let j = 0; j < P; j++) {
         params[j] = params[j]! - config.learningRate * (g[j]! + config.weightDecay * params[j]!);
+      }
+      step++;
+      if (checkpointSteps.has(step)) checkpoints.push(Float32Array.from(params));
+    }
+    losses.push(lossSum / n);
+  }
+  return { params, checkpoints, losses };
+};
+
+/**
+ * The same descent as `train` (same batches, update and checkpoints) with the mean gradient from a batch
+ * training graph (runtime.ts BatchGradientSession): equal up to float rounding, much faster, used to
+ * retrain for the quality experiment's ground truth.
+ */
+export const trainBatch = async (
+  session: BatchGradientSession,
+  features: Float32Array,
+  labels: ReadonlyArray<number>,
+  init: Float32Array,
+  config: TrainConfig,
+): Promise<TrainResult> => {
+  const n = labels.length;
+  const D = session.info.features;
+  const P = session.info.gradientSize;
+  const batch = config.batchSize > 0 ? Math.min(config.batchSize, n) : n;
+  const batchesPerEpoch = Math.ceil(n / batch);
+  const totalSteps = config.epochs * batchesPerEpoch;
+  const keep = Math.max(1, config.checkpoints);
+  const checkpointSteps = new Set(Array.from({ length: keep }, (_, k) => Math.round(((k + 1) * totalSteps) / keep)));
+  const params = Float32Array.from(init);
+  const checkpoints: Float32Array[] = [];
+  const losses: number[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    let lossSum = 0;
+    for (let start = 0; start < n; start += batch) {
+      const end = Math.min(n, start + batch);
+      const out = await session.run(features.subarray(start * D, end * D), labels.slice(start, end), params);
+      lossSum += out.lossSum;
+      for (let j = 0; j < P; j++) {
+        params[j] = params[j]! - config.learningRate * (out.grad[j]! + config.weightDecay * params[j]!);
       }
       step++;
       if (checkpointSteps.has(step)) checkpoints.push(Float32Array.from(params));
