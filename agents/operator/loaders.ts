@@ -30,6 +30,10 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/** Whether Node strips TypeScript types by itself (22.18+ by default), which loadWorker.ts needs. */
+export const workersCanRunTypeScript = (): boolean =>
+  Boolean((process.features as { readonly typescript?: string | false }).typescript);
+
 export class AdapterLoaders {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -54,9 +58,14 @@ export class AdapterLoaders {
     this.ready = new Promise<void>((resolve) => {
       this.started = resolve;
     });
-    this.starting = count;
-    if (count === 0) this.started();
-    for (let i = 0; i < count; i++) {
+    let threads = count;
+    if (threads > 0 && !workersCanRunTypeScript()) {
+      log("this Node cannot run TypeScript in worker threads (no type stripping): loading adapters on the main thread");
+      threads = 0;
+    }
+    this.starting = threads;
+    if (threads === 0) this.started();
+    for (let i = 0; i < threads; i++) {
       let worker: Worker;
       try {
         worker = new Worker(new URL("./loadWorker.ts", import.meta.url));
