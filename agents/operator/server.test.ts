@@ -226,6 +226,7 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
     expect((await post("load_lora_adapter", { lora_name: "../etc" })).status).toBe(400);
     expect((await post("unload_lora_adapter", { lora_name: "alias-a" })).status).toBe(200);
     expect(op.cache.isInHost("alias-a")).toBe(false);
+    expect((await post("unload_lora_adapter", { lora_name: "never-loaded" })).status).toBe(404);
   });
 
   it("with payments on: refuses unsigned requests, serves a signed one with its fee, refuses a replay", async () => {

@@ -281,6 +281,15 @@ export class OperatorServer {
       case "POST /v1/unload_lora_adapter": {
         this.checkAdmin(req);
         const body = decode(UnloadBody, (await this.json(req)).body);
+        if (op.cache.quarantineReason(body.lora_name) === undefined && !(await op.knows(body.lora_name))) {
+          throw new HttpError(
+            404,
+            `adapter ${body.lora_name} is not known`,
+            "invalid_request_error",
+            "model_not_found",
+            "lora_name",
+          );
+        }
         if (!op.unload(body.lora_name)) {
           throw new HttpError(
             409,
