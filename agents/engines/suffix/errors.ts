@@ -36,3 +36,24 @@ export class IndexCorruptError extends Data.TaggedError("IndexCorruptError")<{
 }> {}
 
 export type IndexFileError = IndexIoError | IndexFormatError | IndexTruncatedError | IndexCorruptError;
+
+/** A contribution's bytes could not be found (no file under its content root, a peer without it, …). */
+export class ContentUnavailableError extends Data.TaggedError("ContentUnavailableError")<{
+  readonly contributionId: bigint;
+  readonly contentRoot: string;
+  readonly message: string;
+}> {}
+
+/** Bytes found for a contribution do not hash to its on-chain content root: refused. */
+export class ContentMismatchError extends Data.TaggedError("ContentMismatchError")<{
+  readonly contributionId: bigint;
+  readonly expectedRoot: string;
+  readonly actualRoot: string;
+  readonly message: string;
+}> {}
+
+/** The datanet could not be read from the chain (unknown datanet, RPC failure). */
+export class DatanetReadError extends Data.TaggedError("DatanetReadError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}

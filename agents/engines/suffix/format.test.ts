@@ -5,8 +5,9 @@ import { Effect, Exit } from "effect";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { attributeBytes } from "./engine.ts";
-import { loadIndex, readIndexHeader, saveIndex } from "./format.ts";
+import { loadIndex, openIndex, readIndexHeader, saveIndex } from "./format.ts";
 import { buildIndex, type ContributionInput } from "./index.ts";
+import { contributionBytes } from "./proof.ts";
 import { scenario } from "./testing.ts";
 
 const dir = fs.mkdtempSync(join(tmpdir(), "suffix-format-"));
@@ -31,6 +32,9 @@ const saved = (name: string): string => {
 
 const loadFailure = (path: string) => {
   const exit = Effect.runSyncExit(loadIndex(path));
+  // a lazy open checks the preamble, header and block table, and fails the same way on those
+  const lazy = Effect.runSyncExit(openIndex(path));
+  if (Exit.isSuccess(lazy)) lazy.value.close();
   if (Exit.isSuccess(exit)) throw new Error("expected the load to fail");
   const error = exit.cause.reasons[0];
   if (error === undefined || error._tag !== "Fail") throw new Error(`expected a typed failure, got ${exit.cause}`);
@@ -51,6 +55,74 @@ describe("index file", () => {
       }),
       { seed: 7, numRuns: 60 },
     );
+  });
+
+  it("a lazily opened index answers exactly like the in-memory one, reading only checked blocks", () => {
+    // Tiny blocks put many block edges under every search: a read that skipped its guard would
+    // see an unread (zero) block and change the answer.
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.integer({ min: 1, max: 12 }),
+        ({ corpus, output, minMatch, maxOccurrences, maxShardBytes }, words) => {
+          const index = Effect.runSync(buildIndex(corpus, { threads: 1, maxShardBytes }));
+          const path = join(dir, "lazy.idx");
+          Effect.runSync(saveIndex(index, path, { blockBytes: 4 * words }));
+          const opened = Effect.runSync(openIndex(path));
+          try {
+            expect(opened.verifiedBlocks()).toBe(0);
+            const opts = { minMatch, maxOccurrences, maxEntries: 5 };
+            expect(attributeBytes(opened.index, output, opts)).toEqual(attributeBytes(index, output, opts));
+            for (const { id } of corpus) {
+              expect(contributionBytes(opened.index, id)).toEqual(contributionBytes(index, id));
+            }
+            while (!opened.verifyStep(3)) {
+              // background pass, a few blocks at a time
+            }
+            expect(opened.verifiedBlocks()).toBe(opened.blockCount);
+          } finally {
+            opened.close();
+          }
+        },
+      ),
+      { seed: 11, numRuns: 60 },
+    );
+  });
+
+  it("opens lazily without reading sections, and refuses a corrupt block when a query first reads it", () => {
+    const path = join(dir, "lazy-corrupt.idx");
+    const index = Effect.runSync(buildIndex(corpus, { threads: 1, maxShardBytes: 60 }));
+    const header = Effect.runSync(saveIndex(index, path, { blockBytes: 8 }));
+    const original = fs.readFileSync(path);
+    const sectionsStart = header.shards[0]!.textOffset;
+    let failedQueries = 0;
+    for (let position = sectionsStart; position < original.length; position++) {
+      const copy = Buffer.from(original);
+      copy[position] = copy[position]! ^ 0x10;
+      fs.writeFileSync(path, copy);
+      // the header and block table are intact: opening succeeds without reading any block
+      const opened = Effect.runSync(openIndex(path));
+      try {
+        expect(opened.verifiedBlocks()).toBe(0);
+        try {
+          const answer = attributeBytes(opened.index, output, options);
+          // the query never read the flipped block: its answer is the true one
+          expect(answer).toEqual(attributeBytes(index, output, options));
+        } catch (error) {
+          failedQueries++;
+          expect((error as { _tag: string })._tag).toBe("IndexCorruptError");
+        }
+        // the background pass finds it in any case
+        expect(() => {
+          while (!opened.verifyStep(4)) {
+            // keep going
+          }
+        }).toThrow(/is corrupt: shard \d+ (text|suffix array) block \d+/);
+      } finally {
+        opened.close();
+      }
+    }
+    expect(failedQueries).toBeGreaterThan(0);
   });
 
   it("reports the header without loading sections", () => {

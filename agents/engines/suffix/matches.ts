@@ -77,6 +77,7 @@ const occurrencesOf = (
   for (let s = 0; s < index.shards.length && occurrences.length < maxOccurrences; s++) {
     const shard = index.shards[s]!;
     const [lo, hi] = ranges[s]!;
+    shard.guard?.sa(lo, Math.min(hi, lo + maxOccurrences - occurrences.length));
     for (let r = lo; r < hi && occurrences.length < maxOccurrences; r++) {
       const { local, offset } = locate(shard, shard.sa[r]!);
       occurrences.push({ contributionId: index.contributions[shard.firstContribution + local]!.id, offset });

@@ -2,8 +2,8 @@
  * SA-IS suffix sorting (Nong, Zhang & Chan, "Two efficient algorithms for linear time suffix array
  * construction", 2009), written for typed arrays: the text is a Uint16Array (top level) or an
  * Int32Array (reduced problems), the suffix array an Int32Array, and the reduced problem lives in
- * the unused half of the suffix array, so the only extra memory per level is one byte of type per
- * symbol and the bucket tables.
+ * the unused half of the suffix array, so the only extra memory per level is one bit of type per
+ * symbol (a bit set) and the bucket tables.
  *
  * Contract: `text[n - 1]` is a sentinel 0 that occurs nowhere else, every symbol is in
  * [0, alphabetSize). On return `sa[0..n)` holds the suffix array of `text[0..n)`.
@@ -11,8 +11,8 @@
 
 type Text = Uint8Array | Uint16Array | Int32Array;
 
-const L_TYPE = 0;
-const S_TYPE = 1;
+/** Bit i of the set: suffix i is S-type. */
+const isS = (types: Uint8Array, i: number): boolean => (types[i >>> 3]! & (1 << (i & 7))) !== 0;
 
 const bucketStarts = (counts: Int32Array, buckets: Int32Array): void => {
   let sum = 0;
@@ -79,21 +79,22 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
     sa[0] = 0;
     return;
   }
-  const types = new Uint8Array(n);
-  types[n - 1] = S_TYPE;
-  for (let i = n - 2; i >= 0; i--) {
+  const types = new Uint8Array((n + 7) >>> 3);
+  types[(n - 1) >>> 3]! |= 1 << ((n - 1) & 7);
+  for (let i = n - 2, next = true; i >= 0; i--) {
     const a = text[i]!;
     const b = text[i + 1]!;
-    types[i] = a < b || (a === b && types[i + 1] === S_TYPE) ? S_TYPE : L_TYPE;
+    next = a < b || (a === b && next);
+    if (next) types[i >>> 3]! |= 1 << (i & 7);
   }
-  const isLms = (i: number): boolean => i > 0 && types[i] === S_TYPE && types[i - 1] === L_TYPE;
+  const isLms = (i: number): boolean => i > 0 && isS(types, i) && !isS(types, i - 1);
 
   const counts = new Int32Array(alphabetSize);
   const sStart = new Int32Array(alphabetSize);
   for (let i = 0; i < n; i++) {
     const c = text[i]!;
     counts[c]!++;
-    if (types[i] === S_TYPE) sStart[c]!++;
+    if (isS(types, i)) sStart[c]!++;
   }
   const buckets = new Int32Array(alphabetSize);
   bucketEnds(counts, buckets);
@@ -103,7 +104,7 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
   bucketEnds(counts, buckets);
   sa.fill(-1, 0, n);
   for (let i = 1; i < n; i++) {
-    if (types[i] === S_TYPE && types[i - 1] === L_TYPE) sa[--buckets[text[i]!]!] = i;
+    if (isLms(i)) sa[--buckets[text[i]!]!] = i;
   }
   bucketStarts(counts, buckets);
   induceL(text, sa, buckets, n);
@@ -124,7 +125,7 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
   // substrings are equal exactly when their lengths and symbols are (the types follow).
   sa.fill(-1, lmsCount, n);
   for (let i = n - 2, next = n - 1; i > 0; i--) {
-    if (types[i] === S_TYPE && types[i - 1] === L_TYPE) {
+    if (isLms(i)) {
       sa[lmsCount + (i >> 1)] = next - i + 1;
       next = i;
     }

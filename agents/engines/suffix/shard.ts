@@ -19,6 +19,20 @@ export interface Shard {
   readonly text: Uint8Array;
   readonly ends: Uint32Array;
   readonly sa: Uint32Array;
+  /**
+   * Present when the arrays are filled lazily from an index file (format.ts): every read of
+   * `text` or `sa` goes through it first, so only loaded and checked blocks are ever read.
+   */
+  readonly guard?: ShardGuard;
+}
+
+export interface ShardGuard {
+  /** Loads and checks the block holding text position `p`; returns the end of that block. */
+  readonly textAt: (p: number) => number;
+  /** Makes text[from, to) readable. */
+  readonly text: (from: number, to: number) => void;
+  /** Makes sa[from, to) readable. */
+  readonly sa: (from: number, to: number) => void;
 }
 
 /** Terminator positions for contributions of the given lengths laid out as in `text`. */
@@ -47,30 +61,49 @@ export const layoutShardText = (contents: ReadonlyArray<Uint8Array>): Uint8Array
 
 /**
  * Sorts the suffixes of a shard text. Symbols keep the byte order but make room below it: the
- * final sentinel is 0, a terminator 1 (below every byte, including a content 0x00), and the
- * bytes that occur map in order onto 2, 3, …; with at most 254 distinct bytes (any text corpus)
- * the symbols fit a Uint8Array, which halves the memory traffic of the sort. The 1 + k
- * sentinel/terminator suffixes sort first and are dropped.
+ * last terminator (the text's final byte) becomes the unique sentinel 0, every other terminator 1
+ * (below every byte, including a content 0x00), and the bytes that occur map in order onto 2, 3, …
+ * With at most 254 distinct bytes (any text corpus) the symbols fit in a byte, and the text is
+ * rewritten into symbols **in place** for the sort and restored afterwards (no second copy of the
+ * shard); otherwise a Uint16Array copy is sorted. The k terminator suffixes sort first and are
+ * dropped. (While the sort runs the text holds symbols: nothing else may read it meanwhile.)
  */
 export const sortShard = (text: Uint8Array, ends: Uint32Array, onStage?: (stage: 1 | 2) => void): Uint32Array => {
+  const n = text.length;
+  if (ends.length === 0 || ends[ends.length - 1] !== n - 1) throw new Error("a shard text ends with a terminator");
   const seen = new Uint8Array(256);
-  for (let i = 0; i < text.length; i++) seen[text[i]!] = 1;
+  for (let i = 0; i < n; i++) seen[text[i]!] = 1;
   // a terminator reads 0x00; a content 0x00 shows up at a non-terminator position
   seen[0] = 0;
   let contentZero = false;
-  for (let i = 0, d = 0; i < text.length && !contentZero; i++) {
+  for (let i = 0, d = 0; i < n && !contentZero; i++) {
     if (d < ends.length && i === ends[d]!) d++;
     else if (text[i] === 0) contentZero = true;
   }
   if (contentZero) seen[0] = 1;
   const symbolOf = new Uint16Array(256);
+  const byteOf = new Uint8Array(258);
   let alphabetSize = 2;
-  for (let b = 0; b < 256; b++) if (seen[b] === 1) symbolOf[b] = alphabetSize++;
-  const symbols = alphabetSize <= 256 ? new Uint8Array(text.length + 1) : new Uint16Array(text.length + 1);
-  for (let i = 0; i < text.length; i++) symbols[i] = symbolOf[text[i]!]!;
+  for (let b = 0; b < 256; b++) {
+    if (seen[b] === 1) {
+      byteOf[alphabetSize] = b;
+      symbolOf[b] = alphabetSize++;
+    }
+  }
+  const inPlace = alphabetSize <= 256;
+  const symbols = inPlace ? text : new Uint16Array(n);
+  for (let i = 0; i < n; i++) symbols[i] = symbolOf[text[i]!]!;
   for (let d = 0; d < ends.length; d++) symbols[ends[d]!] = 1;
-  const sa = suffixArray(symbols, alphabetSize, onStage);
-  const skip = 1 + ends.length;
+  symbols[n - 1] = 0;
+  let sa: Int32Array;
+  try {
+    sa = suffixArray(symbols, alphabetSize, onStage);
+  } finally {
+    if (inPlace) {
+      for (let i = 0; i < n; i++) text[i] = byteOf[text[i]!]!;
+    }
+  }
+  const skip = ends.length;
   return new Uint32Array(sa.buffer, sa.byteOffset + skip * 4, sa.length - skip);
 };
 
@@ -89,17 +122,12 @@ const isTerminator = (ends: Uint32Array, position: number): boolean => {
 };
 
 /** Extends a known common prefix of length `from` between suffix `p` and pattern[a, a + len). */
-const extend = (
-  text: Uint8Array,
-  ends: Uint32Array,
-  p: number,
-  pattern: Uint8Array,
-  a: number,
-  from: number,
-  len: number,
-): number => {
+const extend = (shard: Shard, p: number, pattern: Uint8Array, a: number, from: number, len: number): number => {
+  const { text, ends, guard } = shard;
   let l = from;
+  let ready = guard === undefined || l >= len ? Number.POSITIVE_INFINITY : guard.textAt(p + l);
   while (l < len) {
+    if (p + l >= ready) ready = guard!.textAt(p + l);
     const t = text[p + l]!;
     if (t !== pattern[a + l]) break;
     if (t === 0 && isTerminator(ends, p + l)) break;
@@ -114,15 +142,16 @@ const extend = (
  * restart from min(lcp(lo), lcp(hi)), which every suffix in between shares.
  */
 export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len: number): number => {
-  const { text, ends, sa } = shard;
+  const { text, sa, guard } = shard;
   let lo = -1;
   let hi = sa.length;
   let lcpLo = 0;
   let lcpHi = 0;
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
+    guard?.sa(mid, mid + 1);
     const p = sa[mid]!;
-    const l = extend(text, ends, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+    const l = extend(shard, p, pattern, a, Math.min(lcpLo, lcpHi), len);
     if (l === len) return len;
     // At a mismatch a terminator reads 0x00, which is ≤ every pattern byte: it sorts lower.
     if (text[p + l]! > pattern[a + l]!) {
@@ -138,7 +167,7 @@ export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len:
 
 /** The suffix-array range [lo, hi) of suffixes that start with pattern[a, a + len). */
 export const prefixRange = (shard: Shard, pattern: Uint8Array, a: number, len: number): [number, number] => {
-  const { text, ends, sa } = shard;
+  const { text, sa, guard } = shard;
   const bound = (upper: boolean): number => {
     let lo = -1;
     let hi = sa.length;
@@ -146,8 +175,9 @@ export const prefixRange = (shard: Shard, pattern: Uint8Array, a: number, len: n
     let lcpHi = 0;
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
+      guard?.sa(mid, mid + 1);
       const p = sa[mid]!;
-      const l = extend(text, ends, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+      const l = extend(shard, p, pattern, a, Math.min(lcpLo, lcpHi), len);
       const below = l === len ? upper : text[p + l]! <= pattern[a + l]!;
       if (below) {
         lo = mid;
@@ -179,5 +209,6 @@ export const locate = (shard: Shard, p: number): { readonly local: number; reado
 /** The bytes of shard-local contribution `local`. */
 export const contributionText = (shard: Shard, local: number): Uint8Array => {
   const start = local === 0 ? 0 : shard.ends[local - 1]! + 1;
+  shard.guard?.text(start, shard.ends[local]!);
   return shard.text.subarray(start, shard.ends[local]!);
 };
