@@ -54,6 +54,10 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
     /// @notice Cumulative earnings already paid out per account.
     mapping(address => uint256) public withdrawn;
 
+    /// @notice Claims voided only because an ancestor was, by re-post key (poster, txRoot, debits hash,
+    ///         reference time) → the voided claim's id; consumed by the re-post (docs/protocol.md §6).
+    mapping(bytes32 => uint256) public repostable;
+
     mapping(uint256 => Claim) internal claims;
     mapping(address => Bond) internal bonds;
 
@@ -105,13 +109,15 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
             revert AttributionLedger_ParentNotLive(_parentId);
         }
         if (parent.liveChild != 0) revert AttributionLedger_ParentHasLiveChild(_parentId, parent.liveChild);
-        if (
-            _referenceTime >= block.timestamp || _referenceTime < parent.referenceTime
-                || block.timestamp - _referenceTime > MAX_REFERENCE_LAG
-        ) revert AttributionLedger_BadReferenceTime(_referenceTime);
+        if (_referenceTime >= block.timestamp) revert AttributionLedger_BadReferenceTime(_referenceTime);
         uint256 pot = _checkDebits(_debits);
         (bytes32 txRoot, uint256 batchSize) = TxCodec.txRoot(_batch, _debits);
         if (batchSize == 0) revert AttributionLedger_EmptyClaim();
+        // A batch voided only because an ancestor was (docs/protocol.md §6) may be re-posted by its poster with
+        // its original reference time, past the lag and below the new parent's time.
+        if (_referenceTime < parent.referenceTime || block.timestamp - _referenceTime > MAX_REFERENCE_LAG) {
+            _takeRepost(txRoot, _debits, _referenceTime);
+        }
         if (
             _newState.totalCharged != 0 || _newState.txCount != parent.txCount + batchSize
                 || _newState.totalCredited != parent.totalCredited + pot || _newState.totalCredited > type(uint128).max
@@ -140,9 +146,38 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         c.batchSize = uint128(batchSize);
         c.totalCredited = uint128(_newState.totalCredited);
         c.txCount = uint128(_newState.txCount);
-        totalPots += pot;
         emit ClaimPosted(claimId_, _parentId, msg.sender, txRoot, _commitmentOf(c), batchSize, _referenceTime, pot);
+        totalPots += pot;
         if (pot > 0) ESCROW.debit(_debits);
+    }
+
+    /// @dev Consumes the caller's right to re-post a claim voided as a descendant (same batch, debits and
+    ///      reference time); reverts as a bad reference time when it has none. A voided pot not yet refunded is
+    ///      refunded first (as `refund` would), so the re-post debits the payers exactly once.
+    function _takeRepost(bytes32 _txRoot, Debit[] calldata _debits, uint64 _referenceTime) internal {
+        bytes32 key = _repostKey(msg.sender, _txRoot, keccak256(abi.encode(_debits)), _referenceTime);
+        uint256 voidedId = repostable[key];
+        if (voidedId == 0) revert AttributionLedger_BadReferenceTime(_referenceTime);
+        delete repostable[key];
+        emit ClaimReposted(claimCount + 1, voidedId);
+        Claim storage voided = claims[voidedId];
+        uint256 pot = voided.pot;
+        if (pot == 0) return;
+        voided.pot = 0;
+        totalPots -= pot;
+        emit PotRefunded(voidedId, pot);
+        TOKEN.safeTransfer(address(ESCROW), pot);
+        ESCROW.refund(_debits);
+    }
+
+    /// @dev The key under which a claim voided as a descendant can be re-posted: same poster, transactions,
+    ///      debits and reference time.
+    function _repostKey(address _claimant, bytes32 _txRoot, bytes32 _debitsHash, uint64 _referenceTime)
+        internal
+        pure
+        returns (bytes32 key_)
+    {
+        key_ = keccak256(abi.encode(_claimant, _txRoot, _debitsHash, _referenceTime));
     }
 
     /// @dev Debits sorted by payer strictly ascending (so each payer is settled once); returns their sum.
@@ -191,8 +226,10 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         if (c.status != Status.Pending) revert AttributionLedger_NotPending(_claimId);
         if (claims[c.parentId].status != Status.Void) revert AttributionLedger_ParentNotVoid(_claimId);
         c.status = Status.Void;
-        // Built on a wrong parent, not proved wrong itself: the bond is released, not slashed.
+        // Built on a wrong parent, not proved wrong itself: the bond is released, not slashed, and the
+        // exact batch may be re-posted by its poster with its original reference time.
         _unlockBond(c);
+        repostable[_repostKey(c.claimant, c.txRoot, c.debitsHash, c.referenceTime)] = _claimId;
         emit ClaimVoided(_claimId, false);
     }
 

@@ -6,13 +6,17 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
-import {Clock, GameStatus, LibClock, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
+import {ChallengeStatus, Clock, GameStatus, LibClock, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
 import {SigmaContext} from "src/libraries/Sigma.sol";
 
 /// @title DisputeGame
 /// @notice Many bisection games at once over pending ledger claims (docs/dispute-game.md).
-/// @dev A game is between the claim's poster (who commits midpoint states) and one bonded challenger
-///      (who agrees or disagrees), down to one transaction that `OneStepVerifier` re-executes. Each side
+/// @dev A challenge is one bonded challenger against every defense opened within the defense window: the
+///      claim's poster defends in its first game, and anyone else that agrees with the claim may open its
+///      own bonded defense game. Each game is a two-party bisection between one defender (who commits
+///      midpoint states) and the challenger (who agrees or disagrees), down to one transaction that
+///      `OneStepVerifier` re-executes. One defense won decides the challenge for the claim; the claim is
+///      voided only when the challenger has beaten every defense and the window is closed. Each side
 ///      has a chess clock; `elapsed` is the single clock function that both gates moves and resolves.
 ///      Payouts are credited and pulled with `claimCredit`, so no transfer can block a resolution.
 contract DisputeGame is IDisputeGame {
@@ -33,29 +37,38 @@ contract DisputeGame is IDisputeGame {
     uint64 public immutable MAX_CLOCK_DURATION;
     /// @notice The least time a side has left when its turn begins.
     uint64 public immutable CLOCK_EXTENSION;
-    /// @notice The bond a challenger posts to open a game.
+    /// @notice The bond a challenger posts to open a challenge, and a defender to open its own defense.
     uint96 public immutable CHALLENGE_BOND;
-    /// @notice The share of a losing challenger's bond that is burned, in bps (the rest goes to the claimant).
+    /// @notice The share of a lost bond (challenger's or defender's) that is burned, in bps (the rest goes to the winner).
     uint16 public immutable BURN_BPS;
 
     /// @notice The number of games opened; game ids are 0 … gameCount − 1.
     uint256 public gameCount;
     /// @notice Tokens owed and not yet claimed, per recipient.
     mapping(address => uint256) public credit;
-    /// @notice Σ bonds of the games in progress (what this contract must hold besides credit).
+    /// @notice Σ bonds in play: challengers' bonds of open challenges and defenders' bonds of games in progress.
     uint256 public totalBonded;
     /// @notice Σ credit not yet claimed.
     uint256 public totalCredit;
+    /// @notice Σ slashed-bond shares held for challenges that have not been decided yet.
+    uint256 public totalPooled;
 
     mapping(uint256 => Game) internal _games;
+    mapping(uint256 => Challenge) internal _challenges;
+    /// @dev challenge id → k → the k-th defense game's id.
+    mapping(uint256 => mapping(uint256 => uint256)) internal _defenseGames;
+    /// @dev claim id → each sharing challenge's part of its slashed bond (set when a challenge voids it).
+    mapping(uint256 => uint256) internal _slashShare;
+    /// @dev claim id → whether a challenge of this contract voided it (its slashed bond is shared).
+    mapping(uint256 => bool) internal _slashedHere;
 
     /// @param _token The bond token.
     /// @param _ledger The ledger whose claims are disputed.
     /// @param _verifier The one-step verifier.
     /// @param _maxClockDuration Each side's budget (> 0).
-    /// @param _clockExtension The least time a side gets for a turn (≤ the budget).
-    /// @param _challengeBond The challenger's bond (> 0, fits 96 bits).
-    /// @param _burnBps The burned share of a lost challenger bond (≤ 10 000).
+    /// @param _clockExtension The least time a side gets for a turn (≤ the budget); also the defense window.
+    /// @param _challengeBond The challenger's (and each extra defender's) bond (> 0, fits 96 bits).
+    /// @param _burnBps The burned share of a lost bond (≤ 10 000).
     constructor(
         IERC20 _token,
         IAttributionLedger _ledger,
@@ -89,28 +102,68 @@ contract DisputeGame is IDisputeGame {
         uint256 n = claim.batchSize;
         if (n == 0 || n > type(uint64).max) revert DisputeGame_EmptyClaim(_claimId);
 
-        gameId_ = gameCount++;
-        Game storage g = _games[gameId_];
-        g.challenger = msg.sender;
+        gameId_ = gameCount;
+        Challenge storage ch = _challenges[gameId_];
+        ch.challenger = msg.sender;
         // forge-lint: disable-next-line(unsafe-typecast) checked above
-        g.claimId = uint64(_claimId);
-        g.status = GameStatus.InProgress;
-        g.claimant = claim.claimant;
-        g.bond = CHALLENGE_BOND;
-        // forge-lint: disable-next-line(unsafe-typecast) checked above
-        g.position = LibPosition.wrap(0, uint64(n));
-        g.loCommitment = claim.preCommitment;
-        g.hiCommitment = claim.postCommitment;
-        uint64 now_ = uint64(block.timestamp);
-        g.claimantClock = LibClock.wrap(0, now_);
-        g.challengerClock = LibClock.wrap(0, now_);
-        // One transaction in dispute: straight to the one-step proof, which is the challenger's to bring.
-        g.turn = n == 1 ? Side.Challenger : Side.Claimant;
+        ch.claimId = uint64(_claimId);
+        ch.status = ChallengeStatus.Open;
+        ch.bond = CHALLENGE_BOND;
+        ch.openedAt = uint64(block.timestamp);
         totalBonded += CHALLENGE_BOND;
-        emit GameOpened(gameId_, _claimId, msg.sender, CHALLENGE_BOND, g.position);
+        // The poster defends in the challenge's first game; its claim bond (in the ledger) is its stake.
+        _newDefense(gameId_, ch, claim, claim.claimant, 0);
+        // forge-lint: disable-next-line(unsafe-typecast) n checked above
+        emit GameOpened(gameId_, _claimId, msg.sender, CHALLENGE_BOND, LibPosition.wrap(0, uint64(n)));
 
         LEDGER.gameOpened(_claimId);
         TOKEN.safeTransferFrom(msg.sender, address(this), CHALLENGE_BOND);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function defend(uint256 _challengeId) external returns (uint256 gameId_) {
+        Challenge storage ch = _challenges[_challengeId];
+        if (
+            ch.status != ChallengeStatus.Open || msg.sender == ch.challenger
+                || block.timestamp > uint256(ch.openedAt) + CLOCK_EXTENSION
+        ) revert DisputeGame_DefenseClosed(_challengeId);
+        IAttributionLedger.GameView memory claim = LEDGER.claimForGame(ch.claimId);
+        if (claim.status != IAttributionLedger.Status.Pending) revert DisputeGame_ClaimNotPending(ch.claimId);
+        gameId_ = gameCount;
+        totalBonded += CHALLENGE_BOND;
+        _newDefense(_challengeId, ch, claim, msg.sender, CHALLENGE_BOND);
+        emit DefenseOpened(gameId_, _challengeId, msg.sender, CHALLENGE_BOND);
+        TOKEN.safeTransferFrom(msg.sender, address(this), CHALLENGE_BOND);
+    }
+
+    /// @dev A new two-party game of `_ch` at (0, N) with `_defender` on the claimant's side.
+    function _newDefense(
+        uint256 _challengeId,
+        Challenge storage _ch,
+        IAttributionLedger.GameView memory _claim,
+        address _defender,
+        uint96 _bond
+    ) private {
+        uint256 gameId = gameCount++;
+        Game storage g = _games[gameId];
+        g.challenger = _ch.challenger;
+        g.claimId = _ch.claimId;
+        g.status = GameStatus.InProgress;
+        g.claimant = _defender;
+        g.bond = _bond;
+        // forge-lint: disable-next-line(unsafe-typecast) N < 2^64 checked at open
+        g.position = LibPosition.wrap(0, uint64(_claim.batchSize));
+        g.loCommitment = _claim.preCommitment;
+        g.hiCommitment = _claim.postCommitment;
+        uint64 now_ = uint64(block.timestamp);
+        g.claimantClock = LibClock.wrap(0, now_);
+        g.challengerClock = LibClock.wrap(0, now_);
+        // forge-lint: disable-next-line(unsafe-typecast) game ids stay far below 2^64
+        g.challengeId = uint64(_challengeId);
+        // One transaction in dispute: straight to the one-step proof, which is the challenger's to bring.
+        g.turn = _claim.batchSize == 1 ? Side.Challenger : Side.Claimant;
+        _defenseGames[_challengeId][_ch.defenses] = gameId;
+        _ch.defenses += 1;
     }
 
     /* MOVES */
@@ -167,9 +220,17 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _games[_gameId];
         if (g.status != GameStatus.InProgress) revert DisputeGame_NotInProgress(_gameId);
         IAttributionLedger.Status status = LEDGER.claimForGame(g.claimId).status;
-        if (status == IAttributionLedger.Status.Pending && !_outOfTime(g)) revert DisputeGame_NotResolvable(_gameId);
-        // The side to move ran out of time and loses; a claim voided meanwhile turns any result into a refund.
+        bool moot =
+            status != IAttributionLedger.Status.Pending || _challenges[g.challengeId].status != ChallengeStatus.Open;
+        if (!moot && !_outOfTime(g)) revert DisputeGame_NotResolvable(_gameId);
+        // The side to move ran out of time and loses; a moot game (claim no longer pending, or challenge
+        // already decided by another defense) is a refund whatever its position.
         _conclude(_gameId, g, g.turn == Side.Claimant ? Side.Challenger : Side.Claimant, status);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function resolveChallenge(uint256 _challengeId) external {
+        if (!_settle(_challengeId)) revert DisputeGame_ChallengeNotSettleable(_challengeId);
     }
 
     /// @inheritdoc IDisputeGame
@@ -182,35 +243,91 @@ contract DisputeGame is IDisputeGame {
         TOKEN.safeTransfer(_recipient, amount);
     }
 
-    /// @dev Ends a game: exactly one of refund, challenger win (claim voided, bond back, claim bond
-    ///      slashed to it) or claimant win (bond to the claimant less the burned share). Effects first.
+    /// @dev Ends one defense game. Moot (claim not pending, or its challenge already decided): the defender's
+    ///      bond back. Challenger wins: the defender's bond to the challenger less the burned share, and the
+    ///      challenge is settled if that was its last defense and the window is closed. Defender wins: the
+    ///      challenge is Defended, the challenger's bond goes to this defender less the burned share, and the
+    ///      ledger is told the challenge is closed. Effects first; O(1), no loop.
     function _conclude(uint256 _gameId, Game storage g, Side _winner, IAttributionLedger.Status _claimStatus) private {
         uint256 bond = g.bond;
-        uint256 claimId = g.claimId;
-        address challenger = g.challenger;
+        uint256 challengeId = g.challengeId;
+        Challenge storage ch = _challenges[challengeId];
+        address defender = g.claimant;
         _stopClock(g);
         totalBonded -= bond;
         g.bond = 0;
-        if (_claimStatus != IAttributionLedger.Status.Pending) {
+        if (_claimStatus != IAttributionLedger.Status.Pending || ch.status != ChallengeStatus.Open) {
             g.status = GameStatus.Refunded;
-            _credit(challenger, bond);
-            emit GameResolved(_gameId, GameStatus.Refunded, challenger, bond, 0);
-            LEDGER.gameClosed(claimId);
+            _credit(defender, bond);
+            emit GameResolved(_gameId, GameStatus.Refunded, defender, bond, 0);
+            if (ch.status == ChallengeStatus.Open) _settle(challengeId);
         } else if (_winner == Side.Challenger) {
             g.status = GameStatus.ChallengerWon;
-            _credit(challenger, bond);
-            emit GameResolved(_gameId, GameStatus.ChallengerWon, challenger, bond, 0);
-            LEDGER.voidClaim(claimId, challenger);
-            LEDGER.gameClosed(claimId);
+            ch.lost += 1;
+            uint256 burned = bond * BURN_BPS / BPS;
+            address winner = g.challenger;
+            _credit(winner, bond - burned);
+            emit GameResolved(_gameId, GameStatus.ChallengerWon, winner, bond - burned, burned);
+            _settle(challengeId);
+            if (burned != 0) TOKEN.safeTransfer(BURN_ADDRESS, burned);
         } else {
             g.status = GameStatus.ClaimantWon;
-            uint256 burned = bond * BURN_BPS / BPS;
-            address claimant = g.claimant;
-            _credit(claimant, bond - burned);
-            emit GameResolved(_gameId, GameStatus.ClaimantWon, claimant, bond - burned, burned);
-            LEDGER.gameClosed(claimId);
+            uint256 stake = ch.bond;
+            uint256 burned = stake * BURN_BPS / BPS;
+            ch.status = ChallengeStatus.Defended;
+            ch.bond = 0;
+            totalBonded -= stake;
+            _credit(defender, bond + stake - burned);
+            emit GameResolved(_gameId, GameStatus.ClaimantWon, defender, stake - burned, burned);
+            emit ChallengeResolved(challengeId, ChallengeStatus.Defended, defender, stake - burned, burned);
+            LEDGER.gameClosed(ch.claimId);
             if (burned != 0) TOKEN.safeTransfer(BURN_ADDRESS, burned);
         }
+    }
+
+    /// @dev Decides challenge `_challengeId` if it can be decided now; returns whether it was.
+    ///      Claim no longer pending: the challenger's bond back, plus an equal share of the slashed claim bond
+    ///      if a challenge voided the claim (Sustained), else nothing more (Refunded: void as a descendant).
+    ///      Claim pending, every defense beaten and the defense window closed: this challenge voids the claim;
+    ///      the ledger pays the slashed bond to this contract, which splits it equally among every challenge
+    ///      open against the claim now (this one included); each takes its share when it is decided.
+    function _settle(uint256 _challengeId) private returns (bool settled_) {
+        Challenge storage ch = _challenges[_challengeId];
+        if (ch.status != ChallengeStatus.Open) return false;
+        uint256 claimId = ch.claimId;
+        IAttributionLedger.GameView memory claim = LEDGER.claimForGame(claimId);
+        bool voids;
+        if (claim.status == IAttributionLedger.Status.Pending) {
+            if (ch.lost != ch.defenses || block.timestamp <= uint256(ch.openedAt) + CLOCK_EXTENSION) return false;
+            voids = true;
+        }
+        uint256 stake = ch.bond;
+        address challenger = ch.challenger;
+        ch.bond = 0;
+        totalBonded -= stake;
+        if (voids) {
+            ch.status = ChallengeStatus.Sustained;
+            _slashedHere[claimId] = true;
+            uint256 before = TOKEN.balanceOf(address(this));
+            LEDGER.voidClaim(claimId, address(this));
+            uint256 pool = TOKEN.balanceOf(address(this)) - before;
+            // Every challenge still open against the claim, this one included, shares the slashed bond.
+            uint256 shares = claim.openGames;
+            uint256 perShare = pool / shares;
+            uint256 dust = pool - perShare * shares;
+            _slashShare[claimId] = perShare;
+            totalPooled += perShare * shares;
+            emit SlashShared(claimId, pool, shares, perShare, dust);
+            if (dust != 0) TOKEN.safeTransfer(BURN_ADDRESS, dust);
+        } else {
+            ch.status = _slashedHere[claimId] ? ChallengeStatus.Sustained : ChallengeStatus.Refunded;
+        }
+        uint256 share = ch.status == ChallengeStatus.Sustained ? _slashShare[claimId] : 0;
+        totalPooled -= share;
+        _credit(challenger, stake + share);
+        emit ChallengeResolved(_challengeId, ch.status, challenger, stake + share, 0);
+        LEDGER.gameClosed(claimId);
+        settled_ = true;
     }
 
     function _credit(address _to, uint256 _amount) private {
@@ -272,5 +389,25 @@ contract DisputeGame is IDisputeGame {
     /// @inheritdoc IDisputeGame
     function game(uint256 _gameId) external view returns (Game memory game_) {
         game_ = _games[_gameId];
+    }
+
+    /// @inheritdoc IDisputeGame
+    function challenge(uint256 _challengeId) external view returns (Challenge memory challenge_) {
+        challenge_ = _challenges[_challengeId];
+    }
+
+    /// @inheritdoc IDisputeGame
+    function defenseGame(uint256 _challengeId, uint256 _k) external view returns (uint256 gameId_) {
+        gameId_ = _defenseGames[_challengeId][_k];
+    }
+
+    /// @inheritdoc IDisputeGame
+    function defenseWindow() external view returns (uint64 window_) {
+        window_ = CLOCK_EXTENSION;
+    }
+
+    /// @inheritdoc IDisputeGame
+    function slashShare(uint256 _claimId) external view returns (uint256 perShare_) {
+        perShare_ = _slashShare[_claimId];
     }
 }

@@ -37,7 +37,7 @@ import {
   type LedgerAddresses,
   makeFollower,
 } from "../network/follower.ts";
-import { claimantMove, GameStatusCode, gamesSince, readGame, traceOf } from "../network/games.ts";
+import { claimantMove, defendGame, GameStatusCode, gamesSince, readGame, traceOf } from "../network/games.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { attributionDomain, textHash } from "../protocol/receipt.ts";
@@ -554,7 +554,22 @@ export const runAttributor = (config: AttributorConfig) =>
       const { games, next } = yield* gamesSince(addresses, nextGame);
       nextGame = next;
       for (const g of games) {
-        if (g.claimant.toLowerCase() !== me.toLowerCase()) continue;
+        if (g.claimant.toLowerCase() !== me.toLowerCase()) {
+          // Defense is permissionless (docs/dispute-game.md §2): a new challenge against a claim this node
+          // agrees with is defended by this node too, whoever posted the claim (the poster may be silent).
+          const claim = follower.claims.get(g.claimId);
+          const challenge = g.gameId === g.challengeId && g.challenger.toLowerCase() !== me.toLowerCase();
+          if (!challenge || claim === undefined || !claim.correct || claim.status !== "pending") continue;
+          const own = yield* defendGame(addresses, g.challengeId).pipe(
+            Effect.catch((e) =>
+              Effect.as(Effect.logWarning(`${config.name}: cannot defend claim ${g.claimId}: ${e.message}`), undefined),
+            ),
+          );
+          if (own !== undefined) {
+            emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defense game ${own} opened` });
+          }
+          continue;
+        }
         defending.set(g.gameId, { claimId: g.claimId });
         emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defending game ${g.gameId}` });
       }

@@ -17,7 +17,14 @@ import type { Trace } from "../dispute/solver.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Topics } from "../gossip/messages.ts";
 import { type FollowedClaim, type LedgerAddresses, makeFollower } from "../network/follower.ts";
-import { challengerMove, GameStatusCode, openGame, readGame, settleAfterGame, traceOf } from "../network/games.ts";
+import {
+  ChallengeStatusCode,
+  challengerMove,
+  openGame,
+  readChallenge,
+  settleAfterGame,
+  traceOf,
+} from "../network/games.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { Store } from "../store/store.ts";
@@ -64,8 +71,9 @@ export const runChallenger = (config: ChallengerConfig) =>
       for (const [claimId, entry] of playing) {
         const move = yield* challengerMove(addresses, entry.gameId, entry.trace);
         if (move !== "over") continue;
-        const final = yield* readGame(addresses, entry.gameId);
-        const won = final.status === GameStatusCode.ChallengerWon;
+        // The challenge is decided: won when it voided the claim or shared in its void (docs/dispute-game.md §6).
+        const final = yield* readChallenge(addresses, entry.gameId);
+        const won = final.status === ChallengeStatusCode.Sustained;
         const credit = yield* settleAfterGame(addresses, me, entry.claim);
         playing.delete(claimId);
         results.push({ claimId, gameId: entry.gameId, won, credit });

@@ -70,6 +70,43 @@ describe("playBisection", () => {
   });
 });
 
+describe("permissionless defense (docs/dispute-game.md §2.1)", () => {
+  it("each defender plays its own game: a silent or lying poster never touches the honest defender's states", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+        fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+        (n, lies, answers) => {
+          const honest = Array.from({ length: n + 1 }, (_, i) => word("h", i));
+          // the poster's game: its midpoints are garbage wherever it lies
+          const posterStates = honest.map((h, i) => (i > 0 && i < n && lies[i % 16] ? word("p", i) : h));
+          let k = 0;
+          const challenger = () => answers[k++ % 16]!;
+          playBisection(n, { bisect: claimantOf(posterStates), respond: challenger });
+          // the third party's game: a fresh game from (0, N), whatever happened in the poster's
+          const replay = (moves: ReturnType<typeof playBisection>["moves"]) => {
+            let lo = honest[0];
+            let hi = honest[n];
+            for (const m of moves) {
+              if (m.kind !== "respond") continue;
+              if (m.agree) lo = m.commitment;
+              else hi = m.commitment;
+            }
+            return { lo, hi };
+          };
+          const { moves, final } = playBisection(n, { bisect: claimantOf(honest), respond: challenger });
+          const ends = replay(moves);
+          // both ends are the honest defender's own states: the step confirms s_hi, the defense wins
+          expect(ends.lo).toBe(honest[final.lo]);
+          expect(ends.hi).toBe(honest[final.hi]);
+        },
+      ),
+      { seed: 77, numRuns: 300 },
+    );
+  });
+});
+
 describe("Trace", () => {
   const build = async () => {
     const rng = prng(7);

@@ -1,7 +1,8 @@
 /**
  * The honest dispute-game solver (docs/dispute-game.md): given a claim's transactions, its parent
  * state and the claimed commitments, it computes every move of either side and the one-step proof,
- * exactly as `src/DisputeGame.sol` and `src/OneStepVerifier.sol` expect them.
+ * exactly as `src/DisputeGame.sol` and `src/OneStepVerifier.sol` expect them. Each defense game of a
+ * challenge is one two-party bisection, so the same moves serve the poster and every other defender.
  */
 import { Data, Effect } from "effect";
 import type { Hex } from "viem";
@@ -97,7 +98,16 @@ export class Trace {
     return this.commitmentAt(this.txCount) !== claimedPost;
   }
 
-  /** The claimant's move: the honest s_mid. */
+  /**
+   * Whether this node agrees with a claim with this parent and transactions and `claimedPost`: any
+   * node that does may defend it against every challenge, each in its own game, committing this trace's
+   * states (docs/dispute-game.md §2.1); `bisect` is the defender's move whoever posted the claim.
+   */
+  defends(claimedPost: Hex): boolean {
+    return !this.disputes(claimedPost);
+  }
+
+  /** The defender's move (the poster's or any other agreeing node's): the honest s_mid. */
   bisect(p: Position): Hex {
     this.check(p);
     if (p.hi - p.lo < 2) throw new SolverError({ reason: `range ${p.lo}…${p.hi} is not bisected further` });

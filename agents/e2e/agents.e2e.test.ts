@@ -14,7 +14,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect, Redacted, Stream } from "effect";
+import { Effect, Redacted, Schedule, Stream } from "effect";
 import {
   type Address,
   bytesToHex,
@@ -23,6 +23,8 @@ import {
   getAddress,
   type Hex,
   http,
+  maxUint256,
+  parseUnits,
   stringToBytes,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -37,7 +39,7 @@ import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
 import { makeFollower } from "../network/follower.ts";
-import { ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
+import { fundAccounts, ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { encodeProof } from "../sigma/tree.ts";
@@ -121,6 +123,17 @@ const splitOf = (
   credits.push([protocol, prot + data - paid]);
   return credits;
 };
+
+/**
+ * A live chain makes blocks when nobody transacts (an OP Stack sequencer, every 2 s; the demo does the
+ * same): a dispute's defense window closes by block time, which an idle anvil would never show.
+ */
+const liveChainBlocks = (client: ReturnType<typeof createPublicClient>) =>
+  Effect.forkScoped(
+    Effect.promise(() => client.request({ method: "evm_mine" as "eth_chainId" })).pipe(
+      Effect.repeat(Schedule.spaced("1 second")),
+    ),
+  );
 
 layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("agents end to end", (it) => {
   let world: Populated | undefined;
@@ -428,6 +441,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
 
         // the attributor keeps working: receipts flow in, and its first claim is the corrupted one
         const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
         const escrowOf = (user: Address) =>
           client.readContract({
             address: addresses.paymentEscrow,
@@ -468,7 +482,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         const [game] = challenger!.games();
         expect(game).toMatchObject({ claimId: bad!.claimId, won: true });
         const follower = attributor!.handle.follower;
-        expect(follower.claims.get(bad!.claimId)?.status).toBe("void");
+        // the void lands with the challenge's settlement, in the challenger's last tick: followers see it next
+        yield* eventually(() => follower.claims.get(bad!.claimId)?.status === "void", "the attributor to see the void");
         const voided = yield* Effect.promise(() =>
           client.readContract({
             address: addresses.ledger,
@@ -527,88 +542,100 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         expect(charged).toBe(reposted.flatMap((c) => c.debits).reduce((sum, d) => sum + d.amount, 0n));
         expect(charged).toBe(FEE * BigInt(keys.length));
       }),
+    // the claim is voided once its challenge's defense window (30 s on the local preset) has passed
+    180_000,
   );
 
-  it.effect("kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it", () =>
-    Effect.gen(function* () {
-      const protocol = yield* LocalProtocol;
-      const { anvil, deployments } = protocol;
-      const w = world;
-      if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
-      const addresses = ledgerAddresses(deployments);
-      const game = addresses.disputeGame;
-      if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
-      const client = createPublicClient({ transport: http(anvil.rpcUrl) });
-      const gameCount = () =>
-        Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
-      const before = yield* gameCount();
-      const network = yield* startNetwork({
-        rpcUrl: anvil.rpcUrl,
-        chainId: anvil.chainId,
-        deployments,
-        engine: engineFor(w),
-        attributorKeys: [ANVIL_KEYS[8]],
-        challengerKeys: [],
-        dataDir: dataDir(),
-        maxBatch: 3,
-        maxWaitMs: 300,
-        pollMs: 150,
-        corrupt: { attributor: 0, claim: 1 },
-      });
-      const [attributor] = network.attributors;
-      const dir = dataDir();
-      const workerConfig = (crash: boolean) =>
-        JSON.stringify({
+  it.effect(
+    "kill -9 the challenger right after it opens a game, restart: it resumes that game and wins it",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const { anvil, deployments } = protocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const addresses = ledgerAddresses(deployments);
+        const game = addresses.disputeGame;
+        if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
+        const gameCount = () =>
+          Effect.promise(() => client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" }));
+        const before = yield* gameCount();
+        const network = yield* startNetwork({
           rpcUrl: anvil.rpcUrl,
           chainId: anvil.chainId,
           deployments,
-          key: ANVIL_KEYS[9],
-          dataDir: dir,
-          contributionIds: [],
-          maxBatch: 1,
-          crashAfterFirstPost: crash,
-          role: "challenger",
-          bootstrap: [attributor!.gossip.addresses[0]!],
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[8]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 3,
+          maxWaitMs: 300,
+          pollMs: 150,
+          corrupt: { attributor: 0, claim: 1 },
         });
-      const first = yield* startWorker(workerConfig(true));
-      const source = makeReceiptSource({
-        chainId: anvil.chainId,
-        ledger: addresses.ledger,
-        modelId: w.modelId,
-        operatorKey: w.operatorKey,
-        userKeys: w.userKeys,
-        fee: FEE,
-        firstNonce: 500_000n,
-      });
-      for (let i = 0; i < 3; i++) {
-        const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
-        expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
-      }
-      const exit = yield* Effect.promise(() => first.exited);
-      expect(exit.signal).toBe("SIGKILL");
-      expect(yield* gameCount()).toBe(before + 1n);
+        const [attributor] = network.attributors;
+        const dir = dataDir();
+        const workerConfig = (crash: boolean) =>
+          JSON.stringify({
+            rpcUrl: anvil.rpcUrl,
+            chainId: anvil.chainId,
+            deployments,
+            key: ANVIL_KEYS[9],
+            dataDir: dir,
+            contributionIds: [],
+            maxBatch: 1,
+            crashAfterFirstPost: crash,
+            role: "challenger",
+            bootstrap: [attributor!.gossip.addresses[0]!],
+          });
+        const first = yield* startWorker(workerConfig(true));
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 500_000n,
+        });
+        for (let i = 0; i < 3; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-game-crash-${i}`, `a-game-crash-${i}`));
+          expect(yield* Effect.promise(() => attributor!.submit(r))).toEqual({ ok: true, stored: true });
+        }
+        const exit = yield* Effect.promise(() => first.exited);
+        expect(exit.signal).toBe("SIGKILL");
+        expect(yield* gameCount()).toBe(before + 1n);
 
-      yield* startWorker(workerConfig(false));
-      const status = () =>
-        client
-          .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
-          .then((g) => g.status);
-      yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
-      expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
-      expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
-      const g = yield* Effect.promise(() =>
-        client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
-      );
-      const claim = yield* Effect.promise(() =>
-        client.readContract({
-          address: addresses.ledger,
-          abi: attributionLedgerAbi,
-          functionName: "claim",
-          args: [BigInt(g.claimId)],
-        }),
-      );
-      expect(claim.status).toBe(3); // Void
-    }),
+        yield* startWorker(workerConfig(false));
+        const status = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] })
+            .then((g) => g.status);
+        yield* eventually(async () => (await status()) !== 1, "the resumed game to end", 90_000);
+        expect(yield* Effect.promise(status)).toBe(3); // ChallengerWon
+        expect(yield* gameCount()).toBe(before + 1n); // resumed, not opened again
+        const challengeStatus = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "challenge", args: [before] })
+            .then((c) => c.status);
+        // nobody else defends the wrong claim: once the defense window has passed, the challenge voids it
+        yield* eventually(async () => (await challengeStatus()) === 3, "the challenge to void the claim", 90_000);
+        const g = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [before] }),
+        );
+        const claim = yield* Effect.promise(() =>
+          client.readContract({
+            address: addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "claim",
+            args: [BigInt(g.claimId)],
+          }),
+        );
+        expect(claim.status).toBe(3); // Void
+      }),
+    180_000,
   );
 
   it.effect("runLocalNetwork (the demo's entry point) turns a receipt stream into posted claims and reports them", () =>
@@ -645,5 +672,111 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
       for (const bad of network.challengers[0]!.badClaims())
         expect(follower.claims.get(bad.claimId)?.status).toBe("void");
     }),
+  );
+
+  it.effect(
+    "a challenge against an honest claim is defended by every attributor that agrees, not only its poster",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const { anvil, deployments } = protocol;
+        const addresses = ledgerAddresses(deployments);
+        const game = addresses.disputeGame;
+        if (game === undefined) return yield* Effect.fail(new Error("no DisputeGame deployed"));
+        const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+        yield* liveChainBlocks(client);
+        // the attacker: a bare wallet with OPEN for a challenge bond, challenging a claim it knows is right
+        const attacker = privateKeyToAccount(ANVIL_KEYS[6]);
+        const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments };
+        yield* fundAccounts(base, protocol.deployerKey, { open: [[attacker.address, parseUnits("1000", 18)]] });
+        const network = yield* startNetwork({
+          ...base,
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[7], ANVIL_KEYS[8]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 3,
+          maxWaitMs: 300,
+          pollMs: 150,
+        });
+        const [poster, other] = network.attributors;
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 700_000n, // above every earlier test's nonces
+        });
+        for (let i = 0; i < 3; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-defend-${i}`, `a-defend-${i}`));
+          expect(yield* Effect.promise(() => poster!.submit(r))).toEqual({ ok: true, stored: true });
+        }
+        const follower = other!.handle.follower;
+        const mine = () =>
+          // the claim carrying this test's receipts (a fresh follower also replays older claims)
+          [...follower.claims.values()].find(
+            (c) =>
+              c.claimant.toLowerCase() === poster!.address.toLowerCase() &&
+              c.correct &&
+              c.status === "pending" &&
+              c.receipts.some((r) => r.nonce >= 700_000n),
+          );
+        yield* eventually(() => mine() !== undefined, "the poster's claim, followed by the other attributor");
+        const claimId = mine()!.id;
+
+        const wallet = createWalletClient({
+          chain: localChain(anvil.chainId, anvil.rpcUrl),
+          transport: http(anvil.rpcUrl),
+          account: attacker,
+        });
+        const send = async (hash: Hex) => {
+          const receipt = await client.waitForTransactionReceipt({ hash });
+          expect(receipt.status).toBe("success");
+        };
+        const challengeId = yield* Effect.promise(async () => {
+          const id = await client.readContract({ address: game, abi: disputeGameAbi, functionName: "gameCount" });
+          await send(
+            await wallet.writeContract({
+              address: addresses.openToken,
+              abi: openTokenAbi,
+              functionName: "approve",
+              args: [game, maxUint256],
+            }),
+          );
+          await send(
+            await wallet.writeContract({ address: game, abi: disputeGameAbi, functionName: "open", args: [claimId] }),
+          );
+          return id;
+        });
+
+        // the other attributor opens its own defense within the window and plays it (its first bisection)
+        const defenses = () =>
+          client.getContractEvents({
+            address: game,
+            abi: disputeGameAbi,
+            eventName: "DefenseOpened",
+            args: { challengeId },
+            fromBlock: 0n,
+          });
+        yield* eventually(async () => (await defenses()).length > 0, "the other attributor to defend the claim");
+        const [opened] = yield* Effect.promise(defenses);
+        expect(getAddress(opened!.args.defender!)).toBe(getAddress(other!.address));
+        const defenseId = opened!.args.gameId!;
+        const turn = () =>
+          client
+            .readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [defenseId] })
+            .then((g) => g.turn);
+        yield* eventually(async () => (await turn()) === 1, "the defender's first bisection (the challenger to move)");
+        const g = yield* Effect.promise(() =>
+          client.readContract({ address: game, abi: disputeGameAbi, functionName: "game", args: [defenseId] }),
+        );
+        expect(getAddress(g.claimant)).toBe(getAddress(other!.address));
+        expect(g.challengeId).toBe(challengeId);
+      }),
+    120_000,
   );
 });

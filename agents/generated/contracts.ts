@@ -327,6 +327,13 @@ export const attributionLedgerAbi = [
   },
   {
     type: 'function',
+    inputs: [{ name: '', internalType: 'bytes32', type: 'bytes32' }],
+    name: 'repostable',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
     inputs: [{ name: '_amount', internalType: 'uint256', type: 'uint256' }],
     name: 'requestUnbond',
     outputs: [],
@@ -573,6 +580,25 @@ export const attributionLedgerAbi = [
       { name: 'pot', internalType: 'uint256', type: 'uint256', indexed: false },
     ],
     name: 'ClaimPosted',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'voidedId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+    ],
+    name: 'ClaimReposted',
   },
   {
     type: 'event',
@@ -1380,6 +1406,34 @@ export const disputeGameAbi = [
   },
   {
     type: 'function',
+    inputs: [
+      { name: '_challengeId', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'challenge',
+    outputs: [
+      {
+        name: 'challenge_',
+        internalType: 'struct IDisputeGame.Challenge',
+        type: 'tuple',
+        components: [
+          { name: 'challenger', internalType: 'address', type: 'address' },
+          { name: 'claimId', internalType: 'uint64', type: 'uint64' },
+          {
+            name: 'status',
+            internalType: 'enum ChallengeStatus',
+            type: 'uint8',
+          },
+          { name: 'bond', internalType: 'uint96', type: 'uint96' },
+          { name: 'openedAt', internalType: 'uint64', type: 'uint64' },
+          { name: 'defenses', internalType: 'uint32', type: 'uint32' },
+          { name: 'lost', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
     inputs: [{ name: '_recipient', internalType: 'address', type: 'address' }],
     name: 'claimCredit',
     outputs: [],
@@ -1390,6 +1444,32 @@ export const disputeGameAbi = [
     inputs: [{ name: '', internalType: 'address', type: 'address' }],
     name: 'credit',
     outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_challengeId', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'defend',
+    outputs: [{ name: 'gameId_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_challengeId', internalType: 'uint256', type: 'uint256' },
+      { name: '_k', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'defenseGame',
+    outputs: [{ name: 'gameId_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'defenseWindow',
+    outputs: [{ name: 'window_', internalType: 'uint64', type: 'uint64' }],
     stateMutability: 'view',
   },
   {
@@ -1424,6 +1504,7 @@ export const disputeGameAbi = [
           { name: 'loCommitment', internalType: 'bytes32', type: 'bytes32' },
           { name: 'hiCommitment', internalType: 'bytes32', type: 'bytes32' },
           { name: 'midCommitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'challengeId', internalType: 'uint64', type: 'uint64' },
         ],
       },
     ],
@@ -1453,6 +1534,15 @@ export const disputeGameAbi = [
   {
     type: 'function',
     inputs: [
+      { name: '_challengeId', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'resolveChallenge',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
       { name: '_gameId', internalType: 'uint256', type: 'uint256' },
       { name: '_position', internalType: 'Position', type: 'uint128' },
       { name: '_midCommitment', internalType: 'bytes32', type: 'bytes32' },
@@ -1461,6 +1551,13 @@ export const disputeGameAbi = [
     name: 'respond',
     outputs: [],
     stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'slashShare',
+    outputs: [{ name: 'perShare_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
   },
   {
     type: 'function',
@@ -1520,6 +1617,13 @@ export const disputeGameAbi = [
     stateMutability: 'view',
   },
   {
+    type: 'function',
+    inputs: [],
+    name: 'totalPooled',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
     type: 'event',
     anonymous: false,
     inputs: [
@@ -1549,6 +1653,43 @@ export const disputeGameAbi = [
     anonymous: false,
     inputs: [
       {
+        name: 'challengeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'status',
+        internalType: 'enum ChallengeStatus',
+        type: 'uint8',
+        indexed: false,
+      },
+      {
+        name: 'payee',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'paid',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'burned',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'ChallengeResolved',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
         name: 'recipient',
         internalType: 'address',
         type: 'address',
@@ -1562,6 +1703,37 @@ export const disputeGameAbi = [
       },
     ],
     name: 'CreditClaimed',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'gameId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'challengeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'defender',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'bond',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'DefenseOpened',
   },
   {
     type: 'event',
@@ -1662,6 +1834,43 @@ export const disputeGameAbi = [
     anonymous: false,
     inputs: [
       {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'pool',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'shares',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'perShare',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'dust',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'SlashShared',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
         name: 'gameId',
         internalType: 'uint256',
         type: 'uint256',
@@ -1691,8 +1900,18 @@ export const disputeGameAbi = [
   { type: 'error', inputs: [], name: 'DisputeGame_BadParameters' },
   {
     type: 'error',
+    inputs: [{ name: 'challengeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_ChallengeNotSettleable',
+  },
+  {
+    type: 'error',
     inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
     name: 'DisputeGame_ClaimNotPending',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'challengeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'DisputeGame_DefenseClosed',
   },
   {
     type: 'error',

@@ -1,8 +1,11 @@
 /**
- * Playing dispute games on chain with the honest solver (agents/dispute/solver.ts): the challenger's
- * side (open, respond, step, resolve on the claimant's timeout, collect the bond, refund the pot) and
- * the claimant's side (bisect with its own trace). Both read the game from the contract on every
- * move, so a restart simply resumes from whatever the chain says: nothing about a game is local.
+ * Playing dispute games on chain with the honest solver (agents/dispute/solver.ts)
+ * (docs/dispute-game.md §2). A challenge is one challenger against every defense opened against it in
+ * time; each defense is a two-party game. The challenger's side: open a challenge, play every defense
+ * game of it (respond, step, resolve a defender's timeout), settle the challenge, collect the credit,
+ * refund a voided claim's pot. The defenders' side: the poster bisects in its challenge's first game,
+ * and any agent that agrees with a claim opens its own defense (`defendGame`) and bisects with its own
+ * trace. Everything is read from the contract on every move, so a restart resumes from the chain.
  */
 import { Effect } from "effect";
 import type { Address, Hex } from "viem";
@@ -13,6 +16,7 @@ import { attributionLedgerAbi, disputeGameAbi, openTokenAbi } from "../generated
 import type { FollowedClaim } from "./follower.ts";
 
 export const GameStatusCode = { None: 0, InProgress: 1, ClaimantWon: 2, ChallengerWon: 3, Refunded: 4 } as const;
+export const ChallengeStatusCode = { None: 0, Open: 1, Defended: 2, Sustained: 3, Refunded: 4 } as const;
 export const SideCode = { Claimant: 0, Challenger: 1 } as const;
 
 const MASK64 = (1n << 64n) - 1n;
@@ -43,12 +47,42 @@ export const readGame = (addresses: GameAddresses, gameId: bigint) =>
     );
   });
 
+export const readChallenge = (addresses: GameAddresses, challengeId: bigint) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    return yield* read(`challenge ${challengeId}`, () =>
+      chain.publicClient.readContract({
+        address: addresses.game,
+        abi: disputeGameAbi,
+        functionName: "challenge",
+        args: [challengeId],
+      }),
+    );
+  });
+
+/** The ids of every defense game of a challenge (k = 0 is the poster's). */
+export const defenseGames = (addresses: GameAddresses, challengeId: bigint, defenses: number) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    return yield* read(`defenses of ${challengeId}`, () =>
+      Promise.all(
+        Array.from({ length: defenses }, (_, k) =>
+          chain.publicClient.readContract({
+            address: addresses.game,
+            abi: disputeGameAbi,
+            functionName: "defenseGame",
+            args: [challengeId, BigInt(k)],
+          }),
+        ),
+      ),
+    );
+  });
+
 /** The honest trace of a followed claim (built once per claim by the caller's cache). */
 export const traceOf = (claim: FollowedClaim) =>
   Effect.promise(() => Trace.build(claim.trace.parent, claim.trace.ctx, claim.trace.registry, claim.trace.txs));
 
-/** Opens a game against `claimId`, paying the challenge bond; returns the game id. */
-export const openGame = (addresses: GameAddresses, claimId: bigint) =>
+const approveBond = (addresses: GameAddresses) =>
   Effect.gen(function* () {
     const chain = yield* Chain;
     const bond = yield* read("CHALLENGE_BOND", () =>
@@ -60,6 +94,12 @@ export const openGame = (addresses: GameAddresses, claimId: bigint) =>
       functionName: "approve",
       args: [addresses.game, bond],
     });
+  });
+
+/** Opens a challenge against `claimId`, paying the challenge bond; returns its id (= its first game's). */
+export const openGame = (addresses: GameAddresses, claimId: bigint) =>
+  Effect.gen(function* () {
+    yield* approveBond(addresses);
     const { events } = yield* sendContractCall({
       address: addresses.game,
       abi: disputeGameAbi,
@@ -73,14 +113,89 @@ export const openGame = (addresses: GameAddresses, claimId: bigint) =>
     return opened.args.gameId as bigint;
   });
 
+/**
+ * Opens this agent's own defense against challenge `challengeId` (it agrees with the claim), paying the
+ * bond; returns the new game's id. Only within the defense window, and never by the challenger.
+ */
+export const defendGame = (addresses: GameAddresses, challengeId: bigint) =>
+  Effect.gen(function* () {
+    yield* approveBond(addresses);
+    const { events } = yield* sendContractCall({
+      address: addresses.game,
+      abi: disputeGameAbi,
+      functionName: "defend",
+      args: [challengeId],
+    });
+    const opened = events.find((e) => e.eventName === "DefenseOpened");
+    if (opened === undefined || !("gameId" in opened.args)) {
+      return yield* new ChainError({ message: `defend(${challengeId}) emitted no DefenseOpened` });
+    }
+    return opened.args.gameId as bigint;
+  });
+
+/** Whether `challengeId`'s defense window is still open (by the chain's latest block time). */
+export const defenseWindowOpen = (addresses: GameAddresses, openedAt: bigint) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    const [window, block] = yield* read("the defense window", () =>
+      Promise.all([
+        chain.publicClient.readContract({
+          address: addresses.game,
+          abi: disputeGameAbi,
+          functionName: "defenseWindow",
+        }),
+        chain.publicClient.getBlock({ blockTag: "latest" }),
+      ]),
+    );
+    return block.timestamp <= openedAt + window;
+  });
+
 export type ChallengerMove = "responded" | "stepped" | "resolved" | "waiting" | "over";
 
-/** One challenger move in `gameId` if it is the challenger's turn (or the claimant's clock ran out). */
-export const challengerMove = (addresses: GameAddresses, gameId: bigint, trace: Trace) =>
+/**
+ * The challenger's moves in challenge `challengeId`: one move in every defense game where it is its turn
+ * (or a resolution where the defender ran out of time), then the settlement once every defense is beaten
+ * and the defense window is closed. "over" once the challenge is decided (its moot games are resolved).
+ */
+export const challengerMove = (addresses: GameAddresses, challengeId: bigint, trace: Trace) =>
+  Effect.gen(function* () {
+    const ch = yield* readChallenge(addresses, challengeId);
+    const ids = yield* defenseGames(addresses, challengeId, ch.defenses);
+    let result: ChallengerMove = "waiting";
+    for (const gameId of ids) {
+      const move = yield* gameMove(addresses, gameId, trace, ch.status !== ChallengeStatusCode.Open);
+      if (move !== "over" && move !== "waiting") result = move;
+    }
+    if (ch.status !== ChallengeStatusCode.Open) return "over" as ChallengerMove;
+    const after = yield* readChallenge(addresses, challengeId);
+    if (after.status !== ChallengeStatusCode.Open) return "over" as ChallengerMove;
+    if (after.lost === after.defenses && !(yield* defenseWindowOpen(addresses, after.openedAt))) {
+      yield* sendContractCall({
+        address: addresses.game,
+        abi: disputeGameAbi,
+        functionName: "resolveChallenge",
+        args: [challengeId],
+      });
+      return "over" as ChallengerMove;
+    }
+    return result;
+  });
+
+/** One challenger move in one defense game (or its resolution once the defender's clock ran out, or moot). */
+const gameMove = (addresses: GameAddresses, gameId: bigint, trace: Trace, moot: boolean) =>
   Effect.gen(function* () {
     const chain = yield* Chain;
     const g = yield* readGame(addresses, gameId);
     if (g.status !== GameStatusCode.InProgress) return "over" as ChallengerMove;
+    if (moot) {
+      yield* sendContractCall({
+        address: addresses.game,
+        abi: disputeGameAbi,
+        functionName: "resolve",
+        args: [gameId],
+      });
+      return "resolved" as ChallengerMove;
+    }
     const p = unpackPosition(g.position);
     if (g.turn === SideCode.Challenger) {
       if (p.hi - p.lo === 1) {
@@ -181,17 +296,32 @@ export const claimantMove = (addresses: GameAddresses, gameId: bigint, commitmen
     return true;
   });
 
-/** Games opened since `from` (exclusive upper bound is the current count). */
+/**
+ * Games opened since `from` (exclusive upper bound is the current count). `claimant` is the game's
+ * defender; a game whose id is its `challengeId` opened a challenge (its defender is the claim's poster).
+ */
 export const gamesSince = (addresses: GameAddresses, from: bigint) =>
   Effect.gen(function* () {
     const chain = yield* Chain;
     const count = yield* read("gameCount", () =>
       chain.publicClient.readContract({ address: addresses.game, abi: disputeGameAbi, functionName: "gameCount" }),
     );
-    const games: Array<{ readonly gameId: bigint; readonly claimant: Address; readonly claimId: bigint }> = [];
+    const games: Array<{
+      readonly gameId: bigint;
+      readonly claimant: Address;
+      readonly challenger: Address;
+      readonly claimId: bigint;
+      readonly challengeId: bigint;
+    }> = [];
     for (let id = from; id < count; id++) {
       const g = yield* readGame(addresses, id);
-      games.push({ gameId: id, claimant: g.claimant, claimId: BigInt(g.claimId) });
+      games.push({
+        gameId: id,
+        claimant: g.claimant,
+        challenger: g.challenger,
+        claimId: BigInt(g.claimId),
+        challengeId: BigInt(g.challengeId),
+      });
     }
     return { games, next: count };
   });

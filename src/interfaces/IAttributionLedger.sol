@@ -184,6 +184,10 @@ interface IAttributionLedger {
     /// @param claimId The claim.
     /// @param byGame True when a dispute game voided it; false when its parent was void.
     event ClaimVoided(uint256 indexed claimId, bool byGame);
+    /// @notice Emitted when a claim re-posts the exact batch of a claim voided only because an ancestor was.
+    /// @param claimId The new claim.
+    /// @param voidedId The voided descendant whose batch (and reference time) it carries.
+    event ClaimReposted(uint256 indexed claimId, uint256 indexed voidedId);
     /// @notice Emitted when a void claim's pot goes back to its payers' escrow balances.
     /// @param claimId The claim.
     /// @param amount The pot.
@@ -226,7 +230,9 @@ interface IAttributionLedger {
     /// @param _parentId The parent claim (live, without a live child).
     /// @param _batch Concatenated Attribute transactions (docs/protocol.md §3).
     /// @param _newState The claimed post-state.
-    /// @param _referenceTime σ's reference time (strictly before this block, at most MAX_REFERENCE_LAG old).
+    /// @param _referenceTime σ's reference time (strictly before this block, at most MAX_REFERENCE_LAG old and
+    ///        not before the parent's; or exactly the original time of the caller's batch voided as a
+    ///        descendant, which this call then re-posts: see `repostable`).
     /// @param _debits Per-payer debits, sorted by payer; moved from the escrow into the claim's pot.
     function postClaim(
         uint256 _parentId,

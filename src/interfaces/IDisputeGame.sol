@@ -3,20 +3,24 @@ pragma solidity 0.8.30;
 
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
-import {Clock, GameStatus, Position, Side} from "src/libraries/GameTypes.sol";
+import {ChallengeStatus, Clock, GameStatus, Position, Side} from "src/libraries/GameTypes.sol";
 import {SigmaContext} from "src/libraries/Sigma.sol";
 
 /// @title IDisputeGame
 /// @notice Bisection games over the transactions of pending ledger claims, with chess clocks and bonds
-///         (docs/dispute-game.md).
+///         (docs/dispute-game.md). A challenge is one challenger against every defense opened against it
+///         within the defense window; each defense is one two-party game (the claim's poster defends in the
+///         challenge's first game, anyone else may open its own defense).
 interface IDisputeGame {
-    /// @notice A game's stored state.
-    /// @param challenger Who opened the game and posted its bond.
+    /// @notice A game's stored state: one defense of a claim against one challenge.
+    /// @param challenger The challenge's challenger (the only address that may answer).
     /// @param claimId The disputed claim.
     /// @param status The game's lifecycle state.
     /// @param turn Who is to move.
-    /// @param claimant The claim's poster: the only address that may bisect.
-    /// @param bond The challenger's bond held by this contract while the game is in progress.
+    /// @param claimant This game's defender: the only address that may bisect (the claim's poster in a
+    ///        challenge's first game, else whoever opened the defense).
+    /// @param bond The defender's bond held while the game is in progress (0 for the poster's game: its
+    ///        claim bond is at stake in the ledger).
     /// @param position The disputed range (s_lo agreed, s_hi disputed).
     /// @param claimantClock The claimant's chess clock.
     /// @param challengerClock The challenger's chess clock.
@@ -36,6 +40,25 @@ interface IDisputeGame {
         bytes32 loCommitment;
         bytes32 hiCommitment;
         bytes32 midCommitment;
+        uint64 challengeId;
+    }
+
+    /// @notice A challenge: one challenger and its bond against every defense opened in time.
+    /// @param challenger Who opened it and posted its bond.
+    /// @param claimId The disputed claim.
+    /// @param status Its lifecycle state.
+    /// @param bond The challenger's bond, held while the challenge is open.
+    /// @param openedAt When it was opened: defenses may be opened until `openedAt + defenseWindow()`.
+    /// @param defenses Defense games opened (the poster's first game included).
+    /// @param lost Defense games the challenger has won.
+    struct Challenge {
+        address challenger;
+        uint64 claimId;
+        ChallengeStatus status;
+        uint96 bond;
+        uint64 openedAt;
+        uint32 defenses;
+        uint32 lost;
     }
 
     /* ERRORS */
@@ -81,6 +104,15 @@ interface IDisputeGame {
     /// @param gameId The game.
     error DisputeGame_NotResolvable(uint256 gameId);
 
+    /// @notice Thrown when a defense is opened against a challenge that is decided, past its defense window,
+    ///         or by its own challenger.
+    /// @param challengeId The challenge.
+    error DisputeGame_DefenseClosed(uint256 challengeId);
+
+    /// @notice Thrown when a challenge is settled while it is decided or still has a defense to beat.
+    /// @param challengeId The challenge.
+    error DisputeGame_ChallengeNotSettleable(uint256 challengeId);
+
     /// @notice Thrown when there is no credit to claim.
     /// @param recipient The recipient.
     error DisputeGame_NoCredit(address recipient);
@@ -124,6 +156,32 @@ interface IDisputeGame {
     /// @param burned What was burned.
     event GameResolved(uint256 indexed gameId, GameStatus status, address indexed winner, uint256 paid, uint256 burned);
 
+    /// @notice Emitted when a party opens its own defense against a challenge.
+    /// @param gameId The defense game's id.
+    /// @param challengeId The challenge defended against.
+    /// @param defender Who defends (and may bisect in this game).
+    /// @param bond The defender's bond.
+    event DefenseOpened(uint256 indexed gameId, uint256 indexed challengeId, address indexed defender, uint256 bond);
+
+    /// @notice Emitted when a challenge is decided.
+    /// @param challengeId The challenge.
+    /// @param status Defended, Sustained or Refunded.
+    /// @param payee Who was credited (the winning defender, or the challenger).
+    /// @param paid What `payee` was credited from the challenger's bond and the slashed claim bond.
+    /// @param burned What was burned of the challenger's bond.
+    event ChallengeResolved(
+        uint256 indexed challengeId, ChallengeStatus status, address indexed payee, uint256 paid, uint256 burned
+    );
+
+    /// @notice Emitted when a challenge voids its claim: the slashed claim bond the ledger paid to this
+    ///         contract is split equally among every challenge open against the claim at that moment.
+    /// @param claimId The voided claim.
+    /// @param pool What the ledger paid this contract.
+    /// @param shares The challenges sharing it.
+    /// @param perShare Each challenge's share.
+    /// @param dust The division remainder, burned.
+    event SlashShared(uint256 indexed claimId, uint256 pool, uint256 shares, uint256 perShare, uint256 dust);
+
     /// @notice Emitted when credit is paid out.
     /// @param recipient Who was paid.
     /// @param amount How much.
@@ -131,10 +189,24 @@ interface IDisputeGame {
 
     /* ACTIONS */
 
-    /// @notice Opens a game against a pending claim, pulling `CHALLENGE_BOND` from the caller.
+    /// @notice Opens a challenge against a pending claim, pulling `CHALLENGE_BOND` from the caller; its first
+    ///         defense game (the claim's poster defending) has the same id.
     /// @param _claimId The claim.
-    /// @return gameId_ The new game's id.
+    /// @return gameId_ The new challenge's id (= its first game's id).
     function open(uint256 _claimId) external returns (uint256 gameId_);
+
+    /// @notice Opens the caller's own defense game against an open challenge, within its defense window,
+    ///         pulling `CHALLENGE_BOND` from the caller. Anyone but the challenger may defend.
+    /// @param _challengeId The challenge.
+    /// @return gameId_ The new defense game's id.
+    function defend(uint256 _challengeId) external returns (uint256 gameId_);
+
+    /// @notice Decides an open challenge whose claim is no longer pending (refund, plus a share of the
+    ///         slashed bond if the claim was voided by a challenge), or whose every defense was beaten with
+    ///         the defense window closed (the claim is voided). Also done automatically by the game move that
+    ///         makes it possible.
+    /// @param _challengeId The challenge.
+    function resolveChallenge(uint256 _challengeId) external;
 
     /// @notice The claimant commits s_mid for the range it names.
     /// @param _gameId The game.
@@ -155,7 +227,8 @@ interface IDisputeGame {
     /// @param _proof s_lo opened, transaction lo with its proof against the tx root, the witnesses.
     function step(uint256 _gameId, Position _position, StepProof calldata _proof) external;
 
-    /// @notice Ends a game whose side to move ran out of time, or whose claim was voided by another game.
+    /// @notice Ends a game whose side to move ran out of time, or whose claim is no longer pending, or whose
+    ///         challenge is already decided (the last two: the defender's bond back).
     /// @param _gameId The game.
     function resolve(uint256 _gameId) external;
 
@@ -167,6 +240,18 @@ interface IDisputeGame {
 
     /// @notice The stored game.
     function game(uint256 _gameId) external view returns (Game memory game_);
+
+    /// @notice The stored challenge (`_challengeId` is the id of its first game).
+    function challenge(uint256 _challengeId) external view returns (Challenge memory challenge_);
+
+    /// @notice The id of the `_k`-th defense game of a challenge (k = 0: the poster's game), k < defenses.
+    function defenseGame(uint256 _challengeId, uint256 _k) external view returns (uint256 gameId_);
+
+    /// @notice Seconds after a challenge opens during which defenses may be opened (= CLOCK_EXTENSION).
+    function defenseWindow() external view returns (uint64 window_);
+
+    /// @notice Each sharing challenge's part of a voided claim's slashed bond (0 before the void).
+    function slashShare(uint256 _claimId) external view returns (uint256 perShare_);
 
     /// @notice Seconds `_side` has used in `_gameId`: the one clock function, used to gate moves and to resolve.
     function elapsed(uint256 _gameId, Side _side) external view returns (uint64 elapsed_);

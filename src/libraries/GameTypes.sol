@@ -21,6 +21,22 @@ enum GameStatus {
     Refunded
 }
 
+/// @notice A challenge's lifecycle (docs/dispute-game.md §2). A challenge is one challenger against every
+///         defense opened against it in time; each defense is a two-party bisection game.
+/// @custom:value None The id was never used as a challenge.
+/// @custom:value Open Defenses are being played (or may still be opened).
+/// @custom:value Defended A defense won: the challenger's bond went to that defender; the claim stands.
+/// @custom:value Sustained The claim was voided by a challenge while this one was open: bond back plus
+///               an equal share of the slashed claim bond.
+/// @custom:value Refunded The claim became void as a descendant (no slash): the challenger's bond back.
+enum ChallengeStatus {
+    None,
+    Open,
+    Defended,
+    Sustained,
+    Refunded
+}
+
 /// @notice The disputed range of a game: state `lo` is agreed, state `hi` is disputed (lo < hi).
 /// @dev Packed into 128 bits, as Optimism's `LibPosition`:
 ///

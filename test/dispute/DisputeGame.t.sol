@@ -5,7 +5,7 @@ import {DisputeGame} from "src/DisputeGame.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {IOneStepVerifier, StepProof} from "src/interfaces/IOneStepVerifier.sol";
-import {GameStatus, LibClock, Position, Side} from "src/libraries/GameTypes.sol";
+import {ChallengeStatus, GameStatus, LibClock, Position, Side} from "src/libraries/GameTypes.sol";
 import {Sigma} from "src/libraries/Sigma.sol";
 import {DisputeBaseTest} from "test/dispute/utils/DisputeBaseTest.sol";
 import {MockLedger} from "test/dispute/utils/MockLedger.sol";
@@ -59,7 +59,17 @@ contract DisputeGame_Open_Test is DisputeBaseTest {
         assertTrue(g.position.eq(_pos(0, 8)));
         assertEq(g.loCommitment, b.claimed[0]);
         assertEq(g.hiCommitment, b.claimed[8]);
-        assertEq(g.bond, BOND);
+        assertEq(g.bond, 0, "the poster's game carries no defender bond");
+        assertEq(g.challengeId, id);
+        IDisputeGame.Challenge memory ch = game.challenge(id);
+        assertEq(ch.challenger, challenger);
+        assertEq(ch.claimId, b.claimId);
+        assertEq(uint8(ch.status), uint8(ChallengeStatus.Open));
+        assertEq(ch.bond, BOND);
+        assertEq(ch.openedAt, block.timestamp);
+        assertEq(ch.defenses, 1);
+        assertEq(ch.lost, 0);
+        assertEq(game.defenseGame(id, 0), id);
         assertEq(before - token.balanceOf(challenger), BOND);
         assertEq(token.balanceOf(address(game)), BOND);
         assertEq(game.totalBonded(), BOND);
@@ -298,8 +308,17 @@ contract DisputeGame_Step_Test is DisputeBaseTest {
         vm.prank(anyone);
         game.step(id, _pos(1, 2), p);
         assertEq(uint8(game.game(id).status), uint8(GameStatus.ChallengerWon));
+        // Every defense is beaten, but others may still defend until the window closes.
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Pending));
+        assertEq(game.challenge(id).lost, 1);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_ChallengeNotSettleable.selector, id));
+        game.resolveChallenge(id);
+        vm.warp(game.challenge(id).openedAt + EXTENSION + 1);
+        game.resolveChallenge(id);
         assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Void));
-        assertEq(game.credit(challenger), BOND);
+        assertEq(uint8(game.challenge(id).status), uint8(ChallengeStatus.Sustained));
+        uint256 slashed = CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
+        assertEq(game.credit(challenger), BOND + slashed);
         assertEq(_openGames(b.claimId), 0);
         assertFalse(_bondLocked(b.claimId));
     }
@@ -345,6 +364,7 @@ contract DisputeGame_Step_Test is DisputeBaseTest {
         mock.voidFromOutside(b.claimId);
         game.step(id, _pos(1, 2), _stepProof(b, 1));
         assertEq(uint8(game.game(id).status), uint8(GameStatus.Refunded));
+        assertEq(uint8(game.challenge(id).status), uint8(ChallengeStatus.Refunded));
         assertEq(game.credit(challenger), BOND);
         assertTrue(_bondLocked(b.claimId));
     }
@@ -363,12 +383,14 @@ contract DisputeGame_Resolve_Test is DisputeBaseTest {
     function test_resolve_claimantOutOfTime_challengerWins() public {
         vm.warp(block.timestamp + MAX_CLOCK + 1);
         vm.expectEmit(address(game));
-        emit IDisputeGame.GameResolved(id, GameStatus.ChallengerWon, challenger, BOND, 0);
+        emit IDisputeGame.GameResolved(id, GameStatus.ChallengerWon, challenger, 0, 0);
         game.resolve(id);
         assertEq(uint8(game.game(id).status), uint8(GameStatus.ChallengerWon));
+        // The clock outlasts the defense window: the challenge is settled by the same call.
         assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Void));
         uint256 slashed = CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
-        assertEq(token.balanceOf(challenger), 1_000_000e18 - BOND + slashed);
+        game.claimCredit(challenger);
+        assertEq(token.balanceOf(challenger), 1_000_000e18 + slashed);
     }
 
     function test_resolve_atClockLimit_reverts() public {
@@ -414,7 +436,11 @@ contract DisputeGame_Resolve_Test is DisputeBaseTest {
         game.resolve(id);
         game.resolve(second);
         assertEq(uint8(game.game(second).status), uint8(GameStatus.Refunded));
-        assertEq(game.credit(anyone), BOND);
+        // Both challenges were open when the claim was voided: each takes half the slashed bond.
+        uint256 slashed = CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
+        assertEq(game.slashShare(b.claimId), slashed / 2);
+        assertEq(game.credit(anyone), BOND + slashed / 2);
+        assertEq(game.credit(challenger), BOND + slashed / 2);
         assertEq(_openGames(b.claimId), 0);
     }
 }
@@ -505,11 +531,12 @@ contract DisputeGame_ClaimCredit_Test is DisputeBaseTest {
         vm.warp(block.timestamp + MAX_CLOCK + 1);
         game.resolve(id);
         uint256 before = token.balanceOf(challenger);
+        uint256 owed = BOND + CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
         vm.expectEmit(address(game));
-        emit IDisputeGame.CreditClaimed(challenger, BOND);
+        emit IDisputeGame.CreditClaimed(challenger, owed);
         vm.prank(anyone);
         game.claimCredit(challenger);
-        assertEq(token.balanceOf(challenger) - before, BOND);
+        assertEq(token.balanceOf(challenger) - before, owed);
         assertEq(game.credit(challenger), 0);
         assertEq(token.balanceOf(address(game)), 0);
     }
@@ -517,5 +544,138 @@ contract DisputeGame_ClaimCredit_Test is DisputeBaseTest {
     function test_claimCredit_nothing_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_NoCredit.selector, anyone));
         game.claimCredit(anyone);
+    }
+}
+
+contract DisputeGame_Defend_Test is DisputeBaseTest {
+    Built internal b;
+    uint256 internal id;
+
+    function setUp() public override {
+        super.setUp();
+        b = _claim(8, NO_LIE);
+        id = _open(b.claimId);
+    }
+
+    function test_defend_opensOwnGamePullsBond() public {
+        uint256 before = token.balanceOf(anyone);
+        vm.expectEmit(address(game));
+        emit IDisputeGame.DefenseOpened(1, id, anyone, BOND);
+        vm.prank(anyone);
+        uint256 d = game.defend(id);
+        assertEq(d, 1);
+        IDisputeGame.Game memory g = game.game(d);
+        assertEq(g.claimant, anyone);
+        assertEq(g.challenger, challenger);
+        assertEq(g.bond, BOND);
+        assertEq(g.challengeId, id);
+        assertTrue(g.position.eq(_pos(0, 8)));
+        assertEq(uint8(g.turn), uint8(Side.Claimant));
+        assertEq(game.challenge(id).defenses, 2);
+        assertEq(game.defenseGame(id, 1), d);
+        assertEq(before - token.balanceOf(anyone), BOND);
+        assertEq(game.totalBonded(), 2 * uint256(BOND));
+        assertEq(_openGames(b.claimId), 1, "one challenge, however many defenses");
+    }
+
+    function test_defend_onlyTheDefenderBisectsItsGame() public {
+        vm.prank(anyone);
+        uint256 d = game.defend(id);
+        vm.prank(claimant);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_NotPlayer.selector, claimant));
+        game.bisect(d, _pos(0, 8), b.claimed[4]);
+        vm.prank(anyone);
+        game.bisect(d, _pos(0, 8), b.claimed[4]);
+    }
+
+    function test_defend_byChallenger_reverts() public {
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_DefenseClosed.selector, id));
+        game.defend(id);
+    }
+
+    function test_defend_atWindowEnd_succeeds_pastIt_reverts() public {
+        vm.warp(block.timestamp + EXTENSION);
+        vm.prank(anyone);
+        game.defend(id);
+        vm.warp(block.timestamp + 1);
+        vm.prank(anyone);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_DefenseClosed.selector, id));
+        game.defend(id);
+    }
+
+    function test_defend_unknownChallenge_reverts() public {
+        vm.prank(anyone);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_DefenseClosed.selector, 9));
+        game.defend(9);
+    }
+
+    function test_defend_claimVoid_reverts() public {
+        mock.voidFromOutside(b.claimId);
+        vm.prank(anyone);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_ClaimNotPending.selector, b.claimId));
+        game.defend(id);
+    }
+
+    /// @dev The poster is silent and loses its game; a third party's honest defense still wins the challenge,
+    ///      takes the challenger's bond less the burn, and the poster's lost game voids nothing.
+    function test_defend_thirdPartyWins_challengeDefended() public {
+        vm.prank(anyone);
+        uint256 d = game.defend(id);
+        vm.prank(anyone);
+        game.bisect(d, _pos(0, 8), b.claimed[4]);
+        // Both the silent poster (game id) and the silent challenger (game d) run out of time.
+        vm.warp(block.timestamp + MAX_CLOCK + 1);
+        game.resolve(id);
+        assertEq(uint8(game.game(id).status), uint8(GameStatus.ChallengerWon));
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Pending), "one defense still live");
+        assertEq(uint8(game.challenge(id).status), uint8(ChallengeStatus.Open));
+        game.resolve(d);
+        assertEq(uint8(game.game(d).status), uint8(GameStatus.ClaimantWon));
+        assertEq(uint8(game.challenge(id).status), uint8(ChallengeStatus.Defended));
+        assertEq(uint8(_claimStatus(b.claimId)), uint8(IAttributionLedger.Status.Pending));
+        assertEq(_openGames(b.claimId), 0);
+        uint256 burned = uint256(BOND) * BURN_BPS / 10_000;
+        assertEq(game.credit(anyone), BOND + BOND - burned);
+        assertEq(game.totalBonded(), 0);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_DefenseClosed.selector, id));
+        game.defend(id);
+    }
+
+    /// @dev Once a defense has won, every other game of the challenge is moot: resolvable at once, refunded.
+    function test_defend_otherGamesOfDefendedChallengeRefund() public {
+        vm.prank(anyone);
+        uint256 d = game.defend(id);
+        _play(id, b, Strategy.AlwaysDisagree);
+        assertEq(uint8(game.challenge(id).status), uint8(ChallengeStatus.Defended));
+        game.resolve(d);
+        assertEq(uint8(game.game(d).status), uint8(GameStatus.Refunded));
+        assertEq(game.credit(anyone), BOND);
+        assertEq(game.totalBonded(), 0);
+    }
+
+    /// @dev A challenge voids the claim only when every defense opened in time is beaten.
+    function test_settle_needsEveryDefenseBeatenAndWindowClosed() public {
+        Built memory w = _claim(8, 5);
+        uint256 c = _open(w.claimId);
+        vm.prank(anyone);
+        uint256 d = game.defend(c);
+        _play(c, w, Strategy.Honest);
+        assertEq(uint8(game.game(c).status), uint8(GameStatus.ChallengerWon));
+        vm.warp(block.timestamp + EXTENSION + 1);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_ChallengeNotSettleable.selector, c));
+        game.resolveChallenge(c);
+        // The extra defender lies like the poster and loses too: its bond goes to the challenger.
+        address saved = claimant;
+        claimant = anyone;
+        _play(d, w, Strategy.Honest);
+        claimant = saved;
+        assertEq(uint8(game.challenge(c).status), uint8(ChallengeStatus.Sustained), "settled by the last step");
+        assertEq(uint8(_claimStatus(w.claimId)), uint8(IAttributionLedger.Status.Void));
+        uint256 burned = uint256(BOND) * BURN_BPS / 10_000;
+        uint256 slashed = CLAIM_BOND - CLAIM_BOND * LEDGER_BURN_BPS / 10_000;
+        assertEq(game.credit(challenger), BOND + slashed + BOND - burned);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.DisputeGame_ChallengeNotSettleable.selector, c));
+        game.resolveChallenge(c);
     }
 }

@@ -149,6 +149,7 @@ contract DisputeGame_SharedVectors_Test is DisputeBaseTest {
         }
         GameStatus expected = challengerWins ? GameStatus.ChallengerWon : GameStatus.ClaimantWon;
         assertEq(uint8(game.game(id).status), uint8(expected), vm.parseJsonString(json, string.concat(at, ".name")));
+        if (challengerWins) _settleChallenge(id);
         assertEq(
             uint8(_claimStatus(claimId)),
             uint8(challengerWins ? IAttributionLedger.Status.Void : IAttributionLedger.Status.Pending)

@@ -32,7 +32,7 @@ abstract contract DisputeBench is DisputeBaseTest {
     }
 
     /// @dev Plays an honest challenger against `_b` to the end, measuring each call's gas.
-    ///      Returns (total gas of open + moves, number of moves after open).
+    ///      Returns (total gas of open + moves + the settlement that voids the claim, number of moves after open).
     function _measuredGame(Built memory _b, StepProof memory _proof, bool _perMove)
         internal
         returns (uint256 total_, uint256 moves_)
@@ -53,7 +53,7 @@ abstract contract DisputeBench is DisputeBaseTest {
                 g0 = gasleft();
                 game.step(id, p, _proof);
                 used = g0 - gasleft();
-                if (_perMove) _emit("move", "step (invalid tx, no witness) + challenger wins", used);
+                if (_perMove) _emit("move", "step (invalid tx, no witness) + challenger wins the game", used);
             } else if (g.turn == Side.Claimant) {
                 bytes32 mid = SyntheticClaims.commitment(_b.parent, p.mid(), _b.wrongAt);
                 vm.prank(claimant);
@@ -76,6 +76,13 @@ abstract contract DisputeBench is DisputeBaseTest {
             moves_++;
         }
         assertEq(uint8(game.game(id).status), uint8(GameStatus.ChallengerWon));
+        // The claim is voided once nobody else may defend it: the settlement is part of the game's cost.
+        vm.warp(uint256(game.challenge(id).openedAt) + game.defenseWindow() + 1);
+        g0 = gasleft();
+        game.resolveChallenge(id);
+        uint256 settled = g0 - gasleft();
+        if (_perMove) _emit("move", "resolveChallenge (claim voided + bond slashed and shared)", settled);
+        total_ += settled;
     }
 }
 
@@ -122,6 +129,15 @@ contract DisputeGame_BenchRealLedger_Test is DisputeBench {
         g0 = gasleft();
         game.resolve(id);
         _emit("move", "resolve (timeout, claim voided + bond slashed)", g0 - gasleft());
+
+        // A third party's defense of an honest claim whose poster is silent.
+        Built memory f = _claim(16, SyntheticClaims.NO_LIE);
+        vm.prank(challenger);
+        id = game.open(f.claimId);
+        vm.prank(anyone);
+        g0 = gasleft();
+        game.defend(id);
+        _emit("move", "defend (third party)", g0 - gasleft());
     }
 }
 

@@ -12,7 +12,7 @@ import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IContributionViews, IModelViews} from "src/interfaces/IAttributionViews.sol";
 import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {StepProof} from "src/interfaces/IOneStepVerifier.sol";
-import {GameStatus, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
+import {ChallengeStatus, GameStatus, LibPosition, Position, Side} from "src/libraries/GameTypes.sol";
 import {Sigma, SigmaContext, State} from "src/libraries/Sigma.sol";
 import {Debit} from "src/libraries/TxCodec.sol";
 import {MockLedger} from "test/dispute/utils/MockLedger.sol";
@@ -202,6 +202,11 @@ abstract contract DisputeBaseTest is Test {
 
     /// @dev Posts a synthetic claim of `_n` transactions, wrong at `_wrongAt` (NO_LIE for an honest one).
     function _claim(uint256 _n, uint256 _wrongAt) internal returns (Built memory b_) {
+        b_ = _claimAs(claimant, _n, _wrongAt);
+    }
+
+    /// @dev `_claim` posted by `_poster` (real ledger: must be bonded).
+    function _claimAs(address _poster, uint256 _n, uint256 _wrongAt) internal returns (Built memory b_) {
         b_.txs = new bytes[](_n);
         b_.leaves = new bytes32[](_n);
         for (uint256 i = 0; i < _n; i++) {
@@ -214,7 +219,7 @@ abstract contract DisputeBaseTest is Test {
         b_.honest = _wrongAt == NO_LIE ? b_.claimed : _commitments(b_.parent, _n, NO_LIE);
         if (_realLedger()) {
             uint256 parentId = _parentId();
-            vm.prank(claimant);
+            vm.prank(_poster);
             b_.claimId = real.postClaim(
                 parentId, _concat(b_.txs), _state(b_.parent, _n, _wrongAt), uint64(block.timestamp - 1), new Debit[](0)
             );
@@ -320,6 +325,15 @@ abstract contract DisputeBaseTest is Test {
             }
             moves_++;
         }
+    }
+
+    /// @dev Settles challenge `_id` once its every defense is beaten: waits out the defense window if needed.
+    function _settleChallenge(uint256 _id) internal {
+        IDisputeGame.Challenge memory ch = game.challenge(_id);
+        if (ch.status != ChallengeStatus.Open) return;
+        uint256 closes = uint256(ch.openedAt) + game.defenseWindow() + 1;
+        if (block.timestamp < closes) vm.warp(closes);
+        game.resolveChallenge(_id);
     }
 
     function _pos(uint256 _lo, uint256 _hi) internal pure returns (Position position_) {

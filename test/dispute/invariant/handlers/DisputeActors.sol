@@ -8,18 +8,22 @@ import {DisputeGame} from "src/DisputeGame.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {IDisputeGame} from "src/interfaces/IDisputeGame.sol";
 import {StepProof} from "src/interfaces/IOneStepVerifier.sol";
-import {GameStatus, Position, Side} from "src/libraries/GameTypes.sol";
+import {ChallengeStatus, GameStatus, Position, Side} from "src/libraries/GameTypes.sol";
 import {Sigma, State} from "src/libraries/Sigma.sol";
 import {Debit} from "src/libraries/TxCodec.sol";
 import {SyntheticClaims} from "test/dispute/utils/SyntheticClaims.sol";
 
 /// @notice The actors of the dispute invariant suite, after Optimism's FaultDisputeActors: an honest
-///         claimant and an honest challenger that always move right and in time, and random actors (a
-///         lying claimant, a random challenger) that do anything. Ghost variables track what the game
-///         contract must hold.
+///         attributor (posts honest claims, defends every honest claim it did not post against every
+///         challenge) and an honest challenger that always move right and in time; and attackers that do
+///         anything: a lying claimant, a lazy claimant that posts honest claims and never defends them, a
+///         random challenger, and the liar's sock puppet (challenges any claim, the liar's own included, and
+///         opens defenses of any claim). Ghost variables track what the game contract must hold.
 contract DisputeActors is Test {
     uint256 internal constant MAX_CLAIMS = 10;
     uint256 internal constant MAX_TXS = 40;
+    uint256 internal constant MAX_CHALLENGES = 24;
+    uint256 internal constant ACTORS = 6;
 
     DisputeGame public immutable GAME;
     AttributionLedger public immutable LEDGER;
@@ -29,6 +33,8 @@ contract DisputeActors is Test {
     address public immutable LIAR_CLAIMANT;
     address public immutable HONEST_CHALLENGER;
     address public immutable RANDOM_CHALLENGER;
+    address public immutable LAZY_CLAIMANT;
+    address public immutable SOCK;
 
     struct ClaimInfo {
         uint256 claimId;
@@ -40,59 +46,68 @@ contract DisputeActors is Test {
     struct GameInfo {
         uint256 gameId;
         uint256 claimIdx;
-        bool honestChallenger;
         bool concluded;
+    }
+
+    struct ChallengeInfo {
+        uint256 challengeId;
+        uint256 claimIdx;
+        bool honestChallenger;
+        bool honestDefended;
+        bool settled;
     }
 
     ClaimInfo[] internal _claims;
     GameInfo[] internal _games;
-    /// @dev Claim index → the honest challenger has opened a game on it.
+    ChallengeInfo[] internal _challenges;
+    /// @dev Claim index → the honest challenger has opened a challenge on it.
     mapping(uint256 => bool) internal _challengedByHonest;
 
-    /// @notice Σ bonds of games not yet concluded, counted by the handler.
+    /// @notice Σ bonds in play (open challenges, defense games in progress), counted by the handler.
     uint256 public ghostBonded;
-    /// @notice Games an honest actor lost (must stay 0).
+    /// @notice Games or challenges an honest actor lost, and honest claims voided by a game (must stay 0).
     uint256 public ghostHonestLosses;
     /// @notice Honest moves that reverted (must stay 0: an honest actor is never locked out).
     uint256 public ghostHonestMoveFailures;
-    /// @notice Wrong claims that an honest challenger disputed and that are not void after its game.
+    /// @notice Honest challenges on wrong claims that ended without the claim void (must stay 0).
     uint256 public ghostWrongClaimsSurvived;
+    /// @notice Honest challenges that voided (or shared the void of) a claim and were not paid a share.
+    uint256 public ghostHonestUnpaid;
     /// @notice Games concluded.
     uint256 public ghostConcluded;
+    /// @notice Challenges settled.
+    uint256 public ghostSettled;
     /// @notice Claims finalized.
     uint256 public ghostFinalized;
     /// @notice Wrong claims finalized (must stay 0: the honest challenger watches every claim).
     uint256 public ghostWrongFinalized;
 
-    constructor(
-        DisputeGame _game,
-        AttributionLedger _ledger,
-        address _honestClaimant,
-        address _liarClaimant,
-        address _honestChallenger,
-        address _randomChallenger
-    ) {
+    constructor(DisputeGame _game, AttributionLedger _ledger, address[6] memory _actors) {
         GAME = _game;
         LEDGER = _ledger;
         TOKEN = IERC20(address(_game.TOKEN()));
-        HONEST_CLAIMANT = _honestClaimant;
-        LIAR_CLAIMANT = _liarClaimant;
-        HONEST_CHALLENGER = _honestChallenger;
-        RANDOM_CHALLENGER = _randomChallenger;
+        HONEST_CLAIMANT = _actors[0];
+        LIAR_CLAIMANT = _actors[1];
+        HONEST_CHALLENGER = _actors[2];
+        RANDOM_CHALLENGER = _actors[3];
+        LAZY_CLAIMANT = _actors[4];
+        SOCK = _actors[5];
     }
 
     /* ACTIONS */
 
-    /// @notice A claimant posts a synthetic claim, honest or wrong at one transaction.
-    function postClaim(uint256 _nSeed, uint256 _lieSeed, bool _liar) external {
+    /// @notice A claimant posts a synthetic claim: the honest attributor or the lazy one (honest), or the
+    ///         liar (wrong at one transaction).
+    function postClaim(uint256 _nSeed, uint256 _lieSeed, uint8 _who) external {
         if (_claims.length >= MAX_CLAIMS) return;
+        uint256 who = _who % 3;
         uint256 n = bound(_nSeed, 1, MAX_TXS);
-        uint256 wrongAt = _liar ? bound(_lieSeed, 0, n - 1) : SyntheticClaims.NO_LIE;
+        uint256 wrongAt = who == 1 ? bound(_lieSeed, 0, n - 1) : SyntheticClaims.NO_LIE;
         uint256 parentId = _liveTip();
         IAttributionLedger.Claim memory p = LEDGER.claim(parentId);
         State memory parent = State(p.accountsRoot, p.totalCredited, 0, p.txCount);
         (bytes[] memory txs,) = SyntheticClaims.txs(n);
-        vm.prank(_liar ? LIAR_CLAIMANT : HONEST_CLAIMANT);
+        vm.prank(who == 0 ? HONEST_CLAIMANT : who == 1 ? LIAR_CLAIMANT : LAZY_CLAIMANT);
         try LEDGER.postClaim(
             parentId,
             SyntheticClaims.concat(txs),
@@ -111,17 +126,35 @@ contract DisputeActors is Test {
         if (_claims.length == 0) return;
         uint256 idx = bound(_claimSeed, 0, _claims.length - 1);
         if (_claims[idx].wrongAt == SyntheticClaims.NO_LIE) return;
-        _openAs(HONEST_CHALLENGER, idx, true);
+        _openAs(HONEST_CHALLENGER, idx);
     }
 
     /// @notice The random challenger disputes any claim.
     function randomChallenge(uint256 _claimSeed) external {
         if (_claims.length == 0) return;
-        _openAs(RANDOM_CHALLENGER, bound(_claimSeed, 0, _claims.length - 1), false);
+        _openAs(RANDOM_CHALLENGER, bound(_claimSeed, 0, _claims.length - 1));
     }
 
-    /// @notice A random actor moves in a game where it plays: the random challenger answers at random or
-    ///         steps; the lying claimant bisects with its claimed states or with garbage.
+    /// @notice The liar's sock puppet challenges any claim (its master's wrong ones, to race the honest
+    ///         challenger for the slashed bond; the lazy claimant's honest ones, to void them).
+    function sockChallenge(uint256 _claimSeed) external {
+        if (_claims.length == 0) return;
+        _openAs(SOCK, bound(_claimSeed, 0, _claims.length - 1));
+    }
+
+    /// @notice The sock puppet opens a defense against any open challenge (to stall the honest challenger).
+    function sockDefend(uint256 _challengeSeed) external {
+        if (_challenges.length == 0) return;
+        ChallengeInfo memory info = _challenges[bound(_challengeSeed, 0, _challenges.length - 1)];
+        vm.prank(SOCK);
+        try GAME.defend(info.challengeId) returns (uint256 id) {
+            _games.push(GameInfo(id, info.claimIdx, false));
+        } catch {}
+        _sync();
+    }
+
+    /// @notice An attacker moves in a game where it plays: a random or sock challenger answers at random or
+    ///         steps; a lying or sock defender bisects with the liar's states or with garbage.
     function randomMove(uint256 _gameSeed, uint256 _choice) external {
         if (_games.length == 0) return;
         GameInfo memory info = _games[bound(_gameSeed, 0, _games.length - 1)];
@@ -129,19 +162,19 @@ contract DisputeActors is Test {
         if (g.status != GameStatus.InProgress) return;
         ClaimInfo memory c = _claims[info.claimIdx];
         Position p = g.position;
-        if (g.turn == Side.Challenger && !info.honestChallenger) {
+        if (g.turn == Side.Challenger && (g.challenger == RANDOM_CHALLENGER || g.challenger == SOCK)) {
+            vm.startPrank(g.challenger);
             if (p.width() == 1) {
-                vm.prank(RANDOM_CHALLENGER);
                 try GAME.step(info.gameId, p, _proof(c, p.lo(), g.loCommitment)) {} catch {}
             } else {
-                vm.prank(RANDOM_CHALLENGER);
                 try GAME.respond(info.gameId, p, g.midCommitment, _choice % 2 == 0) {} catch {}
             }
-        } else if (g.turn == Side.Claimant && c.wrongAt != SyntheticClaims.NO_LIE) {
+            vm.stopPrank();
+        } else if (g.turn == Side.Claimant && (g.claimant == LIAR_CLAIMANT || g.claimant == SOCK)) {
             bytes32 mid = _choice % 3 == 0
                 ? keccak256(abi.encode(_choice))
                 : SyntheticClaims.commitment(c.parent, p.mid(), c.wrongAt);
-            vm.prank(LIAR_CLAIMANT);
+            vm.prank(g.claimant);
             try GAME.bisect(info.gameId, p, mid) {} catch {}
         }
         _sync();
@@ -161,6 +194,13 @@ contract DisputeActors is Test {
         _sync();
     }
 
+    /// @notice Anyone settles a challenge.
+    function resolveChallenge(uint256 _challengeSeed) external {
+        if (_challenges.length == 0) return;
+        try GAME.resolveChallenge(_challenges[bound(_challengeSeed, 0, _challenges.length - 1)].challengeId) {} catch {}
+        _sync();
+    }
+
     /// @notice Anyone voids a claim whose parent is void.
     function voidDescendant(uint256 _claimSeed) external {
         if (_claims.length == 0) return;
@@ -171,23 +211,21 @@ contract DisputeActors is Test {
     /// @notice Anyone finalizes a claim (only possible once its window passed with no game open).
     function finalize(uint256 _claimSeed) external {
         if (_claims.length == 0) return;
-        uint256 id = _claims[bound(_claimSeed, 0, _claims.length - 1)].claimId;
-        try LEDGER.finalize(id) {
+        uint256 idx = bound(_claimSeed, 0, _claims.length - 1);
+        try LEDGER.finalize(_claims[idx].claimId) {
             ghostFinalized++;
-            if (_claims[bound(_claimSeed, 0, _claims.length - 1)].wrongAt != SyntheticClaims.NO_LIE) {
-                ghostWrongFinalized++;
-            }
+            if (_claims[idx].wrongAt != SyntheticClaims.NO_LIE) ghostWrongFinalized++;
         } catch {}
     }
 
     /// @notice Anyone pays out an actor's credit.
     function claimCredit(uint256 _who) external {
-        address a = actors()[bound(_who, 0, 3)];
+        address a = actors()[bound(_who, 0, ACTORS - 1)];
         if (GAME.credit(a) == 0) return;
         GAME.claimCredit(a);
     }
 
-    /// @notice Ends every game: honest moves, time past every clock, resolutions, void descendants, payouts.
+    /// @notice Ends everything: honest moves, time past every clock, resolutions, settlements, payouts.
     function finishAll() external {
         for (uint256 round = 0; round < 3; round++) {
             _honestActAll();
@@ -195,10 +233,14 @@ contract DisputeActors is Test {
             for (uint256 i = 0; i < _games.length; i++) {
                 if (GAME.game(_games[i].gameId).status == GameStatus.InProgress) GAME.resolve(_games[i].gameId);
             }
+            for (uint256 i = 0; i < _challenges.length; i++) {
+                uint256 id = _challenges[i].challengeId;
+                if (GAME.challenge(id).status == ChallengeStatus.Open) GAME.resolveChallenge(id);
+            }
             _sync();
         }
-        address[4] memory all = actors();
-        for (uint256 i = 0; i < 4; i++) {
+        address[ACTORS] memory all = actors();
+        for (uint256 i = 0; i < ACTORS; i++) {
             if (GAME.credit(all[i]) != 0) GAME.claimCredit(all[i]);
         }
     }
@@ -206,12 +248,28 @@ contract DisputeActors is Test {
     /* HONEST PLAY */
 
     function _honestActAll() internal {
-        // The honest challenger watches the chain: every wrong pending claim gets a game.
+        // The honest challenger watches the chain: every wrong pending claim gets a challenge.
         for (uint256 c = 0; c < _claims.length; c++) {
             if (_claims[c].wrongAt == SyntheticClaims.NO_LIE || _challengedByHonest[c]) continue;
             if (LEDGER.claim(_claims[c].claimId).status != IAttributionLedger.Status.Pending) continue;
-            _openAs(HONEST_CHALLENGER, c, true);
+            _openAs(HONEST_CHALLENGER, c);
             if (!_challengedByHonest[c]) ghostHonestMoveFailures++;
+        }
+        // The honest attributor defends every honest pending claim it did not post, once per challenge.
+        for (uint256 k = 0; k < _challenges.length; k++) {
+            ChallengeInfo storage info = _challenges[k];
+            if (info.honestDefended || _claims[info.claimIdx].wrongAt != SyntheticClaims.NO_LIE) continue;
+            IDisputeGame.Challenge memory ch = GAME.challenge(info.challengeId);
+            if (ch.status != ChallengeStatus.Open) continue;
+            if (LEDGER.claim(ch.claimId).status != IAttributionLedger.Status.Pending) continue;
+            info.honestDefended = true;
+            if (LEDGER.claim(ch.claimId).claimant == HONEST_CLAIMANT) continue;
+            vm.prank(HONEST_CLAIMANT);
+            try GAME.defend(info.challengeId) returns (uint256 id) {
+                _games.push(GameInfo(id, info.claimIdx, false));
+            } catch {
+                ghostHonestMoveFailures++;
+            }
         }
         for (uint256 i = 0; i < _games.length; i++) {
             // An honest side moves at most twice in a row (answer, then the step).
@@ -227,23 +285,24 @@ contract DisputeActors is Test {
         IDisputeGame.Game memory g = GAME.game(_info.gameId);
         if (g.status != GameStatus.InProgress) return false;
         ClaimInfo memory c = _claims[_info.claimIdx];
-        bool honestClaim = c.wrongAt == SyntheticClaims.NO_LIE;
+        bool honestDefender = g.claimant == HONEST_CLAIMANT && c.wrongAt == SyntheticClaims.NO_LIE;
+        bool honestChallenger = g.challenger == HONEST_CHALLENGER;
         Position p = g.position;
         bool ok = true;
-        if (p.width() == 1 && (_info.honestChallenger || honestClaim)) {
+        if (p.width() == 1 && (honestChallenger || honestDefender)) {
             // The step decides by σ; the honest side brings it as soon as it can.
-            vm.prank(_info.honestChallenger ? HONEST_CHALLENGER : HONEST_CLAIMANT);
+            vm.prank(honestChallenger ? HONEST_CHALLENGER : HONEST_CLAIMANT);
             try GAME.step(_info.gameId, p, _proof(c, p.lo(), g.loCommitment)) {}
             catch {
                 ok = false;
             }
-        } else if (g.turn == Side.Claimant && honestClaim) {
+        } else if (g.turn == Side.Claimant && honestDefender) {
             vm.prank(HONEST_CLAIMANT);
             try GAME.bisect(_info.gameId, p, SyntheticClaims.commitment(c.parent, p.mid(), SyntheticClaims.NO_LIE)) {}
             catch {
                 ok = false;
             }
-        } else if (g.turn == Side.Challenger && _info.honestChallenger) {
+        } else if (g.turn == Side.Challenger && honestChallenger) {
             bool agree = g.midCommitment == SyntheticClaims.commitment(c.parent, p.mid(), SyntheticClaims.NO_LIE);
             vm.prank(HONEST_CHALLENGER);
             try GAME.respond(_info.gameId, p, g.midCommitment, agree) {}
@@ -259,33 +318,50 @@ contract DisputeActors is Test {
 
     /* BOOKKEEPING */
 
-    function _openAs(address _who, uint256 _idx, bool _honest) internal {
+    function _openAs(address _who, uint256 _idx) internal {
+        if (_challenges.length >= MAX_CHALLENGES) return;
         vm.prank(_who);
         try GAME.open(_claims[_idx].claimId) returns (uint256 id) {
-            _games.push(GameInfo(id, _idx, _honest, false));
-            if (_honest) _challengedByHonest[_idx] = true;
-            ghostBonded += GAME.CHALLENGE_BOND();
+            _games.push(GameInfo(id, _idx, false));
+            _challenges.push(ChallengeInfo(id, _idx, _who == HONEST_CHALLENGER, false, false));
+            if (_who == HONEST_CHALLENGER) _challengedByHonest[_idx] = true;
         } catch {}
+        _sync();
     }
 
-    /// @dev Records games that ended since the last look and checks who won.
+    /// @dev Records games and challenges that ended since the last look, checks who won, recounts the bonds.
     function _sync() internal {
+        uint256 bonded;
         for (uint256 i = 0; i < _games.length; i++) {
             GameInfo storage info = _games[i];
-            if (info.concluded) continue;
-            GameStatus s = GAME.game(info.gameId).status;
-            if (s == GameStatus.InProgress) continue;
+            IDisputeGame.Game memory g = GAME.game(info.gameId);
+            bonded += g.bond;
+            if (info.concluded || g.status == GameStatus.InProgress) continue;
             info.concluded = true;
             ghostConcluded++;
-            ghostBonded -= GAME.CHALLENGE_BOND();
-            ClaimInfo memory c = _claims[info.claimIdx];
-            if (info.honestChallenger && s == GameStatus.ClaimantWon) ghostHonestLosses++;
-            if (c.wrongAt == SyntheticClaims.NO_LIE && s == GameStatus.ChallengerWon) ghostHonestLosses++;
-            if (info.honestChallenger && LEDGER.claim(c.claimId).status != IAttributionLedger.Status.Void) {
-                // An honest game on a wrong claim only ends with the claim void (won or refunded).
-                ghostWrongClaimsSurvived++;
+            bool honestClaim = _claims[info.claimIdx].wrongAt == SyntheticClaims.NO_LIE;
+            if (g.challenger == HONEST_CHALLENGER && g.status == GameStatus.ClaimantWon) ghostHonestLosses++;
+            if (g.claimant == HONEST_CLAIMANT && honestClaim && g.status == GameStatus.ChallengerWon) {
+                ghostHonestLosses++;
             }
         }
+        for (uint256 k = 0; k < _challenges.length; k++) {
+            ChallengeInfo storage info = _challenges[k];
+            IDisputeGame.Challenge memory ch = GAME.challenge(info.challengeId);
+            bonded += ch.bond;
+            if (info.settled || ch.status == ChallengeStatus.Open) continue;
+            info.settled = true;
+            ghostSettled++;
+            bool honestClaim = _claims[info.claimIdx].wrongAt == SyntheticClaims.NO_LIE;
+            // A challenge is Sustained only when a challenge voided its claim: never for an honest claim.
+            if (honestClaim && ch.status == ChallengeStatus.Sustained) ghostHonestLosses++;
+            if (info.honestChallenger) {
+                if (ch.status == ChallengeStatus.Defended) ghostHonestLosses++;
+                if (LEDGER.claim(ch.claimId).status != IAttributionLedger.Status.Void) ghostWrongClaimsSurvived++;
+                if (ch.status == ChallengeStatus.Sustained && GAME.slashShare(ch.claimId) == 0) ghostHonestUnpaid++;
+            }
+        }
+        ghostBonded = bonded;
     }
 
     /// @dev The one-step proof from whichever synthetic state was agreed at `_index`.
@@ -306,12 +382,16 @@ contract DisputeActors is Test {
 
     /* VIEWS */
 
-    function actors() public view returns (address[4] memory actors_) {
-        actors_ = [HONEST_CLAIMANT, LIAR_CLAIMANT, HONEST_CHALLENGER, RANDOM_CHALLENGER];
+    function actors() public view returns (address[ACTORS] memory actors_) {
+        actors_ = [HONEST_CLAIMANT, LIAR_CLAIMANT, HONEST_CHALLENGER, RANDOM_CHALLENGER, LAZY_CLAIMANT, SOCK];
     }
 
     function gameCount() external view returns (uint256 count_) {
         count_ = _games.length;
+    }
+
+    function challengeCount() external view returns (uint256 count_) {
+        count_ = _challenges.length;
     }
 
     function claimCount() external view returns (uint256 count_) {
