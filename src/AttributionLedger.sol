@@ -45,7 +45,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
     uint256 public latestFinalized;
     /// @notice Σ of the pots of every Final claim.
     uint256 public totalFinalizedCredited;
-    /// @notice Σ of every reward withdrawal.
+    /// @notice Σ of every reward withdrawal; never above totalFinalizedCredited.
     uint256 public totalWithdrawn;
     /// @notice Σ of every bond held (bonded, locked or unbonding).
     uint256 public totalBonded;
@@ -257,10 +257,15 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         }
         uint256 already = withdrawn[_account];
         if (_leaf.earned <= already) revert AttributionLedger_NothingToWithdraw(_account);
+        // Solvency (docs/protocol.md §6): the pots of final claims are all that withdrawals may take, whatever
+        // a final state says; bonds and the pots of pending claims stay untouched.
+        uint256 available = totalFinalizedCredited - totalWithdrawn;
+        if (available == 0) revert AttributionLedger_FinalizedCreditExhausted(_account);
         amount_ = _leaf.earned - already;
-        withdrawn[_account] = _leaf.earned;
+        if (amount_ > available) amount_ = available;
+        withdrawn[_account] = already + amount_;
         totalWithdrawn += amount_;
-        emit RewardsWithdrawn(_account, amount_, _leaf.earned);
+        emit RewardsWithdrawn(_account, amount_, already + amount_);
         TOKEN.safeTransfer(_account, amount_);
     }
 
@@ -397,7 +402,6 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         Claim storage c = claims[_claimId];
         ctx_ = SigmaContext({
             domainSeparator: DOMAIN_SEPARATOR,
-            attributor: c.claimant,
             protocol: PROTOCOL,
             referenceTime: c.referenceTime,
             maxEntries: MAX_ENTRIES,

@@ -68,9 +68,14 @@ contract PaymentEscrow is IPaymentEscrow, ReentrancyGuard {
         if (request.amount == 0 || block.timestamp < request.readyAt) revert PaymentEscrow_NotReady(request.readyAt);
         uint256 balance = balanceOf[msg.sender];
         amount_ = request.amount < balance ? request.amount : balance;
-        delete requests[msg.sender];
+        // A debit may have taken part of the requested funds (and a voided claim may bring them back): the
+        // unpaid remainder stays requested, ready at the same time, instead of restarting the notice period.
+        uint256 remainder = request.amount - amount_;
+        if (remainder == 0) delete requests[msg.sender];
+        // forge-lint: disable-next-line(unsafe-typecast)
+        else requests[msg.sender].amount = uint128(remainder);
         balanceOf[msg.sender] = balance - amount_;
-        emit Withdrawn(msg.sender, amount_);
+        emit Withdrawn(msg.sender, amount_, remainder);
         if (amount_ > 0) TOKEN.safeTransfer(msg.sender, amount_);
     }
 

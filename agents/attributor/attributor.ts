@@ -102,6 +102,7 @@ export const toAttributeTx = (p: ReceiptPayload): AttributeTx => ({
   kind: "attribute",
   user: getAddress(p.request.user),
   operator: getAddress(p.request.operator),
+  attributor: getAddress(p.receipt.attributor),
   modelId: p.request.modelId,
   requestHash: p.request.requestHash,
   outputHash: p.receipt.outputHash,
@@ -394,7 +395,6 @@ export const runAttributor = (config: AttributorConfig) =>
       const ctx: SigmaContext = {
         chainId: config.chainId,
         ledger: config.addresses.ledger,
-        attributor: me,
         protocol: follower.params.protocol,
         referenceTime,
         maxEntries: follower.params.maxEntries,

@@ -22,6 +22,7 @@ const txWithDeadline = async (deadline: bigint): Promise<AttributeTx> => {
   const tx = await signAttribute(VECTOR_CONTEXT, {
     user: "user",
     operator: "operator",
+    attributor: "attributor",
     modelId: 1n,
     requestHash: `0x${"aa".repeat(32)}`,
     outputHash: `0x${"bb".repeat(32)}`,

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Effect, Layer } from "effect";
 import { createPublicClient, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { type AgentEvent, toAttributeTx } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
@@ -66,6 +67,7 @@ const program = Effect.gen(function* () {
     operatorKey: world.operatorKey,
     userKeys: world.userKeys,
     fee: FEE,
+    attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
   });
   const receipts: SourcedReceipt[] = [];
   for (let i = 0; i < RECEIPTS; i++) receipts.push(yield* Effect.promise(() => source.answer(i, `q${i}`, `a${i}`)));

@@ -1,15 +1,24 @@
 /**
- * Gossip propagation latency on loopback: N real libp2p nodes in one process (TCP + Noise + Yamux +
- * gossipsub), each bootstrapping from two earlier nodes; signed receipt envelopes are published
- * round-robin and the time from `publish` to acceptance (validator passed: schema + signature)
- * is measured at every other node (after 10 untimed warm-up messages). A 2-node network is measured in the same run as the baseline
- * (one hop: encoding, Noise, Yamux, one validation).
+ * Gossip validation cost and propagation latency on loopback.
  *
- *   npx tsx agents/bench/gossip.ts [--nodes 20] [--messages 40] [--interval 150] [--heartbeat 1000]
+ * 1. Validator CPU per receipt envelope, old path (viem's secp256k1 recovery) and new path
+ *    (libsecp256k1 through the prebuilt addon, cached per (hash, signature); and its pure-JS
+ *    fallback) in the same run, interleaved in chunks so machine load hits every path alike: the
+ *    envelope signature alone, and as deployed with the receipt's user and operator signatures
+ *    (`checkReceipts`). Every envelope carries a distinct receipt, so every recovery is a cache miss.
+ * 2. Propagation: N real libp2p nodes in one process (TCP + Noise + Yamux + gossipsub), each
+ *    bootstrapping from two earlier nodes, validating as deployed (`checkReceipts`); signed receipt
+ *    envelopes are published round-robin and the time from `publish` to acceptance is measured at
+ *    every other node (after 10 untimed warm-up messages). A 2-node network is the baseline (one
+ *    hop); the N-node mesh runs on the new path and, as its peer, on the old path.
+ *
+ *   npx tsx agents/bench/gossip.ts [--nodes 20] [--messages 40] [--interval 250] [--heartbeat 1000] [--rounds 100]
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Effect, Fiber, PubSub, Redacted } from "effect";
 import { generatePrivateKey } from "viem/accounts";
+import { checkReceipts } from "../gossip/checks.ts";
 import {
   encodeEnvelope,
   encodePayload,
@@ -18,17 +27,27 @@ import {
   type UnsignedEnvelope,
   validateEnvelope,
 } from "../gossip/envelope.ts";
-import { signedReceipt } from "../gossip/fixtures.ts";
+import { fixtureDomain, signedReceipt } from "../gossip/fixtures.ts";
 import { Topics } from "../gossip/messages.ts";
 import { startNodes, type TestNode } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
+import {
+  cachedRecovery,
+  jsRecovery,
+  nativeLoadError,
+  nativeRecovery,
+  RECOVERY_CACHE_ENTRIES,
+  type SignerRecovery,
+  viemRecovery,
+} from "../identity/recover.ts";
 
 const { values } = parseArgs({
   options: {
     nodes: { type: "string", default: "20" },
     messages: { type: "string", default: "40" },
-    interval: { type: "string", default: "150" },
+    interval: { type: "string", default: "250" },
     heartbeat: { type: "string", default: "1000" },
+    rounds: { type: "string", default: "100" },
   },
 });
 const positive = (name: string, text: string | undefined): number => {
@@ -43,6 +62,12 @@ const nodeCount = positive("nodes", values.nodes);
 const messageCount = positive("messages", values.messages);
 const intervalMs = positive("interval", values.interval);
 const heartbeatMs = positive("heartbeat", values.heartbeat);
+const rounds = positive("rounds", values.rounds);
+
+/** A fresh, empty cache over `inner` (the old path has none). */
+const fresh = (inner: SignerRecovery): SignerRecovery =>
+  inner.backend === "viem" ? inner : cachedRecovery(inner, RECOVERY_CACHE_ENTRIES);
+const newPath: SignerRecovery = nativeRecovery ?? jsRecovery;
 
 interface Result {
   readonly nodes: number;
@@ -55,13 +80,21 @@ interface Result {
 const quantile = (sorted: ReadonlyArray<number>, q: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
-const measure = (count: number) =>
+const measure = (count: number, path: SignerRecovery) =>
   Effect.scoped(
     Effect.gen(function* () {
+      // one process is one node in deployment; here every node gets its own cache
       const meshStart = performance.now();
-      const nodes: TestNode[] = yield* startNodes(count, { heartbeatMs, topics: [Topics.receipts] });
+      const nodes: TestNode[] = yield* startNodes(count, () => {
+        const recovery = fresh(path);
+        return {
+          heartbeatMs,
+          topics: [Topics.receipts],
+          recovery,
+          checkPayload: checkReceipts(fixtureDomain, recovery),
+        };
+      });
       const meshMs = performance.now() - meshStart;
-      const payload = encodePayload(Topics.receipts, yield* Effect.promise(() => signedReceipt(1n)));
       const sentAt = new Map<string, number>();
       const samples: number[] = [];
       const receivers = yield* Effect.forEach(nodes, (node) =>
@@ -92,7 +125,7 @@ const measure = (count: number) =>
               sender: node.identity.address,
               timestamp: Date.now(),
               seq: i + 1,
-              payload,
+              payload: encodePayload(Topics.receipts, yield* Effect.promise(() => signedReceipt(BigInt(i + 1)))),
             };
             const signature = yield* node.identity.signDigest(envelopeDigest(unsigned));
             return { node, key: `${unsigned.sender}:${unsigned.seq}`, bytes: encodeEnvelope(unsigned, signature) };
@@ -105,7 +138,7 @@ const measure = (count: number) =>
         yield* Effect.sleep(`${intervalMs} millis`);
       }
       const expected = messageCount * (count - 1);
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       while (samples.length < expected && Date.now() < deadline) yield* Effect.sleep("20 millis");
       yield* Effect.forEach(receivers, Fiber.interrupt, { discard: true });
       return { nodes: count, messages: messageCount, expected, samples: [...samples], meshMs } satisfies Result;
@@ -119,15 +152,27 @@ const row = (label: string, result: Result): string => {
   return `| ${label} | ${result.nodes} | ${result.messages} | ${result.samples.length}/${result.expected} (${delivered}%) | ${ms(quantile(sorted, 0.5))} | ${ms(quantile(sorted, 0.95))} | ${ms(sorted[sorted.length - 1] ?? Number.NaN)} | ${(result.meshMs / 1000).toFixed(1)} |`;
 };
 
-/** CPU cost of the validator (JSON, Schema, keccak, ecrecover) for one receipt envelope, in ms. */
+/** ms per envelope, process CPU (user + system) and wall clock. */
+interface PerEnvelope {
+  readonly cpu: number;
+  readonly wall: number;
+}
+
+interface Cost {
+  readonly label: string;
+  /** The envelope signature alone, and with the receipt checks as deployed. */
+  readonly envelopeOnly: PerEnvelope;
+  readonly withReceipts: PerEnvelope;
+}
+
+/**
+ * CPU cost of the validator (JSON, Schema, keccak, secp256k1 recovery) for one receipt envelope, in ms,
+ * for each path; `rounds` distinct envelopes (distinct receipts) per path and mode, in 5 interleaved chunks.
+ */
 const validationCost = Effect.gen(function* () {
   const identity = Identity.make(Redacted.make(generatePrivateKey()));
-  const payload = encodePayload(Topics.receipts, yield* Effect.promise(() => signedReceipt(1n)));
-  const rules = { maxMessageBytes: 1 << 20, maxAgeMs: 3_600_000, maxFutureMs: 60_000 };
-  const seen = new SeenCache(100_000);
-  const rounds = 200;
   const envelopes = yield* Effect.forEach(
-    Array.from({ length: rounds }, (_, i) => i),
+    Array.from({ length: rounds + 1 }, (_, i) => i),
     (i) =>
       Effect.gen(function* () {
         const unsigned: UnsignedEnvelope = {
@@ -136,35 +181,92 @@ const validationCost = Effect.gen(function* () {
           sender: identity.address,
           timestamp: Date.now(),
           seq: i,
-          payload,
+          payload: encodePayload(Topics.receipts, yield* Effect.promise(() => signedReceipt(BigInt(1_000_000 + i)))),
         };
         return encodeEnvelope(unsigned, yield* identity.signDigest(envelopeDigest(unsigned)));
       }),
   );
-  return yield* Effect.promise(async () => {
-    const start = performance.now();
-    for (const bytes of envelopes) {
-      const verdict = await validateEnvelope(Topics.receipts, bytes, rules, seen, Date.now());
-      if (verdict.result !== "accept") throw new Error(`bench envelope not accepted: ${verdict.result}`);
+  const paths: ReadonlyArray<{ readonly label: string; readonly inner: SignerRecovery }> = [
+    { label: "old: viem recoverAddress (noble, JS)", inner: viemRecovery },
+    ...(nativeRecovery === undefined ? [] : [{ label: "new: libsecp256k1 prebuilt addon", inner: nativeRecovery }]),
+    { label: "new, fallback: @noble/curves direct (JS)", inner: jsRecovery },
+  ];
+  const base = { maxMessageBytes: 1 << 20, maxAgeMs: 3_600_000, maxFutureMs: 60_000 };
+  const runs = paths.flatMap(({ label, inner }) =>
+    [false, true].map((receipts) => {
+      const recovery = fresh(inner);
+      const rules = receipts
+        ? { ...base, recovery, checkPayload: checkReceipts(fixtureDomain, recovery) }
+        : { ...base, recovery };
+      return { label, receipts, rules, seen: new SeenCache(100_000), cpuMs: 0, wallMs: 0 };
+    }),
+  );
+  const chunks = 5;
+  yield* Effect.promise(async () => {
+    // one untimed envelope per run (its own receipt, never timed) warms up the JIT
+    for (const run of runs)
+      await validateEnvelope(Topics.receipts, envelopes[rounds]!, run.rules, run.seen, Date.now());
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const slice = envelopes.slice(Math.floor((chunk * rounds) / chunks), Math.floor(((chunk + 1) * rounds) / chunks));
+      for (const run of runs) {
+        const start = performance.now();
+        const cpuStart = process.cpuUsage();
+        for (const bytes of slice) {
+          const verdict = await validateEnvelope(Topics.receipts, bytes, run.rules, run.seen, Date.now());
+          if (verdict.result !== "accept")
+            throw new Error(`bench envelope not accepted on ${run.label}: ${verdict.result}`);
+        }
+        const cpu = process.cpuUsage(cpuStart);
+        run.cpuMs += (cpu.user + cpu.system) / 1000;
+        run.wallMs += performance.now() - start;
+      }
     }
-    return { ms: (performance.now() - start) / rounds, bytes: envelopes[0]!.length };
   });
+  const costs = paths.map(({ label }): Cost => {
+    const of = (receipts: boolean): PerEnvelope => {
+      const run = runs.find((candidate) => candidate.label === label && candidate.receipts === receipts)!;
+      return { cpu: run.cpuMs / rounds, wall: run.wallMs / rounds };
+    };
+    return { label, envelopeOnly: of(false), withReceipts: of(true) };
+  });
+  return { costs, bytes: envelopes[0]!.length };
 });
 
 const program = Effect.gen(function* () {
-  const cost = yield* validationCost;
-  const baseline = yield* measure(2);
-  const network = yield* measure(nodeCount);
+  const load = loadavg();
+  const { costs, bytes } = yield* validationCost;
+  const old = costs[0]!;
+  const baseline = yield* measure(2, newPath);
+  const network = yield* measure(nodeCount, newPath);
+  const networkOld = yield* measure(nodeCount, viemRecovery);
+  const ratio = (value: number, reference: number) => `${(reference / value).toFixed(1)}×`;
   const lines = [
-    `gossip propagation on loopback, one process, heartbeat ${heartbeatMs} ms, a message every ${intervalMs} ms`,
+    `load average at start ${load.map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min); native addon: ${nativeRecovery === undefined ? `not loaded (${nativeLoadError})` : "loaded"}`,
     "",
-    "| network | nodes | messages | delivered | p50 ms | p95 ms | max ms | mesh formed in s |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
-    row("baseline: one hop", baseline),
-    row("mesh", network),
+    `validator cost per receipt envelope (${bytes} bytes), ${rounds} distinct envelopes per cell, interleaved in 5 chunks`,
     "",
-    `validator CPU per receipt envelope (${cost.bytes} bytes): ${cost.ms.toFixed(2)} ms; all nodes share one event loop,`,
-    `so each message costs about ${(cost.ms * (nodeCount - 1)).toFixed(0)} ms of serial CPU across the ${nodeCount}-node network.`,
+    "| path | envelope signature only: CPU ms | wall ms | CPU speed-up | + receipt checks (3 recoveries): CPU ms | wall ms | CPU speed-up |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...costs.map((cost) => {
+      const cells = [
+        cost.label,
+        cost.envelopeOnly.cpu.toFixed(3),
+        cost.envelopeOnly.wall.toFixed(3),
+        ratio(cost.envelopeOnly.cpu, old.envelopeOnly.cpu),
+        cost.withReceipts.cpu.toFixed(3),
+        cost.withReceipts.wall.toFixed(3),
+        ratio(cost.withReceipts.cpu, old.withReceipts.cpu),
+      ];
+      return `| ${cells.join(" | ")} |`;
+    }),
+    "",
+    `gossip propagation on loopback, one process, receipt checks on, heartbeat ${heartbeatMs} ms, a message every ${intervalMs} ms`,
+    "",
+    "| network | path | nodes | messages | delivered | p50 ms | p95 ms | max ms | mesh formed in s |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    row(`baseline: one hop | ${newPath.backend}`, baseline),
+    row(`mesh | ${newPath.backend}`, network),
+    row("mesh | viem (old)", networkOld),
   ];
   yield* Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`));
 });

@@ -131,6 +131,7 @@ const receipts = async (ctx: SigmaContext, count: number, entries: number, payer
       await signAttribute(ctx, {
         user: `bench-user-${i % payers}`,
         operator: `bench-operator-${i % 4}`,
+        attributor: "bench-attributor",
         modelId: 1n,
         requestHash: toHex(rng.big(256), { size: 32 }),
         outputHash: toHex(rng.big(256), { size: 32 }),
@@ -194,7 +195,6 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
     const ctx: SigmaContext = {
       chainId,
       ledger: ledgerAddress,
-      attributor: deployer.address,
       protocol,
       referenceTime: 0n,
       maxEntries: 8,
@@ -281,6 +281,7 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       const signed = await signAttribute(stepCtx, {
         user: "bench-user-0",
         operator: "bench-operator-0",
+        attributor: "bench-attributor",
         modelId: 1n,
         requestHash: replayFree.requestHash,
         outputHash: replayFree.outputHash,
@@ -299,7 +300,6 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
           abi: ledgerAbi,
           functionName: "DOMAIN_SEPARATOR",
         })) as Hex,
-        attributor: stepCtx.attributor,
         protocol: stepCtx.protocol,
         referenceTime: stepCtx.referenceTime,
         maxEntries: 8n,
@@ -333,7 +333,6 @@ const main = async () => {
     const ctx: SigmaContext = {
       chainId: 31_337,
       ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      attributor: deployer.address,
       protocol: accountOf("bench-protocol").address,
       referenceTime: 10n,
       maxEntries: 8,

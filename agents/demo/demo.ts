@@ -164,7 +164,17 @@ export const runDemo = (options: DemoOptions) =>
       ),
     );
     const ledger = ledgerAddresses(deployments).ledger;
-    const source = makeReceiptSource({ chainId: anvil.chainId, ledger, modelId, operatorKey, userKeys, fee: PRICE });
+    // the operator hands receipt i to attributor i % 2 and names it in the Receipt (σ pays it the attributor share)
+    const attributors = [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address);
+    const source = makeReceiptSource({
+      chainId: anvil.chainId,
+      ledger,
+      modelId,
+      operatorKey,
+      userKeys,
+      fee: PRICE,
+      attributors,
+    });
     const queries = sampleMessages(options.queries, options.seed, options.examples);
     const sourced: SourcedReceipt[] = [];
 

@@ -117,6 +117,7 @@ describe("Trace", () => {
         await signAttribute(VECTOR_CONTEXT, {
           user: `user-${i % 2}`,
           operator: "operator-0",
+          attributor: "attributor-0",
           modelId: 1n,
           requestHash: word("r", i),
           outputHash: word("o", i),

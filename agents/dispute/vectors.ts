@@ -87,6 +87,7 @@ const randomAttributes = async (
     const tx = await signAttribute(VECTOR_CONTEXT, {
       user,
       operator: `operator-${rng.below(2)}`,
+      attributor: "attributor-0",
       modelId: 1n,
       requestHash: hash(rng),
       outputHash: hash(rng),

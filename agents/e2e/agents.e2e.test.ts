@@ -168,6 +168,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           userKeys: w.userKeys,
           fee: FEE,
           maxFee: FEE * 2n,
+          // receipt i goes to attributor i % 2 (keys 7 and 8), which the Receipt names
+          attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
         });
         const sourced = new Map<string, SourcedReceipt>();
         for (let i = 0; i < RECEIPTS; i++) {
@@ -212,7 +214,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
           for (const key of claim.receipts) {
             const r = sourced.get(`${key.user.toLowerCase()}|${key.nonce}`)!;
             const { entries } = yield* engine.attribute({ modelId: w.modelId, input: r.input, output: r.output });
-            for (const [account, amount] of splitOf(r, entries, w, claim.claimant, protocolAddress)) {
+            // σ pays the attributor the Receipt names, not the claim's poster (docs/protocol.md §3)
+            for (const [account, amount] of splitOf(r, entries, w, r.receipt.receipt.attributor, protocolAddress)) {
               expected.set(account, (expected.get(account) ?? 0n) + amount);
             }
           }
@@ -652,6 +655,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         userKeys: w.userKeys,
         fee: FEE,
         firstNonce: 600_000n, // above every earlier test's nonces (the challenger-crash test uses 500_000): lower ones are replays
+        attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
       });
       const stream = Stream.range(0, 11).pipe(
         Stream.mapEffect((i) => Effect.promise(() => source.answer(i, `d${i}`, `o${i}`))),

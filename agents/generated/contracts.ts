@@ -357,7 +357,6 @@ export const attributionLedgerAbi = [
         type: 'tuple',
         components: [
           { name: 'domainSeparator', internalType: 'bytes32', type: 'bytes32' },
-          { name: 'attributor', internalType: 'address', type: 'address' },
           { name: 'protocol', internalType: 'address', type: 'address' },
           { name: 'referenceTime', internalType: 'uint64', type: 'uint64' },
           { name: 'maxEntries', internalType: 'uint256', type: 'uint256' },
@@ -677,7 +676,7 @@ export const attributionLedgerAbi = [
         indexed: false,
       },
       {
-        name: 'earned',
+        name: 'withdrawn',
         internalType: 'uint256',
         type: 'uint256',
         indexed: false,
@@ -760,6 +759,11 @@ export const attributionLedgerAbi = [
     name: 'AttributionLedger_DisputeGameAlreadySet',
   },
   { type: 'error', inputs: [], name: 'AttributionLedger_EmptyClaim' },
+  {
+    type: 'error',
+    inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
+    name: 'AttributionLedger_FinalizedCreditExhausted',
+  },
   {
     type: 'error',
     inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
@@ -3040,6 +3044,12 @@ export const paymentEscrowAbi = [
       },
       {
         name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'stillRequested',
         internalType: 'uint256',
         type: 'uint256',
         indexed: false,

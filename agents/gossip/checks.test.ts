@@ -1,7 +1,13 @@
+import { Effect, Redacted } from "effect";
+import { generatePrivateKey } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { Identity } from "../identity/identity.ts";
+import { signerRecovery } from "../identity/recover.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
-import { receiptProblem } from "./checks.ts";
+import { checkReceipts, receiptProblem } from "./checks.ts";
+import { encodeEnvelope, encodePayload, envelopeDigest, SeenCache, validateEnvelope } from "./envelope.ts";
 import { fixtureDomain, signedReceipt } from "./fixtures.ts";
+import { Topics } from "./messages.ts";
 
 describe("receiptProblem", () => {
   it("accepts a receipt signed by its user and operator under the deployment's domain", async () => {
@@ -28,5 +34,36 @@ describe("receiptProblem", () => {
     expect(await receiptProblem(fixtureDomain, { ...good, userSignature: `0x${"00".repeat(65)}` })).toBe(
       "user-signature",
     );
+  });
+
+  it("recovers a receipt's signatures once per node: the gossip validator and the intake share them", async () => {
+    const payload = await signedReceipt(9_001n);
+    const identity = Identity.make(Redacted.make(generatePrivateKey()));
+    const unsigned = {
+      topic: Topics.receipts,
+      version: 1,
+      sender: identity.address,
+      timestamp: Date.now(),
+      seq: 1,
+      payload: encodePayload(Topics.receipts, payload),
+    };
+    const bytes = encodeEnvelope(unsigned, await Effect.runPromise(identity.signDigest(envelopeDigest(unsigned))));
+    const rules = {
+      maxMessageBytes: 1 << 20,
+      maxAgeMs: 60_000,
+      maxFutureMs: 60_000,
+      checkPayload: checkReceipts(fixtureDomain),
+    };
+    const before = signerRecovery.stats();
+    const verdict = await validateEnvelope(Topics.receipts, bytes, rules, new SeenCache(16), Date.now());
+    expect(verdict.result).toBe("accept");
+    const afterGossip = signerRecovery.stats();
+    // the envelope's signer, the user's and the operator's: three recoveries
+    expect(afterGossip.misses - before.misses).toBe(3);
+    // the attributor's intake checks the same receipt again (agents/attributor/attributor.ts)
+    expect(await receiptProblem(fixtureDomain, payload)).toBeUndefined();
+    const afterIntake = signerRecovery.stats();
+    expect(afterIntake.misses).toBe(afterGossip.misses);
+    expect(afterIntake.hits - afterGossip.hits).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { Effect, Redacted } from "effect";
-import { stringToBytes } from "viem";
+import { keccak256, stringToBytes } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { Identity } from "../identity/identity.ts";
@@ -43,6 +43,22 @@ describe("canonicalJson", () => {
   it("sorts keys at every depth and refuses floats", () => {
     expect(canonicalJson({ b: [{ z: 1, a: "x" }], a: null })).toBe('{"a":null,"b":[{"a":"x","z":1}]}');
     expect(() => canonicalJson({ a: 1.5 })).toThrow(/non-integer/);
+  });
+});
+
+describe("envelopeDigest", () => {
+  it('is viem\'s keccak256 of the UTF-8 of "poa-gossip:" ‖ canonical JSON', async () => {
+    const { unsigned } = await envelope();
+    const cases: ReadonlyArray<UnsignedEnvelope> = [
+      unsigned,
+      { ...unsigned, payload: { text: 'naïve ✓ 𝄞 "quoted" \\ \u0000' } },
+      { ...unsigned, payload: "x".repeat(5000), seq: 2 ** 53 - 1 },
+    ];
+    for (const value of cases) {
+      const { topic, version, sender, timestamp, seq, payload } = value;
+      const text = `poa-gossip:${canonicalJson({ payload, seq, sender, timestamp, topic, version })}`;
+      expect(envelopeDigest(value)).toBe(keccak256(stringToBytes(text)));
+    }
   });
 });
 

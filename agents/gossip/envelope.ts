@@ -3,7 +3,7 @@
  *
  * Wire format (UTF-8 JSON object, one per gossipsub message):
  *
- *   { "topic": "/poa/receipts/1", "version": 1, "sender": "0x…20 bytes", "timestamp": <ms since epoch>,
+ *   { "topic": "/poa/receipts/2", "version": 1, "sender": "0x…20 bytes", "timestamp": <ms since epoch>,
  *     "seq": <per-sender sequence number>, "payload": { …topic schema, encoded… }, "signature": "0x…65 bytes" }
  *
  * Signature: EIP-191 personal_sign by `sender` over
@@ -16,9 +16,12 @@
  * signed is exactly what is decoded. Any byte-level re-encoding of a signed envelope (key order,
  * spaces) keeps a valid signature; replays are therefore caught by (topic, sender, seq), not bytes.
  */
+
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { Exit, Schema } from "effect";
-import { type Address, type Hex, keccak256, stringToBytes } from "viem";
+import { type Address, type Hex, stringToBytes } from "viem";
 import { AddressSchema, recoverDigestSigner, SignatureSchema, sameAddress } from "../identity/identity.ts";
+import type { SignerRecovery } from "../identity/recover.ts";
 import { ENVELOPE_VERSION, type PayloadOf, payloadSchemas, type Topic, Topics } from "./messages.ts";
 
 const DIGEST_PREFIX = "poa-gossip:";
@@ -53,20 +56,25 @@ export interface UnsignedEnvelope<T extends Topic = Topic> {
   readonly payload: unknown;
 }
 
+const utf8 = new TextEncoder();
+
+// @noble/hashes 2 directly: twice as fast as viem's bundled keccak on a 1.3 KB envelope
 export const envelopeDigest = (unsigned: UnsignedEnvelope): Hex =>
-  keccak256(
-    stringToBytes(
-      DIGEST_PREFIX +
-        canonicalJson({
-          topic: unsigned.topic,
-          version: unsigned.version,
-          sender: unsigned.sender,
-          timestamp: unsigned.timestamp,
-          seq: unsigned.seq,
-          payload: unsigned.payload,
-        }),
+  `0x${Buffer.from(
+    keccak_256(
+      utf8.encode(
+        DIGEST_PREFIX +
+          canonicalJson({
+            topic: unsigned.topic,
+            version: unsigned.version,
+            sender: unsigned.sender,
+            timestamp: unsigned.timestamp,
+            seq: unsigned.seq,
+            payload: unsigned.payload,
+          }),
+      ),
     ),
-  );
+  ).toString("hex")}`;
 
 /** Encodes a payload for `topic` to its wire form (throws on a payload that does not fit the schema). */
 export const encodePayload = <T extends Topic>(topic: T, payload: PayloadOf<T>): unknown =>
@@ -114,6 +122,8 @@ export interface ValidationRules {
   readonly allowSender?: (sender: Address, topic: Topic) => boolean | Promise<boolean>;
   /** Optional topic-specific payload check (e.g. the receipt's EIP-712 signatures); false rejects. */
   readonly checkPayload?: (envelope: Envelope) => boolean | Promise<boolean>;
+  /** How the envelope's signer is recovered; default: the process-wide fast, cached one (identity/recover.ts). */
+  readonly recovery?: SignerRecovery;
 }
 
 /**
@@ -187,7 +197,7 @@ export const validateEnvelope = async <T extends Topic>(
       seq: envelope.seq,
       payload: raw.payload,
     });
-    const signer = await recoverDigestSigner(digest, envelope.signature);
+    const signer = await recoverDigestSigner(digest, envelope.signature, rules.recovery);
     if (signer === undefined || !sameAddress(signer, envelope.sender)) {
       return { result: "reject", reason: "signature" };
     }

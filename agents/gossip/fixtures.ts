@@ -9,6 +9,8 @@ import type { ReceiptPayload } from "./messages.ts";
 
 const USER_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const OPERATOR_KEY: Hex = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+/** The attributor the fixture operator names in its receipts (anvil account 7). */
+export const FIXTURE_ATTRIBUTOR: Hex = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
 export const fixtureDomain = attributionDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
 
 export const signedReceipt = async (nonce: bigint, fee = 1_000n): Promise<ReceiptPayload> => {
@@ -24,7 +26,7 @@ export const signedReceipt = async (nonce: bigint, fee = 1_000n): Promise<Receip
     nonce,
     deadline: 2_000_000_000n,
   };
-  const receipt = { ...request, outputHash: keccak256(toHex(`answer ${nonce}`)), fee };
+  const receipt = { ...request, attributor: FIXTURE_ATTRIBUTOR, outputHash: keccak256(toHex(`answer ${nonce}`)), fee };
   const { maxFee: _maxFee, ...receiptFields } = receipt;
   const userSignature = await user.signTypedData({
     domain: fixtureDomain,

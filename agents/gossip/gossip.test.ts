@@ -63,7 +63,7 @@ describe("Gossip", () => {
         expect(viaStream?.seq).toBe(published.seq);
         // the publisher does not deliver to itself
         expect(yield* PubSub.takeUpTo(subscriptions[3]!, 10)).toEqual([]);
-        expect(nodes[3]!.metrics.render()).toMatch(/poa_gossip_published_total\{topic="\/poa\/receipts\/1"\} 1/);
+        expect(nodes[3]!.metrics.render()).toMatch(/poa_gossip_published_total\{topic="\/poa\/receipts\/2"\} 1/);
       }),
     60_000,
   );
@@ -121,7 +121,7 @@ describe("Gossip", () => {
         const farText = far.metrics.render();
         expect(farText).not.toMatch(/result="reject"/);
         expect(victim.metrics.render()).toMatch(
-          /poa_gossip_messages_total\{reason="oversize",result="reject",topic="\/poa\/receipts\/1"\} 1/,
+          /poa_gossip_messages_total\{reason="oversize",result="reject",topic="\/poa\/receipts\/2"\} 1/,
         );
 
         // five rejects cost the attacker score; honest relays lose nothing
@@ -263,8 +263,8 @@ describe("Gossip", () => {
           const health = yield* Effect.promise(() => fetch(`${url}/health`).then((r) => r.json()));
           expect(health).toMatchObject({ agent: "test-agent", status: "ok", peers: 1 });
           const text = yield* Effect.promise(() => fetch(`${url}/metrics`).then((r) => r.text()));
-          expect(text).toContain('poa_gossip_messages_total{reason="ok",result="accept",topic="/poa/receipts/1"} 1');
-          expect(text).toContain('poa_gossip_topic_peers{topic="/poa/receipts/1"} 1');
+          expect(text).toContain('poa_gossip_messages_total{reason="ok",result="accept",topic="/poa/receipts/2"} 1');
+          expect(text).toContain('poa_gossip_topic_peers{topic="/poa/receipts/2"} 1');
           expect((yield* Identity).address).toBe(gossip.sender);
         }).pipe(Effect.provide(agent));
       }),

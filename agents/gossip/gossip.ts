@@ -96,6 +96,8 @@ export interface GossipConfig {
   readonly heartbeatMs?: number;
   readonly allowSender?: ValidationRules["allowSender"];
   readonly checkPayload?: ValidationRules["checkPayload"];
+  /** How envelope signers are recovered (default: the process-wide fast, cached recovery). */
+  readonly recovery?: ValidationRules["recovery"];
   /** Where served batch bodies come from (keyed by keccak256 of the body). */
   readonly batchSource?: BodyLookup;
   /** Where served contribution contents come from (keyed by content root). */
@@ -236,6 +238,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     maxFutureMs: settings.maxFutureMs,
     ...(config.allowSender === undefined ? {} : { allowSender: config.allowSender }),
     ...(config.checkPayload === undefined ? {} : { checkPayload: config.checkPayload }),
+    ...(config.recovery === undefined ? {} : { recovery: config.recovery }),
   };
   const seen = new SeenCache(settings.seenCacheSize);
 

@@ -10,7 +10,7 @@ import { Schema } from "effect";
 import { AddressSchema, Bytes32Schema, SignatureSchema } from "../identity/identity.ts";
 
 export const Topics = {
-  receipts: "/poa/receipts/1",
+  receipts: "/poa/receipts/2",
   proposals: "/poa/proposals/1",
   disputes: "/poa/disputes/1",
 } as const;
@@ -41,6 +41,8 @@ export const RequestSchema = Schema.Struct({
 export const ReceiptMessageSchema = Schema.Struct({
   user: AddressSchema,
   operator: AddressSchema,
+  /** Who σ pays the attributor share (v2: the Receipt names it, docs/protocol.md §3). */
+  attributor: AddressSchema,
   modelId: Uint,
   requestHash: Bytes32Schema,
   outputHash: Bytes32Schema,
@@ -55,7 +57,7 @@ export const AttributionEntrySchema = Schema.Struct({
   weight: Count.check(Schema.isLessThanOrEqualTo(1_000_000)),
 });
 
-/** `/poa/receipts/1`: an inference receipt with both signatures, optionally already attributed. */
+/** `/poa/receipts/2`: an inference receipt with both signatures, optionally already attributed. */
 export const ReceiptPayload = Schema.Struct({
   request: RequestSchema,
   userSignature: SignatureSchema,

@@ -61,15 +61,17 @@ export const awaitMesh = (
     }
   });
 
+/** Starts `count` nodes with `config`, or with `config(i)` for node i (e.g. a checker per node). */
 export const startNodes = Effect.fn("Gossip.startNodes")(function* (
   count: number,
-  config: GossipConfig = {},
+  config: GossipConfig | ((index: number) => GossipConfig) = {},
   options: { readonly awaitMesh?: boolean } = {},
 ) {
+  const configOf = typeof config === "function" ? config : () => config;
   const nodes: TestNode[] = [];
   for (let i = 0; i < count; i++) {
-    nodes.push(yield* startNode({ heartbeatMs: 100, ...config, bootstrap: bootstrapFor(i, nodes) }));
+    nodes.push(yield* startNode({ heartbeatMs: 100, ...configOf(i), bootstrap: bootstrapFor(i, nodes) }));
   }
-  if (options.awaitMesh !== false) yield* awaitMesh(nodes, config.topics ?? allTopics);
+  if (options.awaitMesh !== false) yield* awaitMesh(nodes, configOf(0).topics ?? allTopics);
   return nodes;
 });

@@ -9,6 +9,7 @@
 import { Context, Data, Effect, Layer, Redacted, Schema } from "effect";
 import { type Address, type Hex, recoverMessageAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { personalDigestHash, type SignerRecovery, signerRecovery } from "./recover.ts";
 
 /** A 20-byte address as 0x-prefixed hex (any case; compare with `sameAddress`). */
 export const AddressSchema = Schema.TemplateLiteral(["0x", Schema.String]).check(
@@ -64,14 +65,20 @@ export class Identity extends Context.Service<Identity, IdentityShape>()("poa/Id
   static readonly make = fromKey;
 }
 
+const DIGEST_HEX = /^0x[0-9a-fA-F]{64}$/;
+
 /**
  * The address that signed `digest` (EIP-191), or undefined when the signature is malformed.
- * Never throws.
+ * Never throws. `recovery` defaults to the process-wide fast, cached one (./recover.ts); a digest
+ * that is not 32 bytes of hex goes to viem's `recoverMessageAddress`, which defines the result.
  */
-export const recoverDigestSigner = async (digest: Hex, signature: Hex): Promise<Address | undefined> => {
-  try {
-    return await recoverMessageAddress({ message: { raw: digest }, signature });
-  } catch {
-    return undefined;
+export const recoverDigestSigner = async (
+  digest: Hex,
+  signature: Hex,
+  recovery: SignerRecovery = signerRecovery,
+): Promise<Address | undefined> => {
+  if (!DIGEST_HEX.test(digest)) {
+    return recoverMessageAddress({ message: { raw: digest }, signature }).catch(() => undefined);
   }
+  return recovery.recover(personalDigestHash(Buffer.from(digest.slice(2), "hex")), signature);
 };

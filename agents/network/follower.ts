@@ -226,7 +226,6 @@ export const makeFollower = (client: Client, chainId: number, addresses: LedgerA
         const ctx: SigmaContext = {
           chainId,
           ledger: addresses.ledger,
-          attributor: args.claimant,
           protocol: params.protocol,
           referenceTime: args.referenceTime,
           maxEntries: params.maxEntries,

@@ -99,6 +99,11 @@ const serveCommand = Command.make(
       Flag.withFallbackConfig(Config.String(env("LEDGER"))),
       Flag.withDefault("0x0000000000000000000000000000000000000000"),
     ),
+    attributor: Flag.String("attributor").pipe(
+      Flag.withDescription("attributor named in every receipt, paid the attributor share (default: this operator)"),
+      Flag.withFallbackConfig(Config.String(env("ATTRIBUTOR"))),
+      Flag.optional,
+    ),
   },
   (flags) =>
     Effect.gen(function* () {
@@ -110,6 +115,13 @@ const serveCommand = Command.make(
       const ledger = yield* Schema.decodeUnknownEffect(AddressHex)(flags.ledger).pipe(
         Effect.mapError(() => new OperatorCliError({ message: "--ledger: expected an address" })),
       );
+      const attributor = yield* Option.match(flags.attributor, {
+        onNone: () => Effect.succeed(undefined),
+        onSome: (text) =>
+          Schema.decodeUnknownEffect(AddressHex)(text).pipe(
+            Effect.mapError(() => new OperatorCliError({ message: "--attributor: expected an address" })),
+          ),
+      });
       if (flags.slots < 1 || flags.cpuLoras < 1 || flags.slotRank < 1 || flags.maxBatch < 1) {
         return yield* new OperatorCliError({
           message: "--slots, --cpu-loras, --max-rank and --max-batch must be positive",
@@ -141,6 +153,7 @@ const serveCommand = Command.make(
         ...(Option.isSome(flags.adminToken) ? { adminToken: flags.adminToken.value } : {}),
         chainId: flags.chainId,
         ledger: ledger as Address,
+        ...(attributor === undefined ? {} : { attributor: attributor as Address }),
       };
       return yield* Effect.gen(function* () {
         const agent = yield* OperatorAgent;

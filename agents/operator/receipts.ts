@@ -16,7 +16,9 @@
  * request is served with a fee-0 receipt for user 0x0.
  *
  * Every answer gets a Receipt signed by the operator key: returned in the body (`poa_receipt`) and the
- * `x-poa-receipt` header, and handed to `onReceipt` (the agents gossip it).
+ * `x-poa-receipt` header, and handed to `onReceipt` (the agents gossip it). The Receipt names the
+ * attributor the operator hands it to (`attributor` option; default the operator itself): σ pays the
+ * attributor share to that address, whoever posts the receipt (docs/protocol.md §3).
  */
 import { Data, Schema } from "effect";
 import { type Address, type Hex, isHex, keccak256, zeroAddress } from "viem";
@@ -64,6 +66,7 @@ export const requestToJson = (m: RequestMessage): RequestJson => ({
 export interface ReceiptJson {
   readonly user: Address;
   readonly operator: Address;
+  readonly attributor: Address;
   readonly modelId: string;
   readonly requestHash: Hex;
   readonly outputHash: Hex;
@@ -109,6 +112,8 @@ export class ReceiptSigner {
     readonly opts: {
       readonly paymentsRequired: boolean;
       readonly now: () => bigint;
+      /** The attributor named in every Receipt (paid the attributor share); default this operator. */
+      readonly attributor?: Address;
       readonly onReceipt?: (receipt: SignedReceipt) => void;
     },
   ) {}
@@ -226,6 +231,7 @@ export class ReceiptSigner {
     const message: ReceiptMessage = {
       user: auth.user,
       operator: this.address,
+      attributor: this.opts.attributor ?? this.address,
       modelId: auth.modelId,
       requestHash: auth.requestHash,
       outputHash: textHash(output),

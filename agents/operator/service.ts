@@ -26,6 +26,8 @@ export interface OperatorAgentConfig {
   readonly adminToken?: Redacted.Redacted<string>;
   readonly chainId: number;
   readonly ledger: Address;
+  /** The attributor named in this operator's receipts (default: the operator's own address). */
+  readonly attributor?: Address;
   readonly onReceipt?: (receipt: SignedReceipt) => void;
   readonly price?: (adapter: string | null) => Promise<ModelPrice>;
 }
@@ -59,6 +61,7 @@ export class OperatorAgent extends Context.Service<
         const signer = new ReceiptSigner(account, attributionDomain(config.chainId, config.ledger), {
           paymentsRequired: config.paymentsRequired,
           now: () => BigInt(Math.floor(Date.now() / 1000)),
+          ...(config.attributor ? { attributor: config.attributor } : {}),
           ...(config.onReceipt ? { onReceipt: config.onReceipt } : {}),
         });
         const server = new OperatorServer({

@@ -4,9 +4,10 @@
  * - The user signs a `Request` before the answer exists: it authorises `operator` to charge at most
  *   `maxFee` for the request whose hash is `requestHash`, once (`nonce`), until `deadline`.
  * - The operator signs a `Receipt` after answering: the same request, the hash of the output it
- *   served and the fee it charged (fee ≤ maxFee).
- * σ checks both signatures, fee ≤ maxFee, the deadline against the claim's reference time and
- * replay by (user, nonce). The domain's verifying contract is the AttributionLedger.
+ *   served, the fee it charged (fee ≤ maxFee) and the `attributor` it hands the receipt to, whom σ
+ *   pays the attributor share (anyone may post the receipt; copying it pays the copier nothing).
+ * σ checks both signatures, fee ≤ maxFee, attributor ≠ 0, the deadline against the claim's reference
+ * time and replay by (user, operator, nonce). The domain's verifying contract is the AttributionLedger.
  */
 import { type Address, type Hex, hashTypedData, keccak256, recoverTypedDataAddress, toBytes } from "viem";
 
@@ -29,6 +30,7 @@ export const receiptTypes = {
   Receipt: [
     { name: "user", type: "address" },
     { name: "operator", type: "address" },
+    { name: "attributor", type: "address" },
     { name: "modelId", type: "uint256" },
     { name: "requestHash", type: "bytes32" },
     { name: "outputHash", type: "bytes32" },
@@ -65,6 +67,8 @@ export interface RequestMessage {
 export interface ReceiptMessage {
   readonly user: Address;
   readonly operator: Address;
+  /** The attributor the operator hands the receipt to: σ credits the attributor share to it. */
+  readonly attributor: Address;
   readonly modelId: bigint;
   readonly requestHash: Hex;
   readonly outputHash: Hex;

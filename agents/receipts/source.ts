@@ -34,10 +34,15 @@ export interface ReceiptSourceConfig {
   readonly deadline?: bigint;
   /** First nonce of every user (default 0). */
   readonly firstNonce?: bigint;
+  /**
+   * The attributors the operator hands receipts to: answer `i` names `attributors[i % length]` in its
+   * Receipt, so σ pays that one the attributor share (default: the operator itself).
+   */
+  readonly attributors?: ReadonlyArray<Address>;
 }
 
 export interface ReceiptSource {
-  /** Serves one query: user `i % users` asks, the operator answers with `output`. */
+  /** Serves one query: user `i % users` asks, the operator answers with `output` and names attributor `i % attributors`. */
   readonly answer: (i: number, input: string, output: string) => Promise<SourcedReceipt>;
   readonly users: ReadonlyArray<Address>;
   readonly operator: Address;
@@ -49,6 +54,7 @@ export const makeReceiptSource = (config: ReceiptSourceConfig): ReceiptSource =>
   const users = config.userKeys.map((key) => privateKeyToAccount(key));
   const nonces = users.map(() => config.firstNonce ?? 0n);
   const deadline = config.deadline ?? BigInt(Math.floor(Date.now() / 1000) + 86_400);
+  const attributors = config.attributors?.length ? config.attributors : [operator.address];
   return {
     users: users.map((u) => u.address),
     operator: operator.address,
@@ -69,6 +75,7 @@ export const makeReceiptSource = (config: ReceiptSourceConfig): ReceiptSource =>
       const receipt: ReceiptMessage = {
         user: user.address,
         operator: operator.address,
+        attributor: attributors[i % attributors.length]!,
         modelId: config.modelId,
         requestHash: request.requestHash,
         outputHash: textHash(output),

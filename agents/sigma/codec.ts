@@ -7,7 +7,7 @@ import { type Address, bytesToHex, concatBytes, getAddress, type Hex, keccak256 
 
 export const TX_ATTRIBUTE = 0x01;
 export const TX_SETTLE = 0x02;
-export const ATTRIBUTE_FIXED_LENGTH = 284;
+export const ATTRIBUTE_FIXED_LENGTH = 304;
 export const ENTRY_LENGTH = 12;
 export const SETTLE_LENGTH = 37;
 
@@ -20,6 +20,8 @@ export interface AttributeTx {
   readonly kind: "attribute";
   readonly user: Address;
   readonly operator: Address;
+  /** Named in the operator's Receipt: who σ pays the attributor share (never the claim's poster). */
+  readonly attributor: Address;
   readonly modelId: bigint;
   readonly requestHash: Hex;
   readonly outputHash: Hex;
@@ -86,6 +88,7 @@ export const encodeTx = (tx: Tx, index = 0): Uint8Array => {
     Uint8Array.of(TX_ATTRIBUTE),
     fixedHex(tx.user, 20, "user", index),
     fixedHex(tx.operator, 20, "operator", index),
+    fixedHex(tx.attributor, 20, "attributor", index),
     uint(tx.modelId, 8, "modelId", index),
     fixedHex(tx.requestHash, 32, "requestHash", index),
     fixedHex(tx.outputHash, 32, "outputHash", index),
@@ -137,7 +140,7 @@ export const decodeTx = (bytes: Uint8Array, index = 0): Tx => {
   if (bytes[0] === TX_SETTLE) {
     return { kind: "settle", payer: readAddress(bytes, 1), amount: readUint(bytes, 21, 16) };
   }
-  const n = bytes[283]!;
+  const n = bytes[ATTRIBUTE_FIXED_LENGTH - 1]!;
   const entries: Entry[] = [];
   for (let j = 0; j < n; j++) {
     const at = ATTRIBUTE_FIXED_LENGTH + ENTRY_LENGTH * j;
@@ -147,15 +150,16 @@ export const decodeTx = (bytes: Uint8Array, index = 0): Tx => {
     kind: "attribute",
     user: readAddress(bytes, 1),
     operator: readAddress(bytes, 21),
-    modelId: readUint(bytes, 41, 8),
-    requestHash: bytesToHex(bytes.subarray(49, 81)),
-    outputHash: bytesToHex(bytes.subarray(81, 113)),
-    maxFee: readUint(bytes, 113, 12),
-    fee: readUint(bytes, 125, 12),
-    nonce: readUint(bytes, 137, 8),
-    deadline: readUint(bytes, 145, 8),
-    userSignature: bytesToHex(bytes.subarray(153, 218)),
-    operatorSignature: bytesToHex(bytes.subarray(218, 283)),
+    attributor: readAddress(bytes, 41),
+    modelId: readUint(bytes, 61, 8),
+    requestHash: bytesToHex(bytes.subarray(69, 101)),
+    outputHash: bytesToHex(bytes.subarray(101, 133)),
+    maxFee: readUint(bytes, 133, 12),
+    fee: readUint(bytes, 145, 12),
+    nonce: readUint(bytes, 157, 8),
+    deadline: readUint(bytes, 165, 8),
+    userSignature: bytesToHex(bytes.subarray(173, 238)),
+    operatorSignature: bytesToHex(bytes.subarray(238, 303)),
     entries,
   };
 };

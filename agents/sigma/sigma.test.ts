@@ -24,12 +24,22 @@ import {
   commitment,
   Ledger,
   type ModelFacts,
+  nonceWindowKey,
   Outcome,
   oneStepProof,
   spendNonce,
 } from "./sigma.ts";
 import { AccountsTree, decodeWitness, EMPTY_LEAF, type Leaf, leafHash, rootFrom, TREE_DEPTH } from "./tree.ts";
-import { LIVE_DATANET1, prng, randomEntries, signAttribute, VECTOR_CONTEXT, vectorRegistry } from "./vectors.ts";
+import {
+  accountOf,
+  LIVE_DATANET1,
+  prng,
+  randomEntries,
+  signAttribute,
+  type UnsignedAttribute,
+  VECTOR_CONTEXT,
+  vectorRegistry,
+} from "./vectors.ts";
 
 const SEED = 0x5eed;
 const address = (n: bigint): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
@@ -161,6 +171,7 @@ describe("fee split", () => {
             kind: "attribute",
             user: address(3n),
             operator: address(1n),
+            attributor: address(4n),
             modelId: 1n,
             requestHash: `0x${"00".repeat(32)}`,
             outputHash: `0x${"00".repeat(32)}`,
@@ -196,6 +207,7 @@ describe("codec", () => {
         await signAttribute(VECTOR_CONTEXT, {
           user: "user-0",
           operator: "operator-0",
+          attributor: "attributor-0",
           modelId: 1n,
           requestHash: `0x${"11".repeat(32)}`,
           outputHash: `0x${"22".repeat(32)}`,
@@ -225,6 +237,7 @@ describe("codec", () => {
     const tx = await signAttribute(VECTOR_CONTEXT, {
       user: "user-0",
       operator: "operator-0",
+      attributor: "attributor-0",
       modelId: 1n,
       requestHash: `0x${"11".repeat(32)}`,
       outputHash: `0x${"22".repeat(32)}`,
@@ -238,7 +251,7 @@ describe("codec", () => {
     const cases: Array<[Uint8Array[], number, RegExp]> = [
       [[good, good.subarray(0, 200)], 1, /truncated/],
       [[good, good, Uint8Array.of(9, 1, 2)], 2, /unknown transaction type 9/],
-      [[concatBytes([good, Uint8Array.of(0)])], 0, /expected 296 bytes, got 297/],
+      [[concatBytes([good, Uint8Array.of(0)])], 0, /expected 316 bytes, got 317/],
       [[new Uint8Array(0)], 0, /empty/],
     ];
     for (const [txs, index, reason] of cases) {
@@ -271,6 +284,7 @@ describe("one-step proofs", () => {
         await signAttribute(VECTOR_CONTEXT, {
           user: `user-${i % 2}`,
           operator: "operator-0",
+          attributor: "attributor-0",
           modelId: 1n,
           requestHash: `0x${"33".repeat(32)}`,
           outputHash: `0x${"44".repeat(32)}`,
@@ -296,11 +310,72 @@ describe("one-step proofs", () => {
       const proof = oneStepProof(txs, result, i);
       expect(verifyTxProof(root, hexToBytes(proof.tx), i, proof.txProof)).toBe(true);
       const { leaf, siblings } = decodeWitness(hexToBytes(proof.witnesses), 0);
-      const firstKey = BigInt(i < signed.length ? signed[i]!.user : debits[i - signed.length]!.payer);
+      // an Attribute's first witness is its (user, operator) nonce window; a Settle's is the payer (§4)
+      const firstKey = BigInt(
+        i < signed.length ? nonceWindowKey(signed[i]!.user, signed[i]!.operator) : debits[i - signed.length]!.payer,
+      );
       expect(bytesToHex(rootFrom(firstKey, leaf, siblings))).toBe(proof.pre.accountsRoot);
       expect(commitment(proof.post)).toBe(commitment(result.steps[i]!.post));
       if (i > 0) expect(proof.pre).toEqual(result.steps[i - 1]!.post);
     }
     expect(() => oneStepProof(txs, result, txs.length)).toThrow(RangeError);
+  });
+});
+
+describe("issue 12: receipts name their attributor, replay windows are per (user, operator)", () => {
+  const registry = registryView(vectorRegistry());
+  const receipt = (over: Partial<UnsignedAttribute>): UnsignedAttribute => ({
+    user: "user-0",
+    operator: "operator-0",
+    attributor: "attributor-0",
+    modelId: 1n,
+    requestHash: `0x${"55".repeat(32)}`,
+    outputHash: `0x${"66".repeat(32)}`,
+    maxFee: 10_000n,
+    fee: 10_000n,
+    nonce: 0n,
+    deadline: 5_000n,
+    entries: [{ contributionId: 1n, weight: WEIGHT_SCALE }],
+    ...over,
+  });
+
+  it("the window key is the low 160 bits of H(H(tag) ‖ pad32(user) ‖ pad32(operator)) (hashed by hand)", () => {
+    const user = accountOf("user-0").address;
+    const operator = accountOf("operator-0").address;
+    const pad = (a: Address) => `${"00".repeat(12)}${a.slice(2).toLowerCase()}`;
+    const tag = keccak256(new TextEncoder().encode("poa.nonces")).slice(2);
+    const digest = keccak256(`0x${tag}${pad(user)}${pad(operator)}` as Hex);
+    expect(nonceWindowKey(user, operator)).toBe(getAddress(`0x${digest.slice(-40)}`));
+    expect(nonceWindowKey(user, operator)).not.toBe(nonceWindowKey(operator, user));
+  });
+
+  it("a user's self-signed zero-fee receipt at the top nonce does not cancel a served receipt", async () => {
+    const served = await signAttribute(VECTOR_CONTEXT, receipt({ nonce: 3n }));
+    const cancel = await signAttribute(
+      VECTOR_CONTEXT,
+      receipt({ operator: "user-0", fee: 0n, maxFee: 0n, nonce: (1n << 64n) - 1n }),
+    );
+    const ledger = new Ledger();
+    const result = await applyBatch(ledger, VECTOR_CONTEXT, registry, [encodeTx(cancel), encodeTx(served)]);
+    expect(result.steps.map((step) => step.outcome)).toEqual([Outcome.Valid, Outcome.Valid]);
+    expect(ledger.tree.leaf(served.user).charged).toBe(10_000n);
+    // the same operator's window still refuses the replay
+    const again = await applyBatch(ledger, VECTOR_CONTEXT, registry, [encodeTx(served)]);
+    expect(again.steps[0]!.outcome).toBe(Outcome.Replay);
+  });
+
+  it("pays the attributor share to the receipt's attributor, whoever posts it; renaming it breaks the signature", async () => {
+    const tx = await signAttribute(VECTOR_CONTEXT, receipt({ attributor: "attributor-1" }));
+    const ledger = new Ledger();
+    const result = await applyBatch(ledger, VECTOR_CONTEXT, registry, [encodeTx(tx)]);
+    expect(result.steps[0]!.outcome).toBe(Outcome.Valid);
+    // model 1's split gives the attributor 500 bps
+    expect(ledger.tree.leaf(accountOf("attributor-1").address).earned).toBe(500n);
+    const copied = { ...tx, attributor: accountOf("copier").address };
+    const stolen = await applyBatch(new Ledger(), VECTOR_CONTEXT, registry, [encodeTx(copied)]);
+    expect(stolen.steps[0]!.outcome).toBe(Outcome.BadOperatorSignature);
+    const nobody = await signAttribute(VECTOR_CONTEXT, receipt({ attributor: "nobody" }));
+    const zero = await applyBatch(new Ledger(), VECTOR_CONTEXT, registry, [encodeTx(nobody)]);
+    expect(zero.steps[0]!.outcome).toBe(Outcome.BadAttributor);
   });
 });

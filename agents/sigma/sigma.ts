@@ -4,8 +4,18 @@
  * (`src/libraries/Sigma.sol`) needs to re-execute that step from proofs alone.
  */
 import { Effect } from "effect";
-import { type Address, bytesToHex, concatBytes, encodeAbiParameters, type Hex, keccak256, recoverAddress } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  concatBytes,
+  encodeAbiParameters,
+  getAddress,
+  type Hex,
+  keccak256,
+  stringToHex,
+} from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
+import { signerRecovery } from "../identity/recover.ts";
 import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
@@ -30,6 +40,7 @@ export const Outcome = {
   Replay: 9,
   SettleMismatch: 10,
   Malformed: 11,
+  BadAttributor: 12,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -68,7 +79,6 @@ export interface RegistryView {
 export interface SigmaContext {
   readonly chainId: number;
   readonly ledger: Address;
-  readonly attributor: Address;
   readonly protocol: Address;
   readonly referenceTime: bigint;
   readonly maxEntries: number;
@@ -129,6 +139,22 @@ export class Ledger {
   }
 }
 
+const NONCE_WINDOW_TAG = keccak256(stringToHex("poa.nonces"));
+
+/**
+ * The accounts-tree key of the replay window of `user`'s requests to `operator` (§2): the low 160 bits
+ * of H(H("poa.nonces") ‖ pad32(user) ‖ pad32(operator)).
+ */
+export const nonceWindowKey = (user: Address, operator: Address): Address =>
+  getAddress(
+    `0x${keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "address" }, { type: "address" }],
+        [NONCE_WINDOW_TAG, user, operator],
+      ),
+    ).slice(26)}`,
+  );
+
 /** The nonce window of §2: the updated (base, bitmap), or undefined for a replay. */
 export const spendNonce = (leaf: Leaf, nonce: bigint): { base: bigint; bitmap: bigint } | undefined => {
   const { nonceBase: base, nonceBitmap: bitmap } = leaf;
@@ -148,16 +174,12 @@ const signatureSigner = async (hash: Hex, signature: Hex): Promise<Address | und
   const s = BigInt(`0x${signature.slice(66, 130)}`);
   if (v !== 27 && v !== 28) return undefined;
   if (s === 0n || s > HALF_CURVE_ORDER) return undefined;
-  try {
-    return await recoverAddress({ hash, signature });
-  } catch {
-    return undefined;
-  }
+  return await signerRecovery.recover(hash, signature);
 };
 
 const sameAddress = (a: Address, b: Address): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** Checks 2–7 of §4 (no state read). */
+/** Checks 2–8 of §4 (no state read). */
 const statelessOutcome = async (
   tx: AttributeTx,
   ctx: SigmaContext,
@@ -176,6 +198,7 @@ const statelessOutcome = async (
   }
   if (tx.fee > tx.maxFee) return { outcome: Outcome.FeeAboveMax };
   if (ctx.referenceTime > tx.deadline) return { outcome: Outcome.Expired };
+  if (sameAddress(tx.attributor, ZERO_ADDRESS)) return { outcome: Outcome.BadAttributor };
   const domain = attributionDomain(ctx.chainId, ctx.ledger);
   const request = {
     user: tx.user,
@@ -188,7 +211,7 @@ const statelessOutcome = async (
   };
   const userSigner = await signatureSigner(requestDigest(domain, request), tx.userSignature);
   if (userSigner === undefined || !sameAddress(userSigner, tx.user)) return { outcome: Outcome.BadUserSignature };
-  const receipt = { ...request, outputHash: tx.outputHash, fee: tx.fee };
+  const receipt = { ...request, attributor: tx.attributor, outputHash: tx.outputHash, fee: tx.fee };
   const operatorSigner = await signatureSigner(receiptDigest(domain, receipt), tx.operatorSignature);
   if (operatorSigner === undefined || !sameAddress(operatorSigner, tx.operator)) {
     return { outcome: Outcome.BadOperatorSignature };
@@ -224,7 +247,7 @@ const statelessOutcome = async (
 /** The credits of a valid Attribute tx in update order (§4), zero amounts dropped. */
 export const attributeCredits = (
   tx: AttributeTx,
-  ctx: SigmaContext,
+  ctx: Pick<SigmaContext, "protocol">,
   model: ModelFacts,
   contributors: ReadonlyArray<Address>,
 ): Array<readonly [Address, bigint]> => {
@@ -238,7 +261,7 @@ export const attributeCredits = (
   const credits: Array<readonly [Address, bigint]> = [
     [tx.operator, op],
     [model.owner, owner],
-    [ctx.attributor, attr],
+    [tx.attributor, attr],
   ];
   let assigned = 0n;
   tx.entries.forEach((entry, j) => {
@@ -262,20 +285,14 @@ const applyAttribute = async (
     return checked.outcome;
   }
   const tree = ledger.tree;
-  const userLeaf = tree.leaf(tx.user);
-  const window = spendNonce(userLeaf, tx.nonce);
+  const windowKey = nonceWindowKey(tx.user, tx.operator);
+  const window = spendNonce(tree.leaf(windowKey), tx.nonce);
   if (window === undefined) {
-    witnesses.push(tree.witness(tx.user));
+    witnesses.push(tree.witness(windowKey));
     return Outcome.Replay;
   }
-  witnesses.push(
-    tree.update(tx.user, (leaf) => ({
-      ...leaf,
-      charged: leaf.charged + tx.fee,
-      nonceBase: window.base,
-      nonceBitmap: window.bitmap,
-    })),
-  );
+  witnesses.push(tree.update(windowKey, (leaf) => ({ ...leaf, nonceBase: window.base, nonceBitmap: window.bitmap })));
+  if (tx.fee > 0n) witnesses.push(tree.update(tx.user, (leaf) => ({ ...leaf, charged: leaf.charged + tx.fee })));
   for (const [account, amount] of attributeCredits(tx, ctx, checked.model, checked.contributors)) {
     witnesses.push(tree.update(account, (leaf) => ({ ...leaf, earned: leaf.earned + amount })));
   }

@@ -24,7 +24,6 @@ const VectorsJson = Schema.Struct({
   context: Schema.Struct({
     chainId: Schema.Number,
     ledger: HexString,
-    attributor: HexString,
     protocol: HexString,
     referenceTime: Schema.Number,
     maxEntries: Schema.Number,
@@ -52,7 +51,6 @@ const vectors = Schema.decodeUnknownSync(VectorsJson)(JSON.parse(readFileSync(SI
 const ctx: SigmaContext = {
   chainId: vectors.context.chainId,
   ledger: vectors.context.ledger as Address,
-  attributor: vectors.context.attributor as Address,
   protocol: vectors.context.protocol as Address,
   referenceTime: BigInt(vectors.context.referenceTime),
   maxEntries: vectors.context.maxEntries,

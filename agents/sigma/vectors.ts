@@ -45,6 +45,8 @@ export const accountOf = (label: string) => privateKeyToAccount(keyOf(label));
 export interface UnsignedAttribute {
   readonly user: string;
   readonly operator: string;
+  /** The label of the attributor the operator names in its Receipt. */
+  readonly attributor: string;
   readonly modelId: bigint;
   readonly requestHash: Hex;
   readonly outputHash: Hex;
@@ -54,6 +56,11 @@ export interface UnsignedAttribute {
   readonly deadline: bigint;
   readonly entries: ReadonlyArray<Entry>;
 }
+
+/** The zero address, for an attributor label that names nobody. */
+export const NOBODY = "nobody";
+const addressOf = (label: string): Address =>
+  label === NOBODY ? "0x0000000000000000000000000000000000000000" : accountOf(label).address;
 
 /** Signs a receipt with the labelled keys (the user's Request, the operator's Receipt). */
 export const signAttribute = async (
@@ -83,11 +90,12 @@ export const signAttribute = async (
     domain,
     types: receiptTypes,
     primaryType: "Receipt",
-    message: { ...request, outputHash: tx.outputHash, fee: tx.fee },
+    message: { ...request, attributor: addressOf(tx.attributor), outputHash: tx.outputHash, fee: tx.fee },
   });
   return {
     kind: "attribute",
     ...request,
+    attributor: addressOf(tx.attributor),
     outputHash: tx.outputHash,
     fee: tx.fee,
     userSignature,
@@ -122,7 +130,6 @@ const REFERENCE_TIME = 1_000n;
 export const VECTOR_CONTEXT: SigmaContext = {
   chainId: 31_337,
   ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-  attributor: accountOf("attributor").address,
   protocol: accountOf("protocol").address,
   referenceTime: REFERENCE_TIME,
   maxEntries: 8,
@@ -256,24 +263,27 @@ const hash = (rng: Prng): Hex => toHex(rng.big(256), { size: 32 });
 
 const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
   const ctx = VECTOR_CONTEXT;
+  // one replay window per (user, operator) (§2)
   const nonces = new Map<string, bigint>();
-  const nextNonce = (user: string) => {
-    const n = nonces.get(user) ?? 0n;
-    nonces.set(user, n + 1n);
+  const nextNonce = (user: string, operator: string) => {
+    const n = nonces.get(`${user}|${operator}`) ?? 0n;
+    nonces.set(`${user}|${operator}`, n + 1n);
     return n;
   };
   const base = (over: Partial<UnsignedAttribute> = {}): UnsignedAttribute => {
     const user = over.user ?? `user-${rng.below(3)}`; // user-3 is kept for the nonce-window cases
+    const operator = over.operator ?? `operator-${rng.below(2)}`;
     const fee = over.fee ?? BigInt(1 + rng.below(1_000_000_000));
     return {
       user,
-      operator: `operator-${rng.below(2)}`,
+      operator,
+      attributor: `attributor-${rng.below(2)}`,
       modelId: 1n,
       requestHash: hash(rng),
       outputHash: hash(rng),
       maxFee: fee + BigInt(rng.below(1000)),
       fee,
-      nonce: over.nonce ?? nextNonce(user),
+      nonce: over.nonce ?? nextNonce(user, operator),
       deadline: REFERENCE_TIME + BigInt(rng.below(10_000)),
       entries: randomEntries(rng, LIVE_DATANET1, 1 + rng.below(8)),
       ...over,
@@ -303,25 +313,39 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
     { ...good, userSignature: `0x${"00".repeat(64)}1b` },
     { ...good, fee: good.fee - 1n },
     { ...good, operatorSignature: good.userSignature },
+    // the attributor is signed by the operator: a copier cannot rename it
+    { ...good, attributor: accountOf("stranger").address },
+    await sign(base({ attributor: NOBODY })),
     good,
     await sign(base()),
+    // the operator may name itself, the user or the model owner: one leaf touched twice
+    await sign(base({ attributor: "operator-0", operator: "operator-0" })),
+    await sign(base({ attributor: "user-1", user: "user-1" })),
   ];
 
   const far = 10_000n;
+  const u3 = (nonce: bigint, operator = "operator-0") => base({ user: "user-3", operator, nonce });
   const replays: AttributeTx[] = [
     valid[0]!,
     good,
-    await sign(base({ user: "user-2", nonce: 3n })),
-    await sign(base({ user: "user-3", nonce: far })),
-    await sign(base({ user: "user-3", nonce: far - 255n })),
-    await sign(base({ user: "user-3", nonce: far - 256n })),
-    await sign(base({ user: "user-3", nonce: far - 255n })),
-    await sign(base({ user: "user-3", nonce: far + 300n })),
-    await sign(base({ user: "user-3", nonce: far + 44n })),
-    await sign(base({ user: "user-3", nonce: far + 45n })),
-    await sign(base({ user: "user-3", nonce: far + 45n })),
-    await sign(base({ user: "user-3", nonce: (1n << 64n) - 1n })),
-    await sign(base({ user: "user-3", nonce: (1n << 64n) - 2n })),
+    await sign(base({ user: "user-2", operator: "operator-1", nonce: 3n })),
+    await sign(u3(far)),
+    await sign(u3(far - 255n)),
+    await sign(u3(far - 256n)),
+    await sign(u3(far - 255n)),
+    await sign(u3(far + 300n)),
+    await sign(u3(far + 44n)),
+    await sign(u3(far + 45n)),
+    await sign(u3(far + 45n)),
+    await sign(u3((1n << 64n) - 1n)),
+    await sign(u3((1n << 64n) - 2n)),
+    // windows are per (user, operator): operator-1's window of user-3 is untouched by the above
+    await sign(u3(7n, "operator-1")),
+    await sign(u3(7n, "operator-1")),
+    // user-3 self-signs a zero-fee receipt as its own operator, at the top nonce: only the
+    // (user-3, user-3) window moves; operator-1's next receipt of user-3 stays valid
+    await sign(base({ user: "user-3", operator: "user-3", nonce: (1n << 64n) - 1n, fee: 0n, maxFee: 0n })),
+    await sign(u3(8n, "operator-1")),
   ];
 
   const registry: AttributeTx[] = [
@@ -502,7 +526,6 @@ export const vectorContextJson = () => {
   return {
     chainId: ctx.chainId,
     ledger: ctx.ledger,
-    attributor: ctx.attributor,
     protocol: ctx.protocol,
     referenceTime: Number(ctx.referenceTime),
     maxEntries: ctx.maxEntries,

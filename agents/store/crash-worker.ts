@@ -32,7 +32,7 @@ export const workloadReceipt = (nonce: number): ReceiptPayload => {
   return {
     request,
     userSignature: sig(nonce),
-    receipt: { ...rest, outputHash: hex32(nonce + 1), fee: 10n + BigInt(nonce % 7) },
+    receipt: { ...rest, attributor: OPERATOR, outputHash: hex32(nonce + 1), fee: 10n + BigInt(nonce % 7) },
     operatorSignature: sig(nonce + 1),
   };
 };

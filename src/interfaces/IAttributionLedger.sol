@@ -56,7 +56,7 @@ interface IAttributionLedger {
 
     /// @notice Everything a dispute game needs about a claim.
     /// @param status The claim's status.
-    /// @param claimant Who posted it (σ's attributor).
+    /// @param claimant Who posted it (σ pays each receipt's named attributor, not the claimant).
     /// @param parentId The parent claim.
     /// @param txRoot The root of T, derived from calldata at postClaim.
     /// @param preCommitment The parent's post-state commitment (s_0 of the game).
@@ -143,6 +143,9 @@ interface IAttributionLedger {
     error AttributionLedger_InvalidProof(address account);
     /// @notice Thrown when there is nothing left to withdraw.
     error AttributionLedger_NothingToWithdraw(address account);
+    /// @notice Thrown when every token credited by final claims has been withdrawn (only possible after a
+    ///         wrong claim finalized): withdrawals never reach bonds or the pots of pending claims.
+    error AttributionLedger_FinalizedCreditExhausted(address account);
     /// @notice Thrown when an amount is zero.
     error AttributionLedger_ZeroAmount();
     /// @notice Thrown when a bond would exceed 2^128 − 1.
@@ -220,9 +223,9 @@ interface IAttributionLedger {
     event Unbonded(address indexed account, uint256 amount);
     /// @notice Emitted when rewards are paid out.
     /// @param account The account paid.
-    /// @param amount The amount (earned − previously withdrawn).
-    /// @param earned The cumulative earnings proved.
-    event RewardsWithdrawn(address indexed account, uint256 amount, uint256 earned);
+    /// @param amount The amount paid: earned − previously withdrawn, capped by the final credit left.
+    /// @param withdrawn The account's cumulative withdrawals after this one.
+    event RewardsWithdrawn(address indexed account, uint256 amount, uint256 withdrawn);
 
     /* CLAIMS */
 
@@ -252,7 +255,8 @@ interface IAttributionLedger {
     /// @param _debits The claim's debits, exactly as posted.
     function refund(uint256 _claimId, Debit[] calldata _debits) external;
 
-    /// @notice Pays `_account` its proved cumulative earnings minus what it already withdrew.
+    /// @notice Pays `_account` its proved cumulative earnings minus what it already withdrew, capped so that
+    ///         Σ withdrawals never exceed Σ pots of final claims (the rest stays owed).
     /// @param _leaf The account's leaf in the latest final state.
     /// @param _proof Its compressed proof (uint160 bitmap ‖ non-zero siblings).
     function withdraw(address _account, Leaf calldata _leaf, bytes calldata _proof) external returns (uint256 amount_);

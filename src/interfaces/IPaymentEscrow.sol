@@ -38,7 +38,8 @@ interface IPaymentEscrow {
     /// @notice Emitted when a user withdraws.
     /// @param account The user.
     /// @param amount The amount paid out (the request capped by the balance left).
-    event Withdrawn(address indexed account, uint256 amount);
+    /// @param stillRequested The unpaid part of the request, still requested and ready at the same time.
+    event Withdrawn(address indexed account, uint256 amount, uint256 stillRequested);
     /// @notice Emitted when the ledger debits a payer for a claim.
     /// @param payer The payer.
     /// @param amount The amount moved to the ledger.
@@ -61,7 +62,8 @@ interface IPaymentEscrow {
     function deposit(address _account, uint256 _amount) external;
     /// @notice Asks to withdraw `_amount` after the notice period; replaces any earlier request.
     function requestWithdraw(uint256 _amount) external;
-    /// @notice Pays out the caller's request once it is ready (capped by what is left of the balance).
+    /// @notice Pays out the caller's request once it is ready (capped by what is left of the balance); an
+    ///         unpaid remainder (funds a claim debited, perhaps refunded later) stays requested, same readyAt.
     function withdraw() external returns (uint256 amount_);
     /// @notice Debits every payer and sends the total to the ledger. Ledger only.
     function debit(Debit[] calldata _debits) external returns (uint256 total_);

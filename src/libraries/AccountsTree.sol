@@ -75,8 +75,10 @@ library AccountsTree {
             let p := add(_data.offset, _proofOffset)
             let bitmap := shr(96, calldataload(p))
             p := add(p, 20)
-            // Bit 160 is a sentinel: the loop runs while the shifted key is above 1, i.e. 160 times.
-            let key := or(_key, shl(160, 1))
+            // Bit 160 is a sentinel: the loop runs while the shifted key is above 1, i.e. 160 times. The key
+            // is masked: an address computed in Solidity (e.g. a nonce-window key) may reach here with dirty
+            // upper bits, which inline assembly does not clean.
+            let key := or(and(_key, 0xffffffffffffffffffffffffffffffffffffffff), shl(160, 1))
             let oldNode := _oldLeaf
             let newNode := _newLeaf
             // Phase 1: while either node may still be zero, node(0, 0) = 0 must be honoured.

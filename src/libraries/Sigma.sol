@@ -16,7 +16,6 @@ struct State {
 /// @notice What σ needs besides the state and the transaction; fixed for a whole claim (§4).
 struct SigmaContext {
     bytes32 domainSeparator;
-    address attributor;
     address protocol;
     uint64 referenceTime;
     uint256 maxEntries;
@@ -42,7 +41,8 @@ library Sigma {
         BadContribution,
         Replay,
         SettleMismatch,
-        Malformed
+        Malformed,
+        BadAttributor
     }
 
     /// @notice The hard upper bound on K (entries per Attribute transaction).
@@ -56,8 +56,10 @@ library Sigma {
         "Request(address user,address operator,uint256 modelId,bytes32 requestHash,uint256 maxFee,uint256 nonce,uint64 deadline)"
     );
     bytes32 internal constant RECEIPT_TYPEHASH = keccak256(
-        "Receipt(address user,address operator,uint256 modelId,bytes32 requestHash,bytes32 outputHash,uint256 fee,uint256 nonce,uint64 deadline)"
+        "Receipt(address user,address operator,address attributor,uint256 modelId,bytes32 requestHash,bytes32 outputHash,uint256 fee,uint256 nonce,uint64 deadline)"
     );
+    /// @notice Domain tag of the nonce-window keys (§2): H("poa.nonces").
+    bytes32 internal constant NONCE_WINDOW_TAG = keccak256("poa.nonces");
 
     /// @notice Thrown when a witness does not open the current accounts root.
     /// @param offset The witness's byte offset in the witness data.
@@ -67,6 +69,7 @@ library Sigma {
     struct Attribute {
         address user;
         address operator;
+        address attributor;
         uint256 modelId;
         bytes32 requestHash;
         bytes32 outputHash;
@@ -103,6 +106,12 @@ library Sigma {
         );
     }
 
+    /// @notice The accounts-tree key of the replay window of `_user`'s requests to `_operator` (§2):
+    ///         the low 160 bits of H(NONCE_WINDOW_TAG ‖ pad32(user) ‖ pad32(operator)).
+    function nonceWindowKey(address _user, address _operator) internal pure returns (address key_) {
+        key_ = address(uint160(uint256(keccak256(abi.encode(NONCE_WINDOW_TAG, _user, _operator)))));
+    }
+
     /// @notice Applies one transaction. `_pre` is updated in place and returned.
     /// @param _pre The state before the transaction (opened from the agreed commitment).
     /// @param _ctx The claim's context.
@@ -118,7 +127,9 @@ library Sigma {
             outcome_ = _applySettle(post_, _tx, _witnesses);
         } else if (
             _tx.length >= TxCodec.ATTRIBUTE_FIXED_LENGTH && uint8(_tx[0]) == TxCodec.TX_ATTRIBUTE
-                && _tx.length == TxCodec.ATTRIBUTE_FIXED_LENGTH + TxCodec.ENTRY_LENGTH * uint8(_tx[283])
+                && _tx.length
+                    == TxCodec.ATTRIBUTE_FIXED_LENGTH + TxCodec.ENTRY_LENGTH
+                        * uint8(_tx[TxCodec.ATTRIBUTE_FIXED_LENGTH - 1])
         ) {
             outcome_ = _applyAttribute(post_, _ctx, _tx, _witnesses);
         } else {
@@ -161,12 +172,13 @@ library Sigma {
         uint256[2][] memory credits = _credits(a, _ctx, facts, _tx);
         uint256 cursor = _spendNonce(_s, a, _w);
         if (cursor == 0) return Outcome.Replay;
+        if (a.fee > 0) cursor = _charge(_s, _w, cursor, a.user, a.fee);
         _credit(_s, _w, cursor, credits);
         _s.totalCredited += a.fee;
         _s.totalCharged += a.fee;
     }
 
-    /// @dev Checks 2–5 of §4: entries, fee, deadline, signatures.
+    /// @dev Checks 2–6 of §4: entries, fee, deadline, attributor, signatures.
     function _checkReceipt(Attribute memory _a, SigmaContext memory _ctx, bytes calldata _tx)
         private
         pure
@@ -176,10 +188,11 @@ library Sigma {
         if (outcome_ != Outcome.Valid) return outcome_;
         if (_a.fee > _a.maxFee) return Outcome.FeeAboveMax;
         if (_ctx.referenceTime > _a.deadline) return Outcome.Expired;
+        if (_a.attributor == address(0)) return Outcome.BadAttributor;
         outcome_ = _checkSignatures(_a, _ctx.domainSeparator, _tx);
     }
 
-    /// @dev Check 6 of §4: the model is registered, not retired at t, and its split sums to 10 000 bps.
+    /// @dev Check 7 of §4: the model is registered, not retired at t, and its split sums to 10 000 bps.
     function _checkModel(Attribute memory _a, SigmaContext memory _ctx, Facts memory _facts)
         private
         view
@@ -197,26 +210,27 @@ library Sigma {
         ) outcome_ = Outcome.BadModel;
     }
 
-    /// @dev Fills the Attribute struct (ten consecutive memory words) from the fixed-offset fields.
+    /// @dev Fills the Attribute struct (eleven consecutive memory words) from the fixed-offset fields.
     function _decode(bytes calldata _tx) private pure returns (Attribute memory a_) {
         assembly ("memory-safe") {
             let p := _tx.offset
             mstore(a_, shr(96, calldataload(add(p, 1))))
             mstore(add(a_, 0x20), shr(96, calldataload(add(p, 21))))
-            mstore(add(a_, 0x40), shr(192, calldataload(add(p, 41))))
-            mstore(add(a_, 0x60), calldataload(add(p, 49)))
-            mstore(add(a_, 0x80), calldataload(add(p, 81)))
-            mstore(add(a_, 0xa0), shr(160, calldataload(add(p, 113))))
-            mstore(add(a_, 0xc0), shr(160, calldataload(add(p, 125))))
-            mstore(add(a_, 0xe0), shr(192, calldataload(add(p, 137))))
-            mstore(add(a_, 0x100), shr(192, calldataload(add(p, 145))))
-            mstore(add(a_, 0x120), shr(248, calldataload(add(p, 283))))
+            mstore(add(a_, 0x40), shr(96, calldataload(add(p, 41))))
+            mstore(add(a_, 0x60), shr(192, calldataload(add(p, 61))))
+            mstore(add(a_, 0x80), calldataload(add(p, 69)))
+            mstore(add(a_, 0xa0), calldataload(add(p, 101)))
+            mstore(add(a_, 0xc0), shr(160, calldataload(add(p, 133))))
+            mstore(add(a_, 0xe0), shr(160, calldataload(add(p, 145))))
+            mstore(add(a_, 0x100), shr(192, calldataload(add(p, 157))))
+            mstore(add(a_, 0x120), shr(192, calldataload(add(p, 165))))
+            mstore(add(a_, 0x140), shr(248, calldataload(add(p, 303))))
         }
     }
 
     function _entry(bytes calldata _tx, uint256 _j) private pure returns (uint256 id_, uint256 weight_) {
         assembly ("memory-safe") {
-            let p := add(add(_tx.offset, 284), mul(_j, 12))
+            let p := add(add(_tx.offset, 304), mul(_j, 12))
             id_ := shr(192, calldataload(p))
             weight_ := shr(224, calldataload(add(p, 8)))
         }
@@ -246,7 +260,7 @@ library Sigma {
                 REQUEST_TYPEHASH, _a.user, _a.operator, _a.modelId, _a.requestHash, _a.maxFee, _a.nonce, _a.deadline
             )
         );
-        if (!_signedBy(keccak256(abi.encodePacked("\x19\x01", _domain, request)), _tx, 153, _a.user)) {
+        if (!_signedBy(keccak256(abi.encodePacked("\x19\x01", _domain, request)), _tx, 173, _a.user)) {
             return Outcome.BadUserSignature;
         }
         bytes32 receipt = keccak256(
@@ -254,6 +268,7 @@ library Sigma {
                 RECEIPT_TYPEHASH,
                 _a.user,
                 _a.operator,
+                _a.attributor,
                 _a.modelId,
                 _a.requestHash,
                 _a.outputHash,
@@ -262,7 +277,7 @@ library Sigma {
                 _a.deadline
             )
         );
-        if (!_signedBy(keccak256(abi.encodePacked("\x19\x01", _domain, receipt)), _tx, 218, _a.operator)) {
+        if (!_signedBy(keccak256(abi.encodePacked("\x19\x01", _domain, receipt)), _tx, 238, _a.operator)) {
             return Outcome.BadOperatorSignature;
         }
         return Outcome.Valid;
@@ -304,22 +319,32 @@ library Sigma {
         outcome_ = Outcome.Valid;
     }
 
-    /// @dev Verifies the user's witness (offset 0), spends the nonce and charges the fee.
+    /// @dev Verifies the (user, operator) window's witness (offset 0) and spends the nonce in it.
     /// @return next_ The offset of the next witness, or 0 for a replay (nothing changed).
     function _spendNonce(State memory _s, Attribute memory _a, bytes calldata _w) private pure returns (uint256 next_) {
         Leaf memory leaf;
         uint256 proofOffset;
         (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, 0);
         bytes32 oldHash = AccountsTree.leafHash(leaf);
-        bool fresh = _spendInLeaf(leaf, _a.nonce, _a.fee);
-        bytes32 newRoot = _verifiedUpdate(_s, oldHash, leaf, _a.user, _w, proofOffset, 0);
+        bool fresh;
+        (fresh, leaf.nonceBase, leaf.nonceBitmap) = spend(leaf.nonceBase, leaf.nonceBitmap, _a.nonce);
+        bytes32 newRoot = _verifiedUpdate(_s, oldHash, leaf, nonceWindowKey(_a.user, _a.operator), _w, proofOffset, 0);
         if (!fresh) return 0;
         _s.accountsRoot = newRoot;
     }
 
-    function _spendInLeaf(Leaf memory _leaf, uint256 _nonce, uint256 _fee) private pure returns (bool fresh_) {
-        (fresh_, _leaf.nonceBase, _leaf.nonceBitmap) = spend(_leaf.nonceBase, _leaf.nonceBitmap, _nonce);
-        if (fresh_) _leaf.charged += _fee;
+    /// @dev The payer's leaf (witness at `_cursor`): `charged += _fee`.
+    function _charge(State memory _s, bytes calldata _w, uint256 _cursor, address _user, uint256 _fee)
+        private
+        pure
+        returns (uint256 next_)
+    {
+        Leaf memory leaf;
+        uint256 proofOffset;
+        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, _cursor);
+        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        leaf.charged += _fee;
+        _s.accountsRoot = _verifiedUpdate(_s, oldHash, leaf, _user, _w, proofOffset, _cursor);
     }
 
     /// @dev Checks that `_oldHash` at `_key` opens the current root and returns the root with `_leaf` there.
@@ -374,7 +399,7 @@ library Sigma {
         credits_[1] = [uint256(uint160(_facts.owner)), share];
         share = _a.fee * split.attributorBps / BPS;
         data -= share;
-        credits_[2] = [uint256(uint160(_ctx.attributor)), share];
+        credits_[2] = [uint256(uint160(_a.attributor)), share];
         uint256 rest = _a.fee * split.protocolBps / BPS;
         data -= rest;
         rest += data;

@@ -11,24 +11,24 @@ struct Debit {
 /// @notice Transaction encodings, batch walking and the transaction root (docs/protocol.md §3, §5).
 /// @dev Shared byte for byte with `agents/sigma/codec.ts`.
 ///
-/// Attribute (type 0x01), 284 + 12·n bytes:
+/// Attribute (type 0x01), 304 + 12·n bytes:
 ///
 /// | offset | bytes | field              | offset | bytes | field                   |
 /// |--------|-------|--------------------|--------|-------|-------------------------|
-/// | 0      | 1     | type = 0x01        | 137    | 8     | nonce (uint64)          |
-/// | 1      | 20    | user               | 145    | 8     | deadline (uint64)       |
-/// | 21     | 20    | operator           | 153    | 65    | user sig r ‖ s ‖ v      |
-/// | 41     | 8     | modelId (uint64)   | 218    | 65    | operator sig r ‖ s ‖ v  |
-/// | 49     | 32    | requestHash        | 283    | 1     | n                       |
-/// | 81     | 32    | outputHash         | 284    | 12·n  | (uint64 id ‖ uint32 w)* |
-/// | 113    | 12    | maxFee (uint96)    |        |       |                         |
-/// | 125    | 12    | fee (uint96)       |        |       |                         |
+/// | 0      | 1     | type = 0x01        | 145    | 12    | fee (uint96)            |
+/// | 1      | 20    | user               | 157    | 8     | nonce (uint64)          |
+/// | 21     | 20    | operator           | 165    | 8     | deadline (uint64)       |
+/// | 41     | 20    | attributor         | 173    | 65    | user sig r ‖ s ‖ v      |
+/// | 61     | 8     | modelId (uint64)   | 238    | 65    | operator sig r ‖ s ‖ v  |
+/// | 69     | 32    | requestHash        | 303    | 1     | n                       |
+/// | 101    | 32    | outputHash         | 304    | 12·n  | (uint64 id ‖ uint32 w)* |
+/// | 133    | 12    | maxFee (uint96)    |        |       |                         |
 ///
 /// Settle (type 0x02), 37 bytes: 0x02 ‖ payer (20) ‖ amount (uint128).
 library TxCodec {
     uint8 internal constant TX_ATTRIBUTE = 0x01;
     uint8 internal constant TX_SETTLE = 0x02;
-    uint256 internal constant ATTRIBUTE_FIXED_LENGTH = 284;
+    uint256 internal constant ATTRIBUTE_FIXED_LENGTH = 304;
     uint256 internal constant ENTRY_LENGTH = 12;
     uint256 internal constant SETTLE_LENGTH = 37;
 
@@ -53,11 +53,11 @@ library TxCodec {
             let p := _batch.offset
             let end := add(p, _batch.length)
             for {} lt(p, end) {} {
-                if or(gt(add(p, 284), end), iszero(eq(byte(0, calldataload(p)), 1))) {
+                if or(gt(add(p, 304), end), iszero(eq(byte(0, calldataload(p)), 1))) {
                     malformed := 1
                     break
                 }
-                p := add(p, add(284, mul(12, byte(0, calldataload(add(p, 283))))))
+                p := add(p, add(304, mul(12, byte(0, calldataload(add(p, 303))))))
                 if gt(p, end) {
                     malformed := 1
                     break
@@ -92,7 +92,7 @@ library TxCodec {
             let src := _batch.offset
             let out := add(leaves_, 0x20)
             for { let i := 0 } lt(i, attributes) { i := add(i, 1) } {
-                let length := add(284, mul(12, byte(0, calldataload(add(src, 283)))))
+                let length := add(304, mul(12, byte(0, calldataload(add(src, 303)))))
                 calldatacopy(scratch, src, length)
                 mstore(add(out, shl(5, i)), keccak256(scratch, length))
                 src := add(src, length)

@@ -43,7 +43,6 @@ contract DisputeGame_SharedVectors_Test is DisputeBaseTest {
             domainSeparator: Sigma.domainSeparator(
                 vm.parseJsonUint(json, ".context.chainId"), vm.parseJsonAddress(json, ".context.ledger")
             ),
-            attributor: vm.parseJsonAddress(json, ".context.attributor"),
             protocol: vm.parseJsonAddress(json, ".context.protocol"),
             referenceTime: uint64(vm.parseJsonUint(json, ".context.referenceTime")),
             maxEntries: vm.parseJsonUint(json, ".context.maxEntries"),

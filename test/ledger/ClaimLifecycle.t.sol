@@ -84,8 +84,9 @@ contract Ledger_ClaimLifecycle_Test is Test {
     }
 
     function test_lifecycle_postReplayFinalizeWithdraw() public {
-        // Post batch 0 as the vectors' attributor, at the vectors' reference time.
-        address attributor = vm.parseJsonAddress(json, ".context.attributor");
+        // Post batch 0 at the vectors' reference time, from an address no receipt names: σ pays each
+        // receipt's named attributor, so the poster's identity changes no credit (issue 12, item 4).
+        address attributor = makeAddr("poster");
         uint64 referenceTime = uint64(vm.parseJsonUint(json, ".context.referenceTime"));
         _fund(attributor, BOND, address(ledger));
         vm.prank(attributor);
@@ -141,5 +142,6 @@ contract Ledger_ClaimLifecycle_Test is Test {
         }
         assertEq(paid, pot);
         assertEq(token.balanceOf(address(ledger)), BOND);
+        assertEq(token.balanceOf(makeAddr("poster")), 0, "the poster earned nothing");
     }
 }

@@ -163,7 +163,6 @@ contract DisputeGame_BenchMockLedger_Test is DisputeBench {
             domainSeparator: Sigma.domainSeparator(
                 vm.parseJsonUint(json, ".context.chainId"), vm.parseJsonAddress(json, ".context.ledger")
             ),
-            attributor: vm.parseJsonAddress(json, ".context.attributor"),
             protocol: vm.parseJsonAddress(json, ".context.protocol"),
             referenceTime: uint64(vm.parseJsonUint(json, ".context.referenceTime")),
             maxEntries: vm.parseJsonUint(json, ".context.maxEntries"),

@@ -191,7 +191,6 @@ abstract contract DisputeBaseTest is Test {
     function _context() internal pure returns (SigmaContext memory ctx_) {
         ctx_ = SigmaContext({
             domainSeparator: keccak256("domain"),
-            attributor: address(0xA77),
             protocol: address(0x9907),
             referenceTime: 1000,
             maxEntries: 8,

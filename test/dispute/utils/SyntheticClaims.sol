@@ -8,12 +8,13 @@ import {Sigma, State} from "src/libraries/Sigma.sol";
 library SyntheticClaims {
     uint256 internal constant NO_LIE = type(uint256).max;
 
-    /// @dev Transaction `_i`: a well-formed Attribute (284 bytes, no entries) with zero signatures.
+    /// @dev Transaction `_i`: a well-formed Attribute (304 bytes, no entries) with zero signatures.
     function syntheticTx(uint256 _i) internal pure returns (bytes memory tx_) {
         tx_ = abi.encodePacked(
             uint8(1),
             address(0x1111),
             address(0x2222),
+            address(0x3333),
             uint64(1),
             keccak256(abi.encode(_i)),
             bytes32(0),

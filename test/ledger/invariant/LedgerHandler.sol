@@ -44,6 +44,7 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
     /// @notice The newest live claim in the chain (where the next claim is posted).
     uint256 public tip;
     uint256 public voidCount;
+    uint256 public wrongClaims;
     uint256 public refundCount;
 
     constructor(AttributionLedger _ledger, PaymentEscrow _escrow, MockToken _token) {
@@ -102,6 +103,12 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
         if (ledger.claim(tip).referenceTime >= block.timestamp - 1) vm.warp(block.timestamp + 1);
         (Debit[] memory d, uint256 pot) = _buildDebits(_payerMask, _seed);
         _credit(pot, _seed);
+        // One claim in five is wrong (issue 12, item 5): it credits recipient 0 far more than its pot, and
+        // nothing challenges it here, so it may finalize. Withdrawals must stay within the final pots.
+        if (_seed % 5 == 0) {
+            nextEarned[0] += bound(uint256(keccak256(abi.encode(_seed, "lie"))), 1, 1e18);
+            wrongClaims++;
+        }
         uint256 id = _post(attributor, d, pot, 1 + (_seed % 3));
         for (uint256 i = 0; i < d.length; i++) {
             debitsOf[id].push(d[i]);
@@ -218,13 +225,20 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
         refundCount++;
     }
 
-    function withdraw(uint256 _recipient) external {
-        uint256 r = _recipient % RECIPIENTS;
+    /// @notice Recipient `_recipient` withdraws; with `_all`, every recipient does (so that, after a wrong
+    ///         claim finalized, Σ earned > Σ final pots is actually claimed).
+    function withdraw(uint256 _recipient, bool _all) external {
+        for (uint256 k = 0; k < (_all ? RECIPIENTS : 1); k++) {
+            _withdraw((_recipient + k) % RECIPIENTS);
+        }
+    }
+
+    function _withdraw(uint256 _r) internal {
         uint256 finalId = ledger.latestFinalized();
-        uint256 amount = earnedAt[finalId][r];
-        address account = recipients[r];
+        uint256 amount = earnedAt[finalId][_r];
+        address account = recipients[_r];
         if (amount <= ledger.withdrawn(account)) return;
-        (, bytes memory proof) = _tree(earnedAt[finalId], r);
+        (, bytes memory proof) = _tree(earnedAt[finalId], _r);
         uint256 paid = ledger.withdraw(account, Leaf(amount, 0, 0, 0), proof);
         ghostWithdrawn += paid;
         ghostWithdrawnBy[account] += paid;
@@ -311,7 +325,7 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
 
     function _batch(uint256 _count) internal pure returns (bytes memory batch_) {
         for (uint256 i = 0; i < _count; i++) {
-            bytes memory tx_ = new bytes(284);
+            bytes memory tx_ = new bytes(304);
             tx_[0] = 0x01;
             batch_ = bytes.concat(batch_, tx_);
         }

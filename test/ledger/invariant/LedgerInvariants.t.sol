@@ -31,7 +31,8 @@ contract Ledger_Invariants_Test is LedgerBaseTest {
     }
 
     /// @custom:invariant The tokens held cover every obligation, exactly: the escrow holds every prepaid
-    ///                   balance; the ledger holds bonds + live pots + (finalized credited − withdrawn).
+    ///                   balance; the ledger holds bonds + live pots + (finalized credited − withdrawn), even
+    ///                   when wrong claims that credit more than their pot finalize.
     function _solvency() internal view {
         assertEq(token.balanceOf(address(escrow)), handler.ghostEscrowTotal(), "escrow balance");
         uint256 owed =
@@ -41,6 +42,10 @@ contract Ledger_Invariants_Test is LedgerBaseTest {
         assertEq(ledger.totalPots(), handler.ghostLivePots(), "pots");
         assertEq(ledger.totalFinalizedCredited(), handler.ghostFinalCredited(), "final credited");
         assertGe(token.balanceOf(address(ledger)) + token.balanceOf(address(escrow)), owed + handler.ghostEscrowTotal());
+        // Whatever the final states say (some claims credit more than their pot), withdrawals never reach
+        // bonds or pending pots: Σ withdrawn ≤ Σ final pots (issue 12, item 5).
+        assertLe(ledger.totalWithdrawn(), ledger.totalFinalizedCredited(), "withdrawn <= final credit");
+        assertGe(token.balanceOf(address(ledger)), ledger.totalBonded() + ledger.totalPots(), "bonds and pots covered");
     }
 
     /// @custom:invariant Nobody withdraws more than the latest final state says they earned.

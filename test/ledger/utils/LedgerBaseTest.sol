@@ -86,7 +86,7 @@ abstract contract LedgerBaseTest is Test {
     /// @dev `_count` well-formed Attribute transactions with no entries (postClaim does not run σ).
     function _batch(uint256 _count) internal pure returns (bytes memory batch_) {
         for (uint256 i = 0; i < _count; i++) {
-            bytes memory tx_ = new bytes(284);
+            bytes memory tx_ = new bytes(304);
             tx_[0] = 0x01;
             tx_[1] = bytes1(uint8(i));
             batch_ = bytes.concat(batch_, tx_);
