@@ -1,58 +1,61 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Script} from "forge-std/Script.sol";
-import {DisputePresets} from "script/DeployDispute.s.sol";
-import {LedgerDeploySteps} from "script/DeployLedger.s.sol";
-import {AttributionLedger} from "src/AttributionLedger.sol";
+import {CoreDeployer} from "script/CoreDeployer.sol";
+import {DeployPreset, DeployPresets} from "script/DeployPreset.sol";
 import {DatanetRegistry} from "src/DatanetRegistry.sol";
-import {DisputeGame} from "src/DisputeGame.sol";
 import {ModelRegistry} from "src/ModelRegistry.sol";
 import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {OpenToken} from "src/OpenToken.sol";
-import {PaymentEscrow} from "src/PaymentEscrow.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
-import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
-import {IOneStepVerifier} from "src/interfaces/IOneStepVerifier.sol";
-import {IOpenToken} from "src/interfaces/IOpenToken.sol";
-
-/// @notice The ledger engineer's presets, readable from this script (its steps are an abstract contract).
-contract LedgerPresets is LedgerDeploySteps {}
 
 /// @title Deploy
-/// @notice Deploys the protocol step by step and writes the addresses to `deployments/<chainId>.json`.
-/// @dev Environment:
+/// @notice Deploys the whole protocol at deterministic addresses and writes them to `deployments/<chainId>.json`
+///         (docs/deploy-opstack.md).
+/// @dev Every contract is created through the deterministic CREATE2 deployer at `CREATE2_DEPLOYER` with the
+///      preset's salt, so the same preset, salt and treasury give the same addresses on every chain; a contract
+///      already at its address is reused, which makes a re-run idempotent. PaymentEscrow, AttributionLedger and
+///      DisputeGame are made and wired by one `CoreDeployer` in one transaction: the ledger is never without
+///      its game. The preset is validated before the first transaction.
 ///
-/// | variable               | required | meaning                                                      |
-/// |------------------------|----------|--------------------------------------------------------------|
-/// | `DEPLOYER_PRIVATE_KEY` | yes      | key that sends every deployment transaction                  |
-/// | `DEPLOY_PRESET`        | no       | `local` (default), `testnet` or `mainnet`: protocol params   |
-/// | `OPEN_TREASURY`        | no       | receives the whole OPEN supply (default: the deployer)       |
+/// | variable               | required | meaning                                                                  |
+/// |------------------------|----------|--------------------------------------------------------------------------|
+/// | `DEPLOY_PRESET`        | no       | `local` (default), `testnet`, `mainnet`: reads script/presets/<name>.json |
+/// | `DEPLOY_PRESET_FILE`   | no       | a preset file path (relative to the project root); overrides the name    |
+/// | `DEPLOY_SALT`          | no       | bytes32 CREATE2 salt overriding the preset's                             |
+/// | `OPEN_TREASURY`        | no       | receives the whole OPEN supply and the protocol share (default: deployer) |
+/// | `DEPLOYER_PRIVATE_KEY` | no       | raw key, for local chains; otherwise pass forge a wallet (below)          |
 ///
-///      Usage: `DEPLOYER_PRIVATE_KEY=0x… forge script script/Deploy.s.sol --rpc-url <url> --broadcast`.
-///      Each contract has one `deployX() returns (address addr_)` step that reads what it depends on with
-///      `mustGetAddress` and records its own address with `save`; a new contract is a new step called from
-///      `run()` and becomes a new key of the JSON file automatically.
+///      Keys: `forge script script/Deploy.s.sol --rpc-url <url> --broadcast` with one of `--account <name>`
+///      (a `cast wallet import` keystore), `--keystore <file>`, `--ledger`, `--trezor` or `--private-key`;
+///      the sender is the wallet's address (add `--sender <address>` for hardware wallets).
 contract Deploy is Script {
-    /// @notice Protocol parameters that differ between chains.
-    /// @param name The preset name, written to the deployment file.
-    /// @param minStake `ModelRegistry.MIN_STAKE`.
-    /// @param unstakeDelay `ModelRegistry.UNSTAKE_DELAY` in seconds.
-    struct Preset {
-        string name;
-        uint256 minStake;
-        uint64 unstakeDelay;
-    }
+    /// @notice The deterministic deployment proxy (github.com/Arachnid/deterministic-deployment-proxy): present
+    ///         on OP Stack chains as a preinstall and on anvil by default.
+    address public constant CREATE2_DEPLOYER = 0x4e59b44847b379578588920cA78FbF26c0B4956C;
+    /// @notice forge's default sender, which no wallet backs.
+    address internal constant FORGE_DEFAULT_SENDER = 0x1804c8AB1F12E6bbf3894d4083f33e07309d1f38;
 
-    /// @notice Key of the deployer (from `DEPLOYER_PRIVATE_KEY`).
+    /// @notice Thrown when the chain has no deterministic deployer.
+    error Deploy_NoCreate2Deployer();
+    /// @notice Thrown when the CREATE2 deployer did not create `name` at its predicted address.
+    error Deploy_Create2Failed(string name, address predicted);
+    /// @notice Thrown when no wallet is given (neither a forge wallet flag nor `DEPLOYER_PRIVATE_KEY`).
+    error Deploy_NoDeployer();
+    /// @notice Thrown when a step needs an address no earlier step saved.
+    error Deploy_NotDeployedYet(string name);
+
+    /// @notice Raw key of the deployer when `DEPLOYER_PRIVATE_KEY` is set; 0 when forge's wallet signs.
     uint256 internal deployerKey;
     /// @notice Address of the deployer.
     address public deployer;
-    /// @notice Receives the OPEN supply.
+    /// @notice Receives the OPEN supply and is the ledger's protocol account.
     address public treasury;
-    /// @notice The chosen preset.
-    Preset public preset;
+    /// @notice The validated preset.
+    DeployPreset internal preset;
+    /// @notice The preset file read (relative to the project root).
+    string public presetFile;
     /// @notice A block at or before the first deployment transaction (where event scans can start).
     uint256 public deployBlock;
 
@@ -60,123 +63,132 @@ contract Deploy is Script {
     mapping(string name => address) internal _addresses;
     string[] internal _names;
 
-    /// @notice Sends the transactions of the wrapped step from the deployer.
-    modifier broadcast() {
-        vm.startBroadcast(deployerKey);
-        _;
-        vm.stopBroadcast();
+    /// @notice Reads the environment and the preset, and validates the preset (before any transaction).
+    function loadConfig() public virtual {
+        if (vm.envExists("DEPLOYER_PRIVATE_KEY")) {
+            deployerKey = vm.envUint("DEPLOYER_PRIVATE_KEY");
+            deployer = vm.addr(deployerKey);
+        } else {
+            // `forge script --account/--keystore/--ledger/--private-key` runs `run()` from the wallet's address.
+            deployer = msg.sender;
+            if (deployer == FORGE_DEFAULT_SENDER) revert Deploy_NoDeployer();
+        }
+        treasury = vm.envOr("OPEN_TREASURY", deployer);
+        string memory name = vm.envOr("DEPLOY_PRESET", string("local"));
+        presetFile = vm.envOr("DEPLOY_PRESET_FILE", string.concat("script/presets/", name, ".json"));
+        setPreset(DeployPresets.parse(vm.readFile(string.concat(vm.projectRoot(), "/", presetFile))));
+        if (vm.envExists("DEPLOY_SALT")) preset.salt = vm.envBytes32("DEPLOY_SALT");
     }
 
-    /// @notice Reads the environment. Called by `run()` rather than from `setUp()`, because forge prints the
-    ///         revert reason of a failing `run()` but not that of a failing `setUp()`.
-    function loadConfig() public virtual {
-        // Reverts with "environment variable "DEPLOYER_PRIVATE_KEY" not found" when it is missing.
-        deployerKey = vm.envUint("DEPLOYER_PRIVATE_KEY");
-        deployer = vm.addr(deployerKey);
-        treasury = vm.envOr("OPEN_TREASURY", deployer);
-        preset = presetFor(vm.envOr("DEPLOY_PRESET", string("local")));
+    /// @notice Validates and adopts a preset.
+    function setPreset(DeployPreset memory _preset) public {
+        DeployPresets.validate(_preset);
+        preset = _preset;
+    }
+
+    /// @notice The adopted preset.
+    function currentPreset() external view returns (DeployPreset memory preset_) {
+        preset_ = preset;
     }
 
     /// @notice Deploys everything and writes `deployments/<chainId>.json`.
     function run() public virtual {
         loadConfig();
+        deployAll();
+        writeDeployment(deploymentPath());
+    }
+
+    /// @notice Every step, in dependency order.
+    function deployAll() public {
+        if (CREATE2_DEPLOYER.code.length == 0) revert Deploy_NoCreate2Deployer();
         deployBlock = block.number;
         deployOpenToken();
         deployDatanetRegistry();
         deployModelRegistry();
-        deployLedger();
-        deployDisputeGame();
-        writeDeployment(deploymentPath());
-    }
-
-    /* PRESETS */
-
-    /// @notice The parameters of a named preset.
-    /// @param _name `local`, `testnet` or `mainnet`.
-    function presetFor(string memory _name) public pure returns (Preset memory preset_) {
-        bytes32 key = keccak256(bytes(_name));
-        if (key == keccak256("local")) return Preset({name: _name, minStake: 10e18, unstakeDelay: 60});
-        if (key == keccak256("testnet")) return Preset({name: _name, minStake: 1000e18, unstakeDelay: 1 days});
-        if (key == keccak256("mainnet")) return Preset({name: _name, minStake: 100_000e18, unstakeDelay: 14 days});
-        revert(string.concat("Deploy: unknown DEPLOY_PRESET \"", _name, "\" (expected local, testnet or mainnet)"));
+        deployOneStepVerifier();
+        deployCore();
     }
 
     /* STEPS */
 
-    /// @notice Deploys OpenToken, minting the whole supply to `treasury`.
-    function deployOpenToken() public broadcast returns (address addr_) {
-        addr_ = address(new OpenToken(treasury));
-        save("openToken", addr_);
+    /// @notice OpenToken, minting the whole supply to `treasury`.
+    function deployOpenToken() public returns (address addr_) {
+        addr_ = _create2("openToken", abi.encodePacked(type(OpenToken).creationCode, abi.encode(treasury)));
     }
 
-    /// @notice Deploys DatanetRegistry.
-    function deployDatanetRegistry() public broadcast returns (address addr_) {
-        addr_ = address(new DatanetRegistry());
-        save("datanetRegistry", addr_);
+    /// @notice DatanetRegistry.
+    function deployDatanetRegistry() public returns (address addr_) {
+        addr_ = _create2("datanetRegistry", type(DatanetRegistry).creationCode);
     }
 
-    /// @notice Deploys ModelRegistry over the deployed token and datanet registry, with the preset's parameters.
-    function deployModelRegistry() public broadcast returns (address addr_) {
-        addr_ = address(
-            new ModelRegistry(
-                IOpenToken(mustGetAddress("openToken")),
-                IDatanetRegistry(mustGetAddress("datanetRegistry")),
-                preset.minStake,
-                preset.unstakeDelay
-            )
+    /// @notice ModelRegistry over the token and the datanet registry, with the preset's stake rules.
+    function deployModelRegistry() public returns (address addr_) {
+        bytes memory args = abi.encode(
+            mustGetAddress("openToken"), mustGetAddress("datanetRegistry"), preset.minStake, preset.unstakeDelay
         );
-        save("modelRegistry", addr_);
+        addr_ = _create2("modelRegistry", abi.encodePacked(type(ModelRegistry).creationCode, args));
     }
 
-    /// @notice Deploys PaymentEscrow and AttributionLedger with the ledger's preset (script/DeployLedger.s.sol).
-    ///         The escrow names the ledger, so the ledger's address is predicted from the deployer's nonce.
-    /// @dev Not under `broadcast`: reading the preset creates a throwaway, un-broadcast helper first.
-    function deployLedger() public returns (address escrow_, address ledger_) {
-        (IAttributionLedger.Params memory p, uint64 notice) =
-            new LedgerPresets().ledgerPreset(_ledgerPresetOf(preset.name));
-        p.token = mustGetAddress("openToken");
-        p.contributions = mustGetAddress("datanetRegistry");
-        p.models = mustGetAddress("modelRegistry");
-        p.protocol = treasury;
-        vm.startBroadcast(deployerKey);
-        address predicted = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
-        escrow_ = address(new PaymentEscrow(IERC20(p.token), predicted, notice));
-        p.escrow = escrow_;
-        ledger_ = address(new AttributionLedger(p));
-        vm.stopBroadcast();
-        require(ledger_ == predicted, "Deploy: ledger address prediction failed");
+    /// @notice The stateless OneStepVerifier.
+    function deployOneStepVerifier() public returns (address addr_) {
+        addr_ = _create2("oneStepVerifier", type(OneStepVerifier).creationCode);
+    }
+
+    /// @notice PaymentEscrow, AttributionLedger and DisputeGame, made and wired in one transaction by a
+    ///         CoreDeployer.
+    function deployCore() public returns (address escrow_, address ledger_, address game_) {
+        address core = _create2("coreDeployer", coreInitCode());
+        escrow_ = address(CoreDeployer(core).ESCROW());
+        ledger_ = address(CoreDeployer(core).LEDGER());
+        game_ = address(CoreDeployer(core).GAME());
         save("paymentEscrow", escrow_);
         save("attributionLedger", ledger_);
-    }
-
-    /// @notice Deploys the OneStepVerifier and the DisputeGame with the dispute preset
-    ///         (script/DeployDispute.s.sol), and registers the game with the ledger (once, by the deployer).
-    function deployDisputeGame() public broadcast returns (address game_) {
-        DisputePresets.Params memory p = DisputePresets.byName(preset.name);
-        address verifier = address(new OneStepVerifier());
-        address ledger = mustGetAddress("attributionLedger");
-        game_ = address(
-            new DisputeGame(
-                IERC20(mustGetAddress("openToken")),
-                IAttributionLedger(ledger),
-                IOneStepVerifier(verifier),
-                p.maxClockDuration,
-                p.clockExtension,
-                p.challengeBond,
-                p.burnBps
-            )
-        );
-        AttributionLedger(ledger).setDisputeGame(game_);
-        save("oneStepVerifier", verifier);
         save("disputeGame", game_);
     }
 
-    /// @notice The ledger steps' preset for a preset name (the names were checked by `presetFor`).
-    function _ledgerPresetOf(string memory _name) internal pure returns (LedgerDeploySteps.Preset preset_) {
-        bytes32 key = keccak256(bytes(_name));
-        if (key == keccak256("testnet")) return LedgerDeploySteps.Preset.Testnet;
-        if (key == keccak256("mainnet")) return LedgerDeploySteps.Preset.MainnetLike;
-        return LedgerDeploySteps.Preset.Local;
+    /// @notice The CoreDeployer's creation code with its constructor arguments.
+    function coreInitCode() public view returns (bytes memory initCode_) {
+        IAttributionLedger.Params memory p = IAttributionLedger.Params({
+            token: mustGetAddress("openToken"),
+            escrow: address(0),
+            contributions: mustGetAddress("datanetRegistry"),
+            models: mustGetAddress("modelRegistry"),
+            protocol: treasury,
+            challengeWindow: preset.challengeWindow,
+            maxReferenceLag: preset.maxReferenceLag,
+            unbondDelay: preset.unbondDelay,
+            claimBond: preset.claimBond,
+            maxEntries: preset.maxEntries,
+            burnBps: preset.ledgerBurnBps
+        });
+        CoreDeployer.GameParams memory g = CoreDeployer.GameParams({
+            verifier: mustGetAddress("oneStepVerifier"),
+            maxClockDuration: preset.maxClockDuration,
+            clockExtension: preset.clockExtension,
+            challengeBond: preset.challengeBond,
+            burnBps: preset.gameBurnBps
+        });
+        initCode_ = abi.encodePacked(type(CoreDeployer).creationCode, abi.encode(p, preset.escrowNotice, g));
+    }
+
+    /// @notice The address `_initCode` gets from the CREATE2 deployer with the preset's salt.
+    function predict(bytes memory _initCode) public view returns (address addr_) {
+        addr_ = vm.computeCreate2Address(preset.salt, keccak256(_initCode), CREATE2_DEPLOYER);
+    }
+
+    /// @dev Creates `_initCode` through the CREATE2 deployer unless it already exists, and saves it as `_name`.
+    function _create2(string memory _name, bytes memory _initCode) internal returns (address addr_) {
+        addr_ = predict(_initCode);
+        if (addr_.code.length == 0) {
+            if (deployerKey != 0) vm.startBroadcast(deployerKey);
+            else vm.startBroadcast(deployer);
+            (bool ok, bytes memory created) = CREATE2_DEPLOYER.call(abi.encodePacked(preset.salt, _initCode));
+            vm.stopBroadcast();
+            if (!ok || created.length != 20 || address(bytes20(created)) != addr_ || addr_.code.length == 0) {
+                revert Deploy_Create2Failed(_name, addr_);
+            }
+        }
+        save(_name, addr_);
     }
 
     /* BOOK-KEEPING */
@@ -190,7 +202,7 @@ contract Deploy is Script {
     /// @notice The address saved under `_name`; reverts if no step saved it.
     function mustGetAddress(string memory _name) public view returns (address addr_) {
         addr_ = _addresses[_name];
-        require(addr_ != address(0), string.concat("Deploy: ", _name, " is not deployed yet"));
+        if (addr_ == address(0)) revert Deploy_NotDeployedYet(_name);
     }
 
     /// @notice `deployments/<chainId>.json`.
@@ -198,13 +210,16 @@ contract Deploy is Script {
         path_ = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");
     }
 
-    /// @notice Writes chain id, preset, parameters, deploy block and every saved address to `_path`.
-    /// @dev `minStake` is a decimal string: it does not fit a JSON number read as a double.
+    /// @notice Writes chain id, preset, deployer, treasury, salt, deploy block and every saved address to `_path`.
+    /// @dev `minStake` is a decimal string: it does not fit a JSON number read as a double. `poa deployments
+    ///      verify` checks the chain against this file and the preset file it names.
     function writeDeployment(string memory _path) public {
         vm.createDir(string.concat(vm.projectRoot(), "/deployments"), true);
         string memory obj = "deployment";
         vm.serializeUint(obj, "chainId", block.chainid);
         vm.serializeString(obj, "preset", preset.name);
+        vm.serializeString(obj, "presetFile", presetFile);
+        vm.serializeBytes32(obj, "salt", preset.salt);
         vm.serializeAddress(obj, "deployer", deployer);
         vm.serializeAddress(obj, "treasury", treasury);
         vm.serializeString(obj, "minStake", vm.toString(preset.minStake));

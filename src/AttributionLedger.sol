@@ -104,6 +104,8 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         uint64 _referenceTime,
         Debit[] calldata _debits
     ) external nonReentrant returns (uint256 claimId_) {
+        // A claim nobody can challenge would finalize with any root (issue 12 item 7).
+        if (disputeGame == address(0)) revert AttributionLedger_DisputeGameNotSet();
         Claim storage parent = claims[_parentId];
         if (parent.status != Status.Pending && parent.status != Status.Final) {
             revert AttributionLedger_ParentNotLive(_parentId);

@@ -25,6 +25,7 @@
  */
 import { Data, Effect, Option, Schedule, type Scope, Stream } from "effect";
 import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from "viem";
+import { type BatchPolicy, targetBatchSize } from "../chain/batchSize.ts";
 import { Chain } from "../chain/Chain.ts";
 import { describeCallError, sendContractCall } from "../chain/tx.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
@@ -67,6 +68,11 @@ export interface AttributorConfig {
   readonly maxBatch: number;
   /** …or when the oldest waiting receipt has waited this long. */
   readonly maxWaitMs: number;
+  /**
+   * Optional: post as soon as a claim's true OP Stack cost (L2 gas + L1 data fee) per receipt meets a target,
+   * instead of waiting for `maxBatch` receipts (agents/chain/batchSize.ts, docs/deploy-opstack.md §6).
+   */
+  readonly batchCost?: Pick<BatchPolicy, "cost" | "targetCostPerReceipt">;
   readonly pollMs: number;
   /** Keep enough bond for this many pending claims (bonded on start from the wallet's OPEN). */
   readonly bondClaims: number;
@@ -412,7 +418,10 @@ export const runAttributor = (config: AttributorConfig) =>
       pendingSince ??= Date.now();
       // deferred receipts do not fill a batch: they wait with the clock (maxWaitMs), not with the size
       const ready = waiting - deferred.size;
-      if (ready < config.maxBatch && Date.now() - pendingSince < config.maxWaitMs) return;
+      const wanted = config.batchCost
+        ? targetBatchSize({ ...config.batchCost, maxBatch: config.maxBatch })
+        : config.maxBatch;
+      if (ready < wanted && Date.now() - pendingSince < config.maxWaitMs) return;
       const bond = yield* readBond(me);
       if (bond.bonded - bond.locked < claimBond) return;
 

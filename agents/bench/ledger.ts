@@ -9,15 +9,45 @@
  *    pre-filled with `--accounts` random accounts so the proofs have realistic length.
  * 3. Calldata bytes per attributed inference.
  * 4. TS σ throughput: transactions per second applying a `--sigma` transaction batch with witnesses.
+ * 5. True cost on an OP Stack chain: the GasPriceOracle and L1Block predeploys are installed on the anvil
+ *    (@eth-optimism/contracts-bedrock, Fjord, OP Mainnet's scalars, a stated L1 market); for every postClaim,
+ *    the naive settlements and the dispute moves: L2 gas, the L1 data fee (the oracle's `getL1Fee` of the
+ *    unsigned transaction, checked equal to agents/chain/opstack.ts's own FastLZ computation), and the total
+ *    in ETH per inference at `--l2-gwei`.
  *
  *   npx forge build && npx tsx agents/bench/ledger.ts [--sizes 1,10,100,1000] [--sigma 10000] [--accounts 5000]
+ *     [--l2-gwei 0.01]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type Abi, type Address, createPublicClient, createWalletClient, type Hex, http, toHex } from "viem";
+import { Effect } from "effect";
+import {
+  type Abi,
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  formatEther,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  http,
+  parseAbi,
+  parseGwei,
+  serializeTransaction,
+  toHex,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
+import { type ClaimCostModel, claimCost, targetBatchSize } from "../chain/batchSize.ts";
+import {
+  fjordL1Fee,
+  GAS_PRICE_ORACLE,
+  gasPriceOracleAbi,
+  installL1FeePredeploys,
+  OP_MAINNET_L1_FEES,
+} from "../chain/opstack.ts";
 import { buildClaim } from "../sigma/claim.ts";
 import { claimTransactions, encodeBatch, encodeTx } from "../sigma/codec.ts";
 import { encodeRegistry, type RegistrySnapshot, registryView } from "../sigma/registry.ts";
@@ -30,11 +60,13 @@ const { values } = parseArgs({
     sigma: { type: "string", default: "2000" },
     accounts: { type: "string", default: "5000" },
     port: { type: "string", default: "8647" },
+    "l2-gwei": { type: "string", default: "0.01" },
   },
 });
 const sizes = (values.sizes ?? "").split(",").map(Number);
 const sigmaTxs = Number(values.sigma);
 const prefill = Number(values.accounts);
+const l2GasPrice = parseGwei(values["l2-gwei"] ?? "0.01");
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0) || !(sigmaTxs > 0) || !(prefill >= 0)) {
   process.stderr.write("usage: --sizes 1,10,100,1000 --sigma 10000 --accounts 5000 (positive integers)\n");
   process.exit(2);
@@ -146,7 +178,44 @@ const receipts = async (ctx: SigmaContext, count: number, entries: number, payer
   return txs;
 };
 
+/** The L1 data fee of a mined transaction: the oracle's, checked against our own computation. */
+const l1FeeOf = async (hash: Hash): Promise<bigint> => {
+  const tx = await publicClient.getTransaction({ hash });
+  return l1FeeOfData(tx.to ?? "0x0000000000000000000000000000000000000000", tx.input, tx.nonce, tx.gas);
+};
+
+const l1FeeOfData = async (to: Address, data: Hex, nonce: number, gas: bigint): Promise<bigint> => {
+  const unsigned = serializeTransaction({
+    chainId: await publicClient.getChainId(),
+    type: "eip1559",
+    to,
+    data,
+    nonce,
+    gas,
+    maxFeePerGas: parseGwei("1"),
+    maxPriorityFeePerGas: parseGwei("0.001"),
+  });
+  const oracle = await publicClient.readContract({
+    address: GAS_PRICE_ORACLE,
+    abi: gasPriceOracleAbi,
+    functionName: "getL1Fee",
+    args: [unsigned],
+  });
+  const ours = fjordL1Fee(hexToBytes(unsigned), OP_MAINNET_L1_FEES);
+  if (ours !== oracle) throw new Error(`L1 fee: ours ${ours} ≠ oracle ${oracle}`);
+  return oracle;
+};
+
+/** One row of the true-cost table. */
+interface CostRow {
+  readonly what: string;
+  readonly inferences: number;
+  readonly l2Gas: bigint;
+  readonly l1Fee: bigint;
+}
+
 interface ChainResult {
+  readonly costRows: CostRow[];
   readonly rows: string[];
   readonly stepRows: string[];
   readonly naiveBatched: bigint;
@@ -155,7 +224,9 @@ interface ChainResult {
 
 const runChain = async (hardfork: string, port: number, withSteps: boolean): Promise<ChainResult> => {
   const anvil = await startAnvil(hardfork, port);
+  const costRows: CostRow[] = [];
   try {
+    await Effect.runPromise(installL1FeePredeploys(rpc, OP_MAINNET_L1_FEES));
     const chainId = await publicClient.getChainId();
     const token = await deploy("MockToken.sol", "MockToken");
     const fixture = await deploy("RegistryFixture.sol", "RegistryFixture");
@@ -190,6 +261,8 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
     await send(token, tokenAbi, "approve", [ledgerAddress, big]);
     await send(token, tokenAbi, "approve", [escrow, big]);
     await send(ledgerAddress, ledgerAbi, "bond", [10n ** 21n]);
+    // The ledger refuses claims until its dispute game is set; no game is played here, so any address will do.
+    await send(ledgerAddress, ledgerAbi, "setDisputeGame", [accountOf("bench-game").address]);
 
     // --- postClaim vs naive ---
     const ctx: SigmaContext = {
@@ -210,12 +283,23 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
     const amounts = recipients.map((_, i) => BigInt(1_000 + i));
     // Steady state: every recipient already holds tokens (no zero-to-nonzero storage writes).
     await send(naive, naiveAbi, "settle", [token, deployer.address, recipients, amounts]);
-    const naiveGas = (await send(naive, naiveAbi, "settle", [token, deployer.address, recipients, amounts])).gasUsed;
+    const naiveReceipt = await send(naive, naiveAbi, "settle", [token, deployer.address, recipients, amounts]);
+    const naiveGas = naiveReceipt.gasUsed;
+    costRows.push({
+      what: "naive A: 1 tx, 12 transferFrom",
+      inferences: 1,
+      l2Gas: naiveGas,
+      l1Fee: await l1FeeOf(naiveReceipt.transactionHash),
+    });
     // Literal reading: one ERC-20 transfer transaction per recipient.
     let naiveSeparate = 0n;
+    let naiveSeparateL1 = 0n;
     for (const [i, recipient] of recipients.entries()) {
-      naiveSeparate += (await send(token, tokenAbi, "transfer", [recipient, amounts[i]!])).gasUsed;
+      const r = await send(token, tokenAbi, "transfer", [recipient, amounts[i]!]);
+      naiveSeparate += r.gasUsed;
+      naiveSeparateL1 += await l1FeeOf(r.transactionHash);
     }
+    costRows.push({ what: "naive B: 12 transfer txs", inferences: 1, l2Gas: naiveSeparate, l1Fee: naiveSeparateL1 });
 
     const rows: string[] = [];
     let parent = 0n;
@@ -247,6 +331,12 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       if (typeof claimId !== "bigint") throw new Error("claimCount is not a uint256");
       parent = claimId;
       ledgerState = next;
+      costRows.push({
+        what: `postClaim \\|T\\| = ${size}`,
+        inferences: size,
+        l2Gas: receipt.gasUsed,
+        l1Fee: await l1FeeOf(receipt.transactionHash),
+      });
       const calldataBytes = (batch.length + 64 * debits.length) / size;
       const perInference = Number(receipt.gasUsed) / size;
       rows.push(
@@ -255,7 +345,8 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
     }
 
     const stepRows: string[] = [];
-    if (!withSteps) return { rows, stepRows, naiveBatched: naiveGas, naiveSeparate };
+    if (!withSteps) return { costRows, rows, stepRows, naiveBatched: naiveGas, naiveSeparate };
+    costRows.push(...(await disputeMoves()));
     // --- one σ step from witnesses (K = 1, 4 and 8 = K max) ---
     const harness = await deploy("SigmaHarness.sol", "SigmaHarness");
     const harnessAbi = artifact("SigmaHarness.sol", "SigmaHarness").abi;
@@ -319,11 +410,71 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
         `| ${k}${k > 8 ? " (above K max)" : ""} | ${prefill} | ${receipt.gasUsed} | ${bytes.length} | ${witnessBytes} |`,
       );
     }
-    return { rows, stepRows, naiveBatched: naiveGas, naiveSeparate };
+    return { costRows, rows, stepRows, naiveBatched: naiveGas, naiveSeparate };
   } finally {
     anvil.kill();
   }
 };
+
+/**
+ * The dispute moves' L1 data fee, from their real calldata encodings (the step's proof at its measured size
+ * for K = 8: 4,032 bytes of state, tx bytes, Merkle path and witnesses, random like the hashes it holds).
+ * Their L2 gas is the dispute bench's execution gas (docs/benchmarks-dispute.md, forge, not this run) plus the
+ * intrinsic 21,000 and the calldata gas of these bytes.
+ */
+const disputeMoves = async (): Promise<CostRow[]> => {
+  const abi = parseAbi([
+    "function open(uint256 claimId)",
+    "function bisect(uint256 gameId, uint128 position, bytes32 midCommitment)",
+    "function respond(uint256 gameId, uint128 position, bytes32 midCommitment, bool agree)",
+    "struct State { bytes32 accountsRoot; uint256 totalCredited; uint256 totalCharged; uint256 txCount; }",
+    "struct StepProof { State pre; bytes txBytes; bytes32[] txProof; bytes witnesses; }",
+    "function step(uint256 gameId, uint128 position, StepProof proof)",
+    "function resolve(uint256 gameId)",
+  ]);
+  const rng = prng(31);
+  const word = () => toHex(rng.big(256), { size: 32 });
+  const randomBytes = (n: number) => toHex(Uint8Array.from({ length: n }, () => rng.below(256)));
+  const game = "0x4200000000000000000000000000000000000999";
+  const moves: ReadonlyArray<readonly [string, Hex, bigint]> = [
+    ["open", encodeFunctionData({ abi, functionName: "open", args: [17n] }), 159_286n],
+    ["bisect", encodeFunctionData({ abi, functionName: "bisect", args: [3n, 1234n, word()] }), 27_448n],
+    ["respond", encodeFunctionData({ abi, functionName: "respond", args: [3n, 2469n, word(), false] }), 9_388n],
+    [
+      "step (K = 8 proof)",
+      encodeFunctionData({
+        abi,
+        functionName: "step",
+        args: [
+          3n,
+          4939n,
+          {
+            pre: { accountsRoot: word(), totalCredited: rng.big(80), totalCharged: rng.big(60), txCount: 1200n },
+            txBytes: randomBytes(1_000),
+            txProof: Array.from({ length: 11 }, word),
+            witnesses: randomBytes(2_500),
+          },
+        ],
+      }),
+      617_423n,
+    ],
+    ["resolve", encodeFunctionData({ abi, functionName: "resolve", args: [3n] }), 86_473n],
+  ];
+  const rows: CostRow[] = [];
+  for (const [what, data, execution] of moves) {
+    const bytes = hexToBytes(data);
+    const calldataGas = bytes.reduce((g, b) => g + (b === 0 ? 4n : 16n), 0n);
+    rows.push({
+      what: `dispute: ${what} (${bytes.length} B)`,
+      inferences: 0,
+      l2Gas: 21_000n + calldataGas + execution,
+      l1Fee: await l1FeeOfData(game, data, 5, 2_000_000n),
+    });
+  }
+  return rows;
+};
+
+const eth = (wei: bigint) => Number(formatEther(wei)).toExponential(3);
 
 const main = async () => {
   const port = Number(values.port);
@@ -365,6 +516,53 @@ const main = async () => {
     console.log("| K | accounts in tree | gas | tx bytes | witness bytes |");
     console.log("|---:|---:|---:|---:|---:|");
     for (const row of cancun.stepRows) console.log(row);
+    console.log(
+      `\n### True cost on an OP Stack chain (Fjord, cancun rules): L2 gas at ${values["l2-gwei"]} gwei + L1 data fee\n`,
+    );
+    console.log(
+      `L1: base fee ${formatEther(OP_MAINNET_L1_FEES.l1BaseFee * 10n ** 9n)} gwei, blob base fee ${formatEther(OP_MAINNET_L1_FEES.blobBaseFee * 10n ** 9n)} gwei, scalars ${OP_MAINNET_L1_FEES.baseFeeScalar} / ${OP_MAINNET_L1_FEES.blobBaseFeeScalar} (OP Mainnet). L1 fee = GasPriceOracle.getL1Fee of the unsigned tx (= our FastLZ computation, checked per row).\n`,
+    );
+    console.log(
+      "| transaction | inferences | L2 gas | L2 fee (ETH) | L1 data fee (ETH) | total (ETH) | total / inference (ETH) | L1 share | naive A ÷ ours |",
+    );
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const naiveA = cancun.costRows.find((r) => r.what.startsWith("naive A"))!;
+    const naiveATotal = naiveA.l2Gas * l2GasPrice + naiveA.l1Fee;
+    for (const r of cancun.costRows) {
+      const l2 = r.l2Gas * l2GasPrice;
+      const total = l2 + r.l1Fee;
+      const per = r.inferences > 0 ? total / BigInt(r.inferences) : 0n;
+      console.log(
+        `| ${r.what} | ${r.inferences || "–"} | ${r.l2Gas} | ${eth(l2)} | ${eth(r.l1Fee)} | ${eth(total)} | ${r.inferences > 0 ? eth(per) : "–"} | ${((Number(r.l1Fee) / Number(total)) * 100).toFixed(0)} % | ${r.inferences > 0 && r.what.startsWith("postClaim") ? `${(Number(naiveATotal) / Number(per)).toFixed(1)}×` : "–"} |`,
+      );
+    }
+    // The attributor's batch size from these costs (agents/chain/batchSize.ts): an affine fit through the
+    // two largest claims measured.
+    const claims = cancun.costRows.filter((r) => r.what.startsWith("postClaim")).slice(-2);
+    if (claims.length === 2) {
+      const [a, b] = claims as [CostRow, CostRow];
+      const dn = BigInt(b.inferences - a.inferences);
+      const gasPerReceipt = (b.l2Gas - a.l2Gas) / dn;
+      const l1FeePerReceipt = (b.l1Fee - a.l1Fee) / dn;
+      const model: ClaimCostModel = {
+        fixedGas: a.l2Gas - gasPerReceipt * BigInt(a.inferences),
+        gasPerReceipt,
+        l2GasPrice,
+        l1FeeFixed: a.l1Fee - l1FeePerReceipt * BigInt(a.inferences),
+        l1FeePerReceipt,
+      };
+      console.log(
+        `\nBatch sizing (fit: ${model.fixedGas} gas + ${gasPerReceipt} gas/receipt, L1 ${eth(model.l1FeeFixed)} + ${eth(l1FeePerReceipt)} ETH/receipt):\n`,
+      );
+      console.log("| target cost per receipt (ETH) | batch size (max 1000) | cost per receipt at that size (ETH) |");
+      console.log("|---:|---:|---:|");
+      const marginal = gasPerReceipt * l2GasPrice + l1FeePerReceipt;
+      for (const factor of [11n, 15n, 20n, 50n]) {
+        const target = (marginal * factor) / 10n;
+        const n = targetBatchSize({ cost: model, targetCostPerReceipt: target, maxBatch: 1000 });
+        console.log(`| ${eth(target)} | ${n} | ${eth(claimCost(model, n) / BigInt(n))} |`);
+      }
+    }
     console.log("\n### TS σ throughput (witnesses generated for every step)\n");
     console.log("| transactions | entries | σ time (ms) | tx/s | signing time (ms, not counted) |");
     console.log("|---:|---:|---:|---:|---:|");

@@ -11,13 +11,13 @@
  * of each row, so their disk loads count against that row's throughput.
  */
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { encodeModel } from "../onnx/graph.ts";
+import { decodeModel, encodeModel } from "../onnx/graph.ts";
 import { loadAdapterDir } from "../operator/adapter.ts";
 import { testAdapterId, writeTestSetup } from "../operator/fixtures.ts";
-import { listTargets, mergeAdapter } from "../operator/lora.ts";
+import { lastPositionLogits, listTargets, mergeAdapter } from "../operator/lora.ts";
 import { LoraOperator } from "../operator/operator.ts";
 import type { ForwardInput } from "../operator/runtime.ts";
 import { createSession, DecoderSession, type ExecutionProvider, openModelDir } from "../operator/runtime.ts";
@@ -131,6 +131,12 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
     const warm = prompts.slice(0, o.maxBatch).map((_, i) => request(i, null));
     const pick = (n: number) => Array.from({ length: o.requests }, () => Math.floor(rand() * n));
     const opened = await openModelDir(setup.modelDir);
+    // the baseline gets the same last-position-logits rewrite the LoRA graph has: only the side paths differ
+    const baseBytes = (() => {
+      const m = decodeModel(encodeModel(opened.base));
+      lastPositionLogits(m);
+      return encodeModel(m);
+    })();
     const quiet = (line: string) => log(`  ${line}`);
     const open = () =>
       LoraOperator.open({
@@ -152,7 +158,7 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
     runners.push({
       name: "base model, no LoRA graph",
       run: async () => {
-        const { session, provider } = await createSession(encodeModel(opened.base), [o.ep], () => {}, o.threads);
+        const { session, provider } = await createSession(baseBytes, [o.ep], () => {}, o.threads);
         const scheduler = new Scheduler(new DecoderSession(session, opened.info, provider), null, {
           maxBatch: o.maxBatch,
         });
@@ -260,12 +266,7 @@ export const runOperatorBench = async (o: BenchOptions, log: (line: string) => v
     // row on slot 0, and the LoRA graph with every row on a different adapter, interleaved pass by pass.
     const passes: Array<{ name: string; ms: number[] }> = [];
     {
-      const { session: plainOrt, provider } = await createSession(
-        encodeModel(opened.base),
-        [o.ep],
-        () => {},
-        o.threads,
-      );
+      const { session: plainOrt, provider } = await createSession(baseBytes, [o.ep], () => {}, o.threads);
       const plain = new DecoderSession(plainOrt, opened.info, provider);
       const op = await open();
       const B = o.maxBatch;
@@ -397,36 +398,53 @@ const main = async () => {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name}: expected a positive integer`);
     return v;
   };
-  if (!["cpu", "cuda", "webgpu"].includes(String(values.ep))) throw new Error("--ep: cpu, cuda or webgpu");
-  const opts: BenchOptions = {
-    ep: values.ep as ExecutionProvider,
-    model: {
-      hiddenSize: int("hidden"),
-      numLayers: int("layers"),
-      numHeads: int("heads"),
-      intermediateSize: int("intermediate"),
-      maxPositions: 512,
-      seed: 7,
-    },
-    requests: int("requests"),
-    maxTokens: int("max-tokens"),
-    promptLength: int("prompt"),
-    adapterCounts: String(values.adapters)
+  /** --hidden, --intermediate and --heads take comma lists: one table per size, each with its own baseline. */
+  const list = (name: "hidden" | "intermediate" | "heads") => {
+    const xs = String(values[name])
       .split(",")
-      .map((s) => Number(s))
-      .filter((n) => Number.isInteger(n) && n > 0),
-    slots: int("slots"),
-    maxBatch: int("max-batch"),
-    mergedMax: int("merged-max"),
-    threads: int("threads"),
-    repeat: int("repeat"),
-    passes: int("passes"),
+      .map((x) => Number(x));
+    if (!xs.every((v) => Number.isInteger(v) && v > 0)) throw new Error(`--${name}: positive integers`);
+    return xs;
   };
-  console.log(
-    `LoRA operator bench: ep ${opts.ep}, hidden ${opts.model.hiddenSize}, ${opts.model.numLayers} layers, ` +
-      `${opts.requests} requests × ${opts.maxTokens} tokens, prompt ${opts.promptLength}, ${opts.slots} slots, batch ${opts.maxBatch}\n`,
-  );
-  console.log(await runOperatorBench(opts));
+  if (!["cpu", "cuda", "webgpu"].includes(String(values.ep))) throw new Error("--ep: cpu, cuda or webgpu");
+  const [hiddens, intermediates, heads] = [list("hidden"), list("intermediate"), list("heads")];
+  const load = () =>
+    `load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`;
+  for (const [k, hidden] of hiddens.entries()) {
+    const opts: BenchOptions = {
+      ep: values.ep as ExecutionProvider,
+      model: {
+        hiddenSize: hidden,
+        numLayers: int("layers"),
+        numHeads: heads[k] ?? heads[0]!,
+        intermediateSize: intermediates[k] ?? intermediates[0]!,
+        maxPositions: 512,
+        seed: 7,
+      },
+      requests: int("requests"),
+      maxTokens: int("max-tokens"),
+      promptLength: int("prompt"),
+      adapterCounts: String(values.adapters)
+        .split(",")
+        .map((s) => Number(s))
+        .filter((n) => Number.isInteger(n) && n > 0),
+      slots: int("slots"),
+      maxBatch: int("max-batch"),
+      mergedMax: int("merged-max"),
+      threads: int("threads"),
+      repeat: int("repeat"),
+      passes: int("passes"),
+    };
+    console.log(
+      `LoRA operator bench: ep ${opts.ep}, hidden ${hidden}, ${opts.model.numLayers} layers, ` +
+        `${opts.requests} requests × ${opts.maxTokens} tokens, prompt ${opts.promptLength}, ${opts.slots} slots, ` +
+        `batch ${opts.maxBatch} (${load()})\n`,
+    );
+    console.log(await runOperatorBench(opts));
+    console.log(`\n(${load()} at the end)\n`);
+  }
 };
 
 if (import.meta.main) {

@@ -9,6 +9,12 @@ import { Address } from "../protocol/schemas.ts";
 export const Deployments = Schema.Struct({
   chainId: Schema.Number,
   preset: Schema.optional(Schema.String),
+  /** The preset file the deploy read (relative to the project root); `poa deployments verify` checks it. */
+  presetFile: Schema.optional(Schema.String),
+  /** The CREATE2 salt of every contract. */
+  salt: Schema.optional(Schema.String),
+  deployer: Schema.optional(Address),
+  treasury: Schema.optional(Address),
   deployBlock: Schema.optional(Schema.Number),
   openToken: Address,
   datanetRegistry: Address,
@@ -16,6 +22,9 @@ export const Deployments = Schema.Struct({
   paymentEscrow: Schema.optional(Address),
   attributionLedger: Schema.optional(Address),
   disputeGame: Schema.optional(Address),
+  oneStepVerifier: Schema.optional(Address),
+  /** The contract whose constructor made and wired the escrow, the ledger and the game. */
+  coreDeployer: Schema.optional(Address),
 });
 export type Deployments = typeof Deployments.Type;
 

@@ -11,23 +11,47 @@ export class DeployError extends Data.TaggedError("DeployError")<{ readonly mess
 
 export type Preset = "local" | "testnet" | "mainnet";
 
+/** An encrypted keystore (`cast wallet new` / `cast wallet import`) that forge signs with. */
+export interface Keystore {
+  readonly file: string;
+  readonly password: string;
+  readonly sender: `0x${string}`;
+}
+
 export interface DeployOptions {
   readonly rpcUrl: string;
   readonly chainId: number;
-  readonly deployerKey: `0x${string}`;
+  /** A raw key (local chains), or a keystore: one of the two. */
+  readonly deployerKey?: `0x${string}`;
+  readonly keystore?: Keystore;
   readonly preset?: Preset;
+  /** Another CREATE2 salt than the preset's (a second deployment on the same chain). */
+  readonly salt?: `0x${string}`;
 }
 
 const runForgeScript = (options: DeployOptions) =>
   Effect.callback<void, DeployError>((resume) => {
     const forge = path.resolve(process.cwd(), "node_modules", ".bin", "forge");
+    const { DEPLOYER_PRIVATE_KEY: _inherited, DEPLOY_SALT: _salt, ...env } = process.env;
+    const wallet =
+      options.keystore === undefined
+        ? []
+        : [
+            "--keystore",
+            options.keystore.file,
+            "--password",
+            options.keystore.password,
+            "--sender",
+            options.keystore.sender,
+          ];
     const child = spawn(
       forge,
-      ["script", "script/Deploy.s.sol:Deploy", "--rpc-url", options.rpcUrl, "--broadcast", "--slow"],
+      ["script", "script/Deploy.s.sol:Deploy", "--rpc-url", options.rpcUrl, "--broadcast", "--slow", ...wallet],
       {
         env: {
-          ...process.env,
-          DEPLOYER_PRIVATE_KEY: options.deployerKey,
+          ...env,
+          ...(options.deployerKey === undefined ? {} : { DEPLOYER_PRIVATE_KEY: options.deployerKey }),
+          ...(options.salt === undefined ? {} : { DEPLOY_SALT: options.salt }),
           DEPLOY_PRESET: options.preset ?? "local",
         },
         stdio: ["ignore", "pipe", "pipe"],

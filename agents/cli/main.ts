@@ -12,6 +12,7 @@ import { operatorCommands } from "../operator/cli.ts";
 import { attributorCommand, challengerCommand, statusCommand } from "./agents.ts";
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
+import { deploymentsCommand } from "./deployments.ts";
 import { modelCommand } from "./model.ts";
 
 export const rootCommand = Command.make("poa").pipe(
@@ -26,6 +27,7 @@ export const rootCommand = Command.make("poa").pipe(
     challengerCommand,
     statusCommand,
     demoCommand,
+    deploymentsCommand,
   ]),
 );
 

@@ -782,6 +782,7 @@ export const attributionLedgerAbi = [
     inputs: [],
     name: 'AttributionLedger_DisputeGameAlreadySet',
   },
+  { type: 'error', inputs: [], name: 'AttributionLedger_DisputeGameNotSet' },
   { type: 'error', inputs: [], name: 'AttributionLedger_EmptyClaim' },
   {
     type: 'error',

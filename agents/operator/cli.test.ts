@@ -101,4 +101,44 @@ describe("operator CLI", () => {
     expect(receipts[0]!.signature).toBe(body.poa_receipt.signature);
     expect(receipts[0]!.receipt.operator).toBe("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // anvil account 1
   });
+
+  it("the OperatorAgent layer passes the admin token to the admin endpoints", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "operator-admin-"));
+    dirs.push(dir);
+    expect(Exit.isSuccess(await run(["make-test-model", "--out", dir, "--adapters", "1"]))).toBe(true);
+    const layer = OperatorAgent.layer({
+      operator: {
+        modelDir: join(dir, "model"),
+        adaptersDir: join(dir, "adapters"),
+        maxLoras: 1,
+        maxCpuLoras: 1,
+        slotRank: 8,
+        maxBatch: 4,
+        providers: ["cpu"],
+        targetModules: null,
+        loadWorkers: 0,
+        log: () => {},
+      },
+      host: "127.0.0.1",
+      port: 0,
+      key: Redacted.make("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
+      paymentsRequired: true,
+      adminToken: Redacted.make("let-me-in"),
+      chainId: 31337,
+      ledger: "0x0000000000000000000000000000000000000001",
+    });
+    const statuses = await Effect.runPromise(
+      Effect.gen(function* () {
+        const agent = yield* OperatorAgent;
+        const load = (token?: string) =>
+          fetch(`${agent.baseUrl}/load_lora_adapter`, {
+            method: "POST",
+            body: JSON.stringify({ lora_name: "tiny-lora-0000" }),
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          }).then((r) => r.status);
+        return yield* Effect.promise(async () => [await load(), await load("let-me-in")]);
+      }).pipe(Effect.provide(layer)),
+    );
+    expect(statuses).toEqual([401, 200]);
+  });
 });

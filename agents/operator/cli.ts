@@ -14,6 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { writeTestSetup } from "./fixtures.ts";
 import { ExecutionProvider } from "./runtime.ts";
 import { OperatorAgent, type OperatorAgentConfig } from "./service.ts";
+import { TINY_LLAMA } from "./testModel.ts";
 
 export class OperatorCliError extends Data.TaggedError("OperatorCliError")<{ readonly message: string }> {}
 
@@ -82,6 +83,11 @@ const serveCommand = Command.make(
       Flag.withFallbackConfig(Config.Redacted(env("KEY"))),
       Flag.optional,
     ),
+    adminToken: Flag.Redacted("admin-token").pipe(
+      Flag.withDescription("bearer token for load_lora_adapter / unload_lora_adapter (off without one when paid)"),
+      Flag.withFallbackConfig(Config.Redacted(env("ADMIN_TOKEN"))),
+      Flag.optional,
+    ),
     payments: Flag.Boolean("require-payment").pipe(
       Flag.withDescription("refuse requests without a signed EIP-712 Request"),
       Flag.withFallbackConfig(Config.Boolean(env("REQUIRE_PAYMENT"))),
@@ -144,6 +150,7 @@ const serveCommand = Command.make(
         port: flags.port,
         key: Redacted.make(key),
         paymentsRequired: flags.payments,
+        ...(Option.isSome(flags.adminToken) ? { adminToken: flags.adminToken.value } : {}),
         chainId: flags.chainId,
         ledger: ledger as Address,
         ...(attributor === undefined ? {} : { attributor: attributor as Address }),
@@ -161,17 +168,30 @@ const makeTestModelCommand = Command.make(
   {
     out: Flag.String("out").pipe(Flag.withDescription("folder to write model/ and adapters/ into")),
     adapters: Flag.Int("adapters").pipe(Flag.withDescription("number of random PEFT adapters"), Flag.withDefault(16)),
+    kvHeads: Flag.Int("kv-heads").pipe(
+      Flag.withDescription("key/value heads (fewer than the 4 attention heads: grouped-query attention)"),
+      Flag.withDefault(TINY_LLAMA.numHeads),
+    ),
+    fp16: Flag.Boolean("fp16").pipe(
+      Flag.withDescription("half-precision weights, KV cache and logits, like an --fp16 export"),
+      Flag.withDefault(false),
+    ),
   },
   (flags) =>
-    Effect.tryPromise({
-      try: () => writeTestSetup(flags.out, { adapters: flags.adapters }),
-      catch: (e) =>
-        new OperatorCliError({ message: `cannot write ${flags.out}: ${e instanceof Error ? e.message : e}` }),
-    }).pipe(
-      Effect.tap((s) =>
-        Effect.sync(() => logLine(`wrote ${s.modelDir} and ${s.ids.length} adapters in ${s.adaptersDir}`)),
-      ),
-    ),
+    Effect.gen(function* () {
+      if (flags.kvHeads < 1 || TINY_LLAMA.numHeads % flags.kvHeads !== 0) {
+        return yield* new OperatorCliError({
+          message: `--kv-heads must divide the ${TINY_LLAMA.numHeads} attention heads`,
+        });
+      }
+      const config = { ...TINY_LLAMA, kvHeads: flags.kvHeads, dtype: flags.fp16 ? "float16" : "float32" } as const;
+      const s = yield* Effect.tryPromise({
+        try: () => writeTestSetup(flags.out, { adapters: flags.adapters, config }),
+        catch: (e) =>
+          new OperatorCliError({ message: `cannot write ${flags.out}: ${e instanceof Error ? e.message : e}` }),
+      });
+      logLine(`wrote ${s.modelDir} and ${s.ids.length} adapters in ${s.adaptersDir}`);
+    }),
 ).pipe(Command.withDescription("write the tiny Llama test model (ONNX + tokenizer.json) and random PEFT adapters"));
 
 export const operatorCommands = Command.make("operator").pipe(

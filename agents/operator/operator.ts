@@ -3,15 +3,18 @@
  * the tokenizer and the continuous-batching scheduler, opened from a model folder and an adapters
  * folder (`<adaptersDir>/<adapter id>/adapter_config.json + adapter_model.safetensors`).
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { basename, join, resolve, sep } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Schema } from "effect";
-import * as ort from "onnxruntime-node";
+import { MetricsRegistry } from "../observability/metrics.ts";
 import { encodeModel } from "../onnx/graph.ts";
-import { ADAPTER_ID, AdapterError, loadAdapterDir } from "./adapter.ts";
+import { ADAPTER_ID, type AdapterDigest, AdapterError, loadAdapterDir } from "./adapter.ts";
 import { AdapterCache } from "./cache.ts";
+import { type Bank, BankFeeds } from "./device.ts";
+import { AdapterLoaders } from "./loaders.ts";
 import { type LoraTarget, mergeAdapter } from "./lora.ts";
 import {
   createSession,
@@ -44,6 +47,18 @@ export interface OperatorOptions {
   readonly targetModules: ReadonlyArray<string> | null;
   readonly threads?: number;
   readonly log: (line: string) => void;
+  /** Where the operator's counters go (a fresh registry if absent); the server renders it at /metrics. */
+  readonly metrics?: MetricsRegistry;
+  /**
+   * Keep the slot banks on the device and patch them per slot (default: when the provider is not the
+   * CPU). Tests force it on the CPU to exercise the patching.
+   */
+  readonly deviceBanks?: boolean;
+  /**
+   * Worker threads for cold adapter loads (loaders.ts); 0 loads on the main thread. Default: one per
+   * spare core, at most 4.
+   */
+  readonly loadWorkers?: number;
 }
 
 export interface ChatMessage {
@@ -130,7 +145,12 @@ export const loadTextCodec = async (modelDir: string): Promise<TextCodec> => {
 
 export class LoraOperator {
   private readonly registered = new Map<string, string>();
-  private readonly merged = new Map<string, { readonly scheduler: Scheduler; readonly session: DecoderSession }>();
+  /** Folders being loaded by the admin endpoint: only registered once the load succeeds. */
+  private readonly pending = new Map<string, string>();
+  private readonly merged = new Map<
+    string,
+    { readonly scheduler: Scheduler; readonly session: DecoderSession; readonly digest: AdapterDigest }
+  >();
 
   private constructor(
     readonly options: OperatorOptions,
@@ -142,12 +162,16 @@ export class LoraOperator {
     readonly tokenizer: Tokenizer,
     readonly codec: TextCodec,
     readonly targets: ReadonlyArray<LoraTarget>,
+    readonly metrics: MetricsRegistry,
+    readonly bankFeeds: BankFeeds,
+    readonly loaders: AdapterLoaders,
   ) {}
 
   static async open(options: OperatorOptions): Promise<LoraOperator> {
     const opened = await openModelDir(options.modelDir);
     const codec = await loadTextCodec(options.modelDir);
     let cache: AdapterCache | null = null;
+    let bankFeeds: BankFeeds | null = null;
     const slots = options.maxLoras + 1;
     const info = { ...opened.info, eosIds: [...new Set([...opened.info.eosIds, ...codec.extraEos])] };
     const { session, targets } = await openLoraSession(
@@ -157,34 +181,48 @@ export class LoraOperator {
         providers: options.providers,
         log: options.log,
         ...(options.threads ? { threads: options.threads } : {}),
-        banks: () => {
-          const feeds: Record<string, ort.Tensor> = {};
-          for (const t of cache!.targets) {
-            feeds[t.bankA] = new ort.Tensor("float32", cache!.banksA.get(t.key)!, [
-              slots,
-              t.inFeatures,
-              options.slotRank,
-            ]);
-            feeds[t.bankB] = new ort.Tensor("float32", cache!.banksB.get(t.key)!, [
-              slots,
-              options.slotRank,
-              t.outFeatures,
-            ]);
-          }
-          return feeds;
-        },
+        banks: () => bankFeeds!.feeds(),
       },
     );
     let self: LoraOperator | null = null;
-    cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
-      loadAdapterDir(id, self!.adapterDir(id), targets, options.slotRank),
+    const loaders = new AdapterLoaders(
+      options.loadWorkers ?? Math.max(0, Math.min(4, availableParallelism() - 1)),
+      options.log,
     );
+    await loaders.ready;
+    cache = new AdapterCache(targets, options.slotRank, options.maxLoras, options.maxCpuLoras, (id) =>
+      loaders.load(id, self!.adapterDir(id), targets, options.slotRank),
+    );
+    const activeBanks = cache;
+    const R = options.slotRank;
+    bankFeeds = new BankFeeds(
+      () =>
+        targets.flatMap((t): Bank[] => [
+          { name: t.bankA, data: activeBanks.banksA.get(t.key)!, dims: [slots, t.inFeatures, R] },
+          { name: t.bankB, data: activeBanks.banksB.get(t.key)!, dims: [slots, R, t.outFeatures] },
+        ]),
+      () => activeBanks.takeDirtySlots(),
+      (options.deviceBanks ?? session.provider !== "cpu")
+        ? { device: true, providers: [session.provider] }
+        : { device: false },
+    );
+    const metrics = options.metrics ?? new MetricsRegistry();
+    const nonFinite = metrics.counter(
+      "poa_operator_nonfinite_logits_total",
+      "Requests failed because a forward pass gave NaN or infinite logits, by adapter (base = the base model)",
+    );
+    const onNonFinite = (adapter: string | null) => nonFinite.inc({ adapter: adapter ?? "base" });
+    const activeCache = cache;
+    metrics
+      .gauge("poa_operator_quarantined_adapters", "Adapters quarantined after non-finite logits")
+      .collect(() => [[{}, activeCache.quarantinedIds().size]]);
     // Load as far ahead as there are slots to fill, but never more than half the host tier can hold.
     const maxConcurrentLoads = Math.max(1, Math.min(options.maxLoras, Math.floor(options.maxCpuLoras / 2)));
     const scheduler = new Scheduler(session, cache, {
       maxBatch: options.maxBatch,
       maxConcurrentLoads,
       log: options.log,
+      onNonFinite,
     });
     self = new LoraOperator(
       options,
@@ -196,6 +234,9 @@ export class LoraOperator {
       codec.tokenizer,
       codec,
       targets,
+      metrics,
+      bankFeeds,
+      loaders,
     );
     for (const id of options.mergedAdapters ?? []) {
       try {
@@ -209,7 +250,12 @@ export class LoraOperator {
         const merged = new DecoderSession(created.session, info, created.provider);
         self.merged.set(id, {
           session: merged,
-          scheduler: new Scheduler(merged, null, { maxBatch: options.maxBatch, log: options.log }),
+          digest: adapter.digest,
+          scheduler: new Scheduler(merged, null, {
+            maxBatch: options.maxBatch,
+            log: options.log,
+            onNonFinite: () => onNonFinite(id),
+          }),
         });
         options.log(`adapter ${id}: served from a merged session`);
       } catch (e) {
@@ -224,21 +270,66 @@ export class LoraOperator {
     return self;
   }
 
-  /** Where a request goes: its adapter's merged session, or the shared LoRA session with its slot. */
-  route(adapter: string | null): { readonly scheduler: Scheduler; readonly adapter: string | null } {
+  /**
+   * Where a request goes: its adapter's merged session (with the digest of the bytes merged in), or
+   * the shared LoRA session with its slot.
+   */
+  route(adapter: string | null): {
+    readonly scheduler: Scheduler;
+    readonly adapter: string | null;
+    readonly digest: AdapterDigest | null;
+  } {
     const merged = adapter === null ? undefined : this.merged.get(adapter);
-    return merged ? { scheduler: merged.scheduler, adapter: null } : { scheduler: this.scheduler, adapter };
+    return merged
+      ? { scheduler: merged.scheduler, adapter: null, digest: merged.digest }
+      : { scheduler: this.scheduler, adapter, digest: null };
   }
 
   adapterDir(id: string): string {
-    return this.registered.get(id) ?? join(this.options.adaptersDir, id);
+    return this.pending.get(id) ?? this.registered.get(id) ?? join(this.options.adaptersDir, id);
   }
 
-  /** Registers an adapter folder under an id (the load endpoint); the folder is read on first use. */
-  register(id: string, path: string | null): void {
-    if (!ADAPTER_ID.test(id))
-      throw new AdapterError({ adapter: id, message: "adapter ids are [A-Za-z0-9._-], at most 128 chars" });
-    if (path !== null) this.registered.set(id, path);
+  /** The digest of a loaded adapter's bytes (slot, host tier or merged session), or null if not loaded. */
+  digestOf(id: string): AdapterDigest | null {
+    return this.merged.get(id)?.digest ?? this.cache.digestOf(id);
+  }
+
+  /**
+   * The load endpoint: reads and validates the adapter now and registers its id only if that works.
+   * `path` (default `<adaptersDir>/<id>`) must be a folder inside the adapters dir, symlinks resolved:
+   * an API caller cannot make the operator read anything else on the server.
+   */
+  async loadAdapter(id: string, path: string | null): Promise<AdapterDigest> {
+    const fail = (message: string) => new AdapterError({ adapter: id, message });
+    if (!ADAPTER_ID.test(id)) throw fail("adapter ids are [A-Za-z0-9._-], at most 128 chars");
+    const root = resolve(this.options.adaptersDir);
+    if (path?.split(/[\\/]/).includes("..")) throw fail("lora_path must not contain '..'");
+    const dir = resolve(root, path ?? id);
+    let real: string;
+    let realRoot: string;
+    try {
+      [real, realRoot] = await Promise.all([realpath(dir), realpath(root)]);
+    } catch {
+      throw fail(`no adapter folder ${path ?? id} in the adapters dir`);
+    }
+    if (!real.startsWith(realRoot + sep)) {
+      throw fail(`lora_path must name a folder inside the operator's adapters dir (${path ?? id} is outside)`);
+    }
+    if (this.merged.has(id)) throw fail("served from a merged session; it cannot be reloaded");
+    const current = await realpath(this.adapterDir(id)).catch(() => null);
+    if (current !== real && (this.cache.isInHost(id) || this.cache.isResident(id))) {
+      throw fail("already loaded from another folder; unload it first");
+    }
+    if (this.pending.has(id)) throw fail("a load of this id is already in progress");
+    // read from the checked real path, so a symlink swapped after the check cannot redirect the read
+    this.pending.set(id, real);
+    try {
+      const adapter = await this.cache.prefetch(id);
+      if (real !== join(realRoot, id)) this.registered.set(id, real);
+      return adapter.digest;
+    } finally {
+      this.pending.delete(id);
+    }
   }
 
   /** Whether an adapter exists (registered, or a folder in the adapters dir). */
@@ -271,6 +362,8 @@ export class LoraOperator {
   async close(): Promise<void> {
     await this.scheduler.close();
     await this.session.session.release();
+    await this.bankFeeds.release();
+    await this.loaders.close();
     for (const m of this.merged.values()) {
       await m.scheduler.close();
       await m.session.session.release();

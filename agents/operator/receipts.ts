@@ -9,7 +9,9 @@
  *
  * `requestHash` is keccak256 of the exact HTTP request body bytes. The operator checks: operator is
  * itself, modelId is the served model's, requestHash matches, deadline not passed, maxFee ≥ price,
- * (user, nonce) not seen, and the signature recovers `user`. When payments are required a request
+ * (user, nonce) neither used nor held by a request in flight, and the signature recovers `user`. The
+ * nonce is only held while the answer is generated: `sign` consumes it, `release` (a failed
+ * generation, a client gone before the answer) frees it for a retry. When payments are required a request
  * without valid headers is refused (HTTP 402); when they are not (the local default) an unsigned
  * request is served with a fee-0 receipt for user 0x0.
  *
@@ -95,10 +97,13 @@ export interface Authorization {
   readonly nonce: bigint;
   readonly deadline: bigint;
   readonly request: SignedReceipt["request"];
+  /** `user:nonce` held for this request until `sign` or `release`; null for unsigned requests. */
+  readonly hold: string | null;
 }
 
 export class ReceiptSigner {
   private readonly seen = new Set<string>();
+  private readonly held = new Set<string>();
   private counter = 0n;
 
   constructor(
@@ -139,6 +144,7 @@ export class ReceiptSigner {
         nonce: this.counter,
         deadline: this.opts.now() + 3600n,
         request: null,
+        hold: null,
       };
     }
     if (headers.request === undefined || headers.signature === undefined) {
@@ -193,7 +199,12 @@ export class ReceiptSigner {
     const key = `${message.user.toLowerCase()}:${message.nonce}`;
     if (this.seen.has(key))
       return new PaymentError({ message: `nonce ${message.nonce} already used by ${message.user}` });
-    this.seen.add(key);
+    if (this.held.has(key)) {
+      return new PaymentError({
+        message: `nonce ${message.nonce} of ${message.user} is in use by a request in flight`,
+      });
+    }
+    this.held.add(key);
     return {
       user: message.user,
       modelId: message.modelId,
@@ -202,11 +213,21 @@ export class ReceiptSigner {
       nonce: message.nonce,
       deadline: message.deadline,
       request: { message: json, signature },
+      hold: key,
     };
   }
 
-  /** Signs the receipt for a served output and hands it to the gossip hook. */
+  /** Frees an authorised request's nonce without consuming it (nothing was served). */
+  release(auth: Authorization): void {
+    if (auth.hold !== null) this.held.delete(auth.hold);
+  }
+
+  /** Consumes the request's nonce, signs the receipt for a served output and hands it to the gossip hook. */
   async sign(auth: Authorization, output: string): Promise<SignedReceipt> {
+    if (auth.hold !== null) {
+      this.seen.add(auth.hold);
+      this.held.delete(auth.hold);
+    }
     const message: ReceiptMessage = {
       user: auth.user,
       operator: this.address,

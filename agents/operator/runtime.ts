@@ -11,6 +11,8 @@ import { Data, Schema } from "effect";
 import type { onnx as OnnxNamespace } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { decodeModel, encodeModel, onnx } from "../onnx/graph.ts";
+import { deviceOutputLocations } from "./device.ts";
+import { widenHalf } from "./half.ts";
 import { addLoraSlots, type LoraTarget, SLOT_INPUT } from "./lora.ts";
 
 export class ModelError extends Data.TaggedError("ModelError")<{ readonly message: string }> {}
@@ -38,7 +40,24 @@ export interface ModelInfo {
   readonly maxPositions: number;
   readonly eosIds: ReadonlyArray<number>;
   readonly bosId: number | null;
+  /** Element type of the KV cache (and logits) of the export: "float16" for fp16 exports. */
+  readonly kvType?: KvType;
 }
+
+export type KvType = "float32" | "float16";
+
+/** float16 tensors travel as their bit patterns. */
+export type KvArray = Float32Array | Uint16Array;
+
+export const emptyKv = (type: KvType | undefined): KvArray =>
+  type === "float16" ? new Uint16Array(0) : new Float32Array(0);
+
+/** The element type of the export's past key/value inputs. */
+const kvTypeOf = (m: OnnxNamespace.IModelProto): KvType =>
+  m.graph?.input?.find((i) => i.name === "past_key_values.0.key")?.type?.tensorType?.elemType ===
+  onnx.TensorProto.DataType.FLOAT16
+    ? "float16"
+    : "float32";
 
 export const readModelInfo = async (modelDir: string): Promise<ModelInfo> => {
   let json: unknown;
@@ -91,13 +110,17 @@ export const createSession = async (
   wanted: ReadonlyArray<ExecutionProvider>,
   log: (line: string) => void,
   threads?: number,
-): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> => {
+  /** Outputs to keep on the device (IO binding) when the provider is not the CPU. */
+  deviceOutputs: Readonly<Record<string, "gpu-buffer">> = {},
+): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider; deviceOutputs: boolean }> => {
   const available = new Set(ort.listSupportedBackends().map((b) => b.name));
-  const options = (ep: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
+  const options = (ep: ExecutionProvider, bind = false): ort.InferenceSession.SessionOptions => ({
     executionProviders: [ep],
     graphOptimizationLevel: "all",
     ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(bind ? { preferredOutputLocation: deviceOutputs } : {}),
   });
+  const bindable = Object.keys(deviceOutputs).length > 0;
   for (const ep of wanted) {
     if (ep === "cpu") break;
     if (!available.has(ep)) {
@@ -111,13 +134,25 @@ export const createSession = async (
       );
       continue;
     }
+    const open = (bind: boolean) =>
+      typeof model === "string"
+        ? ort.InferenceSession.create(model, options(ep, bind))
+        : ort.InferenceSession.create(model, options(ep, bind));
     try {
-      const session =
-        typeof model === "string"
-          ? await ort.InferenceSession.create(model, options(ep))
-          : await ort.InferenceSession.create(model, options(ep));
+      if (bindable) {
+        try {
+          const session = await open(true);
+          log(`execution provider: ${ep} (KV cache kept on the device)`);
+          return { session, provider: ep, deviceOutputs: true };
+        } catch (e) {
+          log(
+            `${ep}: device-resident outputs refused (${(e instanceof Error ? e.message : String(e)).split("\n")[0]})`,
+          );
+        }
+      }
+      const session = await open(false);
       log(`execution provider: ${ep}`);
-      return { session, provider: ep };
+      return { session, provider: ep, deviceOutputs: false };
     } catch (e) {
       log(
         `execution provider ${ep} unavailable (${(e instanceof Error ? e.message : String(e)).split("\n")[0]}); falling back`,
@@ -129,13 +164,14 @@ export const createSession = async (
       ? await ort.InferenceSession.create(model, options("cpu"))
       : await ort.InferenceSession.create(model, options("cpu"));
   if (wanted.some((ep) => ep !== "cpu")) log("execution provider: cpu (fallback)");
-  return { session, provider: "cpu" };
+  return { session, provider: "cpu", deviceOutputs: false };
 };
 
 /** Past keys/values of one layer for the whole batch: [batch, kvHeads, pastLen, headDim]. */
 export interface LayerKv {
-  readonly key: Float32Array;
-  readonly value: Float32Array;
+  /** Host data, or a tensor the provider kept on the device (see device.ts). */
+  readonly key: KvArray | ort.Tensor;
+  readonly value: KvArray | ort.Tensor;
 }
 
 export interface ForwardInput {
@@ -151,9 +187,12 @@ export interface ForwardInput {
 }
 
 export interface ForwardOutput {
-  readonly logits: Float32Array; // [batch, seqLen, vocab]
+  /** The last position's logits of every row: [batch, vocab]. */
+  readonly logits: Float32Array;
   readonly present: ReadonlyArray<LayerKv>; // [batch, kvHeads, pastLen + seqLen, headDim]
 }
+
+const hostOrDevice = (t: ort.Tensor): KvArray | ort.Tensor => (t.location === "cpu" ? (t.data as KvArray) : t);
 
 /** A decoder session; `banks` are extra feeds (the LoRA slot banks) passed on every call. */
 export class DecoderSession {
@@ -161,16 +200,17 @@ export class DecoderSession {
     readonly session: ort.InferenceSession,
     readonly info: ModelInfo,
     readonly provider: ExecutionProvider,
-    private readonly banks: () => Record<string, ort.Tensor> = () => ({}),
+    private readonly banks: () => Promise<Record<string, ort.Tensor>> | Record<string, ort.Tensor> = () => ({}),
   ) {}
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
     const { batch, seqLen, pastLen } = input;
     const { kvHeads, headDim, numLayers } = this.info;
+    const kvType = this.info.kvType ?? "float32";
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor("int64", input.inputIds, [batch, seqLen]),
       attention_mask: new ort.Tensor("int64", input.attentionMask, [batch, pastLen + seqLen]),
-      ...this.banks(),
+      ...(await this.banks()),
     };
     if (this.session.inputNames.includes("position_ids")) {
       feeds.position_ids = new ort.Tensor("int64", input.positionIds, [batch, seqLen]);
@@ -178,18 +218,35 @@ export class DecoderSession {
     if (input.slots) feeds[SLOT_INPUT] = new ort.Tensor("int64", input.slots, [batch]);
     for (let l = 0; l < numLayers; l++) {
       const kv = input.past[l]!;
-      feeds[`past_key_values.${l}.key`] = new ort.Tensor("float32", kv.key, [batch, kvHeads, pastLen, headDim]);
-      feeds[`past_key_values.${l}.value`] = new ort.Tensor("float32", kv.value, [batch, kvHeads, pastLen, headDim]);
+      const dims = [batch, kvHeads, pastLen, headDim];
+      const tensor = (v: KvArray | ort.Tensor) =>
+        !ArrayBuffer.isView(v) // a previous step's present, still where the provider put it
+          ? (v as ort.Tensor)
+          : kvType === "float16"
+            ? new ort.Tensor("float16", v as Uint16Array, dims)
+            : new ort.Tensor("float32", v as Float32Array, dims);
+      feeds[`past_key_values.${l}.key`] = tensor(kv.key);
+      feeds[`past_key_values.${l}.value`] = tensor(kv.value);
     }
     const out = await this.session.run(feeds);
     const present: LayerKv[] = [];
     for (let l = 0; l < numLayers; l++) {
       present.push({
-        key: out[`present.${l}.key`]!.data as Float32Array,
-        value: out[`present.${l}.value`]!.data as Float32Array,
+        key: hostOrDevice(out[`present.${l}.key`]!),
+        value: hostOrDevice(out[`present.${l}.value`]!),
       });
     }
-    return { logits: out.logits!.data as Float32Array, present };
+    const raw = out.logits!;
+    const all =
+      raw.type === "float16"
+        ? widenHalf(raw.data as Uint16Array, raw.data instanceof Uint16Array)
+        : (raw.data as Float32Array);
+    const V = this.info.vocabSize;
+    if (all.length === batch * V) return { logits: all, present }; // a graph rewritten by lastPositionLogits
+    // a graph that returns every position (a plain export): keep each row's last one
+    const logits = new Float32Array(batch * V);
+    for (let b = 0; b < batch; b++) logits.set(all.subarray(((b + 1) * seqLen - 1) * V, (b + 1) * seqLen * V), b * V);
+    return { logits, present };
   }
 }
 
@@ -208,7 +265,8 @@ export const openModelDir = async (modelDir: string): Promise<OpenedModel> => {
   } catch {
     throw new ModelError({ message: `no model.onnx in ${modelDir}` });
   }
-  return { info, base: decodeModel(bytes), modelPath };
+  const base = decodeModel(bytes);
+  return { info: { ...info, kvType: kvTypeOf(base) }, base, modelPath };
 };
 
 /**
@@ -222,7 +280,7 @@ export const openLoraSession = async (
     readonly providers: ReadonlyArray<ExecutionProvider>;
     readonly log: (line: string) => void;
     readonly threads?: number;
-    readonly banks: () => Record<string, ort.Tensor>;
+    readonly banks: () => Promise<Record<string, ort.Tensor>> | Record<string, ort.Tensor>;
   },
 ): Promise<{ session: DecoderSession; targets: ReadonlyArray<LoraTarget> }> => {
   const { model, targets } = addLoraSlots(opened.base, opts.modules);
@@ -243,6 +301,13 @@ export const openLoraSession = async (
     }
     source = path;
   }
-  const { session, provider } = await createSession(source, opts.providers, opts.log, opts.threads);
+  const outputs = (model.graph?.output ?? []).map((o) => o.name ?? "");
+  const { session, provider } = await createSession(
+    source,
+    opts.providers,
+    opts.log,
+    opts.threads,
+    deviceOutputLocations(outputs),
+  );
   return { session: new DecoderSession(session, opened.info, provider, opts.banks), targets };
 };

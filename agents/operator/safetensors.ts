@@ -13,6 +13,7 @@
  * widened to float32 on read (adapters are tiny next to the base model, so this costs little).
  */
 import { Data, Schema } from "effect";
+import { f16ToF32 } from "./half.ts";
 
 export class SafetensorsError extends Data.TaggedError("SafetensorsError")<{ readonly message: string }> {}
 
@@ -47,19 +48,16 @@ const MAX_HEADER = 100_000_000;
 
 const fail = (message: string) => new SafetensorsError({ message });
 
-const f16ToF32 = (h: number): number => {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 0x1f) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-};
-
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const widen = (dtype: Dtype, bytes: Uint8Array, count: number): Float32Array => {
-  if (dtype === "F32" && LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer, 0, count); // one aligned copy
+  if (dtype === "F32" && LITTLE_ENDIAN) {
+    // One aligned copy. Never view `bytes.buffer` directly: a Node Buffer (what readFile returns) is a
+    // view into a larger, often pooled, ArrayBuffer, and its `slice` is a view too, not a copy.
+    const out = new Float32Array(count);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
@@ -73,6 +71,27 @@ const widen = (dtype: Dtype, bytes: Uint8Array, count: number): Float32Array => 
 
 /** Parses a safetensors buffer; every float tensor comes back as float32. Throws SafetensorsError. */
 export const parseSafetensors = (buffer: Uint8Array): SafetensorsFile => {
+  const gen = parseSteps(buffer);
+  for (;;) {
+    const step = gen.next();
+    if (step.done) return step.value;
+  }
+};
+
+/**
+ * The same, giving the event loop a turn between tensors: a cold adapter load (hundreds of tensors to
+ * widen from F16/BF16) never holds up the serving loop for more than one tensor.
+ */
+export const parseSafetensorsAsync = async (buffer: Uint8Array): Promise<SafetensorsFile> => {
+  const gen = parseSteps(buffer);
+  for (;;) {
+    const step = gen.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+};
+
+function* parseSteps(buffer: Uint8Array): Generator<void, SafetensorsFile> {
   if (buffer.byteLength < 8) throw fail(`file is ${buffer.byteLength} bytes, shorter than the 8-byte header length`);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -115,6 +134,7 @@ export const parseSafetensors = (buffer: Uint8Array): SafetensorsFile => {
     spans.push([begin, end, name]);
     if (!FLOAT_DTYPES.includes(dtype)) continue; // integer tensors are validated but not needed by adapters
     tensors.set(name, { shape: [...shape], data: widen(dtype, data.subarray(begin, end), count) });
+    yield;
   }
   spans.sort((a, b) => a[0] - b[0]);
   let cursor = 0;
@@ -124,7 +144,7 @@ export const parseSafetensors = (buffer: Uint8Array): SafetensorsFile => {
   }
   if (cursor !== data.byteLength) throw fail(`data section has ${data.byteLength - cursor} trailing bytes`);
   return { tensors, metadata };
-};
+}
 
 /** Writes float32 tensors as safetensors (sorted by name, as the reference writer does). */
 export const serializeSafetensors = (

@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -39,7 +40,7 @@ const referenceGreedy = async (m: OnnxNamespace.IModelProto, prompt: number[], s
       feeds[`past_key_values.${l}.value`] = empty;
     }
     const logits = (await session.run(feeds)).logits!.data as Float32Array;
-    const last = logits.subarray((n - 1) * 258, n * 258);
+    const last = logits.subarray(logits.length - 258); // every position's logits, or only the last one's
     let best = 0;
     for (let i = 1; i < 258; i++) if (last[i]! > last[best]!) best = i;
     if (best === 257) break;
@@ -122,6 +123,8 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     const merged = op.route(testAdapterId(1));
     expect(merged.scheduler).not.toBe(op.scheduler);
     expect(merged.adapter).toBeNull();
+    const file = await readFile(join(setup.adaptersDir, testAdapterId(1), "adapter_model.safetensors"));
+    expect(merged.digest?.weightsSha256).toBe(createHash("sha256").update(file).digest("hex"));
     expect(op.route(testAdapterId(2)).scheduler).toBe(op.scheduler);
     const prompt = [9, 8, 7, 6];
     const viaMerged = await generate(merged.scheduler, greedy(merged.adapter, prompt, 8));
@@ -129,6 +132,35 @@ describe("scheduler: continuous batching with per-sequence KV caches", () => {
     expect(viaMerged.tokens).toEqual(viaSlots.tokens);
     expect(viaMerged.tokens).toEqual(await referenceGreedy(await mergedFor(testAdapterId(1)), prompt, 8));
     await op.close();
+  });
+
+  it("device-mode slot banks (uploaded once, patched per slot by ScatterND) serve what host banks serve, through evictions", async () => {
+    const host = await open(2, 4, 8);
+    const device = await LoraOperator.open({
+      modelDir: setup.modelDir,
+      adaptersDir: setup.adaptersDir,
+      maxLoras: 2,
+      maxCpuLoras: 4,
+      slotRank: 8,
+      maxBatch: 8,
+      providers: ["cpu"],
+      targetModules: null,
+      threads: 1,
+      deviceBanks: true,
+      log: () => {},
+    });
+    const reqs = [0, 1, 2, 3, 1, 4].map((i) => greedy(testAdapterId(i), [7, 8, 9, i], 5));
+    for (const batch of [reqs.slice(0, 2), reqs.slice(2, 4), reqs.slice(4)]) {
+      const [a, b] = await Promise.all([
+        Promise.all(batch.map((r) => generate(host.scheduler, r))),
+        Promise.all(batch.map((r) => generate(device.scheduler, r))),
+      ]);
+      expect(b.map((x) => x.tokens)).toEqual(a.map((x) => x.tokens));
+    }
+    expect(device.bankFeeds.patches).toBeGreaterThanOrEqual(4); // every slot install after the upload
+    expect(host.bankFeeds.patches).toBe(0);
+    await host.close();
+    await device.close();
   });
 
   it("stops at end-of-sequence unless ignoreEos asks for exactly max_tokens", async () => {

@@ -12,12 +12,22 @@
  * as it ends, and its slot is unpinned.
  */
 import { Data } from "effect";
-import type { AdapterError } from "./adapter.ts";
+import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { AdapterCache } from "./cache.ts";
-import type { DecoderSession, ForwardInput, LayerKv } from "./runtime.ts";
+import { disposeKv, kvToHost } from "./device.ts";
+import { type DecoderSession, emptyKv, type ForwardInput, type KvArray, type LayerKv } from "./runtime.ts";
+import { sampleToken } from "./sampling.ts";
 import { prng } from "./testModel.ts";
 
 export class GenerationError extends Data.TaggedError("GenerationError")<{ readonly message: string }> {}
+
+/** A forward pass gave NaN or ±Inf logits for this sequence; its adapter (if any) is quarantined. */
+export class NonFiniteLogitsError extends Data.TaggedError("NonFiniteLogitsError")<{
+  readonly adapter: string | null;
+  readonly message: string;
+}> {}
+
+export type SchedulerError = AdapterError | GenerationError | NonFiniteLogitsError;
 
 export interface GenerationRequest {
   readonly adapter: string | null;
@@ -25,6 +35,9 @@ export interface GenerationRequest {
   readonly maxTokens: number;
   readonly temperature: number;
   readonly topP: number;
+  /** Keep only the k most likely tokens (0: all). */
+  readonly topK?: number;
+  /** Seeds this request's sampler: the same seed, prompt and parameters give the same tokens. */
   readonly seed?: number;
   /** Keep generating past end-of-sequence tokens up to maxTokens (vLLM's ignore_eos; benchmarks use it). */
   readonly ignoreEos?: boolean;
@@ -34,8 +47,9 @@ export type FinishReason = "stop" | "length";
 
 export interface GenerationSink {
   readonly onToken: (id: number) => void;
-  readonly onDone: (finish: FinishReason) => void;
-  readonly onError: (error: AdapterError | GenerationError) => void;
+  /** `adapter` is the digest of the adapter bytes that served the sequence (null for the base model). */
+  readonly onDone: (finish: FinishReason, adapter: AdapterDigest | null) => void;
+  readonly onError: (error: SchedulerError) => void;
 }
 
 export interface GenerationHandle {
@@ -60,18 +74,24 @@ interface KvRow {
   readonly len: number;
 }
 
+interface HostKvRow extends KvRow {
+  readonly src: ReadonlyArray<{ readonly key: KvArray; readonly value: KvArray }>;
+}
+
 /** Builds a batch from rows of other batches: each row's last `len` positions, left-padded to the longest. */
-const gatherRows = (rows: ReadonlyArray<KvRow>, layers: number, heads: number, dim: number): BatchKv => {
+const gatherRows = (rows: ReadonlyArray<HostKvRow>, layers: number, heads: number, dim: number): BatchKv => {
   const P = Math.max(0, ...rows.map((r) => r.len));
   const size = rows.length * heads * P * dim;
-  const past = Array.from({ length: layers }, () => ({ key: new Float32Array(size), value: new Float32Array(size) }));
+  const like = rows[0]!.src[0]!.key;
+  const alloc = (): KvArray => (like instanceof Uint16Array ? new Uint16Array(size) : new Float32Array(size));
+  const past = Array.from({ length: layers }, () => ({ key: alloc(), value: alloc() }));
   rows.forEach((r, b) => {
     for (let l = 0; l < layers; l++) {
       for (let h = 0; h < heads; h++) {
         const from = ((r.row * heads + h) * r.srcP + (r.srcP - r.len)) * dim;
         const to = ((b * heads + h) * P + (P - r.len)) * dim;
-        past[l]!.key.set(r.src[l]!.key.subarray(from, from + r.len * dim), to);
-        past[l]!.value.set(r.src[l]!.value.subarray(from, from + r.len * dim), to);
+        (past[l]!.key as Float32Array).set(r.src[l]!.key.subarray(from, from + r.len * dim), to);
+        (past[l]!.value as Float32Array).set(r.src[l]!.value.subarray(from, from + r.len * dim), to);
       }
     }
   });
@@ -83,6 +103,7 @@ interface Sequence {
   readonly sink: GenerationSink;
   slot: number;
   pinned: boolean;
+  digest: AdapterDigest | null;
   /** Positions of this sequence in the batch KV cache (prompt + generated, minus the newest token). */
   kvLen: number;
   lastToken: number;
@@ -99,33 +120,14 @@ export interface SchedulerOptions {
    */
   readonly maxConcurrentLoads?: number;
   readonly log?: (line: string) => void;
+  /** Called when a sequence's logits are not finite (metrics); `adapter` is then quarantined. */
+  readonly onNonFinite?: (adapter: string | null) => void;
 }
 
-export const sampleToken = (logits: Float32Array, temperature: number, topP: number, rand: () => number): number => {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-  if (temperature <= 0) return best;
-  const max = logits[best]!;
-  const probs = Array.from(logits, (x, i) => ({ i, p: Math.exp((x - max) / temperature) }));
-  probs.sort((a, b) => b.p - a.p);
-  const total = probs.reduce((s, x) => s + x.p, 0);
-  let kept = 0;
-  let cut = probs.length;
-  for (let k = 0; k < probs.length; k++) {
-    kept += probs[k]!.p / total;
-    if (kept >= topP) {
-      cut = k + 1;
-      break;
-    }
-  }
-  const nucleus = probs.slice(0, cut);
-  const mass = nucleus.reduce((s, x) => s + x.p, 0);
-  let u = rand() * mass;
-  for (const x of nucleus) {
-    u -= x.p;
-    if (u <= 0) return x.i;
-  }
-  return nucleus[nucleus.length - 1]!.i;
+/** Index of the first NaN or ±Inf value, or -1. */
+const firstNonFinite = (logits: Float32Array): number => {
+  for (let i = 0; i < logits.length; i++) if (!Number.isFinite(logits[i]!)) return i;
+  return -1;
 };
 
 export class Scheduler {
@@ -177,6 +179,7 @@ export class Scheduler {
       sink,
       slot: 0,
       pinned: false,
+      digest: null,
       kvLen: 0,
       lastToken: 0,
       generated: 0,
@@ -214,16 +217,24 @@ export class Scheduler {
       if (seq.cancelled) {
         this.waiting.splice(i, 1);
         this.active.delete(seq);
-        seq.sink.onDone("stop");
+        seq.sink.onDone("stop", null);
         continue;
       }
       const id = seq.req.adapter;
+      const quarantined = id === null ? undefined : this.cache!.quarantineReason(id);
+      if (quarantined !== undefined) {
+        this.waiting.splice(i, 1);
+        this.active.delete(seq);
+        seq.sink.onError(new AdapterError({ adapter: id!, message: `quarantined: ${quarantined}` }));
+        continue;
+      }
       const full = this.running.length + admitted.length >= this.opts.maxBatch;
       if (!full) {
         const slot = id === null ? 0 : this.cache!.acquireSlot(id);
         if (slot !== null) {
           seq.slot = slot;
           seq.pinned = id !== null;
+          seq.digest = id === null ? null : this.cache!.digestOf(id);
           admitted.push(seq);
           this.waiting.splice(i, 1);
           continue;
@@ -249,8 +260,8 @@ export class Scheduler {
       (e: unknown) => {
         this.loads.delete(id);
         const error =
-          e instanceof Error && "_tag" in e && e._tag === "AdapterError"
-            ? (e as AdapterError)
+          e instanceof AdapterError
+            ? e
             : new GenerationError({ message: `adapter ${id}: ${e instanceof Error ? e.message : String(e)}` });
         this.opts.log?.(`adapter ${id} failed to load: ${error.message}`);
         for (let i = this.waiting.length - 1; i >= 0; i--) {
@@ -265,12 +276,32 @@ export class Scheduler {
     );
   }
 
-  private finish(seq: Sequence, reason: FinishReason | GenerationError) {
+  private finish(seq: Sequence, reason: FinishReason | GenerationError | NonFiniteLogitsError) {
     this.active.delete(seq);
     if (seq.pinned && seq.req.adapter !== null) this.cache?.release(seq.req.adapter);
     seq.pinned = false;
-    if (reason instanceof GenerationError) seq.sink.onError(reason);
-    else seq.sink.onDone(reason);
+    if (typeof reason === "string") seq.sink.onDone(reason, seq.digest);
+    else seq.sink.onError(reason);
+  }
+
+  /**
+   * Samples the next token from a row's logits and emits it; returns false when the sequence is over.
+   * NaN or ±Inf logits end the sequence with an error and quarantine its adapter: sampling them would
+   * answer with token 0 (a NUL byte) and look like a normal answer.
+   */
+  private step(seq: Sequence, logits: Float32Array): boolean {
+    const bad = firstNonFinite(logits);
+    if (bad >= 0) {
+      const id = seq.req.adapter;
+      const what = id === null ? "the base model" : `adapter ${id}`;
+      const message = `${what} produced non-finite logits (${logits[bad]} at token ${bad}); ${id === null ? "check the model export" : "the adapter is quarantined"}`;
+      this.opts.log?.(message);
+      if (id !== null) this.cache?.quarantineAdapter(id, `non-finite logits (${logits[bad]} at token ${bad})`);
+      this.opts.onNonFinite?.(id);
+      this.finish(seq, new NonFiniteLogitsError({ adapter: id, message }));
+      return false;
+    }
+    return this.accept(seq, sampleToken(logits, seq.req.temperature, seq.req.topP, seq.rand, seq.req.topK ?? 0));
   }
 
   /** Emits a sampled token; returns false when the sequence is over. */
@@ -295,7 +326,7 @@ export class Scheduler {
   }
 
   private emptyPast() {
-    const empty = new Float32Array(0);
+    const empty = emptyKv(this.session.info.kvType);
     return Array.from({ length: this.session.info.numLayers }, () => ({ key: empty, value: empty }));
   }
 
@@ -333,8 +364,8 @@ export class Scheduler {
     const seqs: Sequence[] = [];
     batch.forEach((s, b) => {
       s.kvLen = s.req.promptIds.length;
-      const logits = out.logits.subarray(((b + 1) * L - 1) * V, (b + 1) * L * V);
-      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+      const logits = out.logits.subarray(b * V, (b + 1) * V);
+      if (this.step(s, logits)) {
         rows.push({ src: out.present, row: b, srcP: L, len: s.kvLen });
         seqs.push(s);
       }
@@ -372,7 +403,7 @@ export class Scheduler {
     batch.forEach((s, b) => {
       s.kvLen++;
       const logits = out.logits.subarray(b * V, (b + 1) * V);
-      if (this.accept(s, sampleToken(logits, s.req.temperature, s.req.topP, s.rand))) {
+      if (this.step(s, logits)) {
         rows.push({ src: out.present, row: b, srcP: P + 1, len: s.kvLen });
         seqs.push(s);
       }
@@ -383,7 +414,17 @@ export class Scheduler {
 
   private async loop(): Promise<void> {
     const { numLayers, kvHeads, headDim } = this.session.info;
-    const rebuild = (rows: ReadonlyArray<KvRow>) => gatherRows(rows, numLayers, kvHeads, headDim);
+    // regathering needs host data: device-resident K/V (see device.ts) is read back once per source
+    const rebuild = async (rows: ReadonlyArray<KvRow>) => {
+      const host = new Map<ReadonlyArray<LayerKv>, Awaited<ReturnType<typeof kvToHost>>>();
+      for (const r of rows) if (!host.has(r.src)) host.set(r.src, await kvToHost(r.src));
+      return gatherRows(
+        rows.map((r) => ({ ...r, src: host.get(r.src)! })),
+        numLayers,
+        kvHeads,
+        headDim,
+      );
+    };
     while (!this.closed) {
       const admitted = this.admit();
       if (this.running.some((s) => s.cancelled)) {
@@ -398,7 +439,9 @@ export class Scheduler {
           }
         });
         this.running = seqs;
-        this.kv = seqs.length > 0 ? rebuild(keep) : null;
+        const old = this.kv;
+        this.kv = seqs.length > 0 ? await rebuild(keep) : null;
+        disposeKv(old?.past ?? null);
       }
       if (admitted.length === 0 && this.running.length === 0) {
         await new Promise<void>((resolve) => {
@@ -430,7 +473,11 @@ export class Scheduler {
         }
       }
       this.running = seqs;
-      this.kv = seqs.length === 0 ? null : (whole ?? rebuild(rows));
+      const old = this.kv;
+      this.kv = seqs.length === 0 ? null : (whole ?? (await rebuild(rows)));
+      // the step's inputs and any present not carried forward are dead now (frees device memory)
+      disposeKv(old?.past ?? null, this.kv?.past ?? null);
+      for (const r of rows) disposeKv(r.src, this.kv?.past ?? null);
       await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O (HTTP, disk loads) in
     }
     for (const s of [...this.running, ...this.waiting.splice(0)]) {
@@ -449,11 +496,11 @@ export class Scheduler {
 
 /** Runs one request to completion (tests, benches). */
 export const generate = (scheduler: Scheduler, req: GenerationRequest) =>
-  new Promise<{ tokens: number[]; finish: FinishReason }>((resolve, reject) => {
+  new Promise<{ tokens: number[]; finish: FinishReason; adapter: AdapterDigest | null }>((resolve, reject) => {
     const tokens: number[] = [];
     scheduler.submit(req, {
       onToken: (t) => tokens.push(t),
-      onDone: (finish) => resolve({ tokens, finish }),
+      onDone: (finish, adapter) => resolve({ tokens, finish, adapter }),
       onError: reject,
     });
   });

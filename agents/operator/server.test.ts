@@ -1,7 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redacted } from "effect";
 import OpenAI from "openai";
 import { keccak256, toBytes, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -11,7 +13,7 @@ import { testAdapterId, writeTestSetup } from "./fixtures.ts";
 import { LoraOperator } from "./operator.ts";
 import { REQUEST_HEADER, ReceiptSigner, requestToJson, SIGNATURE_HEADER, type SignedReceipt } from "./receipts.ts";
 import { generate } from "./scheduler.ts";
-import { OperatorServer } from "./server.ts";
+import { ADAPTER_HASH_HEADER, OperatorServer } from "./server.ts";
 
 const operatorKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const userKey = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
@@ -23,13 +25,17 @@ let op: LoraOperator;
 const servers: OperatorServer[] = [];
 const gossiped: SignedReceipt[] = [];
 
-const start = async (paymentsRequired: boolean) => {
+const start = async (paymentsRequired: boolean, adminToken?: string) => {
   const signer = new ReceiptSigner(privateKeyToAccount(operatorKey), domain, {
     paymentsRequired,
     now,
     onReceipt: (r) => gossiped.push(r),
   });
-  const server = new OperatorServer({ operator: op, signer });
+  const server = new OperatorServer({
+    operator: op,
+    signer,
+    ...(adminToken ? { adminToken: Redacted.make(adminToken) } : {}),
+  });
   servers.push(server);
   const port = await server.listen(0);
   return `http://127.0.0.1:${port}/v1`;
@@ -220,6 +226,7 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
     expect((await post("load_lora_adapter", { lora_name: "../etc" })).status).toBe(400);
     expect((await post("unload_lora_adapter", { lora_name: "alias-a" })).status).toBe(200);
     expect(op.cache.isInHost("alias-a")).toBe(false);
+    expect((await post("unload_lora_adapter", { lora_name: "never-loaded" })).status).toBe(404);
   });
 
   it("with payments on: refuses unsigned requests, serves a signed one with its fee, refuses a replay", async () => {
@@ -260,5 +267,140 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
       status: 402,
       message: expect.stringMatching(/nonce 2 already used/),
     });
+  });
+
+  const post = (base: string, path: string, body: object, token?: string) =>
+    fetch(`${base}/${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+
+  it("admin endpoints: off when payments are required without a token, bearer token checked when configured", async () => {
+    const paidNoToken = await start(true);
+    const refused = await post(paidNoToken, "load_lora_adapter", { lora_name: testAdapterId(0) });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("admin_disabled");
+    expect((await post(paidNoToken, "unload_lora_adapter", { lora_name: testAdapterId(0) })).status).toBe(403);
+
+    const withToken = await start(true, "s3cret-admin");
+    expect((await post(withToken, "load_lora_adapter", { lora_name: testAdapterId(0) })).status).toBe(401);
+    expect((await post(withToken, "load_lora_adapter", { lora_name: testAdapterId(0) }, "wrong-admin!")).status).toBe(
+      401,
+    );
+    const ok = await post(withToken, "load_lora_adapter", { lora_name: testAdapterId(0) }, "s3cret-admin");
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { poa_adapter: { weights_sha256: string } }).poa_adapter.weights_sha256).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    const unauthorisedUnload = await post(withToken, "unload_lora_adapter", { lora_name: testAdapterId(0) });
+    expect(unauthorisedUnload.status).toBe(401);
+  });
+
+  it("load_lora_adapter reads only folders inside the adapters dir and registers nothing when loading fails", async () => {
+    const base = await start(false);
+    const outside = [
+      join(dir, "model"), // a real folder of the server, outside the adapters dir
+      "/etc",
+      `../model`,
+      `${testAdapterId(0)}/../../model`,
+    ];
+    for (const lora_path of outside) {
+      const r = await post(base, "load_lora_adapter", { lora_name: "escape", lora_path });
+      expect(r.status, lora_path).toBe(400);
+    }
+    // a symlink inside the adapters dir that points outside it is outside
+    await symlink(join(dir, "model"), join(dir, "adapters", "link-out"));
+    expect((await post(base, "load_lora_adapter", { lora_name: "escape", lora_path: "link-out" })).status).toBe(400);
+    expect((await post(base, "load_lora_adapter", { lora_name: "link-out" })).status).toBe(400);
+    // a corrupt adapter inside the dir under a new id: refused, and the id stays unknown
+    const bad = await post(base, "load_lora_adapter", { lora_name: "alias-bad", lora_path: testAdapterId(3) });
+    expect(bad.status).toBe(400);
+    expect(await op.knows("alias-bad")).toBe(false);
+    expect(await op.knows("escape")).toBe(false);
+    expect(await op.listAdapters()).not.toContain("alias-bad");
+    const client = new OpenAI({ baseURL: base, apiKey: "unused", maxRetries: 0 });
+    await expect(client.completions.create({ model: "alias-bad", prompt: "x", max_tokens: 1 })).rejects.toMatchObject({
+      status: 404,
+    });
+    // a relative path inside the dir works, and the answer names the adapter bytes
+    const good = await post(base, "load_lora_adapter", { lora_name: "alias-good", lora_path: testAdapterId(2) });
+    expect(good.status).toBe(200);
+    const answer = await fetch(`${base}/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "alias-good", prompt: "x", max_tokens: 2 }),
+    });
+    const json = (await answer.json()) as { poa_adapter: { id: string; weights_sha256: string } };
+    const fileHash = createHash("sha256")
+      .update(await readFile(join(dir, "adapters", testAdapterId(2), "adapter_model.safetensors")))
+      .digest("hex");
+    expect(json.poa_adapter).toMatchObject({ id: "alias-good", weights_sha256: fileHash });
+    expect(answer.headers.get(ADAPTER_HASH_HEADER)).toBe(fileHash);
+    expect((await post(base, "unload_lora_adapter", { lora_name: "alias-good" })).status).toBe(200);
+  });
+
+  it("a paid request whose generation fails does not burn its nonce", async () => {
+    const base = await start(true);
+    const user = privateKeyToAccount(userKey);
+    const operator = privateKeyToAccount(operatorKey).address;
+    const paid = async (body: object, nonce: bigint, modelId: bigint) => {
+      const text = JSON.stringify(body);
+      const request = {
+        user: user.address,
+        operator,
+        modelId,
+        requestHash: keccak256(toBytes(text)),
+        maxFee: 1000n,
+        nonce,
+        deadline: now() + 600n,
+      };
+      return fetch(`${base}/completions`, {
+        method: "POST",
+        body: text,
+        headers: {
+          [REQUEST_HEADER]: JSON.stringify(requestToJson(request)),
+          [SIGNATURE_HEADER]: await user.sign({ hash: requestDigest(domain, request) }),
+        },
+      });
+    };
+    // adapter 3 is corrupt: its generation fails after the payment was authorised
+    const failed = await paid({ model: testAdapterId(3), prompt: "pay", max_tokens: 2 }, 41n, 0n);
+    expect(failed.status).toBe(400);
+    const retried = await paid({ model: testAdapterId(1), prompt: "pay", max_tokens: 2, temperature: 0 }, 41n, 7n);
+    expect(retried.status).toBe(200);
+    const replay = await paid({ model: testAdapterId(1), prompt: "again", max_tokens: 2 }, 41n, 7n);
+    expect(replay.status).toBe(402);
+  });
+
+  it("seed makes sampling reproducible; top_k 1 is greedy", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused", maxRetries: 0 });
+    const sample = async (extra: object) =>
+      (
+        await client.completions.create({
+          model: testAdapterId(0),
+          prompt: "Once",
+          max_tokens: 12,
+          temperature: 1,
+          ...extra,
+        } as never)
+      ).choices[0]!.text;
+    const first = await sample({ seed: 42 });
+    expect(await sample({ seed: 42 })).toBe(first);
+    const others = await Promise.all([43, 44, 45].map((seed) => sample({ seed })));
+    expect(others.some((t) => t !== first)).toBe(true);
+    const greedy = await sample({ temperature: 0, ignore_eos: true });
+    expect(await sample({ top_k: 1, seed: 7, ignore_eos: true })).toBe(greedy);
+  });
+
+  it("stop sequences cut the answer before the first match and finish with stop", async () => {
+    const client = new OpenAI({ baseURL: await start(false), apiKey: "unused", maxRetries: 0 });
+    const body = { model: testAdapterId(1), prompt: "abc", max_tokens: 24, temperature: 0, ignore_eos: true };
+    const full = (await client.completions.create(body as never)).choices[0]!.text;
+    const at = [...full].findIndex((_, i) => /^[\x20-\x7e]{2}$/.test(full.slice(i, i + 2)) && i > 0);
+    expect(at).toBeGreaterThan(0); // the tiny model's greedy text has some printable pair
+    const stop = full.slice(at, at + 2);
+    const cut = (await client.completions.create({ ...body, stop: ["\u0000never", stop] } as never)).choices[0]!;
+    expect(cut.text).toBe(full.slice(0, full.indexOf(stop)));
+    expect(cut.finish_reason).toBe("stop");
   });
 });

@@ -5,21 +5,27 @@
  *   the adapter id goes in `model` (the base model's id serves the base model, as LoRAX/vLLM do);
  * - `GET /v1/models`: the base model and the adapters on disk or registered;
  * - `POST /v1/load_lora_adapter` `{lora_name, lora_path?}` and `POST /v1/unload_lora_adapter`
- *   `{lora_name}`, vLLM's endpoints.
+ *   `{lora_name}`, vLLM's endpoints, for admins only: `Authorization: Bearer <admin token>` when a token
+ *   is configured; with payments required and no token they are off (403); `lora_path` must be a
+ *   folder inside the adapters dir, and a failed load registers nothing;
+ * - `GET /metrics`: the operator's Prometheus counters.
  *
+ * Every adapter answer names the adapter bytes that produced it: `poa_adapter` in the body (the last
+ * stream chunk) and the `x-poa-adapter-sha256` header (sha256 of adapter_model.safetensors).
  * Bodies are Schema-checked; errors come back as OpenAI's `{error: {message, type, param, code}}`.
  * Each answer carries a signed receipt (`poa_receipt` in the body / the last stream chunk, and the
  * `x-poa-receipt` header for non-streaming answers); see receipts.ts for the payment headers.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { Schema } from "effect";
-import type { AdapterError } from "./adapter.ts";
+import { Redacted, Schema } from "effect";
+import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { ChatMessage, LoraOperator } from "./operator.ts";
 import {
+  type Authorization,
   type ModelPrice,
   PaymentError,
   RECEIPT_HEADER,
@@ -28,7 +34,16 @@ import {
   SIGNATURE_HEADER,
   type SignedReceipt,
 } from "./receipts.ts";
-import type { FinishReason, GenerationError } from "./scheduler.ts";
+import type { FinishReason, SchedulerError } from "./scheduler.ts";
+
+export const ADAPTER_HASH_HEADER = "x-poa-adapter-sha256";
+
+/** The adapter that served an answer, as the body and /v1/models report it. */
+const adapterJson = (id: string, d: AdapterDigest) => ({
+  id,
+  weights_sha256: d.weightsSha256,
+  config_sha256: d.configSha256,
+});
 
 const MAX_BODY = 1 << 20;
 
@@ -41,6 +56,8 @@ const Common = {
     Schema.NullOr(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2))),
   ),
   top_p: Schema.optional(Schema.NullOr(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)))),
+  /** vLLM's extension: keep the k most likely tokens; 0 or -1 keeps all. */
+  top_k: Schema.optional(Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(-1)))),
   stream: Schema.optional(Schema.NullOr(Schema.Boolean)),
   stop: Stop,
   seed: Schema.optional(Schema.NullOr(Schema.Int)),
@@ -115,6 +132,8 @@ export interface ServerOptions {
   readonly maxTokensDefault?: number;
   /** Price and on-chain model id of a served model; defaults to `poa.json` in the adapter/model folder. */
   readonly price?: (adapter: string | null) => Promise<ModelPrice>;
+  /** Bearer token for the admin endpoints (load/unload adapters). */
+  readonly adminToken?: Redacted.Redacted<string>;
 }
 
 export class OperatorServer {
@@ -211,9 +230,18 @@ export class OperatorServer {
     const route = `${req.method} ${path}`;
     const op = this.opts.operator;
     switch (route) {
+      case "GET /metrics": {
+        const text = op.metrics.render();
+        res.writeHead(200, {
+          "content-type": "text/plain; version=0.0.4",
+          "content-length": Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
+      }
       case "GET /v1/models": {
         const created = Math.floor(Date.now() / 1000);
-        const ids = await op.listAdapters();
+        const ids = [...new Set([...(await op.listAdapters()), ...op.cache.quarantinedIds().keys()])].sort();
         return this.send(res, 200, {
           object: "list",
           data: [
@@ -225,6 +253,7 @@ export class OperatorServer {
               owned_by: "operator",
               root: id,
               parent: op.baseModelId,
+              ...this.adapterStatus(id),
             })),
           ],
         });
@@ -233,23 +262,34 @@ export class OperatorServer {
       case "POST /v1/chat/completions":
         return this.complete(req, res, route === "POST /v1/chat/completions");
       case "POST /v1/load_lora_adapter": {
+        this.checkAdmin(req);
         const body = decode(LoadBody, (await this.json(req)).body);
+        let digest: AdapterDigest;
         try {
-          op.register(body.lora_name, body.lora_path ?? null);
-          await op.cache.prefetch(body.lora_name);
+          digest = await op.loadAdapter(body.lora_name, body.lora_path ?? null);
         } catch (e) {
+          if (!(e instanceof AdapterError)) throw e;
+          throw new HttpError(400, e.message, "invalid_request_error", "adapter_load_failed", "lora_name");
+        }
+        return this.send(res, 200, {
+          object: "lora_adapter",
+          id: body.lora_name,
+          loaded: true,
+          poa_adapter: adapterJson(body.lora_name, digest),
+        });
+      }
+      case "POST /v1/unload_lora_adapter": {
+        this.checkAdmin(req);
+        const body = decode(UnloadBody, (await this.json(req)).body);
+        if (op.cache.quarantineReason(body.lora_name) === undefined && !(await op.knows(body.lora_name))) {
           throw new HttpError(
-            400,
-            (e as AdapterError).message ?? String(e),
+            404,
+            `adapter ${body.lora_name} is not known`,
             "invalid_request_error",
-            "adapter_load_failed",
+            "model_not_found",
             "lora_name",
           );
         }
-        return this.send(res, 200, { object: "lora_adapter", id: body.lora_name, loaded: true });
-      }
-      case "POST /v1/unload_lora_adapter": {
-        const body = decode(UnloadBody, (await this.json(req)).body);
         if (!op.unload(body.lora_name)) {
           throw new HttpError(
             409,
@@ -262,6 +302,40 @@ export class OperatorServer {
       }
       default:
         throw new HttpError(404, `no route ${route}`, "invalid_request_error", "not_found");
+    }
+  }
+
+  /** /v1/models' per-adapter fields: the digest of loaded bytes, and whether it is quarantined. */
+  private adapterStatus(id: string) {
+    const op = this.opts.operator;
+    const digest = op.digestOf(id);
+    const reason = op.cache.quarantineReason(id);
+    return {
+      poa_status: reason !== undefined ? "quarantined" : digest !== null ? "loaded" : "on_disk",
+      poa_adapter: digest === null ? null : adapterJson(id, digest),
+      ...(reason !== undefined ? { poa_quarantine_reason: reason } : {}),
+    };
+  }
+
+  /** Admin endpoints: the configured bearer token; none configured means off when payments are required. */
+  private checkAdmin(req: IncomingMessage) {
+    const token = this.opts.adminToken;
+    if (token === undefined) {
+      if (this.opts.signer.opts.paymentsRequired) {
+        throw new HttpError(
+          403,
+          "admin endpoints are disabled: payments are required and no admin token is configured",
+          "permission_error",
+          "admin_disabled",
+        );
+      }
+      return; // a local operator without payments: open, as vLLM's are
+    }
+    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const want = Buffer.from(Redacted.value(token));
+    const got = Buffer.from(given);
+    if (got.length !== want.length || !timingSafeEqual(got, want)) {
+      throw new HttpError(401, "admin endpoint: missing or wrong bearer token", "authentication_error", "unauthorized");
     }
   }
 
@@ -290,6 +364,21 @@ export class OperatorServer {
       price,
     );
     if (auth instanceof PaymentError) throw new HttpError(402, auth.message, "payment_required", "payment_required");
+    try {
+      await this.serve(res, chat, body, auth, adapter);
+    } finally {
+      this.opts.signer.release(auth); // a no-op once sign() consumed the nonce
+    }
+  }
+
+  private async serve(
+    res: ServerResponse,
+    chat: boolean,
+    body: typeof CompletionBody.Type | typeof ChatBody.Type,
+    auth: Authorization,
+    adapter: string | null,
+  ) {
+    const op = this.opts.operator;
 
     let prompt: { text: string; templated: boolean };
     try {
@@ -372,7 +461,11 @@ export class OperatorServer {
       res.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
 
+    // the tokenizer refuses an empty id list
+    const decodeText = (ids: number[]) =>
+      ids.length === 0 ? "" : op.tokenizer.decode(ids, { skip_special_tokens: true });
     const route = op.route(adapter);
+    let served: AdapterDigest | null = route.digest;
     const result = await new Promise<FinishReason>((resolve, reject) => {
       const handle = route.scheduler.submit(
         {
@@ -381,6 +474,7 @@ export class OperatorServer {
           maxTokens,
           temperature: body.temperature ?? 1,
           topP: body.top_p ?? 1,
+          ...(body.top_k != null && body.top_k > 0 ? { topK: body.top_k } : {}),
           ...(body.seed != null ? { seed: body.seed } : {}),
           ...(body.ignore_eos ? { ignoreEos: true } : {}),
         },
@@ -388,7 +482,7 @@ export class OperatorServer {
           onToken: (t) => {
             if (stoppedAt !== null) return;
             generated.push(t);
-            text = op.tokenizer.decode(generated, { skip_special_tokens: true });
+            text = decodeText(generated);
             for (const s of stops) {
               const at = text.indexOf(s);
               if (at >= 0 && (stoppedAt === null || at < stoppedAt)) stoppedAt = at;
@@ -401,7 +495,7 @@ export class OperatorServer {
               // A trailing U+FFFD may be a UTF-8 character still arriving: hold back what the last few
               // tokens decode to, but no more (an invalid byte stays U+FFFD and must not stall the stream).
               const settled = text.endsWith("\uFFFD")
-                ? commonPrefix(text, op.tokenizer.decode(generated.slice(0, -4), { skip_special_tokens: true }))
+                ? commonPrefix(text, decodeText(generated.slice(0, -4)))
                 : text.length;
               const upto = settled - holdBack;
               if (upto > emitted) {
@@ -410,21 +504,39 @@ export class OperatorServer {
               }
             }
           },
-          onDone: (finish) => resolve(stoppedAt !== null ? "stop" : finish),
-          onError: (e: AdapterError | GenerationError) => reject(e),
+          onDone: (finish, digest) => {
+            served = digest ?? served;
+            resolve(stoppedAt !== null ? "stop" : finish);
+          },
+          onError: (e: SchedulerError) => reject(e),
         },
       );
       res.on("close", () => {
         if (!res.writableFinished) handle.cancel();
       });
-    }).catch((e: AdapterError | GenerationError) => {
-      throw e._tag === "AdapterError"
-        ? new HttpError(400, `adapter ${e.adapter}: ${e.message}`, "invalid_request_error", "adapter_invalid", "model")
-        : new HttpError(503, e.message, "server_error");
+    }).catch((e: SchedulerError) => {
+      switch (e._tag) {
+        case "AdapterError":
+          throw new HttpError(
+            400,
+            `adapter ${e.adapter}: ${e.message}`,
+            "invalid_request_error",
+            "adapter_invalid",
+            "model",
+          );
+        case "NonFiniteLogitsError":
+          throw new HttpError(500, e.message, "server_error", "non_finite_logits", e.adapter === null ? null : "model");
+        case "GenerationError":
+          throw new HttpError(503, e.message, "server_error");
+      }
     });
 
     if (res.destroyed) return; // the client left mid-answer: nothing was delivered, nothing to sign
     const receipt = await this.opts.signer.sign(auth, text);
+    const poaAdapter = adapter === null || served === null ? null : adapterJson(adapter, served);
+    const adapterHeader: Record<string, string> = poaAdapter
+      ? { [ADAPTER_HASH_HEADER]: poaAdapter.weights_sha256 }
+      : {};
     const usage = {
       prompt_tokens: promptIds.length,
       completion_tokens: generated.length,
@@ -432,7 +544,7 @@ export class OperatorServer {
     };
     if (stream) {
       if (text.length > emitted) write(chunk(text.slice(emitted), null));
-      write(chunk(null, result, { usage, poa_receipt: receipt }));
+      write(chunk(null, result, { usage, poa_receipt: receipt, poa_adapter: poaAdapter }));
       res.end("data: [DONE]\n\n");
       return;
     }
@@ -452,6 +564,7 @@ export class OperatorServer {
           ],
           usage,
           poa_receipt: receipt,
+          poa_adapter: poaAdapter,
         }
       : {
           id,
@@ -461,7 +574,11 @@ export class OperatorServer {
           choices: [{ index: 0, text, logprobs: null, finish_reason: result }],
           usage,
           poa_receipt: receipt,
+          poa_adapter: poaAdapter,
         };
-    this.send(res, 200, answer, { [RECEIPT_HEADER]: JSON.stringify(receipt satisfies SignedReceipt) });
+    this.send(res, 200, answer, {
+      [RECEIPT_HEADER]: JSON.stringify(receipt satisfies SignedReceipt),
+      ...adapterHeader,
+    });
   }
 }

@@ -22,6 +22,8 @@ export interface OperatorAgentConfig {
   readonly port: number;
   readonly key: Redacted.Redacted<string>;
   readonly paymentsRequired: boolean;
+  /** Bearer token for the admin endpoints; without one they are off when payments are required. */
+  readonly adminToken?: Redacted.Redacted<string>;
   readonly chainId: number;
   readonly ledger: Address;
   /** The attributor named in this operator's receipts (default: the operator's own address). */
@@ -62,7 +64,12 @@ export class OperatorAgent extends Context.Service<
           ...(config.attributor ? { attributor: config.attributor } : {}),
           ...(config.onReceipt ? { onReceipt: config.onReceipt } : {}),
         });
-        const server = new OperatorServer({ operator, signer, ...(config.price ? { price: config.price } : {}) });
+        const server = new OperatorServer({
+          operator,
+          signer,
+          ...(config.price ? { price: config.price } : {}),
+          ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+        });
         const port = yield* Effect.acquireRelease(
           Effect.tryPromise({
             try: () => server.listen(config.port, config.host),

@@ -14,7 +14,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { onnx as OnnxNamespace } from "onnx-proto";
-import { encodeModel, floatTensor, int64Tensor, model, node, onnx, valueInfo } from "../onnx/graph.ts";
+import { encodeModel, floatTensor, floatValues, int64Tensor, model, node, onnx, valueInfo } from "../onnx/graph.ts";
+import { f32ToF16 } from "./half.ts";
 
 export interface TinyLlamaConfig {
   readonly hiddenSize: number;
@@ -23,6 +24,10 @@ export interface TinyLlamaConfig {
   readonly intermediateSize: number;
   readonly maxPositions: number;
   readonly seed: number;
+  /** Key/value heads (grouped-query attention when fewer than numHeads); numHeads by default. */
+  readonly kvHeads?: number;
+  /** "float16": weights, activations, KV cache and logits in half precision, as an `--fp16` export. */
+  readonly dtype?: "float32" | "float16";
 }
 
 export const TINY_LLAMA: TinyLlamaConfig = {
@@ -65,6 +70,10 @@ export const buildTinyLlama = (cfg: TinyLlamaConfig = TINY_LLAMA): OnnxNamespace
   const { hiddenSize: H, numLayers, numHeads: nh, intermediateSize: I, maxPositions } = cfg;
   const hd = H / nh;
   if (!Number.isInteger(hd) || hd % 2 !== 0) throw new RangeError(`hidden ${H} / heads ${nh} must be an even integer`);
+  const kvh = cfg.kvHeads ?? nh;
+  if (nh % kvh !== 0) throw new RangeError(`heads ${nh} must be a multiple of kv heads ${kvh}`);
+  const groups = nh / kvh;
+  const half = cfg.dtype === "float16";
   const rand = prng(cfg.seed);
   const nodes: OnnxNamespace.INodeProto[] = [];
   const inits: OnnxNamespace.ITensorProto[] = [];
@@ -109,8 +118,14 @@ export const buildTinyLlama = (cfg: TinyLlamaConfig = TINY_LLAMA): OnnxNamespace
 
   f32("const_eps", [RMS_EPS]);
   f32("const_scale", [1 / Math.sqrt(hd)]);
-  f32("const_neg", [-1e9]);
+  f32("const_neg", [half ? -65504 : -1e9]); // -1e9 is -inf in half precision: fully masked rows would be NaN
   i64("const_heads_shape", [4], [0, 0, nh, hd]);
+  i64("const_kv_heads_shape", [4], [0, 0, kvh, hd]);
+  if (groups > 1) {
+    i64("const_groups", [1], [groups]);
+    i64("const_repeated_shape", [4], [0, nh, -1, hd]);
+    i64("axes_2", [1], [2]);
+  }
   i64("const_hidden_shape", [3], [0, 0, H]);
   i64("const_0", [], [0]);
   i64("const_1", [], [1]);
@@ -166,26 +181,42 @@ export const buildTinyLlama = (cfg: TinyLlamaConfig = TINY_LLAMA): OnnxNamespace
     add(node("Add", [`${prefix}/xc`, `${prefix}/rs`], [`${prefix}/out`]));
     return `${prefix}/out`;
   };
-  const heads = (t: string, prefix: string) => {
-    add(node("Reshape", [t, "const_heads_shape"], [`${prefix}/r`]));
+  const heads = (t: string, prefix: string, shape = "const_heads_shape") => {
+    add(node("Reshape", [t, shape], [`${prefix}/r`]));
     add(node("Transpose", [`${prefix}/r`], [`${prefix}/t`], { perm: [0, 2, 1, 3] }));
     return `${prefix}/t`;
+  };
+  /** HF's repeat_kv: [b, kvh, t, d] → [b, kvh·groups, t, d], each KV head shared by `groups` query heads. */
+  const repeatKv = (t: string, prefix: string) => {
+    if (groups === 1) return t;
+    add(node("Unsqueeze", [t, "axes_2"], [`${prefix}/u`]));
+    add(node("Shape", [t], [`${prefix}/s01`], { start: 0, end: 2 }));
+    add(node("Shape", [t], [`${prefix}/s23`], { start: 2, end: 4 }));
+    add(node("Concat", [`${prefix}/s01`, "const_groups", `${prefix}/s23`], [`${prefix}/shape`], { axis: 0 }));
+    add(node("Expand", [`${prefix}/u`, `${prefix}/shape`], [`${prefix}/e`]));
+    add(node("Reshape", [`${prefix}/e`, "const_repeated_shape"], [`${prefix}/out`]));
+    return `${prefix}/out`;
   };
 
   for (let l = 0; l < numLayers; l++) {
     const p = `/model/layers.${l}`;
     const h = rmsNorm(x, ones(`model.layers.${l}.input_layernorm.weight`, H), `${p}/input_layernorm`);
     const q = rope(heads(linear(h, l, "q_proj", H, H), `${p}/self_attn/q`), `${p}/self_attn/q_rope`);
-    const k = rope(heads(linear(h, l, "k_proj", H, H), `${p}/self_attn/k`), `${p}/self_attn/k_rope`);
-    const v = heads(linear(h, l, "v_proj", H, H), `${p}/self_attn/v`);
+    const k = rope(
+      heads(linear(h, l, "k_proj", H, kvh * hd), `${p}/self_attn/k`, "const_kv_heads_shape"),
+      `${p}/self_attn/k_rope`,
+    );
+    const v = heads(linear(h, l, "v_proj", H, kvh * hd), `${p}/self_attn/v`, "const_kv_heads_shape");
     add(node("Concat", [`past_key_values.${l}.key`, k], [`present.${l}.key`], { axis: 2 }));
     add(node("Concat", [`past_key_values.${l}.value`, v], [`present.${l}.value`], { axis: 2 }));
-    add(node("Transpose", [`present.${l}.key`], [`${p}/self_attn/kT`], { perm: [0, 1, 3, 2] }));
+    const keys = repeatKv(`present.${l}.key`, `${p}/self_attn/repeat_k`);
+    const values = repeatKv(`present.${l}.value`, `${p}/self_attn/repeat_v`);
+    add(node("Transpose", [keys], [`${p}/self_attn/kT`], { perm: [0, 1, 3, 2] }));
     add(node("MatMul", [q, `${p}/self_attn/kT`], [`${p}/self_attn/qk`]));
     add(node("Mul", [`${p}/self_attn/qk`, "const_scale"], [`${p}/self_attn/scores`]));
     add(node("Where", ["/mask/allowed", `${p}/self_attn/scores`, "const_neg"], [`${p}/self_attn/masked`]));
     add(node("Softmax", [`${p}/self_attn/masked`], [`${p}/self_attn/probs`], { axis: -1 }));
-    add(node("MatMul", [`${p}/self_attn/probs`, `present.${l}.value`], [`${p}/self_attn/ctx4`]));
+    add(node("MatMul", [`${p}/self_attn/probs`, values], [`${p}/self_attn/ctx4`]));
     add(node("Transpose", [`${p}/self_attn/ctx4`], [`${p}/self_attn/ctxT`], { perm: [0, 2, 1, 3] }));
     add(node("Reshape", [`${p}/self_attn/ctxT`, "const_hidden_shape"], [`${p}/self_attn/ctx`]));
     const o = linear(`${p}/self_attn/ctx`, l, "o_proj", H, H);
@@ -208,8 +239,8 @@ export const buildTinyLlama = (cfg: TinyLlamaConfig = TINY_LLAMA): OnnxNamespace
   const normed = rmsNorm(x, ones("model.norm.weight", H), "/model/norm");
   add(node("MatMul", [normed, weight("lm_head.weight.T", H, BYTE_VOCAB)], ["logits"], {}, { name: "/lm_head/MatMul" }));
 
-  const kv = (name: string, past: string) => valueInfo(name, "float32", ["batch_size", nh, past, hd]);
-  return model({
+  const kv = (name: string, past: string) => valueInfo(name, "float32", ["batch_size", kvh, past, hd]);
+  const built = model({
     name: "tiny-llama",
     inputs: [
       valueInfo("input_ids", "int64", ["batch_size", "sequence_length"]),
@@ -230,6 +261,28 @@ export const buildTinyLlama = (cfg: TinyLlamaConfig = TINY_LLAMA): OnnxNamespace
     nodes,
     initializers: inits,
   });
+  return half ? toHalf(built) : built;
+};
+
+/**
+ * Half precision throughout, as an fp16 export: float initializers, the KV cache inputs/outputs and the
+ * logits become float16; every op then runs in float16.
+ */
+const toHalf = (m: OnnxNamespace.IModelProto): OnnxNamespace.IModelProto => {
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
+  for (const t of m.graph!.initializer ?? []) {
+    if (t.dataType !== FLOAT) continue;
+    const values = floatValues(t);
+    const bits = Uint16Array.from(values, f32ToF16);
+    t.dataType = FLOAT16;
+    t.rawData = new Uint8Array(bits.buffer);
+    t.floatData = [];
+  }
+  for (const v of [...(m.graph!.input ?? []), ...(m.graph!.output ?? [])]) {
+    if (v.type?.tensorType?.elemType === FLOAT) v.type.tensorType.elemType = FLOAT16;
+  }
+  return m;
 };
 
 /** GPT-2's byte ↔ printable-unicode map, which byte-level BPE vocabularies are written in. */
@@ -292,7 +345,8 @@ export const hfConfig = (cfg: TinyLlamaConfig) => ({
   intermediate_size: cfg.intermediateSize,
   num_hidden_layers: cfg.numLayers,
   num_attention_heads: cfg.numHeads,
-  num_key_value_heads: cfg.numHeads,
+  num_key_value_heads: cfg.kvHeads ?? cfg.numHeads,
+  torch_dtype: cfg.dtype === "float16" ? "float16" : "float32",
   max_position_embeddings: cfg.maxPositions,
   vocab_size: BYTE_VOCAB,
   rms_norm_eps: RMS_EPS,

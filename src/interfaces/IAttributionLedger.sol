@@ -88,7 +88,7 @@ interface IAttributionLedger {
         uint64 unbondReadyAt;
     }
 
-    /// @notice Every constructor parameter (presets in script/DeployLedger.s.sol).
+    /// @notice Every constructor parameter (presets in script/presets/*.json).
     struct Params {
         address token;
         address escrow;
@@ -109,6 +109,8 @@ interface IAttributionLedger {
     error AttributionLedger_OnlyDisputeGame(address caller);
     /// @notice Thrown when the dispute game is set twice or by someone else than the deployer.
     error AttributionLedger_DisputeGameAlreadySet();
+    /// @notice Thrown when a claim is posted before the dispute game is set: nobody could challenge it.
+    error AttributionLedger_DisputeGameNotSet();
     /// @notice Thrown when the parent is not Pending or Final.
     error AttributionLedger_ParentNotLive(uint256 parentId);
     /// @notice Thrown when the parent already has a live child.
