@@ -149,6 +149,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         c.totalCredited = uint128(_newState.totalCredited);
         c.txCount = uint128(_newState.txCount);
         emit ClaimPosted(claimId_, _parentId, msg.sender, txRoot, _commitmentOf(c), batchSize, _referenceTime, pot);
+        emit ClaimData(claimId_, _batch, _debits);
         totalPots += pot;
         if (pot > 0) ESCROW.debit(_debits);
     }

@@ -2,8 +2,10 @@
  * The attributor agent. Background fibers, all in the caller's scope:
  *
  * - intake: receipts from the local HTTP intake (with their texts: attributed here through the
- *   AttributionEngine, then gossiped) and from the receipts topic (already attributed by a peer);
- *   every receipt is stored once per (user, nonce);
+ *   AttributionEngine, then gossiped) and from the receipts topic (without texts, so this node cannot
+ *   attribute them: stored as unattributed, never posted, whatever weights the peer attached; the same
+ *   receipt arriving later at the intake with its texts is attributed here and becomes pending);
+ *   every receipt is stored once per (user, nonce). Weights are only ever this node's engine's;
  * - the chain loop, one step at a time: follow the ledger (agents/network/follower.ts) and mark the
  *   receipts every posted claim included; finalize claims whose window has passed; withdraw this
  *   attributor's earnings with a proof against the latest final state; and, when enough receipts
@@ -39,6 +41,7 @@ import {
   makeFollower,
 } from "../network/follower.ts";
 import { claimantMove, defendGame, GameStatusCode, gamesSince, readGame, traceOf } from "../network/games.ts";
+import { unreadableHooks } from "../network/unreadable.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { attributionDomain, textHash } from "../protocol/receipt.ts";
@@ -173,8 +176,38 @@ export const runAttributor = (config: AttributorConfig) =>
       "Times a receipt was left for a later claim (valid only at a later reference time), by reason",
     );
     const deferredGauge = metrics.gauge("poa_attributor_receipts_deferred", "Receipts waiting for a later claim");
+    const unattributed = metrics.counter(
+      "poa_attributor_receipts_unattributed_total",
+      "Receipts stored but never posted because this attributor could not attribute them itself, by reason",
+    );
     const lag = headLagGauge(metrics);
     const batches = new Map<string, Uint8Array>();
+    const keyOf = (p: ReceiptPayload) => `${p.request.user.toLowerCase()}|${p.request.nonce}`;
+    /**
+     * Receipts never to post: rejected for good, or not attributed by this node (both also in the store,
+     * which keeps them out of `pendingReceipts`; an unattributed one comes back when its texts arrive).
+     */
+    const rejectedKeys = new Set((yield* store.rejectedReceipts).map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+
+    /**
+     * A receipt this node cannot attribute with its own engine is stored without any attribution and
+     * marked unattributed (never pending, so never posted), counted and logged. Weights are never taken
+     * from anyone else: a peer's attribution is only its claim about the texts.
+     */
+    const storeUnattributed = (payload: ReceiptPayload, reason: string) =>
+      Effect.gen(function* () {
+        const { attribution: _ignored, ...bare } = payload;
+        const fresh = yield* store.addUnattributedReceipt(bare, reason);
+        if (!fresh) return false;
+        rejectedKeys.add(keyOf(payload));
+        unattributed.inc({ reason: reason.startsWith("engine") ? "engine" : reason });
+        // every gossiped receipt lands here (they carry no texts): debug level; an engine failure is news
+        const log = reason === "no-texts" ? Effect.logDebug : Effect.logWarning;
+        yield* log(
+          `${config.name}: receipt (${payload.request.user}, ${payload.request.nonce}) stored unattributed (${reason}): not posted unless its texts reach this node`,
+        );
+        return true;
+      });
     let withdrawnTotal = 0n;
 
     /** Intake: checks a receipt with its texts, attributes it, stores and gossips it. */
@@ -193,10 +226,19 @@ export const runAttributor = (config: AttributorConfig) =>
       }
       const attribution = yield* config.engine
         .attribute({ modelId: sourced.receipt.request.modelId, input: sourced.input, output: sourced.output })
-        .pipe(Effect.mapError((e) => refuse(`engine: ${e.message}`)));
+        .pipe(
+          Effect.catch((e) =>
+            storeUnattributed(sourced.receipt, `engine: ${e.message}`).pipe(
+              Effect.flatMap(() => Effect.fail(refuse(`engine: ${e.message}`))),
+            ),
+          ),
+        );
+      // the node's own weights, whatever a peer attached to a copy of this receipt
       const payload: ReceiptPayload = { ...sourced.receipt, attribution: attribution.entries };
-      const fresh = yield* store.addReceipt(payload);
+      // new, or known only unattributed until now (gossiped without texts): attributed here, now pending
+      const fresh = (yield* store.addReceipt(payload)) || (yield* store.adoptReceipt(payload));
       if (fresh) {
+        rejectedKeys.delete(keyOf(payload));
         received.inc({ source: "intake" });
         emit({ kind: "receipt", agent: config.name, source: "intake" });
         yield* gossip
@@ -209,8 +251,9 @@ export const runAttributor = (config: AttributorConfig) =>
     const fromGossip = gossip.messages(Topics.receipts).pipe(
       Stream.runForEach((envelope) =>
         Effect.gen(function* () {
-          if (envelope.payload.attribution === undefined) return; // no texts here: nothing to attribute with
-          if (yield* store.addReceipt(envelope.payload)) {
+          // no texts come with a gossiped receipt, so this node cannot attribute it: stored, never posted
+          // (the peer's weights, if any, are dropped), until the same receipt reaches the intake with its texts
+          if (yield* storeUnattributed(envelope.payload, "no-texts")) {
             received.inc({ source: "gossip" });
             emit({ kind: "receipt", agent: config.name, source: "gossip" });
           }
@@ -220,7 +263,12 @@ export const runAttributor = (config: AttributorConfig) =>
     yield* Effect.forkScoped(fromGossip);
 
     // ---- chain side ----
-    const follower: Follower = yield* makeFollower(chain.publicClient, config.chainId, config.addresses);
+    const follower: Follower = yield* makeFollower(
+      chain.publicClient,
+      config.chainId,
+      config.addresses,
+      yield* unreadableHooks(config.name),
+    );
     const claimBond = follower.params.claimBond;
     const seen = new Set<string>();
 
@@ -340,8 +388,6 @@ export const runAttributor = (config: AttributorConfig) =>
     let postedCount = 0;
     /** Receipts σ judged valid only at a later reference time, at the last build (key → reason). */
     let deferred = new Map<string, DeferReason>();
-    /** Receipts rejected for good (also in the store, which keeps them out of `pendingReceipts`). */
-    const rejectedKeys = new Set((yield* store.rejectedReceipts).map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
 
     const buildStep = Effect.gen(function* () {
       const tip = follower.tip();

@@ -1,6 +1,6 @@
 /**
  * The challenger agent: follows every posted claim (chain events, woken early by gossiped proposals),
- * rebuilds T from the `postClaim` calldata, re-executes σ from the parent's recomputed state and
+ * rebuilds T from the claim's `ClaimData` event, re-executes σ from the parent's recomputed state and
  * compares commitments (agents/network/follower.ts). A wrong claim that is still pending is recorded
  * in the Store (a game row, role challenger) and reported; when a DisputeGame is deployed alongside
  * the ledger the agent opens a game against it.
@@ -25,6 +25,7 @@ import {
   settleAfterGame,
   traceOf,
 } from "../network/games.ts";
+import { unreadableHooks } from "../network/unreadable.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { Store } from "../store/store.ts";
@@ -48,7 +49,12 @@ export const runChallenger = (config: ChallengerConfig) =>
     const checked = metrics.counter("poa_challenger_claims_checked_total", "Claims re-executed, by verdict");
     const errors = metrics.counter("poa_challenger_errors_total", "Failed follow steps");
     const lag = headLagGauge(metrics);
-    const follower = yield* makeFollower(chain.publicClient, config.chainId, config.addresses);
+    const follower = yield* makeFollower(
+      chain.publicClient,
+      config.chainId,
+      config.addresses,
+      yield* unreadableHooks(config.name),
+    );
     const bad: Array<{ readonly claimId: bigint; readonly claimant: Address; readonly latencyMs: number }> = [];
 
     const me = Option.getOrUndefined(chain.wallet)?.account.address ?? "0x0000000000000000000000000000000000000000";

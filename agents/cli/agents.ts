@@ -241,6 +241,7 @@ const statusRun = (flags: ClientFlagValues & { readonly address: Option.Option<s
       const claims = [...follower.claims.values()];
       const count = (status: string) => claims.filter((c) => c.status === status).length;
       const wrong = claims.filter((c) => !c.correct).map((c) => c.id);
+      const unreadable = [...follower.unreadable.values()].map((c) => ({ id: c.id, kind: c.kind, reason: c.reason }));
       const final = follower.finalLedger();
       const account = Option.getOrUndefined(flags.address) as Address | undefined;
       const earned = account === undefined ? undefined : final.ledger.tree.leaf(account).earned;
@@ -250,6 +251,7 @@ const statusRun = (flags: ClientFlagValues & { readonly address: Option.Option<s
         final: count("final"),
         void: count("void"),
         wrong,
+        unreadable,
         latestFinal: final.id,
         ...(account === undefined ? {} : { account, earned }),
       };
@@ -258,6 +260,9 @@ const statusRun = (flags: ClientFlagValues & { readonly address: Option.Option<s
         summary,
         `claims ${claims.length}: ${summary.pending} pending, ${summary.final} final, ${summary.void} void; ` +
           `wrong by σ: ${wrong.length === 0 ? "none" : wrong.join(", ")}; latest final ${final.id}` +
+          (unreadable.length === 0
+            ? ""
+            : `\nUNREADABLE (not checked, never built on): ${unreadable.map((u) => `claim ${u.id}: ${u.reason}`).join("; ")}`) +
           (account === undefined ? "" : `\n${account} earned ${earned} (final state)`),
       );
     });

@@ -521,6 +521,30 @@ export const attributionLedgerAbi = [
         type: 'uint256',
         indexed: true,
       },
+      { name: 'batch', internalType: 'bytes', type: 'bytes', indexed: false },
+      {
+        name: 'debits',
+        internalType: 'struct Debit[]',
+        type: 'tuple[]',
+        components: [
+          { name: 'payer', internalType: 'address', type: 'address' },
+          { name: 'amount', internalType: 'uint256', type: 'uint256' },
+        ],
+        indexed: false,
+      },
+    ],
+    name: 'ClaimData',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
       {
         name: 'accountsRoot',
         internalType: 'bytes32',

@@ -1,9 +1,18 @@
 /**
  * The chain of claims as every agent sees it: follows the ledger's events, rebuilds each claim's T from
- * the `postClaim` calldata, re-executes σ (agents/sigma) from the parent's recomputed state and
- * compares the result with the commitment the claimant posted. Attributors build on its tip and prove
- * withdrawals from its final state; challengers read its verdicts. It holds no state worth persisting:
- * after a restart it replays the ledger's events from the deployment block, which is the whole truth.
+ * its `ClaimData` event (the batch and debits exactly as posted, however the claim was posted: directly
+ * or through a contract wallet), checks that T's root is the `txRoot` of `ClaimPosted`, re-executes σ
+ * (agents/sigma) from the parent's recomputed state and compares the result with the commitment the
+ * claimant posted. Attributors build on its tip and prove withdrawals from its final state; challengers
+ * read its verdicts. It holds no state worth persisting: after a restart it replays the ledger's events
+ * from the deployment block, which is the whole truth.
+ *
+ * No single claim can stall it. A claim it cannot rebuild (no usable data, a root that does not match, σ
+ * throwing, or registry reads failing `maxAttempts` times in a row) is set aside as *unreadable* with its
+ * reason, reported once through `onUnreadable` (the agents record it in their Store, count it and alert on
+ * /health), and the follower moves on to the next events. An unreadable claim and its descendants are
+ * never built on and never challenged (nothing is known about them); they are retried every
+ * `retryUnreadableMs`, and one that becomes readable joins the followed claims (`onRecovered`).
  */
 import { Data, Effect } from "effect";
 import {
@@ -17,7 +26,7 @@ import {
   type Chain as ViemChain,
 } from "viem";
 import { attributionLedgerAbi, datanetRegistryAbi, modelRegistryAbi } from "../generated/contracts.ts";
-import { claimTransactions, type Debit, decodeTx } from "../sigma/codec.ts";
+import { claimTransactions, type Debit, decodeTx, txRoot } from "../sigma/codec.ts";
 import { registryView } from "../sigma/registry.ts";
 import {
   applyBatch,
@@ -33,7 +42,37 @@ import {
 export class FollowerError extends Data.TaggedError("FollowerError")<{
   readonly message: string;
   readonly cause?: unknown;
+  /** Retrying cannot help (the claim's data is what it is); absent: an RPC read that may succeed later. */
+  readonly permanent?: boolean;
 }> {}
+
+/** Why a claim could not be rebuilt (the label of `poa_follower_unreadable_claims_total`). */
+export type UnreadableKind = "no-data" | "undecodable" | "root-mismatch" | "sigma" | "rpc" | "parent";
+
+/** A posted claim the follower could not rebuild: recorded, reported, and skipped. */
+export interface UnreadableClaim {
+  readonly id: bigint;
+  readonly parentId: bigint;
+  readonly claimant: Address;
+  readonly txHash: Hex;
+  readonly blockNumber: bigint;
+  readonly kind: UnreadableKind;
+  readonly reason: string;
+  /** Kept up to date from ClaimFinalized / ClaimVoided like a followed claim's. */
+  status: ClaimStatus;
+  readonly seenAt: number;
+}
+
+export interface FollowerOptions {
+  /** Consecutive failed RPC reads of one claim before it is set aside as unreadable (default 5). */
+  readonly maxAttempts?: number;
+  /** How often unreadable claims are tried again (default 30 s). */
+  readonly retryUnreadableMs?: number;
+  /** Called once when a claim is set aside as unreadable. */
+  readonly onUnreadable?: (claim: UnreadableClaim) => Effect.Effect<void>;
+  /** Called when a claim set aside earlier could be rebuilt after all. */
+  readonly onRecovered?: (claim: FollowedClaim) => Effect.Effect<void>;
+}
 
 export type ClaimStatus = "pending" | "final" | "void";
 
@@ -89,7 +128,12 @@ export const fetchRegistryView = (client: Client, addresses: LedgerAddresses, tx
       const contributionIds = new Set<bigint>();
       txs.forEach((bytes, i) => {
         if (bytes[0] !== 0x01) return;
-        const tx = decodeTx(bytes, i);
+        let tx: ReturnType<typeof decodeTx>;
+        try {
+          tx = decodeTx(bytes, i);
+        } catch {
+          return; // malformed: a no-op for σ, which reads no registry fact for it
+        }
         if (tx.kind !== "attribute") return;
         modelIds.add(tx.modelId);
         for (const e of tx.entries) contributionIds.add(e.contributionId);
@@ -170,106 +214,284 @@ export const readLedgerParams = (client: Client, ledger: Address) =>
 
 export interface Follower {
   readonly claims: ReadonlyMap<bigint, FollowedClaim>;
+  /** Claims that could not be rebuilt (not in `claims`), with their reason. */
+  readonly unreadable: ReadonlyMap<bigint, UnreadableClaim>;
   readonly params: LedgerParams;
   /** Reads new events up to the head; returns the claims first seen in this call. */
   readonly sync: Effect.Effect<ReadonlyArray<FollowedClaim>, FollowerError>;
-  /** The highest live claim (its id is 0n at genesis), and its recomputed ledger. */
+  /**
+   * The highest live claim (its id is 0n at genesis), and its recomputed ledger. When that claim is
+   * unreadable, `honest` is false (and the ledger is genesis'): nobody should build on it.
+   */
   readonly tip: () => { readonly id: bigint; readonly ledger: Ledger; readonly honest: boolean };
   /** The latest final claim's recomputed ledger (withdrawals are proved against it). */
   readonly finalLedger: () => { readonly id: bigint; readonly ledger: Ledger };
   readonly lastBlock: () => bigint;
 }
 
-export const makeFollower = (client: Client, chainId: number, addresses: LedgerAddresses) =>
+interface PostedEvent {
+  readonly claimId: bigint;
+  readonly parentId: bigint;
+  readonly claimant: Address;
+  readonly txRoot: Hex;
+  readonly commitment: Hex;
+  readonly batchSize: bigint;
+  readonly referenceTime: bigint;
+  readonly pot: bigint;
+  readonly txHash: Hex;
+  readonly blockNumber: bigint;
+}
+
+interface ClaimDataEvent {
+  readonly batch: Hex;
+  readonly debits: ReadonlyArray<{ readonly payer: Address; readonly amount: bigint }>;
+}
+
+const permanent = (message: string) => (cause: unknown) => new FollowerError({ message, cause, permanent: true });
+
+const hexBytes = (hex: Hex) => Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+
+export const makeFollower = (
+  client: Client,
+  chainId: number,
+  addresses: LedgerAddresses,
+  options: FollowerOptions = {},
+) =>
   Effect.gen(function* () {
     const params = yield* readLedgerParams(client, addresses.ledger);
+    const maxAttempts = options.maxAttempts ?? 5;
+    const retryMs = options.retryUnreadableMs ?? 30_000;
     const claims = new Map<bigint, FollowedClaim>();
+    const unreadable = new Map<
+      bigint,
+      UnreadableClaim & { readonly posted: PostedEvent; readonly data?: ClaimDataEvent }
+    >();
+    const attempts = new Map<bigint, number>();
     const genesis = new Ledger();
     let next = addresses.deployBlock;
     let latestFinal = 0n;
+    let lastRetry = Date.now();
 
     const ledgerOf = (id: bigint): Ledger | undefined => (id === 0n ? genesis : claims.get(id)?.ledger);
     const honestOf = (id: bigint): boolean => id === 0n || claims.get(id)?.honest === true;
 
-    const ingestPosted = (args: {
-      claimId: bigint;
-      parentId: bigint;
-      claimant: Address;
-      commitment: Hex;
-      referenceTime: bigint;
-      txHash: Hex;
-      blockNumber: bigint;
-    }) =>
+    /** T exactly as posted: from the ClaimData event, else (a ledger from before that event) a direct call's calldata. */
+    const dataOf = (posted: PostedEvent, data: ClaimDataEvent | undefined) =>
       Effect.gen(function* () {
+        if (data !== undefined) {
+          return {
+            batch: hexBytes(data.batch),
+            debits: data.debits.map((d) => ({ payer: getAddress(d.payer), amount: d.amount })),
+          };
+        }
         const tx = yield* Effect.tryPromise({
-          try: () => client.getTransaction({ hash: args.txHash }),
-          catch: fail(`cannot read transaction ${args.txHash}`),
+          try: () => client.getTransaction({ hash: posted.txHash }),
+          catch: fail(`cannot read transaction ${posted.txHash}`),
         });
         const call = yield* Effect.try({
           try: () => decodeFunctionData({ abi: attributionLedgerAbi, data: tx.input }),
-          catch: fail(`claim ${args.claimId}: transaction ${args.txHash} is not a direct postClaim call`),
+          catch: permanent(
+            `claim ${posted.claimId}: no ClaimData event, and ${posted.txHash} is not a direct postClaim call`,
+          ),
         });
         if (call.functionName !== "postClaim") {
-          return yield* new FollowerError({ message: `claim ${args.claimId}: ${args.txHash} is not postClaim` });
+          return yield* new FollowerError({
+            message: `claim ${posted.claimId}: no ClaimData event, and ${posted.txHash} is not a postClaim call`,
+            permanent: true,
+          });
         }
         const [, batchHex, , , debitArgs] = call.args;
-        const batch = Uint8Array.from(Buffer.from(batchHex.slice(2), "hex"));
-        const debits: Debit[] = debitArgs.map((d) => ({ payer: getAddress(d.payer), amount: d.amount }));
+        return {
+          batch: hexBytes(batchHex),
+          debits: debitArgs.map((d) => ({ payer: getAddress(d.payer), amount: d.amount })),
+        };
+      });
+
+    const kindOf = (e: FollowerError): UnreadableKind =>
+      e.permanent !== true
+        ? "rpc"
+        : /no ClaimData|not a (direct )?postClaim/.test(e.message)
+          ? "no-data"
+          : /does not decode/.test(e.message)
+            ? "undecodable"
+            : /root|batch size|pot/.test(e.message)
+              ? "root-mismatch"
+              : "sigma";
+
+    const rebuild = (posted: PostedEvent, data: ClaimDataEvent | undefined, parentLedger: Ledger) =>
+      Effect.gen(function* () {
+        const { batch, debits } = yield* dataOf(posted, data);
         const txs = yield* Effect.try({
           try: () => claimTransactions(batch, debits),
-          catch: fail(`claim ${args.claimId}: batch calldata does not decode`),
+          catch: permanent(`claim ${posted.claimId}: its batch does not decode`),
         });
-        const parent = ledgerOf(args.parentId);
-        const parentLedger = parent === undefined ? new Ledger() : parent.clone();
+        // the data is the ledger's own log, but check it against what postClaim derived and committed to
+        if (BigInt(txs.length) !== posted.batchSize) {
+          return yield* new FollowerError({
+            message: `claim ${posted.claimId}: batch size ${txs.length} ≠ posted ${posted.batchSize}`,
+            permanent: true,
+          });
+        }
+        const root = txRoot(txs);
+        if (root.toLowerCase() !== posted.txRoot.toLowerCase()) {
+          return yield* new FollowerError({
+            message: `claim ${posted.claimId}: tx root ${root} of its data ≠ posted ${posted.txRoot}`,
+            permanent: true,
+          });
+        }
+        const pot = debits.reduce((sum, d) => sum + d.amount, 0n);
+        if (pot !== posted.pot) {
+          return yield* new FollowerError({
+            message: `claim ${posted.claimId}: debits sum to ${pot} ≠ posted pot ${posted.pot}`,
+            permanent: true,
+          });
+        }
         const ledger = parentLedger.clone();
         const registry = yield* fetchRegistryView(client, addresses, txs);
         const ctx: SigmaContext = {
           chainId,
           ledger: addresses.ledger,
           protocol: params.protocol,
-          referenceTime: args.referenceTime,
+          referenceTime: posted.referenceTime,
           maxEntries: params.maxEntries,
         };
         const result = yield* Effect.tryPromise({
           try: () => applyBatch(ledger, ctx, registry, txs),
-          catch: fail(`claim ${args.claimId}: σ failed`),
+          catch: permanent(`claim ${posted.claimId}: σ failed`),
         });
-        const correct = parent !== undefined && commitment(result.post) === args.commitment;
         const receipts = txs.flatMap((bytes, i) => {
           if (bytes[0] !== 0x01) return [];
-          const decoded = decodeTx(bytes, i);
-          return decoded.kind === "attribute" ? [{ user: decoded.user, nonce: decoded.nonce }] : [];
+          try {
+            const decoded = decodeTx(bytes, i);
+            return decoded.kind === "attribute" ? [{ user: decoded.user, nonce: decoded.nonce }] : [];
+          } catch {
+            return []; // a malformed Attribute is a no-op for σ: no receipt in it
+          }
         });
+        const correct = commitment(result.post) === posted.commitment;
         const claim: FollowedClaim = {
-          id: args.claimId,
-          parentId: args.parentId,
-          claimant: args.claimant,
-          txHash: args.txHash,
-          blockNumber: args.blockNumber,
+          id: posted.claimId,
+          parentId: posted.parentId,
+          claimant: posted.claimant,
+          txHash: posted.txHash,
+          blockNumber: posted.blockNumber,
           batch,
           batchHash: keccak256(batch),
           debits,
-          referenceTime: args.referenceTime,
-          claimedCommitment: args.commitment,
+          referenceTime: posted.referenceTime,
+          claimedCommitment: posted.commitment,
           computed: result.post,
           ledger,
           correct,
-          honest: correct && honestOf(args.parentId),
+          honest: correct && honestOf(posted.parentId),
           receipts,
           status: "pending",
           trace: { parent: parentLedger, ctx, registry, txs },
           seenAt: Date.now(),
         };
-        claims.set(claim.id, claim);
         return claim;
       });
+
+    const setAside = (
+      posted: PostedEvent,
+      data: ClaimDataEvent | undefined,
+      kind: UnreadableKind,
+      reason: string,
+      report: boolean,
+    ) =>
+      Effect.gen(function* () {
+        attempts.delete(posted.claimId);
+        const entry = {
+          id: posted.claimId,
+          parentId: posted.parentId,
+          claimant: posted.claimant,
+          txHash: posted.txHash,
+          blockNumber: posted.blockNumber,
+          kind,
+          reason,
+          status: "pending" as ClaimStatus,
+          seenAt: Date.now(),
+          posted,
+          ...(data === undefined ? {} : { data }),
+        };
+        unreadable.set(posted.claimId, entry);
+        if (report && options.onUnreadable !== undefined) yield* options.onUnreadable(entry);
+      });
+
+    /**
+     * Rebuilds one claim. Fails only with a transient error under `maxAttempts` (the caller stops this sync
+     * there and retries at the next one); otherwise the claim is either followed or set aside.
+     */
+    const ingest = (posted: PostedEvent, data: ClaimDataEvent | undefined, report = true) =>
+      Effect.gen(function* () {
+        const parentLedger = ledgerOf(posted.parentId);
+        if (parentLedger === undefined) {
+          yield* setAside(
+            posted,
+            data,
+            "parent",
+            `claim ${posted.claimId}: its parent ${posted.parentId} ${unreadable.has(posted.parentId) ? "is unreadable" : "is unknown"}`,
+            report,
+          );
+          return undefined;
+        }
+        const rebuilt = yield* rebuild(posted, data, parentLedger.clone()).pipe(
+          Effect.map((claim) => ({ claim })),
+          Effect.catchTag("FollowerError", (e) => Effect.succeed({ error: e })),
+        );
+        if ("claim" in rebuilt) {
+          attempts.delete(posted.claimId);
+          claims.set(rebuilt.claim.id, rebuilt.claim);
+          return rebuilt.claim;
+        }
+        const e = rebuilt.error;
+        const tries = (attempts.get(posted.claimId) ?? 0) + 1;
+        attempts.set(posted.claimId, tries);
+        if (e.permanent !== true && tries < maxAttempts) return yield* e;
+        const cause = e.cause === undefined ? "" : `: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}`;
+        yield* setAside(
+          posted,
+          data,
+          kindOf(e),
+          `${e.message}${cause}${e.permanent === true ? "" : ` (${tries} attempts)`}`.slice(0, 1000),
+          report,
+        );
+        return undefined;
+      });
+
+    /** Tries the unreadable claims again, oldest first (a recovered parent lets its children follow). */
+    const retryUnreadable = Effect.gen(function* () {
+      const recovered: FollowedClaim[] = [];
+      for (const id of [...unreadable.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const entry = unreadable.get(id)!;
+        if (ledgerOf(entry.parentId) === undefined) continue;
+        unreadable.delete(id);
+        const claim = yield* ingest(entry.posted, entry.data, false).pipe(
+          Effect.catchTag("FollowerError", () => Effect.succeed(undefined)),
+        );
+        if (claim === undefined) {
+          // still unreadable (reported once already): keep the first record
+          unreadable.set(id, entry);
+          continue;
+        }
+        claim.status = entry.status;
+        recovered.push(claim);
+        if (options.onRecovered !== undefined) yield* options.onRecovered(claim);
+      }
+      return recovered;
+    });
 
     const sync = Effect.gen(function* () {
       const head = yield* Effect.tryPromise({
         try: () => client.getBlockNumber({ cacheTime: 0 }),
         catch: fail("cannot read the chain head"),
       });
-      if (head < next) return [];
+      const fresh: FollowedClaim[] = [];
+      if (unreadable.size > 0 && Date.now() - lastRetry >= retryMs) {
+        lastRetry = Date.now();
+        fresh.push(...(yield* retryUnreadable));
+      }
+      if (head < next) return fresh;
       const events = yield* Effect.tryPromise({
         try: () =>
           client.getContractEvents({
@@ -281,28 +503,49 @@ export const makeFollower = (client: Client, chainId: number, addresses: LedgerA
           }),
         catch: fail(`cannot read ledger events ${next}..${head}`),
       });
-      const fresh: FollowedClaim[] = [];
+      // ClaimData comes in the same transaction as its ClaimPosted (so in the same range)
+      const dataById = new Map<bigint, ClaimDataEvent>();
+      for (const event of events) {
+        if (event.eventName === "ClaimData") {
+          dataById.set(event.args.claimId, { batch: event.args.batch, debits: event.args.debits });
+        }
+      }
       for (const event of events) {
         if (event.eventName === "ClaimPosted") {
           const a = event.args;
-          if (claims.has(a.claimId)) continue;
-          fresh.push(
-            yield* ingestPosted({
+          if (claims.has(a.claimId) || unreadable.has(a.claimId)) continue;
+          const outcome = yield* ingest(
+            {
               claimId: a.claimId,
               parentId: a.parentId,
               claimant: getAddress(a.claimant),
+              txRoot: a.txRoot,
               commitment: a.commitment,
+              batchSize: a.batchSize,
               referenceTime: BigInt(a.referenceTime),
+              pot: a.pot,
               txHash: event.transactionHash,
               blockNumber: event.blockNumber,
-            }),
+            },
+            dataById.get(a.claimId),
+          ).pipe(
+            Effect.map((claim) => ({ claim })),
+            Effect.catchTag("FollowerError", (error) => Effect.succeed({ error })),
           );
+          if ("error" in outcome) {
+            // a transient failure (under maxAttempts): stop here and resume from this block at the next sync
+            // (re-reading its events is idempotent); what was rebuilt so far is returned, not lost
+            next = event.blockNumber;
+            yield* Effect.logWarning(`follower: ${outcome.error.message}; retrying from block ${next}`);
+            return fresh;
+          }
+          if (outcome.claim !== undefined) fresh.push(outcome.claim);
         } else if (event.eventName === "ClaimFinalized") {
-          const claim = claims.get(event.args.claimId);
+          const claim = claims.get(event.args.claimId) ?? unreadable.get(event.args.claimId);
           if (claim !== undefined) claim.status = "final";
           if (event.args.claimId > latestFinal) latestFinal = event.args.claimId;
         } else if (event.eventName === "ClaimVoided") {
-          const claim = claims.get(event.args.claimId);
+          const claim = claims.get(event.args.claimId) ?? unreadable.get(event.args.claimId);
           if (claim !== undefined) claim.status = "void";
         }
       }
@@ -312,15 +555,19 @@ export const makeFollower = (client: Client, chainId: number, addresses: LedgerA
 
     const follower: Follower = {
       claims,
+      unreadable,
       params,
       sync,
       tip: () => {
-        let best: FollowedClaim | undefined;
+        let best: { readonly id: bigint; readonly claim?: FollowedClaim } | undefined;
         for (const claim of claims.values())
-          if (claim.status !== "void" && (best === undefined || claim.id > best.id)) best = claim;
-        return best === undefined
-          ? { id: 0n, ledger: genesis, honest: true }
-          : { id: best.id, ledger: best.ledger, honest: best.honest };
+          if (claim.status !== "void" && (best === undefined || claim.id > best.id)) best = { id: claim.id, claim };
+        for (const claim of unreadable.values())
+          if (claim.status !== "void" && (best === undefined || claim.id > best.id)) best = { id: claim.id };
+        if (best === undefined) return { id: 0n, ledger: genesis, honest: true };
+        return best.claim === undefined
+          ? { id: best.id, ledger: genesis, honest: false }
+          : { id: best.id, ledger: best.claim.ledger, honest: best.claim.honest };
       },
       finalLedger: () => ({ id: latestFinal, ledger: ledgerOf(latestFinal) ?? genesis }),
       lastBlock: () => next - 1n,

@@ -5,7 +5,8 @@
  *
  *   peers    poa_gossip_peers (set by the Gossip service)
  *   headLag  poa_chain_head_lag_blocks (set by the chain-following agent loops; null until set)
- *   status   "ok", or "degraded" (HTTP 503) when peers < minPeers or headLag > maxHeadLagBlocks
+ *   status   "ok", or "degraded" (HTTP 503) when peers < minPeers, headLag > maxHeadLagBlocks, or
+ *            poa_follower_unreadable_claims > 0 (claims the ledger follower could not rebuild)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Context, Data, Effect, Layer } from "effect";
@@ -13,6 +14,8 @@ import { Metrics, type MetricsRegistry } from "./metrics.ts";
 
 export const PEERS_METRIC = "poa_gossip_peers";
 export const HEAD_LAG_METRIC = "poa_chain_head_lag_blocks";
+/** Claims the agent's ledger follower set aside as unreadable (agents/network/unreadable.ts). */
+export const UNREADABLE_CLAIMS_METRIC = "poa_follower_unreadable_claims";
 
 /** The gauge agent loops set with how many blocks they are behind the chain head. */
 export const headLagGauge = (registry: MetricsRegistry) =>
@@ -55,6 +58,12 @@ export const healthOf = (registry: MetricsRegistry, config: ObservabilityConfig,
   const problems: string[] = [];
   if (peers !== null && peers < minPeers) problems.push(`${peers} gossip peers, want at least ${minPeers}`);
   if (headLag !== null && headLag > maxLag) problems.push(`${headLag} blocks behind the head, allowed ${maxLag}`);
+  const unreadable = registry.gauge(UNREADABLE_CLAIMS_METRIC, "Claims currently unreadable");
+  if (unreadable.isSet() && unreadable.get() > 0) {
+    problems.push(
+      `${unreadable.get()} claims could not be rebuilt from the ledger (see poa_follower_unreadable_claims_total)`,
+    );
+  }
   return {
     agent: config.agent ?? "agent",
     status: problems.length === 0 ? "ok" : "degraded",

@@ -9,6 +9,8 @@
  *   restarts from a consistent state and simply redoes its last step.
  * - Rows are decoded with Schema on the way out: the file is a boundary like the wire.
  */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Context, Data, Effect, Layer, Option, Schema } from "effect";
 import type { Hex } from "viem";
@@ -98,7 +100,25 @@ export const migrations: ReadonlyArray<Migration> = [
       ALTER TABLE receipts ADD COLUMN rejected_at     INTEGER;
     `,
   },
+  {
+    version: 3,
+    name: "claims the ledger follower could not rebuild",
+    sql: `
+      CREATE TABLE unreadable_claims (
+        claim_id     TEXT    PRIMARY KEY,
+        tx_hash      TEXT    NOT NULL,
+        block_number INTEGER NOT NULL,
+        kind         TEXT    NOT NULL,           -- no-data, undecodable, root-mismatch, sigma, rpc, parent
+        reason       TEXT    NOT NULL,
+        seen_at      INTEGER NOT NULL,
+        recovered_at INTEGER                     -- NULL: still unreadable
+      );
+    `,
+  },
 ];
+
+/** Prefix of the rejection reason of a receipt this agent could not attribute itself (no texts, engine). */
+export const UNATTRIBUTED = "unattributed:";
 
 export const ClaimStatus = Schema.Literals(["proposed", "posted", "challenged", "finalized", "voided"]);
 export type ClaimStatus = typeof ClaimStatus.Type;
@@ -191,6 +211,14 @@ export interface RejectedReceipt extends ReceiptKey {
   readonly reason: string;
 }
 
+export interface UnreadableClaimRow {
+  readonly claimId: bigint;
+  readonly txHash: Hex;
+  readonly blockNumber: number;
+  readonly kind: string;
+  readonly reason: string;
+}
+
 export interface StoreShape {
   readonly schemaVersion: Effect.Effect<number, StoreError>;
   /** Stores a receipt once per (user, nonce); true when it was new. */
@@ -209,6 +237,23 @@ export interface StoreShape {
   ) => Effect.Effect<ReadonlyArray<RejectedReceipt>, StoreError>;
   /** Every rejected receipt with its reason, oldest rejection first. */
   readonly rejectedReceipts: Effect.Effect<ReadonlyArray<RejectedReceipt>, StoreError>;
+  /**
+   * Stores a receipt this agent cannot attribute itself (a gossiped receipt has no texts; the engine may
+   * not handle its model), once per (user, nonce) like `addReceipt`, but already rejected with
+   * `UNATTRIBUTED + reason`, in one statement: it is never pending, so never posted. True when it was new.
+   */
+  readonly addUnattributedReceipt: (receipt: Receipt, reason: string) => Effect.Effect<boolean, StoreError>;
+  /**
+   * Replaces the payload of a receipt stored as unattributed (rejected with an `unattributed:` reason, in
+   * no batch) by `receipt` and makes it pending again: this agent has now attributed it itself. True when
+   * a row changed.
+   */
+  readonly adoptReceipt: (receipt: Receipt) => Effect.Effect<boolean, StoreError>;
+  /** Records a claim the follower could not rebuild (first record wins; a recovered one is reopened). */
+  readonly recordUnreadableClaim: (claim: UnreadableClaimRow) => Effect.Effect<void, StoreError>;
+  readonly markClaimRecovered: (claimId: bigint) => Effect.Effect<void, StoreError>;
+  /** Claims still unreadable, by id. */
+  readonly unreadableClaims: Effect.Effect<ReadonlyArray<UnreadableClaimRow>, StoreError>;
   /**
    * Atomically: stores the batch (once), assigns its receipts to it, and advances the cursor if given.
    * Fails (writing nothing) when a receipt is missing or already in another batch.
@@ -328,6 +373,22 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
     rejected: db.prepare(
       "SELECT user, nonce, rejected_reason FROM receipts WHERE rejected_reason IS NOT NULL ORDER BY rejected_at, rowid",
     ),
+    addUnattributed: db.prepare(
+      `INSERT INTO receipts (user, nonce, operator, model_id, fee, payload, received_at, rejected_reason, rejected_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, nonce) DO NOTHING`,
+    ),
+    adoptReceipt: db.prepare(
+      `UPDATE receipts SET payload = ?, rejected_reason = NULL, rejected_at = NULL
+       WHERE user = ? AND nonce = ? AND batch_hash IS NULL AND rejected_reason LIKE '${UNATTRIBUTED}%'`,
+    ),
+    recordUnreadable: db.prepare(
+      `INSERT INTO unreadable_claims (claim_id, tx_hash, block_number, kind, reason, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (claim_id) DO UPDATE SET recovered_at = NULL`,
+    ),
+    recovered: db.prepare("UPDATE unreadable_claims SET recovered_at = ? WHERE claim_id = ? AND recovered_at IS NULL"),
+    unreadable: db.prepare(
+      "SELECT * FROM unreadable_claims WHERE recovered_at IS NULL ORDER BY CAST(claim_id AS INTEGER)",
+    ),
     insertBatch: db.prepare(
       `INSERT INTO batches (hash, parent_claim, body, tx_count, new_state_root, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
@@ -418,6 +479,56 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
           user: String(row.user),
           nonce: BigInt(String(row.nonce)),
           reason: String(row.rejected_reason),
+        }),
+      ),
+    )(),
+    addUnattributedReceipt: lift("addUnattributedReceipt", (receipt: Receipt, reason: string) => {
+      const at = now();
+      const result = statements.addUnattributed.run(
+        lower(receipt.request.user),
+        receipt.request.nonce.toString(),
+        lower(receipt.receipt.operator),
+        receipt.receipt.modelId.toString(),
+        receipt.receipt.fee.toString(),
+        encodeReceipt(receipt),
+        at,
+        `${UNATTRIBUTED} ${reason}`,
+        at,
+      );
+      return Number(result.changes) === 1;
+    }),
+    adoptReceipt: lift(
+      "adoptReceipt",
+      (receipt: Receipt) =>
+        Number(
+          statements.adoptReceipt.run(
+            encodeReceipt(receipt),
+            lower(receipt.request.user),
+            receipt.request.nonce.toString(),
+          ).changes,
+        ) === 1,
+    ),
+    recordUnreadableClaim: lift("recordUnreadableClaim", (claim: UnreadableClaimRow) => {
+      statements.recordUnreadable.run(
+        claim.claimId.toString(),
+        claim.txHash.toLowerCase(),
+        claim.blockNumber,
+        claim.kind,
+        claim.reason,
+        now(),
+      );
+    }),
+    markClaimRecovered: lift("markClaimRecovered", (claimId: bigint) => {
+      statements.recovered.run(now(), claimId.toString());
+    }),
+    unreadableClaims: lift("unreadableClaims", () =>
+      statements.unreadable.all().map(
+        (row): UnreadableClaimRow => ({
+          claimId: BigInt(String(row.claim_id)),
+          txHash: String(row.tx_hash) as Hex,
+          blockNumber: Number(row.block_number),
+          kind: String(row.kind),
+          reason: String(row.reason),
         }),
       ),
     )(),
@@ -561,7 +672,13 @@ export class Store extends Context.Service<Store, StoreShape>()("poa/Store") {
       Store,
       Effect.acquireRelease(
         Effect.try({
-          try: () => openDatabase(config),
+          try: () => {
+            // a fresh clone has no data directory yet: create it (and its parents)
+            if (config.path !== ":memory:" && !config.path.startsWith("file:")) {
+              mkdirSync(path.dirname(path.resolve(config.path)), { recursive: true });
+            }
+            return openDatabase(config);
+          },
           catch: (cause) =>
             new StoreError({ operation: "open", message: `could not open ${config.path}: ${String(cause)}`, cause }),
         }),

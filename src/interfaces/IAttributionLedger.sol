@@ -181,6 +181,14 @@ interface IAttributionLedger {
         uint64 referenceTime,
         uint256 pot
     );
+    /// @notice Emitted with ClaimPosted: T's data, so that a claim is reconstructible from the ledger's logs
+    ///         however it was posted (directly, or through a contract wallet whose outer calldata is not a
+    ///         `postClaim` call). `TxCodec.txRoot(batch, debits)` is ClaimPosted's `txRoot`, and
+    ///         `keccak256(abi.encode(debits))` the claim's `debitsHash`.
+    /// @param claimId The claim.
+    /// @param batch The concatenated Attribute transactions, exactly as posted.
+    /// @param debits The per-payer debits, exactly as posted (T ends with one Settle per debit).
+    event ClaimData(uint256 indexed claimId, bytes batch, Debit[] debits);
     /// @notice Emitted when a claim becomes final.
     /// @param claimId The claim.
     /// @param accountsRoot The new withdrawable accounts root.

@@ -4,14 +4,23 @@ pragma solidity 0.8.30;
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {AttributionLedger} from "src/AttributionLedger.sol";
 import {PaymentEscrow} from "src/PaymentEscrow.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {Leaf} from "src/libraries/AccountsTree.sol";
 import {State} from "src/libraries/Sigma.sol";
-import {Debit} from "src/libraries/TxCodec.sol";
+import {Debit, TxCodec} from "src/libraries/TxCodec.sol";
 import {MockToken} from "test/ledger/utils/MockToken.sol";
 import {SmallTree} from "test/ledger/utils/SmallTree.sol";
+import {ForwardingWallet} from "test/utils/ForwardingWallet.sol";
+
+/// @dev TxCodec.txRoot reads calldata: an external call turns decoded log data back into calldata.
+contract ClaimDataDecoder {
+    function txRoot(bytes calldata _batch, Debit[] calldata _debits) external pure returns (bytes32 root_) {
+        (root_,) = TxCodec.txRoot(_batch, _debits);
+    }
+}
 
 /// @notice Drives the ledger and escrow through random deposits, claims, games, voids, refunds,
 ///         finalizations and withdrawals, keeping ghost totals of what every party should hold.
@@ -27,6 +36,10 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
     address[3] public users;
     address[2] public attributors;
     address[RECIPIENTS] public recipients;
+    /// @notice A contract-wallet claimant: it posts through a forwarding contract (owned by this handler),
+    ///         so its claims' outer calldata is `execute(…)`, never `postClaim`.
+    ForwardingWallet public immutable wallet;
+    ClaimDataDecoder internal immutable decoder;
 
     /* GHOSTS */
     mapping(address => uint256) public ghostEscrow;
@@ -46,6 +59,10 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
     uint256 public voidCount;
     uint256 public wrongClaims;
     uint256 public refundCount;
+    /// @notice Claims posted through the contract wallet.
+    uint256 public walletClaims;
+    /// @notice Claims whose ClaimData log does not give back exactly the T that was posted (must stay 0).
+    uint256 public unreconstructible;
 
     constructor(AttributionLedger _ledger, PaymentEscrow _escrow, MockToken _token) {
         ledger = _ledger;
@@ -54,6 +71,8 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
         users = [makeAddr("user0"), makeAddr("user1"), makeAddr("user2")];
         attributors = [makeAddr("attributor0"), makeAddr("attributor1")];
         recipients = [makeAddr("contributor0"), makeAddr("contributor1"), makeAddr("operator0"), _ledger.PROTOCOL()];
+        wallet = new ForwardingWallet(address(this));
+        decoder = new ClaimDataDecoder();
     }
 
     function claimCountSeen() external view returns (uint256) {
@@ -100,6 +119,24 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
         address attributor = attributors[_attributor % attributors.length];
         IAttributionLedger.Bond memory b = ledger.bondOf(attributor);
         if (uint256(b.bonded) - b.locked - b.unbonding < ledger.CLAIM_BOND()) _bond(attributor, ledger.CLAIM_BOND());
+        _postClaim(attributor, _payerMask, _seed);
+    }
+
+    /// @notice The contract-wallet claimant posts (bonding through the wallet first when it must).
+    function postClaimViaWallet(uint256 _payerMask, uint256 _seed) external {
+        IAttributionLedger.Bond memory b = ledger.bondOf(address(wallet));
+        if (uint256(b.bonded) - b.locked - b.unbonding < ledger.CLAIM_BOND()) {
+            uint256 amount = ledger.CLAIM_BOND();
+            token.mint(address(wallet), amount);
+            wallet.execute(address(token), abi.encodeCall(token.approve, (address(ledger), amount)));
+            wallet.execute(address(ledger), abi.encodeCall(ledger.bond, (amount)));
+            ghostBonds += amount;
+        }
+        _postClaim(address(wallet), _payerMask, _seed);
+        walletClaims++;
+    }
+
+    function _postClaim(address attributor, uint256 _payerMask, uint256 _seed) internal {
         if (ledger.claim(tip).referenceTime >= block.timestamp - 1) vm.warp(block.timestamp + 1);
         (Debit[] memory d, uint256 pot) = _buildDebits(_payerMask, _seed);
         _credit(pot, _seed);
@@ -158,8 +195,36 @@ contract LedgerHandler is CommonBase, StdCheats, StdUtils {
             State(root, uint256(parent.totalCredited) + _pot, 0, uint256(parent.txCount) + _txs + _d.length);
         bytes memory batch = _batch(_txs);
         uint256 parentId = tip;
-        vm.prank(_attributor);
-        id_ = ledger.postClaim(parentId, batch, s, uint64(block.timestamp - 1), _d);
+        vm.recordLogs();
+        if (_attributor == address(wallet)) {
+            bytes memory inner = abi.encodeCall(ledger.postClaim, (parentId, batch, s, uint64(block.timestamp - 1), _d));
+            id_ = abi.decode(wallet.execute(address(ledger), inner), (uint256));
+        } else {
+            vm.prank(_attributor);
+            id_ = ledger.postClaim(parentId, batch, s, uint64(block.timestamp - 1), _d);
+        }
+        if (!_reconstructible(id_, batch, _d)) unreconstructible++;
+    }
+
+    /// @dev The claim's ClaimData log (exactly one) gives back the posted batch and debits, and they hash to
+    ///      the claim's txRoot and debitsHash: what a follower rebuilds the claim from.
+    function _reconstructible(uint256 _id, bytes memory _posted, Debit[] memory _d) internal returns (bool) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 found;
+        bytes memory batch;
+        Debit[] memory debits;
+        for (uint256 i = 0; i < logs.length; i++) {
+            if (logs[i].emitter != address(ledger) || logs[i].topics[0] != IAttributionLedger.ClaimData.selector) {
+                continue;
+            }
+            if (uint256(logs[i].topics[1]) != _id) return false;
+            found++;
+            (batch, debits) = abi.decode(logs[i].data, (bytes, Debit[]));
+        }
+        if (found != 1) return false;
+        IAttributionLedger.Claim memory c = ledger.claim(_id);
+        return keccak256(batch) == keccak256(_posted) && keccak256(abi.encode(debits)) == keccak256(abi.encode(_d))
+            && keccak256(abi.encode(debits)) == c.debitsHash && decoder.txRoot(batch, debits) == c.txRoot;
     }
 
     function finalize(uint256 _warp) external {

@@ -28,6 +28,13 @@ contract Ledger_Invariants_Test is LedgerBaseTest {
         _noOverWithdrawal();
         _escrowBalancesMatchGhosts();
         _finalityOrder();
+        _everyClaimReconstructible();
+    }
+
+    /// @custom:invariant Every claim, posted directly or through the contract wallet, is reconstructible from
+    ///                   the ledger's logs: its ClaimData gives back exactly the posted T (txRoot, debitsHash).
+    function _everyClaimReconstructible() internal view {
+        assertEq(handler.unreconstructible(), 0, "claims not reconstructible from ClaimData");
     }
 
     /// @custom:invariant The tokens held cover every obligation, exactly: the escrow holds every prepaid
