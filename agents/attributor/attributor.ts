@@ -5,7 +5,8 @@
  *   AttributionEngine, then gossiped) and from the receipts topic (without texts, so this node cannot
  *   attribute them: stored as unattributed, never posted, whatever weights the peer attached; the same
  *   receipt arriving later at the intake with its texts is attributed here and becomes pending);
- *   every receipt is stored once per (user, nonce). Weights are only ever this node's engine's;
+ *   every receipt is stored once per (user, operator, nonce) (a user's nonces are independent per
+ *   operator, docs/protocol.md §2). Weights are only ever this node's engine's;
  * - the chain loop, one step at a time: follow the ledger (agents/network/follower.ts) and mark the
  *   receipts every posted claim included; finalize claims whose window has passed; withdraw this
  *   attributor's earnings with a proof against the latest final state; and, when enough receipts
@@ -124,14 +125,21 @@ export const toAttributeTx = (p: ReceiptPayload): AttributeTx => ({
   entries: (p.attribution ?? []).map((e) => ({ contributionId: e.contributionId, weight: e.weight })),
 });
 
+/** A receipt's identity as a map key: (user, operator, nonce), protocol.md §2. */
+export const receiptKey = (r: { readonly user: string; readonly operator: string; readonly nonce: bigint }) =>
+  `${r.user.toLowerCase()}|${r.operator.toLowerCase()}|${r.nonce}`;
+/** A (user, operator) nonce window as a map key. */
+const windowOf = (r: { readonly user: string; readonly operator: string }) =>
+  `${r.user.toLowerCase()}|${r.operator.toLowerCase()}`;
+
 /** Marks the receipts of posted claims as included (idempotent); returns how many claims were new. */
 export const markIncluded = (claims: ReadonlyArray<FollowedClaim>, seen: Set<string>) =>
   Effect.gen(function* () {
     const store = yield* Store;
     for (const claim of claims) {
-      const keys: Array<{ user: Address; nonce: bigint }> = [];
+      const keys: Array<{ user: Address; operator: Address; nonce: bigint }> = [];
       for (const r of claim.receipts) {
-        const key = `${r.user.toLowerCase()}|${r.nonce}`;
+        const key = receiptKey(r);
         if (seen.has(key)) continue; // a replayed copy in a later claim: the first one owns it
         seen.add(key);
         if (Option.isSome(yield* store.getReceipt(r))) keys.push(r);
@@ -182,12 +190,13 @@ export const runAttributor = (config: AttributorConfig) =>
     );
     const lag = headLagGauge(metrics);
     const batches = new Map<string, Uint8Array>();
-    const keyOf = (p: ReceiptPayload) => `${p.request.user.toLowerCase()}|${p.request.nonce}`;
+    const keyOf = (p: ReceiptPayload) =>
+      receiptKey({ user: p.request.user, operator: p.receipt.operator, nonce: p.request.nonce });
     /**
      * Receipts never to post: rejected for good, or not attributed by this node (both also in the store,
      * which keeps them out of `pendingReceipts`; an unattributed one comes back when its texts arrive).
      */
-    const rejectedKeys = new Set((yield* store.rejectedReceipts).map((r) => `${r.user.toLowerCase()}|${r.nonce}`));
+    const rejectedKeys = new Set((yield* store.rejectedReceipts).map(receiptKey));
 
     /**
      * A receipt this node cannot attribute with its own engine is stored without any attribution and
@@ -204,7 +213,7 @@ export const runAttributor = (config: AttributorConfig) =>
         // every gossiped receipt lands here (they carry no texts): debug level; an engine failure is news
         const log = reason === "no-texts" ? Effect.logDebug : Effect.logWarning;
         yield* log(
-          `${config.name}: receipt (${payload.request.user}, ${payload.request.nonce}) stored unattributed (${reason}): not posted unless its texts reach this node`,
+          `${config.name}: receipt (${payload.request.user}, ${payload.receipt.operator}, ${payload.request.nonce}) stored unattributed (${reason}): not posted unless its texts reach this node`,
         );
         return true;
       });
@@ -395,13 +404,13 @@ export const runAttributor = (config: AttributorConfig) =>
       // receipts of voided claims go back in line (unless a live claim already holds them)
       const live = new Set<string>();
       for (const c of follower.claims.values()) {
-        if (c.status !== "void") for (const r of c.receipts) live.add(`${r.user.toLowerCase()}|${r.nonce}`);
+        if (c.status !== "void") for (const r of c.receipts) live.add(receiptKey(r));
       }
       const requeued: ReceiptPayload[] = [];
       for (const c of follower.claims.values()) {
         if (c.status !== "void") continue;
         for (const r of c.receipts) {
-          const key = `${r.user.toLowerCase()}|${r.nonce}`;
+          const key = receiptKey(r);
           if (live.has(key) || rejectedKeys.has(key)) continue;
           const stored = yield* store.getReceipt(r);
           if (Option.isSome(stored)) requeued.push(stored.value);
@@ -430,7 +439,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const candidates: AttributeTx[] = [];
       const drops: RejectedReceipt[] = [];
       for (const r of receipts) {
-        const key = `${r.request.user.toLowerCase()}|${r.request.nonce}`;
+        const key = keyOf(r);
         if (live.has(key) || rejectedKeys.has(key)) continue;
         live.add(key);
         const tx = toAttributeTx(r);
@@ -438,7 +447,7 @@ export const runAttributor = (config: AttributorConfig) =>
         const fits = yield* Effect.try({ try: () => encodeTx(tx), catch: () => false }).pipe(
           Effect.orElseSucceed(() => false),
         );
-        if (fits === false) drops.push({ user: tx.user, nonce: tx.nonce, reason: "malformed" });
+        if (fits === false) drops.push({ user: tx.user, operator: tx.operator, nonce: tx.nonce, reason: "malformed" });
         else candidates.push(tx);
       }
       if (candidates.length === 0 && drops.length === 0) return;
@@ -470,9 +479,9 @@ export const runAttributor = (config: AttributorConfig) =>
       for (const [i, tx] of candidates.entries()) {
         const verdict = verdictOf(probe.steps[i]?.outcome ?? Outcome.Malformed, tx, ctx, registry);
         if (verdict.kind === "include") valid.push(tx);
-        else if (verdict.kind === "defer") deferredNow.set(`${tx.user.toLowerCase()}|${tx.nonce}`, verdict.reason);
+        else if (verdict.kind === "defer") deferredNow.set(receiptKey(tx), verdict.reason);
         else if (verdict.reason === "replay") replays.push(tx);
-        else drops.push({ user: tx.user, nonce: tx.nonce, reason: verdict.reason });
+        else drops.push({ user: tx.user, operator: tx.operator, nonce: tx.nonce, reason: verdict.reason });
       }
       deferred = deferredNow;
       deferredGauge.set({}, deferred.size);
@@ -497,17 +506,20 @@ export const runAttributor = (config: AttributorConfig) =>
         if (balance >= total) funded.add(user);
       }
       const txs = chosen.filter((tx) => funded.has(tx.user));
-      // a replay may come from a later nonce of the same payer in this very batch (the nonce window moves):
-      // it is permanent only if every valid receipt of that payer goes in as σ just ran it
-      const leftOut = new Set(valid.filter((tx) => !txs.includes(tx)).map((tx) => tx.user.toLowerCase()));
+      // a replay may come from a later nonce of the same (user, operator) window in this very batch (that
+      // window moves, protocol.md §2): it is permanent only if every valid receipt of that window goes in as
+      // σ just ran it (another operator's receipts never touch it)
+      const leftOut = new Set(valid.filter((tx) => !txs.includes(tx)).map(windowOf));
       for (const tx of replays) {
-        if (!leftOut.has(tx.user.toLowerCase())) drops.push({ user: tx.user, nonce: tx.nonce, reason: "replay" });
+        if (!leftOut.has(windowOf(tx))) {
+          drops.push({ user: tx.user, operator: tx.operator, nonce: tx.nonce, reason: "replay" });
+        }
       }
 
       // permanent failures: recorded before anything is posted (idempotent, so a crash here is harmless)
       if (drops.length > 0) {
         const marked = yield* store.rejectReceipts(drops);
-        for (const d of drops) rejectedKeys.add(`${d.user.toLowerCase()}|${d.nonce}`);
+        for (const d of drops) rejectedKeys.add(receiptKey(d));
         for (const d of marked) dropped.inc({ reason: d.reason });
         if (marked.length > 0) {
           yield* Effect.logInfo(

@@ -5,7 +5,9 @@
  * - a receipt for a model registered "just now" (the claim's reference time is before the
  *   registration) is deferred, and posted and credited once the chain's clock has passed it;
  * - receipts σ rejects for good (a malleated user signature that the intake's recovery accepts, a
- *   deadline passed on chain) are never posted, are recorded as rejected in the store and counted.
+ *   deadline passed on chain) are never posted, are recorded as rejected in the store and counted;
+ * - a user's nonces are independent per operator (protocol.md §2): the same user and nonce sent to two
+ *   operators (one of them the user itself, self-signing) are two receipts, both stored and both posted.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,7 +39,8 @@ const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 
     }
   });
 
-const keyOf = (r: { readonly user: string; readonly nonce: bigint }) => `${r.user.toLowerCase()}|${r.nonce}`;
+const keyOf = (r: { readonly user: string; readonly operator: string; readonly nonce: bigint }) =>
+  `${r.user.toLowerCase()}|${r.operator.toLowerCase()}|${r.nonce}`;
 
 layer(LocalProtocol.layer(), { timeout: 60_000, excludeTestServices: true })("attributor: σ-invalid receipts", (it) => {
   let world: Populated | undefined;
@@ -206,6 +209,37 @@ layer(LocalProtocol.layer(), { timeout: 60_000, excludeTestServices: true })("at
         expect(yield* Effect.promise(() => a.claimsWith(keyOf(r.receipt.request)))).toEqual([]);
       }
       expect(dropped.total()).toBe(2);
+    }),
+  );
+
+  it.effect("the same user and nonce at two operators are two receipts, both posted (per-operator windows)", () =>
+    Effect.gen(function* () {
+      const w = yield* worldOf;
+      const a = yield* oneAttributor(w, ANVIL_KEYS[9], { maxBatch: 2, maxWaitMs: 200 });
+      const base = { chainId: a.anvil.chainId, ledger: a.addresses.ledger, modelId: w.modelId, fee: FEE };
+      const userKeys = [w.userKeys[0]!];
+      // the user acting as its own operator, then a real operator: both with nonce 10
+      const self = makeReceiptSource({ ...base, operatorKey: w.userKeys[0]!, userKeys, firstNonce: 10n });
+      const served = makeReceiptSource({ ...base, operatorKey: w.operatorKey, userKeys, firstNonce: 10n });
+      const mine = yield* Effect.promise(() => self.answer(0, "self?", "self answer"));
+      const theirs = yield* Effect.promise(() => served.answer(0, "served?", "served answer"));
+      expect(mine.receipt.request.nonce).toBe(theirs.receipt.request.nonce);
+      expect(mine.receipt.request.user).toBe(theirs.receipt.request.user);
+      expect(yield* Effect.promise(() => a.node.submit(mine))).toEqual({ ok: true, stored: true });
+      expect(yield* Effect.promise(() => a.node.submit(theirs))).toEqual({ ok: true, stored: true });
+
+      for (const r of [mine, theirs]) {
+        const key = keyOf(r.receipt.request);
+        yield* eventually(async () => (await a.claimsWith(key)).length > 0, `receipt ${key} in a posted claim`);
+        const claims = yield* Effect.promise(() => a.claimsWith(key));
+        expect(claims).toHaveLength(1);
+        expect(claims[0]!.correct).toBe(true);
+      }
+      expect(a.node.metrics.counter("poa_attributor_receipts_dropped_total", "").total()).toBe(0);
+      const store = makeStore(openDatabase({ path: path.join(a.dataDir, "attributor-1.sqlite") }));
+      yield* eventually(() => Effect.runSync(store.receiptCounts).pending === 0, "an empty pending queue");
+      expect(Effect.runSync(store.receiptCounts)).toEqual({ total: 2, pending: 0 });
+      expect(Effect.runSync(store.rejectedReceipts)).toEqual([]);
     }),
   );
 });

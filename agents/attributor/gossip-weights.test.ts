@@ -105,7 +105,11 @@ layer(LocalProtocol.layer(), { timeout: 90_000, excludeTestServices: true })("at
         (d) => Effect.sync(() => d.close()),
       );
       const store = makeStore(db);
-      const key = { user: r.receipt.request.user, nonce: r.receipt.request.nonce };
+      const key = {
+        user: r.receipt.request.user,
+        operator: r.receipt.request.operator,
+        nonce: r.receipt.request.nonce,
+      };
       const stored = yield* store.getReceipt(key);
       expect(stored._tag).toBe("Some");
       expect(stored._tag === "Some" ? stored.value.attribution : "missing").toBeUndefined(); // the peer's weights dropped

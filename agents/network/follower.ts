@@ -95,8 +95,8 @@ export interface FollowedClaim {
   readonly correct: boolean;
   /** Correct, and so is every ancestor: only such a claim is worth building on. */
   readonly honest: boolean;
-  /** (user, nonce) of every Attribute transaction in the batch. */
-  readonly receipts: ReadonlyArray<{ readonly user: Address; readonly nonce: bigint }>;
+  /** (user, operator, nonce) of every Attribute transaction in the batch (a receipt's identity, protocol.md §2). */
+  readonly receipts: ReadonlyArray<{ readonly user: Address; readonly operator: Address; readonly nonce: bigint }>;
   status: ClaimStatus;
   /** What the dispute solver's Trace is built from (agents/dispute/solver.ts). */
   readonly trace: {
@@ -363,7 +363,9 @@ export const makeFollower = (
           if (bytes[0] !== 0x01) return [];
           try {
             const decoded = decodeTx(bytes, i);
-            return decoded.kind === "attribute" ? [{ user: decoded.user, nonce: decoded.nonce }] : [];
+            return decoded.kind === "attribute"
+              ? [{ user: decoded.user, operator: decoded.operator, nonce: decoded.nonce }]
+              : [];
           } catch {
             return []; // a malformed Attribute is a no-op for σ: no receipt in it
           }

@@ -14,14 +14,14 @@ import { makeStore, openDatabase, type StoreShape } from "./store.ts";
 export const AGENT = "crash-worker";
 export const CURSOR = "batches";
 const USER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const OPERATOR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+export const OPERATOR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const hex32 = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
 const sig = (n: number): Hex => `0x${n.toString(16).padStart(130, "0")}`;
 
-export const workloadReceipt = (nonce: number): ReceiptPayload => {
+export const workloadReceipt = (nonce: number, operator: Hex = OPERATOR): ReceiptPayload => {
   const request = {
     user: USER,
-    operator: OPERATOR,
+    operator,
     modelId: 1n,
     requestHash: hex32(nonce),
     maxFee: 100n,
@@ -60,7 +60,7 @@ export const runWorkload = (
     Effect.runSync(
       store.saveBatch(
         { hash: keccak256(body), parentClaim: BigInt(index - 1), body, txCount: perBatch, newStateRoot: hex32(index) },
-        nonces.map((nonce) => ({ user: USER, nonce: BigInt(nonce) })),
+        nonces.map((nonce) => ({ user: USER, operator: OPERATOR, nonce: BigInt(nonce) })),
         { agent: AGENT, name: CURSOR, position: index },
       ),
     );

@@ -8,13 +8,14 @@ import { Effect, Option, Schema } from "effect";
 import { keccak256, stringToBytes } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { ReceiptPayload } from "../gossip/messages.ts";
-import { AGENT, CURSOR, runWorkload, workloadReceipt } from "./crash-worker.ts";
+import { AGENT, CURSOR, OPERATOR, runWorkload, workloadReceipt } from "./crash-worker.ts";
 import { makeStore, migrations, openDatabase, Store } from "./store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "poa-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runSync(effect);
 const USER = workloadReceipt(0).request.user;
+const OP = OPERATOR.toLowerCase();
 const hash32 = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
 
 const dump = (db: DatabaseSync) => ({
@@ -43,15 +44,116 @@ describe("Store", () => {
     expect(() => openDatabase({ path })).toThrow(/newer than this agent/);
   });
 
-  it("stores each receipt once per (user, nonce) and decodes it back", () => {
+  it("stores each receipt once per (user, operator, nonce) and decodes it back", () => {
     const store = makeStore(openDatabase({ path: ":memory:" }));
     const receipt = workloadReceipt(7);
     expect(run(store.addReceipt(receipt))).toBe(true);
     expect(run(store.addReceipt(receipt))).toBe(false);
-    // same (user, nonce) with a different body is still the same receipt: first one wins
+    // same (user, operator, nonce) with a different body is still the same receipt: first one wins
     expect(run(store.addReceipt({ ...receipt, userSignature: `0x${"11".repeat(65)}` }))).toBe(false);
-    expect(run(store.getReceipt({ user: USER.toLowerCase(), nonce: 7n }))).toEqual(Option.some(receipt));
+    expect(run(store.getReceipt({ user: USER.toLowerCase(), operator: OPERATOR, nonce: 7n }))).toEqual(
+      Option.some(receipt),
+    );
     expect(run(store.receiptCounts)).toEqual({ total: 1, pending: 1 });
+  });
+
+  it("keeps one receipt per operator for the same (user, nonce): both pending, both batchable", () => {
+    // protocol.md §2: a user's nonces are independent per operator, so operator B's receipt with the same
+    // nonce as operator A's (or as the user's self-signed one) is a different receipt that B must be paid for
+    const store = makeStore(openDatabase({ path: ":memory:" }));
+    const A = "0x90F79bf6EB2c4f870365E785982E1f101E93b906" as const;
+    const fromA = workloadReceipt(5, A);
+    const fromB = workloadReceipt(5);
+    expect(run(store.addReceipt(fromA))).toBe(true);
+    expect(run(store.addReceipt(fromB))).toBe(true);
+    expect(run(store.receiptCounts)).toEqual({ total: 2, pending: 2 });
+    expect(run(store.pendingReceipts(10))).toEqual([fromA, fromB]);
+    expect(run(store.getReceipt({ user: USER, operator: A, nonce: 5n }))).toEqual(Option.some(fromA));
+    expect(run(store.getReceipt({ user: USER, operator: OPERATOR, nonce: 5n }))).toEqual(Option.some(fromB));
+    const body = stringToBytes("both operators");
+    const batch = { hash: keccak256(body), parentClaim: 0n, body, txCount: 2, newStateRoot: hash32(1) };
+    const keys = [
+      { user: USER, operator: A, nonce: 5n },
+      { user: USER, operator: OPERATOR, nonce: 5n },
+    ];
+    expect(run(store.saveBatch(batch, keys))).toBe(true);
+    expect(run(store.batchReceipts(batch.hash))).toEqual([
+      { user: USER.toLowerCase(), operator: A.toLowerCase(), nonce: 5n },
+      { user: USER.toLowerCase(), operator: OP, nonce: 5n },
+    ]);
+    expect(run(store.receiptCounts)).toEqual({ total: 2, pending: 0 });
+    // a rejection names one operator's receipt only
+    const other = workloadReceipt(6, A);
+    run(store.addReceipt(other));
+    run(store.addReceipt(workloadReceipt(6)));
+    run(store.rejectReceipts([{ user: USER, operator: A, nonce: 6n, reason: "replay" }]));
+    expect(run(store.pendingReceipts(10))).toEqual([workloadReceipt(6)]);
+  });
+
+  it("migrates a version-3 file to (user, operator, nonce) keys, keeping every row, its batch and rejection", () => {
+    const path = join(dir, "v3.db");
+    const v3 = new Sqlite(path);
+    v3.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
+    for (const m of migrations.filter((m) => m.version <= 3)) {
+      v3.exec(m.sql);
+      v3.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    const body = stringToBytes("v3 batch");
+    const batchHash = keccak256(body);
+    v3.prepare(
+      "INSERT INTO batches (hash, parent_claim, body, tx_count, new_state_root, created_at) VALUES (?, '0', ?, 1, ?, 0)",
+    ).run(batchHash, body, hash32(1));
+    const insert = v3.prepare(
+      `INSERT INTO receipts (user, nonce, operator, model_id, fee, payload, received_at, batch_hash, rejected_reason,
+         rejected_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+    );
+    const encode = Schema.encodeSync(Schema.fromJsonString(ReceiptPayload));
+    const rows: Array<[number, string | null, string | null]> = [
+      [1, batchHash, null],
+      [2, null, "expired"],
+      [3, null, null],
+    ];
+    for (const [nonce, batch, reason] of rows) {
+      const r = workloadReceipt(nonce);
+      insert.run(
+        USER.toLowerCase(),
+        String(nonce),
+        OP,
+        r.receipt.modelId.toString(),
+        r.receipt.fee.toString(),
+        encode(r),
+        batch,
+        reason,
+        reason === null ? null : 5,
+      );
+    }
+    v3.close();
+    const db = openDatabase({ path });
+    const migrated = makeStore(db);
+    expect(run(migrated.schemaVersion)).toBe(4);
+    expect(run(migrated.receiptCounts)).toEqual({ total: 3, pending: 1 });
+    expect(run(migrated.pendingReceipts(10))).toEqual([workloadReceipt(3)]);
+    expect(run(migrated.batchReceipts(batchHash))).toEqual([{ user: USER.toLowerCase(), operator: OP, nonce: 1n }]);
+    expect(run(migrated.rejectedReceipts)).toEqual([
+      { user: USER.toLowerCase(), operator: OP, nonce: 2n, reason: "expired" },
+    ]);
+    expect(
+      db
+        .prepare("SELECT name FROM pragma_index_list('receipts') WHERE origin = 'c'")
+        .all()
+        .map((r) => r.name),
+    ).toEqual(["receipts_by_batch"]);
+    expect(
+      db
+        .prepare("SELECT name FROM pragma_table_info('receipts') WHERE pk > 0 ORDER BY pk")
+        .all()
+        .map((r) => r.name),
+    ).toEqual(["user", "operator", "nonce"]);
+    // the same (user, nonce) from another operator is now a new receipt
+    expect(run(migrated.addReceipt(workloadReceipt(3, "0x90F79bf6EB2c4f870365E785982E1f101E93b906")))).toBe(true);
+    db.close();
   });
 
   it("rejects receipts idempotently (first reason wins); rejected receipts leave the pending queue", () => {
@@ -59,13 +161,17 @@ describe("Store", () => {
     for (const nonce of [1, 2, 3]) run(store.addReceipt(workloadReceipt(nonce)));
     const marked = run(
       store.rejectReceipts([
-        { user: USER, nonce: 1n, reason: "expired" },
-        { user: USER, nonce: 9n, reason: "replay" }, // not stored: nothing to mark
+        { user: USER, operator: OPERATOR, nonce: 1n, reason: "expired" },
+        { user: USER, operator: OPERATOR, nonce: 9n, reason: "replay" }, // not stored: nothing to mark
       ]),
     );
-    expect(marked).toEqual([{ user: USER, nonce: 1n, reason: "expired" }]);
-    expect(run(store.rejectReceipts([{ user: USER, nonce: 1n, reason: "bad-user-signature" }]))).toEqual([]);
-    expect(run(store.rejectedReceipts)).toEqual([{ user: USER.toLowerCase(), nonce: 1n, reason: "expired" }]);
+    expect(marked).toEqual([{ user: USER, operator: OPERATOR, nonce: 1n, reason: "expired" }]);
+    expect(
+      run(store.rejectReceipts([{ user: USER, operator: OPERATOR, nonce: 1n, reason: "bad-user-signature" }])),
+    ).toEqual([]);
+    expect(run(store.rejectedReceipts)).toEqual([
+      { user: USER.toLowerCase(), operator: OP, nonce: 1n, reason: "expired" },
+    ]);
     expect(run(store.receiptCounts)).toEqual({ total: 3, pending: 2 });
     expect(run(store.pendingReceipts(10)).map((r) => r.request.nonce)).toEqual([2n, 3n]);
   });
@@ -94,7 +200,9 @@ describe("Store", () => {
     expect(run(migrated.schemaVersion)).toBe(migrations.length);
     expect(run(migrated.receiptCounts)).toEqual({ total: 1, pending: 1 });
     expect(run(migrated.pendingReceipts(10))).toEqual([receipt]);
-    expect(run(migrated.rejectReceipts([{ user: USER, nonce: 4n, reason: "expired" }]))).toHaveLength(1);
+    expect(
+      run(migrated.rejectReceipts([{ user: USER, operator: OPERATOR, nonce: 4n, reason: "expired" }])),
+    ).toHaveLength(1);
     expect(run(migrated.receiptCounts)).toEqual({ total: 1, pending: 0 });
   });
 
@@ -103,11 +211,13 @@ describe("Store", () => {
     for (const nonce of [1, 2, 3]) run(store.addReceipt(workloadReceipt(nonce)));
     const body = stringToBytes("batch one");
     const batch = { hash: keccak256(body), parentClaim: 0n, body, txCount: 2, newStateRoot: hash32(1) };
-    const keys = [1n, 2n].map((nonce) => ({ user: USER, nonce }));
+    const keys = [1n, 2n].map((nonce) => ({ user: USER, operator: OPERATOR, nonce }));
     const cursor = { agent: "a", name: "batches", position: 1 };
     expect(run(store.saveBatch(batch, keys, cursor))).toBe(true);
     expect(run(store.saveBatch(batch, keys, cursor))).toBe(false);
-    expect(run(store.batchReceipts(batch.hash))).toEqual(keys.map((k) => ({ ...k, user: USER.toLowerCase() })));
+    expect(run(store.batchReceipts(batch.hash))).toEqual(
+      keys.map((k) => ({ ...k, user: USER.toLowerCase(), operator: OP })),
+    );
     expect(run(store.receiptCounts)).toEqual({ total: 3, pending: 1 });
 
     const other = stringToBytes("batch two");
@@ -117,8 +227,8 @@ describe("Store", () => {
         store.saveBatch(
           stealing,
           [
-            { user: USER, nonce: 3n },
-            { user: USER, nonce: 2n },
+            { user: USER, operator: OPERATOR, nonce: 3n },
+            { user: USER, operator: OPERATOR, nonce: 2n },
           ],
           { ...cursor, position: 2 },
         ),
@@ -129,7 +239,9 @@ describe("Store", () => {
     expect(run(store.getBatch(stealing.hash))).toEqual(Option.none());
     expect(run(store.receiptCounts)).toEqual({ total: 3, pending: 1 });
     expect(run(store.getCursor("a", "batches"))).toEqual(Option.some(1));
-    const missing = Effect.runSync(Effect.flip(store.saveBatch(stealing, [{ user: USER, nonce: 9n }])));
+    const missing = Effect.runSync(
+      Effect.flip(store.saveBatch(stealing, [{ user: USER, operator: OPERATOR, nonce: 9n }])),
+    );
     expect(missing.message).toMatch(/not stored/);
   });
 

@@ -115,6 +115,33 @@ export const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "receipts keyed by (user, operator, nonce): a user's nonces are independent per operator",
+    sql: `
+      CREATE TABLE receipts_v4 (
+        user            TEXT    NOT NULL,        -- lower-case address
+        nonce           TEXT    NOT NULL,        -- uint256, decimal
+        operator        TEXT    NOT NULL,        -- lower-case address
+        model_id        TEXT    NOT NULL,
+        fee             TEXT    NOT NULL,
+        payload         TEXT    NOT NULL,        -- the gossip wire form (JSON) of the receipt
+        received_at     INTEGER NOT NULL,
+        batch_hash      TEXT REFERENCES batches(hash),
+        rejected_reason TEXT,                    -- NULL: not rejected
+        rejected_at     INTEGER,
+        PRIMARY KEY (user, operator, nonce)
+      );
+      INSERT INTO receipts_v4 (rowid, user, nonce, operator, model_id, fee, payload, received_at, batch_hash,
+                               rejected_reason, rejected_at)
+        SELECT rowid, lower(user), nonce, lower(operator), model_id, fee, payload, received_at, batch_hash,
+               rejected_reason, rejected_at
+        FROM receipts ORDER BY rowid;
+      DROP TABLE receipts;
+      ALTER TABLE receipts_v4 RENAME TO receipts;
+      CREATE INDEX receipts_by_batch ON receipts (batch_hash);
+    `,
+  },
 ];
 
 /** Prefix of the rejection reason of a receipt this agent could not attribute itself (no texts, engine). */
@@ -203,8 +230,10 @@ export interface CursorUpdate {
   readonly name: string;
   readonly position: number;
 }
+/** A receipt's identity: a user's nonces are independent per operator (docs/protocol.md §2). */
 export interface ReceiptKey {
   readonly user: string;
+  readonly operator: string;
   readonly nonce: bigint;
 }
 export interface RejectedReceipt extends ReceiptKey {
@@ -221,7 +250,7 @@ export interface UnreadableClaimRow {
 
 export interface StoreShape {
   readonly schemaVersion: Effect.Effect<number, StoreError>;
-  /** Stores a receipt once per (user, nonce); true when it was new. */
+  /** Stores a receipt once per (user, operator, nonce); true when it was new. */
   readonly addReceipt: (receipt: Receipt) => Effect.Effect<boolean, StoreError>;
   readonly getReceipt: (key: ReceiptKey) => Effect.Effect<Option.Option<Receipt>, StoreError>;
   /** Receipts not yet in a batch and not rejected, oldest first. */
@@ -239,7 +268,7 @@ export interface StoreShape {
   readonly rejectedReceipts: Effect.Effect<ReadonlyArray<RejectedReceipt>, StoreError>;
   /**
    * Stores a receipt this agent cannot attribute itself (a gossiped receipt has no texts; the engine may
-   * not handle its model), once per (user, nonce) like `addReceipt`, but already rejected with
+   * not handle its model), once per (user, operator, nonce) like `addReceipt`, but already rejected with
    * `UNATTRIBUTED + reason`, in one statement: it is never pending, so never posted. True when it was new.
    */
   readonly addUnattributedReceipt: (receipt: Receipt, reason: string) => Effect.Effect<boolean, StoreError>;
@@ -355,9 +384,9 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
   const statements = {
     addReceipt: db.prepare(
       `INSERT INTO receipts (user, nonce, operator, model_id, fee, payload, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, nonce) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, operator, nonce) DO NOTHING`,
     ),
-    getReceipt: db.prepare("SELECT payload FROM receipts WHERE user = ? AND nonce = ?"),
+    getReceipt: db.prepare("SELECT payload FROM receipts WHERE user = ? AND operator = ? AND nonce = ?"),
     pending: db.prepare(
       "SELECT payload FROM receipts WHERE batch_hash IS NULL AND rejected_reason IS NULL ORDER BY rowid LIMIT ?",
     ),
@@ -368,18 +397,18 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
     ),
     rejectReceipt: db.prepare(
       `UPDATE receipts SET rejected_reason = ?, rejected_at = ?
-       WHERE user = ? AND nonce = ? AND rejected_reason IS NULL`,
+       WHERE user = ? AND operator = ? AND nonce = ? AND rejected_reason IS NULL`,
     ),
     rejected: db.prepare(
-      "SELECT user, nonce, rejected_reason FROM receipts WHERE rejected_reason IS NOT NULL ORDER BY rejected_at, rowid",
+      "SELECT user, operator, nonce, rejected_reason FROM receipts WHERE rejected_reason IS NOT NULL ORDER BY rejected_at, rowid",
     ),
     addUnattributed: db.prepare(
       `INSERT INTO receipts (user, nonce, operator, model_id, fee, payload, received_at, rejected_reason, rejected_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, nonce) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, operator, nonce) DO NOTHING`,
     ),
     adoptReceipt: db.prepare(
       `UPDATE receipts SET payload = ?, rejected_reason = NULL, rejected_at = NULL
-       WHERE user = ? AND nonce = ? AND batch_hash IS NULL AND rejected_reason LIKE '${UNATTRIBUTED}%'`,
+       WHERE user = ? AND operator = ? AND nonce = ? AND batch_hash IS NULL AND rejected_reason LIKE '${UNATTRIBUTED}%'`,
     ),
     recordUnreadable: db.prepare(
       `INSERT INTO unreadable_claims (claim_id, tx_hash, block_number, kind, reason, seen_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -393,10 +422,12 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       `INSERT INTO batches (hash, parent_claim, body, tx_count, new_state_root, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
     ),
-    receiptBatch: db.prepare("SELECT batch_hash FROM receipts WHERE user = ? AND nonce = ?"),
-    assignReceipt: db.prepare("UPDATE receipts SET batch_hash = ? WHERE user = ? AND nonce = ? AND batch_hash IS NULL"),
+    receiptBatch: db.prepare("SELECT batch_hash FROM receipts WHERE user = ? AND operator = ? AND nonce = ?"),
+    assignReceipt: db.prepare(
+      "UPDATE receipts SET batch_hash = ? WHERE user = ? AND operator = ? AND nonce = ? AND batch_hash IS NULL",
+    ),
     getBatch: db.prepare("SELECT * FROM batches WHERE hash = ?"),
-    batchReceipts: db.prepare("SELECT user, nonce FROM receipts WHERE batch_hash = ? ORDER BY rowid"),
+    batchReceipts: db.prepare("SELECT user, operator, nonce FROM receipts WHERE batch_hash = ? ORDER BY rowid"),
     upsertClaim: db.prepare(
       `INSERT INTO claims (claim_id, batch_hash, parent, state_root, poster, status, tx_hash, block_number, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -455,7 +486,7 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       return Number(result.changes) === 1;
     }),
     getReceipt: lift("getReceipt", (key: ReceiptKey) => {
-      const row = statements.getReceipt.get(lower(key.user), key.nonce.toString());
+      const row = statements.getReceipt.get(lower(key.user), lower(key.operator), key.nonce.toString());
       return row === undefined ? Option.none() : Option.some(receiptsOf([row])[0]!);
     }),
     pendingReceipts: lift("pendingReceipts", (limit: number) => receiptsOf(statements.pending.all(limit))),
@@ -467,7 +498,13 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       transaction(db, () => {
         const marked: RejectedReceipt[] = [];
         for (const r of rejected) {
-          const changes = statements.rejectReceipt.run(r.reason, now(), lower(r.user), r.nonce.toString()).changes;
+          const changes = statements.rejectReceipt.run(
+            r.reason,
+            now(),
+            lower(r.user),
+            lower(r.operator),
+            r.nonce.toString(),
+          ).changes;
           if (Number(changes) === 1) marked.push(r);
         }
         return marked;
@@ -477,6 +514,7 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       statements.rejected.all().map(
         (row): RejectedReceipt => ({
           user: String(row.user),
+          operator: String(row.operator),
           nonce: BigInt(String(row.nonce)),
           reason: String(row.rejected_reason),
         }),
@@ -504,6 +542,7 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
           statements.adoptReceipt.run(
             encodeReceipt(receipt),
             lower(receipt.request.user),
+            lower(receipt.receipt.operator),
             receipt.request.nonce.toString(),
           ).changes,
         ) === 1,
@@ -547,18 +586,22 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
           ) === 1;
         for (const key of receipts) {
           const user = lower(key.user);
+          const operator = lower(key.operator);
           const nonce = key.nonce.toString();
-          const row = statements.receiptBatch.get(user, nonce);
+          const row = statements.receiptBatch.get(user, operator, nonce);
           if (row === undefined) {
-            throw new StoreError({ operation: "saveBatch", message: `receipt (${user}, ${nonce}) is not stored` });
+            throw new StoreError({
+              operation: "saveBatch",
+              message: `receipt (${user}, ${operator}, ${nonce}) is not stored`,
+            });
           }
           if (row.batch_hash !== null && row.batch_hash !== batch.hash.toLowerCase()) {
             throw new StoreError({
               operation: "saveBatch",
-              message: `receipt (${user}, ${nonce}) is already in batch ${String(row.batch_hash)}`,
+              message: `receipt (${user}, ${operator}, ${nonce}) is already in batch ${String(row.batch_hash)}`,
             });
           }
-          statements.assignReceipt.run(batch.hash.toLowerCase(), user, nonce);
+          statements.assignReceipt.run(batch.hash.toLowerCase(), user, operator, nonce);
         }
         if (cursor !== undefined) advance(cursor);
         return inserted;
@@ -569,9 +612,11 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       return row === undefined ? Option.none() : Option.some(toBatch(decodeRows(BatchRow, [row])[0]!));
     }),
     batchReceipts: lift("batchReceipts", (hash: Hex) =>
-      statements.batchReceipts
-        .all(hash.toLowerCase())
-        .map((row) => ({ user: String(row.user), nonce: BigInt(String(row.nonce)) })),
+      statements.batchReceipts.all(hash.toLowerCase()).map((row) => ({
+        user: String(row.user),
+        operator: String(row.operator),
+        nonce: BigInt(String(row.nonce)),
+      })),
     ),
     upsertClaim: lift("upsertClaim", (claim: Claim, cursor?: CursorUpdate) =>
       transaction(db, () => {

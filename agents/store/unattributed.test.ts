@@ -16,7 +16,11 @@ import { makeStore, openDatabase, Store, UNATTRIBUTED } from "./store.ts";
 const dir = mkdtempSync(join(tmpdir(), "poa-store-unattributed-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runSync(effect);
-const key = (n: number) => ({ user: workloadReceipt(n).request.user.toLowerCase(), nonce: BigInt(n) });
+const key = (n: number) => ({
+  user: workloadReceipt(n).request.user.toLowerCase(),
+  operator: workloadReceipt(n).request.operator.toLowerCase(),
+  nonce: BigInt(n),
+});
 const attributed = (n: number) => ({ ...workloadReceipt(n), attribution: [{ contributionId: 3n, weight: 1_000_000 }] });
 
 describe("Store: unattributed receipts and unreadable claims", () => {
