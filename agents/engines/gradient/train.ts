@@ -45,59 +45,24 @@ export const meanGradient = (grad: Float32Array, rows: number, width: number): F
   return out;
 };
 
-/** Trains from `init` on rows (dense features [n, D]) and labels. */
-export const train = async (
-  session: GradientSession,
+/** One mini-batch's summed loss and mean gradient at `params`. */
+type BatchStep = (
   features: Float32Array,
   labels: ReadonlyArray<number>,
-  init: Float32Array,
-  config: TrainConfig,
-): Promise<TrainResult> => {
-  const n = labels.length;
-  const D = session.info.features;
-  const P = session.info.gradientSize;
-  const batch = config.batchSize > 0 ? Math.min(config.batchSize, n) : n;
-  const batchesPerEpoch = Math.ceil(n / batch);
-  const totalSteps = config.epochs * batchesPerEpoch;
-  const keep = Math.max(1, config.checkpoints);
-  const checkpointSteps = new Set(Array.from({ length: keep }, (_, k) => Math.round(((k + 1) * totalSteps) / keep)));
-  const params = Float32Array.from(init);
-  const checkpoints: Float32Array[] = [];
-  const losses: number[] = [];
-  let step = 0;
-  for (let epoch = 0; epoch < config.epochs; epoch++) {
-    let lossSum = 0;
-    for (let start = 0; start < n; start += batch) {
-      const end = Math.min(n, start + batch);
-      const out = await session.run(features.subarray(start * D, end * D), labels.slice(start, end), params);
-      for (const l of out.loss) lossSum += l;
-      const g = meanGradient(out.grad, end - start, P);
-      for (let j = 0; j < P; j++) {
-        params[j] = params[j]! - config.learningRate * (g[j]! + config.weightDecay * params[j]!);
-      }
-      step++;
-      if (checkpointSteps.has(step)) checkpoints.push(Float32Array.from(params));
-    }
-    losses.push(lossSum / n);
-  }
-  return { params, checkpoints, losses };
-};
+  params: Float32Array,
+) => Promise<{ readonly lossSum: number; readonly grad: Float32Array | Float64Array }>;
 
-/**
- * The same descent as `train` (same batches, update and checkpoints) with the mean gradient from a batch
- * training graph (runtime.ts BatchGradientSession): equal up to float rounding, much faster, used to
- * retrain for the quality experiment's ground truth.
- */
-export const trainBatch = async (
-  session: BatchGradientSession,
-  features: Float32Array,
-  labels: ReadonlyArray<number>,
+/** The descent both trainers share: batches in order, SGD with weight decay, evenly spaced checkpoints. */
+const descend = async (
+  n: number,
+  D: number,
+  P: number,
   init: Float32Array,
   config: TrainConfig,
+  stepAt: BatchStep,
+  labels: ReadonlyArray<number>,
+  features: Float32Array,
 ): Promise<TrainResult> => {
-  const n = labels.length;
-  const D = session.info.features;
-  const P = session.info.gradientSize;
   const batch = config.batchSize > 0 ? Math.min(config.batchSize, n) : n;
   const batchesPerEpoch = Math.ceil(n / batch);
   const totalSteps = config.epochs * batchesPerEpoch;
@@ -111,7 +76,7 @@ export const trainBatch = async (
     let lossSum = 0;
     for (let start = 0; start < n; start += batch) {
       const end = Math.min(n, start + batch);
-      const out = await session.run(features.subarray(start * D, end * D), labels.slice(start, end), params);
+      const out = await stepAt(features.subarray(start * D, end * D), labels.slice(start, end), params);
       lossSum += out.lossSum;
       for (let j = 0; j < P; j++) {
         params[j] = params[j]! - config.learningRate * (out.grad[j]! + config.weightDecay * params[j]!);
@@ -123,3 +88,55 @@ export const trainBatch = async (
   }
   return { params, checkpoints, losses };
 };
+
+/** Trains from `init` on rows (dense features [n, D]) and labels. */
+export const train = (
+  session: GradientSession,
+  features: Float32Array,
+  labels: ReadonlyArray<number>,
+  init: Float32Array,
+  config: TrainConfig,
+): Promise<TrainResult> => {
+  const P = session.info.gradientSize;
+  return descend(
+    labels.length,
+    session.info.features,
+    P,
+    init,
+    config,
+    async (batchFeatures, batchLabels, params) => {
+      const out = await session.run(batchFeatures, batchLabels, params);
+      let lossSum = 0;
+      for (const l of out.loss) lossSum += l;
+      return { lossSum, grad: meanGradient(out.grad, batchLabels.length, P) };
+    },
+    labels,
+    features,
+  );
+};
+
+/**
+ * The same descent as `train` (same batches, update and checkpoints) with the mean gradient from a batch
+ * training graph (runtime.ts BatchGradientSession): equal up to float rounding, much faster, used to
+ * retrain for the quality experiment's ground truth.
+ */
+export const trainBatch = (
+  session: BatchGradientSession,
+  features: Float32Array,
+  labels: ReadonlyArray<number>,
+  init: Float32Array,
+  config: TrainConfig,
+): Promise<TrainResult> =>
+  descend(
+    labels.length,
+    session.info.features,
+    session.info.gradientSize,
+    init,
+    config,
+    async (batchFeatures, batchLabels, params) => {
+      const out = await session.run(batchFeatures, batchLabels, params);
+      return { lossSum: out.lossSum, grad: out.grad };
+    },
+    labels,
+    features,
+  );
