@@ -41,7 +41,7 @@ import {
   type LedgerAddresses,
   makeFollower,
 } from "../network/follower.ts";
-import { claimantMove, defendGame, GameStatusCode, gamesSince, readGame, traceOf } from "../network/games.ts";
+import { defenderMove, defendGame, GameStatusCode, gamesSince, traceOf } from "../network/games.ts";
 import { unreadableHooks } from "../network/unreadable.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
@@ -80,6 +80,11 @@ export interface AttributorConfig {
   /** Fraud injection (tests): the n-th claim this attributor posts (1-based) moves one contributor's credit to itself. */
   readonly corruptClaim?: number;
   readonly onEvent?: (event: AgentEvent) => void;
+  /**
+   * How long another poster's claim voided with its ancestor is left to that poster's exact re-post before
+   * this node puts its receipts (those it holds) back in line with a fresh reference time (default 30 s).
+   */
+  readonly repostGraceMs?: number;
   /** Fault injection (crash tests): runs right after a claim is mined, before any bookkeeping. */
   readonly afterPost?: () => void;
 }
@@ -170,7 +175,7 @@ export const runAttributor = (config: AttributorConfig) =>
     const domain = attributionDomain(config.chainId, config.addresses.ledger);
     const received = metrics.counter("poa_attributor_receipts_total", "Receipts stored, by source");
     const rejected = metrics.counter("poa_attributor_receipts_rejected_total", "Intake receipts refused, by reason");
-    const posted = metrics.counter("poa_attributor_claims_posted_total", "Claims this attributor posted");
+    const posted_ = metrics.counter("poa_attributor_claims_posted_total", "Claims this attributor posted");
     const finalized = metrics.counter("poa_attributor_claims_finalized_total", "Claims this attributor finalized");
     const withdrawnWei = metrics.gauge("poa_attributor_withdrawn_open", "OPEN this attributor withdrew (whole tokens)");
     const errors = metrics.counter("poa_attributor_errors_total", "Failed steps of the chain loop, by step");
@@ -187,6 +192,18 @@ export const runAttributor = (config: AttributorConfig) =>
     const unattributed = metrics.counter(
       "poa_attributor_receipts_unattributed_total",
       "Receipts stored but never posted because this attributor could not attribute them itself, by reason",
+    );
+    const descendantsVoided = metrics.counter(
+      "poa_attributor_descendants_voided_total",
+      "Pending claims this attributor voided because an ancestor was void (voidDescendant)",
+    );
+    const reposts = metrics.counter(
+      "poa_attributor_reposts_total",
+      "Own claims voided with their ancestor: re-posted exactly (same batch, debits, reference time) or given up, by result",
+    );
+    const outOfTime = metrics.counter(
+      "poa_attributor_games_out_of_time_total",
+      "Defense games found past the clock of the side to move (resolved, never moved again), by side",
     );
     const lag = headLagGauge(metrics);
     const batches = new Map<string, Uint8Array>();
@@ -398,6 +415,137 @@ export const runAttributor = (config: AttributorConfig) =>
     /** Receipts σ judged valid only at a later reference time, at the last build (key → reason). */
     let deferred = new Map<string, DeferReason>();
 
+    /** Voided descendants of this node's own whose exact re-post was tried and cannot be done (σ differs now). */
+    const abandonedReposts = new Set<bigint>();
+    const repostGraceMs = config.repostGraceMs ?? 30_000;
+    /**
+     * A claim voided only because an ancestor was keeps its receipts for the exact re-post (same batch,
+     * debits and reference time, docs/protocol.md §6), so that receipts past their deadline or the
+     * reference-time lag by now are not lost: its receipts are not put back in line with a fresh reference
+     * time while that re-post is to come: by this node when it posted the claim (until it finds the re-post
+     * impossible), by another poster for `repostGraceMs` after the void (then this node takes them, if it
+     * holds them, rather than lose them with a silent poster).
+     */
+    const awaitsExactRepost = (c: FollowedClaim) => {
+      if (c.voidedBy !== "ancestor" || c.repostedAs !== undefined) return false;
+      if (c.claimant.toLowerCase() === me.toLowerCase()) return !abandonedReposts.has(c.id);
+      return Date.now() - (c.voidedAt ?? 0) < repostGraceMs;
+    };
+
+    /**
+     * Follower reaction: a pending claim with a void ancestor can never finalize, and nobody can build on
+     * the live chain below it (its parent has a live child) until it is voided. `voidDescendant` is open to
+     * anyone, one claim per call: void them in chain order (a parent before its child).
+     */
+    const voidDescendantsStep = Effect.gen(function* () {
+      const doomed = [...follower.claims.values()]
+        .filter((c) => c.status === "pending" && follower.doomed(c.id))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      for (const c of doomed) {
+        yield* sendContractCall({
+          address: config.addresses.ledger,
+          abi: attributionLedgerAbi,
+          functionName: "voidDescendant",
+          args: [c.id],
+        });
+        c.status = "void"; // the follower reads the event at the next sync; its child is next in this loop
+        c.voidedBy = "ancestor";
+        c.voidedAt = Date.now();
+        descendantsVoided.inc();
+        yield* Effect.logInfo(`${config.name}: voided claim ${c.id} (built on a void claim)`);
+      }
+    });
+
+    /**
+     * Re-posts this node's own claims voided only because an ancestor was, exactly: the same batch and debits
+     * at the same reference time, on the live tip (the ledger accepts the old reference time through the
+     * re-post right `voidDescendant` recorded). σ runs at that reference time, so receipts valid then are
+     * valid now, whatever their deadlines. Posted only if σ still accepts every transaction on the new parent
+     * (a receipt that another claim included meanwhile is a replay there, and its payer's Settle would no
+     * longer match): otherwise the claim is given up and its receipts go back in line like any voided one.
+     */
+    const repostStep = Effect.gen(function* () {
+      const candidate = [...follower.claims.values()]
+        .filter((c) => c.claimant.toLowerCase() === me.toLowerCase() && awaitsExactRepost(c))
+        .sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+      if (candidate === undefined) return false;
+      const tip = follower.tip();
+      if (!tip.honest) return false;
+      const bond = yield* readBond(me);
+      if (bond.bonded - bond.locked < claimBond) return false;
+      const ctx: SigmaContext = { ...candidate.trace.ctx };
+      const registry = yield* fetchRegistryView(chain.publicClient, config.addresses, candidate.trace.txs);
+      const ledger = tip.ledger.clone();
+      const result = yield* Effect.promise(() => applyBatch(ledger, ctx, registry, candidate.trace.txs));
+      const invalid = result.steps.filter((step) => step.outcome !== Outcome.Valid).length;
+      if (invalid > 0 || ledger.state.totalCharged !== 0n) {
+        abandonedReposts.add(candidate.id);
+        reposts.inc({ result: "abandoned" });
+        yield* Effect.logWarning(
+          `${config.name}: claim ${candidate.id} (voided with its ancestor) cannot be re-posted exactly on claim ${tip.id}: σ rejects ${invalid} of its transactions there; its receipts go back in line`,
+        );
+        return false;
+      }
+      const state = ledger.state;
+      const posted = yield* sendContractCall({
+        address: config.addresses.ledger,
+        abi: attributionLedgerAbi,
+        functionName: "postClaim",
+        args: [
+          tip.id,
+          bytesToHex(candidate.batch),
+          state,
+          candidate.referenceTime,
+          candidate.debits.map((d) => ({ payer: d.payer, amount: d.amount })),
+        ],
+      });
+      config.afterPost?.();
+      const event = posted.events.find((e) => e.eventName === "ClaimPosted");
+      const claimId = event !== undefined && "claimId" in event.args ? (event.args.claimId as bigint) : 0n;
+      candidate.repostedAs = claimId;
+      batches.set(candidate.batchHash.toLowerCase(), candidate.batch);
+      yield* store.upsertClaim({
+        claimId,
+        batchHash: candidate.batchHash,
+        parent: tip.id,
+        stateRoot: state.accountsRoot,
+        poster: me,
+        status: "posted",
+        txHash: posted.hash,
+        blockNumber: Number(posted.receipt.blockNumber),
+      });
+      reposts.inc({ result: "exact" });
+      posted_.inc();
+      emit({ kind: "claimPosted", agent: config.name, claimId, receipts: candidate.receipts.length, corrupt: false });
+      yield* Effect.logInfo(
+        `${config.name}: re-posted claim ${candidate.id} (voided with its ancestor) exactly as claim ${claimId} on claim ${tip.id}, reference time ${candidate.referenceTime}`,
+      );
+      return true;
+    });
+
+    /** Failed exact re-posts per voided claim: a lost race is retried; other failures give it up after 3. */
+    const repostFailures = new Map<bigint, number>();
+    const repostFailed = (e: unknown) =>
+      Effect.gen(function* () {
+        const message = e instanceof Error ? e.message : describeCallError(e);
+        const candidate = [...follower.claims.values()]
+          .filter((c) => c.claimant.toLowerCase() === me.toLowerCase() && awaitsExactRepost(c))
+          .sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+        if (!LOST_RACE.test(message) && candidate !== undefined) {
+          const failures = (repostFailures.get(candidate.id) ?? 0) + 1;
+          repostFailures.set(candidate.id, failures);
+          if (failures >= 3) {
+            abandonedReposts.add(candidate.id);
+            reposts.inc({ result: "abandoned" });
+            yield* Effect.logWarning(
+              `${config.name}: giving up the exact re-post of claim ${candidate.id} after ${failures} failures; its receipts go back in line`,
+            );
+          }
+        }
+        yield* step("repost", Effect.fail(e));
+        return false;
+      });
+
     const buildStep = Effect.gen(function* () {
       const tip = follower.tip();
       if (!tip.honest) return; // never build on a wrong claim: it will be voided with its descendants
@@ -408,7 +556,7 @@ export const runAttributor = (config: AttributorConfig) =>
       }
       const requeued: ReceiptPayload[] = [];
       for (const c of follower.claims.values()) {
-        if (c.status !== "void") continue;
+        if (c.status !== "void" || awaitsExactRepost(c)) continue;
         for (const r of c.receipts) {
           const key = receiptKey(r);
           if (live.has(key) || rejectedKeys.has(key)) continue;
@@ -578,7 +726,7 @@ export const runAttributor = (config: AttributorConfig) =>
         txHash: result.hash,
         blockNumber: Number(result.receipt.blockNumber),
       });
-      posted.inc();
+      posted_.inc();
       emit({ kind: "claimPosted", agent: config.name, claimId, receipts: txs.length, corrupt });
       yield* gossip
         .publish(Topics.proposals, {
@@ -641,8 +789,34 @@ export const runAttributor = (config: AttributorConfig) =>
         emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defending game ${g.gameId}` });
       }
       for (const [gameId, entry] of defending) {
+        // one game failing (an RPC read, a lost race) never holds up the others
+        yield* defenseStep(addresses, gameId, entry).pipe(
+          Effect.catch((e: unknown) => {
+            const message = e instanceof Error ? e.message : describeCallError(e);
+            if (LOST_RACE.test(message)) {
+              races.inc({ step: "games" });
+              return Effect.logDebug(`${config.name}: game ${gameId}: lost a race: ${message}`);
+            }
+            errors.inc({ step: "games" });
+            return Effect.logWarning(`${config.name}: game ${gameId}: ${message}`);
+          }),
+        );
+      }
+    });
+
+    /**
+     * One game this node defends: the clock is read before any move, so a game past its clock is resolved
+     * (counted and logged) and dropped, never moved again (a move would revert with `DisputeGame_OutOfTime`
+     * at every tick); a game that ended is recorded and dropped.
+     */
+    const defenseStep = (
+      addresses: { readonly game: Address; readonly ledger: Address; readonly openToken: Address },
+      gameId: bigint,
+      entry: { readonly claimId: bigint; commitments?: ReadonlyArray<Hex> },
+    ) =>
+      Effect.gen(function* () {
         const claim = follower.claims.get(entry.claimId);
-        if (claim === undefined) continue;
+        if (claim === undefined) return;
         if (entry.commitments === undefined) {
           const trace = yield* traceOf(claim);
           // the states this claimant committed to: its execution, ending in the state it posted
@@ -650,31 +824,34 @@ export const runAttributor = (config: AttributorConfig) =>
           commitments[trace.txCount] = claim.claimedCommitment;
           entry.commitments = commitments;
         }
-        yield* claimantMove(addresses, gameId, entry.commitments);
-        const state = yield* readGame(addresses, gameId);
-        if (state.status !== GameStatusCode.InProgress) {
-          defending.delete(gameId);
-          yield* store.upsertGame({
-            gameId,
-            claimId: entry.claimId,
-            role: "claimant",
-            status:
-              state.status === GameStatusCode.ClaimantWon
-                ? "won"
-                : state.status === GameStatusCode.ChallengerWon
-                  ? "lost"
-                  : "abandoned",
-            state: { finalStatus: state.status },
-          });
-          emit({
-            kind: "game",
-            agent: config.name,
-            claimId: entry.claimId,
-            status: `game ${gameId} over (${state.status})`,
-          });
+        const move = yield* defenderMove(addresses, gameId, entry.commitments);
+        if (move.kind === "bisected" || move.kind === "waiting") return;
+        if (move.kind === "outOfTime") {
+          outOfTime.inc({ side: move.side });
+          yield* Effect.logWarning(
+            `${config.name}: game ${gameId} (claim ${entry.claimId}): the ${move.side} ran out of time; resolved, not moved`,
+          );
         }
-      }
-    });
+        defending.delete(gameId);
+        yield* store.upsertGame({
+          gameId,
+          claimId: entry.claimId,
+          role: "claimant",
+          status:
+            move.status === GameStatusCode.ClaimantWon
+              ? "won"
+              : move.status === GameStatusCode.ChallengerWon
+                ? "lost"
+                : "abandoned",
+          state: { finalStatus: move.status, ...(move.kind === "outOfTime" ? { outOfTime: move.side } : {}) },
+        });
+        emit({
+          kind: "game",
+          agent: config.name,
+          claimId: entry.claimId,
+          status: `game ${gameId} over (${move.status}${move.kind === "outOfTime" ? `, ${move.side} out of time` : ""})`,
+        });
+      });
 
     const tick = Effect.gen(function* () {
       const fresh = yield* follower.sync;
@@ -699,9 +876,12 @@ export const runAttributor = (config: AttributorConfig) =>
       });
       lag.set({}, Number(head - follower.lastBlock()));
       yield* step("games", gamesStep);
+      yield* step("void", voidDescendantsStep);
       yield* step("finalize", finalizeStep);
       yield* step("withdraw", withdrawStep);
-      yield* step("build", buildStep);
+      // an exact re-post of a voided descendant goes first: the build after it starts from the new tip
+      const reposted = yield* repostStep.pipe(Effect.catch((e: unknown) => repostFailed(e)));
+      if (!reposted) yield* step("build", buildStep);
     });
 
     yield* step("bond", ensureBond);

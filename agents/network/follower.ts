@@ -98,6 +98,15 @@ export interface FollowedClaim {
   /** (user, operator, nonce) of every Attribute transaction in the batch (a receipt's identity, protocol.md §2). */
   readonly receipts: ReadonlyArray<{ readonly user: Address; readonly operator: Address; readonly nonce: bigint }>;
   status: ClaimStatus;
+  /**
+   * Why it is void (`ClaimVoided.byGame`): proved wrong by a game, or only because an ancestor was void
+   * (`voidDescendant`: its poster holds the right to re-post exactly this batch, docs/protocol.md §6).
+   */
+  voidedBy?: "game" | "ancestor";
+  /** When the follower saw it voided (ms, local clock). */
+  voidedAt?: number;
+  /** The claim that re-posted this voided descendant's batch (`ClaimReposted`), once there is one. */
+  repostedAs?: bigint;
   /** What the dispute solver's Trace is built from (agents/dispute/solver.ts). */
   readonly trace: {
     readonly parent: Ledger;
@@ -224,6 +233,11 @@ export interface Follower {
    * unreadable, `honest` is false (and the ledger is genesis'): nobody should build on it.
    */
   readonly tip: () => { readonly id: bigint; readonly ledger: Ledger; readonly honest: boolean };
+  /**
+   * A claim that is not void itself but has a void ancestor: it can never finalize and will be voided by
+   * `voidDescendant` (anyone may call it, one claim per call). Never built on.
+   */
+  readonly doomed: (id: bigint) => boolean;
   /** The latest final claim's recomputed ledger (withdrawals are proved against it). */
   readonly finalLedger: () => { readonly id: bigint; readonly ledger: Ledger };
   readonly lastBlock: () => bigint;
@@ -483,6 +497,26 @@ export const makeFollower = (
       return recovered;
     });
 
+    /**
+     * A claim with the same poster, batch and reference time as a claim voided with its ancestor re-posts
+     * it (whether the ledger needed the re-post right, and so emitted `ClaimReposted`, or not).
+     */
+    const noteRepost = (posted: FollowedClaim) => {
+      for (const c of claims.values()) {
+        if (
+          c.id < posted.id &&
+          c.status === "void" &&
+          c.voidedBy === "ancestor" &&
+          c.repostedAs === undefined &&
+          c.batchHash === posted.batchHash &&
+          c.referenceTime === posted.referenceTime &&
+          c.claimant === posted.claimant
+        ) {
+          c.repostedAs = posted.id;
+        }
+      }
+    };
+
     const sync = Effect.gen(function* () {
       const head = yield* Effect.tryPromise({
         try: () => client.getBlockNumber({ cacheTime: 0 }),
@@ -541,7 +575,10 @@ export const makeFollower = (
             yield* Effect.logWarning(`follower: ${outcome.error.message}; retrying from block ${next}`);
             return fresh;
           }
-          if (outcome.claim !== undefined) fresh.push(outcome.claim);
+          if (outcome.claim !== undefined) {
+            fresh.push(outcome.claim);
+            noteRepost(outcome.claim);
+          }
         } else if (event.eventName === "ClaimFinalized") {
           const claim = claims.get(event.args.claimId) ?? unreadable.get(event.args.claimId);
           if (claim !== undefined) claim.status = "final";
@@ -549,23 +586,47 @@ export const makeFollower = (
         } else if (event.eventName === "ClaimVoided") {
           const claim = claims.get(event.args.claimId) ?? unreadable.get(event.args.claimId);
           if (claim !== undefined) claim.status = "void";
+          const followed = claims.get(event.args.claimId);
+          if (followed !== undefined) {
+            followed.voidedBy = event.args.byGame ? "game" : "ancestor";
+            followed.voidedAt = Date.now();
+          }
+        } else if (event.eventName === "ClaimReposted") {
+          const voided = claims.get(event.args.voidedId);
+          if (voided !== undefined) voided.repostedAs = event.args.claimId;
         }
       }
       next = head + 1n;
       return fresh;
     }).pipe(Effect.withSpan("Follower.sync"));
 
+    const statusOf = (id: bigint) => claims.get(id)?.status ?? unreadable.get(id)?.status;
+    const parentOf = (id: bigint) => claims.get(id)?.parentId ?? unreadable.get(id)?.parentId;
+    const doomed = (id: bigint): boolean => {
+      if (statusOf(id) !== "pending") return false;
+      // pending claims form one chain above the last final claim (each parent has one live child): short
+      for (let at = parentOf(id); at !== undefined && at !== 0n; at = parentOf(at)) {
+        const status = statusOf(at);
+        if (status === "void") return true;
+        if (status !== "pending") return false;
+      }
+      return false;
+    };
+
     const follower: Follower = {
       claims,
       unreadable,
       params,
       sync,
+      doomed,
       tip: () => {
         let best: { readonly id: bigint; readonly claim?: FollowedClaim } | undefined;
         for (const claim of claims.values())
-          if (claim.status !== "void" && (best === undefined || claim.id > best.id)) best = { id: claim.id, claim };
+          if (claim.status !== "void" && !doomed(claim.id) && (best === undefined || claim.id > best.id))
+            best = { id: claim.id, claim };
         for (const claim of unreadable.values())
-          if (claim.status !== "void" && (best === undefined || claim.id > best.id)) best = { id: claim.id };
+          if (claim.status !== "void" && !doomed(claim.id) && (best === undefined || claim.id > best.id))
+            best = { id: claim.id };
         if (best === undefined) return { id: 0n, ledger: genesis, honest: true };
         return best.claim === undefined
           ? { id: best.id, ledger: genesis, honest: false }

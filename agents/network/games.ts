@@ -277,6 +277,76 @@ export const settleAfterGame = (addresses: GameAddresses, me: Address, claim: Fo
   });
 
 /**
+ * The clock of the side to move in a game in progress, by the chain's latest block: the contract's one
+ * clock function (`elapsed`, docs/dispute-game.md §5), so "out of time" here is exactly when a move
+ * reverts with `DisputeGame_OutOfTime` and `resolve` is accepted.
+ */
+export const moverClock = (addresses: GameAddresses, gameId: bigint, turn: number) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    const [used, max] = yield* read(`the clock of game ${gameId}`, () =>
+      Promise.all([
+        chain.publicClient.readContract({
+          address: addresses.game,
+          abi: disputeGameAbi,
+          functionName: "elapsed",
+          args: [gameId, turn],
+        }),
+        chain.publicClient.readContract({
+          address: addresses.game,
+          abi: disputeGameAbi,
+          functionName: "MAX_CLOCK_DURATION",
+        }),
+      ]),
+    );
+    return { used: BigInt(used), max: BigInt(max), outOfTime: BigInt(used) > BigInt(max) };
+  });
+
+/** Resolves a game whose side to move ran out of time (anyone may; the contract decides who won). */
+export const resolveGame = (addresses: GameAddresses, gameId: bigint) =>
+  sendContractCall({ address: addresses.game, abi: disputeGameAbi, functionName: "resolve", args: [gameId] });
+
+export type DefenderMove =
+  | { readonly kind: "bisected" }
+  | { readonly kind: "waiting" }
+  | { readonly kind: "over"; readonly status: number }
+  /** The side to move was past its clock: the game was resolved instead of moved (`side` ran out). */
+  | { readonly kind: "outOfTime"; readonly side: "defender" | "challenger"; readonly status: number };
+
+/**
+ * One defender move in one game, reading the game clock first: a game whose side to move is past its
+ * clock is resolved (it is decided: moving would revert with `DisputeGame_OutOfTime` for ever), never
+ * moved; a game no longer in progress is reported over. Otherwise the defender bisects when it is its
+ * turn, committing the states of its own execution (`commitments`, s_0 … s_N).
+ */
+export const defenderMove = (addresses: GameAddresses, gameId: bigint, commitments: ReadonlyArray<Hex>) =>
+  Effect.gen(function* () {
+    const g = yield* readGame(addresses, gameId);
+    if (g.status !== GameStatusCode.InProgress) return { kind: "over", status: g.status } as DefenderMove;
+    const clock = yield* moverClock(addresses, gameId, g.turn);
+    if (clock.outOfTime) {
+      // someone may resolve it between the read and this call: the game is decided either way
+      yield* resolveGame(addresses, gameId).pipe(
+        Effect.catchTag("ChainError", (e) =>
+          readGame(addresses, gameId).pipe(
+            Effect.flatMap((now) => (now.status === GameStatusCode.InProgress ? Effect.fail(e) : Effect.void)),
+          ),
+        ),
+      );
+      const after = yield* readGame(addresses, gameId);
+      return {
+        kind: "outOfTime",
+        side: g.turn === SideCode.Claimant ? "defender" : "challenger",
+        status: after.status,
+      } as DefenderMove;
+    }
+    if (g.turn !== SideCode.Claimant) return { kind: "waiting" } as DefenderMove;
+    return (
+      (yield* claimantMove(addresses, gameId, commitments)) ? { kind: "bisected" } : { kind: "waiting" }
+    ) as DefenderMove;
+  });
+
+/**
  * The claimant's side: bisects every game against its claims when it is its turn, committing the
  * states of its own execution (`commitments`, s_0 … s_N as the claimant computed them when posting).
  */
