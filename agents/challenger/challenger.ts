@@ -14,6 +14,7 @@ import type { Address } from "viem";
 import type { AgentEvent } from "../attributor/attributor.ts";
 import { Chain } from "../chain/Chain.ts";
 import type { Trace } from "../dispute/solver.ts";
+import type { AttributionEngine } from "../engines/engine.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Topics } from "../gossip/messages.ts";
 import { type FollowedClaim, type LedgerAddresses, makeFollower } from "../network/follower.ts";
@@ -27,8 +28,9 @@ import {
 } from "../network/games.ts";
 import { unreadableHooks } from "../network/unreadable.ts";
 import { Metrics } from "../observability/metrics.ts";
-import { headLagGauge } from "../observability/server.ts";
+import { headLagGauge, WEIGHT_DISAGREEMENTS_METRIC } from "../observability/server.ts";
 import { Store } from "../store/store.ts";
+import { checkClaimWeights, noTexts, type ReceiptTexts, type WeightCheck } from "./weights.ts";
 
 export interface ChallengerConfig {
   readonly name: string;
@@ -36,6 +38,13 @@ export interface ChallengerConfig {
   readonly addresses: LedgerAddresses & { readonly disputeGame?: Address; readonly openToken: Address };
   readonly pollMs: number;
   readonly onEvent?: (event: AgentEvent) => void;
+  /**
+   * The node's attribution engine: every Attribute of every σ-correct claim is recomputed with it and a
+   * disagreement recorded (./weights.ts). Absent: weights are not checked.
+   */
+  readonly engine?: AttributionEngine<unknown>;
+  /** Where the texts behind a receipt's hashes are found (default: nowhere, every Attribute `no-texts`). */
+  readonly texts?: ReceiptTexts;
   /** Fault injection (crash tests): runs right after a game is opened and recorded. */
   readonly afterOpen?: () => void;
 }
@@ -49,6 +58,16 @@ export const runChallenger = (config: ChallengerConfig) =>
     const checked = metrics.counter("poa_challenger_claims_checked_total", "Claims re-executed, by verdict");
     const errors = metrics.counter("poa_challenger_errors_total", "Failed follow steps");
     const lag = headLagGauge(metrics);
+    const weightsChecked = metrics.counter(
+      "poa_challenger_weights_checked_total",
+      "Attribute transactions recomputed with this node's engine, by verdict",
+    );
+    const disagreementsGauge = metrics.gauge(
+      WEIGHT_DISAGREEMENTS_METRIC,
+      "Attribute transactions whose weights this node's engine computes differently (recorded in the Store)",
+    );
+    disagreementsGauge.set({}, (yield* store.weightDisagreements).length);
+    const disagreements: Array<WeightCheck & { readonly claimId: bigint }> = [];
     const follower = yield* makeFollower(
       chain.publicClient,
       config.chainId,
@@ -103,11 +122,43 @@ export const runChallenger = (config: ChallengerConfig) =>
       }
     });
 
+    /** Recomputes a σ-correct claim's weights with this node's engine; records what disagrees. */
+    const checkWeights = (claim: FollowedClaim) =>
+      Effect.gen(function* () {
+        if (config.engine === undefined) return;
+        const checks = yield* checkClaimWeights(
+          { referenceTime: claim.referenceTime, txs: claim.trace.txs },
+          config.engine,
+          config.texts ?? noTexts,
+        );
+        for (const c of checks) {
+          weightsChecked.inc({ verdict: c.verdict });
+          if (c.verdict === "engine") {
+            yield* Effect.logWarning(
+              `${config.name}: claim ${claim.id} tx ${c.txIndex}: the engine cannot attribute it (${c.reason ?? "?"}): weights not checked`,
+            );
+          }
+          if (c.verdict !== "disagree") continue;
+          const fresh = yield* store.recordWeightDisagreement({ claimId: claim.id, ...c });
+          if (!fresh) continue;
+          disagreements.push({ claimId: claim.id, ...c });
+          disagreementsGauge.set({}, (yield* store.weightDisagreements).length);
+          const show = (entries: WeightCheck["claimed"]) =>
+            entries.map((e) => `${e.contributionId}:${e.weight}`).join(",");
+          yield* Effect.logWarning(
+            `${config.name}: claim ${claim.id} by ${claim.claimant}, tx ${c.txIndex} (${c.user}, ${c.operator}, ${c.nonce}), model ${c.modelId}: weights [${show(c.claimed)}] but this node's engine gives [${show(c.computed)}]`,
+          );
+        }
+      });
+
     const check = Effect.gen(function* () {
       const fresh = yield* follower.sync;
       for (const claim of fresh) {
         checked.inc({ verdict: claim.correct ? "correct" : "wrong" });
-        if (claim.correct) continue;
+        if (claim.correct) {
+          yield* checkWeights(claim);
+          continue;
+        }
         const latencyMs = Date.now() - claim.seenAt + 0;
         bad.push({ claimId: claim.id, claimant: claim.claimant, latencyMs });
         yield* Effect.logWarning(
@@ -168,5 +219,7 @@ export const runChallenger = (config: ChallengerConfig) =>
       follower,
       badClaims: () => bad as ReadonlyArray<(typeof bad)[number]>,
       games: () => results as ReadonlyArray<(typeof results)[number]>,
+      /** Attribute transactions whose weights this node's engine computes differently (since start). */
+      weightDisagreements: () => disagreements as ReadonlyArray<(typeof disagreements)[number]>,
     };
   });

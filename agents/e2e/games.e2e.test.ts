@@ -12,7 +12,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Deferred, Effect, Fiber } from "effect";
+import { Deferred, Effect, Fiber, Option } from "effect";
 import {
   type Address,
   bytesToHex,
@@ -29,13 +29,14 @@ import { toAttributeTx } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { attributionLedgerAbi, disputeGameAbi, openTokenAbi } from "../generated/contracts.ts";
-import { fetchRegistryView } from "../network/follower.ts";
+import { fetchRegistryView, makeFollower } from "../network/follower.ts";
 import { fundAccounts, ledgerAddresses, localChain, type NetworkHandle, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource } from "../receipts/source.ts";
 import { buildClaim } from "../sigma/claim.ts";
 import { encodeTx } from "../sigma/codec.ts";
 import type { SigmaContext } from "../sigma/sigma.ts";
+import { makeStore, openDatabase } from "../store/store.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
 
 const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 60_000) =>
@@ -380,5 +381,144 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("d
         yield* second.stop;
       }),
     200_000,
+  );
+
+  it.effect(
+    "the challenger recomputes every Attribute with its engine and records the one whose weights differ",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const t = yield* chainTools;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const texts = new Map<string, { input: string; output: string }>();
+        const dir = dataDir();
+        const network = yield* startNetwork({
+          rpcUrl: t.anvil.rpcUrl,
+          chainId: t.anvil.chainId,
+          deployments: t.deployments,
+          engine: engineFor(w),
+          attributorKeys: [],
+          challengerKeys: [ANVIL_KEYS[9]],
+          dataDir: dir,
+          pollMs: 150,
+          challengerTexts: ({ outputHash }) =>
+            Effect.succeed(Option.fromNullishOr(texts.get(outputHash.toLowerCase()))),
+        });
+        const challenger = network.challengers[0]!;
+        const follower = yield* makeFollower(t.client, t.anvil.chainId, t.addresses);
+        yield* follower.sync;
+        const tip = follower.tip();
+        expect(tip.honest).toBe(true);
+
+        // a bonded poster with σ-valid weights, one of them not the engine's
+        const posterKey = ANVIL_KEYS[6];
+        const poster = t.walletOf(posterKey);
+        yield* fundAccounts(
+          { rpcUrl: t.anvil.rpcUrl, chainId: t.anvil.chainId, deployments: t.deployments },
+          protocol.deployerKey,
+          { open: [[poster.account.address, follower.params.claimBond]] },
+        );
+        yield* t.mined(
+          poster.writeContract({
+            address: t.addresses.openToken,
+            abi: openTokenAbi,
+            functionName: "approve",
+            args: [t.addresses.ledger, follower.params.claimBond],
+          }),
+        );
+        yield* t.mined(
+          poster.writeContract({
+            address: t.addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "bond",
+            args: [follower.params.claimBond],
+          }),
+        );
+        const source = makeReceiptSource({
+          chainId: t.anvil.chainId,
+          ledger: t.addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: generatePrivateKey(),
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 900_000n,
+          attributors: [poster.account.address],
+        });
+        const receipts = [
+          yield* Effect.promise(() => source.answer(0, "q-weights-0", "a-weights-0")),
+          yield* Effect.promise(() => source.answer(1, "q-weights-1", "a-weights-1")),
+        ];
+        for (const r of receipts)
+          texts.set(r.receipt.receipt.outputHash.toLowerCase(), { input: r.input, output: r.output });
+        // the reference: the engine run by this test
+        const reference = [] as Array<ReadonlyArray<{ contributionId: bigint; weight: number }>>;
+        for (const r of receipts) {
+          reference.push(
+            (yield* engineFor(w).attribute({ modelId: w.modelId, input: r.input, output: r.output })).entries,
+          );
+        }
+        const [first, ...rest] = reference[1]!;
+        const moved = w.contributionIds.find((id) => !reference[1]!.some((e) => e.contributionId === id))!;
+        const wrong = [
+          ...rest,
+          { contributionId: first!.contributionId, weight: first!.weight - 1000 },
+          { contributionId: moved, weight: 1000 },
+        ].sort((a, b) => (a.contributionId < b.contributionId ? -1 : 1));
+        const txs = [
+          toAttributeTx({ ...receipts[0]!.receipt, attribution: reference[0]! }),
+          toAttributeTx({ ...receipts[1]!.receipt, attribution: wrong }),
+        ];
+        const block = yield* Effect.promise(() => t.client.getBlock({ blockTag: "latest" }));
+        const parentRef = follower.claims.get(tip.id)?.referenceTime ?? 0n;
+        const referenceTime = block.timestamp - 1n > parentRef ? block.timestamp - 1n : parentRef;
+        const ctx: SigmaContext = {
+          chainId: t.anvil.chainId,
+          ledger: t.addresses.ledger,
+          protocol: follower.params.protocol,
+          referenceTime,
+          maxEntries: follower.params.maxEntries,
+        };
+        const registry = yield* fetchRegistryView(t.client, t.addresses, txs.map(encodeTx));
+        const ledger = tip.ledger.clone();
+        const built = yield* Effect.promise(() => buildClaim(ledger, ctx, registry, txs));
+        yield* t.mined(
+          poster.writeContract({
+            address: t.addresses.ledger,
+            abi: attributionLedgerAbi,
+            functionName: "postClaim",
+            args: [
+              tip.id,
+              bytesToHex(built.batch),
+              ledger.state,
+              referenceTime,
+              built.debits.map((d) => ({ payer: d.payer, amount: d.amount })),
+            ],
+          }),
+        );
+        yield* follower.sync;
+        const posted = [...follower.claims.values()].find(
+          (c) => c.claimant === getAddress(poster.account.address) && c.parentId === tip.id,
+        );
+        expect(posted?.correct).toBe(true); // σ cannot tell: the weights are well formed
+
+        yield* eventually(() => challenger.weightDisagreements().length > 0, "the challenger to flag the weights");
+        yield* Effect.sleep("500 millis");
+        const flagged = challenger.weightDisagreements();
+        expect(flagged.length).toBe(1);
+        expect(flagged[0]!.claimId).toBe(posted!.id);
+        expect(flagged[0]!.txIndex).toBe(1);
+        expect(flagged[0]!.claimed).toEqual(wrong);
+        expect(flagged[0]!.computed).toEqual(reference[1]);
+        const verdicts = challenger.metrics.counter("poa_challenger_weights_checked_total", "");
+        expect(verdicts.get({ verdict: "agree" })).toBe(1);
+        expect(verdicts.get({ verdict: "disagree" })).toBe(1);
+        expect(challenger.metrics.gauge("poa_challenger_weight_disagreements", "").get()).toBe(1);
+        // in the challenger's Store too (a restart keeps the evidence)
+        const stored = makeStore(openDatabase({ path: path.join(dir, "challenger-1.sqlite") }));
+        const rows = yield* stored.weightDisagreements;
+        expect(rows.map((r) => [r.claimId, r.txIndex, r.computed])).toEqual([[posted!.id, 1, reference[1]]]);
+      }),
+    120_000,
   );
 });

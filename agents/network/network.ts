@@ -17,6 +17,7 @@ import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { Chain, localChain } from "../chain/Chain.ts";
 import type { Deployments } from "../chain/Deployments.ts";
 import { runChallenger } from "../challenger/challenger.ts";
+import type { ReceiptTexts, WeightCheck } from "../challenger/weights.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
 import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
 import { checkReceipts } from "../gossip/checks.ts";
@@ -48,6 +49,8 @@ export interface NetworkOptions {
   /** Fraud injection: attributor `attributor` (0-based) corrupts its `claim`-th claim. */
   readonly corrupt?: { readonly attributor: number; readonly claim: number };
   readonly onEvent?: (event: AgentEvent) => void;
+  /** Where the challengers find receipt texts to recompute weights with `engine` (default: nowhere). */
+  readonly challengerTexts?: ReceiptTexts;
 }
 
 export interface AgentNode {
@@ -76,6 +79,8 @@ export interface ChallengerNode extends AgentNode {
     readonly won: boolean;
     readonly credit: bigint;
   }>;
+  /** Attribute transactions whose weights this challenger's engine computes differently. */
+  readonly weightDisagreements: () => ReadonlyArray<WeightCheck & { readonly claimId: bigint }>;
 }
 
 export interface NetworkHandle {
@@ -179,6 +184,8 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
         chainId: options.chainId,
         addresses,
         pollMs: options.pollMs ?? 250,
+        engine: options.engine,
+        ...(options.challengerTexts === undefined ? {} : { texts: options.challengerTexts }),
         ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
       }).pipe(Effect.provideContext(context));
       challengers.push({
@@ -188,6 +195,7 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
         metrics,
         badClaims: handle.badClaims,
         games: handle.games,
+        weightDisagreements: handle.weightDisagreements,
       });
     }
     if (attributors.length + challengers.length > 1)

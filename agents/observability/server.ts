@@ -17,6 +17,12 @@ export const HEAD_LAG_METRIC = "poa_chain_head_lag_blocks";
 /** Claims the agent's ledger follower set aside as unreadable (agents/network/unreadable.ts). */
 export const UNREADABLE_CLAIMS_METRIC = "poa_follower_unreadable_claims";
 
+/**
+ * Attribute transactions whose weights the agent's engine computes differently (the challenger,
+ * agents/challenger/weights.ts): reported in /health `notices`, not a degradation of the node itself.
+ */
+export const WEIGHT_DISAGREEMENTS_METRIC = "poa_challenger_weight_disagreements";
+
 /** The gauge agent loops set with how many blocks they are behind the chain head. */
 export const headLagGauge = (registry: MetricsRegistry) =>
   registry.gauge(HEAD_LAG_METRIC, "Blocks between the chain head and the last block this agent processed");
@@ -41,6 +47,8 @@ export interface Health {
   readonly headLag: number | null;
   readonly uptimeSeconds: number;
   readonly problems: ReadonlyArray<string>;
+  /** Findings worth an operator's attention that do not make the node unhealthy (e.g. weight disagreements). */
+  readonly notices: ReadonlyArray<string>;
 }
 
 export class ObservabilityError extends Data.TaggedError("ObservabilityError")<{
@@ -64,6 +72,13 @@ export const healthOf = (registry: MetricsRegistry, config: ObservabilityConfig,
       `${unreadable.get()} claims could not be rebuilt from the ledger (see poa_follower_unreadable_claims_total)`,
     );
   }
+  const notices: string[] = [];
+  const disagreements = registry.gauge(WEIGHT_DISAGREEMENTS_METRIC, "Attribute weights the engine disputes");
+  if (disagreements.isSet() && disagreements.get() > 0) {
+    notices.push(
+      `${disagreements.get()} Attribute transactions carry weights this node's engine computes differently (see poa_challenger_weights_checked_total)`,
+    );
+  }
   return {
     agent: config.agent ?? "agent",
     status: problems.length === 0 ? "ok" : "degraded",
@@ -71,6 +86,7 @@ export const healthOf = (registry: MetricsRegistry, config: ObservabilityConfig,
     headLag,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     problems,
+    notices,
   };
 };
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type DatabaseSync, DatabaseSync as Sqlite } from "node:sqlite";
 import { it as effectIt } from "@effect/vitest";
 import { Effect, Option, Schema } from "effect";
-import { keccak256, stringToBytes } from "viem";
+import { getAddress, keccak256, stringToBytes } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { ReceiptPayload } from "../gossip/messages.ts";
 import { AGENT, CURSOR, OPERATOR, runWorkload, workloadReceipt } from "./crash-worker.ts";
@@ -132,7 +132,7 @@ describe("Store", () => {
     v3.close();
     const db = openDatabase({ path });
     const migrated = makeStore(db);
-    expect(run(migrated.schemaVersion)).toBe(4);
+    expect(run(migrated.schemaVersion)).toBe(migrations.length);
     expect(run(migrated.receiptCounts)).toEqual({ total: 3, pending: 1 });
     expect(run(migrated.pendingReceipts(10))).toEqual([workloadReceipt(3)]);
     expect(run(migrated.batchReceipts(batchHash))).toEqual([{ user: USER.toLowerCase(), operator: OP, nonce: 1n }]);
@@ -154,6 +154,27 @@ describe("Store", () => {
     // the same (user, nonce) from another operator is now a new receipt
     expect(run(migrated.addReceipt(workloadReceipt(3, "0x90F79bf6EB2c4f870365E785982E1f101E93b906")))).toBe(true);
     db.close();
+  });
+
+  it("records a weight disagreement once per (claim, tx index) and reads it back exactly", () => {
+    const store = makeStore(openDatabase({ path: ":memory:" }));
+    const row = {
+      claimId: 7n,
+      txIndex: 3,
+      user: getAddress(USER),
+      operator: getAddress(OP),
+      nonce: 2n ** 200n,
+      modelId: 9n,
+      claimed: [
+        { contributionId: 1n, weight: 400_000 },
+        { contributionId: 2n ** 70n, weight: 600_000 },
+      ],
+      computed: [{ contributionId: 1n, weight: 1_000_000 }],
+    };
+    expect(run(store.recordWeightDisagreement(row))).toBe(true);
+    expect(run(store.recordWeightDisagreement({ ...row, computed: [] }))).toBe(false); // first record wins
+    expect(run(store.recordWeightDisagreement({ ...row, txIndex: 1 }))).toBe(true);
+    expect(run(store.weightDisagreements)).toEqual([{ ...row, txIndex: 1 }, row]);
   });
 
   it("rejects receipts idempotently (first reason wins); rejected receipts leave the pending queue", () => {

@@ -13,7 +13,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Context, Data, Effect, Layer, Option, Schema } from "effect";
-import type { Hex } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { type ReceiptPayload as Receipt, ReceiptPayload } from "../gossip/messages.ts";
 import { Bytes32Schema } from "../identity/identity.ts";
 
@@ -142,7 +142,37 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE INDEX receipts_by_batch ON receipts (batch_hash);
     `,
   },
+  {
+    version: 5,
+    name: "Attribute transactions whose weights this agent's engine computes differently",
+    sql: `
+      CREATE TABLE weight_disagreements (
+        claim_id   TEXT    NOT NULL,
+        tx_index   INTEGER NOT NULL,             -- the Attribute's index in the claim's T
+        user       TEXT    NOT NULL,             -- lower-case address
+        operator   TEXT    NOT NULL,             -- lower-case address
+        nonce      TEXT    NOT NULL,
+        model_id   TEXT    NOT NULL,
+        claimed    TEXT    NOT NULL,             -- JSON [{contributionId, weight}], as posted
+        computed   TEXT    NOT NULL,             -- JSON [{contributionId, weight}], this agent's engine
+        seen_at    INTEGER NOT NULL,
+        PRIMARY KEY (claim_id, tx_index)
+      );
+    `,
+  },
 ];
+
+/** One Attribute of a posted claim whose weights this agent's engine computes differently (evidence to dispute). */
+export interface WeightDisagreementRow {
+  readonly claimId: bigint;
+  readonly txIndex: number;
+  readonly user: Address;
+  readonly operator: Address;
+  readonly nonce: bigint;
+  readonly modelId: bigint;
+  readonly claimed: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>;
+  readonly computed: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>;
+}
 
 /** Prefix of the rejection reason of a receipt this agent could not attribute itself (no texts, engine). */
 export const UNATTRIBUTED = "unattributed:";
@@ -151,6 +181,9 @@ export const ClaimStatus = Schema.Literals(["proposed", "posted", "challenged", 
 export type ClaimStatus = typeof ClaimStatus.Type;
 export const GameStatus = Schema.Literals(["open", "won", "lost", "abandoned"]);
 export const WithdrawalStatus = Schema.Literals(["pending", "sent", "confirmed"]);
+
+/** Attribution entries as the weight_disagreements table keeps them (ids as decimal strings). */
+const StoredEntries = Schema.Array(Schema.Struct({ contributionId: Schema.String, weight: Schema.Number }));
 
 const Text = Schema.String;
 const Int = Schema.Number;
@@ -283,6 +316,10 @@ export interface StoreShape {
   readonly markClaimRecovered: (claimId: bigint) => Effect.Effect<void, StoreError>;
   /** Claims still unreadable, by id. */
   readonly unreadableClaims: Effect.Effect<ReadonlyArray<UnreadableClaimRow>, StoreError>;
+  /** Records a weight disagreement once per (claim, tx index); true when it was new. */
+  readonly recordWeightDisagreement: (row: WeightDisagreementRow) => Effect.Effect<boolean, StoreError>;
+  /** Every recorded weight disagreement, by claim and tx index. */
+  readonly weightDisagreements: Effect.Effect<ReadonlyArray<WeightDisagreementRow>, StoreError>;
   /**
    * Atomically: stores the batch (once), assigns its receipts to it, and advances the cursor if given.
    * Fails (writing nothing) when a receipt is missing or already in another batch.
@@ -418,6 +455,11 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
     unreadable: db.prepare(
       "SELECT * FROM unreadable_claims WHERE recovered_at IS NULL ORDER BY CAST(claim_id AS INTEGER)",
     ),
+    recordDisagreement: db.prepare(
+      `INSERT INTO weight_disagreements (claim_id, tx_index, user, operator, nonce, model_id, claimed, computed, seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id, tx_index) DO NOTHING`,
+    ),
+    disagreements: db.prepare("SELECT * FROM weight_disagreements ORDER BY CAST(claim_id AS INTEGER), tx_index"),
     insertBatch: db.prepare(
       `INSERT INTO batches (hash, parent_claim, body, tx_count, new_state_root, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
@@ -570,6 +612,44 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
           reason: String(row.reason),
         }),
       ),
+    )(),
+    recordWeightDisagreement: lift("recordWeightDisagreement", (row: WeightDisagreementRow) => {
+      const entries = (list: WeightDisagreementRow["claimed"]) =>
+        JSON.stringify(list.map((e) => ({ contributionId: e.contributionId.toString(), weight: e.weight })));
+      return (
+        Number(
+          statements.recordDisagreement.run(
+            row.claimId.toString(),
+            row.txIndex,
+            lower(row.user),
+            lower(row.operator),
+            row.nonce.toString(),
+            row.modelId.toString(),
+            entries(row.claimed),
+            entries(row.computed),
+            now(),
+          ).changes,
+        ) === 1
+      );
+    }),
+    weightDisagreements: lift("weightDisagreements", () =>
+      statements.disagreements.all().map((row): WeightDisagreementRow => {
+        const entries = (text: unknown) =>
+          Schema.decodeUnknownSync(StoredEntries)(JSON.parse(String(text))).map((e) => ({
+            contributionId: BigInt(e.contributionId),
+            weight: e.weight,
+          }));
+        return {
+          claimId: BigInt(String(row.claim_id)),
+          txIndex: Number(row.tx_index),
+          user: getAddress(String(row.user)),
+          operator: getAddress(String(row.operator)),
+          nonce: BigInt(String(row.nonce)),
+          modelId: BigInt(String(row.model_id)),
+          claimed: entries(row.claimed),
+          computed: entries(row.computed),
+        };
+      }),
     )(),
     saveBatch: lift("saveBatch", (batch: Batch, receipts: ReadonlyArray<ReceiptKey>, cursor?: CursorUpdate) =>
       transaction(db, () => {
