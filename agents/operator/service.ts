@@ -8,7 +8,7 @@ import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import { LoraOperator, type OperatorOptions } from "./operator.ts";
-import { type ModelPrice, ReceiptSigner, type SignedReceipt } from "./receipts.ts";
+import { type ModelPrice, ReceiptSigner, type ReceiptWithTexts } from "./receipts.ts";
 import { OperatorServer } from "./server.ts";
 
 export class OperatorError extends Data.TaggedError("OperatorError")<{
@@ -28,7 +28,7 @@ export interface OperatorAgentConfig {
   readonly ledger: Address;
   /** The attributor named in this operator's receipts (default: the operator's own address). */
   readonly attributor?: Address;
-  readonly onReceipt?: (receipt: SignedReceipt) => void;
+  readonly onReceipt?: (receipt: ReceiptWithTexts) => void;
   readonly price?: (adapter: string | null) => Promise<ModelPrice>;
 }
 
