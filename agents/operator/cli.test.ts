@@ -55,6 +55,13 @@ describe("operator CLI", () => {
     expect(String(exit)).toMatch(/--ep: expected a comma list of cpu, cuda, webgpu/);
   });
 
+  it("serve refuses an intake URL that is not http(s) with a one-line error", async () => {
+    const args = ["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent"];
+    const exit = await run([...args, "--intake-urls", "http://127.0.0.1:8080/receipts,ftp://x/receipts"]);
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(String(exit)).toMatch(/--intake-urls: ftp:\/\/x\/receipts is not an http\(s\) URL/);
+  });
+
   it("serve reports a missing model folder instead of crashing", async () => {
     const exit = await run(["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent", "--port", "0"]);
     expect(Exit.isFailure(exit)).toBe(true);
