@@ -4,13 +4,13 @@
  * engine (or tampered with), then judged by `checkClaimWeights` with the same engine and a text lookup.
  */
 import { Effect, Option } from "effect";
+import { hexToBytes } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { toAttributeTx } from "../attributor/attributor.ts";
 import { type AttributionEngine, EngineError, WEIGHT_SCALE } from "../engines/engine.ts";
 import { MetricsRegistry } from "../observability/metrics.ts";
 import { healthOf, WEIGHT_DISAGREEMENTS_METRIC } from "../observability/server.ts";
-import { textHash } from "../protocol/receipt.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { encodeTx } from "../sigma/codec.ts";
@@ -42,16 +42,14 @@ const answered = async (n: number, modelId = MODEL): Promise<SourcedReceipt[]> =
   );
 };
 
+/** A text store of these receipts: canonical request bytes and answers, by the hashes their receipts sign. */
 const textsOf = (receipts: ReadonlyArray<SourcedReceipt>): ReceiptTexts => {
-  const byHash = new Map<string, string>();
-  for (const r of receipts) {
-    byHash.set(textHash(r.input).toLowerCase(), r.input);
-    byHash.set(textHash(r.output).toLowerCase(), r.output);
-  }
-  return ({ requestHash, outputHash }) => {
-    const input = byHash.get(requestHash.toLowerCase());
-    const output = byHash.get(outputHash.toLowerCase());
-    return Effect.succeed(input === undefined || output === undefined ? Option.none() : Option.some({ input, output }));
+  const byOutput = new Map(receipts.map((r) => [r.receipt.receipt.outputHash.toLowerCase(), r] as const));
+  return (receipt) => {
+    const r = byOutput.get(receipt.receipt.outputHash.toLowerCase());
+    return Effect.succeed(
+      r === undefined ? Option.none() : Option.some({ request: hexToBytes(r.request), output: r.output }),
+    );
   };
 };
 
@@ -85,10 +83,10 @@ describe("checkClaimWeights", () => {
     for (const a of reference) expect(a.entries.reduce((s, e) => s + e.weight, 0)).toBe(WEIGHT_SCALE);
     const tampered = tamper(reference[1]!.entries);
     const lookup = textsOf([...receipts, other]);
-    const lying: ReceiptTexts = (hashes) =>
-      hashes.outputHash.toLowerCase() === textHash(receipts[3]!.output).toLowerCase()
-        ? Effect.succeed(Option.some({ input: receipts[3]!.input, output: "not the signed answer" }))
-        : lookup(hashes);
+    const lying: ReceiptTexts = (receipt) =>
+      receipt.receipt.outputHash.toLowerCase() === receipts[3]!.receipt.receipt.outputHash.toLowerCase()
+        ? Effect.succeed(Option.some({ request: hexToBytes(receipts[3]!.request), output: "not the signed answer" }))
+        : lookup(receipt);
     const settle = Uint8Array.from([0x02, ...new Uint8Array(36)]);
     const txs = [
       attributeBytes(receipts[0]!, reference[0]!.entries), // 0 agree
@@ -99,9 +97,9 @@ describe("checkClaimWeights", () => {
       attributeBytes(receipts[3]!, reference[3]!.entries), // 5 bad texts
       attributeBytes(other, reference[4]!.entries), // 6 the engine refuses the model
     ];
-    const missing = new Set([textHash(receipts[2]!.output).toLowerCase()]);
-    const texts: ReceiptTexts = (hashes) =>
-      missing.has(hashes.outputHash.toLowerCase()) ? Effect.succeed(Option.none()) : lying(hashes);
+    const missing = receipts[2]!.receipt.receipt.outputHash.toLowerCase();
+    const texts: ReceiptTexts = (receipt) =>
+      receipt.receipt.outputHash.toLowerCase() === missing ? Effect.succeed(Option.none()) : lying(receipt);
     const checks = await Effect.runPromise(checkClaimWeights({ referenceTime: 100n, txs }, pickyEngine, texts));
     expect(checks.map((c) => [c.txIndex, c.verdict])).toEqual([
       [0, "agree"],

@@ -10,19 +10,59 @@
  * A text that does not hash to the receipt's signed hash is not used.
  */
 import { Effect, Option } from "effect";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import type { AttributionEngine, AttributionEntry } from "../engines/engine.ts";
-import { textHash } from "../protocol/receipt.ts";
-import { decodeTx } from "../sigma/codec.ts";
+import type { ReceiptPayload } from "../protocol/receipt.ts";
+import { checkTexts } from "../protocol/texts.ts";
+import { fetchReceiptTexts, type ReceiptTextsDeps } from "../receipts/texts.ts";
+import { type AttributeTx, decodeTx } from "../sigma/codec.ts";
 
-/** The prompt and answer behind a receipt's signed hashes, where this node can find them. */
-export type ReceiptTexts = (hashes: {
-  readonly requestHash: Hex;
-  readonly outputHash: Hex;
-}) => Effect.Effect<Option.Option<{ readonly input: string; readonly output: string }>>;
+/**
+ * The texts behind a receipt's signed hashes, where this node can find them: the canonical request bytes
+ * (keccak256 = `requestHash`) and the answer (keccak256 of its UTF-8 bytes = `outputHash`). Checked here
+ * against the hashes whatever the source says.
+ */
+export type ReceiptTexts = (
+  receipt: ReceiptPayload,
+) => Effect.Effect<Option.Option<{ readonly request: Uint8Array; readonly output: string }>>;
 
 /** No texts anywhere: every Attribute is counted `no-texts`. */
 export const noTexts: ReceiptTexts = () => Effect.succeed(Option.none());
+
+/** Texts from the node's text store, else from peers over `/poa/text/1` (agents/receipts/texts.ts). */
+export const storedOrPeerTexts =
+  (deps: ReceiptTextsDeps): ReceiptTexts =>
+  (receipt) =>
+    fetchReceiptTexts(deps, receipt).pipe(
+      Effect.map((sourced) => Option.some({ request: hexToBytes(sourced.request as Hex), output: sourced.output })),
+      Effect.catchTag("ReceiptTextsError", () => Effect.succeed(Option.none())),
+    );
+
+/** The signed receipt an Attribute transaction carries (every field of both EIP-712 messages is in it). */
+export const receiptOfTx = (tx: AttributeTx): ReceiptPayload => ({
+  request: {
+    user: tx.user,
+    operator: tx.operator,
+    modelId: tx.modelId,
+    requestHash: tx.requestHash,
+    maxFee: tx.maxFee,
+    nonce: tx.nonce,
+    deadline: tx.deadline,
+  },
+  userSignature: tx.userSignature,
+  receipt: {
+    user: tx.user,
+    operator: tx.operator,
+    attributor: tx.attributor,
+    modelId: tx.modelId,
+    requestHash: tx.requestHash,
+    outputHash: tx.outputHash,
+    fee: tx.fee,
+    nonce: tx.nonce,
+    deadline: tx.deadline,
+  },
+  operatorSignature: tx.operatorSignature,
+});
 
 export type WeightVerdict = "agree" | "disagree" | "no-texts" | "bad-texts" | "engine";
 
@@ -71,19 +111,18 @@ export const checkClaimWeights = (
         modelId: tx.modelId,
         claimed: tx.entries,
       };
-      const found = yield* texts({ requestHash: tx.requestHash, outputHash: tx.outputHash });
+      const found = yield* texts(receiptOfTx(tx));
       if (Option.isNone(found)) {
         checks.push({ ...base, verdict: "no-texts", computed: [] });
         continue;
       }
-      const { input, output } = found.value;
-      if (
-        textHash(input).toLowerCase() !== tx.requestHash.toLowerCase() ||
-        textHash(output).toLowerCase() !== tx.outputHash.toLowerCase()
-      ) {
+      // whatever the source, only texts that hash to the signed hashes are used
+      const checked = checkTexts(receiptOfTx(tx), found.value.request, found.value.output);
+      if (!checked.ok) {
         checks.push({ ...base, verdict: "bad-texts", computed: [] });
         continue;
       }
+      const { input, output } = checked.sourced;
       const computed = yield* engine
         // TODO(engines merge): pass `referenceTime: claim.referenceTime` once AttributionRequest carries it
         .attribute({ modelId: tx.modelId, input, output })

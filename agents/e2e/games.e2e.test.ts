@@ -20,6 +20,7 @@ import {
   createWalletClient,
   getAddress,
   type Hex,
+  hexToBytes,
   http,
   maxUint256,
   parseUnits,
@@ -391,7 +392,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("d
         const t = yield* chainTools;
         const w = world;
         if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
-        const texts = new Map<string, { input: string; output: string }>();
+        const texts = new Map<string, { request: Uint8Array; output: string }>();
         const dir = dataDir();
         const network = yield* startNetwork({
           rpcUrl: t.anvil.rpcUrl,
@@ -402,8 +403,8 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("d
           challengerKeys: [ANVIL_KEYS[9]],
           dataDir: dir,
           pollMs: 150,
-          challengerTexts: ({ outputHash }) =>
-            Effect.succeed(Option.fromNullishOr(texts.get(outputHash.toLowerCase()))),
+          challengerTexts: (receipt) =>
+            Effect.succeed(Option.fromNullishOr(texts.get(receipt.receipt.outputHash.toLowerCase()))),
         });
         const challenger = network.challengers[0]!;
         const follower = yield* makeFollower(t.client, t.anvil.chainId, t.addresses);
@@ -450,7 +451,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("d
           yield* Effect.promise(() => source.answer(1, "q-weights-1", "a-weights-1")),
         ];
         for (const r of receipts)
-          texts.set(r.receipt.receipt.outputHash.toLowerCase(), { input: r.input, output: r.output });
+          texts.set(r.receipt.receipt.outputHash.toLowerCase(), { request: hexToBytes(r.request), output: r.output });
         // the reference: the engine run by this test
         const reference = [] as Array<ReadonlyArray<{ contributionId: bigint; weight: number }>>;
         for (const r of receipts) {
