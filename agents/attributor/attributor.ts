@@ -7,7 +7,7 @@
  *   receipt arriving later at the intake with its texts is attributed here and becomes pending);
  *   every receipt is stored once per (user, operator, nonce) (a user's nonces are independent per
  *   operator, docs/protocol.md §2). Weights are only ever this node's engine's;
- * - the chain loop, one step at a time: follow the ledger (agents/network/follower.ts) and mark the
+ * - the chain loop, one step at a time: follow the ledger (agents/ledger/follower.ts) and mark the
  *   receipts every posted claim included; finalize claims whose window has passed; withdraw this
  *   attributor's earnings with a proof against the latest final state; and, when enough receipts
  *   wait (size) or the oldest has waited long enough (time), build T on the live tip, compute s′ with σ,
@@ -34,15 +34,9 @@ import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generat
 import { receiptProblem } from "../gossip/checks.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
-import {
-  type FollowedClaim,
-  type Follower,
-  fetchRegistryView,
-  type LedgerAddresses,
-  makeFollower,
-} from "../network/follower.ts";
-import { defenderMove, defendGame, GameStatusCode, gamesSince, traceOf } from "../network/games.ts";
-import { unreadableHooks } from "../network/unreadable.ts";
+import { type FollowedClaim, type Follower, fetchRegistryView } from "../ledger/follower.ts";
+import { defenderMove, defendGame, GameStatusCode, gamesSince, traceOf } from "../ledger/games.ts";
+import { LedgerView } from "../ledger/ledger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
@@ -59,12 +53,6 @@ export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly mess
 
 export interface AttributorConfig {
   readonly name: string;
-  readonly chainId: number;
-  readonly addresses: LedgerAddresses & {
-    readonly openToken: Address;
-    readonly paymentEscrow: Address;
-    readonly disputeGame?: Address;
-  };
   readonly engine: AttributionEngine<unknown>;
   /** Post when this many receipts wait… */
   readonly maxBatch: number;
@@ -169,11 +157,12 @@ export const runAttributor = (config: AttributorConfig) =>
     const store = yield* Store;
     const gossip = yield* Gossip;
     const metrics = yield* Metrics;
+    const view = yield* LedgerView;
     const wallet = Option.getOrUndefined(chain.wallet);
     if (wallet === undefined) return yield* new IntakeError({ message: `${config.name}: no signing key configured` });
     const me = wallet.account.address;
     const emit = (event: AgentEvent) => config.onEvent?.(event);
-    const domain = attributionDomain(config.chainId, config.addresses.ledger);
+    const domain = attributionDomain(view.chainId, view.addresses.ledger);
     const received = metrics.counter("poa_attributor_receipts_total", "Receipts stored, by source");
     const rejected = metrics.counter("poa_attributor_receipts_rejected_total", "Intake receipts refused, by reason");
     const posted_ = metrics.counter("poa_attributor_claims_posted_total", "Claims this attributor posted");
@@ -287,12 +276,7 @@ export const runAttributor = (config: AttributorConfig) =>
     yield* Effect.forkScoped(fromGossip);
 
     // ---- chain side ----
-    const follower: Follower = yield* makeFollower(
-      chain.publicClient,
-      config.chainId,
-      config.addresses,
-      yield* unreadableHooks(config.name),
-    );
+    const follower: Follower = view.follower;
     const claimBond = follower.params.claimBond;
     const seen = new Set<string>();
 
@@ -302,13 +286,13 @@ export const runAttributor = (config: AttributorConfig) =>
       if (bond.bonded >= want) return;
       const amount = want - bond.bonded;
       yield* sendContractCall({
-        address: config.addresses.openToken,
+        address: view.addresses.openToken,
         abi: openTokenAbi,
         functionName: "approve",
-        args: [config.addresses.ledger, amount],
+        args: [view.addresses.ledger, amount],
       });
       yield* sendContractCall({
-        address: config.addresses.ledger,
+        address: view.addresses.ledger,
         abi: attributionLedgerAbi,
         functionName: "bond",
         args: [amount],
@@ -319,7 +303,7 @@ export const runAttributor = (config: AttributorConfig) =>
       Effect.tryPromise({
         try: () =>
           chain.publicClient.readContract({
-            address: config.addresses.ledger,
+            address: view.addresses.ledger,
             abi: attributionLedgerAbi,
             functionName: "bondOf",
             args: [account],
@@ -343,7 +327,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const onChain = yield* Effect.tryPromise({
         try: () =>
           chain.publicClient.readContract({
-            address: config.addresses.ledger,
+            address: view.addresses.ledger,
             abi: attributionLedgerAbi,
             functionName: "claim",
             args: [first.id],
@@ -354,7 +338,7 @@ export const runAttributor = (config: AttributorConfig) =>
       if (onChain.status !== 1 || onChain.openGames > 0) return;
       if (block.timestamp < BigInt(onChain.postedAt) + follower.params.challengeWindow) return;
       yield* sendContractCall({
-        address: config.addresses.ledger,
+        address: view.addresses.ledger,
         abi: attributionLedgerAbi,
         functionName: "finalize",
         args: [first.id],
@@ -369,7 +353,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const latestFinal = yield* Effect.tryPromise({
         try: () =>
           chain.publicClient.readContract({
-            address: config.addresses.ledger,
+            address: view.addresses.ledger,
             abi: attributionLedgerAbi,
             functionName: "latestFinalized",
           }),
@@ -380,7 +364,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const already = yield* Effect.tryPromise({
         try: () =>
           chain.publicClient.readContract({
-            address: config.addresses.ledger,
+            address: view.addresses.ledger,
             abi: attributionLedgerAbi,
             functionName: "withdrawn",
             args: [me],
@@ -391,7 +375,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const amount = leaf.earned - already;
       yield* store.upsertWithdrawal({ account: me, cumulative: leaf.earned, amount, status: "pending" });
       const { hash } = yield* sendContractCall({
-        address: config.addresses.ledger,
+        address: view.addresses.ledger,
         abi: attributionLedgerAbi,
         functionName: "withdraw",
         args: [me, leaf, bytesToHex(encodeProof(final.ledger.tree.siblings(me)))],
@@ -441,7 +425,7 @@ export const runAttributor = (config: AttributorConfig) =>
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       for (const c of doomed) {
         yield* sendContractCall({
-          address: config.addresses.ledger,
+          address: view.addresses.ledger,
           abi: attributionLedgerAbi,
           functionName: "voidDescendant",
           args: [c.id],
@@ -472,7 +456,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const bond = yield* readBond(me);
       if (bond.bonded - bond.locked < claimBond) return false;
       const ctx: SigmaContext = { ...candidate.trace.ctx };
-      const registry = yield* fetchRegistryView(chain.publicClient, config.addresses, candidate.trace.txs);
+      const registry = yield* fetchRegistryView(chain.publicClient, view.addresses, candidate.trace.txs);
       const ledger = tip.ledger.clone();
       const result = yield* Effect.promise(() => applyBatch(ledger, ctx, registry, candidate.trace.txs));
       const invalid = result.steps.filter((step) => step.outcome !== Outcome.Valid).length;
@@ -486,7 +470,7 @@ export const runAttributor = (config: AttributorConfig) =>
       }
       const state = ledger.state;
       const posted = yield* sendContractCall({
-        address: config.addresses.ledger,
+        address: view.addresses.ledger,
         abi: attributionLedgerAbi,
         functionName: "postClaim",
         args: [
@@ -603,15 +587,15 @@ export const runAttributor = (config: AttributorConfig) =>
       const parentRef = parent?.referenceTime ?? 0n;
       const referenceTime = block.timestamp - 1n > parentRef ? block.timestamp - 1n : parentRef;
       const ctx: SigmaContext = {
-        chainId: config.chainId,
-        ledger: config.addresses.ledger,
+        chainId: view.chainId,
+        ledger: view.addresses.ledger,
         protocol: follower.params.protocol,
         referenceTime,
         maxEntries: follower.params.maxEntries,
       };
       const registry = yield* fetchRegistryView(
         chain.publicClient,
-        config.addresses,
+        view.addresses,
         candidates.map((tx) => encodeTx(tx)),
       );
       // σ's verdict on every candidate at this reference time, on the tip's state: an invalid receipt is
@@ -642,7 +626,7 @@ export const runAttributor = (config: AttributorConfig) =>
         const balance = yield* Effect.tryPromise({
           try: () =>
             chain.publicClient.readContract({
-              address: config.addresses.paymentEscrow,
+              address: view.addresses.paymentEscrow,
               abi: paymentEscrowAbi,
               functionName: "balanceOf",
               args: [user],
@@ -696,7 +680,7 @@ export const runAttributor = (config: AttributorConfig) =>
       const batch = built.batch;
       const batchHex = bytesToHex(batch);
       const result = yield* sendContractCall({
-        address: config.addresses.ledger,
+        address: view.addresses.ledger,
         abi: attributionLedgerAbi,
         functionName: "postClaim",
         args: [
@@ -761,9 +745,8 @@ export const runAttributor = (config: AttributorConfig) =>
     let nextGame = 0n;
     const defending = new Map<bigint, { readonly claimId: bigint; commitments?: ReadonlyArray<Hex> }>();
     const gamesStep = Effect.gen(function* () {
-      const game = config.addresses.disputeGame;
-      if (game === undefined) return;
-      const addresses = { game, ledger: config.addresses.ledger, openToken: config.addresses.openToken };
+      const addresses = view.games;
+      if (addresses === undefined) return;
       const { games, next } = yield* gamesSince(addresses, nextGame);
       nextGame = next;
       for (const g of games) {
@@ -914,4 +897,4 @@ const corruptOneSplit = (ledger: Ledger, txs: ReadonlyArray<AttributeTx>, regist
   }
 };
 
-export type AttributorRequirements = Chain | Store | Gossip | Metrics | Scope.Scope;
+export type AttributorRequirements = Chain | Store | Gossip | Metrics | LedgerView | Scope.Scope;

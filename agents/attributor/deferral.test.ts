@@ -22,7 +22,7 @@ import { registerModel } from "../chain/registries.ts";
 import { asAccount, localAccount } from "../demo/accounts.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "../e2e/setup.ts";
 import { datanetRegistryAbi, modelRegistryAbi } from "../generated/contracts.ts";
-import { makeFollower } from "../network/follower.ts";
+import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses, localChain, type NetworkOptions, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource } from "../receipts/source.ts";

@@ -23,7 +23,7 @@ import { FEE, populate } from "../e2e/setup.ts";
 import { type AttributionEngine, EngineError, WEIGHT_SCALE } from "../engines/engine.ts";
 import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
-import { makeFollower } from "../network/follower.ts";
+import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource } from "../receipts/source.ts";

@@ -23,7 +23,7 @@ import { type AgentEvent, toAttributeTx } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { advanceTime, FEE, populate } from "../e2e/setup.ts";
-import { makeFollower } from "../network/follower.ts";
+import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";

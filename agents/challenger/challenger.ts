@@ -1,7 +1,7 @@
 /**
  * The challenger agent: follows every posted claim (chain events, woken early by gossiped proposals),
  * rebuilds T from the claim's `ClaimData` event, re-executes σ from the parent's recomputed state and
- * compares commitments (agents/network/follower.ts). A wrong claim that is still pending is recorded
+ * compares commitments (agents/ledger/follower.ts). A wrong claim that is still pending is recorded
  * in the Store (a game row, role challenger) and reported; when a DisputeGame is deployed alongside
  * the ledger the agent opens a game against it.
  *
@@ -17,7 +17,7 @@ import type { Trace } from "../dispute/solver.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Topics } from "../gossip/messages.ts";
-import { type FollowedClaim, type LedgerAddresses, makeFollower } from "../network/follower.ts";
+import type { FollowedClaim } from "../ledger/follower.ts";
 import {
   ChallengeStatusCode,
   challengerMove,
@@ -25,8 +25,8 @@ import {
   readChallenge,
   settleAfterGame,
   traceOf,
-} from "../network/games.ts";
-import { unreadableHooks } from "../network/unreadable.ts";
+} from "../ledger/games.ts";
+import { LedgerView } from "../ledger/ledger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge, WEIGHT_DISAGREEMENTS_METRIC } from "../observability/server.ts";
 import { Store } from "../store/store.ts";
@@ -34,8 +34,6 @@ import { checkClaimWeights, noTexts, type ReceiptTexts, type WeightCheck } from 
 
 export interface ChallengerConfig {
   readonly name: string;
-  readonly chainId: number;
-  readonly addresses: LedgerAddresses & { readonly disputeGame?: Address; readonly openToken: Address };
   readonly pollMs: number;
   readonly onEvent?: (event: AgentEvent) => void;
   /**
@@ -68,12 +66,8 @@ export const runChallenger = (config: ChallengerConfig) =>
     );
     disagreementsGauge.set({}, (yield* store.weightDisagreements).length);
     const disagreements: Array<WeightCheck & { readonly claimId: bigint }> = [];
-    const follower = yield* makeFollower(
-      chain.publicClient,
-      config.chainId,
-      config.addresses,
-      yield* unreadableHooks(config.name),
-    );
+    const view = yield* LedgerView;
+    const follower = view.follower;
     const bad: Array<{ readonly claimId: bigint; readonly claimant: Address; readonly latencyMs: number }> = [];
 
     const me = Option.getOrUndefined(chain.wallet)?.account.address ?? "0x0000000000000000000000000000000000000000";
@@ -90,9 +84,8 @@ export const runChallenger = (config: ChallengerConfig) =>
 
     /** One move in every game this challenger plays; a finished game is settled and reported. */
     const playGames = Effect.gen(function* () {
-      const game = config.addresses.disputeGame;
-      if (game === undefined) return;
-      const addresses = { game, ledger: config.addresses.ledger, openToken: config.addresses.openToken };
+      const addresses = view.games;
+      if (addresses === undefined) return;
       for (const [claimId, entry] of playing) {
         const move = yield* challengerMove(addresses, entry.gameId, entry.trace);
         if (move !== "over") continue;
@@ -171,9 +164,8 @@ export const runChallenger = (config: ChallengerConfig) =>
           claimant: claim.claimant,
           latencyMs,
         });
-        const game = config.addresses.disputeGame;
-        if (game !== undefined && claim.status === "pending" && !playing.has(claim.id)) {
-          const addresses = { game, ledger: config.addresses.ledger, openToken: config.addresses.openToken };
+        const addresses = view.games;
+        if (addresses !== undefined && claim.status === "pending" && !playing.has(claim.id)) {
           // after a restart, the game this challenger already opened is resumed, not opened again
           const resumed = (yield* store.games("open")).find((g) => g.role === "challenger" && g.claimId === claim.id);
           const gameId = resumed?.gameId ?? (yield* openGame(addresses, claim.id));

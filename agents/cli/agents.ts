@@ -21,7 +21,8 @@ import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.t
 import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
-import { makeFollower } from "../network/follower.ts";
+import { makeFollower } from "../ledger/follower.ts";
+import { LedgerView } from "../ledger/ledger.ts";
 import { ledgerAddresses } from "../network/network.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
@@ -94,7 +95,7 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
 const runAgent = (
   role: "attributor" | "challenger",
   flags: AgentFlagValues,
-  start: (deployments: ReturnType<typeof ledgerAddresses>, chainId: number) => Effect.Effect<void, unknown, never>,
+  start: Effect.Effect<void, unknown, never>,
 ) =>
   Effect.gen(function* () {
     const config = yield* resolveClientConfig(flags);
@@ -116,15 +117,16 @@ const runAgent = (
         }),
         Observability.layer({ port: flags.metricsPort, agent: role }),
       );
-      const context = yield* Layer.build(services.pipe(Layer.provideMerge(parts.base)));
+      // the agent's read model of the chain (agents/ledger/ledger.ts) on its Chain, Store and Metrics
+      const ledger = LedgerView.layer({ agent: role, chainId: chain.chainId, addresses });
+      const context = yield* Layer.build(
+        ledger.pipe(Layer.provideMerge(services.pipe(Layer.provideMerge(parts.base)))),
+      );
       const gossip = Context.get(context, Gossip);
       const obs = Context.get(context, Observability);
       yield* Console.log(`${role} ${gossip.sender}: gossip ${gossip.addresses.join(", ")}; metrics ${obs.url}/metrics`);
       const chainContext = yield* Effect.context<Chain>();
-      yield* start(addresses, chain.chainId).pipe(
-        Effect.provideContext(context),
-        Effect.provide(Layer.succeedContext(chainContext)),
-      );
+      yield* start.pipe(Effect.provideContext(context), Effect.provide(Layer.succeedContext(chainContext)));
       return yield* Effect.never;
     });
     return yield* Effect.scoped(program).pipe(Effect.provide(parts.chain));
@@ -153,28 +155,25 @@ const attributorRun = (
     yield* runAgent(
       "attributor",
       flags,
-      (addresses, chainId) =>
-        Effect.gen(function* () {
-          const handle = yield* runAttributor({
-            name: "attributor",
-            chainId,
-            addresses,
-            engine: fixtureEngine(ids.map(BigInt)),
-            maxBatch: flags.maxBatch,
-            maxWaitMs: flags.maxWaitMs,
-            pollMs: flags.pollMs,
-            bondClaims: 8,
-          });
-          const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
-            Effect.runPromise(
-              handle.intake(receipt).pipe(
-                Effect.map((stored): IntakeResult => ({ ok: true, stored })),
-                Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
-              ),
+      Effect.gen(function* () {
+        const handle = yield* runAttributor({
+          name: "attributor",
+          engine: fixtureEngine(ids.map(BigInt)),
+          maxBatch: flags.maxBatch,
+          maxWaitMs: flags.maxWaitMs,
+          pollMs: flags.pollMs,
+          bondClaims: 8,
+        });
+        const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
+          Effect.runPromise(
+            handle.intake(receipt).pipe(
+              Effect.map((stored): IntakeResult => ({ ok: true, stored })),
+              Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
             ),
-          );
-          yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
-        }) as Effect.Effect<void, unknown, never>,
+          ),
+        );
+        yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
+      }) as Effect.Effect<void, unknown, never>,
     );
   });
 
@@ -182,10 +181,11 @@ const challengerRun = (flags: AgentFlagValues) =>
   runAgent(
     "challenger",
     flags,
-    (addresses, chainId) =>
-      runChallenger({ name: "challenger", chainId, addresses, pollMs: flags.pollMs }).pipe(
-        Effect.asVoid,
-      ) as Effect.Effect<void, unknown, never>,
+    runChallenger({ name: "challenger", pollMs: flags.pollMs }).pipe(Effect.asVoid) as Effect.Effect<
+      void,
+      unknown,
+      never
+    >,
   );
 
 export const attributorCommand = Command.make("attributor").pipe(

@@ -41,7 +41,7 @@ import { encodeEnvelope, encodePayload, envelopeDigest, type UnsignedEnvelope } 
 import { Topics } from "../gossip/messages.ts";
 import { startNode } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
-import { fetchRegistryView, makeFollower } from "../network/follower.ts";
+import { fetchRegistryView, makeFollower } from "../ledger/follower.ts";
 import { fundAccounts, ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";

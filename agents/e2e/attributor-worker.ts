@@ -10,7 +10,7 @@ import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Deployments } from "../chain/Deployments.ts";
 import { runChallenger } from "../challenger/challenger.ts";
-import { agentContext, ledgerAddresses } from "../network/network.ts";
+import { agentContext } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 
 const WorkerConfig = Schema.Struct({
@@ -37,8 +37,6 @@ const program = Effect.gen(function* () {
   if (config.role === "challenger") {
     yield* runChallenger({
       name: "challenger-worker",
-      chainId: config.chainId,
-      addresses: ledgerAddresses(config.deployments),
       pollMs: 100,
       ...(config.crashAfterFirstPost ? { afterOpen: () => process.kill(process.pid, "SIGKILL") } : {}),
     }).pipe(Effect.provideContext(context));
@@ -47,8 +45,6 @@ const program = Effect.gen(function* () {
   }
   const handle = yield* runAttributor({
     name: "attributor-worker",
-    chainId: config.chainId,
-    addresses: ledgerAddresses(config.deployments),
     engine: fixtureEngine(config.contributionIds.map(BigInt), 3),
     maxBatch: config.maxBatch,
     maxWaitMs: 300,

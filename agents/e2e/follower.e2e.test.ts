@@ -15,9 +15,9 @@ import { Context, Effect, Layer } from "effect";
 import { createPublicClient, http } from "viem";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
-import { type FollowedClaim, makeFollower, type UnreadableClaim } from "../network/follower.ts";
+import { type FollowedClaim, makeFollower, type UnreadableClaim } from "../ledger/follower.ts";
+import { unreadableHooks } from "../ledger/unreadable.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
-import { unreadableHooks } from "../network/unreadable.ts";
 import { Metrics, MetricsRegistry } from "../observability/metrics.ts";
 import { healthOf } from "../observability/server.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
@@ -89,7 +89,7 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("l
       const broken = { ...addresses, datanetRegistry: addresses.ledger };
       const reported: UnreadableClaim[] = [];
       const recovered: FollowedClaim[] = [];
-      // what an agent does with them: the Store row, the metrics, /health (agents/network/unreadable.ts)
+      // what an agent does with them: the Store row, the metrics, /health (agents/ledger/unreadable.ts)
       const registry = new MetricsRegistry();
       const storeContext = yield* Layer.build(Store.memory);
       const store = Context.get(storeContext, Store);

@@ -30,7 +30,7 @@ import { toAttributeTx } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { attributionLedgerAbi, disputeGameAbi, openTokenAbi } from "../generated/contracts.ts";
-import { fetchRegistryView, makeFollower } from "../network/follower.ts";
+import { fetchRegistryView, makeFollower } from "../ledger/follower.ts";
 import { fundAccounts, ledgerAddresses, localChain, type NetworkHandle, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource } from "../receipts/source.ts";

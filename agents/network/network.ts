@@ -24,11 +24,12 @@ import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { awaitMesh } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
+import { ledgerAddresses } from "../ledger/addresses.ts";
+import { LedgerView } from "../ledger/ledger.ts";
 import { Metrics, MetricsRegistry } from "../observability/metrics.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { Store } from "../store/store.ts";
-import type { LedgerAddresses } from "./follower.ts";
 
 export interface NetworkOptions {
   readonly rpcUrl: string;
@@ -88,22 +89,6 @@ export interface NetworkHandle {
   readonly challengers: ReadonlyArray<ChallengerNode>;
 }
 
-export const ledgerAddresses = (deployments: Deployments) => {
-  const { attributionLedger, paymentEscrow, disputeGame } = deployments;
-  if (attributionLedger === undefined || paymentEscrow === undefined) {
-    throw new Error("the deployment has no AttributionLedger / PaymentEscrow (redeploy with script/Deploy.s.sol)");
-  }
-  return {
-    ledger: attributionLedger as string as Address,
-    paymentEscrow: paymentEscrow as string as Address,
-    openToken: deployments.openToken as string as Address,
-    datanetRegistry: deployments.datanetRegistry as string as Address,
-    modelRegistry: deployments.modelRegistry as string as Address,
-    deployBlock: BigInt(deployments.deployBlock ?? 0),
-    ...(disputeGame === undefined ? {} : { disputeGame: disputeGame as string as Address }),
-  } satisfies LedgerAddresses & Record<string, unknown>;
-};
-
 /** The services one agent runs on, built in the caller's scope. */
 export const agentContext = (
   options: Pick<NetworkOptions, "rpcUrl" | "chainId" | "deployments" | "dataDir">,
@@ -116,7 +101,7 @@ export const agentContext = (
     const addresses = ledgerAddresses(options.deployments);
     const domain = attributionDomain(options.chainId, addresses.ledger);
     const base = Layer.mergeAll(Layer.succeed(Metrics, metrics), Identity.layer(Redacted.make(key)));
-    const layer = Layer.mergeAll(
+    const services = Layer.mergeAll(
       Chain.layer({
         rpcUrl: options.rpcUrl,
         privateKey: Option.some(Redacted.make(key)),
@@ -125,6 +110,10 @@ export const agentContext = (
       Store.layer({ path: path.join(options.dataDir, `${name}.sqlite`) }),
       Gossip.layer({ heartbeatMs: 100, bootstrap, checkPayload: checkReceipts(domain) }).pipe(Layer.provide(base)),
     ).pipe(Layer.provideMerge(base));
+    // the agent's read model of the chain, on its Chain, Store and Metrics
+    const layer = LedgerView.layer({ agent: name, chainId: options.chainId, addresses }).pipe(
+      Layer.provideMerge(services),
+    );
     const context = yield* Layer.build(layer);
     return { context, metrics };
   });
@@ -132,7 +121,6 @@ export const agentContext = (
 export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHandle, unknown, Scope.Scope> =>
   Effect.gen(function* () {
     yield* Effect.promise(() => mkdir(options.dataDir, { recursive: true }));
-    const addresses = ledgerAddresses(options.deployments);
     const attributorKeys = options.attributorKeys ?? [ANVIL_KEYS[7], ANVIL_KEYS[8]];
     const challengerKeys = options.challengerKeys ?? [ANVIL_KEYS[9]];
     const bootstrap: string[] = [];
@@ -146,8 +134,6 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
       bootstrap.push(gossip.addresses[0]!);
       const handle = yield* runAttributor({
         name,
-        chainId: options.chainId,
-        addresses,
         engine: options.engine,
         maxBatch: options.maxBatch ?? 50,
         maxWaitMs: options.maxWaitMs ?? 1_000,
@@ -181,8 +167,6 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
       bootstrap.push(gossip.addresses[0]!);
       const handle = yield* runChallenger({
         name,
-        chainId: options.chainId,
-        addresses,
         pollMs: options.pollMs ?? 250,
         engine: options.engine,
         ...(options.challengerTexts === undefined ? {} : { texts: options.challengerTexts }),
@@ -211,7 +195,7 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
 
 const gossipOf = (context: Context.Context<Gossip>): GossipShape => Context.get(context, Gossip);
 
-export { localChain };
+export { ledgerAddresses, localChain };
 
 export const fundAccounts = (
   options: { readonly rpcUrl: string; readonly chainId: number; readonly deployments: Deployments },

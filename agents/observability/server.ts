@@ -14,7 +14,7 @@ import { Metrics, type MetricsRegistry } from "./metrics.ts";
 
 export const PEERS_METRIC = "poa_gossip_peers";
 export const HEAD_LAG_METRIC = "poa_chain_head_lag_blocks";
-/** Claims the agent's ledger follower set aside as unreadable (agents/network/unreadable.ts). */
+/** Claims the agent's ledger follower set aside as unreadable (agents/ledger/unreadable.ts). */
 export const UNREADABLE_CLAIMS_METRIC = "poa_follower_unreadable_claims";
 
 /**

@@ -1,5 +1,5 @@
 /**
- * What an agent does with a claim its ledger follower could not rebuild (agents/network/follower.ts):
+ * What an agent does with a claim its ledger follower could not rebuild (agents/ledger/follower.ts):
  * records it in the Store (`unreadable_claims`), counts it (`poa_follower_unreadable_claims_total{kind}`),
  * keeps `poa_follower_unreadable_claims` at the number still unreadable (which /health reports as a
  * problem) and logs a warning; and the reverse when a claim recovers. The follower itself has moved on.
