@@ -28,6 +28,12 @@ export interface AttributionRequest {
   readonly modelId: bigint;
   readonly input?: string;
   readonly output: string;
+  /**
+   * The receipt's reference time (unix seconds): contributions not attributable then (approved
+   * later, or withdrawn at or before it) get no weight — the rule σ applies. Engines chosen by the
+   * chain (resolver.ts) read it; an engine over a fixed corpus ignores it.
+   */
+  readonly referenceTime?: bigint;
 }
 
 export type AttributionMethod = "suffix" | "gradient";

@@ -163,6 +163,23 @@ export interface GossipShape {
     byteLength: number,
     peers?: ReadonlyArray<string>,
   ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
+  /** Ids of the connected peers. */
+  readonly peers: Effect.Effect<ReadonlyArray<string>>;
+  /**
+   * Serves another request/response protocol on this node (e.g. the engines' `/poa/index/1`);
+   * `run` returns a result label for the served-requests metric.
+   */
+  readonly handle: (
+    protocol: string,
+    run: (stream: Libp2pStream) => Promise<string>,
+  ) => Effect.Effect<void, GossipError>;
+  /** Opens a `protocol` stream to `peer` (peer id or multiaddr) and runs `run` on it, within `timeoutMs`. */
+  readonly request: <A>(
+    peer: string,
+    protocol: string,
+    run: (stream: Libp2pStream) => Promise<A>,
+    timeoutMs?: number,
+  ) => Effect.Effect<A, FetchError>;
 }
 
 const defaults = {
@@ -380,10 +397,11 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     protocol: string,
     peer: string,
     run: (stream: Libp2pStream) => Promise<A>,
+    timeoutMs: number = settings.requestTimeoutMs,
   ): Effect.Effect<A, FetchError> =>
     Effect.tryPromise({
       try: async () => {
-        const signal = AbortSignal.timeout(settings.requestTimeoutMs);
+        const signal = AbortSignal.timeout(timeoutMs);
         let stream: Libp2pStream;
         try {
           stream = await node.dialProtocol(target(peer), protocol, { signal });
@@ -400,7 +418,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
             throw new FetchError({
               protocol,
               reason: "timeout",
-              message: `${protocol} request to ${peer} took over ${settings.requestTimeoutMs} ms`,
+              message: `${protocol} request to ${peer} took over ${timeoutMs} ms`,
               cause,
             });
           }
@@ -470,6 +488,9 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
       (root: Hex, byteLength: number, peers?: ReadonlyArray<string>) =>
         fromAny(CONTENT_PROTOCOL, root, peers, (peer) => fetchContent(peer, root, byteLength)),
     ),
+    peers: Effect.sync(() => node.getPeers().map((peer) => peer.toString())),
+    handle: serve,
+    request: (peer, protocol, run, timeoutMs) => fetchWith(protocol, peer, run, timeoutMs),
   };
   return service;
 });

@@ -17,6 +17,8 @@ export type QueryRequest =
       readonly path: string;
       readonly output: Uint8Array;
       readonly options: ResolvedOptions;
+      /** Contributions to leave out (withdrawn or not yet approved at the reference time). */
+      readonly exclude: ReadonlyArray<bigint>;
     }
   | { readonly id: number; readonly kind: "status"; readonly path: string }
   | { readonly id: number; readonly kind: "awaitVerified"; readonly path: string }
@@ -130,7 +132,11 @@ if (port !== null) {
           return;
         case "attribute": {
           const opened = open(request.path);
-          reply({ id: request.id, ok: true, value: attributeBytes(opened.index, request.output, request.options) });
+          reply({
+            id: request.id,
+            ok: true,
+            value: attributeBytes(opened.index, request.output, request.options, request.exclude),
+          });
           return;
         }
         case "awaitVerified": {

@@ -52,11 +52,15 @@ const fromWire = (error: WireError): SuffixServiceError => {
 export interface SuffixEngineServiceShape {
   /** Opens an index (once per process; later calls return at once): header and block table only. */
   readonly open: (path: string) => Effect.Effect<IndexStatus, SuffixServiceError>;
-  /** Attributes UTF-8 output bytes against the index at `path` (opened on first use). */
+  /**
+   * Attributes UTF-8 output bytes against the index at `path` (opened on first use), leaving out
+   * the contributions in `exclude` (as if they had never been indexed).
+   */
   readonly attribute: (
     path: string,
     output: Uint8Array,
     options?: SuffixEngineOptions,
+    exclude?: ReadonlyArray<bigint>,
   ) => Effect.Effect<Attribution<SuffixEvidence>, SuffixServiceError>;
   readonly status: (path: string) => Effect.Effect<IndexStatus, SuffixServiceError>;
   /** Resolves once every block of the index has been read and checked (the background pass). */
@@ -127,9 +131,9 @@ export class SuffixEngineService extends Context.Service<SuffixEngineService, Su
       };
       return {
         open: (path) => client.call<IndexStatus>({ kind: "open", path }),
-        attribute: (path, output, options) =>
+        attribute: (path, output, options, exclude = []) =>
           Effect.flatMap(resolved(options), (opts: ResolvedOptions) =>
-            client.call<Attribution<SuffixEvidence>>({ kind: "attribute", path, output, options: opts }),
+            client.call<Attribution<SuffixEvidence>>({ kind: "attribute", path, output, options: opts, exclude }),
           ),
         status: (path) => client.call<IndexStatus>({ kind: "status", path }),
         awaitVerified: (path) => client.call<IndexStatus>({ kind: "awaitVerified", path }),
