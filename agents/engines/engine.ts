@@ -38,14 +38,17 @@ export interface AttributionRequest {
 
 export type AttributionMethod = "suffix" | "gradient";
 
+/** Who answers: one method's engine, or "registry" — the engine each model registered on chain (resolver.ts). */
+export type EngineKind = AttributionMethod | "registry";
+
 export class EngineError extends Data.TaggedError("EngineError")<{
-  readonly method: AttributionMethod;
+  readonly method: EngineKind;
   readonly message: string;
   readonly cause?: unknown;
 }> {}
 
 export interface AttributionEngine<Evidence> {
-  readonly method: AttributionMethod;
+  readonly method: EngineKind;
   readonly attribute: (request: AttributionRequest) => Effect.Effect<Attribution<Evidence>, EngineError>;
 }
 

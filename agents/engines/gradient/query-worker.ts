@@ -26,6 +26,8 @@ export interface GradientModelStatus {
   readonly commitment: `0x${string}`;
   readonly rows: number;
   readonly classes: ReadonlyArray<string>;
+  /** The contribution id of every row (what the resolver needs to withhold credit). */
+  readonly contributionIds: ReadonlyArray<bigint>;
 }
 
 const port = parentPort;
@@ -49,6 +51,7 @@ if (port !== null) {
     commitment: attributor.model.commitment,
     rows: attributor.model.index.header.count,
     classes: attributor.model.index.header.classes,
+    contributionIds: [...attributor.model.index.ids],
   });
   const handle = async (request: GradientQuery): Promise<unknown> => {
     switch (request.kind) {
