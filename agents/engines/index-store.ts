@@ -101,3 +101,25 @@ export const quarantineIndex = (dataDir: string, commitment: Hex): string => {
 };
 
 export const removeDir = (dir: string): void => fs.rmSync(dir, { recursive: true, force: true });
+
+/**
+ * Copies the index files of `method` from `sourceDir` (e.g. a gradient model directory) into
+ * `<dataDir>/indexes/<commitment>/`, through a staging directory; returns the installed directory.
+ */
+export const publishIndexFiles = (
+  dataDir: string,
+  commitment: Hex,
+  method: AttributionMethod,
+  sourceDir: string,
+): string => {
+  const listing = listIndexDir(sourceDir, method);
+  if (listing === undefined) throw new Error(`${sourceDir} lacks the files of a ${method} index`);
+  const staging = stagingDir(dataDir);
+  try {
+    for (const file of listing.files) fs.copyFileSync(file.path, join(staging, file.name));
+    return installIndex(staging, dataDir, commitment);
+  } catch (cause) {
+    removeDir(staging);
+    throw cause;
+  }
+};
