@@ -471,6 +471,50 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
    */
   static readonly layer = (options: EngineResolverOptions) => Layer.effect(EngineResolver, makeEngineResolver(options));
 
+  /**
+   * For tests of the agents: models served by given engines (no chain, no index files); any other
+   * model id is UnknownModelError.
+   */
+  static readonly test = (
+    engines: ReadonlyMap<
+      bigint,
+      { readonly method: AttributionMethod; readonly engine: AttributionEngine<EngineEvidence> }
+    >,
+  ) =>
+    Layer.succeed(EngineResolver, {
+      model: (modelId) => {
+        const served = engines.get(modelId);
+        return served === undefined
+          ? Effect.fail(new UnknownModelError({ modelId, message: `model ${modelId} is not registered` }))
+          : Effect.succeed({ modelId, method: served.method, commitment: ZERO as Hex, datanetIds: [] });
+      },
+      prepare: (modelId) => {
+        const served = engines.get(modelId);
+        return served === undefined
+          ? Effect.fail(new UnknownModelError({ modelId, message: `model ${modelId} is not registered` }))
+          : Effect.succeed({
+              modelId,
+              method: served.method,
+              commitment: ZERO as Hex,
+              datanetIds: [],
+              path: "",
+              source: "test",
+            });
+      },
+      attribute: (request) => {
+        const served = engines.get(request.modelId);
+        return served === undefined
+          ? Effect.fail(
+              new UnknownModelError({
+                modelId: request.modelId,
+                message: `model ${request.modelId} is not registered`,
+              }),
+            )
+          : served.engine.attribute(request);
+      },
+      stats: Effect.succeed({ indexMismatches: 0, peerFailures: 0, indexesFetched: 0, indexesLoaded: 0 }),
+    });
+
   /** The resolver with its engine services (worker threads, stopped with the layer's scope). */
   static readonly layerWithEngines = (options: EngineResolverOptions) =>
     EngineResolver.layer(options).pipe(
