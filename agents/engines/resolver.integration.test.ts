@@ -8,6 +8,7 @@
  * used. References are independent of the code under test: the brute-force matcher over the raw
  * contribution texts (suffix) and the gradient engine run in this thread on the raw model files.
  */
+import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -240,6 +241,43 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
               expectedWith(corpus.filter((c) => c.id !== ids[1])),
             );
           }).pipe(Effect.provide(local));
+
+          // the same through the CLI, as a separate process: `poa model attribute`
+          const cli = yield* Effect.promise(
+            () =>
+              new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+                execFile(
+                  process.execPath,
+                  [
+                    "--import",
+                    "tsx",
+                    "agents/cli/main.ts",
+                    "model",
+                    "attribute",
+                    String(suffixModel),
+                    "--output",
+                    quote,
+                    "--data-dir",
+                    dataA,
+                    "--rpc-url",
+                    anvil.rpcUrl,
+                    "--json",
+                  ],
+                  { timeout: 90_000 },
+                  (error, stdout, stderr) =>
+                    resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+                );
+              }),
+          );
+          expect(cli.stderr).not.toMatch(/error/i);
+          expect(cli.code).toBe(0);
+          const printed = JSON.parse(cli.stdout) as { entries: { contributionId: string; weight: number }[] };
+          expect(printed.entries).toEqual(
+            expectedWith(corpus.filter((c) => c.id !== ids[1])).map((e) => ({
+              ...e,
+              contributionId: String(e.contributionId),
+            })),
+          );
         }),
       300_000,
     );
