@@ -124,8 +124,8 @@ export const checkClaimWeights = (
       }
       const { input, output } = checked.sourced;
       const computed = yield* engine
-        // TODO(engines merge): pass `referenceTime: claim.referenceTime` once AttributionRequest carries it
-        .attribute({ modelId: tx.modelId, input, output })
+        // at the claim's reference time: contributions not attributable then get no weight, as in σ
+        .attribute({ modelId: tx.modelId, input, output, referenceTime: claim.referenceTime })
         .pipe(
           Effect.map((a) => ({ entries: a.entries })),
           Effect.catchTag("EngineError", (e) => Effect.succeed({ error: e.message })),

@@ -17,9 +17,14 @@ import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Chain, Contracts } from "../chain/Chain.ts";
 import { runChallenger } from "../challenger/challenger.ts";
+import { storedOrPeerTexts } from "../challenger/weights.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
+import { fileTextStore, type TextStoreShape } from "../content/texts.ts";
+import type { AttributionEngine } from "../engines/engine.ts";
+import { IndexPeers } from "../engines/index-peers.ts";
+import { Engine, EngineResolver } from "../engines/resolver.ts";
 import { checkReceipts } from "../gossip/checks.ts";
-import { Gossip } from "../gossip/gossip.ts";
+import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
 import { makeFollower } from "../ledger/follower.ts";
 import { LedgerView } from "../ledger/ledger.ts";
@@ -57,6 +62,12 @@ const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
     Flag.withDefault(1000),
     Flag.withDescription("milliseconds between chain polls"),
   ),
+  engine: envFlag(Flag.String("engine"), Config.String(`POA_${role}_ENGINE`)).pipe(
+    Flag.withDefault(""),
+    Flag.withDescription(
+      `registry (each model's engine and index as registered on chain; indexes under <data-dir>/indexes/), fixture or none (env POA_${role}_ENGINE; default: ${role === "ATTRIBUTOR" ? "fixture" : "registry"})`,
+    ),
+  ),
 });
 
 interface AgentFlagValues extends ClientFlagValues {
@@ -65,6 +76,7 @@ interface AgentFlagValues extends ClientFlagValues {
   readonly bootstrap: string;
   readonly metricsPort: number;
   readonly pollMs: number;
+  readonly engine: string;
 }
 
 const positive = (name: string, value: number) =>
@@ -92,10 +104,32 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
     return { chain, base, bootstrap, name };
   });
 
+/** What an agent runs on besides its services: its engine (none: weights are not computed) and text store. */
+interface AgentParts {
+  readonly engine: AttributionEngine<unknown> | undefined;
+  readonly texts: TextStoreShape;
+  readonly gossip: GossipShape;
+}
+
+/**
+ * `--engine`: `registry` attributes every model with the engine and index it registered on chain
+ * (agents/engines/resolver.ts; indexes under `<data dir>/indexes/<commitment>/` or fetched from peers);
+ * `fixture` is the deterministic fixture engine over `--fixture-contributions`; `none` computes no weights.
+ */
+const EngineKinds = ["registry", "fixture", "none"] as const;
+type EngineKind = (typeof EngineKinds)[number];
+const engineKind = (value: string, fallback: EngineKind) =>
+  value === ""
+    ? Effect.succeed(fallback)
+    : (EngineKinds as ReadonlyArray<string>).includes(value)
+      ? Effect.succeed(value as EngineKind)
+      : Effect.fail(new AgentConfigError({ message: `--engine must be registry, fixture or none, got "${value}"` }));
+
 const runAgent = (
   role: "attributor" | "challenger",
   flags: AgentFlagValues,
-  start: Effect.Effect<void, unknown, never>,
+  engine: { readonly kind: EngineKind; readonly fixture?: AttributionEngine<unknown> },
+  start: (parts: AgentParts) => Effect.Effect<void, unknown, never>,
 ) =>
   Effect.gen(function* () {
     const config = yield* resolveClientConfig(flags);
@@ -108,12 +142,15 @@ const runAgent = (
         catch: (e) => new AgentConfigError({ message: e instanceof Error ? e.message : String(e) }),
       });
       const domain = attributionDomain(chain.chainId, addresses.ledger);
+      // receipt texts by hash: kept under the data directory and served to peers over /poa/text/1
+      const texts = fileTextStore(path.join(flags.dataDir, "texts"));
       const services = Layer.mergeAll(
         Store.layer({ path: path.join(flags.dataDir, `${role}.sqlite`) }),
         Gossip.layer({
           port: flags.gossipPort,
           bootstrap: parts.bootstrap,
           checkPayload: checkReceipts(domain),
+          textSource: texts.lookup,
         }),
         Observability.layer({ port: flags.metricsPort, agent: role }),
       );
@@ -125,8 +162,26 @@ const runAgent = (
       const gossip = Context.get(context, Gossip);
       const obs = Context.get(context, Observability);
       yield* Console.log(`${role} ${gossip.sender}: gossip ${gossip.addresses.join(", ")}; metrics ${obs.url}/metrics`);
-      const chainContext = yield* Effect.context<Chain>();
-      yield* start.pipe(Effect.provideContext(context), Effect.provide(Layer.succeedContext(chainContext)));
+      const chainContext = yield* Effect.context<Chain | Contracts>();
+      const attributionEngine =
+        engine.kind === "fixture"
+          ? engine.fixture
+          : engine.kind === "none"
+            ? undefined
+            : Context.get(
+                // the engines chosen by the chain, loaded once for the process (worker threads, in this scope)
+                yield* Layer.build(
+                  Engine.layer.pipe(
+                    Layer.provide(EngineResolver.layerWithEngines({ dataDir: flags.dataDir })),
+                    Layer.provide(IndexPeers.gossip({ dataDir: flags.dataDir })),
+                  ),
+                ).pipe(Effect.provideContext(Context.merge(chainContext, context))),
+                Engine,
+              );
+      yield* start({ engine: attributionEngine, texts, gossip }).pipe(
+        Effect.provideContext(context),
+        Effect.provide(Layer.succeedContext(chainContext)),
+      );
       return yield* Effect.never;
     });
     return yield* Effect.scoped(program).pipe(Effect.provide(parts.chain));
@@ -145,48 +200,62 @@ const attributorRun = (
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
-    if (ids.length === 0 || ids.some((id) => !/^[0-9]+$/.test(id))) {
+    const kind = yield* engineKind(flags.engine, "fixture");
+    if (kind === "fixture" && (ids.length === 0 || ids.some((id) => !/^[0-9]+$/.test(id)))) {
       return yield* new AgentConfigError({
         message:
           "--fixture-contributions must list contribution ids, e.g. 1,2,3 (the fixture engine attributes over them)",
       });
     }
     if (flags.maxBatch < 1) return yield* new AgentConfigError({ message: "--max-batch must be at least 1" });
+    if (kind === "none") return yield* new AgentConfigError({ message: "an attributor needs an engine" });
     yield* runAgent(
       "attributor",
       flags,
-      Effect.gen(function* () {
-        const handle = yield* runAttributor({
-          name: "attributor",
-          engine: fixtureEngine(ids.map(BigInt)),
-          maxBatch: flags.maxBatch,
-          maxWaitMs: flags.maxWaitMs,
-          pollMs: flags.pollMs,
-          bondClaims: 8,
-        });
-        const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
-          Effect.runPromise(
-            handle.intake(receipt).pipe(
-              Effect.map((stored): IntakeResult => ({ ok: true, stored })),
-              Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
+      { kind, fixture: fixtureEngine(ids.map(BigInt)) },
+      ({ engine }) =>
+        Effect.gen(function* () {
+          if (engine === undefined) return yield* new AgentConfigError({ message: "an attributor needs an engine" });
+          const handle = yield* runAttributor({
+            name: "attributor",
+            engine,
+            maxBatch: flags.maxBatch,
+            maxWaitMs: flags.maxWaitMs,
+            pollMs: flags.pollMs,
+            bondClaims: 8,
+          });
+          const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
+            Effect.runPromise(
+              handle.intake(receipt).pipe(
+                Effect.map((stored): IntakeResult => ({ ok: true, stored })),
+                Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
+              ),
             ),
-          ),
-        );
-        yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
-      }) as Effect.Effect<void, unknown, never>,
+          );
+          yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
+        }) as Effect.Effect<void, unknown, never>,
     );
   });
 
 const challengerRun = (flags: AgentFlagValues) =>
-  runAgent(
-    "challenger",
-    flags,
-    runChallenger({ name: "challenger", pollMs: flags.pollMs }).pipe(Effect.asVoid) as Effect.Effect<
-      void,
-      unknown,
-      never
-    >,
-  );
+  Effect.gen(function* () {
+    const kind = yield* engineKind(flags.engine, "registry");
+    if (kind === "fixture") {
+      return yield* new AgentConfigError({ message: "the challenger runs the registry engines (or none)" });
+    }
+    yield* runAgent(
+      "challenger",
+      flags,
+      { kind },
+      ({ engine, texts, gossip }) =>
+        runChallenger({
+          name: "challenger",
+          pollMs: flags.pollMs,
+          // every Attribute's weights recomputed with the model's engine, on texts from its store or its peers
+          ...(engine === undefined ? {} : { engine, texts: storedOrPeerTexts({ gossip, texts }) }),
+        }).pipe(Effect.asVoid) as Effect.Effect<void, unknown, never>,
+    );
+  });
 
 export const attributorCommand = Command.make("attributor").pipe(
   Command.withDescription("The attributor agent: collects receipts, posts claims with a bond, defends them"),
