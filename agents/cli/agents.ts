@@ -23,17 +23,12 @@ import { fileTextStore, type TextStoreShape } from "../content/texts.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
 import { Engine, EngineResolver } from "../engines/resolver.ts";
-import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
-import { Identity } from "../identity/identity.ts";
 import { makeFollower } from "../ledger/follower.ts";
-import { LedgerView } from "../ledger/ledger.ts";
 import { ledgerAddresses } from "../network/network.ts";
-import { Metrics } from "../observability/metrics.ts";
+import { agentServices } from "../network/wiring.ts";
 import { Observability } from "../observability/server.ts";
-import { attributionDomain } from "../protocol/receipt.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
-import { Store } from "../store/store.ts";
 import { type ClientFlagValues, clientFlags, report } from "./common.ts";
 
 export class AgentConfigError extends Data.TaggedError("AgentConfigError")<{ readonly message: string }> {}
@@ -84,7 +79,7 @@ const positive = (name: string, value: number) =>
     ? Effect.succeed(value)
     : Effect.fail(new AgentConfigError({ message: `${name} must be a non-negative integer, got ${value}` }));
 
-/** Chain (with the wallet), Contracts, Store, Metrics, Identity, Gossip and Observability of one agent. */
+/** The agent's Chain (with the wallet) and Contracts, key and bootstrap peers; its other services: ../network/wiring.ts. */
 const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) =>
   Effect.gen(function* () {
     yield* positive("--gossip-port", flags.gossipPort);
@@ -96,12 +91,11 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
     }
     const key = Redacted.make(Redacted.value(config.privateKey.value) as Hex);
     const chain = Layer.provideMerge(Contracts.layer(config), Chain.layer(config));
-    const base = Layer.mergeAll(Metrics.layer, Identity.layer(key));
     const bootstrap = flags.bootstrap
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a.length > 0);
-    return { chain, base, bootstrap, name };
+    return { chain, key, bootstrap, name };
   });
 
 /** What an agent runs on besides its services: its engine (none: weights are not computed) and text store. */
@@ -141,23 +135,18 @@ const runAgent = (
         try: () => ledgerAddresses(deployments),
         catch: (e) => new AgentConfigError({ message: e instanceof Error ? e.message : String(e) }),
       });
-      const domain = attributionDomain(chain.chainId, addresses.ledger);
       // receipt texts by hash: kept under the data directory and served to peers over /poa/text/1
       const texts = fileTextStore(path.join(flags.dataDir, "texts"));
-      const services = Layer.mergeAll(
-        Store.layer({ path: path.join(flags.dataDir, `${role}.sqlite`) }),
-        Gossip.layer({
-          port: flags.gossipPort,
-          bootstrap: parts.bootstrap,
-          checkPayload: checkReceipts(domain),
-          textSource: texts.lookup,
-        }),
-        Observability.layer({ port: flags.metricsPort, agent: role }),
-      );
-      // the agent's read model of the chain (agents/ledger/ledger.ts) on its Chain, Store and Metrics
-      const ledger = LedgerView.layer({ agent: role, chainId: chain.chainId, addresses });
       const context = yield* Layer.build(
-        ledger.pipe(Layer.provideMerge(services.pipe(Layer.provideMerge(parts.base)))),
+        agentServices({
+          name: role,
+          key: parts.key,
+          chainId: chain.chainId,
+          addresses,
+          dataDir: flags.dataDir,
+          gossip: { port: flags.gossipPort, bootstrap: parts.bootstrap, textSource: texts.lookup },
+          metricsPort: flags.metricsPort,
+        }),
       );
       const gossip = Context.get(context, Gossip);
       const obs = Context.get(context, Observability);

@@ -7,7 +7,6 @@
  * attributors, feeds a receipt stream to them and reports what happens through callbacks.
  */
 import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import { Context, Effect, Layer, Option, Redacted, type Scope, Stream } from "effect";
 import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -20,16 +19,12 @@ import { runChallenger } from "../challenger/challenger.ts";
 import type { ReceiptTexts, WeightCheck } from "../challenger/weights.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
 import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
-import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { awaitMesh } from "../gossip/testing.ts";
-import { Identity } from "../identity/identity.ts";
 import { ledgerAddresses } from "../ledger/addresses.ts";
-import { LedgerView } from "../ledger/ledger.ts";
-import { Metrics, MetricsRegistry } from "../observability/metrics.ts";
-import { attributionDomain } from "../protocol/receipt.ts";
+import { MetricsRegistry } from "../observability/metrics.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
-import { Store } from "../store/store.ts";
+import { agentServices } from "./wiring.ts";
 
 export interface NetworkOptions {
   readonly rpcUrl: string;
@@ -89,7 +84,7 @@ export interface NetworkHandle {
   readonly challengers: ReadonlyArray<ChallengerNode>;
 }
 
-/** The services one agent runs on, built in the caller's scope. */
+/** The services one agent runs on (./wiring.ts, with a Chain on `rpcUrl` and its key), built in the caller's scope. */
 export const agentContext = (
   options: Pick<NetworkOptions, "rpcUrl" | "chainId" | "deployments" | "dataDir">,
   name: string,
@@ -98,22 +93,21 @@ export const agentContext = (
 ) =>
   Effect.gen(function* () {
     const metrics = new MetricsRegistry();
-    const addresses = ledgerAddresses(options.deployments);
-    const domain = attributionDomain(options.chainId, addresses.ledger);
-    const base = Layer.mergeAll(Layer.succeed(Metrics, metrics), Identity.layer(Redacted.make(key)));
-    const services = Layer.mergeAll(
-      Chain.layer({
-        rpcUrl: options.rpcUrl,
-        privateKey: Option.some(Redacted.make(key)),
-        deploymentsPath: Option.none(),
-      }),
-      Store.layer({ path: path.join(options.dataDir, `${name}.sqlite`) }),
-      Gossip.layer({ heartbeatMs: 100, bootstrap, checkPayload: checkReceipts(domain) }).pipe(Layer.provide(base)),
-    ).pipe(Layer.provideMerge(base));
-    // the agent's read model of the chain, on its Chain, Store and Metrics
-    const layer = LedgerView.layer({ agent: name, chainId: options.chainId, addresses }).pipe(
-      Layer.provideMerge(services),
-    );
+    const chain = Chain.layer({
+      rpcUrl: options.rpcUrl,
+      privateKey: Option.some(Redacted.make(key)),
+      deploymentsPath: Option.none(),
+    });
+    const layer = agentServices({
+      name,
+      key: Redacted.make(key),
+      chainId: options.chainId,
+      addresses: ledgerAddresses(options.deployments),
+      dataDir: options.dataDir,
+      gossip: { heartbeatMs: 100, bootstrap },
+      metricsPort: 0,
+      metrics,
+    }).pipe(Layer.provideMerge(chain));
     const context = yield* Layer.build(layer);
     return { context, metrics };
   });

@@ -1,0 +1,53 @@
+/**
+ * The one wiring of an agent's services, used by the CLI (`poa attributor run`, `poa challenger run`),
+ * the in-process network of the demo and the e2e tests (./network.ts) and the crash-test worker:
+ * Identity (its key), Metrics (its own registry), Store (`<dataDir>/<name>.sqlite`), Gossip (receipt
+ * payloads checked under the deployment's EIP-712 domain), Observability (/metrics, /health) and its
+ * read model of the chain (`LedgerView`, agents/ledger/ledger.ts). It needs `Chain` (the caller's: from
+ * the CLI's client config, or an RPC URL and the key).
+ */
+import path from "node:path";
+import { Layer, type Redacted } from "effect";
+import type { Hex } from "viem";
+import { checkReceipts } from "../gossip/checks.ts";
+import type { GossipConfig } from "../gossip/gossip.ts";
+import { Gossip } from "../gossip/gossip.ts";
+import { Identity } from "../identity/identity.ts";
+import type { AgentAddresses } from "../ledger/addresses.ts";
+import { LedgerView } from "../ledger/ledger.ts";
+import { Metrics, type MetricsRegistry } from "../observability/metrics.ts";
+import { Observability } from "../observability/server.ts";
+import { attributionDomain } from "../protocol/receipt.ts";
+import { Store } from "../store/store.ts";
+
+export interface AgentSettings {
+  /** The agent's name: its Store file (`<dataDir>/<name>.sqlite`), logs and /health. */
+  readonly name: string;
+  readonly key: Redacted.Redacted<Hex>;
+  readonly chainId: number;
+  readonly addresses: AgentAddresses;
+  readonly dataDir: string;
+  /** Gossip settings (port, bootstrap peers, heartbeat, body sources…); receipts are checked under the ledger's domain. */
+  readonly gossip: Omit<GossipConfig, "checkPayload">;
+  /** Port of /metrics and /health (0 = any free port). */
+  readonly metricsPort: number;
+  /** The agent's metrics registry (default: a fresh one), when the caller reads it too. */
+  readonly metrics?: MetricsRegistry;
+}
+
+/** Every service an agent runs on but `Chain`, built from its settings. */
+export const agentServices = (settings: AgentSettings) => {
+  const domain = attributionDomain(settings.chainId, settings.addresses.ledger);
+  const base = Layer.mergeAll(
+    settings.metrics === undefined ? Metrics.layer : Layer.succeed(Metrics, settings.metrics),
+    Identity.layer(settings.key),
+  );
+  const services = Layer.mergeAll(
+    Store.layer({ path: path.join(settings.dataDir, `${settings.name}.sqlite`) }),
+    Gossip.layer({ ...settings.gossip, checkPayload: checkReceipts(domain) }),
+    Observability.layer({ port: settings.metricsPort, agent: settings.name }),
+  ).pipe(Layer.provideMerge(base));
+  return LedgerView.layer({ agent: settings.name, chainId: settings.chainId, addresses: settings.addresses }).pipe(
+    Layer.provideMerge(services),
+  );
+};
