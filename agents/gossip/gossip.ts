@@ -175,6 +175,23 @@ export interface GossipShape {
     hash: Hex,
     peers?: ReadonlyArray<string>,
   ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
+  /** Ids of the connected peers. */
+  readonly peers: Effect.Effect<ReadonlyArray<string>>;
+  /**
+   * Serves another request/response protocol on this node (e.g. the engines' `/poa/index/1`);
+   * `run` returns a result label for the served-requests metric.
+   */
+  readonly handle: (
+    protocol: string,
+    run: (stream: Libp2pStream) => Promise<string>,
+  ) => Effect.Effect<void, GossipError>;
+  /** Opens a `protocol` stream to `peer` (peer id or multiaddr) and runs `run` on it, within `timeoutMs`. */
+  readonly request: <A>(
+    peer: string,
+    protocol: string,
+    run: (stream: Libp2pStream) => Promise<A>,
+    timeoutMs?: number,
+  ) => Effect.Effect<A, FetchError>;
 }
 
 const defaults = {
@@ -394,10 +411,11 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     protocol: string,
     peer: string,
     run: (stream: Libp2pStream) => Promise<A>,
+    timeoutMs: number = settings.requestTimeoutMs,
   ): Effect.Effect<A, FetchError> =>
     Effect.tryPromise({
       try: async () => {
-        const signal = AbortSignal.timeout(settings.requestTimeoutMs);
+        const signal = AbortSignal.timeout(timeoutMs);
         let stream: Libp2pStream;
         try {
           stream = await node.dialProtocol(target(peer), protocol, { signal });
@@ -414,7 +432,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
             throw new FetchError({
               protocol,
               reason: "timeout",
-              message: `${protocol} request to ${peer} took over ${settings.requestTimeoutMs} ms`,
+              message: `${protocol} request to ${peer} took over ${timeoutMs} ms`,
               cause,
             });
           }
@@ -492,6 +510,9 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     fetchTextFromAny: Effect.fn("Gossip.fetchTextFromAny")((hash: Hex, peers?: ReadonlyArray<string>) =>
       fromAny(TEXT_PROTOCOL, hash, peers, (peer) => fetchText(peer, hash)),
     ),
+    peers: Effect.sync(() => node.getPeers().map((peer) => peer.toString())),
+    handle: serve,
+    request: (peer, protocol, run, timeoutMs) => fetchWith(protocol, peer, run, timeoutMs),
   };
   return service;
 });
