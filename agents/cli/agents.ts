@@ -12,7 +12,7 @@
 import path from "node:path";
 import { Config, Console, Context, Data, Effect, Layer, Option, Redacted } from "effect";
 import { Command, Flag } from "effect/cli";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Chain, Contracts } from "../chain/Chain.ts";
@@ -27,8 +27,11 @@ import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses } from "../network/network.ts";
 import { agentServices } from "../network/wiring.ts";
+import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
+import type { SourcedReceipt } from "../protocol/texts.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
+import { attributeGossipedReceipts } from "../receipts/texts.ts";
 import { type ClientFlagValues, clientFlags, report } from "./common.ts";
 
 export class AgentConfigError extends Data.TaggedError("AgentConfigError")<{ readonly message: string }> {}
@@ -202,7 +205,7 @@ const attributorRun = (
       "attributor",
       flags,
       { kind, fixture: fixtureEngine(ids.map(BigInt)) },
-      ({ engine }) =>
+      ({ engine, texts, gossip }) =>
         Effect.gen(function* () {
           if (engine === undefined) return yield* new AgentConfigError({ message: "an attributor needs an engine" });
           const handle = yield* runAttributor({
@@ -213,9 +216,27 @@ const attributorRun = (
             pollMs: flags.pollMs,
             bondClaims: 8,
           });
+          // a receipt this node attributed keeps its texts here, served to peers (challengers) by hash
+          const attribute = (receipt: SourcedReceipt) =>
+            handle
+              .intake(receipt)
+              .pipe(
+                Effect.tap(() =>
+                  Effect.forEach([hexToBytes(receipt.request), new TextEncoder().encode(receipt.output)], (bytes) =>
+                    texts.put(bytes),
+                  ).pipe(
+                    Effect.catchTag("TextStoreError", (e) =>
+                      Effect.logWarning(`attributor: texts not kept: ${e.message}`),
+                    ),
+                  ),
+                ),
+              );
+          // receipts gossiped by operators: texts fetched by hash from peers and checked, then this node's intake
+          const metrics = yield* Metrics;
+          yield* Effect.forkScoped(attributeGossipedReceipts({ gossip, texts, metrics }, attribute));
           const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
             Effect.runPromise(
-              handle.intake(receipt).pipe(
+              attribute(receipt).pipe(
                 Effect.map((stored): IntakeResult => ({ ok: true, stored })),
                 Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
               ),
