@@ -35,7 +35,6 @@ import { receiptProblem } from "../gossip/checks.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
 import { type FollowedClaim, type Follower, fetchRegistryView } from "../ledger/follower.ts";
-import { defenderMove, defendGame, GameStatusCode, gamesSince, traceOf } from "../ledger/games.ts";
 import { LedgerView } from "../ledger/ledger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
@@ -47,6 +46,7 @@ import { type AttributeTx, encodeBatch, encodeTx, splitBatch } from "../sigma/co
 import { applyBatch, commitment, type Ledger, Outcome, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
 import { encodeProof } from "../sigma/tree.ts";
 import { type RejectedReceipt, Store } from "../store/store.ts";
+import { makeDefense } from "./defense.ts";
 import { type DeferReason, verdictOf } from "./verdict.ts";
 
 export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly message: string }> {}
@@ -190,10 +190,6 @@ export const runAttributor = (config: AttributorConfig) =>
     const reposts = metrics.counter(
       "poa_attributor_reposts_total",
       "Own claims voided with their ancestor: re-posted exactly (same batch, debits, reference time) or given up, by result",
-    );
-    const outOfTime = metrics.counter(
-      "poa_attributor_games_out_of_time_total",
-      "Defense games found past the clock of the side to move (resolved, never moved again), by side",
     );
     const lag = headLagGauge(metrics);
     const batches = new Map<string, Uint8Array>();
@@ -741,98 +737,9 @@ export const runAttributor = (config: AttributorConfig) =>
         }),
       );
 
-    // ---- games against this attributor's claims: answer every bisection with its own execution ----
-    let nextGame = 0n;
-    const defending = new Map<bigint, { readonly claimId: bigint; commitments?: ReadonlyArray<Hex> }>();
-    const gamesStep = Effect.gen(function* () {
-      const addresses = view.games;
-      if (addresses === undefined) return;
-      const { games, next } = yield* gamesSince(addresses, nextGame);
-      nextGame = next;
-      for (const g of games) {
-        if (g.claimant.toLowerCase() !== me.toLowerCase()) {
-          // Defense is permissionless (docs/dispute-game.md §2): a new challenge against a claim this node
-          // agrees with is defended by this node too, whoever posted the claim (the poster may be silent).
-          const claim = follower.claims.get(g.claimId);
-          const challenge = g.gameId === g.challengeId && g.challenger.toLowerCase() !== me.toLowerCase();
-          if (!challenge || claim === undefined || !claim.correct || claim.status !== "pending") continue;
-          const own = yield* defendGame(addresses, g.challengeId).pipe(
-            Effect.catch((e) =>
-              Effect.as(Effect.logWarning(`${config.name}: cannot defend claim ${g.claimId}: ${e.message}`), undefined),
-            ),
-          );
-          if (own !== undefined) {
-            emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defense game ${own} opened` });
-          }
-          continue;
-        }
-        defending.set(g.gameId, { claimId: g.claimId });
-        emit({ kind: "game", agent: config.name, claimId: g.claimId, status: `defending game ${g.gameId}` });
-      }
-      for (const [gameId, entry] of defending) {
-        // one game failing (an RPC read, a lost race) never holds up the others
-        yield* defenseStep(addresses, gameId, entry).pipe(
-          Effect.catch((e: unknown) => {
-            const message = e instanceof Error ? e.message : describeCallError(e);
-            if (LOST_RACE.test(message)) {
-              races.inc({ step: "games" });
-              return Effect.logDebug(`${config.name}: game ${gameId}: lost a race: ${message}`);
-            }
-            errors.inc({ step: "games" });
-            return Effect.logWarning(`${config.name}: game ${gameId}: ${message}`);
-          }),
-        );
-      }
-    });
-
-    /**
-     * One game this node defends: the clock is read before any move, so a game past its clock is resolved
-     * (counted and logged) and dropped, never moved again (a move would revert with `DisputeGame_OutOfTime`
-     * at every tick); a game that ended is recorded and dropped.
-     */
-    const defenseStep = (
-      addresses: { readonly game: Address; readonly ledger: Address; readonly openToken: Address },
-      gameId: bigint,
-      entry: { readonly claimId: bigint; commitments?: ReadonlyArray<Hex> },
-    ) =>
-      Effect.gen(function* () {
-        const claim = follower.claims.get(entry.claimId);
-        if (claim === undefined) return;
-        if (entry.commitments === undefined) {
-          const trace = yield* traceOf(claim);
-          // the states this claimant committed to: its execution, ending in the state it posted
-          const commitments = Array.from({ length: trace.txCount + 1 }, (_, i) => trace.commitmentAt(i));
-          commitments[trace.txCount] = claim.claimedCommitment;
-          entry.commitments = commitments;
-        }
-        const move = yield* defenderMove(addresses, gameId, entry.commitments);
-        if (move.kind === "bisected" || move.kind === "waiting") return;
-        if (move.kind === "outOfTime") {
-          outOfTime.inc({ side: move.side });
-          yield* Effect.logWarning(
-            `${config.name}: game ${gameId} (claim ${entry.claimId}): the ${move.side} ran out of time; resolved, not moved`,
-          );
-        }
-        defending.delete(gameId);
-        yield* store.upsertGame({
-          gameId,
-          claimId: entry.claimId,
-          role: "claimant",
-          status:
-            move.status === GameStatusCode.ClaimantWon
-              ? "won"
-              : move.status === GameStatusCode.ChallengerWon
-                ? "lost"
-                : "abandoned",
-          state: { finalStatus: move.status, ...(move.kind === "outOfTime" ? { outOfTime: move.side } : {}) },
-        });
-        emit({
-          kind: "game",
-          agent: config.name,
-          claimId: entry.claimId,
-          status: `game ${gameId} over (${move.status}${move.kind === "outOfTime" ? `, ${move.side} out of time` : ""})`,
-        });
-      });
+    // ---- games: every challenge of its claims answered, others' claims it agrees with defended (./defense.ts) ----
+    const defense = yield* makeDefense({ name: config.name, me, emit, lostRace: (message) => LOST_RACE.test(message) });
+    const gamesStep = defense.step;
 
     const tick = Effect.gen(function* () {
       const fresh = yield* follower.sync;
