@@ -2,22 +2,18 @@
  * σ in TypeScript (docs/protocol.md §4): applies transactions to an in-memory accounts tree and
  * records, for every step, the pre/post state commitments and the witnesses the on-chain library
  * (`src/libraries/Sigma.sol`) needs to re-execute that step from proofs alone.
+ *
+ * Issue 19 made it fast without changing a byte of its output: the tree hashes in wasm (./tree.ts,
+ * ./keccak.ts) and the per-transaction digests skip viem's generic EIP-712 code (./digest.ts). The
+ * implementation before that is kept in ./reference/ and every step is tested equal to it
+ * (./fast.test.ts); docs/benchmarks-ledger.md has the numbers.
  */
 import { Effect } from "effect";
-import {
-  type Address,
-  bytesToHex,
-  concatBytes,
-  encodeAbiParameters,
-  getAddress,
-  type Hex,
-  keccak256,
-  stringToHex,
-} from "viem";
+import { type Address, bytesToHex, encodeAbiParameters, getAddress, type Hex, keccak256, stringToHex } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { signerRecovery } from "../identity/recover.ts";
-import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
+import { fastNonceWindowKey, fastReceiptDigest, fastRequestDigest } from "./digest.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
 export const MAX_ENTRIES_LIMIT = 8;
@@ -199,7 +195,6 @@ const statelessOutcome = async (
   if (tx.fee > tx.maxFee) return { outcome: Outcome.FeeAboveMax };
   if (ctx.referenceTime > tx.deadline) return { outcome: Outcome.Expired };
   if (sameAddress(tx.attributor, ZERO_ADDRESS)) return { outcome: Outcome.BadAttributor };
-  const domain = attributionDomain(ctx.chainId, ctx.ledger);
   const request = {
     user: tx.user,
     operator: tx.operator,
@@ -209,10 +204,13 @@ const statelessOutcome = async (
     nonce: tx.nonce,
     deadline: tx.deadline,
   };
-  const userSigner = await signatureSigner(requestDigest(domain, request), tx.userSignature);
+  const userSigner = await signatureSigner(fastRequestDigest(ctx.chainId, ctx.ledger, request), tx.userSignature);
   if (userSigner === undefined || !sameAddress(userSigner, tx.user)) return { outcome: Outcome.BadUserSignature };
   const receipt = { ...request, attributor: tx.attributor, outputHash: tx.outputHash, fee: tx.fee };
-  const operatorSigner = await signatureSigner(receiptDigest(domain, receipt), tx.operatorSignature);
+  const operatorSigner = await signatureSigner(
+    fastReceiptDigest(ctx.chainId, ctx.ledger, receipt),
+    tx.operatorSignature,
+  );
   if (operatorSigner === undefined || !sameAddress(operatorSigner, tx.operator)) {
     return { outcome: Outcome.BadOperatorSignature };
   }
@@ -285,7 +283,7 @@ const applyAttribute = async (
     return checked.outcome;
   }
   const tree = ledger.tree;
-  const windowKey = nonceWindowKey(tx.user, tx.operator);
+  const windowKey = fastNonceWindowKey(tx.user, tx.operator);
   const window = spendNonce(tree.leaf(windowKey), tx.nonce);
   if (window === undefined) {
     witnesses.push(tree.witness(windowKey));
@@ -335,7 +333,7 @@ export const applyTx = async (
       ? applySettle(ledger, tx, witnesses)
       : await applyAttribute(ledger, ctx, registry, tx, witnesses);
   ledger.txCount += 1n;
-  return { index, outcome, pre, post: ledger.state, witnesses: bytesToHex(concatBytes(witnesses)) };
+  return { index, outcome, pre, post: ledger.state, witnesses: `0x${Buffer.concat(witnesses).toString("hex")}` };
 };
 
 export interface BatchResult {
