@@ -122,6 +122,7 @@ export const op = {
   i32Eq: [0x46],
   i32Ne: [0x47],
   i32LtU: [0x49],
+  i32GtU: [0x4b],
   i32GeU: [0x4f],
   i64Eqz: [0x50],
   i32Add: [0x6a],
