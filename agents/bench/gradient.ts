@@ -192,20 +192,22 @@ const head = (index: GradientIndex, rows: number): GradientIndex => {
 // the old path: ORT MatMulInteger for the row dots too (before issue 19)
 const ort1 = await OrtScorer.create(1, undefined, "ort");
 const ort2 = await OrtScorer.create(2, undefined, "ort");
+// the engine's scorer now: row dots on the wasm kernel (2 threads), DataInf's column sums on ORT
+const now2 = await OrtScorer.create(2);
 if (sections.has("query")) {
   console.log(
     `\n## Query latency, synthetic int8 index (median of ${repeat}; load average ${loadavg()[0]!.toFixed(1)})\n`,
   );
   console.log(
-    "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | TracIn query total ms | influence query total ms | DataInf, float64 typed-array passes (before) ms | DataInf, integer kernel (now) ms | DataInf now / TracIn |",
+    "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | dots: wasm kernel 2 threads ms | TracIn query total ms | influence query total ms | DataInf, float64 typed-array passes (before) ms | DataInf, integer kernel (now) ms | DataInf now / TracIn |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const count of sizes) {
     for (const dims of dimsList) {
       const mib = (count * dims) / 2 ** 20;
       if (mib > maxMiB) {
         console.log(
-          `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | | | | |`,
+          `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | | | | | |`,
         );
         continue;
       }
@@ -214,8 +216,9 @@ if (sections.has("query")) {
       const js = await time(() => segmentDotsJs(index, query));
       const o1 = await time(() => ort1.segmentDots(index, query));
       const o2 = await time(() => ort2.segmentDots(index, query));
+      const w2 = await time(() => now2.segmentDots(index, query));
       const total = await time(async () => {
-        const dots = await ort2.segmentDots(index, query);
+        const dots = await now2.segmentDots(index, query);
         const scores = integerScores("tracin", tracinScores(index, query, dots));
         return entriesFor(topScores(index.ids, scores, 8), 8);
       });
@@ -223,7 +226,7 @@ if (sections.has("query")) {
       const pre = fisherPreconditioner(head(index, 2 * dims));
       const influence = await time(async () => {
         const psi = preconditionQuery(index, pre, query);
-        const dots = await ort2.segmentDots(index, psi);
+        const dots = await now2.segmentDots(index, psi);
         const scores = integerScores("influence", tracinScores(index, psi, dots));
         return entriesFor(topScores(index.ids, scores, 8), 8);
       });
@@ -233,12 +236,12 @@ if (sections.has("query")) {
         return entriesFor(topScores(index.ids, scores, 8), 8);
       });
       const dataInf = await time(async () => {
-        const dots = await ort2.segmentDots(index, query);
-        const scores = integerScores("datainf", await datainfScores(index, query, dots, ort2));
+        const dots = await now2.segmentDots(index, query);
+        const scores = integerScores("datainf", await datainfScores(index, query, dots, now2));
         return entriesFor(topScores(index.ids, scores, 8), 8);
       });
       console.log(
-        `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${total.toFixed(1)} | ${influence.toFixed(1)} | ${before.toFixed(1)} | ${dataInf.toFixed(1)} | ${(dataInf / total).toFixed(1)}× |`,
+        `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${w2.toFixed(1)} | ${total.toFixed(1)} | ${influence.toFixed(1)} | ${before.toFixed(1)} | ${dataInf.toFixed(1)} | ${(dataInf / total).toFixed(1)}× |`,
       );
     }
   }
@@ -321,3 +324,4 @@ if (sections.has("kernel")) {
 }
 await ort1.release();
 await ort2.release();
+await now2.release();

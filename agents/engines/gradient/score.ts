@@ -386,8 +386,10 @@ export const topScores = (ids: BigUint64Array, scores: Float64Array, k: number):
   const better = (a: number, b: number) =>
     scores[a]! !== scores[b]! ? scores[a]! > scores[b]! : ids[a]! !== ids[b]! ? ids[a]! < ids[b]! : a < b;
   for (let i = 0; i < scores.length; i++) {
-    if (!(scores[i]! > 0)) continue;
-    if (rows.length === k && !better(i, rows[k - 1]!)) continue;
+    const score = scores[i]!;
+    if (!(score > 0)) continue;
+    // most rows lose to the k-th best on the score alone: skip them without the tie-break (issue 19)
+    if (rows.length === k && (score < scores[rows[k - 1]!]! || !better(i, rows[k - 1]!))) continue;
     let at = rows.length === k ? k - 1 : rows.length;
     while (at > 0 && better(i, rows[at - 1]!)) {
       rows[at] = rows[at - 1]!;
