@@ -1,7 +1,7 @@
 /**
  * The fast σ (issue 19) against independent implementations of the same rules:
  * - its wasm keccak against @noble/hashes;
- * - its EIP-712 digests and window key against viem (hashTypedData, encodeAbiParameters);
+ * - its replay-window key against the reference's (viem's encodeAbiParameters);
  * - its accounts tree against the straightforward one kept in ./reference/tree.ts (a Map per level,
  *   noble hashes), operation by operation: roots, returned witnesses, read witnesses, siblings;
  * - σ itself against ./reference/sigma.ts over random batches mixing every kind of step (valid,
@@ -10,11 +10,9 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import fc from "fast-check";
-import { type Address, bytesToHex, getAddress, type Hex } from "viem";
+import { type Address, bytesToHex, getAddress } from "viem";
 import { describe, expect, it } from "vitest";
-import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import { type AttributeTx, encodeTx } from "./codec.ts";
-import { fastNonceWindowKey, fastReceiptDigest, fastRequestDigest } from "./digest.ts";
 import { keccak256Bytes } from "./keccak.ts";
 import * as reference from "./reference/sigma.ts";
 import { AccountsTree as ReferenceTree } from "./reference/tree.ts";
@@ -54,38 +52,14 @@ describe("wasm keccak256", () => {
 });
 
 const addressArb = fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }).map(address);
-const wordArb = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
-const bytes32Arb = wordArb.map((v): Hex => `0x${v.toString(16).padStart(64, "0")}`);
 
-describe("σ's digests", () => {
-  it("equal viem's EIP-712 hashes of Request and Receipt, and the window key, for any field values", () => {
+describe("σ's window key", () => {
+  it("equals the reference's (viem's encodeAbiParameters and keccak256) for any user and operator", () => {
     fc.assert(
-      fc.property(
-        fc.record({
-          chainId: fc.integer({ min: 1, max: 2 ** 31 }),
-          ledger: addressArb,
-          user: addressArb,
-          operator: addressArb,
-          attributor: addressArb,
-          modelId: wordArb,
-          requestHash: bytes32Arb,
-          outputHash: bytes32Arb,
-          maxFee: wordArb,
-          fee: wordArb,
-          nonce: wordArb,
-          deadline: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-        }),
-        ({ chainId, ledger, attributor, outputHash, fee, ...request }) => {
-          const domain = attributionDomain(chainId, ledger);
-          expect(fastRequestDigest(chainId, ledger, request)).toBe(requestDigest(domain, request));
-          const receipt = { ...request, attributor, outputHash, fee };
-          expect(fastReceiptDigest(chainId, ledger, receipt)).toBe(receiptDigest(domain, receipt));
-          expect(fastNonceWindowKey(request.user, request.operator)).toBe(
-            nonceWindowKey(request.user, request.operator).toLowerCase(),
-          );
-        },
-      ),
-      { seed: SEED, numRuns: 200 },
+      fc.property(addressArb, addressArb, (user, operator) => {
+        expect(nonceWindowKey(user, operator)).toBe(reference.nonceWindowKey(user, operator));
+      }),
+      { seed: SEED, numRuns: 300 },
     );
   });
 });
