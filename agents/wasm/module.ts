@@ -113,6 +113,7 @@ export const op = {
   localSet: (i: number) => [0x21, ...uleb(i)],
   localTee: (i: number) => [0x22, ...uleb(i)],
   i32Load: (offset = 0) => [0x28, 0x02, ...uleb(offset)],
+  i32Load8S: (offset = 0) => [0x2c, 0x00, ...uleb(offset)],
   i64Load: (offset = 0) => [0x29, 0x03, ...uleb(offset)],
   i32Store: (offset = 0) => [0x36, 0x02, ...uleb(offset)],
   i64Store: (offset = 0) => [0x37, 0x03, ...uleb(offset)],
@@ -139,11 +140,14 @@ export const op = {
   v128Load: (offset = 0) => [0xfd, ...uleb(0), 0x04, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, ...uleb(11), 0x04, ...uleb(offset)],
   v128Const0: [0xfd, ...uleb(12), ...new Array<number>(16).fill(0)],
+  i16x8Splat: [0xfd, ...uleb(16)],
   i32x4ExtractLane: (lane: number) => [0xfd, ...uleb(27), lane],
   i16x8ExtendLowI8x16S: [0xfd, ...uleb(135)],
   i16x8ExtendHighI8x16S: [0xfd, ...uleb(136)],
   i32x4Add: [0xfd, ...uleb(174)],
   i32x4DotI16x8S: [0xfd, ...uleb(186)],
+  i32x4ExtmulLowI16x8S: [0xfd, ...uleb(188)],
+  i32x4ExtmulHighI16x8S: [0xfd, ...uleb(189)],
 } as const;
 
 /** A wasm linear memory (the slice of the WebAssembly JS API used here; tsconfig's ES lib has no wasm types). */

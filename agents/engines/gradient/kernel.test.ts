@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Embedding, GradientIndex, IndexHeader } from "./gradient-index.ts";
 import { WasmKernel } from "./kernel.ts";
-import { OrtScorer, tracinScores } from "./score.ts";
+import { jsKernel, OrtScorer, tracinScores } from "./score.ts";
 
 const rng = (seed: number) => {
   let s = seed >>> 0 || 1;
@@ -146,6 +146,36 @@ describe("wasm SIMD kernel", () => {
           expect(Array.from(await kernel.rowDots(index, cols, m), BigInt)).toEqual(expected);
         }
         expect(Array.from(await ort.rowDots(index, cols, m), BigInt)).toEqual(expected);
+      }
+    } finally {
+      await ort.release();
+    }
+  });
+
+  it("column sums (DataInf's r) are exact across int32 blocks, and equal ONNX Runtime's and the typed arrays'", async () => {
+    // 70,000 rows: two int32 blocks of the kernel; all −128 against −128 in one column (the largest sums)
+    const index = makeIndex(70_000, [40], "random", 21);
+    const minIndex = makeIndex(70_000, [40], "min", 22);
+    const m = 3;
+    const next = rng(3);
+    const n = index.header.count;
+    const rows = Int8Array.from({ length: m * n }, (_, x) => (x < n ? -128 : x % 5 === 0 ? 0 : (next() % 256) - 128));
+    const ort = await OrtScorer.create(1, 4096, "ort");
+    try {
+      for (const idx of [index, minIndex]) {
+        const expected: bigint[] = [];
+        for (let j = 0; j < m; j++) {
+          for (let k = 0; k < 40; k++) {
+            let sum = 0n;
+            for (let i = 0; i < n; i++) sum += BigInt(rows[j * n + i]!) * BigInt(idx.vectors[i * 40 + k]!);
+            expected.push(sum);
+          }
+        }
+        for (const kernel of kernels) {
+          expect(Array.from(await kernel.columnSums(idx, rows, m), BigInt)).toEqual(expected);
+        }
+        expect(Array.from(await ort.columnSums(idx, rows, m), BigInt)).toEqual(expected);
+        expect(Array.from(await jsKernel.columnSums(idx, rows, m), BigInt)).toEqual(expected);
       }
     } finally {
       await ort.release();

@@ -97,19 +97,69 @@ const dotsFunction = (M: number): FunctionDef => {
   };
 };
 
+/**
+ * colsum(rows, count, stride, len, coef, acc): acc[k] += Σ_i coef[i] · row_i[k] for k < len rounded up to 16
+ * (int32 at acc + 4k; the rows at rows + i·stride, the int8 coefficients at coef + i). Rows with a zero
+ * coefficient are skipped. Per 16 bytes: two sign extensions and four `i32x4.extmul_*_i16x8_s` against
+ * the splatted coefficient (|product| ≤ 128², exact), added into the accumulators in memory.
+ */
+const colsumFunction = (): FunctionDef => {
+  const [ROWS, COUNT, STRIDE, LEN, COEF, ACC] = [0, 1, 2, 3, 4, 5];
+  const [K, RP, AP, END] = [6, 7, 8, 9];
+  const [V, LO, HI, SPLAT] = [10, 11, 12, 13];
+  const body: number[] = [];
+  const emit = (...parts: ReadonlyArray<ReadonlyArray<number>>) => {
+    for (const p of parts) body.push(...p);
+  };
+  const addInto = (delta: number, half: number, extmul: ReadonlyArray<number>) => {
+    emit(op.localGet(AP), op.localGet(AP), op.v128Load(delta), op.localGet(half), op.localGet(SPLAT), extmul);
+    emit(op.i32x4Add, op.v128Store(delta));
+  };
+  emit(op.localGet(LEN), op.i32Const(15), op.i32Add, op.i32Const(-16), op.i32And, op.localSet(END));
+  emit(op.block(), op.loop());
+  emit(op.localGet(COUNT), op.i32Eqz, op.brIf(1));
+  emit(op.localGet(COEF), op.i32Load8S(0), op.localTee(K), op.if());
+  emit(op.localGet(K), op.i16x8Splat, op.localSet(SPLAT));
+  emit(op.localGet(ROWS), op.localSet(RP), op.localGet(ACC), op.localSet(AP), op.i32Const(0), op.localSet(K));
+  emit(op.block(), op.loop());
+  emit(op.localGet(K), op.localGet(END), op.i32GeU, op.brIf(1));
+  emit(op.localGet(RP), op.v128Load(0), op.localSet(V));
+  emit(op.localGet(V), op.i16x8ExtendLowI8x16S, op.localSet(LO));
+  emit(op.localGet(V), op.i16x8ExtendHighI8x16S, op.localSet(HI));
+  addInto(0, LO, op.i32x4ExtmulLowI16x8S);
+  addInto(16, LO, op.i32x4ExtmulHighI16x8S);
+  addInto(32, HI, op.i32x4ExtmulLowI16x8S);
+  addInto(48, HI, op.i32x4ExtmulHighI16x8S);
+  emit(op.localGet(RP), op.i32Const(16), op.i32Add, op.localSet(RP));
+  emit(op.localGet(AP), op.i32Const(64), op.i32Add, op.localSet(AP));
+  emit(op.localGet(K), op.i32Const(16), op.i32Add, op.localSet(K));
+  emit(op.br(0), op.end, op.end);
+  emit(op.end);
+  emit(op.localGet(ROWS), op.localGet(STRIDE), op.i32Add, op.localSet(ROWS));
+  emit(op.localGet(COEF), op.i32Const(1), op.i32Add, op.localSet(COEF));
+  emit(op.localGet(COUNT), op.i32Const(1), op.i32Sub, op.localSet(COUNT));
+  emit(op.br(0), op.end, op.end);
+  return {
+    name: "colsum",
+    params: [I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, V128, V128, V128, V128],
+    body,
+  };
+};
+
 const MAX_PAGES = 65_536;
 const PAGE = 65_536;
-const FUNCTIONS = ["dots1", "dots2", "dots3", "dots4"] as const;
+const FUNCTIONS = ["dots1", "dots2", "dots3", "dots4", "colsum"] as const;
 type KernelFunction = (typeof FUNCTIONS)[number];
 
 let compiled: object | undefined;
 /** The compiled module (once per process). */
 const kernelModule = (): object => {
   compiled ??= compileModule(
-    encodeModule(
-      Array.from({ length: MAX_COLUMNS }, (_, i) => dotsFunction(i + 1)),
-      { memory: { initial: 1, maximum: MAX_PAGES, shared: true } },
-    ),
+    encodeModule([...Array.from({ length: MAX_COLUMNS }, (_, i) => dotsFunction(i + 1)), colsumFunction()], {
+      memory: { initial: 1, maximum: MAX_PAGES, shared: true },
+    }),
   );
   return compiled;
 };
@@ -144,6 +194,9 @@ interface Loaded {
 }
 
 const ceil16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** Rows per int32 block of columnSums: 2^16 · 128 · 128 = 2^30 < 2^31. */
+const COLSUM_BLOCK = 65_536;
 
 /** One output column: the row bytes [offset, offset + len) against column(k), k < len. */
 interface Column {
@@ -302,6 +355,60 @@ export class WasmKernel {
     }
     await this.dispatch(loaded, jobs);
     return new Int32Array(loaded.memory.buffer, out, count * m).slice();
+  }
+
+  /**
+   * [m, width] exact integers (as float64): Σ_i rows[j, i] · v_i, rows [m, n] int8 row-major — DataInf's
+   * r = Σ c_i G_i (score.ts). Rows are summed in int32 blocks of COLSUM_BLOCK (|Σ| < 2^31), each block into
+   * its own accumulator, blocks spread over the threads; the blocks are added in float64 (exact below 2^53).
+   */
+  columnSums = (index: GradientIndex, rows: Int8Array, m: number): Promise<Float64Array> => {
+    const loaded = this.load(index);
+    const result = loaded.queue.then(() => this.columnSumsNow(loaded, index, rows, m));
+    loaded.queue = result.catch(() => undefined);
+    return result;
+  };
+
+  private async columnSumsNow(loaded: Loaded, index: GradientIndex, rows: Int8Array, m: number) {
+    const { count, dims } = index.header;
+    const width = ceil16(dims);
+    const blocks = Math.ceil(count / COLSUM_BLOCK);
+    const coef = ceil16(loaded.scratch);
+    const acc = ceil16(coef + m * count);
+    const end = acc + m * blocks * width * 4;
+    if (end > loaded.memory.buffer.byteLength) {
+      loaded.memory.grow(Math.ceil((end - loaded.memory.buffer.byteLength) / PAGE));
+    }
+    new Int8Array(loaded.memory.buffer, coef, m * count).set(rows.subarray(0, m * count));
+    new Int32Array(loaded.memory.buffer, acc, m * blocks * width).fill(0);
+    const threads = Math.min(this.threads, m * blocks);
+    const jobs: Job[][] = Array.from({ length: threads }, () => []);
+    let next = 0;
+    for (let j = 0; j < m; j++) {
+      for (let b = 0; b < blocks; b++) {
+        const start = b * COLSUM_BLOCK;
+        const stop = Math.min(count, start + COLSUM_BLOCK);
+        jobs[next++ % threads]!.push([
+          "colsum",
+          loaded.vectors + start * dims,
+          stop - start,
+          dims,
+          dims,
+          coef + j * count + start,
+          acc + (j * blocks + b) * width * 4,
+        ]);
+      }
+    }
+    await this.dispatch(loaded, jobs);
+    const sums = new Int32Array(loaded.memory.buffer, acc, m * blocks * width);
+    const out = new Float64Array(m * dims);
+    for (let j = 0; j < m; j++) {
+      for (let b = 0; b < blocks; b++) {
+        const at = (j * blocks + b) * width;
+        for (let k = 0; k < dims; k++) out[j * dims + k]! += sums[at + k]!;
+      }
+    }
+    return out;
   }
 
   /** Stops the worker threads (the memories go with the kernel). */
