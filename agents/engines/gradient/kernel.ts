@@ -1,9 +1,9 @@
 /**
- * The gradient engine's exact integer dot products on a WebAssembly SIMD kernel (issue 19): every
- * index row v_i (int8) against m query columns, in int32, row blocks on worker threads that share the
- * index in one wasm memory.
+ * The gradient engine's exact integer kernels on WebAssembly SIMD (issue 19), row blocks on worker
+ * threads that share the index in one wasm memory:
  *
- *   rowDots(index, cols, m)[i, j] = Σ_k v_i[k] · cols[k, j]          (exact: |Σ| ≤ 127² · 8192 < 2^31)
+ *   rowDots(index, cols, m)[i, j]    = Σ_k v_i[k] · cols[k, j]      (exact: |Σ| ≤ 128 · 127 · 8192 < 2^31)
+ *   columnSums(index, rows, m)[j, k] = Σ_i rows[j, i] · v_i[k]      (int32 per 65,536-row block, float64 across)
  *
  * The same integers as score.ts's typed-array loop and ONNX Runtime's MatMulInteger (tested equal,
  * agents/engines/gradient/kernel.test.ts). Per 16 index bytes the kernel does one load, two sign
