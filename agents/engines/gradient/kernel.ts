@@ -206,8 +206,15 @@ interface Column {
 }
 
 export class WasmKernel {
-  private readonly loaded = new WeakMap<Int8Array, Loaded>();
-  private readonly all = new Set<Loaded>();
+  private loaded = new WeakMap<Int8Array, Loaded>();
+  /** Live workers (they hold their index's memory): stopped by release(), or when the index is collected. */
+  private readonly workers = new Set<Worker>();
+  private readonly finalizer = new FinalizationRegistry<ReadonlyArray<Worker>>((workers) => {
+    for (const w of workers) {
+      this.workers.delete(w);
+      void w.terminate();
+    }
+  });
 
   /** `threads`: row blocks run on the calling thread plus threads − 1 workers. */
   private constructor(readonly threads: number) {}
@@ -240,7 +247,8 @@ export class WasmKernel {
     const run = instantiate(module, memory, FUNCTIONS);
     const loaded: Loaded = { memory, run, workers, vectors, scratch, queue: Promise.resolve() };
     this.loaded.set(index.vectors, loaded);
-    this.all.add(loaded);
+    for (const w of workers) this.workers.add(w);
+    if (workers.length > 0) this.finalizer.register(index.vectors, workers);
     return loaded;
   }
 
@@ -413,7 +421,9 @@ export class WasmKernel {
 
   /** Stops the worker threads (the memories go with the kernel). */
   async release(): Promise<void> {
-    for (const loaded of this.all) await Promise.all(loaded.workers.map((w) => w.terminate()));
-    this.all.clear();
+    const workers = [...this.workers];
+    this.workers.clear();
+    this.loaded = new WeakMap(); // a later query loads its index again, with fresh workers
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
