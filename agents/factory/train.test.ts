@@ -7,30 +7,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contentRoot } from "../content/merkle.ts";
 import { LoraOperator, loadTextCodec } from "../operator/operator.ts";
 import { generate } from "../operator/scheduler.ts";
 import { writeTinyLlama } from "../operator/testModel.ts";
 import { type LlamaBase, loadBase, type Projection } from "./base.ts";
+import { documentsOf, TEXTS } from "./fixtures.test-util.ts";
 import { loraLayout, runSequence } from "./llama.ts";
 import { readPeftParams } from "./peft.ts";
-import { type Hyperparameters, type TrainingDocument, trainAdapter } from "./train.ts";
+import { type Hyperparameters, trainAdapter } from "./train.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "factory-train-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-export const TEXTS = [
-  "The quick brown fox jumps over the lazy dog. The dog sleeps in the sun all day long.",
-  "We hold these truths to be self-evident, that all men are created equal.",
-  "Four score and seven years ago our fathers brought forth on this continent a new nation.",
-  "Ask not what your country can do for you; ask what you can do for your country.",
-];
-
-export const documentsOf = (texts: ReadonlyArray<string>, firstId = 1): TrainingDocument[] =>
-  texts.map((t, i) => {
-    const bytes = new TextEncoder().encode(t);
-    return { contributionId: BigInt(firstId + i), datanetId: 1n, contentRoot: contentRoot(bytes), bytes };
-  });
 
 const HYPER: Hyperparameters = {
   rank: 4,
