@@ -306,7 +306,8 @@ export const makeFactoryEngine = (
 
 /** Reads `<run>/index.bin` (checksummed container) and checks it was built for this run. */
 export const loadLoraIndex = (run: string, recordHash: Hex, ckHash: Hex): GradientIndex => {
-  const index = decodeIndex(readFileSync(join(run, "index.bin")), join(run, "index.bin"));
+  // a copy: decodeIndex views the body at its buffer offset, and a Node Buffer is a view into a larger pool
+  const index = decodeIndex(new Uint8Array(readFileSync(join(run, "index.bin"))), join(run, "index.bin"));
   if (index.header.gradientGraph !== recordHash)
     throw new RangeError(`${run}/index.bin was built for another training record`);
   if (index.header.checkpoints !== ckHash) throw new RangeError(`${run}/index.bin was built for other checkpoints`);

@@ -296,7 +296,7 @@ export const trainAdapter = (input: TrainInput): TrainResult => {
   if (existsSync(statePath)) {
     let container: ReturnType<typeof readContainer>;
     try {
-      container = readContainer(statePath, STATE_MAGIC, 1, readFileSync(statePath));
+      container = readContainer(statePath, STATE_MAGIC, 1, new Uint8Array(readFileSync(statePath)));
     } catch (e) {
       throw new TrainingError({ message: `${statePath}: ${e instanceof Error ? e.message : String(e)}` });
     }
@@ -414,3 +414,70 @@ export const loadCheckpoints = (out: string, record: TrainingRecord, layout: Lor
     });
 
 export const baseNameOf = (modelDir: string) => basename(resolve(modelDir));
+
+const HexString = Schema.String.check(Schema.isPattern(/^0x[0-9a-f]{64}$/));
+
+/** training.json as read back (Schema-checked at the boundary). */
+export const TrainingRecordSchema = Schema.Struct({
+  version: Schema.Literal(1),
+  base: Schema.Struct({
+    name: Schema.String,
+    modelKeccak256: HexString,
+    configKeccak256: HexString,
+    tokenizerKeccak256: HexString,
+  }),
+  data: Schema.Struct({
+    source: Schema.NullOr(
+      Schema.Struct({
+        chainId: Schema.Number,
+        datanetRegistry: Schema.String,
+        datanetIds: Schema.Array(Schema.String),
+        referenceTime: Schema.Number,
+      }),
+    ),
+    contributions: Schema.Array(
+      Schema.Struct({
+        id: Schema.String,
+        datanetId: Schema.String,
+        contentRoot: HexString,
+        bytes: Schema.Int,
+        examples: Schema.Int,
+        tokens: Schema.Int,
+      }),
+    ),
+  }),
+  hyperparameters: Hyperparameters,
+  optimizer: Schema.Struct({
+    name: Schema.Literal("adam"),
+    beta1: Schema.Number,
+    beta2: Schema.Number,
+    eps: Schema.Number,
+  }),
+  checkpoints: Schema.Array(
+    Schema.Struct({
+      index: Schema.Int,
+      epoch: Schema.Int,
+      step: Schema.Int,
+      file: Schema.String,
+      keccak256: HexString,
+    }),
+  ),
+  adapter: Schema.Struct({ configKeccak256: HexString, weightsKeccak256: HexString }),
+  epochLoss: Schema.Array(Schema.Number),
+});
+
+/** Reads `<run>/training.json`: the record and the keccak256 of its bytes (what goes on chain). */
+export const readRecord = (run: string): { readonly record: TrainingRecord; readonly hash: Hex } => {
+  const file = join(run, "training.json");
+  let bytes: Uint8Array;
+  let json: unknown;
+  try {
+    bytes = readFileSync(file);
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new TrainingError({ message: `${file}: no readable training record (run \`poa factory train\` first)` });
+  }
+  const decoded = Schema.decodeUnknownExit(TrainingRecordSchema)(json);
+  if (decoded._tag === "Failure") throw new TrainingError({ message: `${file}: not a training record` });
+  return { record: decoded.value as TrainingRecord, hash: recordHash(bytes) };
+};
