@@ -13,6 +13,7 @@ import { contentRoot } from "../content/merkle.ts";
 import { datanetContributions, directoryContentSource, fetchCorpus } from "../engines/suffix/datanet.ts";
 import { FactoryMethodSchema } from "../factory/attribution.ts";
 import { loadBase } from "../factory/base.ts";
+import { DEFAULT_FACTORY_QUALITY, formatFactoryQuality, runFactoryQuality } from "../factory/quality.ts";
 import { indexRun, openRun, runAttributor, saveDocuments } from "../factory/run.ts";
 import {
   baseNameOf,
@@ -384,6 +385,22 @@ const publishCommand = Command.make(
   Command.withDescription("Register a trained adapter in ModelRegistry (datanets, split, index commitment, stake)"),
 );
 
+const qualityCommand = Command.make(
+  "quality",
+  { seed: Flag.Int("seed").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.hyper.seed)) },
+  (f) =>
+    Effect.gen(function* () {
+      const result = yield* attemptAsync(() =>
+        runFactoryQuality({
+          ...DEFAULT_FACTORY_QUALITY,
+          hyper: { ...DEFAULT_FACTORY_QUALITY.hyper, seed: f.seed },
+          log: (line) => process.stderr.write(`${line}\n`),
+        }),
+      );
+      yield* Console.log(formatFactoryQuality(result));
+    }),
+).pipe(Command.withDescription("SOTU presidents as contributors: attribution vs leave-one-out and baselines"));
+
 export const factoryCommand = Command.make("factory").pipe(
   Command.withDescription("Model Factory: fine-tune LoRA adapters on datanets, attribute by gradients, publish"),
   Command.withSubcommands([
@@ -393,5 +410,6 @@ export const factoryCommand = Command.make("factory").pipe(
     indexCommand,
     attributeCommand,
     publishCommand,
+    qualityCommand,
   ]),
 );
