@@ -182,7 +182,7 @@ const trainCommand = (f: TrainFlags) =>
       checkpoints: f.checkpoints,
     };
     yield* Schema.decodeUnknownEffect(Hyperparameters)(hyper).pipe(
-      Effect.mapError((e) => fail(`hyperparameters: ${e.message.split("\n")[0]}`)),
+      Effect.mapError((e) => fail(`hyperparameters: ${e.message.replace(/\s+/g, " ")}`)),
     );
     if (hyper.targets.length === 0) return yield* fail("--targets names no projection");
     const base = yield* attempt(() => loadBase(f.base));
