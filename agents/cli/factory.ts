@@ -14,7 +14,7 @@ import { datanetContributions, directoryContentSource, fetchCorpus } from "../en
 import { FactoryMethodSchema } from "../factory/attribution.ts";
 import { loadBase } from "../factory/base.ts";
 import { DEFAULT_FACTORY_QUALITY, formatFactoryQuality, runFactoryQuality } from "../factory/quality.ts";
-import { indexRun, openRun, runAttributor, saveDocuments } from "../factory/run.ts";
+import { indexRun, openRun, runAttributor } from "../factory/run.ts";
 import {
   baseNameOf,
   type DataSource,
@@ -188,7 +188,6 @@ const trainCommand = (f: TrainFlags) =>
     const base = yield* attempt(() => loadBase(f.base));
     const codec = yield* attemptAsync(() => loadTextCodec(f.base));
     const out = resolve(f.out);
-    yield* attempt(() => saveDocuments(out, documents));
     const startedAt = performance.now();
     const trained = yield* attempt(() =>
       trainAdapter({

@@ -2,7 +2,7 @@
  * A factory run folder as a whole: the training data kept by content root (`data/<root>`, re-checked on
  * every read), opening a finished run against its base model, building and loading its gradient index.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Hex, keccak256 } from "viem";
 import { contentRoot } from "../content/merkle.ts";
@@ -29,17 +29,6 @@ import {
   TrainingError,
   type TrainingRecord,
 } from "./train.ts";
-
-/** Keeps each document's bytes as `data/<content root>` in the run folder. */
-export const saveDocuments = (run: string, docs: ReadonlyArray<TrainingDocument>): void => {
-  mkdirSync(join(run, "data"), { recursive: true });
-  for (const d of docs) {
-    const file = join(run, "data", contentFileName(d.contentRoot));
-    if (existsSync(file)) continue;
-    writeFileSync(`${file}.tmp`, d.bytes);
-    renameSync(`${file}.tmp`, file);
-  }
-};
 
 /** The record's documents from `data/`, each checked against its content root. */
 export const loadDocuments = (run: string, record: TrainingRecord): TrainingDocument[] =>

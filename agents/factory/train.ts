@@ -18,6 +18,7 @@ import { basename, join, resolve } from "node:path";
 import { Data, Schema } from "effect";
 import { type Hex, keccak256 } from "viem";
 import { readContainer, writeContainer } from "../engines/gradient/container.ts";
+import { contentFileName } from "../engines/suffix/datanet.ts";
 import { parseSafetensors, serializeSafetensors } from "../operator/safetensors.ts";
 import { prng } from "../operator/testModel.ts";
 import type { LlamaBase } from "./base.ts";
@@ -235,6 +236,17 @@ const fileKeccak = (file: string): Hex => {
 
 const f64Bytes = (a: Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/** Keeps each document's bytes as `data/<content root>` in the run folder. */
+export const saveDocuments = (run: string, docs: ReadonlyArray<TrainingDocument>): void => {
+  mkdirSync(join(run, "data"), { recursive: true });
+  for (const d of docs) {
+    const file = join(run, "data", contentFileName(d.contentRoot));
+    if (existsSync(file)) continue;
+    writeFileSync(`${file}.tmp`, d.bytes);
+    renameSync(`${file}.tmp`, file);
+  }
+};
+
 /** Trains (or resumes) the adapter described by `input`, writing everything under `input.out`. */
 export const trainAdapter = (input: TrainInput): TrainResult => {
   const { base, hyper } = input;
@@ -256,6 +268,7 @@ export const trainAdapter = (input: TrainInput): TrainResult => {
   if (new Set(ids).size !== ids.length) throw new TrainingError({ message: "contribution ids must be unique" });
   const out = resolve(input.out);
   mkdirSync(join(out, "checkpoints"), { recursive: true });
+  saveDocuments(out, input.documents);
   const baseRecord = {
     name: input.baseName,
     modelKeccak256: fileKeccak(join(base.dir, "model.onnx")),
