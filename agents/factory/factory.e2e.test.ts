@@ -32,8 +32,8 @@ import { openRun, runAttributor } from "./run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "factory-e2e-"));
 
-/** Runs `poa factory …` in process; returns the last JSON line it printed. */
-const factory = (args: ReadonlyArray<string>) =>
+/** Runs `poa factory …` in process; returns the last JSON line it printed (or the failure, when expected). */
+const factoryExit = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const lines: string[] = [];
     const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
@@ -43,6 +43,11 @@ const factory = (args: ReadonlyArray<string>) =>
         Effect.provide(NodeServices.layer),
       ),
     ).pipe(Effect.ensuring(Effect.sync(() => (log.mockRestore(), err.mockRestore()))));
+    return { exit, lines };
+  });
+const factory = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { exit, lines } = yield* factoryExit(args);
     expect(exit._tag, String(exit)).toBe("Success");
     return JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
   });
@@ -66,19 +71,39 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })(
         const onChain = yield* Effect.gen(function* () {
           const { datanetId } = yield* createDatanet("ipfs://speeches");
           const ids: bigint[] = [];
+          const roots: string[] = [];
           for (const [i, text] of [...TEXTS.slice(0, 3), "pending text that nobody approved"].entries()) {
             const bytes = new TextEncoder().encode(text);
             const c = yield* contribute(datanetId, bytes, `ipfs://speech-${i}`);
             writeFileSync(join(contentDir, c.contentRoot.toLowerCase()), bytes);
             if (i < 3) yield* curate("approveContribution", c.contributionId);
             ids.push(c.contributionId);
+            roots.push(c.contentRoot.toLowerCase());
           }
-          return { datanetId, ids };
+          return { datanetId, ids, roots };
         }).pipe(withProtocol(flags));
         const modelDir = join(dir, "model");
         yield* Effect.promise(() => writeTinyLlama(modelDir));
         const run = join(dir, "run");
         const net = ["--rpc-url", anvil.rpcUrl, "--json"];
+        // bytes that do not hash to the on-chain content root are refused before any training
+        const tampered = join(contentDir, onChain.roots[1]!);
+        const honest = readFileSync(tampered);
+        writeFileSync(tampered, Buffer.concat([honest, Buffer.from("!")]));
+        const refused = yield* factoryExit([
+          "train",
+          "--base",
+          modelDir,
+          "--datanet",
+          String(onChain.datanetId),
+          "--content-dir",
+          contentDir,
+          "--out",
+          join(dir, "refused"),
+          ...net,
+        ]);
+        expect(String(refused.exit)).toContain("does not match its on-chain content root");
+        writeFileSync(tampered, honest);
         const trained = yield* factory([
           "train",
           "--base",
