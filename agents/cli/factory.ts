@@ -386,13 +386,20 @@ const publishCommand = Command.make(
 
 const qualityCommand = Command.make(
   "quality",
-  { seed: Flag.Int("seed").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.hyper.seed)) },
+  {
+    seed: Flag.Int("seed").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.hyper.seed)),
+    base: Flag.String("base").pipe(
+      Flag.withDescription("base model folder (default: the operator's tiny test model)"),
+      Flag.optional,
+    ),
+  },
   (f) =>
     Effect.gen(function* () {
       const result = yield* attemptAsync(() =>
         runFactoryQuality({
           ...DEFAULT_FACTORY_QUALITY,
           hyper: { ...DEFAULT_FACTORY_QUALITY.hyper, seed: f.seed },
+          ...(Option.isSome(f.base) ? { baseDir: f.base.value } : {}),
           log: (line) => process.stderr.write(`${line}\n`),
         }),
       );

@@ -34,6 +34,8 @@ export interface FactoryQualityOptions {
   readonly answerBytes: number;
   readonly hyper: Hyperparameters;
   readonly dims: number;
+  /** A base model folder (the operator's --model-dir); default: the operator's tiny test model, written here. */
+  readonly baseDir?: string;
   readonly log: (line: string) => void;
 }
 
@@ -130,8 +132,8 @@ export const runFactoryQuality = async (
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "factory-quality-"));
   try {
-    const modelDir = join(dir, "model");
-    await writeTinyLlama(modelDir);
+    const modelDir = options.baseDir ?? join(dir, "model");
+    if (options.baseDir === undefined) await writeTinyLlama(modelDir);
     const base = loadBase(modelDir);
     const codec = await loadTextCodec(modelDir);
     const encode = (t: string) => codec.tokenizer.encode(t, { add_special_tokens: false }).ids;
