@@ -274,10 +274,6 @@ contract SuffixChecks_CreditedSet_Test is SmallCorpusTest {
 }
 
 contract SuffixChecks_IndexViolations_Test is SmallCorpusTest {
-    function _isaAfter(uint64 _g) internal view returns (IsaProof memory p_) {
-        if (_g + 1 < sa.length) p_ = IsaProof(isa[_g + 1], _proof(isaLeaves, _g + 1));
-    }
-
     function _ordered(uint64 _i) internal view returns (bool ordered_) {
         ordered_ = h.adjacentOrdered(c, _opening(_i, 1), _opening(_i + 1, 1), _isaAfter(sa[_i]), _isaAfter(sa[_i + 1]));
     }

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
-import {AbsenceProof, EvidenceSpan, Occurrence, RangeProof} from "src/evidence/SuffixChecks.sol";
+import {AbsenceProof, EvidenceSpan, IsaProof, Occurrence, RangeProof} from "src/evidence/SuffixChecks.sol";
 import {
     ChunkRun,
     CorpusEntry,
@@ -295,6 +295,11 @@ abstract contract EvidenceBaseTest is Test {
             p_.hasAbove = true;
             p_.above = _fullOpening(_at);
         }
+    }
+
+    /// @dev ISA[_g + 1] with its proof (empty when _g is the last position).
+    function _isaAfter(uint64 _g) internal view returns (IsaProof memory p_) {
+        if (_g + 1 < sa.length) p_ = IsaProof(isa[_g + 1], _proof(isaLeaves, _g + 1));
     }
 
     function _occurrences(uint64 _lo, uint64 _hi) internal view returns (Occurrence[] memory occ_) {
