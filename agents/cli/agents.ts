@@ -10,18 +10,18 @@
  * AttributionEngine interface; loading their indexes from disk here is left to their CLIs.
  */
 import path from "node:path";
-import { Config, Console, Context, Data, Effect, Layer, Option, Redacted } from "effect";
+import { Config, Console, Context, Data, Effect, Layer, Option, Redacted, Schedule } from "effect";
 import { Command, Flag } from "effect/cli";
-import type { Address, Hex } from "viem";
+import { type Address, concat, type Hex, keccak256, stringToHex } from "viem";
 import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
-import { Chain, Contracts } from "../chain/Chain.ts";
+import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { runChallenger } from "../challenger/challenger.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
 import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
-import { makeFollower } from "../network/follower.ts";
+import { FollowerError, makeFollower } from "../network/follower.ts";
 import { ledgerAddresses } from "../network/network.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
@@ -88,7 +88,10 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a.length > 0);
-    return { chain, base, bootstrap, name };
+    // the libp2p identity follows the agent's key, so a restarted agent keeps its peer id and the
+    // multiaddrs other nodes bootstrap from stay valid
+    const peerKeySeed = Redacted.make(keccak256(concat([stringToHex("poa/libp2p-peer-key/v1"), Redacted.value(key)])));
+    return { chain, base, bootstrap, name, peerKeySeed };
   });
 
 const runAgent = (
@@ -113,6 +116,7 @@ const runAgent = (
           port: flags.gossipPort,
           bootstrap: parts.bootstrap,
           checkPayload: checkReceipts(domain),
+          peerKeySeed: parts.peerKeySeed,
         }),
         Observability.layer({ port: flags.metricsPort, agent: role }),
       );
@@ -127,8 +131,20 @@ const runAgent = (
       );
       return yield* Effect.never;
     });
-    return yield* Effect.scoped(program).pipe(Effect.provide(parts.chain));
+    // An agent (re)started while its RPC endpoint is down waits for it rather than exiting: a node
+    // restarted by its supervisor during an outage must come back by itself when the RPC does.
+    return yield* Effect.scoped(program).pipe(
+      Effect.provide(parts.chain),
+      Effect.tapError((e) =>
+        rpcUnreachable(e) ? Console.error(`${role}: ${e.message}; retrying in 2 s`) : Effect.void,
+      ),
+      Effect.retry({ while: rpcUnreachable, schedule: Schedule.spaced("2 seconds") }),
+    );
   });
+
+/** A start-up failure that only means the RPC did not answer (retrying can help). */
+const rpcUnreachable = (e: unknown): e is ChainError | FollowerError =>
+  e instanceof ChainError || (e instanceof FollowerError && e.permanent !== true);
 
 const attributorRun = (
   flags: AgentFlagValues & {
