@@ -56,6 +56,12 @@ const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
     Flag.withDefault(1000),
     Flag.withDescription("milliseconds between chain polls"),
   ),
+  confirmations: envFlag(Flag.Int("confirmations"), Config.Int(`POA_${role}_CONFIRMATIONS`)).pipe(
+    Flag.withDefault(0),
+    Flag.withDescription(
+      `act only on ledger events this many blocks deep: a reorg that shallow takes back nothing (env POA_${role}_CONFIRMATIONS)`,
+    ),
+  ),
 });
 
 interface AgentFlagValues extends ClientFlagValues {
@@ -64,6 +70,7 @@ interface AgentFlagValues extends ClientFlagValues {
   readonly bootstrap: string;
   readonly metricsPort: number;
   readonly pollMs: number;
+  readonly confirmations: number;
 }
 
 const positive = (name: string, value: number) =>
@@ -76,6 +83,7 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
   Effect.gen(function* () {
     yield* positive("--gossip-port", flags.gossipPort);
     yield* positive("--metrics-port", flags.metricsPort);
+    yield* positive("--confirmations", flags.confirmations);
     if (Option.isNone(config.privateKey)) {
       return yield* new AgentConfigError({
         message: "an agent needs a key: pass --private-key, set POA_PRIVATE_KEY or privateKey in the config file",
@@ -179,6 +187,7 @@ const attributorRun = (
             maxBatch: flags.maxBatch,
             maxWaitMs: flags.maxWaitMs,
             pollMs: flags.pollMs,
+            confirmations: flags.confirmations,
             bondClaims: 8,
           });
           const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
@@ -199,9 +208,13 @@ const challengerRun = (flags: AgentFlagValues) =>
     "challenger",
     flags,
     (addresses, chainId) =>
-      runChallenger({ name: "challenger", chainId, addresses, pollMs: flags.pollMs }).pipe(
-        Effect.asVoid,
-      ) as Effect.Effect<void, unknown, never>,
+      runChallenger({
+        name: "challenger",
+        chainId,
+        addresses,
+        pollMs: flags.pollMs,
+        confirmations: flags.confirmations,
+      }).pipe(Effect.asVoid) as Effect.Effect<void, unknown, never>,
   );
 
 export const attributorCommand = Command.make("attributor").pipe(

@@ -60,7 +60,10 @@ const OUTAGE_S = Number(process.env.POA_E2E_OUTAGE_S ?? 30);
 const SEED = Number(process.env.POA_E2E_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** POA_E2E_FAULTS=0 runs the same traffic without faults (to tell a fault's effect from a plain bug). */
 const FAULTS = process.env.POA_E2E_FAULTS !== "0";
+/** The reorg takes back the next claim mined and every block after it, at most this many. */
 const REORG_DEPTH = 3;
+/** The agents act on ledger events this deep, one more than the deepest reorg the test makes. */
+const CONFIRMATIONS = REORG_DEPTH + 1;
 const USERS = 3;
 const ADAPTER = "tiny-lora-0000";
 
@@ -189,6 +192,8 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             String(gossipPort),
             "--poll-ms",
             "250",
+            "--confirmations",
+            String(CONFIRMATIONS),
           ];
           const attributorArgs = (n: 1 | 2, gossipPort: number, intakePort: number, bootstrap: string) => [
             "attributor",
@@ -365,6 +370,46 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
               }
             });
 
+          // the test's own view of the chain, straight from anvil
+          const chain = localChain(anvil.chainId, anvil.rpcUrl);
+          const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 100 });
+          /** Waits for the next claim to be mined, then reorgs it away with the blocks after it (≤ REORG_DEPTH). */
+          const orphaned: bigint[] = [];
+          const reorgNextClaim = Effect.promise(async () => {
+            let from = (await client.getBlockNumber({ cacheTime: 0 })) + 1n;
+            for (let tries = 0; tries < 600; tries++) {
+              const head = await client.getBlockNumber({ cacheTime: 0 });
+              const posted =
+                head < from
+                  ? []
+                  : await client.getContractEvents({
+                      address: addresses.ledger,
+                      abi: attributionLedgerAbi,
+                      eventName: "ClaimPosted",
+                      fromBlock: from,
+                      toBlock: head,
+                    });
+              const last = posted.at(-1);
+              if (last !== undefined && head - last.blockNumber < BigInt(REORG_DEPTH)) {
+                // let the agents see it first: the reorg must take back something they acted on
+                await new Promise((done) => setTimeout(done, 600));
+                const now = await client.getBlockNumber({ cacheTime: 0 });
+                const depth = Number(now - last.blockNumber) + 1;
+                if (depth > REORG_DEPTH) {
+                  from = now + 1n;
+                  continue;
+                }
+                await Effect.runPromise(reorg(anvil.rpcUrl, depth));
+                orphaned.push(last.args.claimId ?? -1n);
+                console.log(`processes e2e: reorged ${depth} blocks, claim ${last.args.claimId} orphaned`);
+                return;
+              }
+              if (head >= from) from = head + 1n;
+              await new Promise((done) => setTimeout(done, 100));
+            }
+            throw new Error("no claim to reorg away within 60 s");
+          });
+
           // the faults, at seeded points of the chat sequence
           const restart = (p: AgentProcess) =>
             Effect.promise(async () => {
@@ -384,7 +429,7 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
           plan("kill -9 operator", restart(operator));
           plan(`kill -9 ${victim.options.name}`, restart(victim));
           plan("kill -9 challenger", restart(challenger));
-          plan(`anvil_reorg ${REORG_DEPTH}`, reorg(anvil.rpcUrl, REORG_DEPTH));
+          plan(`anvil_reorg of the next claim`, reorgNextClaim);
           plan(
             `RPC unreachable ${OUTAGE_S} s`,
             Effect.promise(async () => {
@@ -413,9 +458,7 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             `processes e2e: ${answers.length} answers, ${chatRetries} chat retries, ${deliveries} deliveries`,
           );
 
-          // the test's own view of the chain, straight from anvil
-          const chain = localChain(anvil.chainId, anvil.rpcUrl);
-          const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 100 });
+          if (FAULTS) expect(orphaned.length).toBe(1);
           const keyOf = (r: { user: string; operator: string; nonce: bigint }) =>
             `${r.user.toLowerCase()}|${r.operator.toLowerCase()}|${r.nonce}`;
           const answerOf = new Map(answers.map((a) => [keyOf(a.receipt.request), a]));
