@@ -21,7 +21,7 @@
  * "operator → attributors"), the test hands each answer's receipt and texts to an attributor's HTTP
  * intake (`deliver` below), retrying on the other attributor while one is down.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
@@ -115,6 +115,18 @@ const splitOf = (
   credits.push([protocol, bps(SPLIT.protocolBps) + data - paid]);
   return credits;
 };
+
+/** The `npm run poa -- <command> <subcommand> --flag …` commands of a markdown page, with their flags. */
+const documentedCommands = (markdown: string) =>
+  [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .map((block) => block[1]!.replace(/\\\n\s*/g, " "))
+    .join("\n")
+    .split("\n")
+    .flatMap((line) => {
+      const m = /npm run poa -- (\S+) (\S+)(.*)$/.exec(line);
+      if (m === null || m[1]!.startsWith("--")) return [];
+      return [{ command: `${m[1]} ${m[2]}`, flags: new Set(m[3]!.split(/\s+/).filter((t) => t.startsWith("--"))) }];
+    });
 
 const health = (url: string) =>
   fetch(`${url}/health`)
@@ -237,6 +249,23 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
           );
           console.log(`processes e2e: logs in ${dir}`);
           const processes: ReadonlyArray<AgentProcess> = [operator, a1, a2, challenger];
+          // docs/run-a-node.md documents exactly these commands: each of its flags is one this test passes
+          const documented = documentedCommands(readFileSync("docs/run-a-node.md", "utf8"));
+          expect(documented.map((d) => d.command).sort()).toEqual([
+            "attributor run",
+            "attributor run",
+            "challenger run",
+            "operator make-test-model",
+            "operator serve",
+          ]);
+          for (const doc of documented) {
+            const runs = [make, ...processes].filter((p) => p.options.args.slice(0, 2).join(" ") === doc.command);
+            const missing = runs.map((run) => [...doc.flags].filter((f) => !run.options.args.includes(f)));
+            expect(
+              missing.some((m) => m.length === 0),
+              `docs/run-a-node.md: "${doc.command} ${[...doc.flags].join(" ")}" is run here (flags not passed: ${JSON.stringify(missing)})`,
+            ).toBe(true);
+          }
 
           // users: an OpenAI client whose fetch signs an EIP-712 Request over each body
           const domain = attributionDomain(anvil.chainId, addresses.ledger);
