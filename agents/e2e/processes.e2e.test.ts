@@ -17,38 +17,23 @@
  *
  * Scale: POA_E2E_CHATS chat requests (default 12).
  *
- * Receipt delivery: until the operator publishes its receipts to the attributors by itself (issue 13,
- * "operator → attributors"), the test hands each answer's receipt and texts to an attributor's HTTP
- * intake (`deliver` below), retrying on the other attributor while one is down.
+ * Receipts travel as a node operator deploys them: the operator POSTs each signed receipt with its texts
+ * to both attributors' intakes (`--intake-urls`, retried while one is down); the test never touches them.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect, Schema } from "effect";
-import OpenAI from "openai";
-import {
-  type Address,
-  bytesToHex,
-  createPublicClient,
-  createWalletClient,
-  getAddress,
-  type Hex,
-  http,
-  keccak256,
-  parseUnits,
-  toBytes,
-} from "viem";
+import { Effect } from "effect";
+import { type Address, bytesToHex, createPublicClient, createWalletClient, getAddress, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { encodeIntakeBody } from "../attributor/intake.ts";
 import { ANVIL_KEYS, freePort } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
+import { ChatError, paidChat } from "../demo/chat.ts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
 import { makeFollower } from "../network/follower.ts";
 import { ledgerAddresses, localChain } from "../network/network.ts";
-import { type RequestJson, requestToJson } from "../operator/receipts.ts";
-import { attributionDomain, type RequestMessage, requestTypes, textHash } from "../protocol/receipt.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { encodeProof } from "../sigma/tree.ts";
@@ -66,21 +51,6 @@ const REORG_DEPTH = 3;
 const CONFIRMATIONS = REORG_DEPTH + 1;
 const USERS = 3;
 const ADAPTER = "tiny-lora-0000";
-
-const ReceiptHeader = Schema.Struct({
-  receipt: Schema.Struct({
-    user: Schema.String,
-    operator: Schema.String,
-    attributor: Schema.String,
-    modelId: Schema.String,
-    requestHash: Schema.String,
-    outputHash: Schema.String,
-    fee: Schema.String,
-    nonce: Schema.String,
-    deadline: Schema.String,
-  }),
-  signature: Schema.String,
-});
 
 const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 60_000) =>
   Effect.gen(function* () {
@@ -191,6 +161,10 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
               addresses.ledger,
               "--attributor",
               attributor1,
+              "--intake-urls",
+              `http://127.0.0.1:${intake1}/receipts,http://127.0.0.1:${intake2}/receipts`,
+              "--data-dir",
+              path.join(dir, "operator"),
             ],
             env: { POA_OPERATOR_KEY: world.operatorKey },
             logFile: path.join(dir, "operator.log"),
@@ -267,135 +241,38 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             ).toBe(true);
           }
 
-          // users: an OpenAI client whose fetch signs an EIP-712 Request over each body
-          const domain = attributionDomain(anvil.chainId, addresses.ledger);
+          // users: the openai client, signing an EIP-712 Request per call (agents/demo/chat.ts)
           const operatorAddress = privateKeyToAccount(world.operatorKey).address;
           const users = world.userKeys.map((k) => privateKeyToAccount(k));
-          const deadline = BigInt(Math.floor(Date.now() / 1000) + 86_400);
-          interface Seen {
-            body?: string;
-            signature?: Hex;
-            receipt?: string;
-          }
-          const clientFor = (user: (typeof users)[number], nonce: bigint, seen: Seen) =>
-            new OpenAI({
-              baseURL: baseUrl,
-              apiKey: "unused",
-              maxRetries: 0,
-              timeout: 20_000,
-              fetch: async (url, init) => {
-                const body = typeof init?.body === "string" ? init.body : "";
-                const request: RequestMessage = {
-                  user: user.address,
-                  operator: operatorAddress,
-                  modelId: world.modelId,
-                  requestHash: keccak256(toBytes(body)),
-                  maxFee: FEE,
-                  nonce,
-                  deadline,
-                };
-                const signature = await user.signTypedData({
-                  domain,
-                  types: requestTypes,
-                  primaryType: "Request",
-                  message: request,
-                });
-                const headers = new Headers(init?.headers);
-                headers.set("x-poa-request", JSON.stringify(requestToJson(request) satisfies RequestJson));
-                headers.set("x-poa-signature", signature);
-                const response = await fetch(url, { ...init, headers });
-                seen.body = body;
-                seen.signature = signature;
-                const receipt = response.headers.get("x-poa-receipt");
-                if (receipt !== null) seen.receipt = receipt;
-                return response;
-              },
-            });
-
+          const chatConfig = {
+            baseUrl,
+            chainId: anvil.chainId,
+            ledger: addresses.ledger,
+            operator: operatorAddress,
+            modelId: world.modelId,
+            adapter: ADAPTER,
+            maxFee: FEE,
+            deadline: BigInt(Math.floor(Date.now() / 1000) + 86_400),
+          };
           const answers: SourcedReceipt[] = [];
           const nonces = users.map(() => 0n);
           let chatRetries = 0;
-          /** One paid chat, retried (same nonce: nothing was signed for a failed one) until the operator answers. */
+          /** One paid chat, retried with the same nonce (nothing was signed for an unanswered one) until answered. */
           const chat = (i: number) =>
             Effect.promise(async () => {
               const slot = i % users.length;
-              const user = users[slot]!;
               const nonce = nonces[slot]!;
               nonces[slot] = nonce + 1n;
               for (;;) {
-                const seen: Seen = {};
                 try {
-                  const completion = await clientFor(user, nonce, seen).chat.completions.create({
-                    model: ADAPTER,
-                    messages: [{ role: "user", content: `question ${i}: where does this answer come from?` }],
-                    max_tokens: 6,
-                    temperature: 0,
+                  return await paidChat(chatConfig, users[slot]!, nonce, `question ${i}: where does this come from?`, {
+                    maxTokens: 6,
                   });
-                  const output = completion.choices[0]?.message.content ?? "";
-                  const header = Schema.decodeUnknownSync(Schema.fromJsonString(ReceiptHeader))(seen.receipt);
-                  const r = header.receipt;
-                  const answer: SourcedReceipt = {
-                    receipt: {
-                      request: {
-                        user: user.address,
-                        operator: operatorAddress,
-                        modelId: world.modelId,
-                        requestHash: r.requestHash as Hex,
-                        maxFee: FEE,
-                        nonce,
-                        deadline,
-                      },
-                      userSignature: seen.signature!,
-                      receipt: {
-                        user: getAddress(r.user),
-                        operator: getAddress(r.operator),
-                        attributor: getAddress(r.attributor),
-                        modelId: BigInt(r.modelId),
-                        requestHash: r.requestHash as Hex,
-                        outputHash: r.outputHash as Hex,
-                        fee: BigInt(r.fee),
-                        nonce: BigInt(r.nonce),
-                        deadline: BigInt(r.deadline),
-                      },
-                      operatorSignature: header.signature as Hex,
-                    },
-                    input: seen.body ?? "",
-                    output,
-                  };
-                  expect(textHash(output)).toBe(r.outputHash);
-                  expect(textHash(answer.input)).toBe(r.requestHash);
-                  return answer;
                 } catch (e) {
-                  if (e instanceof Error && e.name === "AssertionError") throw e;
+                  if (!(e instanceof ChatError) || e.reason !== "unanswered") throw e;
                   chatRetries++;
                   await new Promise((done) => setTimeout(done, 500));
                 }
-              }
-            });
-
-          let deliveries = 0;
-          /** Interim: the answer's receipt and texts to an attributor intake (see the header). */
-          const deliver = (answer: SourcedReceipt, i: number) =>
-            Effect.promise(async () => {
-              const intakes = [a1, a2].map((a, k) => ({ a, url: `http://127.0.0.1:${k === 0 ? intake1 : intake2}` }));
-              for (let attempt = 0; ; attempt++) {
-                const { url } = intakes[(i + attempt) % 2]!;
-                deliveries++;
-                const ok = await fetch(`${url}/receipts`, {
-                  method: "POST",
-                  headers: { "content-type": "application/json" },
-                  body: encodeIntakeBody(answer),
-                })
-                  .then(async (res) => {
-                    if (res.status === 202) return true;
-                    throw new Error(`intake ${url} refused a receipt: ${res.status} ${await res.text()}`);
-                  })
-                  .catch((e: Error) => {
-                    if (/refused a receipt/.test(e.message)) throw e;
-                    return false;
-                  });
-                if (ok) return;
-                await new Promise((done) => setTimeout(done, 500));
               }
             });
 
@@ -478,14 +355,10 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
               // faults run beside the traffic: the chats go on while an agent restarts or the RPC is down
               background.push(Effect.runPromise(fault.run as Effect.Effect<void, never>));
             }
-            const answer = yield* chat(i);
-            answers.push(answer);
-            yield* deliver(answer, i);
+            answers.push(yield* chat(i));
           }
           yield* Effect.promise(() => Promise.all(background));
-          console.log(
-            `processes e2e: ${answers.length} answers, ${chatRetries} chat retries, ${deliveries} deliveries`,
-          );
+          console.log(`processes e2e: ${answers.length} answers, ${chatRetries} chat retries`);
 
           if (FAULTS) expect(orphaned.length).toBe(1);
           const keyOf = (r: { user: string; operator: string; nonce: bigint }) =>
