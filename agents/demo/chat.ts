@@ -1,38 +1,26 @@
 /**
- * A paying user of a LoRA operator: the `openai` npm client, with a `fetch` that signs the user's
- * EIP-712 Request over the exact body it sends (`x-poa-request` / `x-poa-signature`,
- * docs/lora-operator.md "Payments and receipts") and keeps the operator-signed Receipt of the answer
- * (`x-poa-receipt`). The result is the receipt with the texts behind its hashes, as an attributor's
- * intake takes it. Used by the demo and by agents/e2e/processes.e2e.test.ts.
+ * A paying user of a LoRA operator: the `openai` npm client with the paying user's `fetch`
+ * (agents/operator/client.ts: an EIP-712 Request over the canonical request, in `x-poa-request` /
+ * `x-poa-signature`), keeping the operator-signed receipt of the answer (`x-poa-receipt`), checked
+ * against the texts it commits to (agents/protocol/texts.ts). Used by the demo and by
+ * agents/e2e/processes.e2e.test.ts.
  */
-import { Data, Schema } from "effect";
+import { Data } from "effect";
 import OpenAI from "openai";
-import { type Address, getAddress, type Hex, keccak256, toBytes } from "viem";
+import type { Address } from "viem";
 import type { LocalAccount } from "viem/accounts";
-import { requestToJson } from "../operator/receipts.ts";
-import { attributionDomain, type RequestMessage, requestTypes, textHash } from "../protocol/receipt.ts";
-import type { SourcedReceipt } from "../receipts/source.ts";
+import { payingFetch } from "../operator/client.ts";
+import { RECEIPT_HEADER } from "../operator/receipts.ts";
+import { attributionDomain, decodeSignedReceipt } from "../protocol/receipt.ts";
+import { canonicalRequestOf, encodeCanonicalRequest } from "../protocol/request.ts";
+import { checkTexts, type SourcedReceipt, textsProblemMessage } from "../protocol/texts.ts";
 
-export class ChatError extends Data.TaggedError("ChatError")<{ readonly message: string; readonly cause?: unknown }> {}
-
-const Uint = Schema.String.check(Schema.isPattern(/^[0-9]{1,78}$/));
-const Hex32 = Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{64}$/));
-const AddressText = Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{40}$/));
-const ReceiptHeader = Schema.Struct({
-  receipt: Schema.Struct({
-    user: AddressText,
-    operator: AddressText,
-    attributor: AddressText,
-    modelId: Uint,
-    requestHash: Hex32,
-    outputHash: Hex32,
-    fee: Uint,
-    nonce: Uint,
-    deadline: Uint,
-  }),
-  signature: Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{130}$/)),
-});
-const decodeReceiptHeader = Schema.decodeUnknownSync(Schema.fromJsonString(ReceiptHeader));
+/** `unanswered`: no answer came (retry with the same nonce); `receipt`: the answer's receipt is wrong. */
+export class ChatError extends Data.TaggedError("ChatError")<{
+  readonly reason: "unanswered" | "receipt";
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
 
 export interface PaidChatConfig {
   /** e.g. http://127.0.0.1:8000/v1 */
@@ -47,9 +35,6 @@ export interface PaidChatConfig {
   readonly deadline: bigint;
 }
 
-/** What a request's body hashes to in its Request (docs/lora-operator.md: keccak256 of the body bytes). */
-const requestHashOf = (body: string): Hex => keccak256(toBytes(body));
-
 /**
  * One paid chat completion by `user` with `nonce`. Fails with ChatError when the operator does not
  * answer (the nonce is then still unused: retry with it) or answers without a receipt that matches.
@@ -61,39 +46,34 @@ export const paidChat = async (
   prompt: string,
   options: { readonly maxTokens?: number; readonly timeoutMs?: number } = {},
 ): Promise<SourcedReceipt> => {
-  const domain = attributionDomain(config.chainId, config.ledger);
-  const sent: { body?: string; request?: RequestMessage; signature?: Hex; receipt?: string } = {};
+  const sent: { canonical?: Uint8Array; receipt?: string } = {};
+  // the paying user's fetch (agents/operator/client.ts) over one that keeps what went out and came back
+  const recording: typeof fetch = async (input, init) => {
+    if (typeof init?.body === "string") {
+      sent.canonical = encodeCanonicalRequest(canonicalRequestOf(true, JSON.parse(init.body)));
+    }
+    const response = await fetch(input, init);
+    const receipt = response.headers.get(RECEIPT_HEADER);
+    if (receipt !== null) sent.receipt = receipt;
+    return response;
+  };
   const client = new OpenAI({
     baseURL: config.baseUrl,
     apiKey: "unused",
     maxRetries: 0,
     timeout: options.timeoutMs ?? 20_000,
-    fetch: async (url, init) => {
-      const body = typeof init?.body === "string" ? init.body : "";
-      const request: RequestMessage = {
-        user: user.address,
+    fetch: payingFetch(
+      {
+        user,
+        domain: attributionDomain(config.chainId, config.ledger),
         operator: config.operator,
         modelId: config.modelId,
-        requestHash: requestHashOf(body),
         maxFee: config.maxFee,
-        nonce,
-        deadline: config.deadline,
-      };
-      const signature = await user.signTypedData({
-        domain,
-        types: requestTypes,
-        primaryType: "Request",
-        message: request,
-      });
-      const headers = new Headers(init?.headers);
-      headers.set("x-poa-request", JSON.stringify(requestToJson(request)));
-      headers.set("x-poa-signature", signature);
-      const response = await fetch(url, { ...init, headers });
-      Object.assign(sent, { body, request, signature });
-      const receipt = response.headers.get("x-poa-receipt");
-      if (receipt !== null) sent.receipt = receipt;
-      return response;
-    },
+        nonce: () => nonce,
+        deadline: () => config.deadline,
+      },
+      recording,
+    ),
   });
   let output: string;
   try {
@@ -105,42 +85,29 @@ export const paidChat = async (
     });
     output = completion.choices[0]?.message.content ?? "";
   } catch (cause) {
-    throw new ChatError({ message: `chat failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause });
+    throw new ChatError({
+      reason: "unanswered",
+      message: `chat failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    });
   }
-  if (sent.receipt === undefined || sent.request === undefined || sent.signature === undefined) {
-    throw new ChatError({ message: "the answer carries no x-poa-receipt" });
+  if (sent.receipt === undefined || sent.canonical === undefined) {
+    throw new ChatError({ reason: "receipt", message: "the answer carries no x-poa-receipt" });
   }
-  let header: typeof ReceiptHeader.Type;
+  let receipt: ReturnType<typeof decodeSignedReceipt>;
   try {
-    header = decodeReceiptHeader(sent.receipt);
+    receipt = decodeSignedReceipt(JSON.parse(sent.receipt));
   } catch (cause) {
-    throw new ChatError({ message: "x-poa-receipt does not decode", cause });
+    throw new ChatError({ reason: "receipt", message: "x-poa-receipt does not decode", cause });
   }
-  const r = header.receipt;
-  if (textHash(output) !== r.outputHash.toLowerCase()) {
-    throw new ChatError({ message: "the receipt's outputHash is not the hash of the answer" });
+  if (receipt.request.nonce !== nonce || receipt.request.user.toLowerCase() !== user.address.toLowerCase()) {
+    throw new ChatError({ reason: "receipt", message: "the receipt is for another request" });
   }
-  if (r.requestHash.toLowerCase() !== sent.request.requestHash || BigInt(r.nonce) !== nonce) {
-    throw new ChatError({ message: "the receipt is for another request" });
-  }
-  return {
-    receipt: {
-      request: sent.request,
-      userSignature: sent.signature,
-      receipt: {
-        user: getAddress(r.user),
-        operator: getAddress(r.operator),
-        attributor: getAddress(r.attributor),
-        modelId: BigInt(r.modelId),
-        requestHash: r.requestHash as Hex,
-        outputHash: r.outputHash as Hex,
-        fee: BigInt(r.fee),
-        nonce: BigInt(r.nonce),
-        deadline: BigInt(r.deadline),
-      },
-      operatorSignature: header.signature as Hex,
-    },
-    input: sent.body ?? "",
-    output,
-  };
+  const checked = checkTexts(receipt, sent.canonical, output);
+  if (!checked.ok)
+    throw new ChatError({
+      reason: "receipt",
+      message: `the receipt does not match the texts: ${textsProblemMessage[checked.problem]}`,
+    });
+  return checked.sourced;
 };
