@@ -24,7 +24,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Console, Context, Data, Effect, Layer, Redacted, Schedule, Stream } from "effect";
+import { Console, Context, Data, Effect, Layer, Queue, Redacted, Schedule, Stream } from "effect";
 import {
   type Address,
   bytesToHex,
@@ -53,6 +53,7 @@ import { attributionLedgerAbi } from "../generated/contracts.ts";
 import { fundAccounts, ledgerAddresses, localChain, runLocalNetwork } from "../network/network.ts";
 import { writeTestSetup } from "../operator/fixtures.ts";
 import { OperatorAgent } from "../operator/service.ts";
+import { checkTexts } from "../protocol/texts.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { encodeProof } from "../sigma/tree.ts";
 import { asAccount, type LocalAccount, localAccount } from "./accounts.ts";
@@ -270,6 +271,7 @@ export const runDemo = (options: DemoOptions) =>
     // The LoRA operator: the tiny LLM with its adapter over the OpenAI API, payment required, naming
     // attributor-1 in its receipts. (Its own key: a user's nonces are counted per operator.)
     const llmOperatorKey = generatePrivateKey();
+    const fromOperator = yield* Queue.unbounded<SourcedReceipt>();
     const llmOperator = Context.get(
       yield* Layer.build(
         OperatorAgent.layer({
@@ -291,6 +293,12 @@ export const runDemo = (options: DemoOptions) =>
           chainId: anvil.chainId,
           ledger,
           attributor: attributors[0]!,
+          // the operator hands every paid receipt with its texts to the attributors (checked here as an
+          // intake checks them); the user never touches receipts
+          onReceipt: (wire) => {
+            const checked = checkTexts(wire.receipt, wire.request, wire.output);
+            if (checked.ok) Queue.offerUnsafe(fromOperator, checked.sourced);
+          },
         }),
       ),
       OperatorAgent,
@@ -385,26 +393,33 @@ export const runDemo = (options: DemoOptions) =>
         }).pipe(Effect.delay(options.intervalMs)),
       ),
     );
-    // users chat with the LLM adapter; each answer's receipt and texts go to an attributor's intake
-    // (the operator publishing its receipts over gossip by itself is the receipt part of issue 13)
-    const chatReceipts = Stream.range(0, options.chats - 1).pipe(
-      Stream.mapEffect((i) =>
-        Effect.tryPromise({
-          try: async () => {
-            const user = chatUsers[i % chatUsers.length]!;
-            const r = await paidChat(
-              chatConfig,
-              user,
-              BigInt(Math.floor(i / chatUsers.length)),
-              prompts[i % prompts.length]!,
-            );
-            sourced.push(r);
-            chatsAnswered++;
-            return r;
-          },
-          catch: (cause) => (cause instanceof ChatError ? cause : new ChatError({ message: String(cause), cause })),
-        }).pipe(Effect.delay(options.intervalMs)),
-      ),
+    // users chat with the LLM adapter through the OpenAI API; the receipts come from the operator
+    yield* Effect.forkScoped(
+      Effect.forEach(
+        Array.from({ length: options.chats }, (_, i) => i),
+        (i) =>
+          Effect.tryPromise({
+            try: () =>
+              paidChat(
+                chatConfig,
+                chatUsers[i % chatUsers.length]!,
+                BigInt(Math.floor(i / chatUsers.length)),
+                prompts[i % prompts.length]!,
+              ),
+            catch: (cause) =>
+              cause instanceof ChatError
+                ? cause
+                : new ChatError({ reason: "unanswered", message: String(cause), cause }),
+          }).pipe(
+            Effect.tap(() => Effect.sync(() => chatsAnswered++)),
+            Effect.delay(options.intervalMs),
+          ),
+        { discard: true },
+      ).pipe(Effect.orDie),
+    );
+    const chatReceipts = Stream.fromQueue(fromOperator).pipe(
+      Stream.take(options.chats),
+      Stream.tap((r) => Effect.sync(() => sourced.push(r))),
     );
     const receipts = Stream.merge(classifierReceipts, chatReceipts).pipe(Stream.orDie);
     // each attributor runs the engine of the receipt's model: suffix for the LLM adapter, gradient for the classifier
