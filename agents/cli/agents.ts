@@ -78,6 +78,9 @@ const positive = (name: string, value: number) =>
     ? Effect.succeed(value)
     : Effect.fail(new AgentConfigError({ message: `${name} must be a non-negative integer, got ${value}` }));
 
+/** The seed of an agent's libp2p key: derived from its chain key, so its peer id survives restarts. */
+export const peerKeySeedOf = (key: Hex): Hex => keccak256(concat([stringToHex("poa/libp2p-peer-key/v1"), key]));
+
 /** Chain (with the wallet), Contracts, Store, Metrics, Identity, Gossip and Observability of one agent. */
 const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) =>
   Effect.gen(function* () {
@@ -98,7 +101,7 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
       .filter((a) => a.length > 0);
     // the libp2p identity follows the agent's key, so a restarted agent keeps its peer id and the
     // multiaddrs other nodes bootstrap from stay valid
-    const peerKeySeed = Redacted.make(keccak256(concat([stringToHex("poa/libp2p-peer-key/v1"), Redacted.value(key)])));
+    const peerKeySeed = Redacted.make(peerKeySeedOf(Redacted.value(key)));
     return { chain, base, bootstrap, name, peerKeySeed };
   });
 

@@ -24,11 +24,23 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
+import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { Effect } from "effect";
-import { type Address, bytesToHex, createPublicClient, createWalletClient, getAddress, http } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  hexToBytes,
+  http,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ANVIL_KEYS, freePort } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
+import { peerKeySeedOf } from "../cli/agents.ts";
 import { ChatError, paidChat } from "../demo/chat.ts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
@@ -114,12 +126,21 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
           const { anvil, deployments } = protocol;
           const rng = seeded(SEED);
           console.log(`processes e2e: seed ${SEED} (POA_E2E_SEED to replay), ${CHATS} chats`);
+          const dir = mkdtempSync(path.join(tmpdir(), "poa-procs-"));
+          // the operator's model (the tiny test LLM with adapters), written while the chain is populated
+          const make = yield* agentProcess({
+            name: "make-test-model",
+            args: ["operator", "make-test-model", "--out", path.join(dir, "lora"), "--adapters", "2"],
+            logFile: path.join(dir, "make-test-model.log"),
+            ready: /wrote .* adapters/,
+          });
+          const made = make.start();
+          made.catch(() => {}); // awaited below; a failure surfaces there
           const world = yield* populate(protocol, {
             users: USERS,
             escrowPerUser: FEE * BigInt(Math.ceil(CHATS / USERS) + 2),
           });
           const addresses = ledgerAddresses(deployments);
-          const dir = mkdtempSync(path.join(tmpdir(), "poa-procs-"));
           const proxy = yield* tcpProxy(anvil.port);
           const rpc = proxy.url;
           const deploymentsFile = path.resolve(`deployments/${anvil.chainId}.json`);
@@ -127,14 +148,8 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
           const attributor1 = privateKeyToAccount(ANVIL_KEYS[7]).address;
           const attributor2 = privateKeyToAccount(ANVIL_KEYS[8]).address;
 
-          // the operator's model: the tiny test LLM with adapters; one of them is the registered model
-          const make = yield* agentProcess({
-            name: "make-test-model",
-            args: ["operator", "make-test-model", "--out", path.join(dir, "lora"), "--adapters", "2"],
-            logFile: path.join(dir, "make-test-model.log"),
-            ready: /wrote .* adapters/,
-          });
-          yield* Effect.promise(() => make.start());
+          // one of the adapters is the registered model
+          yield* Effect.promise(() => made);
           writeFileSync(
             path.join(dir, "lora", "adapters", ADAPTER, "poa.json"),
             JSON.stringify({ modelId: world.modelId.toString(), price: FEE.toString() }),
@@ -196,14 +211,22 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             ...(bootstrap === "" ? [] : ["--bootstrap", bootstrap]),
           ];
           const gossipReady = /gossip (\S+?)[,;]/;
+          // an agent's peer id follows from its key (agents/cli/agents.ts), so every node can be told
+          // every other's address up front and all start at once
+          const multiaddrOf = (key: Hex, port: number) =>
+            Effect.promise(async () => {
+              const peerKey = await generateKeyPairFromSeed("Ed25519", hexToBytes(peerKeySeedOf(key)));
+              return `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(peerKey).toString()}`;
+            });
+          const bootstrap1 = yield* multiaddrOf(ANVIL_KEYS[7], gossip1);
+          const bootstrap2 = yield* multiaddrOf(ANVIL_KEYS[8], gossip2);
           const a1 = yield* agentProcess({
             name: "attributor-1",
-            args: attributorArgs(1, gossip1, intake1, ""),
+            args: attributorArgs(1, gossip1, intake1, bootstrap2),
             env: { POA_PRIVATE_KEY: ANVIL_KEYS[7] },
             logFile: path.join(dir, "attributor-1.log"),
             ready: gossipReady,
           });
-          const bootstrap1 = yield* Effect.promise(() => a1.start());
           const a2 = yield* agentProcess({
             name: "attributor-2",
             args: attributorArgs(2, gossip2, intake2, bootstrap1),
@@ -213,13 +236,16 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
           });
           const challenger = yield* agentProcess({
             name: "challenger",
-            args: ["challenger", "run", ...agentFlags("challenger", 0), "--bootstrap", bootstrap1],
+            args: ["challenger", "run", ...agentFlags("challenger", 0), "--bootstrap", `${bootstrap1},${bootstrap2}`],
             env: { POA_PRIVATE_KEY: ANVIL_KEYS[9] },
             logFile: path.join(dir, "challenger.log"),
             ready: gossipReady,
           });
           const baseUrl = yield* Effect.promise(() =>
-            Promise.all([operator.start(), a2.start(), challenger.start()]).then(([url]) => url),
+            Promise.all([operator.start(), a1.start(), a2.start(), challenger.start()]).then(([url, ready1]) => {
+              expect(ready1).toBe(bootstrap1);
+              return url;
+            }),
           );
           console.log(`processes e2e: logs in ${dir}`);
           const processes: ReadonlyArray<AgentProcess> = [operator, a1, a2, challenger];
