@@ -15,6 +15,10 @@
  * contributor's withdrawal transfers exactly its share, the attributors withdraw by themselves, and
  * every agent process is still up and healthy at the end.
  *
+ * Bad input at an attributor's intake (an answer that does not hash to its receipt, a body that is not
+ * JSON, a validly signed receipt for a model that is not registered) gets a one-line error or is
+ * dropped and counted, and never stops the node.
+ *
  * Scale: POA_E2E_CHATS chat requests (default 12).
  *
  * Receipts travel as a node operator deploys them: the operator POSTs each signed receipt with its texts
@@ -26,7 +30,7 @@ import path from "node:path";
 import { expect, layer } from "@effect/vitest";
 import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { Effect } from "effect";
+import { Effect, Schema } from "effect";
 import {
   type Address,
   bytesToHex,
@@ -46,11 +50,15 @@ import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { attributionLedgerAbi, openTokenAbi, paymentEscrowAbi } from "../generated/contracts.ts";
 import { makeFollower } from "../network/follower.ts";
 import { ledgerAddresses, localChain } from "../network/network.ts";
+import { ReceiptWithTexts, textsProblemMessage, toReceiptWithTexts } from "../protocol/texts.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
+import { makeReceiptSource } from "../receipts/source.ts";
 import { encodeProof } from "../sigma/tree.ts";
 import { type AgentProcess, agentProcess, reorg, seeded, tcpProxy } from "./faults.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
+
+const encodeReceiptWithTexts = Schema.encodeSync(ReceiptWithTexts);
 
 const CHATS = Number(process.env.POA_E2E_CHATS ?? 12);
 const OUTAGE_S = Number(process.env.POA_E2E_OUTAGE_S ?? 30);
@@ -384,6 +392,34 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             answers.push(yield* chat(i));
           }
           yield* Effect.promise(() => Promise.all(background));
+
+          // bad input at attributor-1's intake: a clear one-line error each, and the node goes on (all below)
+          const intakeUrl = `http://127.0.0.1:${intake1}/receipts`;
+          const post = (body: string) =>
+            fetch(intakeUrl, { method: "POST", headers: { "content-type": "application/json" }, body }).then(
+              async (r) => ({ status: r.status, body: (await r.json()) as { readonly error?: string } }),
+            );
+          const wire = (r: SourcedReceipt) => JSON.stringify(encodeReceiptWithTexts(toReceiptWithTexts(r)));
+          const tampered = { ...answers[0]!, output: `${answers[0]!.output}!` };
+          expect(yield* Effect.promise(() => post(wire(tampered)))).toEqual({
+            status: 400,
+            body: { error: textsProblemMessage["output-hash-mismatch"] },
+          });
+          expect((yield* Effect.promise(() => post("{not json"))).status).toBe(400);
+          // validly signed, for a model that is not registered: taken, then dropped by σ, never posted
+          const unknownModel = yield* Effect.promise(() =>
+            makeReceiptSource({
+              chainId: anvil.chainId,
+              ledger: addresses.ledger,
+              modelId: 999n,
+              operatorKey: world.operatorKey,
+              userKeys: [world.userKeys[0]!],
+              fee: FEE,
+              firstNonce: 1_000n,
+              attributors: [attributor1],
+            }).answer(0, "which model?", "none"),
+          );
+          expect((yield* Effect.promise(() => post(wire(unknownModel)))).status).toBe(202);
           console.log(`processes e2e: ${answers.length} answers, ${chatRetries} chat retries`);
 
           if (FAULTS) expect(orphaned.length).toBe(1);
@@ -502,6 +538,11 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             paidToData += amount;
           }
           expect(paidToData).toBeGreaterThan(0n);
+
+          // the unknown model's receipt was dropped and counted (not posted: the inclusion checks above)
+          const metrics1 = /metrics (http:\/\/\S+)\/metrics/.exec(a1.log)?.[1];
+          const dropped = yield* Effect.promise(() => fetch(`${metrics1}/metrics`).then((r) => r.text()));
+          expect(dropped).toMatch(/poa_attributor_receipts_dropped_total\{[^}]*\} [1-9]/);
 
           // every agent recovered by itself: still running, healthy
           for (const p of processes) expect(p.running, `${p.options.name} running`).toBe(true);
