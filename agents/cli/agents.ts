@@ -18,6 +18,7 @@ import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { runChallenger } from "../challenger/challenger.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
+import { fileTextStore } from "../content/texts.ts";
 import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
@@ -27,6 +28,7 @@ import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
+import { attributeGossipedReceipts } from "../receipts/texts.ts";
 import { Store } from "../store/store.ts";
 import { type ClientFlagValues, clientFlags, report } from "./common.ts";
 
@@ -199,6 +201,21 @@ const attributorRun = (
                 Effect.map((stored): IntakeResult => ({ ok: true, stored })),
                 Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
               ),
+            ),
+          );
+          // the gossip route: receipts an operator gossips, completed with their texts by hash (its text
+          // store, else any peer), go through the same intake: this node's engine, this node's weights
+          const gossip = yield* Gossip;
+          const metrics = yield* Metrics;
+          yield* Effect.forkScoped(
+            attributeGossipedReceipts(
+              {
+                gossip,
+                texts: fileTextStore(path.join(flags.dataDir, "texts")),
+                metrics,
+                log: (line) => Effect.runSync(Effect.logWarning(line)),
+              },
+              (sourced) => handle.intake(sourced),
             ),
           );
           yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);

@@ -21,8 +21,9 @@
  *
  * Scale: POA_E2E_CHATS chat requests (default 12).
  *
- * Receipts travel as a node operator deploys them: the operator POSTs each signed receipt with its texts
- * to both attributors' intakes (`--intake-urls`, retried while one is down); the test never touches them.
+ * Receipts travel as a node operator deploys them: the operator gossips each signed receipt (attributors
+ * fetch its texts by hash from the operator) and POSTs it with its texts to both attributors' intakes
+ * (`--intake-urls`, kept in its outbox until taken); the test never touches them.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -166,6 +167,15 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
           const [operatorPort, gossip1, gossip2, intake1, intake2] = yield* Effect.promise(() =>
             Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]),
           );
+          // an agent's peer id follows from its key (agents/cli/agents.ts), so every node can be told
+          // every other's address up front and all start at once
+          const multiaddrOf = (key: Hex, port: number) =>
+            Effect.promise(async () => {
+              const peerKey = await generateKeyPairFromSeed("Ed25519", hexToBytes(peerKeySeedOf(key)));
+              return `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(peerKey).toString()}`;
+            });
+          const bootstrap1 = yield* multiaddrOf(ANVIL_KEYS[7], gossip1);
+          const bootstrap2 = yield* multiaddrOf(ANVIL_KEYS[8], gossip2);
           const operator = yield* agentProcess({
             name: "operator",
             args: [
@@ -188,6 +198,10 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
               `http://127.0.0.1:${intake1}/receipts,http://127.0.0.1:${intake2}/receipts`,
               "--data-dir",
               path.join(dir, "operator"),
+              "--gossip-port",
+              "0",
+              "--bootstrap",
+              `${bootstrap1},${bootstrap2}`,
             ],
             env: { POA_OPERATOR_KEY: world.operatorKey },
             logFile: path.join(dir, "operator.log"),
@@ -219,15 +233,6 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             ...(bootstrap === "" ? [] : ["--bootstrap", bootstrap]),
           ];
           const gossipReady = /gossip (\S+?)[,;]/;
-          // an agent's peer id follows from its key (agents/cli/agents.ts), so every node can be told
-          // every other's address up front and all start at once
-          const multiaddrOf = (key: Hex, port: number) =>
-            Effect.promise(async () => {
-              const peerKey = await generateKeyPairFromSeed("Ed25519", hexToBytes(peerKeySeedOf(key)));
-              return `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(peerKey).toString()}`;
-            });
-          const bootstrap1 = yield* multiaddrOf(ANVIL_KEYS[7], gossip1);
-          const bootstrap2 = yield* multiaddrOf(ANVIL_KEYS[8], gossip2);
           const a1 = yield* agentProcess({
             name: "attributor-1",
             args: attributorArgs(1, gossip1, intake1, bootstrap2),
@@ -538,6 +543,15 @@ layer(LocalProtocol.layer({ blockTime: 1 }), { timeout: 300_000, excludeTestServ
             paidToData += amount;
           }
           expect(paidToData).toBeGreaterThan(0n);
+
+          // receipts also came by gossip, their texts fetched by hash from the operator (the gossip route)
+          let gossipTexts = 0;
+          for (const p of [a1, a2]) {
+            const url = /metrics (http:\/\/\S+)\/metrics/.exec(p.log)?.[1];
+            const text = yield* Effect.promise(() => fetch(`${url}/metrics`).then((r) => r.text()));
+            gossipTexts += Number(/poa_receipt_texts_total\{result="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
+          }
+          expect(gossipTexts).toBeGreaterThan(0);
 
           // the unknown model's receipt was dropped and counted (not posted: the inclusion checks above)
           const metrics1 = /metrics (http:\/\/\S+)\/metrics/.exec(a1.log)?.[1];
