@@ -393,6 +393,9 @@ export const runAttributor = (config: AttributorConfig) =>
     /** Receipts σ judged valid only at a later reference time, at the last build (key → reason). */
     let deferred = new Map<string, DeferReason>();
 
+    /** The block of this node's latest claim until its follower has read that far (see buildStep). */
+    let ownClaimBlock: bigint | undefined;
+
     /** Voided descendants of this node's own whose exact re-post was tried and cannot be done (σ differs now). */
     const abandonedReposts = new Set<bigint>();
     const repostGraceMs = config.repostGraceMs ?? 30_000;
@@ -447,6 +450,7 @@ export const runAttributor = (config: AttributorConfig) =>
         .filter((c) => c.claimant.toLowerCase() === me.toLowerCase() && awaitsExactRepost(c))
         .sort((a, b) => (a.id < b.id ? -1 : 1))[0];
       if (candidate === undefined) return false;
+      if (ownClaimBlock !== undefined && follower.lastBlock() < ownClaimBlock) return false;
       const tip = follower.tip();
       if (!tip.honest) return false;
       const bond = yield* readBond(me);
@@ -478,6 +482,7 @@ export const runAttributor = (config: AttributorConfig) =>
         ],
       });
       config.afterPost?.();
+      ownClaimBlock = posted.receipt.blockNumber;
       const event = posted.events.find((e) => e.eventName === "ClaimPosted");
       const claimId = event !== undefined && "claimId" in event.args ? (event.args.claimId as bigint) : 0n;
       candidate.repostedAs = claimId;
@@ -525,6 +530,11 @@ export const runAttributor = (config: AttributorConfig) =>
       });
 
     const buildStep = Effect.gen(function* () {
+      // until the follower has read the block of our last claim, its tip is that claim's parent and its
+      // receipts look pending: building now would only repost them on the same parent and revert. (If a
+      // reorg takes the claim back, the follower reads past that height without it and they are posted again.)
+      if (ownClaimBlock !== undefined && follower.lastBlock() < ownClaimBlock) return;
+      ownClaimBlock = undefined;
       const tip = follower.tip();
       if (!tip.honest) return; // never build on a wrong claim: it will be voided with its descendants
       // receipts of voided claims go back in line (unless a live claim already holds them)
@@ -688,6 +698,7 @@ export const runAttributor = (config: AttributorConfig) =>
         ],
       });
       config.afterPost?.();
+      ownClaimBlock = result.receipt.blockNumber;
       postedCount++;
       pendingSince = undefined;
       const event = result.events.find((e) => e.eventName === "ClaimPosted");

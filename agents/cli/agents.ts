@@ -10,12 +10,12 @@
  * AttributionEngine interface; loading their indexes from disk here is left to their CLIs.
  */
 import path from "node:path";
-import { Config, Console, Context, Data, Effect, Layer, Option, Redacted } from "effect";
+import { Config, Console, Context, Data, Effect, Layer, Option, Redacted, Schedule } from "effect";
 import { Command, Flag } from "effect/cli";
-import { type Address, type Hex, hexToBytes } from "viem";
+import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from "viem";
 import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
-import { Chain, Contracts } from "../chain/Chain.ts";
+import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { runChallenger } from "../challenger/challenger.ts";
 import { storedOrPeerTexts } from "../challenger/weights.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
@@ -24,7 +24,7 @@ import type { AttributionEngine } from "../engines/engine.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
 import { Engine, EngineResolver } from "../engines/resolver.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
-import { makeFollower } from "../ledger/follower.ts";
+import { FollowerError, makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses } from "../network/network.ts";
 import { agentServices } from "../network/wiring.ts";
 import { Metrics } from "../observability/metrics.ts";
@@ -60,6 +60,12 @@ const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
     Flag.withDefault(1000),
     Flag.withDescription("milliseconds between chain polls"),
   ),
+  confirmations: envFlag(Flag.Int("confirmations"), Config.Int(`POA_${role}_CONFIRMATIONS`)).pipe(
+    Flag.withDefault(0),
+    Flag.withDescription(
+      `act only on ledger events this many blocks deep: a reorg that shallow takes back nothing (env POA_${role}_CONFIRMATIONS)`,
+    ),
+  ),
   engine: envFlag(Flag.String("engine"), Config.String(`POA_${role}_ENGINE`)).pipe(
     Flag.withDefault(""),
     Flag.withDescription(
@@ -74,6 +80,7 @@ interface AgentFlagValues extends ClientFlagValues {
   readonly bootstrap: string;
   readonly metricsPort: number;
   readonly pollMs: number;
+  readonly confirmations: number;
   readonly engine: string;
 }
 
@@ -82,11 +89,15 @@ const positive = (name: string, value: number) =>
     ? Effect.succeed(value)
     : Effect.fail(new AgentConfigError({ message: `${name} must be a non-negative integer, got ${value}` }));
 
+/** The seed of an agent's libp2p key: derived from its chain key, so its peer id survives restarts. */
+export const peerKeySeedOf = (key: Hex): Hex => keccak256(concat([stringToHex("poa/libp2p-peer-key/v1"), key]));
+
 /** The agent's Chain (with the wallet) and Contracts, key and bootstrap peers; its other services: ../network/wiring.ts. */
 const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) =>
   Effect.gen(function* () {
     yield* positive("--gossip-port", flags.gossipPort);
     yield* positive("--metrics-port", flags.metricsPort);
+    yield* positive("--confirmations", flags.confirmations);
     if (Option.isNone(config.privateKey)) {
       return yield* new AgentConfigError({
         message: "an agent needs a key: pass --private-key, set POA_PRIVATE_KEY or privateKey in the config file",
@@ -98,7 +109,10 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a.length > 0);
-    return { chain, key, bootstrap, name };
+    // the libp2p identity follows the agent's key, so a restarted agent keeps its peer id and the
+    // multiaddrs other nodes bootstrap from stay valid
+    const peerKeySeed = Redacted.make(peerKeySeedOf(Redacted.value(key)));
+    return { chain, key, bootstrap, name, peerKeySeed };
   });
 
 /** What an agent runs on besides its services: its engine (none: weights are not computed) and text store. */
@@ -147,8 +161,14 @@ const runAgent = (
           chainId: chain.chainId,
           addresses,
           dataDir: flags.dataDir,
-          gossip: { port: flags.gossipPort, bootstrap: parts.bootstrap, textSource: texts.lookup },
+          gossip: {
+            port: flags.gossipPort,
+            bootstrap: parts.bootstrap,
+            textSource: texts.lookup,
+            peerKeySeed: parts.peerKeySeed,
+          },
           metricsPort: flags.metricsPort,
+          follower: { confirmations: flags.confirmations },
         }),
       );
       const gossip = Context.get(context, Gossip);
@@ -176,8 +196,20 @@ const runAgent = (
       );
       return yield* Effect.never;
     });
-    return yield* Effect.scoped(program).pipe(Effect.provide(parts.chain));
+    // An agent (re)started while its RPC endpoint is down waits for it rather than exiting: a node
+    // restarted by its supervisor during an outage must come back by itself when the RPC does.
+    return yield* Effect.scoped(program).pipe(
+      Effect.provide(parts.chain),
+      Effect.tapError((e) =>
+        rpcUnreachable(e) ? Console.error(`${role}: ${e.message}; retrying in 2 s`) : Effect.void,
+      ),
+      Effect.retry({ while: rpcUnreachable, schedule: Schedule.spaced("2 seconds") }),
+    );
   });
+
+/** A start-up failure that only means the RPC did not answer (retrying can help). */
+const rpcUnreachable = (e: unknown): e is ChainError | FollowerError =>
+  e instanceof ChainError || (e instanceof FollowerError && e.permanent !== true);
 
 const attributorRun = (
   flags: AgentFlagValues & {
@@ -233,7 +265,12 @@ const attributorRun = (
               );
           // receipts gossiped by operators: texts fetched by hash from peers and checked, then this node's intake
           const metrics = yield* Metrics;
-          yield* Effect.forkScoped(attributeGossipedReceipts({ gossip, texts, metrics }, attribute));
+          yield* Effect.forkScoped(
+            attributeGossipedReceipts(
+              { gossip, texts, metrics, log: (line) => Effect.runSync(Effect.logWarning(line)) },
+              attribute,
+            ),
+          );
           const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
             Effect.runPromise(
               attribute(receipt).pipe(

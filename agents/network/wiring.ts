@@ -14,7 +14,7 @@ import type { GossipConfig } from "../gossip/gossip.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
 import type { AgentAddresses } from "../ledger/addresses.ts";
-import { LedgerView } from "../ledger/ledger.ts";
+import { type LedgerOptions, LedgerView } from "../ledger/ledger.ts";
 import { Metrics, type MetricsRegistry } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
@@ -33,6 +33,8 @@ export interface AgentSettings {
   readonly metricsPort: number;
   /** The agent's metrics registry (default: a fresh one), when the caller reads it too. */
   readonly metrics?: MetricsRegistry;
+  /** Follower tuning, e.g. `confirmations` (blocks it stays behind the head, so a shallow reorg takes back nothing). */
+  readonly follower?: LedgerOptions["follower"];
 }
 
 /** Every service an agent runs on but `Chain`, built from its settings. */
@@ -47,7 +49,10 @@ export const agentServices = (settings: AgentSettings) => {
     Gossip.layer({ ...settings.gossip, checkPayload: checkReceipts(domain) }),
     Observability.layer({ port: settings.metricsPort, agent: settings.name }),
   ).pipe(Layer.provideMerge(base));
-  return LedgerView.layer({ agent: settings.name, chainId: settings.chainId, addresses: settings.addresses }).pipe(
-    Layer.provideMerge(services),
-  );
+  return LedgerView.layer({
+    agent: settings.name,
+    chainId: settings.chainId,
+    addresses: settings.addresses,
+    ...(settings.follower === undefined ? {} : { follower: settings.follower }),
+  }).pipe(Layer.provideMerge(services));
 };
