@@ -151,7 +151,14 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
             const resolver = yield* EngineResolver;
             const engine = yield* Engine;
 
-            // suffix: fetched from B after C's copy failed its check, weights as the brute force says
+            // suffix: fetched from B after C's copy failed its check, weights as the brute force says;
+            // eight queries at once share the one fetch
+            const first = yield* Effect.forEach(
+              Array.from({ length: 8 }, () => 0),
+              () => resolver.attribute({ modelId: suffixModel, output: quote }),
+              { concurrency: "unbounded" },
+            );
+            for (const r of first) expect(r.entries).toEqual(expectedWith(corpus));
             const prepared = yield* resolver.prepare(suffixModel);
             expect(prepared).toMatchObject({
               method: "suffix",
@@ -241,6 +248,21 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
               expectedWith(corpus.filter((c) => c.id !== ids[1])),
             );
           }).pipe(Effect.provide(local));
+
+          // a node that serves only suffix models refuses a gradient model with a typed error
+          const suffixOnly = EngineResolver.layerWithEngines({ dataDir: dataA, methods: ["suffix"] }).pipe(
+            Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)),
+          );
+          const unsupported = yield* Effect.flip(
+            Effect.gen(function* () {
+              return yield* (yield* EngineResolver).attribute({
+                modelId: gradientModel,
+                input: "free money",
+                output: "spam",
+              });
+            }).pipe(Effect.provide(suffixOnly)),
+          );
+          expect(unsupported).toMatchObject({ _tag: "UnsupportedMethodError", method: "gradient" });
 
           // the same through the CLI, as a separate process: `poa model attribute`
           const cli = yield* Effect.promise(

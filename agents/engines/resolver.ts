@@ -163,13 +163,15 @@ const singleFlight = <A, E>() => {
       const deferred = yield* Deferred.make<A, E>();
       inFlight.set(key, deferred);
       const exit = yield* Effect.exit(run).pipe(
-        Effect.ensuring(
+        // the runner interrupted: waiters are interrupted too, and the next caller starts afresh
+        Effect.onInterrupt(() =>
           Effect.suspend(() => {
             inFlight.delete(key);
             return Deferred.interrupt(deferred);
           }),
         ),
       );
+      inFlight.delete(key);
       yield* Deferred.done(deferred, exit);
       return yield* exit;
     });
