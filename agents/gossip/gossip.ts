@@ -58,6 +58,7 @@ import {
   requestContent,
   serveBatch,
   serveContent,
+  TEXT_PROTOCOL,
 } from "./reqresp.ts";
 
 export interface GossipConfig {
@@ -102,6 +103,10 @@ export interface GossipConfig {
   readonly batchSource?: BodyLookup;
   /** Where served contribution contents come from (keyed by content root). */
   readonly contentSource?: BodyLookup;
+  /** Where served receipt texts come from (keyed by keccak256: requestHash, outputHash). */
+  readonly textSource?: BodyLookup;
+  /** Largest text fetched over /poa/text/1 (default 1 MiB). */
+  readonly maxTextBytes?: number;
   /** Test hook: the clock validators use (default Date.now). */
   readonly now?: () => number;
 }
@@ -163,6 +168,13 @@ export interface GossipShape {
     byteLength: number,
     peers?: ReadonlyArray<string>,
   ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
+  /** Fetches a receipt's text by keccak256 from `peer` and checks the hash. */
+  readonly fetchText: (peer: string, hash: Hex) => Effect.Effect<Uint8Array, FetchError>;
+  /** `fetchText` from the first of `peers` (default: every connected peer) that serves a text that checks. */
+  readonly fetchTextFromAny: (
+    hash: Hex,
+    peers?: ReadonlyArray<string>,
+  ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
   /** Ids of the connected peers. */
   readonly peers: Effect.Effect<ReadonlyArray<string>>;
   /**
@@ -190,6 +202,7 @@ const defaults = {
   maxFutureMs: 30_000,
   seenCacheSize: 200_000,
   maxBodyBytes: 32 * 1024 * 1024,
+  maxTextBytes: 1024 * 1024,
   requestTimeoutMs: 10_000,
   heartbeatMs: 1000,
   invalidMessagePenalty: -10,
@@ -343,6 +356,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
   const noBody: BodyLookup = () => undefined;
   yield* serve(BATCH_PROTOCOL, (stream) => serveBatch(stream, config.batchSource ?? noBody));
   yield* serve(CONTENT_PROTOCOL, (stream) => serveContent(stream, config.contentSource ?? noBody));
+  yield* serve(TEXT_PROTOCOL, (stream) => serveBatch(stream, config.textSource ?? noBody));
 
   const dial = Effect.fn("Gossip.dial")(function* (address: string) {
     yield* Effect.tryPromise({
@@ -466,6 +480,10 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     fetchWith(CONTENT_PROTOCOL, peer, (stream) => requestContent(stream, root, byteLength, settings.maxBodyBytes)),
   );
 
+  const fetchText = Effect.fn("Gossip.fetchText")((peer: string, hash: Hex) =>
+    fetchWith(TEXT_PROTOCOL, peer, (stream) => requestBatch(stream, hash, settings.maxTextBytes)),
+  );
+
   const service: GossipShape = {
     peerId: node.peerId.toString(),
     addresses: node.getMultiaddrs().map((address) => address.toString()),
@@ -487,6 +505,10 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     fetchContentFromAny: Effect.fn("Gossip.fetchContentFromAny")(
       (root: Hex, byteLength: number, peers?: ReadonlyArray<string>) =>
         fromAny(CONTENT_PROTOCOL, root, peers, (peer) => fetchContent(peer, root, byteLength)),
+    ),
+    fetchText,
+    fetchTextFromAny: Effect.fn("Gossip.fetchTextFromAny")((hash: Hex, peers?: ReadonlyArray<string>) =>
+      fromAny(TEXT_PROTOCOL, hash, peers, (peer) => fetchText(peer, hash)),
     ),
     peers: Effect.sync(() => node.getPeers().map((peer) => peer.toString())),
     handle: serve,
