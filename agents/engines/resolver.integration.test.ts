@@ -196,6 +196,16 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
                 .pipe(Effect.map((r) => r.entries));
             expect(yield* at(BigInt(withdrawnAt))).toEqual(expectedWith(corpus.filter((c) => c.id !== ids[1])));
             expect(yield* at(BigInt(withdrawnAt) - 1n)).toEqual(expectedWith(corpus));
+            // before the first approval nothing in the index was attributable yet
+            const { approvedAt } = yield* Effect.promise(() =>
+              client.readContract({
+                address: deployments.datanetRegistry as Hex,
+                abi: datanetRegistryAbi,
+                functionName: "getContribution",
+                args: [ids[0]!],
+              }),
+            );
+            expect(yield* at(BigInt(approvedAt) - 1n)).toEqual([]);
             expect(yield* engine.attribute({ modelId: suffixModel, output: quote })).toMatchObject({
               entries: [{ contributionId: ids[0], weight: 1_000_000 }],
             });
