@@ -119,6 +119,10 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           mkdirSync(commitmentDir(dataA, bogus), { recursive: true });
           copyFileSync(built, path.join(commitmentDir(dataA, bogus), "index.idx"));
 
+          // A holds an incomplete directory for the gradient index (an interrupted copy by hand)
+          mkdirSync(commitmentDir(dataA, gradientCommitment), { recursive: true });
+          writeFileSync(path.join(commitmentDir(dataA, gradientCommitment), "model.json"), "{}");
+
           // three gossip nodes on loopback; A asks the liar C first
           const nodeB = yield* startNode({ heartbeatMs: 100 });
           const nodeC = yield* startNode({ heartbeatMs: 100 });

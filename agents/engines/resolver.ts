@@ -323,6 +323,12 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         metrics.indexes.inc({ source: "local", result: "mismatch" });
         const moved = yield* Effect.sync(() => quarantineIndex(options.dataDir, commitment));
         yield* Effect.logWarning(`index ${commitment}: local copy refused (${problem.value}); moved to ${moved}`);
+      } else if (fs.existsSync(dir)) {
+        // an incomplete directory (files missing): out of the way, so a fetched copy can take its place
+        const moved = yield* Effect.sync(() => quarantineIndex(options.dataDir, commitment));
+        yield* Effect.logWarning(
+          `index ${commitment}: local directory lacks the ${method} index files; moved to ${moved}`,
+        );
       }
       const peers = yield* indexPeers.peers;
       for (const peer of peers) {
