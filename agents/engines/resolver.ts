@@ -54,7 +54,6 @@ import {
   stagingDir,
 } from "./index-store.ts";
 import type { SuffixEngineOptions, SuffixEvidence } from "./suffix/engine.ts";
-import { readIndexHeader } from "./suffix/format.ts";
 import { SuffixEngineService } from "./suffix/service.ts";
 
 /* ERRORS */
@@ -295,16 +294,21 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
     IndexMismatchError | IndexUnavailableError
   >();
 
-  const contributionIds = (method: AttributionMethod, path: string) =>
-    method === "suffix"
-      ? readIndexHeader(path).pipe(
-          Effect.map((header) => new Set(header.contributions.map((c) => BigInt(c.id)))),
-          Effect.orElseSucceed(() => new Set<bigint>()),
-        )
-      : gradient.open(path).pipe(
-          Effect.map((status) => new Set(status.contributionIds)),
-          Effect.orElseSucceed(() => new Set<bigint>()),
-        );
+  /** The index's contribution ids (what reference-time exclusion needs); a failure fails the lookup. */
+  const contributionIds = (method: AttributionMethod, path: string, commitment: Hex) =>
+    (method === "suffix"
+      ? suffix.contributionIds(path)
+      : gradient.open(path).pipe(Effect.map((status) => status.contributionIds))
+    ).pipe(
+      Effect.map((ids) => new Set(ids)),
+      Effect.mapError(
+        (error) =>
+          new IndexUnavailableError({
+            commitment,
+            message: `index ${commitment}: cannot list its contributions: ${error.message}`,
+          }),
+      ),
+    );
 
   const obtain = (method: AttributionMethod, commitment: Hex) =>
     Effect.gen(function* () {
@@ -316,7 +320,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         if (Option.isNone(problem)) {
           metrics.indexes.inc({ source: "local", result: "ok" });
           stats.indexesLoaded++;
-          return { path, source: "local", ids: yield* contributionIds(method, path) };
+          return { path, source: "local", ids: yield* contributionIds(method, path, commitment) };
         }
         refused.push(`local copy ${dir}: ${problem.value}`);
         stats.indexMismatches++;
@@ -371,7 +375,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         metrics.indexes.inc({ source: "peer", result: "ok" });
         stats.indexesFetched++;
         stats.indexesLoaded++;
-        return { path, source: peer, ids: yield* contributionIds(method, path) };
+        return { path, source: peer, ids: yield* contributionIds(method, path, commitment) };
       }
       if (refused.length > 0) {
         return yield* new IndexMismatchError({
