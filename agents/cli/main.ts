@@ -13,6 +13,7 @@ import { attributorCommand, challengerCommand, statusCommand } from "./agents.ts
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
 import { deploymentsCommand } from "./deployments.ts";
+import { factoryCommand } from "./factory.ts";
 import { modelCommand } from "./model.ts";
 
 export const rootCommand = Command.make("poa").pipe(
@@ -27,6 +28,7 @@ export const rootCommand = Command.make("poa").pipe(
     challengerCommand,
     statusCommand,
     demoCommand,
+    factoryCommand,
     deploymentsCommand,
   ]),
 );
