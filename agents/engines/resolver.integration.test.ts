@@ -20,7 +20,8 @@ import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { Chain, Contracts } from "../chain/Chain.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { contribute, createDatanet, curate, registerModel } from "../chain/registries.ts";
-import { datanetRegistryAbi } from "../generated/contracts.ts";
+import { sendContractCall } from "../chain/tx.ts";
+import { datanetRegistryAbi, modelRegistryAbi } from "../generated/contracts.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { startNode } from "../gossip/testing.ts";
 import { Metrics } from "../observability/metrics.ts";
@@ -134,6 +135,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           const chainA = as(ANVIL_KEYS[5]);
           const resolverA = EngineResolver.layerWithEngines({
             dataDir: dataA,
+            modelTtlMs: 0,
             contributionTimes: { minSyncIntervalMs: 0 },
           }).pipe(
             Layer.provide(
@@ -200,7 +202,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
                 .pipe(Effect.map((r) => r.entries));
             expect(yield* at(BigInt(withdrawnAt))).toEqual(expectedWith(corpus.filter((c) => c.id !== ids[1])));
             expect(yield* at(BigInt(withdrawnAt) - 1n)).toEqual(expectedWith(corpus));
-            // before the first approval nothing in the index was attributable yet
+            // before the first approval the model was not registered yet: no index was in force
             const { approvedAt } = yield* Effect.promise(() =>
               client.readContract({
                 address: deployments.datanetRegistry as Hex,
@@ -209,7 +211,9 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
                 args: [ids[0]!],
               }),
             );
-            expect(yield* at(BigInt(approvedAt) - 1n)).toEqual([]);
+            const early = yield* Effect.flip(at(BigInt(approvedAt) - 1n));
+            expect(early).toMatchObject({ _tag: "IndexUnavailableError" });
+            expect(early.message).toMatch(/no attribution index in force/);
             expect(yield* engine.attribute({ modelId: suffixModel, output: quote })).toMatchObject({
               entries: [{ contributionId: ids[0], weight: 1_000_000 }],
             });
@@ -238,6 +242,22 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
             const mismatch = yield* Effect.flip(resolver.attribute({ modelId: bogusModel, output: quote }));
             expect(mismatch._tag).toBe("IndexMismatchError");
             expect(mismatch.message).toMatch(new RegExp(`local copy .*${bogus}.*header hashes to ${suffixCommitment}`));
+            // the owner moves the model to the right index: the commitment in force at each reference time is used
+            yield* sendContractCall({
+              address: deployments.modelRegistry as Hex,
+              abi: modelRegistryAbi,
+              functionName: "updateIndexCommitment",
+              args: [bogusModel, suffixCommitment],
+            }).pipe(Effect.provide(owner));
+            const epochs = (yield* resolver.model(bogusModel)).epochs;
+            expect(epochs.map((e) => e.commitment)).toEqual([bogus, suffixCommitment]);
+            const updatedAt = epochs[1]!.activeFrom;
+            const after = yield* resolver.attribute({ modelId: bogusModel, output: quote, referenceTime: updatedAt });
+            expect(after.entries).toEqual(expectedWith(corpus.filter((c) => c.id !== ids[1])));
+            const before = yield* Effect.flip(
+              resolver.attribute({ modelId: bogusModel, output: quote, referenceTime: updatedAt - 1n }),
+            );
+            expect(before).toMatchObject({ _tag: "IndexUnavailableError", commitment: bogus });
             // an unknown model is a typed error too
             const unknown = yield* Effect.flip(resolver.attribute({ modelId: 99n, output: quote }));
             expect(unknown._tag).toBe("UnknownModelError");

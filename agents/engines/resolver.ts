@@ -100,11 +100,22 @@ export type ResolverAttributeError = ResolveError | RegistryReadError | EngineEr
 
 /* TYPES */
 
+export interface IndexEpoch {
+  readonly commitment: Hex;
+  /** Unix seconds from which this commitment is in force (until the next epoch's). */
+  readonly activeFrom: bigint;
+  /** Proved bogus in an index dispute (docs/evidence-game.md): never used. */
+  readonly bogus: boolean;
+}
+
 export interface RegisteredModel {
   readonly modelId: bigint;
   readonly method: AttributionMethod;
+  /** The current commitment (the last epoch's). */
   readonly commitment: Hex;
   readonly datanetIds: ReadonlyArray<bigint>;
+  /** The model's index epochs in order (ModelRegistry `indexEpoch`): which commitment was in force when. */
+  readonly epochs: ReadonlyArray<IndexEpoch>;
 }
 
 export interface PreparedModel extends RegisteredModel {
@@ -140,8 +151,11 @@ export interface EngineResolverOptions {
 export interface EngineResolverShape {
   /** The model as registered (method, commitment, datanets). */
   readonly model: (modelId: bigint) => Effect.Effect<RegisteredModel, ResolveError>;
-  /** The model with its verified index ready (found locally or fetched); loads it into its engine. */
-  readonly prepare: (modelId: bigint) => Effect.Effect<PreparedModel, ResolveError>;
+  /**
+   * The model with its verified index ready (found locally or fetched; the commitment in force at
+   * `referenceTime`, default the current one); loads it into its engine.
+   */
+  readonly prepare: (modelId: bigint, referenceTime?: bigint) => Effect.Effect<PreparedModel, ResolveError>;
   /** Attributes a request with the model's registered engine and index. */
   readonly attribute: (
     request: AttributionRequest,
@@ -239,11 +253,41 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         message: `model ${modelId} is attributed by ${method}, which this node does not serve (${methods.join(", ")})`,
       });
     }
+    const epochCount = yield* readRegistry(modelId, `model ${modelId}'s index epochs`, () =>
+      publicClient.readContract({
+        address: modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "indexEpochCount",
+        args: [modelId],
+      }),
+    );
+    const epochs = yield* Effect.forEach(
+      Array.from({ length: Number(epochCount) }, (_, i) => BigInt(i)),
+      (epoch) =>
+        readRegistry(modelId, `model ${modelId}'s index epoch ${epoch}`, () =>
+          publicClient.readContract({
+            address: modelRegistry,
+            abi: modelRegistryAbi,
+            functionName: "indexEpoch",
+            args: [modelId, epoch],
+          }),
+        ).pipe(
+          Effect.map(
+            (e): IndexEpoch => ({
+              commitment: e.commitment.toLowerCase() as Hex,
+              activeFrom: BigInt(e.activeFrom),
+              bogus: e.bogus,
+            }),
+          ),
+        ),
+      { concurrency: 8 },
+    );
     const registered: RegisteredModel = {
       modelId,
       method: served,
       commitment: m.attributionIndexCommitment.toLowerCase() as Hex,
       datanetIds: m.datanetIds,
+      epochs,
     };
     models.set(modelId, { model: registered, at: Date.now() });
     return registered;
@@ -400,16 +444,11 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
       );
     });
 
-  const prepare = Effect.fn("EngineResolver.prepare")(function* (modelId: bigint) {
+  const prepare = Effect.fn("EngineResolver.prepare")(function* (modelId: bigint, referenceTime?: bigint) {
     const registered = yield* model(modelId);
-    if (registered.commitment === ZERO) {
-      return yield* new IndexUnavailableError({
-        commitment: registered.commitment,
-        message: `model ${modelId} registered no attribution-index commitment`,
-      });
-    }
-    const ready = yield* prepareIndex(registered.method, registered.commitment);
-    return { ...registered, path: ready.path, source: ready.source } satisfies PreparedModel;
+    const commitment = yield* commitmentAt(registered, referenceTime);
+    const ready = yield* prepareIndex(registered.method, commitment);
+    return { ...registered, commitment, path: ready.path, source: ready.source } satisfies PreparedModel;
   });
 
   /** A query found a corrupt block of a local index: forget it, move it aside; the next query refetches. */
@@ -427,14 +466,46 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
       });
     });
 
+  /**
+   * The commitment in force at `t` (the last index epoch active from t or earlier; no t: the current
+   * one). An epoch proved bogus is never used.
+   */
+  const commitmentAt = (registered: RegisteredModel, t: bigint | undefined) =>
+    Effect.gen(function* () {
+      let epoch: IndexEpoch | undefined;
+      if (t === undefined || registered.epochs.length === 0) {
+        epoch = registered.epochs.at(-1) ?? { commitment: registered.commitment, activeFrom: 0n, bogus: false };
+      } else {
+        for (let i = registered.epochs.length - 1; i >= 0 && epoch === undefined; i--) {
+          if (registered.epochs[i]!.activeFrom <= t) epoch = registered.epochs[i];
+        }
+        if (epoch === undefined) {
+          return yield* new IndexUnavailableError({
+            commitment: ZERO as Hex,
+            message: `model ${registered.modelId} had no attribution index in force at ${t}`,
+          });
+        }
+      }
+      if (epoch.commitment === ZERO) {
+        return yield* new IndexUnavailableError({
+          commitment: epoch.commitment,
+          message: `model ${registered.modelId} registered no attribution-index commitment`,
+        });
+      }
+      if (epoch.bogus) {
+        return yield* new IndexMismatchError({
+          commitment: epoch.commitment,
+          refused: ["ModelRegistry: proved bogus in an index dispute"],
+          message: `model ${registered.modelId}'s index ${epoch.commitment} was proved bogus: refused`,
+        });
+      }
+      return epoch.commitment;
+    });
+
   const attribute = Effect.fn("EngineResolver.attribute")(function* (request: AttributionRequest) {
-    const registered = yield* model(request.modelId);
-    if (registered.commitment === ZERO) {
-      return yield* new IndexUnavailableError({
-        commitment: registered.commitment,
-        message: `model ${request.modelId} registered no attribution-index commitment`,
-      });
-    }
+    const live = yield* model(request.modelId);
+    const commitment = yield* commitmentAt(live, request.referenceTime);
+    const registered = { ...live, commitment };
     const ready = yield* prepareIndex(registered.method, registered.commitment);
     const { excluded } = yield* times.excludedAt(ready.ids, request.referenceTime);
     if (registered.method === "suffix") {
@@ -498,7 +569,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
         const served = engines.get(modelId);
         return served === undefined
           ? Effect.fail(new UnknownModelError({ modelId, message: `model ${modelId} is not registered` }))
-          : Effect.succeed({ modelId, method: served.method, commitment: ZERO as Hex, datanetIds: [] });
+          : Effect.succeed({ modelId, method: served.method, commitment: ZERO as Hex, datanetIds: [], epochs: [] });
       },
       prepare: (modelId) => {
         const served = engines.get(modelId);
@@ -509,6 +580,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
               method: served.method,
               commitment: ZERO as Hex,
               datanetIds: [],
+              epochs: [],
               path: "",
               source: "test",
             });
