@@ -1,0 +1,105 @@
+/** Small SVG charts, each with a text equivalent (a table) for screen readers and keyboards. */
+import { open } from "./lib.ts";
+
+const COLORS = ["#1f5fae", "#b4460b", "#2d7a3a", "#6b3fa0", "#a3195b", "#0f6e74", "#7a5d00", "#444"];
+
+export const FeeSplitChart = ({ parts }: { parts: ReadonlyArray<{ label: string; amount: bigint }> }) => {
+  const total = parts.reduce((s, p) => s + p.amount, 0n);
+  let x = 0;
+  return (
+    <figure class="chart" data-testid="fee-split">
+      <svg viewBox="0 0 100 8" preserveAspectRatio="none" role="img" aria-label={`fee split of ${open(total)} OPEN`}>
+        {parts.map((p, i) => {
+          const w = total === 0n ? 0 : Number((p.amount * 10_000n) / total) / 100;
+          const rect = <rect key={p.label} x={x} y={0} width={w} height={8} fill={COLORS[i % COLORS.length]} />;
+          x += w;
+          return rect;
+        })}
+      </svg>
+      <table>
+        <caption class="sr-only">Fee split per recipient</caption>
+        <thead>
+          <tr>
+            <th scope="col">recipient</th>
+            <th scope="col">OPEN</th>
+          </tr>
+        </thead>
+        <tbody>
+          {parts.map((p, i) => (
+            <tr key={p.label}>
+              <td>
+                <span class="swatch" style={{ background: COLORS[i % COLORS.length] }} aria-hidden="true" /> {p.label}
+              </td>
+              <td class="num">{open(p.amount, 8)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </figure>
+  );
+};
+
+export const LineChart = ({ points, label }: { points: ReadonlyArray<{ x: string; y: bigint }>; label: string }) => {
+  if (points.length === 0) return <p>No data yet.</p>;
+  const max = points.reduce((m, p) => (p.y > m ? p.y : m), 1n);
+  const w = 300;
+  const h = 120;
+  const step = points.length > 1 ? w / (points.length - 1) : 0;
+  const coords = points.map((p, i) => [i * step, h - Number((p.y * BigInt(h - 10)) / max) - 5] as const);
+  return (
+    <figure class="chart" data-testid="earnings-chart">
+      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
+        <polyline
+          fill="none"
+          stroke="#1f5fae"
+          stroke-width="2"
+          points={coords.map(([a, b]) => `${a},${b}`).join(" ")}
+        />
+        {coords.map(([a, b], i) => (
+          <circle key={i} cx={a} cy={b} r="3" fill="#1f5fae" />
+        ))}
+      </svg>
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+};
+
+/** The bisection: each move's range [lo, hi) over the claim's transactions, narrowing to one step. */
+export const Bisection = ({ size, ranges }: { size: bigint; ranges: ReadonlyArray<{ lo: bigint; hi: bigint }> }) => {
+  const n = Number(size > 0n ? size : 1n);
+  const w = 600;
+  const rowH = 30;
+  return (
+    <svg
+      class="bisection"
+      viewBox={`0 0 ${w} ${ranges.length * rowH + 4}`}
+      role="img"
+      aria-label={`bisection over ${n} transactions: ${ranges.map((r) => `[${r.lo}, ${r.hi})`).join(" → ")}`}
+      data-testid="bisection"
+    >
+      {ranges.map((r, i) => (
+        <g key={i}>
+          <rect x={0} y={i * rowH + 2} width={w} height={rowH - 6} fill="#eee" />
+          <rect
+            x={(Number(r.lo) / n) * w}
+            y={i * rowH + 2}
+            width={Math.max(4, (Number(r.hi - r.lo) / n) * w)}
+            height={rowH - 6}
+            fill="#b4460b"
+          />
+          <text
+            x={6}
+            y={i * rowH + rowH - 10}
+            font-size="14"
+            fill="#000"
+            stroke="#fff"
+            stroke-width="3"
+            paint-order="stroke"
+          >
+            move {i}: disputed range [{r.lo.toString()}, {r.hi.toString()}) of {n}
+          </text>
+        </g>
+      ))}
+    </svg>
+  );
+};
