@@ -14,6 +14,7 @@ import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
 import { deploymentsCommand } from "./deployments.ts";
 import { modelCommand } from "./model.ts";
+import { webCommand } from "./web.ts";
 
 export const rootCommand = Command.make("poa").pipe(
   Command.withDescription("Proof of Attribution: pay the people whose data an AI answer came from"),
@@ -28,6 +29,7 @@ export const rootCommand = Command.make("poa").pipe(
     statusCommand,
     demoCommand,
     deploymentsCommand,
+    webCommand,
   ]),
 );
 

@@ -251,7 +251,10 @@ export const startOpenChatNetwork = (
       Effect.promise(() => client.request({ method: method as "eth_chainId", params: params as never }));
     yield* Effect.forkScoped(
       Effect.gen(function* () {
-        const open = [...disputed].some((id) => !decided.has(id));
+        // a claim flagged wrong while still pending and not yet decided: its game's clocks must not be skipped
+        // (a historical wrong claim, already void, is flagged too and must not stop the clock for good)
+        const claims = attributor.handle.follower.claims;
+        const open = [...disputed].some((id) => !decided.has(id) && claims.get(id)?.status === "pending");
         if (!open) yield* rpc("evm_increaseTime", [20]);
         yield* rpc("evm_mine");
       }).pipe(Effect.repeat(Schedule.spaced("1 second"))),
