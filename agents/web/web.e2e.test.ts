@@ -76,6 +76,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
           // 2. The receipt's timeline reaches "final".
           await page.getByTestId("receipt-link").last().click();
           await page.getByTestId("claim-status").filter({ hasText: "final" }).waitFor({ timeout: 90_000 });
+          const receiptUrl = page.url();
           expect(await page.locator('[data-testid="step"][data-done="true"]').count()).toBe(5);
           await shoot(page, "receipt");
 
@@ -138,12 +139,16 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
           await page.getByTestId("model").first().waitFor();
           await shoot(page, "models");
 
-          // 6. A phone-sized viewport still shows the chat controls.
+          // 6. A phone-sized viewport: the receipt page and the chat fit the width (no sideways scrolling).
           await page.setViewportSize({ width: 390, height: 844 });
-          await page.goto(`${network.url}/#/`);
-          await page.getByTestId("send").waitFor();
-          const box = await page.getByTestId("send").boundingBox();
-          expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+          for (const route of [receiptUrl, `${network.url}/#/`]) {
+            await page.goto(route);
+            await page.getByRole("heading", { level: 1 }).waitFor();
+            await page.waitForTimeout(1_500);
+            expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+          }
+          await page.goto(receiptUrl);
+          await page.getByTestId("claim-status").waitFor();
           await shoot(page, "phone");
           expect(pageErrors).toEqual([]);
           await page.close();

@@ -40,26 +40,46 @@ export const FeeSplitChart = ({ parts }: { parts: ReadonlyArray<{ label: string;
 };
 
 export const LineChart = ({ points, label }: { points: ReadonlyArray<{ x: string; y: bigint }>; label: string }) => {
-  if (points.length === 0) return <p>No data yet.</p>;
-  const max = points.reduce((m, p) => (p.y > m ? p.y : m), 1n);
-  const w = 300;
-  const h = 120;
-  const step = points.length > 1 ? w / (points.length - 1) : 0;
-  const coords = points.map((p, i) => [i * step, h - Number((p.y * BigInt(h - 10)) / max) - 5] as const);
+  if (points.length === 0) return <p>No claim has credited this account yet.</p>;
+  // starts from nothing, so one claim already draws a rise
+  const all = [{ x: "start", y: 0n }, ...points];
+  const max = all.reduce((m, p) => (p.y > m ? p.y : m), 1n);
+  const w = 600;
+  const h = 160;
+  const step = w / (all.length - 1);
+  const coords = all.map((p, i) => [i * step, h - 8 - Number((p.y * BigInt(h - 16)) / max)] as const);
   return (
     <figure class="chart" data-testid="earnings-chart">
-      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
+      <svg class="line" viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" role="img" aria-label={label}>
+        <line x1={0} y1={h - 8} x2={w} y2={h - 8} stroke="#999" stroke-width="1" vector-effect="non-scaling-stroke" />
         <polyline
           fill="none"
           stroke="#1f5fae"
-          stroke-width="2"
+          stroke-width="3"
+          vector-effect="non-scaling-stroke"
           points={coords.map(([a, b]) => `${a},${b}`).join(" ")}
         />
-        {coords.map(([a, b], i) => (
-          <circle key={i} cx={a} cy={b} r="3" fill="#1f5fae" />
-        ))}
       </svg>
-      <figcaption>{label}</figcaption>
+      <figcaption>
+        {label}: up to {open(max)} OPEN
+      </figcaption>
+      <table>
+        <caption class="sr-only">{label}</caption>
+        <thead>
+          <tr>
+            <th scope="col">after claim</th>
+            <th scope="col">earned (OPEN)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {points.map((p) => (
+            <tr key={p.x}>
+              <td>{p.x}</td>
+              <td class="num">{open(p.y, 8)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 };
