@@ -5,6 +5,7 @@
  * What the page shows is checked against what the test knows independently: the contributions' texts
  * it put on chain, the fee split recomputed here from docs/protocol.md §4, and the chain's `withdrawn`.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -37,6 +38,10 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
     "chat, attribution, receipt to final, dispute, earnings and withdrawal; clear messages on bad input",
     () =>
       Effect.gen(function* () {
+        if (!existsSync(CHROMIUM))
+          throw new Error(
+            `no Chromium at ${CHROMIUM}: apt-get install chromium (what .ci/run does), or set POA_CHROMIUM`,
+          );
         const network = yield* startOpenChatNetwork({ fraud: true });
         const browser = yield* Effect.acquireRelease(
           Effect.promise(() => chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] })),
@@ -145,7 +150,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
             await page.goto(route);
             await page.getByRole("heading", { level: 1 }).waitFor();
             await page.waitForTimeout(1_500);
-            expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+            expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
           }
           await page.goto(receiptUrl);
           await page.getByTestId("claim-status").waitFor();

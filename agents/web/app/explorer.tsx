@@ -2,7 +2,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { type Address, createWalletClient, type Hex, http } from "viem";
+import { type Address, createWalletClient, custom, type EIP1193Provider, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attributionLedgerAbi, datanetRegistryAbi, modelRegistryAbi } from "../../generated/contracts.ts";
 import { Bisection, LineChart } from "./charts.tsx";
@@ -272,21 +272,31 @@ export const Earnings = ({ account }: { account: string }) => {
   const earned = value === undefined ? 0n : BigInt(value.view.leaf.earned);
   const withdrawable = value === undefined ? 0n : earned - value.withdrawn;
   const key = value?.demo.find((a) => a.address.toLowerCase() === account.toLowerCase())?.key;
+  // outside the local demo: a wallet the browser injects (EIP-1193), which signs for its own account
+  const injected = (globalThis as { ethereum?: EIP1193Provider }).ethereum;
   const withdraw = async () => {
-    if (value === undefined || key === undefined) return;
+    if (value === undefined || (key === undefined && injected === undefined)) return;
     setWithdrawing("sending the withdrawal…");
     try {
       const address = await ledger();
-      const wallet = createWalletClient({
-        account: privateKeyToAccount(key),
-        transport: http(`${location.origin}/api/rpc`),
-        chain: {
-          id: value.config.chainId,
-          name: "local",
-          nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-          rpcUrls: { default: { http: [`${location.origin}/api/rpc`] } },
-        },
-      });
+      const chainConfig = {
+        id: value.config.chainId,
+        name: "local",
+        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+        rpcUrls: { default: { http: [`${location.origin}/api/rpc`] } },
+      };
+      const wallet =
+        key !== undefined
+          ? createWalletClient({
+              account: privateKeyToAccount(key),
+              transport: http(`${location.origin}/api/rpc`),
+              chain: chainConfig,
+            })
+          : createWalletClient({
+              account: (await createWalletClient({ transport: custom(injected!) }).requestAddresses())[0]!,
+              transport: custom(injected!),
+              chain: chainConfig,
+            });
       const leaf = value.view.leaf;
       const hash = await wallet.writeContract({
         address,
@@ -342,12 +352,14 @@ export const Earnings = ({ account }: { account: string }) => {
             label="earned OPEN after each claim"
             points={value.view.history.map((h) => ({ x: h.claimId, y: BigInt(h.earned) }))}
           />
-          {key !== undefined ? (
+          {key !== undefined || injected !== undefined ? (
             <button type="button" disabled={withdrawable <= 0n} onClick={() => void withdraw()} data-testid="withdraw">
               Withdraw {open(withdrawable)} OPEN
             </button>
           ) : (
-            <p class="note">Withdrawing needs this account's key (the local demo's accounts have one).</p>
+            <p class="note">
+              Withdrawing needs this account's key (the local demo's accounts have one) or a browser wallet.
+            </p>
           )}
           {withdrawing !== undefined && (
             <p role="status" data-testid="withdraw-status">
