@@ -25,7 +25,7 @@
  * receipts are still pending and the next build redoes the same judgement.
  */
 import { Data, Effect, Option, Schedule, type Scope, Stream } from "effect";
-import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
 import { type BatchPolicy, targetBatchSize } from "../chain/batchSize.ts";
 import { Chain } from "../chain/Chain.ts";
 import { describeCallError, sendContractCall } from "../chain/tx.ts";
@@ -45,7 +45,8 @@ import { claimantMove, defendGame, GameStatusCode, gamesSince, readGame, traceOf
 import { unreadableHooks } from "../network/unreadable.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge } from "../observability/server.ts";
-import { attributionDomain, textHash } from "../protocol/receipt.ts";
+import { attributionDomain } from "../protocol/receipt.ts";
+import { checkTexts } from "../protocol/texts.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { buildClaim } from "../sigma/claim.ts";
 import { type AttributeTx, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
@@ -227,14 +228,11 @@ export const runAttributor = (config: AttributorConfig) =>
       };
       const problem = yield* Effect.promise(() => receiptProblem(domain, sourced.receipt));
       if (problem !== undefined) return yield* refuse(problem);
-      if (textHash(sourced.output).toLowerCase() !== sourced.receipt.receipt.outputHash.toLowerCase()) {
-        return yield* refuse("output-hash");
-      }
-      if (textHash(sourced.input).toLowerCase() !== sourced.receipt.request.requestHash.toLowerCase()) {
-        return yield* refuse("request-hash");
-      }
+      // the texts must be the receipt's (agents/protocol/texts.ts); the engine reads the request's text
+      const texts = checkTexts(sourced.receipt, hexToBytes(sourced.request), sourced.output);
+      if (!texts.ok) return yield* refuse(texts.problem === "output-hash-mismatch" ? "output-hash" : "request-hash");
       const attribution = yield* config.engine
-        .attribute({ modelId: sourced.receipt.request.modelId, input: sourced.input, output: sourced.output })
+        .attribute({ modelId: sourced.receipt.request.modelId, input: texts.sourced.input, output: sourced.output })
         .pipe(
           Effect.catch((e) =>
             storeUnattributed(sourced.receipt, `engine: ${e.message}`).pipe(

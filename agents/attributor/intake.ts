@@ -1,19 +1,21 @@
 /**
- * The attributor's local HTTP intake: `POST /receipts` with `{ "receipt": <receipts-topic payload>,
- * "input": "…", "output": "…" }` (the texts behind the receipt's hashes, which the engine needs).
- * Answers 202 with `{"stored": true|false}` (false: a duplicate), 400 with a one-line reason.
- * The body is decoded with Schema (the wire form of agents/gossip/messages.ts ReceiptPayload).
+ * The attributor's local HTTP intake: `POST /receipts` with `{ "receipt": <the signed receipt>,
+ * "request": "0x<canonical request bytes>", "output": "…" }` (agents/protocol/texts.ts
+ * `ReceiptWithTexts`: the texts behind the receipt's hashes, which the engine needs). The texts are
+ * checked against the receipt's hashes here. Answers 202 with `{"stored": true|false}` (false: a
+ * duplicate), 400 with a one-line reason.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Data, Effect, Exit, Schema, type Scope } from "effect";
-import { ReceiptPayload } from "../gossip/messages.ts";
-import type { SourcedReceipt } from "../receipts/source.ts";
+import {
+  checkReceiptWithTexts,
+  ReceiptWithTexts,
+  type SourcedReceipt,
+  textsProblemMessage,
+  toReceiptWithTexts,
+} from "../protocol/texts.ts";
 
-export const IntakeBody = Schema.Struct({
-  receipt: ReceiptPayload,
-  input: Schema.String.check(Schema.isMaxLength(1_000_000)),
-  output: Schema.String.check(Schema.isMaxLength(1_000_000)),
-});
+export const IntakeBody = ReceiptWithTexts;
 
 export class IntakeServerError extends Data.TaggedError("IntakeServerError")<{
   readonly message: string;
@@ -46,7 +48,7 @@ const send = (response: ServerResponse, status: number, body: unknown) =>
 
 /** The wire body of a sourced receipt (what a client POSTs). */
 export const encodeIntakeBody = (sourced: SourcedReceipt): string =>
-  JSON.stringify(Schema.encodeSync(IntakeBody)(sourced));
+  JSON.stringify(Schema.encodeSync(IntakeBody)(toReceiptWithTexts(sourced)));
 
 /** Serves the intake while the scope is open; `accept` stores one decoded receipt. */
 export const serveIntake = (
@@ -70,7 +72,9 @@ export const serveIntake = (
         }
         const decoded = decode(json, { onExcessProperty: "error" });
         if (Exit.isFailure(decoded)) return send(response, 400, { error: "body does not match the receipt schema" });
-        const result = await accept(decoded.value);
+        const texts = checkReceiptWithTexts(decoded.value);
+        if (!texts.ok) return send(response, 400, { error: textsProblemMessage[texts.problem] });
+        const result = await accept(texts.sourced);
         return result.ok
           ? send(response, 202, { stored: result.stored })
           : send(response, 400, { error: result.error });

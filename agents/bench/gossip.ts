@@ -6,6 +6,9 @@
  *    fallback) in the same run, interleaved in chunks so machine load hits every path alike: the
  *    envelope signature alone, and as deployed with the receipt's user and operator signatures
  *    (`checkReceipts`). Every envelope carries a distinct receipt, so every recovery is a cache miss.
+ * 1b. EIP-712 hashing per receipt (its Request and Receipt digests): viem's `hashTypedData` (type and
+ *    domain hashes derived on every call; what `checkReceipts` used before) against agents/protocol/
+ *    receipt.ts (type hashes and domain separator precomputed, @noble/hashes keccak on bytes), interleaved.
  * 2. Propagation: N real libp2p nodes in one process (TCP + Noise + Yamux + gossipsub), each
  *    bootstrapping from two earlier nodes, validating as deployed (`checkReceipts`); signed receipt
  *    envelopes are published round-robin and the time from `publish` to acceptance is measured at
@@ -17,6 +20,7 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Effect, Fiber, PubSub, Redacted } from "effect";
+import { hashTypedData } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { checkReceipts } from "../gossip/checks.ts";
 import {
@@ -40,6 +44,7 @@ import {
   type SignerRecovery,
   viemRecovery,
 } from "../identity/recover.ts";
+import { receiptDigest, receiptTypes, requestDigest, requestTypes } from "../protocol/receipt.ts";
 
 const { values } = parseArgs({
   options: {
@@ -232,9 +237,53 @@ const validationCost = Effect.gen(function* () {
   return { costs, bytes: envelopes[0]!.length };
 });
 
+/** CPU and wall ms per receipt for both EIP-712 digests, viem vs precomputed, `rounds × 10` distinct receipts. */
+const eip712Cost = Effect.promise(async () => {
+  // distinct messages (hashing does not look at the signatures, so one signed receipt with other nonces)
+  const template = await signedReceipt(2_000_000n);
+  const receipts = Array.from({ length: rounds * 10 }, (_, i) => ({
+    request: { ...template.request, nonce: BigInt(2_000_000 + i) },
+    receipt: { ...template.receipt, nonce: BigInt(2_000_000 + i) },
+  }));
+  const viaViem = (r: (typeof receipts)[number]) => [
+    hashTypedData({ domain: fixtureDomain, types: requestTypes, primaryType: "Request", message: r.request }),
+    hashTypedData({ domain: fixtureDomain, types: receiptTypes, primaryType: "Receipt", message: r.receipt }),
+  ];
+  const precomputed = (r: (typeof receipts)[number]) => [
+    requestDigest(fixtureDomain, r.request),
+    receiptDigest(fixtureDomain, r.receipt),
+  ];
+  const runs = [
+    { label: "viem hashTypedData (before)", hash: viaViem, cpuMs: 0, wallMs: 0 },
+    { label: "precomputed type + domain hashes (agents/protocol/receipt.ts)", hash: precomputed, cpuMs: 0, wallMs: 0 },
+  ];
+  for (const r of receipts.slice(0, 20)) {
+    const [a, b] = [viaViem(r), precomputed(r)];
+    if (a[0] !== b[0] || a[1] !== b[1]) throw new Error("EIP-712 digests differ between viem and the precomputed path");
+  }
+  const chunks = 5;
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const slice = receipts.slice((chunk * receipts.length) / chunks, ((chunk + 1) * receipts.length) / chunks);
+    for (const run of runs) {
+      const start = performance.now();
+      const cpuStart = process.cpuUsage();
+      for (const r of slice) run.hash(r);
+      const cpu = process.cpuUsage(cpuStart);
+      run.cpuMs += (cpu.user + cpu.system) / 1000;
+      run.wallMs += performance.now() - start;
+    }
+  }
+  return runs.map((run) => ({
+    label: run.label,
+    cpu: run.cpuMs / receipts.length,
+    wall: run.wallMs / receipts.length,
+  }));
+});
+
 const program = Effect.gen(function* () {
   const load = loadavg();
   const { costs, bytes } = yield* validationCost;
+  const eip712 = yield* eip712Cost;
   const old = costs[0]!;
   const baseline = yield* measure(2, newPath);
   const network = yield* measure(nodeCount, newPath);
@@ -259,6 +308,15 @@ const program = Effect.gen(function* () {
       ];
       return `| ${cells.join(" | ")} |`;
     }),
+    "",
+    `EIP-712 digests per receipt (Request + Receipt), ${rounds * 10} distinct receipts, interleaved in 5 chunks`,
+    "",
+    "| hashing | CPU µs | wall µs | CPU speed-up |",
+    "|---|---:|---:|---:|",
+    ...eip712.map(
+      (e) =>
+        `| ${e.label} | ${(e.cpu * 1000).toFixed(1)} | ${(e.wall * 1000).toFixed(1)} | ${ratio(e.cpu, eip712[0]!.cpu)} |`,
+    ),
     "",
     `gossip propagation on loopback, one process, receipt checks on, heartbeat ${heartbeatMs} ms, a message every ${intervalMs} ms`,
     "",

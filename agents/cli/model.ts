@@ -1,10 +1,16 @@
-/** `poa model …`: register models and LoRA adapters, stake for them, inspect them. */
+/** `poa model …`: register models and LoRA adapters, stake for them, attribute with their registered engine. */
 import { readFile } from "node:fs/promises";
-import { Data, Effect, Option } from "effect";
+import { Data, Effect, Layer, Option, Redacted } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { type Hex, isHex, keccak256, parseUnits } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import { requireWallet } from "../chain/Chain.ts";
 import { registerModel, stake } from "../chain/registries.ts";
+import { IndexPeers } from "../engines/index-peers.ts";
+import { EngineResolver } from "../engines/resolver.ts";
+import { Gossip, makeGossip } from "../gossip/gossip.ts";
+import { Identity } from "../identity/identity.ts";
+import { Metrics, MetricsRegistry } from "../observability/metrics.ts";
 import { type ClientFlagValues, CliInputError, clientFlags, parseId, report, withProtocol } from "./common.ts";
 
 export class ModelInputError extends Data.TaggedError("ModelInputError")<{ readonly message: string }> {}
@@ -115,6 +121,67 @@ const stakeCommand = (flags: ClientFlagValues & { readonly model: string; readon
     );
   }).pipe(withProtocol(flags));
 
+const attributeCommand = (
+  flags: ClientFlagValues & {
+    readonly model: string;
+    readonly output: string;
+    readonly input: Option.Option<string>;
+    readonly referenceTime: Option.Option<string>;
+    readonly dataDir: string;
+    readonly peers: Option.Option<string>;
+  },
+) =>
+  Effect.gen(function* () {
+    const modelId = yield* parseId("model id", flags.model);
+    const referenceTime = Option.isSome(flags.referenceTime)
+      ? /^\d{1,20}$/.test(flags.referenceTime.value)
+        ? BigInt(flags.referenceTime.value)
+        : yield* new CliInputError({
+            message: `--reference-time must be unix seconds, got "${flags.referenceTime.value}"`,
+          })
+      : undefined;
+    const peers = Option.isSome(flags.peers) ? flags.peers.value.split(",").map((p) => p.trim()) : undefined;
+    const indexPeers =
+      peers === undefined
+        ? IndexPeers.none
+        : IndexPeers.gossip({ dataDir: flags.dataDir, peers }).pipe(
+            Layer.provide(
+              Layer.effect(Gossip, makeGossip({ topics: [] })).pipe(
+                Layer.provide(Layer.succeed(Identity, Identity.make(Redacted.make(generatePrivateKey())))),
+              ),
+            ),
+          );
+    const result = yield* Effect.gen(function* () {
+      const resolver = yield* EngineResolver;
+      const prepared = yield* resolver.prepare(modelId);
+      const attribution = yield* resolver.attribute({
+        modelId,
+        output: flags.output,
+        ...(Option.isSome(flags.input) ? { input: flags.input.value } : {}),
+        ...(referenceTime === undefined ? {} : { referenceTime }),
+      });
+      return { prepared, attribution };
+    }).pipe(
+      Effect.provide(
+        EngineResolver.layerWithEngines({ dataDir: flags.dataDir }).pipe(
+          Layer.provide(indexPeers),
+          Layer.provide(Layer.succeed(Metrics, new MetricsRegistry())),
+        ),
+      ),
+    );
+    const { prepared, attribution } = result;
+    yield* report(
+      flags.json,
+      { model: prepared, ...attribution },
+      [
+        `model ${modelId}: ${prepared.method}, index ${prepared.commitment} (${prepared.source === "local" ? "local" : `from ${prepared.source}`})`,
+        ...(attribution.entries.length === 0
+          ? ["no contribution credited"]
+          : attribution.entries.map((e) => `contribution ${e.contributionId}: ${e.weight}`)),
+      ].join("\n"),
+    );
+  }).pipe(withProtocol(flags));
+
 export const modelCommand = Command.make("model").pipe(
   Command.withDescription("Models and LoRA adapters"),
   Command.withSubcommands([
@@ -151,5 +218,35 @@ export const modelCommand = Command.make("model").pipe(
       { ...clientFlags, model: Argument.String("model-id"), amount: Argument.String("amount") },
       stakeCommand,
     ).pipe(Command.withDescription("Stake OPEN for a model you own")),
+    Command.make(
+      "attribute",
+      {
+        ...clientFlags,
+        model: Argument.String("model-id"),
+        output: Flag.String("output").pipe(Flag.withDescription("the model's answer")),
+        input: Flag.String("input").pipe(
+          Flag.optional,
+          Flag.withDescription("the prompt (the gradient method uses it)"),
+        ),
+        referenceTime: Flag.String("reference-time").pipe(
+          Flag.optional,
+          Flag.withDescription("unix seconds: contributions withdrawn by then get nothing (default: latest block)"),
+        ),
+        dataDir: Flag.String("data-dir").pipe(
+          Flag.withDescription("where indexes live: <data-dir>/indexes/<commitment>/"),
+        ),
+        peers: Flag.String("peers").pipe(
+          Flag.optional,
+          Flag.withDescription(
+            "fetch a missing index from these peers over /poa/index/1 (multiaddrs, comma-separated)",
+          ),
+        ),
+      },
+      attributeCommand,
+    ).pipe(
+      Command.withDescription(
+        "Attribute an answer with the model's registered method and index (found in --data-dir or fetched and verified)",
+      ),
+    ),
   ]),
 );

@@ -28,18 +28,27 @@ export interface AttributionRequest {
   readonly modelId: bigint;
   readonly input?: string;
   readonly output: string;
+  /**
+   * The receipt's reference time (unix seconds): contributions not attributable then (approved
+   * later, or withdrawn at or before it) get no weight — the rule σ applies. Engines chosen by the
+   * chain (resolver.ts) read it; an engine over a fixed corpus ignores it.
+   */
+  readonly referenceTime?: bigint;
 }
 
 export type AttributionMethod = "suffix" | "gradient";
 
+/** Who answers: one method's engine, or "registry" — the engine each model registered on chain (resolver.ts). */
+export type EngineKind = AttributionMethod | "registry";
+
 export class EngineError extends Data.TaggedError("EngineError")<{
-  readonly method: AttributionMethod;
+  readonly method: EngineKind;
   readonly message: string;
   readonly cause?: unknown;
 }> {}
 
 export interface AttributionEngine<Evidence> {
-  readonly method: AttributionMethod;
+  readonly method: EngineKind;
   readonly attribute: (request: AttributionRequest) => Effect.Effect<Attribution<Evidence>, EngineError>;
 }
 

@@ -58,6 +58,7 @@ import {
   requestContent,
   serveBatch,
   serveContent,
+  TEXT_PROTOCOL,
 } from "./reqresp.ts";
 
 export interface GossipConfig {
@@ -102,6 +103,10 @@ export interface GossipConfig {
   readonly batchSource?: BodyLookup;
   /** Where served contribution contents come from (keyed by content root). */
   readonly contentSource?: BodyLookup;
+  /** Where served receipt texts come from (keyed by keccak256: requestHash, outputHash). */
+  readonly textSource?: BodyLookup;
+  /** Largest text fetched over /poa/text/1 (default 1 MiB). */
+  readonly maxTextBytes?: number;
   /** Test hook: the clock validators use (default Date.now). */
   readonly now?: () => number;
 }
@@ -163,6 +168,30 @@ export interface GossipShape {
     byteLength: number,
     peers?: ReadonlyArray<string>,
   ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
+  /** Fetches a receipt's text by keccak256 from `peer` and checks the hash. */
+  readonly fetchText: (peer: string, hash: Hex) => Effect.Effect<Uint8Array, FetchError>;
+  /** `fetchText` from the first of `peers` (default: every connected peer) that serves a text that checks. */
+  readonly fetchTextFromAny: (
+    hash: Hex,
+    peers?: ReadonlyArray<string>,
+  ) => Effect.Effect<{ readonly body: Uint8Array; readonly peer: string }, FetchError>;
+  /** Ids of the connected peers. */
+  readonly peers: Effect.Effect<ReadonlyArray<string>>;
+  /**
+   * Serves another request/response protocol on this node (e.g. the engines' `/poa/index/1`);
+   * `run` returns a result label for the served-requests metric.
+   */
+  readonly handle: (
+    protocol: string,
+    run: (stream: Libp2pStream) => Promise<string>,
+  ) => Effect.Effect<void, GossipError>;
+  /** Opens a `protocol` stream to `peer` (peer id or multiaddr) and runs `run` on it, within `timeoutMs`. */
+  readonly request: <A>(
+    peer: string,
+    protocol: string,
+    run: (stream: Libp2pStream) => Promise<A>,
+    timeoutMs?: number,
+  ) => Effect.Effect<A, FetchError>;
 }
 
 const defaults = {
@@ -173,6 +202,7 @@ const defaults = {
   maxFutureMs: 30_000,
   seenCacheSize: 200_000,
   maxBodyBytes: 32 * 1024 * 1024,
+  maxTextBytes: 1024 * 1024,
   requestTimeoutMs: 10_000,
   heartbeatMs: 1000,
   invalidMessagePenalty: -10,
@@ -326,6 +356,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
   const noBody: BodyLookup = () => undefined;
   yield* serve(BATCH_PROTOCOL, (stream) => serveBatch(stream, config.batchSource ?? noBody));
   yield* serve(CONTENT_PROTOCOL, (stream) => serveContent(stream, config.contentSource ?? noBody));
+  yield* serve(TEXT_PROTOCOL, (stream) => serveBatch(stream, config.textSource ?? noBody));
 
   const dial = Effect.fn("Gossip.dial")(function* (address: string) {
     yield* Effect.tryPromise({
@@ -380,10 +411,11 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     protocol: string,
     peer: string,
     run: (stream: Libp2pStream) => Promise<A>,
+    timeoutMs: number = settings.requestTimeoutMs,
   ): Effect.Effect<A, FetchError> =>
     Effect.tryPromise({
       try: async () => {
-        const signal = AbortSignal.timeout(settings.requestTimeoutMs);
+        const signal = AbortSignal.timeout(timeoutMs);
         let stream: Libp2pStream;
         try {
           stream = await node.dialProtocol(target(peer), protocol, { signal });
@@ -400,7 +432,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
             throw new FetchError({
               protocol,
               reason: "timeout",
-              message: `${protocol} request to ${peer} took over ${settings.requestTimeoutMs} ms`,
+              message: `${protocol} request to ${peer} took over ${timeoutMs} ms`,
               cause,
             });
           }
@@ -448,6 +480,10 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     fetchWith(CONTENT_PROTOCOL, peer, (stream) => requestContent(stream, root, byteLength, settings.maxBodyBytes)),
   );
 
+  const fetchText = Effect.fn("Gossip.fetchText")((peer: string, hash: Hex) =>
+    fetchWith(TEXT_PROTOCOL, peer, (stream) => requestBatch(stream, hash, settings.maxTextBytes)),
+  );
+
   const service: GossipShape = {
     peerId: node.peerId.toString(),
     addresses: node.getMultiaddrs().map((address) => address.toString()),
@@ -470,6 +506,13 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
       (root: Hex, byteLength: number, peers?: ReadonlyArray<string>) =>
         fromAny(CONTENT_PROTOCOL, root, peers, (peer) => fetchContent(peer, root, byteLength)),
     ),
+    fetchText,
+    fetchTextFromAny: Effect.fn("Gossip.fetchTextFromAny")((hash: Hex, peers?: ReadonlyArray<string>) =>
+      fromAny(TEXT_PROTOCOL, hash, peers, (peer) => fetchText(peer, hash)),
+    ),
+    peers: Effect.sync(() => node.getPeers().map((peer) => peer.toString())),
+    handle: serve,
+    request: (peer, protocol, run, timeoutMs) => fetchWith(protocol, peer, run, timeoutMs),
   };
   return service;
 });

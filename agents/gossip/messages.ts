@@ -7,7 +7,8 @@
  * Topic names carry a version (`/poa/<name>/<version>`); a breaking payload change is a new topic.
  */
 import { Schema } from "effect";
-import { AddressSchema, Bytes32Schema, SignatureSchema } from "../identity/identity.ts";
+import { AddressSchema, Bytes32Schema } from "../identity/identity.ts";
+import { ReceiptPayload } from "../protocol/receipt.ts";
 
 export const Topics = {
   receipts: "/poa/receipts/2",
@@ -26,46 +27,16 @@ export const ENVELOPE_VERSION = 1;
 export const Uint = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: 2n ** 256n - 1n }));
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0));
 
-/** agents/protocol/receipt.ts `RequestMessage`, user-signed (EIP-712). */
-export const RequestSchema = Schema.Struct({
-  user: AddressSchema,
-  operator: AddressSchema,
-  modelId: Uint,
-  requestHash: Bytes32Schema,
-  maxFee: Uint,
-  nonce: Uint,
-  deadline: Uint,
-});
-
-/** agents/protocol/receipt.ts `ReceiptMessage`, operator-signed (EIP-712). */
-export const ReceiptMessageSchema = Schema.Struct({
-  user: AddressSchema,
-  operator: AddressSchema,
-  /** Who σ pays the attributor share (v2: the Receipt names it, docs/protocol.md §3). */
-  attributor: AddressSchema,
-  modelId: Uint,
-  requestHash: Bytes32Schema,
-  outputHash: Bytes32Schema,
-  fee: Uint,
-  nonce: Uint,
-  deadline: Uint,
-});
-
-/** agents/engines/engine.ts `AttributionEntry` (weights sum to WEIGHT_SCALE; σ checks that). */
-export const AttributionEntrySchema = Schema.Struct({
-  contributionId: Uint,
-  weight: Count.check(Schema.isLessThanOrEqualTo(1_000_000)),
-});
-
-/** `/poa/receipts/2`: an inference receipt with both signatures, optionally already attributed. */
-export const ReceiptPayload = Schema.Struct({
-  request: RequestSchema,
-  userSignature: SignatureSchema,
-  receipt: ReceiptMessageSchema,
-  operatorSignature: SignatureSchema,
-  attribution: Schema.optionalKey(Schema.Array(AttributionEntrySchema).check(Schema.isMaxLength(64))),
-});
-export type ReceiptPayload = typeof ReceiptPayload.Type;
+/**
+ * `/poa/receipts/2`: the one receipt schema (agents/protocol/receipt.ts `ReceiptPayload`: the signed
+ * receipt, optionally with the sender's attribution), re-exported here with its parts.
+ */
+export {
+  AttributionEntrySchema,
+  ReceiptMessageSchema,
+  ReceiptPayload,
+  RequestSchema,
+} from "../protocol/receipt.ts";
 
 /**
  * `/poa/proposals/1`: an attributor announces the claim it is about to post (or has posted):

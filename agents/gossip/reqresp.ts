@@ -9,6 +9,10 @@
  *                  response = one frame: status byte (0 found, 1 not found) ‖ body
  *                  check    : keccak256(body) == batchHash, body ≤ maxBodyBytes
  *
+ * `/poa/text/1`    request  = keccak256 of a receipt's text (32 bytes: its requestHash or outputHash)
+ *                  response = as `/poa/batch/1` (status byte ‖ text bytes)
+ *                  check    : keccak256(text) == the requested hash, text ≤ 1 MiB
+ *
  * `/poa/content/1` request  = contentRoot (32 bytes) ‖ byteLength (uint64 big-endian)
  *                  response = status frame (one byte: 0 found, 1 not found), then one frame per chunk
  *                             in index order: index (uint32 BE) ‖ sibling count (uint8) ‖ siblings
@@ -22,6 +26,8 @@ import { CHUNK_SIZE, type ChunkProof, chunkCount, chunkProofs, contentRoot, veri
 
 export const BATCH_PROTOCOL = "/poa/batch/1";
 export const CONTENT_PROTOCOL = "/poa/content/1";
+/** A receipt's texts (canonical request bytes, answer bytes) by keccak256: the `/poa/batch/1` framing. */
+export const TEXT_PROTOCOL = "/poa/text/1";
 
 const FOUND = 0;
 const NOT_FOUND = 1;
@@ -52,7 +58,7 @@ const readFirstFrame = async (stream: Stream, maxDataLength: number): Promise<Ui
 
 export type BodyLookup = (key: Hex) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
-/** Server side of `/poa/batch/1`. Never throws (a broken stream is aborted). */
+/** Server side of `/poa/batch/1` and `/poa/text/1` (bodies keyed by keccak256). Never throws (a broken stream is aborted). */
 export const serveBatch = async (stream: Stream, lookup: BodyLookup): Promise<"found" | "missing" | "bad-request"> => {
   try {
     const request = await readFirstFrame(stream, 32);
@@ -70,7 +76,7 @@ export const serveBatch = async (stream: Stream, lookup: BodyLookup): Promise<"f
   }
 };
 
-/** Client side of `/poa/batch/1`: the body whose keccak256 is `hash`, or a FetchProblem. */
+/** Client side of `/poa/batch/1` and `/poa/text/1`: the body whose keccak256 is `hash`, or a FetchProblem. */
 export const requestBatch = async (stream: Stream, hash: Hex, maxBodyBytes: number): Promise<Uint8Array> => {
   await send(stream, hexToBytes(hash));
   await stream.close();

@@ -7,7 +7,7 @@ import { Command } from "effect/cli";
 import { afterAll, describe, expect, it } from "vitest";
 import { operatorCommands } from "./cli.ts";
 import { LoraOperator } from "./operator.ts";
-import type { SignedReceipt } from "./receipts.ts";
+import type { ReceiptWithTexts } from "./receipts.ts";
 import { generate } from "./scheduler.ts";
 import { OperatorAgent } from "./service.ts";
 
@@ -55,6 +55,13 @@ describe("operator CLI", () => {
     expect(String(exit)).toMatch(/--ep: expected a comma list of cpu, cuda, webgpu/);
   });
 
+  it("serve refuses an intake URL that is not http(s) with a one-line error", async () => {
+    const args = ["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent"];
+    const exit = await run([...args, "--intake-urls", "http://127.0.0.1:8080/receipts,ftp://x/receipts"]);
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(String(exit)).toMatch(/--intake-urls: ftp:\/\/x\/receipts is not an http\(s\) URL/);
+  });
+
   it("serve reports a missing model folder instead of crashing", async () => {
     const exit = await run(["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent", "--port", "0"]);
     expect(Exit.isFailure(exit)).toBe(true);
@@ -65,7 +72,7 @@ describe("operator CLI", () => {
     const dir = await mkdtemp(join(tmpdir(), "operator-agent-"));
     dirs.push(dir);
     expect(Exit.isSuccess(await run(["make-test-model", "--out", dir, "--adapters", "1"]))).toBe(true);
-    const receipts: SignedReceipt[] = [];
+    const receipts: ReceiptWithTexts[] = [];
     const layer = OperatorAgent.layer({
       operator: {
         modelDir: join(dir, "model"),
@@ -93,13 +100,13 @@ describe("operator CLI", () => {
           fetch(`${agent.baseUrl}/completions`, {
             method: "POST",
             body: JSON.stringify({ model: "tiny-lora-0000", prompt: "hi", max_tokens: 2 }),
-          }).then((r) => r.json() as Promise<{ poa_receipt: SignedReceipt }>),
+          }).then((r) => r.json() as Promise<{ poa_receipt: { operatorSignature: string } }>),
         );
       }).pipe(Effect.provide(layer)),
     );
     expect(receipts).toHaveLength(1);
-    expect(receipts[0]!.signature).toBe(body.poa_receipt.signature);
-    expect(receipts[0]!.receipt.operator).toBe("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // anvil account 1
+    expect(receipts[0]!.receipt.operatorSignature).toBe(body.poa_receipt.operatorSignature);
+    expect(receipts[0]!.receipt.receipt.operator).toBe("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // anvil account 1
   });
 
   it("the OperatorAgent layer passes the admin token to the admin endpoints", async () => {

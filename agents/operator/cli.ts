@@ -5,12 +5,15 @@
  * Every flag falls back to an environment variable with the POA_OPERATOR_ prefix (e.g.
  * POA_OPERATOR_KEY, kept Redacted; POA_OPERATOR_EP=cuda,webgpu).
  */
+
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NodeRuntime, NodeServices } from "@effect/platform-node";
 import { Config, Data, Effect, Option, Redacted, Schema } from "effect";
 import { Command, Flag } from "effect/cli";
-import type { Address, Hex } from "viem";
+import { type Address, concat, type Hex, keccak256, stringToBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { Topics } from "../gossip/messages.ts";
 import { writeTestSetup } from "./fixtures.ts";
 import { ExecutionProvider } from "./runtime.ts";
 import { OperatorAgent, type OperatorAgentConfig } from "./service.ts";
@@ -34,6 +37,12 @@ const parseProviders = (text: string) =>
       () => new OperatorCliError({ message: `--ep: expected a comma list of cpu, cuda, webgpu, got "${text}"` }),
     ),
   );
+
+const commaList = (text: string): string[] =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 const PrivateKeyHex = Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{64}$/));
 const AddressHex = Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{40}$/));
@@ -104,6 +113,28 @@ const serveCommand = Command.make(
       Flag.withFallbackConfig(Config.String(env("ATTRIBUTOR"))),
       Flag.optional,
     ),
+    intakeUrls: Flag.String("intake-urls").pipe(
+      Flag.withDescription(
+        "comma list of attributor intakes each receipt is POSTed to, e.g. http://127.0.0.1:8080/receipts",
+      ),
+      Flag.withFallbackConfig(Config.String(env("INTAKE_URLS"))),
+      Flag.withDefault(""),
+    ),
+    gossipPort: Flag.Int("gossip-port").pipe(
+      Flag.withDescription("run a libp2p node on this port (0 = any) that gossips receipts and serves their texts"),
+      Flag.withFallbackConfig(Config.Int(env("GOSSIP_PORT"))),
+      Flag.optional,
+    ),
+    bootstrap: Flag.String("bootstrap").pipe(
+      Flag.withDescription("comma list of attributor multiaddrs (…/p2p/<peer id>) the gossip node dials"),
+      Flag.withFallbackConfig(Config.String(env("BOOTSTRAP"))),
+      Flag.withDefault(""),
+    ),
+    dataDir: Flag.String("data-dir").pipe(
+      Flag.withDescription("folder of the operator's text store (receipt texts by hash)"),
+      Flag.withFallbackConfig(Config.String(env("DATA_DIR"))),
+      Flag.withDefault(".poa/operator"),
+    ),
   },
   (flags) =>
     Effect.gen(function* () {
@@ -122,6 +153,12 @@ const serveCommand = Command.make(
             Effect.mapError(() => new OperatorCliError({ message: "--attributor: expected an address" })),
           ),
       });
+      const intakeUrls = commaList(flags.intakeUrls);
+      for (const url of intakeUrls) {
+        if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+          return yield* new OperatorCliError({ message: `--intake-urls: ${url} is not an http(s) URL` });
+        }
+      }
       if (flags.slots < 1 || flags.cpuLoras < 1 || flags.slotRank < 1 || flags.maxBatch < 1) {
         return yield* new OperatorCliError({
           message: "--slots, --cpu-loras, --max-rank and --max-batch must be positive",
@@ -154,10 +191,33 @@ const serveCommand = Command.make(
         chainId: flags.chainId,
         ledger: ledger as Address,
         ...(attributor === undefined ? {} : { attributor: attributor as Address }),
+        ...(intakeUrls.length === 0 && Option.isNone(flags.gossipPort)
+          ? {}
+          : {
+              publish: {
+                intakeUrls,
+                textsDir: join(flags.dataDir, "texts"),
+                log: logLine,
+                ...(Option.isSome(flags.gossipPort)
+                  ? {
+                      gossip: {
+                        host: flags.host,
+                        port: flags.gossipPort.value,
+                        bootstrap: commaList(flags.bootstrap),
+                        topics: [Topics.receipts],
+                        // a stable peer id across restarts, so attributors can keep it as a bootstrap peer
+                        peerKeySeed: Redacted.make(keccak256(concat([stringToBytes("poa/operator/peer"), key as Hex]))),
+                      },
+                    }
+                  : {}),
+              },
+            }),
       };
       return yield* Effect.gen(function* () {
         const agent = yield* OperatorAgent;
         logLine(`OpenAI-compatible API on ${agent.baseUrl} (operator ${agent.address})`);
+        if (agent.gossip !== undefined) logLine(`gossip ${agent.gossip.addresses.join(", ")}`);
+        if (intakeUrls.length > 0) logLine(`receipts POSTed to ${intakeUrls.join(", ")}`);
         return yield* Effect.never;
       }).pipe(Effect.provide(OperatorAgent.layer(config)));
     }),

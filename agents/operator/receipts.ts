@@ -7,16 +7,20 @@
  *                     "maxFee":"1000","nonce":"1","deadline":"1767225600"}   (uints as decimal strings)
  *   x-poa-signature: 0x… (65-byte signature over the Request, by `user`)
  *
- * `requestHash` is keccak256 of the exact HTTP request body bytes. The operator checks: operator is
- * itself, modelId is the served model's, requestHash matches, deadline not passed, maxFee ≥ price,
+ * `requestHash` is keccak256 of the canonical request (agents/protocol/request.ts, docs/protocol.md §3):
+ * model, prompt or messages and sampling parameters, not the HTTP body's bytes. The operator checks:
+ * operator is itself, modelId is the served model's, requestHash matches, deadline not passed, maxFee ≥ price,
  * (user, nonce) neither used nor held by a request in flight, and the signature recovers `user`. The
  * nonce is only held while the answer is generated: `sign` consumes it, `release` (a failed
  * generation, a client gone before the answer) frees it for a retry. When payments are required a request
  * without valid headers is refused (HTTP 402); when they are not (the local default) an unsigned
- * request is served with a fee-0 receipt for user 0x0.
+ * request is served with a fee-0 receipt for user 0x0 whose user signature is `NO_USER_SIGNATURE`
+ * (σ refuses it; it is never published).
  *
- * Every answer gets a Receipt signed by the operator key: returned in the body (`poa_receipt`) and the
- * `x-poa-receipt` header, and handed to `onReceipt` (the agents gossip it). The Receipt names the
+ * Every answer gets a Receipt signed by the operator key: the signed receipt (agents/protocol/receipt.ts
+ * `SignedReceipt`, the one receipt schema) is returned in the body (`poa_receipt`) and the
+ * `x-poa-receipt` header, and handed with its texts to `onReceipt` (agents/operator/publish.ts sends it
+ * to the attributors). The Receipt names the
  * attributor the operator hands it to (`attributor` option; default the operator itself): σ pays the
  * attributor share to that address, whoever posts the receipt (docs/protocol.md §3).
  */
@@ -25,12 +29,18 @@ import { type Address, type Hex, isHex, keccak256, zeroAddress } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import {
   type Eip712Domain,
+  NO_USER_SIGNATURE,
   type ReceiptMessage,
   type RequestMessage,
+  RequestSchema,
   receiptTypes,
   recoverRequestSigner,
+  type SignedReceipt,
   textHash,
 } from "../protocol/receipt.ts";
+import { type CanonicalRequest, encodeCanonicalRequest } from "../protocol/request.ts";
+
+export type { SignedReceipt } from "../protocol/receipt.ts";
 
 export const REQUEST_HEADER = "x-poa-request";
 export const SIGNATURE_HEADER = "x-poa-signature";
@@ -38,49 +48,19 @@ export const RECEIPT_HEADER = "x-poa-receipt";
 
 export class PaymentError extends Data.TaggedError("PaymentError")<{ readonly message: string }> {}
 
-const Uint = Schema.String.check(Schema.isPattern(/^(0|[1-9][0-9]{0,77})$/));
-const AddressString = Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{40}$/));
-const Bytes32 = Schema.String.check(Schema.isPattern(/^0x[0-9a-fA-F]{64}$/));
+/** The `x-poa-request` header: the protocol's Request schema (uints as decimal strings). */
+export const RequestJson = RequestSchema;
+export type RequestJson = typeof RequestSchema.Encoded;
 
-export const RequestJson = Schema.Struct({
-  user: AddressString,
-  operator: AddressString,
-  modelId: Uint,
-  requestHash: Bytes32,
-  maxFee: Uint,
-  nonce: Uint,
-  deadline: Uint,
-});
-export type RequestJson = typeof RequestJson.Type;
+export const requestToJson = (m: RequestMessage): RequestJson => Schema.encodeSync(RequestSchema)(m);
 
-export const requestToJson = (m: RequestMessage): RequestJson => ({
-  user: m.user,
-  operator: m.operator,
-  modelId: m.modelId.toString(),
-  requestHash: m.requestHash,
-  maxFee: m.maxFee.toString(),
-  nonce: m.nonce.toString(),
-  deadline: m.deadline.toString(),
-});
-
-export interface ReceiptJson {
-  readonly user: Address;
-  readonly operator: Address;
-  readonly attributor: Address;
-  readonly modelId: string;
-  readonly requestHash: Hex;
-  readonly outputHash: Hex;
-  readonly fee: string;
-  readonly nonce: string;
-  readonly deadline: string;
-}
-
-export interface SignedReceipt {
-  readonly receipt: ReceiptJson;
-  /** The operator's signature over the Receipt. */
-  readonly signature: Hex;
-  /** The user's Request and signature, when the request carried them. */
-  readonly request: { readonly message: RequestJson; readonly signature: Hex } | null;
+/** A signed receipt with the texts behind its hashes: what the operator hands to the attributors. */
+export interface ReceiptWithTexts {
+  readonly receipt: SignedReceipt;
+  /** The canonical request bytes (keccak256 = requestHash). */
+  readonly request: Uint8Array;
+  /** The answer (keccak256 of its UTF-8 bytes = outputHash). */
+  readonly output: string;
 }
 
 /** What the served model costs and which on-chain model it is. */
@@ -90,13 +70,12 @@ export interface ModelPrice {
 }
 
 export interface Authorization {
-  readonly user: Address;
-  readonly modelId: bigint;
-  readonly requestHash: Hex;
+  /** The user's Request (for an unsigned request: the operator's own, user 0x0, maxFee 0). */
+  readonly request: RequestMessage;
+  readonly userSignature: Hex;
   readonly fee: bigint;
-  readonly nonce: bigint;
-  readonly deadline: bigint;
-  readonly request: SignedReceipt["request"];
+  /** The canonical request bytes behind `request.requestHash`. */
+  readonly requestBytes: Uint8Array;
   /** `user:nonce` held for this request until `sign` or `release`; null for unsigned requests. */
   readonly hold: string | null;
 }
@@ -114,7 +93,7 @@ export class ReceiptSigner {
       readonly now: () => bigint;
       /** The attributor named in every Receipt (paid the attributor share); default this operator. */
       readonly attributor?: Address;
-      readonly onReceipt?: (receipt: SignedReceipt) => void;
+      readonly onReceipt?: (receipt: ReceiptWithTexts) => void;
     },
   ) {}
 
@@ -125,10 +104,16 @@ export class ReceiptSigner {
   /** Checks the request headers; returns what the receipt will say, or a PaymentError. */
   async authorize(
     headers: { readonly request: string | undefined; readonly signature: string | undefined },
-    body: Uint8Array,
+    canonical: CanonicalRequest,
     price: ModelPrice,
   ): Promise<Authorization | PaymentError> {
-    const requestHash = keccak256(body);
+    let requestBytes: Uint8Array;
+    try {
+      requestBytes = encodeCanonicalRequest(canonical);
+    } catch (e) {
+      return new PaymentError({ message: `request cannot be encoded: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    const requestHash = keccak256(requestBytes);
     if (headers.request === undefined && headers.signature === undefined) {
       if (this.opts.paymentsRequired) {
         return new PaymentError({
@@ -137,22 +122,27 @@ export class ReceiptSigner {
       }
       this.counter++;
       return {
-        user: zeroAddress,
-        modelId: price.modelId,
-        requestHash,
+        request: {
+          user: zeroAddress,
+          operator: this.address,
+          modelId: price.modelId,
+          requestHash,
+          maxFee: 0n,
+          nonce: this.counter,
+          deadline: this.opts.now() + 3600n,
+        },
+        userSignature: NO_USER_SIGNATURE,
         fee: 0n,
-        nonce: this.counter,
-        deadline: this.opts.now() + 3600n,
-        request: null,
+        requestBytes,
         hold: null,
       };
     }
     if (headers.request === undefined || headers.signature === undefined) {
       return new PaymentError({ message: `${REQUEST_HEADER} and ${SIGNATURE_HEADER} must be sent together` });
     }
-    let json: RequestJson;
+    let message: RequestMessage;
     try {
-      json = Schema.decodeUnknownSync(RequestJson)(JSON.parse(headers.request));
+      message = Schema.decodeUnknownSync(RequestSchema)(JSON.parse(headers.request));
     } catch (e) {
       return new PaymentError({
         message: `${REQUEST_HEADER}: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ")}`,
@@ -161,15 +151,6 @@ export class ReceiptSigner {
     const signature = headers.signature;
     if (!isHex(signature) || signature.length !== 132)
       return new PaymentError({ message: `${SIGNATURE_HEADER}: expected a 65-byte hex signature` });
-    const message: RequestMessage = {
-      user: json.user as Address,
-      operator: json.operator as Address,
-      modelId: BigInt(json.modelId),
-      requestHash: json.requestHash as Hex,
-      maxFee: BigInt(json.maxFee),
-      nonce: BigInt(json.nonce),
-      deadline: BigInt(json.deadline),
-    };
     if (message.operator.toLowerCase() !== this.address.toLowerCase()) {
       return new PaymentError({
         message: `request authorises operator ${message.operator}, this operator is ${this.address}`,
@@ -181,7 +162,9 @@ export class ReceiptSigner {
       });
     }
     if (message.requestHash.toLowerCase() !== requestHash) {
-      return new PaymentError({ message: "requestHash does not match keccak256 of the request body" });
+      return new PaymentError({
+        message: "requestHash does not match keccak256 of the canonical request (docs/protocol.md §3)",
+      });
     }
     if (message.deadline <= this.opts.now()) return new PaymentError({ message: "request deadline has passed" });
     if (message.maxFee < price.price) {
@@ -205,16 +188,7 @@ export class ReceiptSigner {
       });
     }
     this.held.add(key);
-    return {
-      user: message.user,
-      modelId: message.modelId,
-      requestHash,
-      fee: price.price,
-      nonce: message.nonce,
-      deadline: message.deadline,
-      request: { message: json, signature },
-      hold: key,
-    };
+    return { request: message, userSignature: signature, fee: price.price, requestBytes, hold: key };
   }
 
   /** Frees an authorised request's nonce without consuming it (nothing was served). */
@@ -228,36 +202,32 @@ export class ReceiptSigner {
       this.seen.add(auth.hold);
       this.held.delete(auth.hold);
     }
+    const { request } = auth;
     const message: ReceiptMessage = {
-      user: auth.user,
+      user: request.user,
       operator: this.address,
       attributor: this.opts.attributor ?? this.address,
-      modelId: auth.modelId,
-      requestHash: auth.requestHash,
+      modelId: request.modelId,
+      requestHash: request.requestHash,
       outputHash: textHash(output),
       fee: auth.fee,
-      nonce: auth.nonce,
-      deadline: auth.deadline,
+      nonce: request.nonce,
+      deadline: request.deadline,
     };
-    const signature = await this.account.signTypedData({
+    const operatorSignature = await this.account.signTypedData({
       domain: this.domain,
       types: receiptTypes,
       primaryType: "Receipt",
       message,
     });
     const signed: SignedReceipt = {
-      receipt: {
-        ...message,
-        modelId: message.modelId.toString(),
-        fee: message.fee.toString(),
-        nonce: message.nonce.toString(),
-        deadline: message.deadline.toString(),
-      },
-      signature,
-      request: auth.request,
+      request,
+      userSignature: auth.userSignature,
+      receipt: message,
+      operatorSignature,
     };
     try {
-      this.opts.onReceipt?.(signed);
+      this.opts.onReceipt?.({ receipt: signed, request: auth.requestBytes, output });
     } catch {
       // a failing gossip hook must not fail the answer
     }

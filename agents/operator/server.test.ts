@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -8,10 +9,20 @@ import OpenAI from "openai";
 import { keccak256, toBytes, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attributionDomain, recoverReceiptSigner, requestDigest, textHash } from "../protocol/receipt.ts";
+import {
+  attributionDomain,
+  decodeSignedReceipt,
+  NO_USER_SIGNATURE,
+  recoverReceiptSigner,
+  recoverRequestSigner,
+  requestDigest,
+  type SignedReceipt,
+  textHash,
+} from "../protocol/receipt.ts";
+import { requestHashOfBody } from "./client.ts";
 import { testAdapterId, writeTestSetup } from "./fixtures.ts";
 import { LoraOperator } from "./operator.ts";
-import { REQUEST_HEADER, ReceiptSigner, requestToJson, SIGNATURE_HEADER, type SignedReceipt } from "./receipts.ts";
+import { REQUEST_HEADER, ReceiptSigner, type ReceiptWithTexts, requestToJson, SIGNATURE_HEADER } from "./receipts.ts";
 import { generate } from "./scheduler.ts";
 import { ADAPTER_HASH_HEADER, OperatorServer } from "./server.ts";
 
@@ -23,7 +34,16 @@ const now = () => BigInt(Math.floor(Date.now() / 1000));
 let dir: string;
 let op: LoraOperator;
 const servers: OperatorServer[] = [];
-const gossiped: SignedReceipt[] = [];
+const gossiped: ReceiptWithTexts[] = [];
+
+// requestHash vectors written by agents/protocol/testdata/canonical_request.py (independent of request.ts)
+const pythonHash = (group: string): string =>
+  JSON.parse(
+    readFileSync(new URL("../protocol/testdata/canonical_request.json", import.meta.url), "utf8"),
+  ).vectors.find((v: { group: string }) => v.group === group).requestHash;
+
+type WireReceipt = { poa_receipt: unknown };
+const receiptOf = (answer: unknown): SignedReceipt => decodeSignedReceipt((answer as WireReceipt).poa_receipt);
 
 const start = async (paymentsRequired: boolean, adminToken?: string) => {
   const signer = new ReceiptSigner(privateKeyToAccount(operatorKey), domain, {
@@ -107,19 +127,24 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
       completion_tokens: direct.tokens.length,
       total_tokens: 5 + direct.tokens.length,
     });
-    const { receipt, signature } = (res as unknown as { poa_receipt: SignedReceipt }).poa_receipt;
-    const message = {
-      ...receipt,
-      modelId: BigInt(receipt.modelId),
-      fee: BigInt(receipt.fee),
-      nonce: BigInt(receipt.nonce),
-      deadline: BigInt(receipt.deadline),
-    };
-    expect(await recoverReceiptSigner(domain, message, signature)).toBe(privateKeyToAccount(operatorKey).address);
+    const signed = receiptOf(res);
+    const { receipt, operatorSignature } = signed;
+    expect(await recoverReceiptSigner(domain, receipt, operatorSignature)).toBe(
+      privateKeyToAccount(operatorKey).address,
+    );
     expect(receipt.outputHash).toBe(textHash(res.choices[0]!.text));
-    expect(receipt.requestHash).toBe(keccak256(toBytes(sentBody)));
+    // requestHash is over the canonical request (as the Python implementation computes it), not the body
+    expect(receipt.requestHash).toBe(pythonHash("operator-hello"));
+    expect(receipt.requestHash).toBe(requestHashOfBody("http://x/v1/completions", sentBody));
+    expect(receipt.requestHash).not.toBe(keccak256(toBytes(sentBody)));
     expect(receipt.user).toBe(zeroAddress);
-    expect(gossiped.at(-1)!.signature).toBe(signature);
+    expect(signed.userSignature).toBe(NO_USER_SIGNATURE);
+    expect(signed.request).toMatchObject({ user: zeroAddress, requestHash: receipt.requestHash, nonce: receipt.nonce });
+    // the texts handed to onReceipt hash to the receipt's hashes
+    const handed = gossiped.at(-1)!;
+    expect(handed.receipt.operatorSignature).toBe(operatorSignature);
+    expect(keccak256(handed.request)).toBe(receipt.requestHash);
+    expect(textHash(handed.output)).toBe(receipt.outputHash);
   });
 
   it("streams chat tokens (SSE) that add up to the non-streamed answer", async () => {
@@ -155,7 +180,10 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
     expect((last as { choices: Array<{ finish_reason: string }> }).choices[0]!.finish_reason).toBe(
       whole.choices[0]!.finish_reason,
     );
-    expect((last as { poa_receipt: SignedReceipt }).poa_receipt.receipt.outputHash).toBe(textHash(text));
+    expect(receiptOf(last).receipt.outputHash).toBe(textHash(text));
+    // streamed or not, the same request: the same requestHash (the Python implementation's)
+    expect(receiptOf(last).receipt.requestHash).toBe(pythonHash("operator-chat"));
+    expect(receiptOf(whole).receipt.requestHash).toBe(pythonHash("operator-chat"));
     const direct = await generate(op.scheduler, {
       adapter: testAdapterId(2),
       promptIds: op.tokenizer.encode("<s><|system|>\nbe brief\n<|user|>\nHi there\n<|assistant|>\n", {
@@ -243,7 +271,7 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
             user: user.address,
             operator,
             modelId: 7n,
-            requestHash: keccak256(toBytes(String(init?.body ?? ""))),
+            requestHash: requestHashOfBody(String(url), String(init?.body ?? "")),
             maxFee,
             nonce,
             deadline: now() + 600n,
@@ -260,9 +288,10 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
     await expect(plain.completions.create(body)).rejects.toMatchObject({ status: 402, code: "payment_required" });
     await expect(signing(1n, 999n).completions.create(body)).rejects.toMatchObject({ status: 402 });
     const paid = await signing(2n, 1000n).completions.create(body);
-    const receipt = (paid as unknown as { poa_receipt: SignedReceipt }).poa_receipt;
-    expect(receipt.receipt).toMatchObject({ user: user.address, modelId: "7", fee: "1000", nonce: "2" });
-    expect(receipt.request?.message.user).toBe(user.address);
+    const receipt = receiptOf(paid);
+    expect(receipt.receipt).toMatchObject({ user: user.address, modelId: 7n, fee: 1000n, nonce: 2n });
+    expect(receipt.request.user).toBe(user.address);
+    expect(await recoverRequestSigner(domain, receipt.request, receipt.userSignature)).toBe(user.address);
     await expect(signing(2n, 1000n).completions.create(body)).rejects.toMatchObject({
       status: 402,
       message: expect.stringMatching(/nonce 2 already used/),
@@ -349,7 +378,7 @@ describe("OpenAI-compatible API (openai client on 127.0.0.1)", () => {
         user: user.address,
         operator,
         modelId,
-        requestHash: keccak256(toBytes(text)),
+        requestHash: requestHashOfBody(`${base}/completions`, text),
         maxFee: 1000n,
         nonce,
         deadline: now() + 600n,

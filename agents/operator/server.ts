@@ -22,6 +22,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Redacted, Schema } from "effect";
+import { encodeSignedReceipt } from "../protocol/receipt.ts";
+import { ChatBody, CompletionBody, canonicalChat, canonicalCompletion } from "../protocol/request.ts";
 import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { ChatMessage, LoraOperator } from "./operator.ts";
 import {
@@ -32,9 +34,10 @@ import {
   REQUEST_HEADER,
   type ReceiptSigner,
   SIGNATURE_HEADER,
-  type SignedReceipt,
 } from "./receipts.ts";
 import type { FinishReason, SchedulerError } from "./scheduler.ts";
+
+export { ChatBody, CompletionBody } from "../protocol/request.ts";
 
 export const ADAPTER_HASH_HEADER = "x-poa-adapter-sha256";
 
@@ -46,43 +49,6 @@ const adapterJson = (id: string, d: AdapterDigest) => ({
 });
 
 const MAX_BODY = 1 << 20;
-
-const Stop = Schema.optional(Schema.NullOr(Schema.Union([Schema.String, Schema.Array(Schema.String)])));
-const Positive = Schema.Int.check(Schema.isGreaterThan(0));
-const Common = {
-  model: Schema.String,
-  max_tokens: Schema.optional(Schema.NullOr(Positive)),
-  temperature: Schema.optional(
-    Schema.NullOr(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2))),
-  ),
-  top_p: Schema.optional(Schema.NullOr(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)))),
-  /** vLLM's extension: keep the k most likely tokens; 0 or -1 keeps all. */
-  top_k: Schema.optional(Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(-1)))),
-  stream: Schema.optional(Schema.NullOr(Schema.Boolean)),
-  stop: Stop,
-  seed: Schema.optional(Schema.NullOr(Schema.Int)),
-  n: Schema.optional(Schema.NullOr(Schema.Literal(1))),
-  user: Schema.optional(Schema.String),
-  /** vLLM's extension: generate max_tokens tokens even past end-of-sequence. */
-  ignore_eos: Schema.optional(Schema.NullOr(Schema.Boolean)),
-};
-
-export const CompletionBody = Schema.Struct({
-  ...Common,
-  prompt: Schema.Union([Schema.String, Schema.Tuple([Schema.String])]),
-});
-
-const TextPart = Schema.Struct({ type: Schema.Literal("text"), text: Schema.String });
-export const ChatBody = Schema.Struct({
-  ...Common,
-  max_completion_tokens: Schema.optional(Schema.NullOr(Positive)),
-  messages: Schema.Array(
-    Schema.Struct({
-      role: Schema.Literals(["system", "developer", "user", "assistant"]),
-      content: Schema.Union([Schema.String, Schema.Array(TextPart)]),
-    }),
-  ).check(Schema.isMinLength(1)),
-});
 
 const LoadBody = Schema.Struct({ lora_name: Schema.String, lora_path: Schema.optional(Schema.String) });
 const UnloadBody = Schema.Struct({ lora_name: Schema.String });
@@ -216,10 +182,10 @@ export class OperatorServer {
     });
   }
 
-  private async json(req: IncomingMessage): Promise<{ raw: Uint8Array; body: unknown }> {
+  private async json(req: IncomingMessage): Promise<{ body: unknown }> {
     const raw = await this.readBody(req);
     try {
-      return { raw, body: JSON.parse(new TextDecoder().decode(raw)) };
+      return { body: JSON.parse(new TextDecoder().decode(raw)) };
     } catch {
       throw new HttpError(400, "request body is not valid JSON", "invalid_request_error");
     }
@@ -341,7 +307,7 @@ export class OperatorServer {
 
   private async complete(req: IncomingMessage, res: ServerResponse, chat: boolean) {
     const op = this.opts.operator;
-    const { raw, body: json } = await this.json(req);
+    const { body: json } = await this.json(req);
     const body = chat ? decode(ChatBody, json) : decode(CompletionBody, json);
     const adapter = body.model === op.baseModelId ? null : body.model;
     if (adapter !== null && !(await op.knows(adapter))) {
@@ -360,7 +326,7 @@ export class OperatorServer {
     };
     const auth = await this.opts.signer.authorize(
       { request: header(REQUEST_HEADER), signature: header(SIGNATURE_HEADER) },
-      raw,
+      "messages" in body ? canonicalChat(body) : canonicalCompletion(body),
       price,
     );
     if (auth instanceof PaymentError) throw new HttpError(402, auth.message, "payment_required", "payment_required");
@@ -532,7 +498,7 @@ export class OperatorServer {
     });
 
     if (res.destroyed) return; // the client left mid-answer: nothing was delivered, nothing to sign
-    const receipt = await this.opts.signer.sign(auth, text);
+    const receipt = encodeSignedReceipt(await this.opts.signer.sign(auth, text));
     const poaAdapter = adapter === null || served === null ? null : adapterJson(adapter, served);
     const adapterHeader: Record<string, string> = poaAdapter
       ? { [ADAPTER_HASH_HEADER]: poaAdapter.weights_sha256 }
@@ -577,7 +543,7 @@ export class OperatorServer {
           poa_adapter: poaAdapter,
         };
     this.send(res, 200, answer, {
-      [RECEIPT_HEADER]: JSON.stringify(receipt satisfies SignedReceipt),
+      [RECEIPT_HEADER]: JSON.stringify(receipt),
       ...adapterHeader,
     });
   }

@@ -1,14 +1,21 @@
 /**
  * The LoRA operator as an Effect service: the scoped layer opens the model, the adapter tiers and the
  * scheduler, signs receipts with the operator key and serves the OpenAI-compatible API; closing the
- * scope stops the server and releases the session. `onReceipt` is where the agents gossip receipts.
+ * scope stops the server and releases the session. With `publish`, every signed receipt goes to the
+ * attributors with its texts (agents/operator/publish.ts): over gossip (the operator runs a libp2p node
+ * under its own key, serving the texts by hash) and/or POSTed to intake URLs.
  */
 import { Context, Data, Effect, Layer, Redacted } from "effect";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { fileTextStore, memoryTextStore, type TextStoreShape } from "../content/texts.ts";
+import { type GossipConfig, type GossipShape, makeGossip } from "../gossip/gossip.ts";
+import { Identity } from "../identity/identity.ts";
+import { Metrics } from "../observability/metrics.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import { LoraOperator, type OperatorOptions } from "./operator.ts";
-import { type ModelPrice, ReceiptSigner, type SignedReceipt } from "./receipts.ts";
+import { makeReceiptPublisher, type ReceiptPublisher } from "./publish.ts";
+import { type ModelPrice, ReceiptSigner, type ReceiptWithTexts } from "./receipts.ts";
 import { OperatorServer } from "./server.ts";
 
 export class OperatorError extends Data.TaggedError("OperatorError")<{
@@ -28,8 +35,16 @@ export interface OperatorAgentConfig {
   readonly ledger: Address;
   /** The attributor named in this operator's receipts (default: the operator's own address). */
   readonly attributor?: Address;
-  readonly onReceipt?: (receipt: SignedReceipt) => void;
+  readonly onReceipt?: (receipt: ReceiptWithTexts) => void;
   readonly price?: (adapter: string | null) => Promise<ModelPrice>;
+  /** Where receipts go: gossip (a libp2p node under the operator key) and/or attributor intake URLs. */
+  readonly publish?: {
+    readonly intakeUrls: ReadonlyArray<string>;
+    readonly gossip?: GossipConfig;
+    /** Folder of the text store (default: in memory). */
+    readonly textsDir?: string;
+    readonly log?: (line: string) => void;
+  };
 }
 
 export class OperatorAgent extends Context.Service<
@@ -40,6 +55,10 @@ export class OperatorAgent extends Context.Service<
     /** e.g. http://127.0.0.1:8000/v1 */
     readonly baseUrl: string;
     readonly address: Address;
+    /** The receipt texts this operator holds (served over /poa/text/1 when it gossips). */
+    readonly texts: TextStoreShape;
+    readonly gossip: GossipShape | undefined;
+    readonly publisher: ReceiptPublisher | undefined;
   }
 >()("poa/OperatorAgent") {
   static readonly layer = (config: OperatorAgentConfig) =>
@@ -58,11 +77,35 @@ export class OperatorAgent extends Context.Service<
           }),
           (op) => Effect.promise(() => op.close()),
         );
+        const publish = config.publish;
+        const texts = publish?.textsDir === undefined ? memoryTextStore() : fileTextStore(publish.textsDir);
+        const gossip =
+          publish?.gossip === undefined
+            ? undefined
+            : yield* makeGossip({ ...publish.gossip, textSource: texts.lookup }).pipe(
+                Effect.provideService(Identity, Identity.make(Redacted.make(Redacted.value(config.key) as Hex))),
+                Effect.provideService(Metrics, operator.metrics),
+                Effect.mapError((e) => new OperatorError({ message: e.message, cause: e })),
+              );
+        const publisher =
+          publish === undefined
+            ? undefined
+            : yield* makeReceiptPublisher({
+                intakeUrls: publish.intakeUrls,
+                ...(gossip === undefined ? {} : { gossip }),
+                texts,
+                metrics: operator.metrics,
+                ...(publish.log === undefined ? {} : { log: publish.log }),
+              });
+        const onReceipt = (receipt: ReceiptWithTexts) => {
+          publisher?.offer(receipt);
+          config.onReceipt?.(receipt);
+        };
         const signer = new ReceiptSigner(account, attributionDomain(config.chainId, config.ledger), {
           paymentsRequired: config.paymentsRequired,
           now: () => BigInt(Math.floor(Date.now() / 1000)),
           ...(config.attributor ? { attributor: config.attributor } : {}),
-          ...(config.onReceipt ? { onReceipt: config.onReceipt } : {}),
+          onReceipt,
         });
         const server = new OperatorServer({
           operator,
@@ -77,7 +120,15 @@ export class OperatorAgent extends Context.Service<
           }),
           () => Effect.promise(() => server.close()),
         );
-        return { operator, server, baseUrl: `http://${config.host}:${port}/v1`, address: account.address };
+        return {
+          operator,
+          server,
+          baseUrl: `http://${config.host}:${port}/v1`,
+          address: account.address,
+          texts,
+          gossip,
+          publisher,
+        };
       }),
     );
 }

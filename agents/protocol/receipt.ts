@@ -9,7 +9,20 @@
  * σ checks both signatures, fee ≤ maxFee, attributor ≠ 0, the deadline against the claim's reference
  * time and replay by (user, operator, nonce). The domain's verifying contract is the AttributionLedger.
  */
-import { type Address, type Hex, hashTypedData, keccak256, recoverTypedDataAddress, toBytes } from "viem";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { Schema } from "effect";
+import {
+  type Address,
+  bytesToHex,
+  type Hex,
+  hexToBytes,
+  keccak256,
+  recoverAddress,
+  stringToBytes,
+  toBytes,
+  zeroAddress,
+} from "viem";
+import { AddressSchema, Bytes32Schema, SignatureSchema } from "../identity/identity.ts";
 
 export const EIP712_NAME = "ProofOfAttribution";
 export const EIP712_VERSION = "1";
@@ -80,14 +93,211 @@ export interface ReceiptMessage {
 /** keccak256 of the UTF-8 bytes: how request bodies and outputs are hashed into messages. */
 export const textHash = (text: string): Hex => keccak256(toBytes(text));
 
-export const requestDigest = (domain: Eip712Domain, message: RequestMessage): Hex =>
-  hashTypedData({ domain, types: requestTypes, primaryType: "Request", message });
+/* EIP-712 HASHING with the type hashes and domain separators computed once */
 
+const utf8Hash = (text: string): Uint8Array => hexToBytes(keccak256(stringToBytes(text)));
+
+const encodeType = (name: string, fields: ReadonlyArray<{ readonly name: string; readonly type: string }>) =>
+  `${name}(${fields.map((f) => `${f.type} ${f.name}`).join(",")})`;
+
+/** keccak256 of each primary type's encodeType string (EIP-712 `typeHash`). */
+export const REQUEST_TYPEHASH: Hex = keccak256(stringToBytes(encodeType("Request", requestTypes.Request)));
+export const RECEIPT_TYPEHASH: Hex = keccak256(stringToBytes(encodeType("Receipt", receiptTypes.Receipt)));
+const DOMAIN_TYPEHASH = hexToBytes(
+  keccak256(stringToBytes("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")),
+);
+const NAME_HASH = utf8Hash(EIP712_NAME);
+const VERSION_HASH = utf8Hash(EIP712_VERSION);
+const requestTypeHash = hexToBytes(REQUEST_TYPEHASH);
+const receiptTypeHash = hexToBytes(RECEIPT_TYPEHASH);
+
+/** Writes 32-byte words into one buffer: static EIP-712 fields only (address, uint, bytes32). */
+const words = (count: number) => {
+  const out = new Uint8Array(32 * count);
+  let at = 0;
+  const word = {
+    bytes32(value: Uint8Array | Hex) {
+      const bytes = typeof value === "string" ? hexToBytes(value) : value;
+      if (bytes.length !== 32) throw new Error(`expected 32 bytes, got ${bytes.length}`);
+      out.set(bytes, at);
+      at += 32;
+      return word;
+    },
+    address(value: Address) {
+      const bytes = hexToBytes(value);
+      if (bytes.length !== 20) throw new Error(`expected an address, got ${value}`);
+      out.set(bytes, at + 12);
+      at += 32;
+      return word;
+    },
+    uint(value: bigint | number, bits = 256) {
+      let v = BigInt(value);
+      if (v < 0n || v >= 1n << BigInt(bits)) throw new Error(`uint${bits} out of range: ${value}`);
+      for (let i = 31; i >= 0 && v > 0n; i--) {
+        out[at + i] = Number(v & 0xffn);
+        v >>= 8n;
+      }
+      at += 32;
+      return word;
+    },
+    done: () => out,
+  };
+  return word;
+};
+
+const separators = new Map<string, Uint8Array>();
+
+/** The EIP-712 domain separator, computed once per (chain id, verifying contract). */
+export const domainSeparator = (domain: Eip712Domain): Hex => bytesToHex(separatorBytes(domain));
+
+const separatorBytes = (domain: Eip712Domain): Uint8Array => {
+  const key = `${domain.chainId}:${domain.verifyingContract.toLowerCase()}`;
+  let separator = separators.get(key);
+  if (separator === undefined) {
+    separator = hexToBytes(
+      keccak256(
+        words(5)
+          .bytes32(DOMAIN_TYPEHASH)
+          .bytes32(NAME_HASH)
+          .bytes32(VERSION_HASH)
+          .uint(domain.chainId)
+          .address(domain.verifyingContract)
+          .done(),
+      ),
+    );
+    if (separators.size > 64) separators.clear();
+    separators.set(key, separator);
+  }
+  return separator;
+};
+
+// @noble/hashes directly on bytes: viem's keccak256 adds hex round trips on every call
+const digest = (domain: Eip712Domain, structHash: Uint8Array): Hex => {
+  const message = new Uint8Array(66);
+  message[0] = 0x19;
+  message[1] = 0x01;
+  message.set(separatorBytes(domain), 2);
+  message.set(structHash, 34);
+  return bytesToHex(keccak_256(message));
+};
+
+const requestStruct = (m: RequestMessage): Uint8Array =>
+  keccak_256(
+    words(8)
+      .bytes32(requestTypeHash)
+      .address(m.user)
+      .address(m.operator)
+      .uint(m.modelId)
+      .bytes32(m.requestHash)
+      .uint(m.maxFee)
+      .uint(m.nonce)
+      .uint(m.deadline, 64)
+      .done(),
+  );
+
+const receiptStruct = (m: ReceiptMessage): Uint8Array =>
+  keccak_256(
+    words(10)
+      .bytes32(receiptTypeHash)
+      .address(m.user)
+      .address(m.operator)
+      .address(m.attributor)
+      .uint(m.modelId)
+      .bytes32(m.requestHash)
+      .bytes32(m.outputHash)
+      .uint(m.fee)
+      .uint(m.nonce)
+      .uint(m.deadline, 64)
+      .done(),
+  );
+
+/** The EIP-712 digest a user signs (`hashTypedData` of the Request, without re-deriving the type hashes). */
+export const requestDigest = (domain: Eip712Domain, message: RequestMessage): Hex =>
+  digest(domain, requestStruct(message));
+
+export const requestStructHash = (m: RequestMessage): Hex => bytesToHex(requestStruct(m));
+export const receiptStructHash = (m: ReceiptMessage): Hex => bytesToHex(receiptStruct(m));
+
+/** The EIP-712 digest an operator signs. */
 export const receiptDigest = (domain: Eip712Domain, message: ReceiptMessage): Hex =>
-  hashTypedData({ domain, types: receiptTypes, primaryType: "Receipt", message });
+  digest(domain, receiptStruct(message));
 
 export const recoverRequestSigner = (domain: Eip712Domain, message: RequestMessage, signature: Hex) =>
-  recoverTypedDataAddress({ domain, types: requestTypes, primaryType: "Request", message, signature });
+  recoverAddress({ hash: requestDigest(domain, message), signature });
 
 export const recoverReceiptSigner = (domain: Eip712Domain, message: ReceiptMessage, signature: Hex) =>
-  recoverTypedDataAddress({ domain, types: receiptTypes, primaryType: "Receipt", message, signature });
+  recoverAddress({ hash: receiptDigest(domain, message), signature });
+
+/* THE RECEIPT: one schema for the operator's answer, the attributor's intake, gossip and the store */
+
+/** uint256 on the wire: a decimal string. */
+export const Uint256 = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: 2n ** 256n - 1n }));
+/** uint64 on the wire: a decimal string. */
+export const Uint64 = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: 2n ** 64n - 1n }));
+
+/** `RequestMessage`, user-signed (EIP-712). */
+export const RequestSchema = Schema.Struct({
+  user: AddressSchema,
+  operator: AddressSchema,
+  modelId: Uint256,
+  requestHash: Bytes32Schema,
+  maxFee: Uint256,
+  nonce: Uint256,
+  deadline: Uint64,
+});
+
+/** `ReceiptMessage`, operator-signed (EIP-712). */
+export const ReceiptMessageSchema = Schema.Struct({
+  user: AddressSchema,
+  operator: AddressSchema,
+  /** Who σ pays the attributor share (docs/protocol.md §3). */
+  attributor: AddressSchema,
+  modelId: Uint256,
+  requestHash: Bytes32Schema,
+  outputHash: Bytes32Schema,
+  fee: Uint256,
+  nonce: Uint256,
+  deadline: Uint64,
+});
+
+/**
+ * The signed receipt: the user's Request and signature, the operator's Receipt and signature. This is
+ * `poa_receipt` in the operator's answers, the `receipt` of the attributor's intake, the body of a
+ * `/poa/receipts/2` message and the Store's row (the latter two with an optional `attribution`:
+ * `ReceiptPayload`). Its texts are content-addressed: `requestHash` is keccak256 of the canonical
+ * request (agents/protocol/request.ts), `outputHash` keccak256 of the answer's UTF-8 bytes.
+ */
+export const SignedReceipt = Schema.Struct({
+  request: RequestSchema,
+  userSignature: SignatureSchema,
+  receipt: ReceiptMessageSchema,
+  operatorSignature: SignatureSchema,
+});
+export type SignedReceipt = typeof SignedReceipt.Type;
+
+/** An attributed receipt's entry (agents/engines/engine.ts `AttributionEntry`; σ checks the weights sum). */
+export const AttributionEntrySchema = Schema.Struct({
+  contributionId: Uint256,
+  weight: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1_000_000)),
+});
+
+/** A signed receipt, optionally with the sender's attribution (gossip `/poa/receipts/2`, the Store). */
+export const ReceiptPayload = Schema.Struct({
+  ...SignedReceipt.fields,
+  attribution: Schema.optionalKey(Schema.Array(AttributionEntrySchema).check(Schema.isMaxLength(64))),
+});
+export type ReceiptPayload = typeof ReceiptPayload.Type;
+
+/**
+ * The user signature of an unpaid request (an operator that does not require payment serves requests
+ * without a signed Request: user 0x0, fee 0). 65 zero bytes: no signer recovers from it, so σ and
+ * every receipt check refuse such a receipt; operators never publish them.
+ */
+export const NO_USER_SIGNATURE: Hex = `0x${"00".repeat(65)}`;
+
+export const isUnpaid = (r: SignedReceipt): boolean =>
+  r.request.user.toLowerCase() === zeroAddress && r.userSignature === NO_USER_SIGNATURE;
+
+/** The wire (JSON) form of a signed receipt, and back. */
+export const encodeSignedReceipt = Schema.encodeSync(SignedReceipt);
+export const decodeSignedReceipt = Schema.decodeUnknownSync(SignedReceipt);

@@ -1,11 +1,14 @@
 /**
  * A simulated receipt source: users who sign Requests and an operator who answers and signs Receipts
  * (EIP-712, agents/protocol/receipt.ts), under the deployment's domain. Each answered query comes with
- * its texts, which the attributor's engine needs and the receipt only commits to by hash.
+ * its texts, which the attributor's engine needs and the receipt only commits to by hash: query `input`
+ * is asked as a plain completion (`plainCompletion(model, input)`, model `model-<modelId>`), so
+ * `requestHash` is over its canonical encoding as the operator's is. A test and benchmark double of
+ * users plus operator: a real operator is `poa operator serve` (agents/operator/), real users sign
+ * with agents/operator/client.ts.
  */
-import type { Address, Hex } from "viem";
+import { type Address, bytesToHex, type Hex, keccak256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import type { ReceiptPayload } from "../gossip/messages.ts";
 import {
   attributionDomain,
   type ReceiptMessage,
@@ -14,13 +17,10 @@ import {
   requestTypes,
   textHash,
 } from "../protocol/receipt.ts";
+import { encodeCanonicalRequest, plainCompletion, requestText } from "../protocol/request.ts";
+import type { SourcedReceipt } from "../protocol/texts.ts";
 
-/** A receipt with the texts behind its hashes (what the HTTP intake accepts). */
-export interface SourcedReceipt {
-  readonly receipt: ReceiptPayload;
-  readonly input: string;
-  readonly output: string;
-}
+export type { SourcedReceipt } from "../protocol/texts.ts";
 
 export interface ReceiptSourceConfig {
   readonly chainId: number;
@@ -63,11 +63,13 @@ export const makeReceiptSource = (config: ReceiptSourceConfig): ReceiptSource =>
       const user = users[slot]!;
       const nonce = nonces[slot]!;
       nonces[slot] = nonce + 1n;
+      const canonical = plainCompletion(`model-${config.modelId}`, input);
+      const requestBytes = encodeCanonicalRequest(canonical);
       const request: RequestMessage = {
         user: user.address,
         operator: operator.address,
         modelId: config.modelId,
-        requestHash: textHash(input),
+        requestHash: keccak256(requestBytes),
         maxFee: config.maxFee ?? config.fee,
         nonce,
         deadline,
@@ -87,7 +89,12 @@ export const makeReceiptSource = (config: ReceiptSourceConfig): ReceiptSource =>
         user.signTypedData({ domain, types: requestTypes, primaryType: "Request", message: request }),
         operator.signTypedData({ domain, types: receiptTypes, primaryType: "Receipt", message: receipt }),
       ]);
-      return { receipt: { request, userSignature, receipt, operatorSignature }, input, output };
+      return {
+        receipt: { request, userSignature, receipt, operatorSignature },
+        request: bytesToHex(requestBytes),
+        input: requestText(canonical),
+        output,
+      };
     },
   };
 };

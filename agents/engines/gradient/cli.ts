@@ -2,12 +2,14 @@
  * `gradient train | index | attribute | quality`, exported as `gradientCommands` for the main CLI and
  * runnable standalone: `npx tsx agents/engines/gradient/cli.ts train --out /tmp/spam`.
  */
+
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NodeRuntime, NodeServices } from "@effect/platform-node";
-import { Data, Effect, Schema } from "effect";
+import { Data, Effect, Option, Schema } from "effect";
 import { Command, Flag } from "effect/cli";
+import { publishIndexFiles } from "../index-store.ts";
 import {
   DEFAULT_EXAMPLES,
   DEFAULT_INDEX_OPTIONS,
@@ -112,6 +114,10 @@ const indexCommand = Command.make(
       Flag.withDefault(DEFAULT_INDEX_OPTIONS.dims),
     ),
     seed: Flag.Int("seed").pipe(Flag.withDescription("projection seed"), Flag.withDefault(DEFAULT_INDEX_OPTIONS.seed)),
+    dataDir: Flag.String("data-dir").pipe(
+      Flag.withDescription("also copy the index files to <data-dir>/indexes/<commitment>/, where nodes look for them"),
+      Flag.optional,
+    ),
     threads,
   },
   (f) =>
@@ -134,8 +140,16 @@ const indexCommand = Command.make(
       );
       yield* attempt("write index", async () => saveIndex(f.model, indexed.index));
       const seconds = (performance.now() - started) / 1000;
+      const dataDir = Option.getOrUndefined(f.dataDir);
+      const published =
+        dataDir === undefined
+          ? undefined
+          : yield* attempt("publish index", async () =>
+              publishIndexFiles(dataDir, indexed.commitment, "gradient", f.model),
+            );
       yield* print(
-        `indexed ${indexed.index.header.count} examples × ${indexed.index.header.dims} dims in ${seconds.toFixed(2)} s\ncommitment ${indexed.commitment}`,
+        `indexed ${indexed.index.header.count} examples × ${indexed.index.header.dims} dims in ${seconds.toFixed(2)} s\ncommitment ${indexed.commitment}` +
+          (published === undefined ? "" : `\ncopied to ${published}`),
       );
     }),
 ).pipe(Command.withDescription("build the quantized gradient index and print its commitment (bytes32)"));

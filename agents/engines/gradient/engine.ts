@@ -198,11 +198,48 @@ export const resolveRequest = (
   return { text, label: named >= 0 ? named : undefined };
 };
 
+/**
+ * Attributes one request with an attributor: the engine below and the gradient service's worker
+ * (service.ts) both run this. Rows whose contribution is in `exclude` (withdrawn, or not yet approved,
+ * at the request's reference time) get score 0 before the top K are picked; the model and the
+ * preconditioner still include them (the model was trained on them), only the credit is withheld.
+ */
+export const attributeWith = async (
+  attributor: GradientAttributor,
+  request: AttributionRequest,
+  options: Pick<GradientEngineOptions, "method" | "maxEntries">,
+  exclude: ReadonlyArray<bigint> = [],
+): Promise<Attribution<GradientEvidence> | RequestProblem> => {
+  const header = attributor.model.index.header;
+  const resolved = resolveRequest(header.classes, request);
+  if ("problem" in resolved) return resolved;
+  const result = await attributor.score(resolved.text, resolved.label, options.method);
+  const ids = attributor.model.index.ids;
+  let scores = result.scores;
+  if (exclude.length > 0) {
+    const left = new Set(exclude);
+    scores = scores.map((score, row) => (left.has(ids[row]!) ? 0 : score));
+  }
+  const top = topScores(ids, scores, options.maxEntries);
+  return {
+    entries: entriesFor(top, options.maxEntries),
+    evidence: {
+      method: options.method,
+      indexCommitment: attributor.model.commitment,
+      label: header.classes[result.label] ?? String(result.label),
+      embedding: {
+        vector: bytesToHex(new Uint8Array(result.embedding.vector.buffer)),
+        exponents: [...result.embedding.exponents],
+      },
+      top,
+    },
+  };
+};
+
 export const makeGradientEngine = (
   attributor: GradientAttributor,
   options: GradientEngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): AttributionEngine<GradientEvidence> => {
-  const header = attributor.model.index.header;
   const fail = (message: string, cause?: unknown) =>
     new EngineError({ method: "gradient", message, ...(cause === undefined ? {} : { cause }) });
   return {
@@ -211,27 +248,12 @@ export const makeGradientEngine = (
       if (options.modelId !== undefined && request.modelId !== options.modelId) {
         return yield* Effect.fail(fail(`model ${request.modelId} is not served by this engine`));
       }
-      const resolved = resolveRequest(header.classes, request);
-      if ("problem" in resolved) return yield* Effect.fail(fail(resolved.problem));
-      const { text, label } = resolved;
       const result = yield* Effect.tryPromise({
-        try: () => attributor.score(text, label, options.method),
+        try: () => attributeWith(attributor, request, options),
         catch: (cause) => fail(`gradient attribution failed: ${String(cause)}`, cause),
       });
-      const top = topScores(attributor.model.index.ids, result.scores, options.maxEntries);
-      return {
-        entries: entriesFor(top, options.maxEntries),
-        evidence: {
-          method: options.method,
-          indexCommitment: attributor.model.commitment,
-          label: header.classes[result.label] ?? String(result.label),
-          embedding: {
-            vector: bytesToHex(new Uint8Array(result.embedding.vector.buffer)),
-            exponents: [...result.embedding.exponents],
-          },
-          top,
-        },
-      };
+      if ("problem" in result) return yield* Effect.fail(fail(result.problem));
+      return result;
     }),
   };
 };

@@ -10,11 +10,23 @@ import * as fs from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NodeRuntime, NodeServices } from "@effect/platform-node";
-import { Data, Effect, Option, Schema } from "effect";
+import { Data, Effect, Option, Redacted, Schema } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
+import { generatePrivateKey } from "viem/accounts";
 import { clientFlags, withProtocol } from "../../cli/common.ts";
+import { makeGossip } from "../../gossip/gossip.ts";
+import { Identity } from "../../identity/identity.ts";
+import { Metrics, MetricsRegistry } from "../../observability/metrics.ts";
 import { WEIGHT_SCALE } from "../engine.ts";
-import { datanetContributions, directoryContentSource, fetchCorpus } from "./datanet.ts";
+import { installIndex, removeDir, SUFFIX_INDEX_FILE, stagingDir } from "../index-store.ts";
+import {
+  type ContentSource,
+  datanetContributions,
+  directoryContentSource,
+  fetchCorpus,
+  firstContentSource,
+  peerContentSource,
+} from "./datanet.ts";
 import type { SuffixEvidence } from "./engine.ts";
 import { type CorpusSource, openIndex, readIndexHeader, saveIndex } from "./format.ts";
 import {
@@ -124,6 +136,12 @@ const buildCommand = Command.make(
       Flag.withDescription("directory of contribution files named by content root (0x…), checked against the chain"),
       Flag.optional,
     ),
+    peers: Flag.String("peers").pipe(
+      Flag.withDescription(
+        "fetch contents missing from --content-dir from these peers over /poa/content/1 (multiaddrs, comma-separated)",
+      ),
+      Flag.optional,
+    ),
     referenceTime: Flag.String("reference-time").pipe(
       Flag.withDescription("unix seconds: contributions approved and not withdrawn then (default: latest block)"),
       Flag.optional,
@@ -131,7 +149,11 @@ const buildCommand = Command.make(
     config: clientFlags.config,
     rpcUrl: clientFlags.rpcUrl,
     deployments: clientFlags.deployments,
-    out: Flag.String("out").pipe(Flag.withDescription("index file to write")),
+    out: Flag.String("out").pipe(Flag.withDescription("index file to write"), Flag.optional),
+    dataDir: Flag.String("data-dir").pipe(
+      Flag.withDescription("write the index to <data-dir>/indexes/<commitment>/index.idx, where nodes look for it"),
+      Flag.optional,
+    ),
     manifest: Flag.String("manifest").pipe(
       Flag.withDescription("JSON [{path, contributionId}] (paths relative to the manifest) instead of inputs"),
       Flag.optional,
@@ -148,6 +170,8 @@ const buildCommand = Command.make(
   },
   (f) =>
     Effect.gen(function* () {
+      if (Option.isSome(f.out) === Option.isSome(f.dataDir))
+        return yield* fail("give exactly one of --out and --data-dir");
       if (f.firstId < 0) return yield* fail("--first-id must be ≥ 0");
       const maxShardBytes = Math.min(SHARD_LIMIT, f.maxShardMiB * MiB);
       if (f.maxShardMiB < 1) return yield* fail("--max-shard-mib must be ≥ 1");
@@ -158,8 +182,8 @@ const buildCommand = Command.make(
         if (f.inputs.length > 0 || Option.isSome(f.manifest)) {
           return yield* fail("give either --datanet or input files / a --manifest, not both");
         }
-        if (Option.isNone(f.contentDir))
-          return yield* fail("--datanet needs --content-dir (files named by content root)");
+        if (Option.isNone(f.contentDir) && Option.isNone(f.peers))
+          return yield* fail("--datanet needs --content-dir (files named by content root) or --peers");
         const datanetIds = f.datanet.value.split(",").map((s) => s.trim());
         if (datanetIds.some((id) => !/^[1-9]\d{0,77}$/.test(id))) {
           return yield* fail(`--datanet must be positive integer ids, comma-separated; got "${f.datanet.value}"`);
@@ -176,7 +200,22 @@ const buildCommand = Command.make(
             `datanet ${f.datanet.value} has no approved contributions at ${read.source.referenceTime}`,
           );
         }
-        contributions = yield* fetchCorpus(read.contributions, directoryContentSource(f.contentDir.value)).pipe(
+        const sources: ContentSource[] = [];
+        if (Option.isSome(f.contentDir)) sources.push(directoryContentSource(f.contentDir.value));
+        if (Option.isSome(f.peers)) {
+          const gossip = yield* makeGossip({ topics: [] }).pipe(
+            Effect.provideService(Identity, Identity.make(Redacted.make(generatePrivateKey()))),
+            Effect.provideService(Metrics, new MetricsRegistry()),
+            Effect.mapError(describe),
+          );
+          sources.push(
+            peerContentSource(
+              gossip,
+              f.peers.value.split(",").map((peer) => peer.trim()),
+            ),
+          );
+        }
+        contributions = yield* fetchCorpus(read.contributions, firstContentSource(sources)).pipe(
           Effect.mapError(describe),
         );
         source = read.source;
@@ -191,16 +230,28 @@ const buildCommand = Command.make(
         ...(Option.isSome(f.threads) ? { threads: f.threads.value } : {}),
       }).pipe(Effect.mapError(describe));
       const builtAt = performance.now();
-      const header = yield* saveIndex(index, f.out, {
+      const staging = Option.isSome(f.dataDir) ? stagingDir(f.dataDir.value) : undefined;
+      const written = staging === undefined ? Option.getOrThrow(f.out) : join(staging, SUFFIX_INDEX_FILE);
+      const header = yield* saveIndex(index, written, {
         ...(source === undefined ? {} : { source }),
         ...(contentRoots === undefined ? {} : { contentRoots }),
-      }).pipe(Effect.mapError(describe));
-      const fileBytes = fs.statSync(f.out).size;
+      }).pipe(
+        Effect.mapError(describe),
+        Effect.tapError(() => Effect.sync(() => staging !== undefined && removeDir(staging))),
+      );
+      const opened = yield* openIndex(written).pipe(Effect.mapError(describe));
+      opened.close();
+      const commitment = opened.commitment;
+      const out =
+        staging !== undefined && Option.isSome(f.dataDir)
+          ? join(installIndex(staging, f.dataDir.value, commitment), SUFFIX_INDEX_FILE)
+          : written;
+      const fileBytes = fs.statSync(out).size;
       const seconds = (builtAt - startedAt) / 1000;
       yield* Effect.sync(() =>
         console.log(
           [
-            `wrote ${f.out}: ${index.contributions.length} contributions, ${index.totalBytes} bytes, ${index.shards.length} shards`,
+            `wrote ${out}: ${index.contributions.length} contributions, ${index.totalBytes} bytes, ${index.shards.length} shards`,
             `contribution ids: ${
               index.contributions.length <= 12
                 ? index.contributions.map((c) => c.id).join(", ")
@@ -215,12 +266,13 @@ const buildCommand = Command.make(
                   `datanets ${source.datanetIds.join(", ")} on chain ${source.chainId} at reference time ${source.referenceTime}`,
                 ]),
             `blocks root ${header.blocksRoot}`,
+            `commitment ${commitment} (register it as the model's attributionIndexCommitment)`,
             `sorted in ${seconds.toFixed(2)} s (${(index.totalBytes / MiB / Math.max(seconds, 1e-9)).toFixed(1)} MiB/s), ` +
               `file ${fileBytes} bytes (${(fileBytes / Math.max(1, index.totalBytes)).toFixed(3)} bytes per corpus byte)`,
           ].join("\n"),
         ),
       );
-    }),
+    }).pipe(Effect.scoped),
 ).pipe(
   Command.withDescription(
     "build a suffix index: from a datanet's approved contributions on chain (--datanet), or from files (one per contribution)",

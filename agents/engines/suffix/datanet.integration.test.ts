@@ -2,11 +2,12 @@
  * `poa suffix index build --datanet N` against a real chain: anvil (--network optimism) with the
  * protocol deployed by script/Deploy.s.sol; contributions made, curated and withdrawn through the
  * registry; the index built by `poa` as a separate process from a content directory keyed by
- * content root. Only contributions approved and not withdrawn at the reference time are indexed,
+ * content root, or fetched from peers over /poa/content/1 (a lying peer is skipped) into the
+ * commitment-keyed data directory. Only contributions approved and not withdrawn at the reference time are indexed,
  * under their on-chain ids; bytes that do not match their on-chain content root are refused.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
@@ -18,8 +19,10 @@ import { Chain, Contracts } from "../../chain/Chain.ts";
 import { LocalProtocol } from "../../chain/LocalProtocol.ts";
 import { contribute, createDatanet, curate } from "../../chain/registries.ts";
 import { contentRoot } from "../../content/merkle.ts";
+import { startNode } from "../../gossip/testing.ts";
+import { commitmentDir } from "../index-store.ts";
 import { contentFileName, datanetContributions, directoryContentSource, fetchCorpus } from "./datanet.ts";
-import { readIndexHeader } from "./format.ts";
+import { openIndex, readIndexHeader } from "./format.ts";
 
 interface Run {
   readonly code: number;
@@ -134,6 +137,56 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })(
             String(approved),
             String(withdrawn),
           ]);
+
+          // contents fetched from peers over /poa/content/1 (no content directory): a liar serving other
+          // bytes under the root is asked first and skipped; the index lands under its commitment
+          const honest = yield* startNode({
+            heartbeatMs: 100,
+            contentSource: (root) => {
+              const file = path.join(contentDir, contentFileName(root));
+              return existsSync(file) ? new Uint8Array(readFileSync(file)) : undefined;
+            },
+          });
+          const liar = yield* startNode({
+            heartbeatMs: 100,
+            contentSource: () => bytes(texts.approved.replace("equal", "EQUAL")),
+          });
+          const dataDir = path.join(dir, "data");
+          const fromPeers = yield* poa([
+            "suffix",
+            "index",
+            "build",
+            "--datanet",
+            String(datanetId),
+            "--peers",
+            `${liar.gossip.addresses[0]},${honest.gossip.addresses[0]}`,
+            "--data-dir",
+            dataDir,
+            ...chain,
+          ]);
+          expect(fromPeers.stderr).not.toMatch(/error/i);
+          expect(fromPeers.code).toBe(0);
+          const commitment = (yield* openIndex(now)).commitment;
+          expect(fromPeers.stdout).toContain(`commitment ${commitment}`);
+          const installed = path.join(commitmentDir(dataDir, commitment), "index.idx");
+          expect((yield* readIndexHeader(installed)).contributions).toEqual(header.contributions);
+          // only the liar: no contents, no index
+          const onlyLiar = yield* poa([
+            "suffix",
+            "index",
+            "build",
+            "--datanet",
+            String(datanetId),
+            "--peers",
+            liar.gossip.addresses[0]!,
+            "--out",
+            path.join(dir, "liar.idx"),
+            ...chain,
+          ]);
+          expect(onlyLiar.code).not.toBe(0);
+          expect(onlyLiar.stderr).toMatch(
+            new RegExp(`contribution ${approved}: no peer served content 0x[0-9a-f]{64}`),
+          );
 
           // attribution names the on-chain contribution id
           const quote = `As they wrote: ${texts.approved.slice(0, 60)} and so on.`;

@@ -2,9 +2,9 @@
  * The corpus of a suffix index as it is on chain: the contributions of one or more datanets that
  * were approved at the reference time and not withdrawn by then (the rule σ applies, see
  * agents/sigma/sigma.ts), in ascending id order, each with its bytes checked against its
- * on-chain content root (agents/content/merkle.ts). Bytes come from a `ContentSource`: today a
- * local directory keyed by content root (as an operator keeps them); fetching from peers by
- * content root plugs in at the same seam.
+ * on-chain content root (agents/content/merkle.ts). Bytes come from a `ContentSource`: a local
+ * directory keyed by content root (as an operator keeps them), peers over `/poa/content/1`
+ * (every chunk checked against the root on arrival), or the first of several that has them.
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import type { Hex } from "viem";
 import { Chain, Contracts } from "../../chain/Chain.ts";
 import { contentRoot } from "../../content/merkle.ts";
 import { datanetRegistryAbi } from "../../generated/contracts.ts";
+import type { GossipShape } from "../../gossip/gossip.ts";
 import { ContentMismatchError, ContentUnavailableError, DatanetReadError } from "./errors.ts";
 import type { CorpusSource } from "./format.ts";
 import type { ContributionInput } from "./index.ts";
@@ -54,6 +55,45 @@ export const directoryContentSource = (dir: string): ContentSource => ({
             cause instanceof Error && "code" in cause ? String(cause.code) : String(cause)
           })`,
         }),
+    }),
+});
+
+/**
+ * Peers serving `/poa/content/1` (agents/gossip/reqresp.ts): each is asked in turn until one serves
+ * bytes whose every chunk verifies against the contribution's root; a peer that lies costs one request.
+ */
+export const peerContentSource = (gossip: GossipShape, peers?: ReadonlyArray<string>): ContentSource => ({
+  describe: peers === undefined ? "connected peers" : `peers ${peers.join(", ")}`,
+  fetch: (c) =>
+    gossip.fetchContentFromAny(c.contentRoot, Number(c.byteLength), peers).pipe(
+      Effect.map(({ body }) => body),
+      Effect.mapError(
+        (error) =>
+          new ContentUnavailableError({
+            contributionId: c.id,
+            contentRoot: c.contentRoot,
+            message: `contribution ${c.id}: no peer served content ${c.contentRoot} (${error.message})`,
+          }),
+      ),
+    ),
+});
+
+/** The first source that has the bytes (e.g. the local content directory, then peers). */
+export const firstContentSource = (sources: ReadonlyArray<ContentSource>): ContentSource => ({
+  describe: sources.map((s) => s.describe).join(", then "),
+  fetch: (c) =>
+    Effect.gen(function* () {
+      const misses: string[] = [];
+      for (const source of sources) {
+        const result = yield* Effect.result(source.fetch(c));
+        if (result._tag === "Success") return result.success;
+        misses.push(result.failure.message);
+      }
+      return yield* new ContentUnavailableError({
+        contributionId: c.id,
+        contentRoot: c.contentRoot,
+        message: misses.length === 1 ? misses[0]! : `contribution ${c.id}: ${misses.join("; ")}`,
+      });
     }),
 });
 

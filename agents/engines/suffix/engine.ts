@@ -8,7 +8,7 @@ import { Effect } from "effect";
 import type { Attribution, AttributionEngine, AttributionRequest } from "../engine.ts";
 import { EngineError } from "../engine.ts";
 import type { SuffixIndex } from "./index.ts";
-import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH, findMatches } from "./matches.ts";
+import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH, findMatches, makeExclusion } from "./matches.ts";
 import { weightsFromSpans } from "./weights.ts";
 
 export interface SuffixEngineOptions {
@@ -61,13 +61,18 @@ export const resolveOptions = (options: SuffixEngineOptions = {}): ResolvedOptio
   return resolved;
 };
 
-/** Attributes UTF-8 output bytes against an index (pure; the engine below wraps it). */
+/**
+ * Attributes UTF-8 output bytes against an index (pure; the engine below wraps it). `exclude`
+ * names contributions to leave out (withdrawn or not yet approved at the request's reference
+ * time): the result is the one an index without them would give.
+ */
 export const attributeBytes = (
   index: SuffixIndex,
   output: Uint8Array,
   options: ResolvedOptions,
+  exclude: Iterable<bigint> = [],
 ): Attribution<SuffixEvidence> => {
-  const spans = findMatches(index, output, options);
+  const spans = findMatches(index, output, options, makeExclusion(index, exclude));
   const { entries, credited } = weightsFromSpans(spans, options.maxOccurrences, options.maxEntries);
   return {
     entries,

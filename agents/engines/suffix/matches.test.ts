@@ -85,4 +85,32 @@ describe("maximal matches and weights", () => {
       { seed: 42, numRuns: 600 },
     );
   });
+
+  it("with contributions excluded, equal the brute-force matcher's over the corpus without them", () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+        ({ corpus, output, minMatch, maxOccurrences, maxShardBytes }, drop) => {
+          const index = Effect.runSync(buildIndex(corpus, { threads: 1, maxShardBytes }));
+          const excluded = corpus.filter((_, i) => drop[i]).map((c) => c.id);
+          const kept = corpus.filter((_, i) => !drop[i]);
+          const options = { minMatch, maxOccurrences, maxEntries: 4 };
+          const { entries, evidence } = attributeBytes(index, output, options, excluded);
+          const brute = bruteMatches(kept, output, minMatch);
+          expect(evidence.matches.map((m) => [m.outputStart, m.length, m.occurrenceCount])).toEqual(
+            brute.map((s) => [s.start, s.length, s.occurrenceCount]),
+          );
+          evidence.matches.forEach((m, s) => {
+            if (m.occurrenceCount <= maxOccurrences) expect(m.occurrences).toEqual(brute[s]!.occurrences);
+            else expect(m.occurrences).toHaveLength(maxOccurrences);
+          });
+          const expected = bruteWeights(brute, output.length, maxOccurrences, 4);
+          expect(evidence.matches.map((m) => m.creditedBytes)).toEqual(expected.credited);
+          expect(entries).toEqual(expected.entries);
+        },
+      ),
+      { seed: 11, numRuns: 600 },
+    );
+  });
 });

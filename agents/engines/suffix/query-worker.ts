@@ -6,6 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { Effect, Exit } from "effect";
+import { toWire, type WireReply } from "../worker-client.ts";
 import { attributeBytes, type ResolvedOptions } from "./engine.ts";
 import { type OpenedIndex, openIndex } from "./format.ts";
 
@@ -17,24 +18,12 @@ export type QueryRequest =
       readonly path: string;
       readonly output: Uint8Array;
       readonly options: ResolvedOptions;
+      /** Contributions to leave out (withdrawn or not yet approved at the reference time). */
+      readonly exclude: ReadonlyArray<bigint>;
     }
   | { readonly id: number; readonly kind: "status"; readonly path: string }
   | { readonly id: number; readonly kind: "awaitVerified"; readonly path: string }
   | { readonly id: number; readonly kind: "close"; readonly path: string };
-
-/** A failure as it crosses the thread boundary; service.ts turns it back into a tagged error. */
-export interface WireError {
-  readonly _tag: string;
-  readonly message: string;
-  readonly path?: string;
-  readonly section?: string;
-  readonly expectedBytes?: number;
-  readonly actualBytes?: number;
-}
-
-export type QueryReply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 export interface IndexStatus {
   readonly commitment: `0x${string}`;
@@ -48,26 +37,11 @@ export interface IndexStatus {
 /** Blocks checked per background step (16 KiB blocks: 1 MiB, about a millisecond). */
 const STEP_BLOCKS = 64;
 
-const toWire = (cause: unknown): WireError => {
-  if (typeof cause === "object" && cause !== null && "_tag" in cause && "message" in cause) {
-    const { _tag, message, path, section, expectedBytes, actualBytes } = cause as Record<string, unknown>;
-    return {
-      _tag: String(_tag),
-      message: String(message),
-      ...(typeof path === "string" ? { path } : {}),
-      ...(typeof section === "string" ? { section } : {}),
-      ...(typeof expectedBytes === "number" ? { expectedBytes } : {}),
-      ...(typeof actualBytes === "number" ? { actualBytes } : {}),
-    };
-  }
-  return { _tag: "EngineError", message: cause instanceof Error ? cause.message : String(cause) };
-};
-
 const port = parentPort;
 if (port !== null) {
   const indexes = new Map<string, OpenedIndex>();
   const waiters = new Map<string, number[]>();
-  const reply = (message: QueryReply): void => port.postMessage(message);
+  const reply = (message: WireReply): void => port.postMessage(message);
   const status = (opened: OpenedIndex): IndexStatus => ({
     commitment: opened.commitment,
     contributions: opened.index.contributions.length,
@@ -130,7 +104,11 @@ if (port !== null) {
           return;
         case "attribute": {
           const opened = open(request.path);
-          reply({ id: request.id, ok: true, value: attributeBytes(opened.index, request.output, request.options) });
+          reply({
+            id: request.id,
+            ok: true,
+            value: attributeBytes(opened.index, request.output, request.options, request.exclude),
+          });
           return;
         }
         case "awaitVerified": {

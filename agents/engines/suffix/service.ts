@@ -8,10 +8,10 @@
  *   const engine = yield* SuffixEngineService;
  *   const { entries, evidence } = yield* engine.attribute("/data/model-7.idx", bytes);
  */
-import { Worker } from "node:worker_threads";
 import { Context, Effect, Layer } from "effect";
 import type { Attribution, AttributionEngine, AttributionRequest } from "../engine.ts";
 import { EngineError } from "../engine.ts";
+import { makeWorkerClient, type WireError } from "../worker-client.ts";
 import { type ResolvedOptions, resolveOptions, type SuffixEngineOptions, type SuffixEvidence } from "./engine.ts";
 import {
   IndexCorruptError,
@@ -20,7 +20,7 @@ import {
   IndexIoError,
   IndexTruncatedError,
 } from "./errors.ts";
-import type { IndexStatus, QueryReply, QueryRequest, WireError } from "./query-worker.ts";
+import type { IndexStatus, QueryRequest } from "./query-worker.ts";
 
 export type { IndexStatus } from "./query-worker.ts";
 
@@ -29,15 +29,17 @@ export type SuffixServiceError = IndexFileError | EngineError;
 type Request = QueryRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
 const fromWire = (error: WireError): SuffixServiceError => {
-  const path = error.path ?? "";
+  const text = (key: string): string => (typeof error[key] === "string" ? (error[key] as string) : "");
+  const count = (key: string): number => (typeof error[key] === "number" ? (error[key] as number) : 0);
+  const path = text("path");
   switch (error._tag) {
     case "IndexCorruptError":
-      return new IndexCorruptError({ path, section: error.section ?? "", message: error.message });
+      return new IndexCorruptError({ path, section: text("section"), message: error.message });
     case "IndexTruncatedError":
       return new IndexTruncatedError({
         path,
-        expectedBytes: error.expectedBytes ?? 0,
-        actualBytes: error.actualBytes ?? 0,
+        expectedBytes: count("expectedBytes"),
+        actualBytes: count("actualBytes"),
         message: error.message,
       });
     case "IndexFormatError":
@@ -52,11 +54,15 @@ const fromWire = (error: WireError): SuffixServiceError => {
 export interface SuffixEngineServiceShape {
   /** Opens an index (once per process; later calls return at once): header and block table only. */
   readonly open: (path: string) => Effect.Effect<IndexStatus, SuffixServiceError>;
-  /** Attributes UTF-8 output bytes against the index at `path` (opened on first use). */
+  /**
+   * Attributes UTF-8 output bytes against the index at `path` (opened on first use), leaving out
+   * the contributions in `exclude` (as if they had never been indexed).
+   */
   readonly attribute: (
     path: string,
     output: Uint8Array,
     options?: SuffixEngineOptions,
+    exclude?: ReadonlyArray<bigint>,
   ) => Effect.Effect<Attribution<SuffixEvidence>, SuffixServiceError>;
   readonly status: (path: string) => Effect.Effect<IndexStatus, SuffixServiceError>;
   /** Resolves once every block of the index has been read and checked (the background pass). */
@@ -65,52 +71,6 @@ export interface SuffixEngineServiceShape {
   readonly close: (path: string) => Effect.Effect<void, SuffixServiceError>;
 }
 
-/** The worker client: one worker, requests matched to replies by id; a crashed worker restarts. */
-const makeClient = () => {
-  let worker: Worker | undefined;
-  let nextId = 0;
-  const pending = new Map<number, (reply: QueryReply) => void>();
-  const start = (): Worker => {
-    const started = new Worker(new URL("./query-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
-    started.unref();
-    started.on("message", (reply: QueryReply) => {
-      const resolve = pending.get(reply.id);
-      pending.delete(reply.id);
-      resolve?.(reply);
-    });
-    const failAll = (message: string): void => {
-      if (worker === started) worker = undefined;
-      for (const [id, resolve] of pending) resolve({ id, ok: false, error: { _tag: "EngineError", message } });
-      pending.clear();
-    };
-    started.on("error", (cause) => failAll(`suffix query worker failed: ${cause.message}`));
-    started.on("exit", (code) => failAll(`suffix query worker exited with code ${code}`));
-    return started;
-  };
-  const call = <A>(request: Request): Effect.Effect<A, SuffixServiceError> =>
-    Effect.flatMap(
-      Effect.callback<QueryReply>((resume) => {
-        const id = nextId++;
-        pending.set(id, (reply) => resume(Effect.succeed(reply)));
-        worker ??= start();
-        // keep the process alive while a query is out, not while the worker idles
-        worker.ref();
-        const message = { ...request, id } as QueryRequest;
-        worker.postMessage(message);
-      }),
-      (reply) => {
-        if (pending.size === 0) worker?.unref();
-        return reply.ok ? Effect.succeed(reply.value as A) : Effect.fail(fromWire(reply.error));
-      },
-    );
-  const stop = Effect.promise(async () => {
-    const running = worker;
-    worker = undefined;
-    if (running !== undefined) await running.terminate();
-  });
-  return { call, stop };
-};
-
 export class SuffixEngineService extends Context.Service<SuffixEngineService, SuffixEngineServiceShape>()(
   "poa/SuffixEngineService",
 ) {
@@ -118,7 +78,10 @@ export class SuffixEngineService extends Context.Service<SuffixEngineService, Su
   static readonly layer = Layer.effect(
     SuffixEngineService,
     Effect.gen(function* () {
-      const client = yield* Effect.acquireRelease(Effect.sync(makeClient), (c) => c.stop);
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => makeWorkerClient(new URL("./query-worker.ts", import.meta.url), "suffix query", fromWire)),
+        (c) => c.stop,
+      );
       const resolved = (options: SuffixEngineOptions | undefined) => {
         const value = resolveOptions(options);
         return typeof value === "string"
@@ -126,14 +89,20 @@ export class SuffixEngineService extends Context.Service<SuffixEngineService, Su
           : Effect.succeed(value);
       };
       return {
-        open: (path) => client.call<IndexStatus>({ kind: "open", path }),
-        attribute: (path, output, options) =>
+        open: (path) => client.call<IndexStatus>({ kind: "open", path } satisfies Request),
+        attribute: (path, output, options, exclude = []) =>
           Effect.flatMap(resolved(options), (opts: ResolvedOptions) =>
-            client.call<Attribution<SuffixEvidence>>({ kind: "attribute", path, output, options: opts }),
+            client.call<Attribution<SuffixEvidence>>({
+              kind: "attribute",
+              path,
+              output,
+              options: opts,
+              exclude,
+            } satisfies Request),
           ),
-        status: (path) => client.call<IndexStatus>({ kind: "status", path }),
-        awaitVerified: (path) => client.call<IndexStatus>({ kind: "awaitVerified", path }),
-        close: (path) => client.call<void>({ kind: "close", path }),
+        status: (path) => client.call<IndexStatus>({ kind: "status", path } satisfies Request),
+        awaitVerified: (path) => client.call<IndexStatus>({ kind: "awaitVerified", path } satisfies Request),
+        close: (path) => client.call<void>({ kind: "close", path } satisfies Request),
       } satisfies SuffixEngineServiceShape;
     }),
   );

@@ -1,0 +1,552 @@
+/**
+ * Engines chosen by the chain. `EngineResolver` maps a model id to the engine and index the model
+ * registered in ModelRegistry — its attribution method and attribution-index commitment — and
+ * attributes requests with it:
+ *
+ *   1. the model is read from ModelRegistry (cached for `modelTtlMs`): an id that is not
+ *      registered is `UnknownModelError`, a method this node does not serve `UnsupportedMethodError`;
+ *   2. its index is looked up in `<dataDir>/indexes/<commitment>/` (index-store.ts) and checked
+ *      against the commitment before its first use; a local copy that fails is moved aside
+ *      (`.rejected-…`), counted, and the index is fetched from peers by commitment over
+ *      `/poa/index/1` (index-peers.ts); a peer's copy is checked in full in a staging directory and
+ *      installed only if it matches; a peer that serves wrong bytes is counted and the next peer
+ *      is tried. No copy that matches: `IndexMismatchError` (copies were found, none matched) or
+ *      `IndexUnavailableError` (none was found);
+ *   3. the request runs on the method's long-lived engine service (SuffixEngineService,
+ *      GradientEngineService: worker threads, each index loaded once per process), leaving out the
+ *      contributions not attributable at the request's reference time (attributable.ts).
+ *
+ * Weights are always computed here, from the verified index; nothing but index bytes comes from a
+ * peer. Every failure is a typed error and the resolver keeps serving other requests.
+ *
+ * Checks: suffix (docs/suffix-engine.md) — the commitment is sha256 of the index header, which
+ * binds every block through the block table; a local index is checked at open (header and table)
+ * and then block by block as queries read it, a fetched one in full before it is installed.
+ * Gradient (docs/gradient-engine.md) — the commitment is recomputed from every row of index.bin,
+ * and the header's hashes of gradient.onnx and checkpoints.bin are checked, whenever a model
+ * directory is loaded.
+ */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { Cause, Context, Data, Deferred, Effect, Exit, Layer, Option } from "effect";
+import type { Hex } from "viem";
+import { Chain, Contracts } from "../chain/Chain.ts";
+import { modelRegistryAbi } from "../generated/contracts.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { type ContributionTimesOptions, makeContributionTimes, type RegistryReadError } from "./attributable.ts";
+import {
+  type Attribution,
+  type AttributionEngine,
+  type AttributionMethod,
+  type AttributionRequest,
+  EngineError,
+} from "./engine.ts";
+import type { GradientEvidence } from "./gradient/engine.ts";
+import { GradientEngineService, type GradientQueryOptions } from "./gradient/service.ts";
+import { IndexPeers } from "./index-peers.ts";
+import {
+  commitmentDir,
+  installIndex,
+  listIndexDir,
+  quarantineIndex,
+  removeDir,
+  SUFFIX_INDEX_FILE,
+  stagingDir,
+} from "./index-store.ts";
+import type { SuffixEngineOptions, SuffixEvidence } from "./suffix/engine.ts";
+import { readIndexHeader } from "./suffix/format.ts";
+import { SuffixEngineService } from "./suffix/service.ts";
+
+/* ERRORS */
+
+export class UnknownModelError extends Data.TaggedError("UnknownModelError")<{
+  readonly modelId: bigint;
+  readonly message: string;
+}> {}
+
+export class UnsupportedMethodError extends Data.TaggedError("UnsupportedMethodError")<{
+  readonly modelId: bigint;
+  readonly method: string;
+  readonly message: string;
+}> {}
+
+export class ModelReadError extends Data.TaggedError("ModelReadError")<{
+  readonly modelId: bigint;
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+/** Copies of the index were found (locally or at peers) but none matched the registered commitment. */
+export class IndexMismatchError extends Data.TaggedError("IndexMismatchError")<{
+  readonly commitment: Hex;
+  /** One line per refused copy: where it came from and why. */
+  readonly refused: ReadonlyArray<string>;
+  readonly message: string;
+}> {}
+
+/** No copy of the index: not in the data directory, and no peer served one. */
+export class IndexUnavailableError extends Data.TaggedError("IndexUnavailableError")<{
+  readonly commitment: Hex;
+  readonly message: string;
+}> {}
+
+export type ResolveError =
+  | UnknownModelError
+  | UnsupportedMethodError
+  | ModelReadError
+  | IndexMismatchError
+  | IndexUnavailableError;
+
+export type ResolverAttributeError = ResolveError | RegistryReadError | EngineError;
+
+/* TYPES */
+
+export interface RegisteredModel {
+  readonly modelId: bigint;
+  readonly method: AttributionMethod;
+  readonly commitment: Hex;
+  readonly datanetIds: ReadonlyArray<bigint>;
+}
+
+export interface PreparedModel extends RegisteredModel {
+  /** The suffix index file, or the gradient model directory. */
+  readonly path: string;
+  /** "local", or the peer the index was fetched from. */
+  readonly source: string;
+}
+
+export type EngineEvidence = SuffixEvidence | GradientEvidence;
+
+export interface ResolverStats {
+  /** Copies refused for not matching their commitment (local or from a peer). */
+  readonly indexMismatches: number;
+  /** Peer requests that failed (not found, timeout, protocol) or served a mismatching copy. */
+  readonly peerFailures: number;
+  readonly indexesFetched: number;
+  readonly indexesLoaded: number;
+}
+
+export interface EngineResolverOptions {
+  /** Root of `indexes/<commitment>/`. */
+  readonly dataDir: string;
+  /** How long a model read from ModelRegistry is reused (default 10 s; the commitment can be updated). */
+  readonly modelTtlMs?: number;
+  /** Methods this node serves (default both). */
+  readonly methods?: ReadonlyArray<AttributionMethod>;
+  readonly suffix?: SuffixEngineOptions;
+  readonly gradient?: GradientQueryOptions;
+  readonly contributionTimes?: ContributionTimesOptions;
+}
+
+export interface EngineResolverShape {
+  /** The model as registered (method, commitment, datanets). */
+  readonly model: (modelId: bigint) => Effect.Effect<RegisteredModel, ResolveError>;
+  /** The model with its verified index ready (found locally or fetched); loads it into its engine. */
+  readonly prepare: (modelId: bigint) => Effect.Effect<PreparedModel, ResolveError>;
+  /** Attributes a request with the model's registered engine and index. */
+  readonly attribute: (
+    request: AttributionRequest,
+  ) => Effect.Effect<Attribution<EngineEvidence>, ResolverAttributeError>;
+  readonly stats: Effect.Effect<ResolverStats>;
+}
+
+const METHODS: ReadonlyArray<AttributionMethod> = ["suffix", "gradient"];
+const ZERO = `0x${"0".repeat(64)}`;
+
+/** Runs `run` once per key at a time; concurrent callers share its result; a failure is not kept. */
+const singleFlight = <A, E>() => {
+  const inFlight = new Map<string, Deferred.Deferred<A, E>>();
+  return (key: string, run: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.gen(function* () {
+      const running = inFlight.get(key);
+      if (running !== undefined) return yield* Deferred.await(running);
+      const deferred = yield* Deferred.make<A, E>();
+      inFlight.set(key, deferred);
+      const exit = yield* Effect.exit(run).pipe(
+        Effect.ensuring(
+          Effect.suspend(() => {
+            inFlight.delete(key);
+            return Deferred.interrupt(deferred);
+          }),
+        ),
+      );
+      yield* Deferred.done(deferred, exit);
+      return yield* exit;
+    });
+};
+
+const describeError = (error: { readonly message: string }): string => error.message.split("\n")[0] ?? "";
+
+export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (options: EngineResolverOptions) {
+  const { publicClient } = yield* Chain;
+  const { deployments } = yield* Contracts;
+  const suffix = yield* SuffixEngineService;
+  const gradient = yield* GradientEngineService;
+  const indexPeers = yield* IndexPeers;
+  const registry = yield* Metrics;
+  const times = yield* makeContributionTimes(options.contributionTimes);
+  const modelRegistry = deployments.modelRegistry as string as Hex;
+  const ttl = options.modelTtlMs ?? 10_000;
+  const methods = options.methods ?? METHODS;
+  const metrics = {
+    indexes: registry.counter("poa_engine_index_total", "Attribution indexes looked up, by source and result"),
+    attributions: registry.counter("poa_engine_attribute_total", "Attributions by the chain's engines, by result"),
+  };
+  const stats = { indexMismatches: 0, peerFailures: 0, indexesFetched: 0, indexesLoaded: 0 };
+
+  /* the model, from ModelRegistry */
+
+  const models = new Map<bigint, { readonly model: RegisteredModel; readonly at: number }>();
+  const readRegistry = <A>(modelId: bigint, what: string, run: () => Promise<A>) =>
+    Effect.tryPromise({
+      try: run,
+      catch: (cause) =>
+        new ModelReadError({
+          modelId,
+          message: `cannot read ${what} from ModelRegistry at ${modelRegistry}: ${
+            cause instanceof Error ? cause.message.split("\n")[0] : String(cause)
+          }`,
+          cause,
+        }),
+    });
+  const model = Effect.fn("EngineResolver.model")(function* (modelId: bigint) {
+    const cached = models.get(modelId);
+    if (cached !== undefined && Date.now() - cached.at < ttl) return cached.model;
+    const count = yield* readRegistry(modelId, "the model count", () =>
+      publicClient.readContract({ address: modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" }),
+    );
+    if (modelId < 1n || modelId > count) {
+      return yield* new UnknownModelError({
+        modelId,
+        message: `model ${modelId} is not registered in ModelRegistry at ${modelRegistry} (${count} models)`,
+      });
+    }
+    const m = yield* readRegistry(modelId, `model ${modelId}`, () =>
+      publicClient.readContract({
+        address: modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "getModel",
+        args: [modelId],
+      }),
+    );
+    const method: string = m.method === 0 ? "suffix" : m.method === 1 ? "gradient" : `method #${m.method}`;
+    const served = methods.find((known) => known === method);
+    if (served === undefined) {
+      return yield* new UnsupportedMethodError({
+        modelId,
+        method,
+        message: `model ${modelId} is attributed by ${method}, which this node does not serve (${methods.join(", ")})`,
+      });
+    }
+    const registered: RegisteredModel = {
+      modelId,
+      method: served,
+      commitment: m.attributionIndexCommitment.toLowerCase() as Hex,
+      datanetIds: m.datanetIds,
+    };
+    models.set(modelId, { model: registered, at: Date.now() });
+    return registered;
+  });
+
+  /* the index: checked against the commitment, from the data directory or from peers */
+
+  /** Opens the index at `path` in its engine; Some(reason) when it does not match `commitment`. */
+  const check = (method: AttributionMethod, path: string, commitment: Hex, full: boolean) =>
+    Effect.gen(function* () {
+      if (method === "suffix") {
+        const opened = yield* Effect.exit(suffix.open(path));
+        if (Exit.isFailure(opened)) return Option.some(`unreadable: ${causeMessage(opened.cause)}`);
+        if (opened.value.commitment !== commitment) {
+          yield* Effect.ignore(suffix.close(path));
+          return Option.some(`its header hashes to ${opened.value.commitment}`);
+        }
+        if (full) {
+          const verified = yield* Effect.exit(suffix.awaitVerified(path));
+          if (Exit.isFailure(verified)) {
+            yield* Effect.ignore(suffix.close(path));
+            return Option.some(`a block does not match the header: ${causeMessage(verified.cause)}`);
+          }
+        }
+        return Option.none<string>();
+      }
+      const opened = yield* Effect.exit(gradient.open(path));
+      if (Exit.isFailure(opened)) return Option.some(`unreadable: ${causeMessage(opened.cause)}`);
+      if (opened.value.commitment !== commitment) {
+        yield* Effect.ignore(gradient.close(path));
+        return Option.some(`its rows commit to ${opened.value.commitment}`);
+      }
+      return Option.none<string>();
+    });
+
+  const close = (method: AttributionMethod, path: string) =>
+    Effect.ignore(method === "suffix" ? suffix.close(path) : gradient.close(path));
+
+  const enginePath = (method: AttributionMethod, dir: string) =>
+    method === "suffix" ? join(dir, SUFFIX_INDEX_FILE) : dir;
+
+  const prepared = new Map<
+    string,
+    { readonly path: string; readonly source: string; readonly ids: ReadonlySet<bigint> }
+  >();
+  const flights = singleFlight<
+    { path: string; source: string; ids: ReadonlySet<bigint> },
+    IndexMismatchError | IndexUnavailableError
+  >();
+
+  const contributionIds = (method: AttributionMethod, path: string) =>
+    method === "suffix"
+      ? readIndexHeader(path).pipe(
+          Effect.map((header) => new Set(header.contributions.map((c) => BigInt(c.id)))),
+          Effect.orElseSucceed(() => new Set<bigint>()),
+        )
+      : gradient.open(path).pipe(
+          Effect.map((status) => new Set(status.contributionIds)),
+          Effect.orElseSucceed(() => new Set<bigint>()),
+        );
+
+  const obtain = (method: AttributionMethod, commitment: Hex) =>
+    Effect.gen(function* () {
+      const refused: string[] = [];
+      const dir = commitmentDir(options.dataDir, commitment);
+      if (listIndexDir(dir, method) !== undefined) {
+        const path = enginePath(method, dir);
+        const problem = yield* check(method, path, commitment, false);
+        if (Option.isNone(problem)) {
+          metrics.indexes.inc({ source: "local", result: "ok" });
+          stats.indexesLoaded++;
+          return { path, source: "local", ids: yield* contributionIds(method, path) };
+        }
+        refused.push(`local copy ${dir}: ${problem.value}`);
+        stats.indexMismatches++;
+        metrics.indexes.inc({ source: "local", result: "mismatch" });
+        const moved = yield* Effect.sync(() => quarantineIndex(options.dataDir, commitment));
+        yield* Effect.logWarning(`index ${commitment}: local copy refused (${problem.value}); moved to ${moved}`);
+      }
+      const peers = yield* indexPeers.peers;
+      for (const peer of peers) {
+        const staging = yield* Effect.sync(() => stagingDir(options.dataDir));
+        const fetched = yield* Effect.exit(indexPeers.download(peer, commitment, staging));
+        if (Exit.isFailure(fetched)) {
+          removeDir(staging);
+          stats.peerFailures++;
+          const reason = Option.match(Cause.findErrorOption(fetched.cause), {
+            onNone: () => "defect",
+            onSome: (e) => e.reason,
+          });
+          metrics.indexes.inc({ source: "peer", result: reason });
+          if (reason !== "not-found") refused.push(`peer ${peer}: ${causeMessage(fetched.cause)}`);
+          continue;
+        }
+        const stagedPath = enginePath(method, staging);
+        const problem =
+          fetched.value.method !== method
+            ? Option.some(`it is a ${fetched.value.method} index, the model's method is ${method}`)
+            : yield* check(method, stagedPath, commitment, true);
+        yield* close(method, stagedPath);
+        if (Option.isSome(problem)) {
+          removeDir(staging);
+          stats.peerFailures++;
+          stats.indexMismatches++;
+          metrics.indexes.inc({ source: "peer", result: "mismatch" });
+          refused.push(`peer ${peer}: ${problem.value}`);
+          yield* Effect.logWarning(`index ${commitment}: copy from peer ${peer} refused (${problem.value})`);
+          continue;
+        }
+        const installed = yield* Effect.sync(() => installIndex(staging, options.dataDir, commitment));
+        const path = enginePath(method, installed);
+        // checked in full above; this opens the installed copy in its engine
+        const reopened = yield* check(method, path, commitment, false);
+        if (Option.isSome(reopened)) {
+          refused.push(`installed copy: ${reopened.value}`);
+          continue;
+        }
+        metrics.indexes.inc({ source: "peer", result: "ok" });
+        stats.indexesFetched++;
+        stats.indexesLoaded++;
+        return { path, source: peer, ids: yield* contributionIds(method, path) };
+      }
+      if (refused.length > 0) {
+        return yield* new IndexMismatchError({
+          commitment,
+          refused,
+          message: `no copy of index ${commitment} matches its commitment: ${refused.join("; ")}`,
+        });
+      }
+      return yield* new IndexUnavailableError({
+        commitment,
+        message: `index ${commitment} is not in ${dir} and none of ${peers.length} peers has it`,
+      });
+    });
+
+  const prepareIndex = (method: AttributionMethod, commitment: Hex) =>
+    Effect.suspend(() => {
+      const known = prepared.get(commitment);
+      if (known !== undefined) return Effect.succeed(known);
+      return flights(
+        commitment,
+        obtain(method, commitment).pipe(Effect.tap((ready) => Effect.sync(() => prepared.set(commitment, ready)))),
+      );
+    });
+
+  const prepare = Effect.fn("EngineResolver.prepare")(function* (modelId: bigint) {
+    const registered = yield* model(modelId);
+    if (registered.commitment === ZERO) {
+      return yield* new IndexUnavailableError({
+        commitment: registered.commitment,
+        message: `model ${modelId} registered no attribution-index commitment`,
+      });
+    }
+    const ready = yield* prepareIndex(registered.method, registered.commitment);
+    return { ...registered, path: ready.path, source: ready.source } satisfies PreparedModel;
+  });
+
+  /** A query found a corrupt block of a local index: forget it, move it aside; the next query refetches. */
+  const invalidate = (registered: RegisteredModel, path: string) =>
+    Effect.gen(function* () {
+      if (!prepared.has(registered.commitment)) return;
+      prepared.delete(registered.commitment);
+      stats.indexMismatches++;
+      metrics.indexes.inc({ source: "local", result: "corrupt" });
+      yield* close(registered.method, path);
+      yield* Effect.sync(() => {
+        if (fs.existsSync(commitmentDir(options.dataDir, registered.commitment))) {
+          quarantineIndex(options.dataDir, registered.commitment);
+        }
+      });
+    });
+
+  const attribute = Effect.fn("EngineResolver.attribute")(function* (request: AttributionRequest) {
+    const registered = yield* model(request.modelId);
+    if (registered.commitment === ZERO) {
+      return yield* new IndexUnavailableError({
+        commitment: registered.commitment,
+        message: `model ${request.modelId} registered no attribution-index commitment`,
+      });
+    }
+    const ready = yield* prepareIndex(registered.method, registered.commitment);
+    const { excluded } = yield* times.excludedAt(ready.ids, request.referenceTime);
+    if (registered.method === "suffix") {
+      return yield* suffix
+        .attribute(ready.path, new TextEncoder().encode(request.output), options.suffix, excluded)
+        .pipe(
+          Effect.catchTag("IndexCorruptError", (error) =>
+            invalidate(registered, ready.path).pipe(
+              Effect.andThen(
+                Effect.fail(
+                  new EngineError({ method: "suffix", message: `${error.message}: index refused`, cause: error }),
+                ),
+              ),
+            ),
+          ),
+          Effect.mapError((error) =>
+            error._tag === "EngineError"
+              ? error
+              : new EngineError({ method: "suffix", message: error.message, cause: error }),
+          ),
+        );
+    }
+    return yield* gradient.attribute(ready.path, request, options.gradient, excluded);
+  });
+
+  const service: EngineResolverShape = {
+    model,
+    prepare,
+    attribute: (request) =>
+      attribute(request).pipe(
+        Effect.tap(() => Effect.sync(() => metrics.attributions.inc({ result: "ok" }))),
+        Effect.tapError((error) => Effect.sync(() => metrics.attributions.inc({ result: error._tag }))),
+      ),
+    stats: Effect.sync(() => ({ ...stats })),
+  };
+  return service;
+});
+
+const causeMessage = (cause: Cause.Cause<{ readonly message: string }>): string =>
+  Option.match(Cause.findErrorOption(cause), { onNone: () => Cause.pretty(cause), onSome: describeError });
+
+export class EngineResolver extends Context.Service<EngineResolver, EngineResolverShape>()("poa/EngineResolver") {
+  /**
+   * The live resolver. Needs Chain and Contracts (registry reads), the engine services, IndexPeers
+   * (`IndexPeers.gossip(...)` or `IndexPeers.none`) and Metrics.
+   */
+  static readonly layer = (options: EngineResolverOptions) => Layer.effect(EngineResolver, makeEngineResolver(options));
+
+  /**
+   * For tests of the agents: models served by given engines (no chain, no index files); any other
+   * model id is UnknownModelError.
+   */
+  static readonly test = (
+    engines: ReadonlyMap<
+      bigint,
+      { readonly method: AttributionMethod; readonly engine: AttributionEngine<EngineEvidence> }
+    >,
+  ) =>
+    Layer.succeed(EngineResolver, {
+      model: (modelId) => {
+        const served = engines.get(modelId);
+        return served === undefined
+          ? Effect.fail(new UnknownModelError({ modelId, message: `model ${modelId} is not registered` }))
+          : Effect.succeed({ modelId, method: served.method, commitment: ZERO as Hex, datanetIds: [] });
+      },
+      prepare: (modelId) => {
+        const served = engines.get(modelId);
+        return served === undefined
+          ? Effect.fail(new UnknownModelError({ modelId, message: `model ${modelId} is not registered` }))
+          : Effect.succeed({
+              modelId,
+              method: served.method,
+              commitment: ZERO as Hex,
+              datanetIds: [],
+              path: "",
+              source: "test",
+            });
+      },
+      attribute: (request) => {
+        const served = engines.get(request.modelId);
+        return served === undefined
+          ? Effect.fail(
+              new UnknownModelError({
+                modelId: request.modelId,
+                message: `model ${request.modelId} is not registered`,
+              }),
+            )
+          : served.engine.attribute(request);
+      },
+      stats: Effect.succeed({ indexMismatches: 0, peerFailures: 0, indexesFetched: 0, indexesLoaded: 0 }),
+    });
+
+  /** The resolver with its engine services (worker threads, stopped with the layer's scope). */
+  static readonly layerWithEngines = (options: EngineResolverOptions) =>
+    EngineResolver.layer(options).pipe(
+      Layer.provide(Layer.mergeAll(SuffixEngineService.layer, GradientEngineService.layer)),
+    );
+}
+
+/**
+ * The attribution engine the agents use (`Engine` service): every request goes to the engine its
+ * model registered on chain. Failures are EngineError with the typed resolver error as `cause`
+ * (`UnknownModelError`, `IndexMismatchError`, …); `method` names the model's method when known.
+ */
+export class Engine extends Context.Service<Engine, AttributionEngine<EngineEvidence>>()("poa/Engine") {
+  static readonly layer = Layer.effect(
+    Engine,
+    Effect.gen(function* () {
+      const resolver = yield* EngineResolver;
+      return asAttributionEngine(resolver);
+    }),
+  );
+}
+
+export const asAttributionEngine = (resolver: EngineResolverShape): AttributionEngine<EngineEvidence> => ({
+  method: "registry",
+  attribute: (request) =>
+    resolver
+      .attribute(request)
+      .pipe(
+        Effect.mapError((error) =>
+          error._tag === "EngineError"
+            ? error
+            : new EngineError({ method: "registry", message: error.message, cause: error }),
+        ),
+      ),
+});
