@@ -54,10 +54,6 @@ export const webCommand = Command.make(
       Flag.optional,
       Flag.withDescription("an attributor's read-only API (agents/attributor/api.ts)"),
     ),
-    intakeUrl: Flag.String("intake-url").pipe(
-      Flag.optional,
-      Flag.withDescription("an attributor's intake (POST /receipts), where the page hands answered receipts"),
-    ),
     contentDir: Flag.String("content-dir").pipe(
       Flag.optional,
       Flag.withDescription("contribution bytes, one file per content root (as `suffix index build` reads them)"),
@@ -108,7 +104,6 @@ export const webCommand = Command.make(
           onNone: () => ({}),
           onSome: (attributorApiUrl) => ({ attributorApiUrl }),
         }),
-        ...Option.match(flags.intakeUrl, { onNone: () => ({}), onSome: (intakeUrl) => ({ intakeUrl }) }),
         ...Option.match(flags.contentDir, { onNone: () => ({}), onSome: (contentDir) => ({ contentDir }) }),
       });
       yield* Console.log(`Open Chat: ${web.url} (Ctrl-C stops it)`);

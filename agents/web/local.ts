@@ -24,8 +24,9 @@ import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { contribute, createDatanet, curate, type FeeSplit, registerModel, stake } from "../chain/registries.ts";
 import { contentRoot } from "../content/merkle.ts";
 import { asAccount, localAccount } from "../demo/accounts.ts";
+import { EngineError } from "../engines/engine.ts";
 import { makeSuffixEngine } from "../engines/suffix/engine.ts";
-import { buildIndex } from "../engines/suffix/index.ts";
+import { buildIndex, type SuffixIndex } from "../engines/suffix/index.ts";
 import { modelRegistryAbi } from "../generated/contracts.ts";
 import { fundAccounts, ledgerAddresses, startNetwork } from "../network/network.ts";
 import { writeTestSetup } from "../operator/fixtures.ts";
@@ -85,6 +86,59 @@ export const startOpenChatNetwork = (
     const attributorKey = ANVIL_KEYS[7];
     const attributorAddress = privateKeyToAccount(attributorKey).address;
 
+    // Users with escrow.
+    const users = ANVIL_KEYS.slice(4, 6).map((key, i) => ({
+      name: `user-${i + 1}`,
+      key,
+      address: privateKeyToAccount(key).address,
+    }));
+    const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments };
+    yield* fundAccounts(base, protocol.deployerKey, {
+      escrow: users.map((u) => [u.address, PRICE * 100n] as const),
+      // bonds: the attributor's claims and the challenger's challenges
+      open: [attributorKey, ANVIL_KEYS[9]].map(
+        (k) => [privateKeyToAccount(k).address, parseUnits("1000", 18)] as const,
+      ),
+    });
+
+    // The agents: one attributor with the recorded suffix engine, one challenger.
+    log("▶ starting an attributor and a challenger…");
+    // the index exists only once the datanet does (below): until then the engine says so
+    let index: SuffixIndex | undefined;
+    const recorded = recordingEngine(
+      makeSuffixEngine(() =>
+        index === undefined
+          ? Effect.fail(new EngineError({ method: "suffix", message: "the datanet's index is not built yet" }))
+          : Effect.succeed(index),
+      ),
+    );
+    const events: AgentEvent[] = [];
+    const disputed = new Set<bigint>();
+    const decided = new Set<bigint>();
+    const network = yield* startNetwork({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      deployments,
+      engine: recorded.engine,
+      attributorKeys: [attributorKey],
+      challengerKeys: [ANVIL_KEYS[9]],
+      dataDir: path.join(dir, "agents"),
+      maxBatch: 1,
+      maxWaitMs: 500,
+      httpIntake: true,
+      ...(options.fraud === true ? { corrupt: { attributor: 0, claim: 1 } } : {}),
+      onEvent: (event) => {
+        events.push(event);
+        if (event.kind === "badClaim") disputed.add(event.claimId);
+        if (event.kind === "game" && (event.status === "won" || event.status === "lost")) decided.add(event.claimId);
+      },
+    });
+    const attributor = network.attributors[0]!;
+    const api = yield* serveAttributionApi(
+      {},
+      { records: recorded.records, follower: () => attributor.handle.follower },
+    );
+
     // The operator: the tiny Llama with a few adapters; ADAPTER is the registered model.
     log("▶ writing the tiny test model and starting the LoRA operator…");
     const setup = yield* Effect.promise(() => writeTestSetup(path.join(dir, "lora"), { adapters: 2 }));
@@ -126,6 +180,8 @@ export const startOpenChatNetwork = (
         chainId: anvil.chainId,
         ledger,
         attributor: attributorAddress,
+        // every paid receipt, with its texts, goes to the attributor's intake (docs/lora-operator.md)
+        publish: { intakeUrls: [`${attributor.intakeUrl!}/receipts`], log: (line) => log(`  operator: ${line}`) },
       }),
     );
     const operator = Context.get(operatorContext, OperatorAgent);
@@ -180,7 +236,7 @@ export const startOpenChatNetwork = (
     );
 
     // The suffix index over the approved contributions, committed as the model's index commitment.
-    const index = yield* buildIndex(
+    index = yield* buildIndex(
       contributions.map((c) => ({ id: c.id, content: c.bytes })),
       { threads: 1 },
     );
@@ -199,51 +255,6 @@ export const startOpenChatNetwork = (
     if (registered.modelId !== modelId)
       throw new Error(`model registered as ${registered.modelId}, expected ${modelId}`);
     yield* stake(modelId, parseUnits("10", 18)).pipe(asAccount(anvil.rpcUrl, path_, curator));
-
-    // Users with escrow.
-    const users = ANVIL_KEYS.slice(4, 6).map((key, i) => ({
-      name: `user-${i + 1}`,
-      key,
-      address: privateKeyToAccount(key).address,
-    }));
-    const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments };
-    yield* fundAccounts(base, protocol.deployerKey, {
-      escrow: users.map((u) => [u.address, PRICE * 100n] as const),
-      // bonds: the attributor's claims and the challenger's challenges
-      open: [attributorKey, ANVIL_KEYS[9]].map(
-        (k) => [privateKeyToAccount(k).address, parseUnits("1000", 18)] as const,
-      ),
-    });
-
-    // The agents: one attributor with the recorded suffix engine, one challenger.
-    log("▶ starting an attributor and a challenger…");
-    const recorded = recordingEngine(makeSuffixEngine(() => Effect.succeed(index)));
-    const events: AgentEvent[] = [];
-    const disputed = new Set<bigint>();
-    const decided = new Set<bigint>();
-    const network = yield* startNetwork({
-      rpcUrl: anvil.rpcUrl,
-      chainId: anvil.chainId,
-      deployments,
-      engine: recorded.engine,
-      attributorKeys: [attributorKey],
-      challengerKeys: [ANVIL_KEYS[9]],
-      dataDir: path.join(dir, "agents"),
-      maxBatch: 1,
-      maxWaitMs: 500,
-      httpIntake: true,
-      ...(options.fraud === true ? { corrupt: { attributor: 0, claim: 1 } } : {}),
-      onEvent: (event) => {
-        events.push(event);
-        if (event.kind === "badClaim") disputed.add(event.claimId);
-        if (event.kind === "game" && (event.status === "won" || event.status === "lost")) decided.add(event.claimId);
-      },
-    });
-    const attributor = network.attributors[0]!;
-    const api = yield* serveAttributionApi(
-      {},
-      { records: recorded.records, follower: () => attributor.handle.follower },
-    );
 
     // Blocks keep coming as on a live chain; claims wait out their window faster, never during a dispute.
     const client = createPublicClient({ transport: http(anvil.rpcUrl) });
@@ -268,7 +279,6 @@ export const startOpenChatNetwork = (
       rpcUrl: anvil.rpcUrl,
       operatorUrl,
       attributorApiUrl: api.url,
-      intakeUrl: attributor.intakeUrl!,
       contentDir,
       models: { [ADAPTER]: modelId.toString() },
       operatorAddress: operator.address,

@@ -7,8 +7,9 @@
  *   ANY  /api/operator/<path>          the operator's OpenAI-compatible API (SSE streamed through)
  *   POST /api/rpc                      the chain's JSON-RPC endpoint
  *   ANY  /api/attributor/<path>        an attributor: its read-only API (agents/attributor/api.ts)
- *   POST /api/intake                   the attributor's intake (`POST /receipts`): hands a receipt with
- *                                      its texts over, as the operator's onReceipt does on a live network
+ *   POST /api/sign-request             {user, model, body, maxFee}: the EIP-712 Request headers for a paid
+ *                                      chat, signed with a local demo account's key (only those; nonces
+ *                                      counted per user by this server)
  *   GET  /api/content/<contentRoot>    a contribution's bytes from the content directory (the browser
  *                                      checks them against the root it read from the chain)
  *
@@ -20,8 +21,12 @@ import { readFile, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { Data, Effect, type Scope } from "effect";
+import { Data, Effect, Exit, Schema, type Scope } from "effect";
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { Deployments } from "../chain/Deployments.ts";
+import { requestHashOfBody, signRequestHeaders } from "../operator/client.ts";
+import { attributionDomain } from "../protocol/receipt.ts";
 
 export class WebServerError extends Data.TaggedError("WebServerError")<{
   readonly message: string;
@@ -46,7 +51,6 @@ export interface WebServerOptions {
   /** e.g. http://127.0.0.1:8000 (without /v1). */
   readonly operatorUrl?: string;
   readonly attributorApiUrl?: string;
-  readonly intakeUrl?: string;
   readonly contentDir?: string;
   readonly demoAccounts?: ReadonlyArray<DemoAccount>;
   /** Served model name (adapter id) → on-chain model id: what the page signs requests for. */
@@ -160,70 +164,118 @@ const serveStatic = async (response: ServerResponse, distDir: string, urlPath: s
 
 const HEX32 = /^0x[0-9a-f]{64}$/;
 
-export const handle = (options: WebServerOptions) => async (request: IncomingMessage, response: ServerResponse) => {
-  const url = new URL(request.url ?? "/", "http://localhost");
-  const p = url.pathname;
-  if (p === "/api/config") {
-    return sendJson(response, 200, {
-      chainId: options.chainId,
-      contracts: {
-        openToken: options.deployments.openToken,
-        datanetRegistry: options.deployments.datanetRegistry,
-        modelRegistry: options.deployments.modelRegistry,
-        paymentEscrow: options.deployments.paymentEscrow ?? null,
-        attributionLedger: options.deployments.attributionLedger ?? null,
-        disputeGame: options.deployments.disputeGame ?? null,
-      },
-      deployBlock: options.deployments.deployBlock ?? 0,
-      operator: options.operatorUrl !== undefined,
-      attributor: options.attributorApiUrl !== undefined,
-      demoAccounts: options.demoAccounts ?? [],
-      models: options.models ?? {},
-      operatorAddress: options.operatorAddress ?? null,
-      chatParams: options.chatParams ?? {},
-    });
-  }
-  if (p.startsWith("/api/operator/")) {
-    if (options.operatorUrl === undefined)
-      return fail(response, 503, "no operator configured (poa web --operator-url)");
-    return forward(
-      request,
-      response,
-      options.operatorUrl + p.slice("/api/operator".length) + url.search,
-      `the operator at ${options.operatorUrl}`,
-    );
-  }
-  if (p === "/api/rpc") {
-    if (request.method !== "POST") return fail(response, 405, "POST JSON-RPC here");
-    return forward(request, response, options.rpcUrl, `the chain at ${options.rpcUrl}`);
-  }
-  if (p.startsWith("/api/attributor/")) {
-    if (options.attributorApiUrl === undefined)
-      return fail(response, 503, "no attributor configured (poa web --attributor-url)");
-    return forward(
-      request,
-      response,
-      options.attributorApiUrl + p.slice("/api/attributor".length),
-      `the attributor at ${options.attributorApiUrl}`,
-    );
-  }
-  if (p === "/api/intake") {
-    if (options.intakeUrl === undefined)
-      return fail(response, 503, "no attributor intake configured (poa web --intake-url)");
-    if (request.method !== "POST") return fail(response, 405, "POST a receipt with its texts here");
-    return forward(request, response, `${options.intakeUrl}/receipts`, `the attributor intake at ${options.intakeUrl}`);
-  }
-  if (p.startsWith("/api/content/")) {
-    const root = p.slice("/api/content/".length).toLowerCase();
-    if (!HEX32.test(root)) return fail(response, 400, "expected /api/content/<32-byte content root>");
-    if (options.contentDir === undefined)
-      return fail(response, 503, "no content directory configured (poa web --content-dir)");
-    const bytes = await readFile(path.join(options.contentDir, root)).catch(() => undefined);
-    if (bytes === undefined) return fail(response, 404, `no content with root ${root} here`);
-    return response.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
-  }
-  if (p.startsWith("/api/")) return fail(response, 404, `unknown API path ${p}`);
-  return serveStatic(response, options.distDir, p);
+const SignRequestBody = Schema.Struct({
+  user: Schema.String,
+  model: Schema.String,
+  body: Schema.String.check(Schema.isMaxLength(1_000_000)),
+  maxFee: Schema.String.check(Schema.isPattern(/^[0-9]{1,78}$/)),
+});
+
+export const handle = (options: WebServerOptions) => {
+  /** The next nonce per demo user (the operator refuses a (user, nonce) it has seen). */
+  const nonces = new Map<string, bigint>();
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const p = url.pathname;
+    if (p === "/api/config") {
+      return sendJson(response, 200, {
+        chainId: options.chainId,
+        contracts: {
+          openToken: options.deployments.openToken,
+          datanetRegistry: options.deployments.datanetRegistry,
+          modelRegistry: options.deployments.modelRegistry,
+          paymentEscrow: options.deployments.paymentEscrow ?? null,
+          attributionLedger: options.deployments.attributionLedger ?? null,
+          disputeGame: options.deployments.disputeGame ?? null,
+        },
+        deployBlock: options.deployments.deployBlock ?? 0,
+        operator: options.operatorUrl !== undefined,
+        attributor: options.attributorApiUrl !== undefined,
+        demoAccounts: options.demoAccounts ?? [],
+        models: options.models ?? {},
+        operatorAddress: options.operatorAddress ?? null,
+        chatParams: options.chatParams ?? {},
+      });
+    }
+    if (p.startsWith("/api/operator/")) {
+      if (options.operatorUrl === undefined)
+        return fail(response, 503, "no operator configured (poa web --operator-url)");
+      return forward(
+        request,
+        response,
+        options.operatorUrl + p.slice("/api/operator".length) + url.search,
+        `the operator at ${options.operatorUrl}`,
+      );
+    }
+    if (p === "/api/rpc") {
+      if (request.method !== "POST") return fail(response, 405, "POST JSON-RPC here");
+      return forward(request, response, options.rpcUrl, `the chain at ${options.rpcUrl}`);
+    }
+    if (p.startsWith("/api/attributor/")) {
+      if (options.attributorApiUrl === undefined)
+        return fail(response, 503, "no attributor configured (poa web --attributor-url)");
+      return forward(
+        request,
+        response,
+        options.attributorApiUrl + p.slice("/api/attributor".length),
+        `the attributor at ${options.attributorApiUrl}`,
+      );
+    }
+    if (p === "/api/sign-request") {
+      if (request.method !== "POST") return fail(response, 405, "POST {user, model, body, maxFee} here");
+      const raw = await readBody(request);
+      let input: unknown;
+      try {
+        input = JSON.parse(raw?.toString("utf8") ?? "");
+      } catch {
+        return fail(response, 400, "body is not JSON");
+      }
+      const decoded = Schema.decodeUnknownExit(SignRequestBody)(input);
+      if (Exit.isFailure(decoded)) return fail(response, 400, "expected {user, model, body, maxFee}");
+      const { user, model, body, maxFee } = decoded.value;
+      const account = options.demoAccounts?.find((a) => a.address.toLowerCase() === user.toLowerCase());
+      if (account === undefined) return fail(response, 403, `${user} is not one of this server's demo accounts`);
+      const modelId = options.models?.[model];
+      if (modelId === undefined) return fail(response, 400, `unknown model "${model}": this chain has no model for it`);
+      const ledger = options.deployments.attributionLedger;
+      if (options.operatorAddress === undefined || ledger === undefined)
+        return fail(response, 503, "paid chat needs --operator-address and a deployment with an AttributionLedger");
+      let requestHash: Hex;
+      try {
+        requestHash = requestHashOfBody("http://operator/v1/chat/completions", body);
+      } catch (cause) {
+        return fail(response, 400, `not a chat request: ${reason(cause)}`);
+      }
+      const nonce = nonces.get(account.address) ?? 0n;
+      nonces.set(account.address, nonce + 1n);
+      const headers = await signRequestHeaders(
+        privateKeyToAccount(account.key as Hex),
+        attributionDomain(options.chainId, ledger as Address),
+        {
+          user: account.address as Address,
+          operator: options.operatorAddress as Address,
+          modelId: BigInt(modelId),
+          requestHash,
+          maxFee: BigInt(maxFee),
+          nonce,
+          deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
+        },
+      );
+      return sendJson(response, 200, headers);
+    }
+    if (p.startsWith("/api/content/")) {
+      const root = p.slice("/api/content/".length).toLowerCase();
+      if (!HEX32.test(root)) return fail(response, 400, "expected /api/content/<32-byte content root>");
+      if (options.contentDir === undefined)
+        return fail(response, 503, "no content directory configured (poa web --content-dir)");
+      const bytes = await readFile(path.join(options.contentDir, root)).catch(() => undefined);
+      if (bytes === undefined) return fail(response, 404, `no content with root ${root} here`);
+      response.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+      return;
+    }
+    if (p.startsWith("/api/")) return fail(response, 404, `unknown API path ${p}`);
+    return serveStatic(response, options.distDir, p);
+  };
 };
 
 /** Serves Open Chat while the scope is open. */

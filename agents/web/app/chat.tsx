@@ -1,9 +1,7 @@
 /** The chat: pick a model, stream an answer, then show who it came from and who gets paid. */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, type Hex, keccak256, toBytes } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { contentRoot } from "../../content/merkle.ts";
-import { attributionDomain, requestTypes } from "../../protocol/receipt.ts";
 import { FeeSplitChart } from "./charts.tsx";
 import {
   type Config,
@@ -18,7 +16,10 @@ import {
   short,
 } from "./lib.ts";
 
+/** The one receipt schema (docs/protocol.md §3) as the operator returns it in `poa_receipt`. */
 interface SignedReceipt {
+  readonly request: Record<string, string>;
+  readonly userSignature: Hex;
   readonly receipt: {
     readonly user: Address;
     readonly operator: Address;
@@ -30,8 +31,7 @@ interface SignedReceipt {
     readonly nonce: string;
     readonly deadline: string;
   };
-  readonly signature: Hex;
-  readonly request: { readonly message: Record<string, string>; readonly signature: Hex } | null;
+  readonly operatorSignature: Hex;
 }
 
 interface Entry {
@@ -71,13 +71,6 @@ export const receiptKey = (r: SignedReceipt["receipt"]) => `${r.user}/${r.operat
 /** Receipts this browser got, for the timeline page (the chain only ever sees them in a claim). */
 export const saveReceipt = (r: SignedReceipt) =>
   localStorage.setItem(`poa-receipt:${receiptKey(r.receipt).toLowerCase()}`, JSON.stringify(r));
-
-const nextNonce = (config: Config, user: Address): bigint => {
-  const key = `poa-nonce:${config.chainId}:${config.contracts.attributionLedger}:${user}`.toLowerCase();
-  const n = BigInt(localStorage.getItem(key) ?? "0");
-  localStorage.setItem(key, (n + 1n).toString());
-  return n;
-};
 
 /** Reads an SSE stream of chat chunks; `onText` gets each delta; returns the last chunk's receipt. */
 const readStream = async (response: Response, onText: (t: string) => void): Promise<SignedReceipt | undefined> => {
@@ -159,25 +152,14 @@ export const Chat = ({ onError }: { onError: (m: string) => void }) => {
         ...config.chatParams,
       });
       const headers: Record<string, string> = { "content-type": "application/json" };
-      if (account !== undefined && config.contracts.attributionLedger !== null) {
-        const signer = privateKeyToAccount(account.key);
-        const request = {
-          user: signer.address,
-          operator: config.operatorAddress,
-          modelId,
-          requestHash: keccak256(toBytes(body)),
-          maxFee: onChain.price,
-          nonce: nextNonce(config, signer.address),
-          deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
-        };
-        const signature = await signer.signTypedData({
-          domain: attributionDomain(config.chainId, config.contracts.attributionLedger),
-          types: requestTypes,
-          primaryType: "Request",
-          message: request,
+      if (account !== undefined) {
+        // the server signs the EIP-712 Request with the demo account's key (requestHash: the canonical request)
+        const signed = await getJson<Record<string, string>>("/api/sign-request", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ user: account.address, model, body, maxFee: onChain.price.toString() }),
         });
-        headers["x-poa-request"] = JSON.stringify(request, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-        headers["x-poa-signature"] = signature;
+        Object.assign(headers, signed);
       }
       let response: Response;
       try {
@@ -205,27 +187,8 @@ export const Chat = ({ onError }: { onError: (m: string) => void }) => {
       message.receipt = receipt;
       saveReceipt(receipt);
       update();
-      if (receipt.request === null) {
+      if (/^0x0+$/.test(receipt.userSignature)) {
         message.attributionNote = "unpaid answer (no signed request): nobody attributes it";
-        return update();
-      }
-      // hand the receipt and its texts to the attributor, as the operator does on a live network
-      const intake = await fetch("/api/intake", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          receipt: {
-            request: receipt.request.message,
-            userSignature: receipt.request.signature,
-            receipt: receipt.receipt,
-            operatorSignature: receipt.signature,
-          },
-          input: body,
-          output: message.answer,
-        }),
-      });
-      if (!intake.ok) {
-        message.attributionNote = `the attributor refused the receipt: ${errorLine(await intake.json().catch(() => ({}))) ?? intake.status}`;
         return update();
       }
       message.attributionNote = "waiting for the attributor…";
