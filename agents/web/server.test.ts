@@ -67,8 +67,8 @@ it.effect("paths: content roots are checked, nothing outside the bundle is serve
     expect(await (await fetch(`${url}/api/content/../../etc/passwd`)).text()).not.toContain("root:");
     expect((await fetch(`${url}/api/content/0x1234`)).status).toBe(400);
     expect(await (await fetch(`${url}/index.html`)).text()).toContain("<p>app</p>");
-    for (const escape of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt"]) {
-      const response = await fetch(`${url}${escape}`);
+    for (const outside of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt"]) {
+      const response = await fetch(`${url}${outside}`);
       expect(await response.text()).not.toContain("SECRET");
     }
     expect(await (await fetch(`${url}/#/claims`)).text()).toContain("<p>app</p>");
