@@ -21,11 +21,11 @@ import { Topics } from "../gossip/messages.ts";
 import { startNode, type TestNode } from "../gossip/testing.ts";
 import { attributionDomain, type ReceiptPayload, textHash } from "../protocol/receipt.ts";
 import { decodeCanonicalRequest, requestText } from "../protocol/request.ts";
-import type { SourcedReceipt } from "../protocol/texts.ts";
+import { checkReceiptWithTexts, type SourcedReceipt, toReceiptWithTexts } from "../protocol/texts.ts";
 import { fetchReceiptTexts } from "../receipts/texts.ts";
 import { encodeTx } from "../sigma/codec.ts";
 import { applyTx, Ledger, Outcome, type RegistryView } from "../sigma/sigma.ts";
-import { payingFetch } from "./client.ts";
+import { paidRequest, payingFetch } from "./client.ts";
 import { testAdapterId, writeTestSetup } from "./fixtures.ts";
 import { OperatorAgent } from "./service.ts";
 
@@ -225,6 +225,31 @@ describe("operator → attributors", () => {
     expect(keccak256(Buffer.from(sourced.request.slice(2), "hex"))).toBe(receipt.receipt.requestHash);
     expect(sourced.input).toBe("Hello");
     expect(mismatches()).toBe(before + 3);
+  }, 60_000);
+
+  it("paidRequest returns the checked receipt with its texts, ready for an intake; refusals carry the status", async () => {
+    const config = {
+      baseUrl: operator.baseUrl,
+      user: privateKeyToAccount(userKey),
+      domain,
+      operator: operator.address,
+      modelId,
+      maxFee: price,
+    };
+    const body = { model: testAdapterId(0), messages: [{ role: "user", content: "hi there" }], max_tokens: 3 };
+    const sourced = await paidRequest(config, 900n, body);
+    expect(sourced.input).toBe("hi there");
+    expect(sourced.receipt.receipt).toMatchObject({ fee: price, nonce: 900n, attributor });
+    const checked = checkReceiptWithTexts(toReceiptWithTexts(sourced));
+    expect(checked.ok).toBe(true);
+    expect(await receiptProblem(domain, sourced.receipt)).toBeUndefined();
+    // the same nonce again: the operator refuses it (402), nothing else is signed
+    await expect(paidRequest(config, 900n, body)).rejects.toMatchObject({ _tag: "PaidRequestError", status: 402 });
+    // a Request naming another operator is refused too
+    await expect(
+      paidRequest({ ...config, operator: "0x0000000000000000000000000000000000000bad" }, 901n, body),
+    ).rejects.toMatchObject({ status: 402 });
+    await Effect.runPromise(operator.publisher!.drained);
   }, 60_000);
 
   it("unpaid answers are served but never published", async () => {

@@ -6,10 +6,11 @@
  * as an intake checks them (agents/protocol/texts.ts), kept in the local store, and the receipt comes
  * back sourced: ready for the node's own engine.
  */
-import { Data, Effect } from "effect";
+import { Data, Effect, Stream } from "effect";
 import type { Hex } from "viem";
 import type { TextStoreShape } from "../content/texts.ts";
 import type { FetchError, GossipShape } from "../gossip/gossip.ts";
+import { Topics } from "../gossip/messages.ts";
 import type { MetricsRegistry } from "../observability/metrics.ts";
 import type { ReceiptPayload } from "../protocol/receipt.ts";
 import { checkTexts, type SourcedReceipt, textsProblemMessage } from "../protocol/texts.ts";
@@ -84,3 +85,49 @@ export const fetchReceiptTexts = (
     Effect.withSpan("Receipts.fetchTexts"),
   );
 };
+
+export interface GossipedReceiptsOptions extends ReceiptTextsDeps {
+  /** Receipts whose texts are fetched at once (default 8). */
+  readonly concurrency?: number;
+  /** Receipts remembered as handled, so a re-gossiped copy is not fetched again (default 100 000). */
+  readonly remember?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The gossip route into an attributor: every receipt accepted on `/poa/receipts/2` whose texts this
+ * node can get (its text store, else any peer over `/poa/text/1`, each text hash-checked) is handed,
+ * sourced, to `intake` (the attributor's own intake: its engine, its weights). A receipt whose texts
+ * nobody serves correctly is counted (`poa_receipt_texts_total{result}`), logged and left as it was
+ * (e.g. stored unattributed); the stream goes on. Runs until interrupted.
+ */
+export const attributeGossipedReceipts = <E>(
+  options: GossipedReceiptsOptions,
+  intake: (sourced: SourcedReceipt) => Effect.Effect<unknown, E>,
+): Effect.Effect<void> => {
+  const handled = new Set<string>();
+  const remember = options.remember ?? 100_000;
+  const log = options.log ?? (() => {});
+  const keyOf = (r: ReceiptPayload) =>
+    `${r.receipt.user.toLowerCase()}:${r.receipt.operator.toLowerCase()}:${r.receipt.nonce}`;
+  return options.gossip.messages(Topics.receipts).pipe(
+    Stream.mapEffect(
+      (envelope) =>
+        Effect.gen(function* () {
+          const key = keyOf(envelope.payload);
+          if (handled.has(key)) return;
+          const sourced = yield* fetchReceiptTexts(options, envelope.payload);
+          if (handled.size >= remember) handled.clear();
+          handled.add(key);
+          yield* intake(sourced);
+        }).pipe(
+          Effect.catch((e) => Effect.sync(() => log(`gossiped receipt from ${envelope.sender}: ${describe(e)}`))),
+        ),
+      { concurrency: options.concurrency ?? 8 },
+    ),
+    Stream.runDrain,
+  );
+};
+
+const describe = (e: unknown): string =>
+  typeof e === "object" && e !== null && "message" in e && typeof e.message === "string" ? e.message : String(e);
