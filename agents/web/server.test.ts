@@ -1,5 +1,6 @@
 /** Open Chat's server without a browser: upstream failures, path checks, request signing. */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it } from "@effect/vitest";
@@ -21,7 +22,7 @@ const deployments = Schema.decodeUnknownSync(Deployments)({
 const user = privateKeyToAccount(ANVIL_KEYS[4]);
 const operator = privateKeyToAccount(ANVIL_KEYS[6]).address;
 
-const withServer = <A>(f: (url: string, dead: string) => Promise<A>) =>
+const withServer = <A>(f: (url: string, dead: string) => Promise<A>, rpcUrl?: string) =>
   Effect.gen(function* () {
     const root = yield* Effect.acquireRelease(
       Effect.promise(() => mkdtemp(path.join(tmpdir(), "poa-web-dist-"))),
@@ -39,7 +40,7 @@ const withServer = <A>(f: (url: string, dead: string) => Promise<A>) =>
       distDir: dist,
       chainId: 31337,
       deployments,
-      rpcUrl: dead,
+      rpcUrl: rpcUrl ?? dead,
       operatorUrl: dead,
       operatorAddress: operator,
       models: { "tiny-lora-0000": "7" },
@@ -112,4 +113,34 @@ it.effect("sign-request: the demo user's EIP-712 Request, fresh nonces; others r
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('unknown model "nope"');
   }),
+);
+
+it.effect(
+  "sign-request: the deadline counts from the chain's time when the chain runs ahead (a fast-forwarded local chain)",
+  () =>
+    Effect.gen(function* () {
+      const ahead = 2_000_000_000n; // 2033, far past the wall clock
+      const rpc = createServer((_request, response) =>
+        response
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: { timestamp: `0x${ahead.toString(16)}` } })),
+      );
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise<void>((resolve) => rpc.close(() => resolve()))),
+      );
+      const address = rpc.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      yield* withServer(async (url) => {
+        const chat = JSON.stringify({ model: "tiny-lora-0000", messages: [{ role: "user", content: "hi" }] });
+        const response = await fetch(`${url}/api/sign-request`, {
+          method: "POST",
+          body: JSON.stringify({ user: user.address, model: "tiny-lora-0000", body: chat, maxFee: "1" }),
+        });
+        const request = JSON.parse(((await response.json()) as Record<string, string>)["x-poa-request"]!) as {
+          deadline: string;
+        };
+        expect(BigInt(request.deadline)).toBeGreaterThanOrEqual(ahead + 600n);
+      }, `http://127.0.0.1:${port}`);
+    }).pipe(Effect.scoped),
 );

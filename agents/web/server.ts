@@ -164,6 +164,27 @@ const serveStatic = async (response: ServerResponse, distDir: string, urlPath: s
 
 const HEX32 = /^0x[0-9a-f]{64}$/;
 
+/**
+ * Deadlines count chain time, which σ checks at the claim's reference time: on a local chain that was
+ * fast-forwarded (the demo skips the challenge windows) it runs ahead of the wall clock, which the
+ * operator checks. The later of the two.
+ */
+const deadlineBase = async (rpcUrl: string): Promise<bigint> => {
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  try {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }),
+    });
+    const body = (await response.json()) as { result?: { timestamp?: string } };
+    const chain = BigInt(body.result?.timestamp ?? "0");
+    return chain > wall ? chain : wall;
+  } catch {
+    return wall;
+  }
+};
+
 const SignRequestBody = Schema.Struct({
   user: Schema.String,
   model: Schema.String,
@@ -258,7 +279,7 @@ export const handle = (options: WebServerOptions) => {
           requestHash,
           maxFee: BigInt(maxFee),
           nonce,
-          deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
+          deadline: (await deadlineBase(options.rpcUrl)) + 3600n,
         },
       );
       return sendJson(response, 200, headers);
