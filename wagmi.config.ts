@@ -17,6 +17,7 @@ export default defineConfig({
         "PaymentEscrow.sol/**",
         "AttributionLedger.sol/**",
         "DisputeGame.sol/**",
+        "IndexDisputes.sol/**",
       ],
     }),
   ],

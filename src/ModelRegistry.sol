@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IndexDisputes} from "src/evidence/IndexDisputes.sol";
 import {FeeSplit, IModelViews} from "src/interfaces/IAttributionViews.sol";
 import {IDatanetRegistry} from "src/interfaces/IDatanetRegistry.sol";
 import {IModelRegistry} from "src/interfaces/IModelRegistry.sol";
@@ -27,6 +28,10 @@ contract ModelRegistry is IModelRegistry {
     uint256 public immutable MIN_STAKE;
     /// @inheritdoc IModelRegistry
     uint64 public immutable UNSTAKE_DELAY;
+    /// @inheritdoc IModelRegistry
+    address public immutable INDEX_DISPUTES;
+    /// @notice Where the burned half of a slashed stake goes (the token has no burn).
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
 
     /// @dev Models by id (1-based).
     mapping(uint256 modelId => Model) internal _models;
@@ -36,6 +41,8 @@ contract ModelRegistry is IModelRegistry {
     uint256 internal _modelCount;
     /// @dev Sum over models of stake + pendingUnstake.
     uint256 internal _totalStaked;
+    /// @dev Index epochs per model, in order of activeFrom.
+    mapping(uint256 modelId => IndexEpoch[]) internal _indexEpochs;
 
     /// @param _openToken The staking token.
     /// @param _datanetRegistry The registry datanet ids are checked against.
@@ -49,6 +56,8 @@ contract ModelRegistry is IModelRegistry {
         DATANET_REGISTRY = _datanetRegistry;
         MIN_STAKE = _minStake;
         UNSTAKE_DELAY = _unstakeDelay;
+        // The judge of bogus-index proofs is created here, so every deployment (CREATE2 included) has one.
+        INDEX_DISPUTES = address(new IndexDisputes(IModelRegistry(address(this)), _datanetRegistry));
     }
 
     /* REGISTRATION */
@@ -84,6 +93,7 @@ contract ModelRegistry is IModelRegistry {
         model.metadataURI = _params.metadataURI;
 
         emit ModelRegistered(modelId_, msg.sender, _params.baseModelHash, _params);
+        _startEpoch(modelId_, _params.attributionIndexCommitment);
     }
 
     /// @inheritdoc IModelRegistry
@@ -110,6 +120,26 @@ contract ModelRegistry is IModelRegistry {
         bytes32 old = model.attributionIndexCommitment;
         model.attributionIndexCommitment = _commitment;
         emit IndexCommitmentUpdated(_modelId, old, _commitment);
+        _startEpoch(_modelId, _commitment);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function slashBogusIndex(uint256 _modelId, uint256 _epoch, address _prover) external {
+        if (msg.sender != INDEX_DISPUTES) revert ModelRegistry_OnlyIndexDisputes(msg.sender);
+        Model storage model = _model(_modelId);
+        IndexEpoch storage epoch = _epochOf(_modelId, _epoch);
+        if (epoch.bogus) revert ModelRegistry_AlreadyBogus(_modelId, _epoch);
+        epoch.bogus = true;
+        uint256 amount = model.stake + model.pendingUnstake;
+        model.stake = 0;
+        model.pendingUnstake = 0;
+        model.unstakeAvailableAt = 0;
+        _totalStaked -= amount;
+        uint256 paid = amount / 2;
+        uint256 burned = amount - paid;
+        emit IndexSlashed(_modelId, _epoch, _prover, paid, burned);
+        if (paid != 0) IERC20(address(OPEN_TOKEN)).safeTransfer(_prover, paid);
+        if (burned != 0) IERC20(address(OPEN_TOKEN)).safeTransfer(BURN_ADDRESS, burned);
     }
 
     /* STAKE */
@@ -199,7 +229,43 @@ contract ModelRegistry is IModelRegistry {
         total_ = _totalStaked;
     }
 
+    /// @inheritdoc IModelRegistry
+    function indexEpochCount(uint256 _modelId) external view returns (uint256 count_) {
+        count_ = _indexEpochs[_modelId].length;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function indexEpoch(uint256 _modelId, uint256 _epoch) external view returns (IndexEpoch memory epoch_) {
+        epoch_ = _epochOf(_modelId, _epoch);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function indexEpochAt(uint256 _modelId, uint256 _epoch, uint64 _time)
+        external
+        view
+        returns (IndexEpoch memory epoch_)
+    {
+        IndexEpoch[] storage epochs = _indexEpochs[_modelId];
+        epoch_ = _epochOf(_modelId, _epoch);
+        if (epoch_.activeFrom > _time || (_epoch + 1 < epochs.length && epochs[_epoch + 1].activeFrom <= _time)) {
+            revert ModelRegistry_NotEpochInForce(_modelId, _epoch, _time);
+        }
+    }
+
     /* INTERNAL */
+
+    function _startEpoch(uint256 _modelId, bytes32 _commitment) internal {
+        uint64 now_ = uint64(block.timestamp);
+        IndexEpoch[] storage epochs = _indexEpochs[_modelId];
+        emit IndexEpochStarted(_modelId, epochs.length, _commitment, now_);
+        epochs.push(IndexEpoch({commitment: _commitment, activeFrom: now_, bogus: false}));
+    }
+
+    function _epochOf(uint256 _modelId, uint256 _epoch) internal view returns (IndexEpoch storage epoch_) {
+        IndexEpoch[] storage epochs = _indexEpochs[_modelId];
+        if (_epoch >= epochs.length) revert ModelRegistry_NotEpochInForce(_modelId, _epoch, 0);
+        epoch_ = epochs[_epoch];
+    }
 
     function _stake(uint256 _modelId, uint256 _amount) internal {
         Model storage model = _activeOwnedModel(_modelId);

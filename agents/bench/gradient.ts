@@ -4,12 +4,19 @@
  * Kernels compared in the same run: ONNX Runtime MatMulInteger (1 and 2 threads) against the plain
  * typed-array loop (the reference). Results go to docs/benchmarks-gradient.md.
  *
+ * The "kernel" section (issue 19) times the query's pass over the index, 1M × 1024 by default, for the
+ * old path (ORT MatMulInteger, 1 and 2 threads), a float32 GEMV peer over the same rows converted to
+ * float32 (ORT MatMul: what the same memory-bound pass costs on a tuned native kernel) and the wasm SIMD
+ * kernel (kernel.ts) on 1 and 2 threads; it checks the integers are identical and reports CPU time too.
+ *
  *   npx tsx agents/bench/gradient.ts [--sizes 10000,100000,1000000] [--dims 256,1024] [--repeat 5] [--embed 600]
  *                                    [--max-mib 300]   (synthetic indexes larger than this are skipped)
+ *                                    [--sections embed,query,kernel] [--kernel-rows 1000000] [--kernel-dims 1024]
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
 import { DEFAULT_TRAIN_OPTIONS, indexModel, trainModel } from "../engines/gradient/bundle.ts";
 import { sampleMessages } from "../engines/gradient/dataset.ts";
 import { entriesFor } from "../engines/gradient/engine.ts";
@@ -20,6 +27,7 @@ import {
   type GradientIndex,
   type IndexHeader,
 } from "../engines/gradient/gradient-index.ts";
+import { WasmKernel } from "../engines/gradient/kernel.ts";
 import {
   datainfScores,
   fisherPreconditioner,
@@ -30,6 +38,7 @@ import {
   topScores,
   tracinScores,
 } from "../engines/gradient/score.ts";
+import { encodeModel, model, node, valueInfo } from "../onnx/graph.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +47,12 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "5" },
     embed: { type: "string", default: "600" },
     "max-mib": { type: "string", default: "300" },
+    sections: { type: "string", default: "embed,query,kernel" },
+    "kernel-rows": { type: "string", default: "1000000" },
+    "kernel-dims": { type: "string", default: "1024" },
   },
 });
+const sections = new Set(args.sections.split(","));
 const list = (s: string) =>
   s
     .split(",")
@@ -50,6 +63,15 @@ const dimsList = list(args.dims);
 const repeat = Math.max(1, Number.parseInt(args.repeat, 10) || 5);
 const maxMiB = Number.parseInt(args["max-mib"], 10) || 300;
 const embedCount = Math.max(50, Number.parseInt(args.embed, 10) || 600);
+
+const gemvModel = encodeModel(
+  model({
+    name: "fp32-gemv",
+    inputs: [valueInfo("rows", "float32", ["n", "d"]), valueInfo("query", "float32", ["d", 1])],
+    outputs: [valueInfo("out", "float32", ["n", 1])],
+    nodes: [node("MatMul", ["rows", "query"], ["out"])],
+  }),
+);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const time = async (f: () => unknown | Promise<unknown>): Promise<number> => {
@@ -64,26 +86,30 @@ const time = async (f: () => unknown | Promise<unknown>): Promise<number> => {
 };
 
 // ---- embedding throughput (real model, real messages) ----
-console.log(`## Embedding throughput (${embedCount} SpamAssassin messages, 1 ORT thread)\n`);
-console.log("| model | parameters P | checkpoints | dims/layer | embedding width | examples/s | index bytes/example |");
-console.log("|---|---|---|---|---|---|---|");
-const messages = sampleMessages(embedCount, 99);
-const examples = messages.map((m, i) => ({ text: m.text, label: m.label, contributionId: BigInt(i + 1) }));
-for (const family of ["softmax", "mlp"] as const) {
-  const trained = await trainModel(messages.slice(0, 100), {
-    ...DEFAULT_TRAIN_OPTIONS,
-    family,
-    train: { ...DEFAULT_TRAIN_OPTIONS.train, epochs: 2, learningRate: family === "mlp" ? 0.5 : 2 },
-  });
-  for (const dims of family === "mlp" ? [256] : dimsList) {
-    const t = performance.now();
-    const indexed = await indexModel(trained, examples, { dims, seed: 7, batch: 64 });
-    const seconds = (performance.now() - t) / 1000;
-    const bytes = encodeIndex(indexed.index).length;
-    const P = indexed.index.header.layers.reduce((s, l) => s + l.size, 0);
-    console.log(
-      `| ${family} | ${P} | ${trained.checkpoints.length} | ${dims} | ${indexed.index.header.dims} | ${(embedCount / seconds).toFixed(0)} | ${(bytes / embedCount).toFixed(0)} |`,
-    );
+if (sections.has("embed")) {
+  console.log(`## Embedding throughput (${embedCount} SpamAssassin messages, 1 ORT thread)\n`);
+  console.log(
+    "| model | parameters P | checkpoints | dims/layer | embedding width | examples/s | index bytes/example |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  const messages = sampleMessages(embedCount, 99);
+  const examples = messages.map((m, i) => ({ text: m.text, label: m.label, contributionId: BigInt(i + 1) }));
+  for (const family of ["softmax", "mlp"] as const) {
+    const trained = await trainModel(messages.slice(0, 100), {
+      ...DEFAULT_TRAIN_OPTIONS,
+      family,
+      train: { ...DEFAULT_TRAIN_OPTIONS.train, epochs: 2, learningRate: family === "mlp" ? 0.5 : 2 },
+    });
+    for (const dims of family === "mlp" ? [256] : dimsList) {
+      const t = performance.now();
+      const indexed = await indexModel(trained, examples, { dims, seed: 7, batch: 64 });
+      const seconds = (performance.now() - t) / 1000;
+      const bytes = encodeIndex(indexed.index).length;
+      const P = indexed.index.header.layers.reduce((s, l) => s + l.size, 0);
+      console.log(
+        `| ${family} | ${P} | ${trained.checkpoints.length} | ${dims} | ${indexed.index.header.dims} | ${(embedCount / seconds).toFixed(0)} | ${(bytes / embedCount).toFixed(0)} |`,
+      );
+    }
   }
 }
 
@@ -163,56 +189,139 @@ const head = (index: GradientIndex, rows: number): GradientIndex => {
   };
 };
 
-const ort1 = await OrtScorer.create(1);
-const ort2 = await OrtScorer.create(2);
-console.log(
-  `\n## Query latency, synthetic int8 index (median of ${repeat}; load average ${loadavg()[0]!.toFixed(1)})\n`,
-);
-console.log(
-  "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | TracIn query total ms | influence query total ms | DataInf, float64 typed-array passes (before) ms | DataInf, integer kernel (now) ms | DataInf now / TracIn |",
-);
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
-for (const count of sizes) {
-  for (const dims of dimsList) {
-    const mib = (count * dims) / 2 ** 20;
-    if (mib > maxMiB) {
+// the old path: ORT MatMulInteger for the row dots too (before issue 19)
+const ort1 = await OrtScorer.create(1, undefined, "ort");
+const ort2 = await OrtScorer.create(2, undefined, "ort");
+// the engine's scorer now: row dots on the wasm kernel (2 threads), DataInf's column sums on ORT
+const now2 = await OrtScorer.create(2);
+if (sections.has("query")) {
+  console.log(
+    `\n## Query latency, synthetic int8 index (median of ${repeat}; load average ${loadavg()[0]!.toFixed(1)})\n`,
+  );
+  console.log(
+    "| rows | dims | index MiB | dots: typed-array loop (peer) ms | dots: ORT MatMulInteger 1 thread ms | 2 threads ms | speed-up (best ORT vs peer) | dots: wasm kernel 2 threads ms | TracIn query total ms | influence query total ms | DataInf, float64 typed-array passes (before) ms | DataInf, integer kernel (now) ms | DataInf now / TracIn |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const count of sizes) {
+    for (const dims of dimsList) {
+      const mib = (count * dims) / 2 ** 20;
+      if (mib > maxMiB) {
+        console.log(
+          `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | | | | | |`,
+        );
+        continue;
+      }
+      const index = synthetic(count, dims);
+      const query = { vector: index.vectors.slice(0, dims), exponents: Uint8Array.of(12) };
+      const js = await time(() => segmentDotsJs(index, query));
+      const o1 = await time(() => ort1.segmentDots(index, query));
+      const o2 = await time(() => ort2.segmentDots(index, query));
+      const w2 = await time(() => now2.segmentDots(index, query));
+      const total = await time(async () => {
+        const dots = await now2.segmentDots(index, query);
+        const scores = integerScores("tracin", tracinScores(index, query, dots));
+        return entriesFor(topScores(index.ids, scores, 8), 8);
+      });
+      // the preconditioner is built once per index at load (O(n·dims²)); here from the first rows, for timing
+      const pre = fisherPreconditioner(head(index, 2 * dims));
+      const influence = await time(async () => {
+        const psi = preconditionQuery(index, pre, query);
+        const dots = await now2.segmentDots(index, psi);
+        const scores = integerScores("influence", tracinScores(index, psi, dots));
+        return entriesFor(topScores(index.ids, scores, 8), 8);
+      });
+      const before = await time(async () => {
+        const dots = await ort2.segmentDots(index, query);
+        const scores = integerScores("datainf", datainfFloatPasses(index, query, dots));
+        return entriesFor(topScores(index.ids, scores, 8), 8);
+      });
+      const dataInf = await time(async () => {
+        const dots = await now2.segmentDots(index, query);
+        const scores = integerScores("datainf", await datainfScores(index, query, dots, now2));
+        return entriesFor(topScores(index.ids, scores, 8), 8);
+      });
       console.log(
-        `| ${count.toLocaleString("en")} | ${dims} | ${mib.toFixed(0)} | skipped: over --max-mib ${maxMiB} | | | | | | | | |`,
+        `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${w2.toFixed(1)} | ${total.toFixed(1)} | ${influence.toFixed(1)} | ${before.toFixed(1)} | ${dataInf.toFixed(1)} | ${(dataInf / total).toFixed(1)}× |`,
       );
-      continue;
     }
-    const index = synthetic(count, dims);
-    const query = { vector: index.vectors.slice(0, dims), exponents: Uint8Array.of(12) };
-    const js = await time(() => segmentDotsJs(index, query));
-    const o1 = await time(() => ort1.segmentDots(index, query));
-    const o2 = await time(() => ort2.segmentDots(index, query));
-    const total = await time(async () => {
-      const dots = await ort2.segmentDots(index, query);
-      const scores = integerScores("tracin", tracinScores(index, query, dots));
-      return entriesFor(topScores(index.ids, scores, 8), 8);
-    });
-    // the preconditioner is built once per index at load (O(n·dims²)); here from the first rows, for timing
-    const pre = fisherPreconditioner(head(index, 2 * dims));
-    const influence = await time(async () => {
-      const psi = preconditionQuery(index, pre, query);
-      const dots = await ort2.segmentDots(index, psi);
-      const scores = integerScores("influence", tracinScores(index, psi, dots));
-      return entriesFor(topScores(index.ids, scores, 8), 8);
-    });
-    const before = await time(async () => {
-      const dots = await ort2.segmentDots(index, query);
-      const scores = integerScores("datainf", datainfFloatPasses(index, query, dots));
-      return entriesFor(topScores(index.ids, scores, 8), 8);
-    });
-    const dataInf = await time(async () => {
-      const dots = await ort2.segmentDots(index, query);
-      const scores = integerScores("datainf", await datainfScores(index, query, dots, ort2));
-      return entriesFor(topScores(index.ids, scores, 8), 8);
-    });
-    console.log(
-      `| ${count.toLocaleString("en")} | ${dims} | ${((count * dims) / 2 ** 20).toFixed(0)} | ${js.toFixed(1)} | ${o1.toFixed(1)} | ${o2.toFixed(1)} | ${(js / Math.min(o1, o2)).toFixed(1)}× | ${total.toFixed(1)} | ${influence.toFixed(1)} | ${before.toFixed(1)} | ${dataInf.toFixed(1)} | ${(dataInf / total).toFixed(1)}× |`,
-    );
+  }
+}
+
+// ---- issue 19: the query's pass over a large index ----
+if (sections.has("kernel")) {
+  const count = Number.parseInt(args["kernel-rows"], 10);
+  const dims = Number.parseInt(args["kernel-dims"], 10);
+  const index = synthetic(count, dims);
+  const query = { vector: index.vectors.slice(0, dims), exponents: Uint8Array.of(12) };
+  /** Median wall ms and median CPU ms (this process, all threads) over `repeat` runs after a warm-up. */
+  const timeCpu = async (f: () => unknown | Promise<unknown>) => {
+    await f();
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let r = 0; r < repeat; r++) {
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      await f();
+      walls.push(performance.now() - t);
+      const used = process.cpuUsage(cpu);
+      cpus.push((used.user + used.system) / 1000);
+    }
+    return { wall: median(walls), cpu: median(cpus) };
+  };
+  const same = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const reference = await ort1.segmentDots(index, query);
+  const rows: Array<[string, { wall: number; cpu: number }]> = [];
+  rows.push(["ORT MatMulInteger, 1 thread (before)", await timeCpu(() => ort1.segmentDots(index, query))]);
+  rows.push(["ORT MatMulInteger, 2 threads (before)", await timeCpu(() => ort2.segmentDots(index, query))]);
+  for (const threads of [1, 2]) {
+    const kernel = WasmKernel.create(threads);
+    const loadStart = performance.now();
+    const dots = await kernel.segmentDots(index, query);
+    const loadMs = performance.now() - loadStart;
+    if (!same(dots, reference)) throw new Error("wasm kernel and MatMulInteger disagree");
+    rows.push([
+      `wasm SIMD kernel, ${threads} thread${threads > 1 ? "s" : ""} (first query, copying the index in: ${loadMs.toFixed(0)} ms)`,
+      await timeCpu(() => kernel.segmentDots(index, query)),
+    ]);
+    if (threads === 2) {
+      rows.push([
+        "TracIn query total on the wasm kernel, 2 threads (dots, scores, top 8)",
+        await timeCpu(async () => {
+          const d = await kernel.segmentDots(index, query);
+          const scores = integerScores("tracin", tracinScores(index, query, d));
+          return entriesFor(topScores(index.ids, scores, 8), 8);
+        }),
+      ]);
+    }
+    await kernel.release();
+  }
+  // the float32 peer: the same rows as float32 (4× the bytes), one ORT MatMul [n, d] × [d, 1]
+  const fp32 = Float32Array.from(index.vectors);
+  for (const threads of [1, 2]) {
+    const session = await ort.InferenceSession.create(gemvModel, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    const q = new ort.Tensor("float32", Float32Array.from(query.vector), [dims, 1]);
+    const rowsTensor = new ort.Tensor("float32", fp32, [count, dims]);
+    const run = async () => (await session.run({ rows: rowsTensor, query: q })).out?.data;
+    const out = await run();
+    if (!(out instanceof Float32Array) || !out.every((x, i) => x === reference[i])) {
+      throw new Error("the float32 GEMV peer is not exact here");
+    }
+    rows.push([
+      `float32 GEMV peer (ORT MatMul, ${threads} thread${threads > 1 ? "s" : ""}, rows pre-converted)`,
+      await timeCpu(run),
+    ]);
+    await session.release();
+  }
+  const base = rows[0]![1].wall;
+  console.log(
+    `\n## Query pass over ${count.toLocaleString("en")} × ${dims} int8 rows (${((count * dims) / 2 ** 20).toFixed(0)} MiB; median of ${repeat}; load average ${loadavg()[0]!.toFixed(1)})\n`,
+  );
+  console.log("| kernel | wall ms | CPU ms (all threads) | wall vs ORT MatMulInteger 1 thread |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, t] of rows) {
+    console.log(`| ${name} | ${t.wall.toFixed(1)} | ${t.cpu.toFixed(1)} | ${(base / t.wall).toFixed(2)}× |`);
   }
 }
 await ort1.release();
 await ort2.release();
+await now2.release();

@@ -13,6 +13,7 @@ import { attributorCommand, challengerCommand, statusCommand } from "./agents.ts
 import { datanetCommand } from "./datanet.ts";
 import { demoCommand } from "./demo.ts";
 import { deploymentsCommand } from "./deployments.ts";
+import { factoryCommand } from "./factory.ts";
 import { modelCommand } from "./model.ts";
 import { webCommand } from "./web.ts";
 
@@ -28,6 +29,7 @@ export const rootCommand = Command.make("poa").pipe(
     challengerCommand,
     statusCommand,
     demoCommand,
+    factoryCommand,
     deploymentsCommand,
     webCommand,
   ]),

@@ -2001,6 +2001,656 @@ export const disputeGameAbi = [
 ] as const
 
 //////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+// IndexDisputes
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+
+export const indexDisputesAbi = [
+  {
+    type: 'constructor',
+    inputs: [
+      {
+        name: '_models',
+        internalType: 'contract IModelRegistry',
+        type: 'address',
+      },
+      {
+        name: '_datanets',
+        internalType: 'contract IDatanetRegistry',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'DATANETS',
+    outputs: [
+      { name: '', internalType: 'contract IDatanetRegistry', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MODELS',
+    outputs: [
+      { name: '', internalType: 'contract IModelRegistry', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '_e',
+        internalType: 'struct EntryProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'entry',
+            internalType: 'struct CorpusEntry',
+            type: 'tuple',
+            components: [
+              { name: 'index', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'contributionId',
+                internalType: 'uint64',
+                type: 'uint64',
+              },
+              { name: 'start', internalType: 'uint64', type: 'uint64' },
+              { name: 'length', internalType: 'uint64', type: 'uint64' },
+              { name: 'contentRoot', internalType: 'bytes32', type: 'bytes32' },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveEdge',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '_e',
+        internalType: 'struct EntryProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'entry',
+            internalType: 'struct CorpusEntry',
+            type: 'tuple',
+            components: [
+              { name: 'index', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'contributionId',
+                internalType: 'uint64',
+                type: 'uint64',
+              },
+              { name: 'start', internalType: 'uint64', type: 'uint64' },
+              { name: 'length', internalType: 'uint64', type: 'uint64' },
+              { name: 'contentRoot', internalType: 'bytes32', type: 'bytes32' },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveEntryNotAttributable',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '_a',
+        internalType: 'struct EntryProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'entry',
+            internalType: 'struct CorpusEntry',
+            type: 'tuple',
+            components: [
+              { name: 'index', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'contributionId',
+                internalType: 'uint64',
+                type: 'uint64',
+              },
+              { name: 'start', internalType: 'uint64', type: 'uint64' },
+              { name: 'length', internalType: 'uint64', type: 'uint64' },
+              { name: 'contentRoot', internalType: 'bytes32', type: 'bytes32' },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '_b',
+        internalType: 'struct EntryProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'entry',
+            internalType: 'struct CorpusEntry',
+            type: 'tuple',
+            components: [
+              { name: 'index', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'contributionId',
+                internalType: 'uint64',
+                type: 'uint64',
+              },
+              { name: 'start', internalType: 'uint64', type: 'uint64' },
+              { name: 'length', internalType: 'uint64', type: 'uint64' },
+              { name: 'contentRoot', internalType: 'bytes32', type: 'bytes32' },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveLayout',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      { name: '_contributionId', internalType: 'uint64', type: 'uint64' },
+      { name: '_hasBefore', internalType: 'bool', type: 'bool' },
+      {
+        name: '_before',
+        internalType: 'struct EntryProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'entry',
+            internalType: 'struct CorpusEntry',
+            type: 'tuple',
+            components: [
+              { name: 'index', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'contributionId',
+                internalType: 'uint64',
+                type: 'uint64',
+              },
+              { name: 'start', internalType: 'uint64', type: 'uint64' },
+              { name: 'length', internalType: 'uint64', type: 'uint64' },
+              { name: 'contentRoot', internalType: 'bytes32', type: 'bytes32' },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '_hasAfter', internalType: 'bool', type: 'bool' },
+      {
+        name: '_after',
+        internalType: 'struct EntryProof',
+        type: 'tuple',
+        components: [
+          {
+            name: 'entry',
+            internalType: 'struct CorpusEntry',
+            type: 'tuple',
+            components: [
+              { name: 'index', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'contributionId',
+                internalType: 'uint64',
+                type: 'uint64',
+              },
+              { name: 'start', internalType: 'uint64', type: 'uint64' },
+              { name: 'length', internalType: 'uint64', type: 'uint64' },
+              { name: 'contentRoot', internalType: 'bytes32', type: 'bytes32' },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveMissingContribution',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+    ],
+    name: 'proveParameters',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '_sa',
+        internalType: 'struct SaLeaf',
+        type: 'tuple',
+        components: [
+          { name: 'rank', internalType: 'uint64', type: 'uint64' },
+          { name: 'position', internalType: 'uint64', type: 'uint64' },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '_isaRank', internalType: 'uint64', type: 'uint64' },
+      { name: '_isaProof', internalType: 'bytes32[]', type: 'bytes32[]' },
+    ],
+    name: 'provePermutation',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+    ],
+    name: 'proveSnapshotAfterEpoch',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_c',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '_first',
+        internalType: 'struct SuffixOpening',
+        type: 'tuple',
+        components: [
+          {
+            name: 'sa',
+            internalType: 'struct SaLeaf',
+            type: 'tuple',
+            components: [
+              { name: 'rank', internalType: 'uint64', type: 'uint64' },
+              { name: 'position', internalType: 'uint64', type: 'uint64' },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'entry',
+            internalType: 'struct EntryProof',
+            type: 'tuple',
+            components: [
+              {
+                name: 'entry',
+                internalType: 'struct CorpusEntry',
+                type: 'tuple',
+                components: [
+                  { name: 'index', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contributionId',
+                    internalType: 'uint64',
+                    type: 'uint64',
+                  },
+                  { name: 'start', internalType: 'uint64', type: 'uint64' },
+                  { name: 'length', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contentRoot',
+                    internalType: 'bytes32',
+                    type: 'bytes32',
+                  },
+                ],
+              },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'run',
+            internalType: 'struct ChunkRun',
+            type: 'tuple',
+            components: [
+              { name: 'first', internalType: 'uint64', type: 'uint64' },
+              { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+              {
+                name: 'proofs',
+                internalType: 'bytes32[][]',
+                type: 'bytes32[][]',
+              },
+            ],
+          },
+        ],
+      },
+      {
+        name: '_second',
+        internalType: 'struct SuffixOpening',
+        type: 'tuple',
+        components: [
+          {
+            name: 'sa',
+            internalType: 'struct SaLeaf',
+            type: 'tuple',
+            components: [
+              { name: 'rank', internalType: 'uint64', type: 'uint64' },
+              { name: 'position', internalType: 'uint64', type: 'uint64' },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'entry',
+            internalType: 'struct EntryProof',
+            type: 'tuple',
+            components: [
+              {
+                name: 'entry',
+                internalType: 'struct CorpusEntry',
+                type: 'tuple',
+                components: [
+                  { name: 'index', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contributionId',
+                    internalType: 'uint64',
+                    type: 'uint64',
+                  },
+                  { name: 'start', internalType: 'uint64', type: 'uint64' },
+                  { name: 'length', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contentRoot',
+                    internalType: 'bytes32',
+                    type: 'bytes32',
+                  },
+                ],
+              },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'run',
+            internalType: 'struct ChunkRun',
+            type: 'tuple',
+            components: [
+              { name: 'first', internalType: 'uint64', type: 'uint64' },
+              { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+              {
+                name: 'proofs',
+                internalType: 'bytes32[][]',
+                type: 'bytes32[][]',
+              },
+            ],
+          },
+        ],
+      },
+      {
+        name: '_next1',
+        internalType: 'struct IsaProof',
+        type: 'tuple',
+        components: [
+          { name: 'rank', internalType: 'uint64', type: 'uint64' },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '_next2',
+        internalType: 'struct IsaProof',
+        type: 'tuple',
+        components: [
+          { name: 'rank', internalType: 'uint64', type: 'uint64' },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveUnsorted',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'modelId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'epoch',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'prover',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'violation',
+        internalType: 'enum IIndexDisputes.Violation',
+        type: 'uint8',
+        indexed: false,
+      },
+    ],
+    name: 'BogusIndexProved',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'expected', internalType: 'bytes32', type: 'bytes32' },
+      { name: 'got', internalType: 'bytes32', type: 'bytes32' },
+    ],
+    name: 'IndexDisputes_CommitmentMismatch',
+  },
+  { type: 'error', inputs: [], name: 'IndexDisputes_NoViolation' },
+  {
+    type: 'error',
+    inputs: [{ name: 'modelId', internalType: 'uint256', type: 'uint256' }],
+    name: 'IndexDisputes_NotSuffixModel',
+  },
+  { type: 'error', inputs: [], name: 'SuffixChecks_NoViolation' },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'expected', internalType: 'uint256', type: 'uint256' },
+      { name: 'got', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'SuffixChecks_WrongRank',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'chunkIndex', internalType: 'uint256', type: 'uint256' }],
+    name: 'SuffixIndex_BadChunk',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'index', internalType: 'uint256', type: 'uint256' }],
+    name: 'SuffixIndex_BadEntry',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'position', internalType: 'uint256', type: 'uint256' }],
+    name: 'SuffixIndex_BadIsaLeaf',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'rank', internalType: 'uint256', type: 'uint256' }],
+    name: 'SuffixIndex_BadSaLeaf',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'firstChunk', internalType: 'uint256', type: 'uint256' },
+      { name: 'offset', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'SuffixIndex_ChunksAfterSuffix',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'position', internalType: 'uint256', type: 'uint256' },
+      { name: 'index', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'SuffixIndex_PositionOutsideEntry',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'position', internalType: 'uint256', type: 'uint256' },
+      { name: 'needed', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'SuffixIndex_ShortOpening',
+  },
+] as const
+
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
 // ModelRegistry
 //////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
 
@@ -2033,10 +2683,24 @@ export const modelRegistryAbi = [
   {
     type: 'function',
     inputs: [],
+    name: 'BURN_ADDRESS',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
     name: 'DATANET_REGISTRY',
     outputs: [
       { name: '', internalType: 'contract IDatanetRegistry', type: 'address' },
     ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'INDEX_DISPUTES',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
     stateMutability: 'view',
   },
   {
@@ -2120,6 +2784,56 @@ export const modelRegistryAbi = [
         ],
       },
     ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'indexEpoch',
+    outputs: [
+      {
+        name: 'epoch_',
+        internalType: 'struct IModelRegistry.IndexEpoch',
+        type: 'tuple',
+        components: [
+          { name: 'commitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'activeFrom', internalType: 'uint64', type: 'uint64' },
+          { name: 'bogus', internalType: 'bool', type: 'bool' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      { name: '_time', internalType: 'uint64', type: 'uint64' },
+    ],
+    name: 'indexEpochAt',
+    outputs: [
+      {
+        name: 'epoch_',
+        internalType: 'struct IModelRegistry.IndexEpoch',
+        type: 'tuple',
+        components: [
+          { name: 'commitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'activeFrom', internalType: 'uint64', type: 'uint64' },
+          { name: 'bogus', internalType: 'bool', type: 'bool' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_modelId', internalType: 'uint256', type: 'uint256' }],
+    name: 'indexEpochCount',
+    outputs: [{ name: 'count_', internalType: 'uint256', type: 'uint256' }],
     stateMutability: 'view',
   },
   {
@@ -2242,6 +2956,17 @@ export const modelRegistryAbi = [
     type: 'function',
     inputs: [
       { name: '_modelId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      { name: '_prover', internalType: 'address', type: 'address' },
+    ],
+    name: 'slashBogusIndex',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_modelId', internalType: 'uint256', type: 'uint256' },
       { name: '_amount', internalType: 'uint256', type: 'uint256' },
     ],
     name: 'stake',
@@ -2320,6 +3045,74 @@ export const modelRegistryAbi = [
       },
     ],
     name: 'IndexCommitmentUpdated',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'modelId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'epoch',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'commitment',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+      {
+        name: 'activeFrom',
+        internalType: 'uint64',
+        type: 'uint64',
+        indexed: false,
+      },
+    ],
+    name: 'IndexEpochStarted',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'modelId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'epoch',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'prover',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'paid',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'burned',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'IndexSlashed',
   },
   {
     type: 'event',
@@ -2521,6 +3314,14 @@ export const modelRegistryAbi = [
   },
   {
     type: 'error',
+    inputs: [
+      { name: 'modelId', internalType: 'uint256', type: 'uint256' },
+      { name: 'epoch', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ModelRegistry_AlreadyBogus',
+  },
+  {
+    type: 'error',
     inputs: [{ name: 'sum', internalType: 'uint256', type: 'uint256' }],
     name: 'ModelRegistry_BadFeeSplit',
   },
@@ -2549,6 +3350,15 @@ export const modelRegistryAbi = [
     type: 'error',
     inputs: [
       { name: 'modelId', internalType: 'uint256', type: 'uint256' },
+      { name: 'epoch', internalType: 'uint256', type: 'uint256' },
+      { name: 'time', internalType: 'uint64', type: 'uint64' },
+    ],
+    name: 'ModelRegistry_NotEpochInForce',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'modelId', internalType: 'uint256', type: 'uint256' },
       { name: 'caller', internalType: 'address', type: 'address' },
     ],
     name: 'ModelRegistry_NotOwner',
@@ -2557,6 +3367,11 @@ export const modelRegistryAbi = [
     type: 'error',
     inputs: [{ name: 'modelId', internalType: 'uint256', type: 'uint256' }],
     name: 'ModelRegistry_NothingToWithdraw',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'caller', internalType: 'address', type: 'address' }],
+    name: 'ModelRegistry_OnlyIndexDisputes',
   },
   {
     type: 'error',

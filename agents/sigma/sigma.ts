@@ -2,22 +2,19 @@
  * σ in TypeScript (docs/protocol.md §4): applies transactions to an in-memory accounts tree and
  * records, for every step, the pre/post state commitments and the witnesses the on-chain library
  * (`src/libraries/Sigma.sol`) needs to re-execute that step from proofs alone.
+ *
+ * Issue 19 made it fast without changing a byte of its output: the tree hashes in wasm (./tree.ts,
+ * ./keccak.ts) and keys and witnesses are handled as bytes, not through viem's encoders. The
+ * implementation before that is kept in ./reference/ and every step is tested equal to it
+ * (./fast.test.ts); docs/benchmarks-ledger.md has the numbers.
  */
 import { Effect } from "effect";
-import {
-  type Address,
-  bytesToHex,
-  concatBytes,
-  encodeAbiParameters,
-  getAddress,
-  type Hex,
-  keccak256,
-  stringToHex,
-} from "viem";
+import { type Address, bytesToHex, encodeAbiParameters, getAddress, type Hex, keccak256, stringToHex } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { signerRecovery } from "../identity/recover.ts";
 import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
+import { keccak256Bytes } from "./keccak.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
 export const MAX_ENTRIES_LIMIT = 8;
@@ -139,21 +136,22 @@ export class Ledger {
   }
 }
 
-const NONCE_WINDOW_TAG = keccak256(stringToHex("poa.nonces"));
+const NONCE_WINDOW_TAG = Buffer.from(keccak256(stringToHex("poa.nonces")).slice(2), "hex");
+
+/** nonceWindowKey in lower case (the tree reads keys as numbers: the checksum is σ's waste). */
+const windowKeyHex = (user: Address, operator: Address): Address => {
+  const input = Buffer.alloc(96);
+  NONCE_WINDOW_TAG.copy(input, 0);
+  input.write(user.slice(2), 44, 20, "hex");
+  input.write(operator.slice(2), 76, 20, "hex");
+  return `0x${Buffer.from(keccak256Bytes(input)).toString("hex", 12)}`;
+};
 
 /**
  * The accounts-tree key of the replay window of `user`'s requests to `operator` (§2): the low 160 bits
  * of H(H("poa.nonces") ‖ pad32(user) ‖ pad32(operator)).
  */
-export const nonceWindowKey = (user: Address, operator: Address): Address =>
-  getAddress(
-    `0x${keccak256(
-      encodeAbiParameters(
-        [{ type: "bytes32" }, { type: "address" }, { type: "address" }],
-        [NONCE_WINDOW_TAG, user, operator],
-      ),
-    ).slice(26)}`,
-  );
+export const nonceWindowKey = (user: Address, operator: Address): Address => getAddress(windowKeyHex(user, operator));
 
 /** The nonce window of §2: the updated (base, bitmap), or undefined for a replay. */
 export const spendNonce = (leaf: Leaf, nonce: bigint): { base: bigint; bitmap: bigint } | undefined => {
@@ -199,7 +197,6 @@ const statelessOutcome = async (
   if (tx.fee > tx.maxFee) return { outcome: Outcome.FeeAboveMax };
   if (ctx.referenceTime > tx.deadline) return { outcome: Outcome.Expired };
   if (sameAddress(tx.attributor, ZERO_ADDRESS)) return { outcome: Outcome.BadAttributor };
-  const domain = attributionDomain(ctx.chainId, ctx.ledger);
   const request = {
     user: tx.user,
     operator: tx.operator,
@@ -209,6 +206,7 @@ const statelessOutcome = async (
     nonce: tx.nonce,
     deadline: tx.deadline,
   };
+  const domain = attributionDomain(ctx.chainId, ctx.ledger);
   const userSigner = await signatureSigner(requestDigest(domain, request), tx.userSignature);
   if (userSigner === undefined || !sameAddress(userSigner, tx.user)) return { outcome: Outcome.BadUserSignature };
   const receipt = { ...request, attributor: tx.attributor, outputHash: tx.outputHash, fee: tx.fee };
@@ -285,7 +283,7 @@ const applyAttribute = async (
     return checked.outcome;
   }
   const tree = ledger.tree;
-  const windowKey = nonceWindowKey(tx.user, tx.operator);
+  const windowKey = windowKeyHex(tx.user, tx.operator);
   const window = spendNonce(tree.leaf(windowKey), tx.nonce);
   if (window === undefined) {
     witnesses.push(tree.witness(windowKey));
@@ -335,7 +333,7 @@ export const applyTx = async (
       ? applySettle(ledger, tx, witnesses)
       : await applyAttribute(ledger, ctx, registry, tx, witnesses);
   ledger.txCount += 1n;
-  return { index, outcome, pre, post: ledger.state, witnesses: bytesToHex(concatBytes(witnesses)) };
+  return { index, outcome, pre, post: ledger.state, witnesses: `0x${Buffer.concat(witnesses).toString("hex")}` };
 };
 
 export interface BatchResult {

@@ -1,11 +1,13 @@
 /**
  * The accounts tree (docs/protocol.md §2): a sparse Merkle tree keyed by address, depth 160,
  * with node(0, 0) = 0 so empty subtrees cost nothing. Mirrors `src/libraries/AccountsTree.sol`.
+ * The loose functions (leafHash, rootFrom, …) are the plain definitions, for checking proofs; the
+ * AccountsTree class is the fast one σ runs on (issue 19): its hashes are computed in wasm
+ * (./keccak.ts) and its nodes are a typed-array trie.
  */
-// @noble/hashes is viem's own hash library (installed with it); called directly it is ~3× faster than
-// viem's keccak256 wrapper on 64-byte inputs, which dominates σ's cost (160 levels per leaf update).
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Address, bytesToHex, concatBytes, type Hex, hexToBytes } from "viem";
+import { type KeccakInstance, keccakInstance } from "./keccak.ts";
 
 export const TREE_DEPTH = 160;
 const ZERO = new Uint8Array(32);
@@ -127,18 +129,54 @@ export const rootFrom = (key: bigint, leaf: Leaf, siblings: Siblings): Uint8Arra
 
 export const addressKey = (account: Address): bigint => BigInt(account);
 
-/** An in-memory accounts tree: only non-zero nodes are stored, level by level. */
+/** Node slots reserved at the start of a tree's wasm memory: slot 0 is the zero word, then scratch. */
+const RESERVED_SLOTS = 128;
+/** Scratch: the padded 136-byte block of a leaf hash, and the (left, right, out) table of a path. */
+const LEAF_BLOCK = 64;
+const PATH_TABLE = 256;
+const PAGE = 65_536;
+
+/** The 20 bytes of a (well-formed) address. */
+const keyBytes = (account: Address): Uint8Array => Buffer.from(account.slice(2), "hex");
+const keyBit = (key: Uint8Array, level: number): number => (key[19 - (level >> 3)]! >> (level & 7)) & 1;
+
+/**
+ * An in-memory accounts tree: a binary trie over the key bits (most significant first) whose node
+ * hashes live in a wasm memory of its own, 32 bytes per node at `node · 32` (node 0 = the zero word,
+ * the empty subtree), so that a leaf update hashes its 160-level path in one call into
+ * agents/sigma/keccak.ts. Only non-empty subtrees have nodes. Same answers as the reference tree
+ * (agents/sigma/reference/tree.ts), tested against it.
+ */
 export class AccountsTree {
-  /** levels[i] maps a position at level i (key >> i) to its non-zero node; levels[160] holds the root. */
-  private readonly levels: Array<Map<bigint, Uint8Array>> = Array.from({ length: TREE_DEPTH + 1 }, () => new Map());
+  private keccak: KeccakInstance;
+  private mem: Uint8Array;
+  private table: DataView;
+  /** Children per node (0 = empty subtree). */
+  private left: Int32Array;
+  private right: Int32Array;
+  private free: number[] = [];
+  private next = RESERVED_SLOTS;
+  private rootNode = 0;
   private readonly leaves = new Map<bigint, Leaf>();
+  /** The path of the last walk: node per level (0 = leaf … 160 = root) and sibling per level 0…159. */
+  private readonly path = new Int32Array(TREE_DEPTH + 1);
+  private readonly sibling = new Int32Array(TREE_DEPTH);
+
+  constructor(capacity = 1024) {
+    const slots = Math.max(capacity, RESERVED_SLOTS * 2);
+    this.keccak = keccakInstance(Math.ceil((slots * 32) / PAGE));
+    this.mem = new Uint8Array(this.keccak.memory.buffer);
+    this.table = new DataView(this.keccak.memory.buffer);
+    this.left = new Int32Array(slots);
+    this.right = new Int32Array(slots);
+  }
 
   get root(): Uint8Array {
-    return this.levels[TREE_DEPTH]!.get(0n) ?? ZERO;
+    return this.mem.slice(this.rootNode * 32, this.rootNode * 32 + 32);
   }
 
   get rootHex(): Hex {
-    return bytesToHex(this.root);
+    return `0x${Buffer.from(this.mem.buffer, this.rootNode * 32, 32).toString("hex")}`;
   }
 
   leaf(account: Address): Leaf {
@@ -154,61 +192,181 @@ export class AccountsTree {
   }
 
   siblings(account: Address): Siblings {
-    let position = addressKey(account);
-    const out: Uint8Array[] = [];
-    for (let level = 0; level < TREE_DEPTH; level++) {
-      out.push(this.levels[level]!.get(position ^ 1n) ?? ZERO);
-      position >>= 1n;
-    }
-    return out;
+    this.walk(keyBytes(account), false);
+    return Array.from(this.sibling, (node) => this.mem.slice(node * 32, node * 32 + 32));
   }
 
   /** The witness of `account` against the current root. */
   witness(account: Address): Uint8Array {
-    return encodeWitness(this.leaf(account), this.siblings(account));
+    this.walk(keyBytes(account), false);
+    return this.encodeWitness(this.leaf(account));
   }
 
   set(account: Address, leaf: Leaf): void {
-    this.write(addressKey(account), leaf, undefined);
+    const key = keyBytes(account);
+    this.walk(key, true);
+    this.write(addressKey(account), key, leaf);
   }
 
   /**
    * Replaces `account`'s leaf by `change(old leaf)` and returns the witness of the old leaf against
-   * the root before the change (what σ's on-chain library consumes), fetching the path once.
+   * the root before the change (what σ's on-chain library consumes), walking the path once.
    */
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array {
-    const key = addressKey(account);
-    const old = this.leaves.get(key) ?? EMPTY_LEAF;
-    const siblings = this.siblings(account);
-    this.write(key, change(old), siblings);
-    return encodeWitness(old, siblings);
-  }
-
-  private write(key: bigint, leaf: Leaf, siblings: Siblings | undefined): void {
-    if (isEmptyLeaf(leaf)) this.leaves.delete(key);
-    else this.leaves.set(key, leaf);
-    let node = leafHash(leaf);
-    let position = key;
-    for (let level = 0; level <= TREE_DEPTH; level++) {
-      const row = this.levels[level]!;
-      if (isZero(node)) row.delete(position);
-      else row.set(position, node);
-      if (level === TREE_DEPTH) break;
-      const sibling = siblings?.[level] ?? row.get(position ^ 1n) ?? ZERO;
-      node = position & 1n ? nodeHash(sibling, node) : nodeHash(node, sibling);
-      position >>= 1n;
-    }
+    const id = addressKey(account);
+    const old = this.leaves.get(id) ?? EMPTY_LEAF;
+    const key = keyBytes(account);
+    this.walk(key, true);
+    const witness = this.encodeWitness(old);
+    this.write(id, key, change(old));
+    return witness;
   }
 
   clone(): AccountsTree {
-    const copy = new AccountsTree();
-    this.levels.forEach((row, i) => {
-      for (const [k, v] of row) copy.levels[i]!.set(k, v);
-    });
+    const copy = new AccountsTree(this.left.length);
+    copy.mem.set(this.mem.subarray(0, this.next * 32));
+    copy.left.set(this.left);
+    copy.right.set(this.right);
+    copy.free = [...this.free];
+    copy.next = this.next;
+    copy.rootNode = this.rootNode;
     for (const [k, v] of this.leaves) copy.leaves.set(k, v);
     return copy;
   }
+
+  /** Fills `path` and `sibling` for `key`; with `create`, makes the missing nodes of the path. */
+  private walk(key: Uint8Array, create: boolean): void {
+    if (this.rootNode === 0 && create) this.rootNode = this.allocate();
+    let node = this.rootNode;
+    this.path[TREE_DEPTH] = node;
+    for (let level = TREE_DEPTH - 1; level >= 0; level--) {
+      if (node === 0) {
+        this.path[level] = 0;
+        this.sibling[level] = 0;
+        continue;
+      }
+      let child: number;
+      if (keyBit(key, level)) {
+        this.sibling[level] = this.left[node]!;
+        child = this.right[node]!;
+        if (child === 0 && create) {
+          child = this.allocate();
+          this.right[node] = child;
+        }
+      } else {
+        this.sibling[level] = this.right[node]!;
+        child = this.left[node]!;
+        if (child === 0 && create) {
+          child = this.allocate();
+          this.left[node] = child;
+        }
+      }
+      this.path[level] = child;
+      node = child;
+    }
+  }
+
+  /** The witness (§2) of `leaf` with the siblings of the last walk. */
+  private encodeWitness(leaf: Leaf): Uint8Array {
+    let present = 0;
+    for (let level = 0; level < TREE_DEPTH; level++) if (this.sibling[level] !== 0) present++;
+    const out = new Uint8Array(148 + 32 * present);
+    writeLeafWords(out, 0, leaf);
+    let cursor = 148;
+    for (let level = 0; level < TREE_DEPTH; level++) {
+      const node = this.sibling[level]!;
+      if (node === 0) continue;
+      out[147 - (level >> 3)]! |= 1 << (level & 7);
+      out.set(this.mem.subarray(node * 32, node * 32 + 32), cursor);
+      cursor += 32;
+    }
+    return out;
+  }
+
+  /** Stores `leaf` at the end of the last walk (made with `create`) and rehashes the path. */
+  private write(id: bigint, key: Uint8Array, leaf: Leaf): void {
+    const path = this.path;
+    let from: number;
+    if (isEmptyLeaf(leaf)) {
+      this.leaves.delete(id);
+      // drop the nodes left without a non-empty child, from the leaf up
+      from = 0;
+      while (from <= TREE_DEPTH) {
+        const node = path[from]!;
+        if (from > 0 && (this.left[node] !== 0 || this.right[node] !== 0)) break;
+        this.release(node);
+        if (from === TREE_DEPTH) this.rootNode = 0;
+        else if (keyBit(key, from)) this.right[path[from + 1]!] = 0;
+        else this.left[path[from + 1]!] = 0;
+        from++;
+      }
+    } else {
+      this.leaves.set(id, leaf);
+      const block = this.mem.subarray(LEAF_BLOCK, LEAF_BLOCK + 136);
+      writeLeafWords(block, 0, leaf);
+      block.fill(0, 128);
+      block[128] = 0x01;
+      block[135] = 0x80;
+      this.keccak.blocks(LEAF_BLOCK, 1, path[0]! * 32);
+      from = 1;
+    }
+    let entries = 0;
+    for (let level = from; level <= TREE_DEPTH; level++) {
+      const node = path[level]!;
+      const at = PATH_TABLE + 12 * entries++;
+      this.table.setUint32(at, this.left[node]! * 32, true);
+      this.table.setUint32(at + 4, this.right[node]! * 32, true);
+      this.table.setUint32(at + 8, node * 32, true);
+    }
+    if (entries > 0) this.keccak.pairs(PATH_TABLE, entries);
+  }
+
+  private allocate(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const node = this.next++;
+    if (node >= this.left.length) {
+      const grown = this.left.length * 2;
+      const left = new Int32Array(grown);
+      const right = new Int32Array(grown);
+      left.set(this.left);
+      right.set(this.right);
+      this.left = left;
+      this.right = right;
+    }
+    const bytes = (node + 1) * 32;
+    if (bytes > this.mem.length) {
+      this.keccak.memory.grow(Math.ceil(Math.max(bytes - this.mem.length, this.mem.length) / PAGE));
+      this.mem = new Uint8Array(this.keccak.memory.buffer);
+      this.table = new DataView(this.keccak.memory.buffer);
+    }
+    return node;
+  }
+
+  private release(node: number): void {
+    this.left[node] = 0;
+    this.right[node] = 0;
+    this.mem.fill(0, node * 32, node * 32 + 32);
+    this.free.push(node);
+  }
 }
+
+/** The leaf's four words (earned, charged, nonceBase, nonceBitmap), big-endian, at `out[at..+128]`. */
+const writeLeafWords = (out: Uint8Array, at: number, leaf: Leaf): void => {
+  writeWord(out, at, leaf.earned);
+  writeWord(out, at + 32, leaf.charged);
+  writeWord(out, at + 64, leaf.nonceBase);
+  writeWord(out, at + 96, leaf.nonceBitmap);
+};
+
+const writeWord = (out: Uint8Array, at: number, value: bigint): void => {
+  if (value === 0n) {
+    out.fill(0, at, at + 32);
+    return;
+  }
+  const hex = value.toString(16).padStart(64, "0");
+  Buffer.from(out.buffer, out.byteOffset + at, 32).write(hex, "hex");
+};
 
 export const hexWord = (bytes: Uint8Array): Hex => bytesToHex(bytes);
 export const fromHexWord = (hex: Hex): Uint8Array => hexToBytes(hex);

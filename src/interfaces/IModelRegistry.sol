@@ -86,6 +86,17 @@ interface IModelRegistry is IModelViews {
         string metadataURI;
     }
 
+    /// @notice One attribution-index epoch of a model (docs/evidence-game.md §1.4): the commitment in force from
+    ///         `activeFrom` until the next epoch's `activeFrom`.
+    /// @param commitment The attribution-index commitment.
+    /// @param activeFrom When it took effect (registration, or the update that set it).
+    /// @param bogus Whether a violation of the commitment was proved (the owner's stake was slashed).
+    struct IndexEpoch {
+        bytes32 commitment;
+        uint64 activeFrom;
+        bool bogus;
+    }
+
     /* ERRORS */
 
     /// @notice Thrown when the constructor is given a zero address.
@@ -121,6 +132,12 @@ interface IModelRegistry is IModelViews {
     error ModelRegistry_UnstakeNotReady(uint256 modelId, uint64 availableAt);
     /// @notice Thrown when acting on a retired model (stake, update, retire again).
     error ModelRegistry_Retired(uint256 modelId);
+    /// @notice Thrown when an index epoch does not exist, or is not the one in force at the time asked about.
+    error ModelRegistry_NotEpochInForce(uint256 modelId, uint256 epoch, uint64 time);
+    /// @notice Thrown when someone other than the registry's index-dispute contract reports a bogus index.
+    error ModelRegistry_OnlyIndexDisputes(address caller);
+    /// @notice Thrown when an index epoch already was proved bogus.
+    error ModelRegistry_AlreadyBogus(uint256 modelId, uint256 epoch);
 
     /* EVENTS */
 
@@ -173,6 +190,23 @@ interface IModelRegistry is IModelViews {
     /// @param newCommitment New commitment.
     event IndexCommitmentUpdated(uint256 indexed modelId, bytes32 oldCommitment, bytes32 newCommitment);
 
+    /// @notice Emitted when an index epoch starts (at registration and at every commitment update).
+    /// @param modelId The model.
+    /// @param epoch The epoch's number (0 at registration).
+    /// @param commitment Its attribution-index commitment.
+    /// @param activeFrom When it takes effect.
+    event IndexEpochStarted(uint256 indexed modelId, uint256 indexed epoch, bytes32 commitment, uint64 activeFrom);
+
+    /// @notice Emitted when an index epoch is proved bogus and the owner's stake is slashed.
+    /// @param modelId The model.
+    /// @param epoch The bogus epoch.
+    /// @param prover Who proved it (paid half of the slashed stake).
+    /// @param paid Amount paid to the prover.
+    /// @param burned Amount sent to the burn address.
+    event IndexSlashed(
+        uint256 indexed modelId, uint256 indexed epoch, address indexed prover, uint256 paid, uint256 burned
+    );
+
     /* CONSTANTS */
 
     /// @notice Basis points in a whole fee.
@@ -193,6 +227,9 @@ interface IModelRegistry is IModelViews {
     /// @notice Seconds between an unstake request and its withdrawal.
     function UNSTAKE_DELAY() external view returns (uint64 delay_);
 
+    /// @notice The contract that judges bogus-index proofs (created by this registry's constructor).
+    function INDEX_DISPUTES() external view returns (address disputes_);
+
     /* REGISTRATION */
 
     /// @notice Registers a model or adapter owned by the caller.
@@ -209,10 +246,18 @@ interface IModelRegistry is IModelViews {
     /// @param _price The new price.
     function updatePrice(uint256 _modelId, uint256 _price) external;
 
-    /// @notice Sets the attribution-index commitment (owner only; not read by σ).
+    /// @notice Sets the attribution-index commitment (owner only; not read by σ): starts a new index epoch in force
+    ///         from now (docs/evidence-game.md §1.4).
     /// @param _modelId The model.
     /// @param _commitment The new commitment.
     function updateIndexCommitment(uint256 _modelId, bytes32 _commitment) external;
+
+    /// @notice Marks an index epoch bogus and slashes the owner's whole stake (staked and pending): half to the
+    ///         prover, half burned. Only `INDEX_DISPUTES`, after it verified a violation.
+    /// @param _modelId The model.
+    /// @param _epoch The epoch proved bogus.
+    /// @param _prover Who proved it.
+    function slashBogusIndex(uint256 _modelId, uint256 _epoch, address _prover) external;
 
     /* STAKE */
 
@@ -259,4 +304,17 @@ interface IModelRegistry is IModelViews {
 
     /// @notice Sum of all stakes and pending unstakes: the OPEN this registry holds for models.
     function totalStaked() external view returns (uint256 total_);
+
+    /// @notice The number of index epochs of a model (1 after registration).
+    function indexEpochCount(uint256 _modelId) external view returns (uint256 count_);
+
+    /// @notice Index epoch `_epoch` of a model; reverts with `ModelRegistry_NotEpochInForce` if it does not exist.
+    function indexEpoch(uint256 _modelId, uint256 _epoch) external view returns (IndexEpoch memory epoch_);
+
+    /// @notice Epoch `_epoch` if it is the one in force at `_time` (the last with activeFrom ≤ _time); reverts with
+    ///         `ModelRegistry_NotEpochInForce` otherwise. O(1): the caller names the epoch.
+    function indexEpochAt(uint256 _modelId, uint256 _epoch, uint64 _time)
+        external
+        view
+        returns (IndexEpoch memory epoch_);
 }
