@@ -31,6 +31,7 @@ import { WasmKernel } from "../engines/gradient/kernel.ts";
 import {
   datainfScores,
   fisherPreconditioner,
+  influenceScores,
   integerScores,
   OrtScorer,
   preconditionQuery,
@@ -227,7 +228,7 @@ if (sections.has("query")) {
       const influence = await time(async () => {
         const psi = preconditionQuery(index, pre, query);
         const dots = await now2.segmentDots(index, psi);
-        const scores = integerScores("influence", tracinScores(index, psi, dots));
+        const scores = integerScores("influence", influenceScores(index, psi, dots));
         return entriesFor(topScores(index.ids, scores, 8), 8);
       });
       const before = await time(async () => {

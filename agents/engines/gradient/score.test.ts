@@ -8,6 +8,7 @@ import { finalSegments } from "./gradient-index.ts";
 import {
   datainfScores,
   fisherPreconditioner,
+  influenceScores,
   jsKernel,
   OrtScorer,
   preconditionQuery,
@@ -32,26 +33,38 @@ describe("scoring", () => {
     await attributor.release();
   });
 
-  it("TracIn equals a BigInt brute force over the dequantized integers (up to the common factor)", async () => {
+  it("TracIn equals Σ_s ⟨g_q, g_i⟩ with each segment's fixed point undone (BigInt brute force, exact)", async () => {
     const attributor = await makeAttributor(model, { threads: 1, kernel: "ort" });
     const h = model.index.header;
     const S = h.segments.length;
+    // the fixture's segments differ in fixed point, which is what makes the unscaling matter
+    expect(new Set(h.segments.map((seg) => seg.fracBits)).size).toBeGreaterThan(1);
+    // segment s's dequantized integers are its gradient · 2^F_s: scale every term to 2^(2·maxF), exactly
+    const maxF = Math.max(...h.segments.map((seg) => seg.fracBits));
     for (const q of queries().slice(0, 3)) {
       const { embedding } = await attributor.score(q.text, q.label, "tracin");
       const scores = tracinScores(model.index, embedding, segmentDotsJs(model.index, embedding));
       const ref = Array.from({ length: h.count }, (_, i) => {
         let total = 0n;
         h.segments.forEach((seg, s) => {
+          let dot = 0n;
           for (let k = seg.offset; k < seg.offset + seg.dims; k++) {
             const a = BigInt(model.index.vectors[i * h.dims + k]!) << BigInt(model.index.exponents[i * S + s]!);
             const b = BigInt(embedding.vector[k]!) << BigInt(embedding.exponents[s]!);
-            total += a * b;
+            dot += a * b;
           }
+          total += dot << BigInt(2 * (maxF - seg.fracBits));
         });
         return total;
       });
-      const common = 2n ** BigInt(Math.min(...model.index.exponents) + Math.min(...embedding.exponents));
-      expect(Array.from(scores, (s) => BigInt(s) * common)).toEqual(ref);
+      // equal up to one power of two common to every row: score_i · 2^c = ref_i
+      const i0 = ref.findIndex((r) => r !== 0n);
+      expect(i0).toBeGreaterThanOrEqual(0);
+      let c = 0;
+      while (BigInt(scores[i0]!) << BigInt(c) !== ref[i0] && c < 400) c++;
+      expect(c).toBeLessThan(400);
+      expect(Array.from(scores, (s) => BigInt(s) << BigInt(c))).toEqual(ref);
+      expect(scores.every((s) => Number.isInteger(s))).toBe(true);
     }
     await attributor.release();
   });
@@ -140,7 +153,7 @@ describe("influence (projected Fisher)", () => {
     for (const q of queries().slice(0, 2)) {
       const { embedding } = await attributor.score(q.text, q.label, "tracin");
       const psi = preconditionQuery(model.index, pre, embedding);
-      const got = tracinScores(model.index, psi, segmentDotsJs(model.index, psi));
+      const got = influenceScores(model.index, psi, segmentDotsJs(model.index, psi));
       const ref = new Float64Array(n);
       h.segments.forEach((seg, s) => {
         const d = seg.dims;

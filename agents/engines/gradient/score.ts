@@ -223,17 +223,61 @@ const indexMinExponent = (index: GradientIndex): number => {
   return m;
 };
 
-export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array => {
+/**
+ * Per segment, whether any index row is nonzero there (committed data only; the scan stops at the first
+ * nonzero value, so it is one pass over a segment only when that segment is all zero): such a segment adds
+ * nothing to any score, and its fixed point (64 bits when the layer's gradient is 0) must not set the
+ * common factor.
+ */
+const liveSegments = new WeakMap<Int8Array, Uint8Array>();
+const indexLiveSegments = (index: GradientIndex): Uint8Array => {
+  let live = liveSegments.get(index.vectors);
+  if (live === undefined) {
+    const { dims, count, segments } = index.header;
+    const found = new Uint8Array(segments.length);
+    const v = index.vectors;
+    segments.forEach((seg, s) => {
+      for (let i = 0, row = seg.offset; i < count && found[s] === 0; i++, row += dims) {
+        for (let k = row, end = row + seg.dims; k < end; k++) {
+          if (v[k] !== 0) {
+            found[s] = 1;
+            break;
+          }
+        }
+      }
+    });
+    live = found;
+    liveSegments.set(index.vectors, live);
+  }
+  return live;
+};
+
+/**
+ * Σ_s D[i, s] · 2^(e_i,s + e_q,s − u_s − base): segment dots put back on one scale, u_s undoing what the
+ * two embeddings' fixed points multiplied segment s by, base the least exponent (a factor common to every
+ * row, dropped: scoresToWeights is scale-free, and each sum stays an exact integer below 2^53).
+ */
+const combineSegmentDots = (
+  index: GradientIndex,
+  query: Embedding,
+  dots: Int32Array,
+  unscale: ArrayLike<number> | undefined,
+): Float64Array => {
   const { count, segments } = index.header;
   const S = segments.length;
   const out = new Float64Array(count);
-  // 2^(base) is common to all rows: dropping it leaves the weights unchanged (scoresToWeights is
-  // scale-free) and keeps each sum an exact integer while it stays below 2^53.
-  const base = indexMinExponent(index) + Math.min(...query.exponents);
-  // powers[s * 256 + e] = 2^(e + e_q,s − base): exact powers of two, looked up instead of computed
+  // without unscaling (influence) the common factor is the one this engine has always dropped
+  const live = unscale === undefined ? new Uint8Array(S).fill(1) : indexLiveSegments(index);
+  const u = unscale ?? new Float64Array(S);
+  let qMin = Number.POSITIVE_INFINITY;
+  for (let s = 0; s < S; s++) if (live[s]) qMin = Math.min(qMin, query.exponents[s]! - u[s]!);
+  if (qMin === Number.POSITIVE_INFINITY) return out;
+  const base = indexMinExponent(index) + qMin;
+  // powers[s * 256 + e] = 2^(e + e_q,s − u_s − base): exact powers of two, looked up instead of computed
   const powers = new Float64Array(S * 256);
   for (let s = 0; s < S; s++) {
-    for (let e = 0; e < 256; e++) powers[s * 256 + e] = 2 ** (e + query.exponents[s]! - base);
+    if (!live[s]) continue;
+    for (let e = 0; e < 256; e++) powers[s * 256 + e] = 2 ** (e + query.exponents[s]! - u[s]! - base);
   }
   const exps = index.exponents;
   for (let i = 0, at = 0; i < count; i++) {
@@ -246,6 +290,27 @@ export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32
   }
   return out;
 };
+
+/**
+ * TracIn: score_i = Σ_s ⟨g_q, g_i⟩ over segments (checkpoints × layers). Both embeddings of segment s are
+ * its projected gradient times 2^F_s (the segment's fixed point, `fracBits`), so the integer dot is
+ * 2^(2·F_s) times the segment's term: each is divided back, Σ_s D[i, s] · 2^(e_i,s + e_q,s − 2·F_s − m).
+ */
+export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array =>
+  combineSegmentDots(
+    index,
+    query,
+    dots,
+    index.header.segments.map((seg) => 2 * seg.fracBits),
+  );
+
+/**
+ * Influence's combination: ψ (preconditionQuery) is on one fixed-point grid for every segment, and
+ * G_qᵀ F_s⁻¹ G_i does not depend on the segment's own fixed point (F_s scales as 2^(2·F_s), G_q and G_i as
+ * 2^F_s), so the segment dots are combined as they are: Σ_s D[i, s] · 2^(e_i,s + e_ψ,s − m).
+ */
+export const influenceScores = (index: GradientIndex, psi: Embedding, dots: Int32Array): Float64Array =>
+  combineSegmentDots(index, psi, dots, undefined);
 
 /** Limbs of DataInf's fixed point: integers |x| ≤ 2^22 as balanced base-256 digits (hi, mid, lo). */
 const LIMBS = 3;
