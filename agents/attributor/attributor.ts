@@ -76,6 +76,8 @@ export interface AttributorConfig {
    */
   readonly batchCost?: Pick<BatchPolicy, "cost" | "targetCostPerReceipt">;
   readonly pollMs: number;
+  /** Blocks its follower stays behind the head, so a reorg that shallow takes back nothing it acted on (default 0). */
+  readonly confirmations?: number;
   /** Keep enough bond for this many pending claims (bonded on start from the wallet's OPEN). */
   readonly bondClaims: number;
   /** Fraud injection (tests): the n-th claim this attributor posts (1-based) moves one contributor's credit to itself. */
@@ -270,12 +272,10 @@ export const runAttributor = (config: AttributorConfig) =>
     yield* Effect.forkScoped(fromGossip);
 
     // ---- chain side ----
-    const follower: Follower = yield* makeFollower(
-      chain.publicClient,
-      config.chainId,
-      config.addresses,
-      yield* unreadableHooks(config.name),
-    );
+    const follower: Follower = yield* makeFollower(chain.publicClient, config.chainId, config.addresses, {
+      ...(yield* unreadableHooks(config.name)),
+      confirmations: config.confirmations ?? 0,
+    });
     const claimBond = follower.params.claimBond;
     const seen = new Set<string>();
 
@@ -396,7 +396,15 @@ export const runAttributor = (config: AttributorConfig) =>
     /** Receipts σ judged valid only at a later reference time, at the last build (key → reason). */
     let deferred = new Map<string, DeferReason>();
 
+    /** The block of this node's latest claim until its follower has read that far (see buildStep). */
+    let ownClaimBlock: bigint | undefined;
+
     const buildStep = Effect.gen(function* () {
+      // until the follower has read the block of our last claim, its tip is that claim's parent and its
+      // receipts look pending: building now would only repost them on the same parent and revert. (If a
+      // reorg takes the claim back, the follower reads past that height without it and they are posted again.)
+      if (ownClaimBlock !== undefined && follower.lastBlock() < ownClaimBlock) return;
+      ownClaimBlock = undefined;
       const tip = follower.tip();
       if (!tip.honest) return; // never build on a wrong claim: it will be voided with its descendants
       // receipts of voided claims go back in line (unless a live claim already holds them)
@@ -560,6 +568,7 @@ export const runAttributor = (config: AttributorConfig) =>
         ],
       });
       config.afterPost?.();
+      ownClaimBlock = result.receipt.blockNumber;
       postedCount++;
       pendingSince = undefined;
       const event = result.events.find((e) => e.eventName === "ClaimPosted");

@@ -35,6 +35,8 @@ export interface ChallengerConfig {
   readonly chainId: number;
   readonly addresses: LedgerAddresses & { readonly disputeGame?: Address; readonly openToken: Address };
   readonly pollMs: number;
+  /** Blocks its follower stays behind the head (see FollowerOptions.confirmations; default 0). */
+  readonly confirmations?: number;
   readonly onEvent?: (event: AgentEvent) => void;
   /** Fault injection (crash tests): runs right after a game is opened and recorded. */
   readonly afterOpen?: () => void;
@@ -49,12 +51,10 @@ export const runChallenger = (config: ChallengerConfig) =>
     const checked = metrics.counter("poa_challenger_claims_checked_total", "Claims re-executed, by verdict");
     const errors = metrics.counter("poa_challenger_errors_total", "Failed follow steps");
     const lag = headLagGauge(metrics);
-    const follower = yield* makeFollower(
-      chain.publicClient,
-      config.chainId,
-      config.addresses,
-      yield* unreadableHooks(config.name),
-    );
+    const follower = yield* makeFollower(chain.publicClient, config.chainId, config.addresses, {
+      ...(yield* unreadableHooks(config.name)),
+      confirmations: config.confirmations ?? 0,
+    });
     const bad: Array<{ readonly claimId: bigint; readonly claimant: Address; readonly latencyMs: number }> = [];
 
     const me = Option.getOrUndefined(chain.wallet)?.account.address ?? "0x0000000000000000000000000000000000000000";

@@ -10,23 +10,25 @@
  * AttributionEngine interface; loading their indexes from disk here is left to their CLIs.
  */
 import path from "node:path";
-import { Config, Console, Context, Data, Effect, Layer, Option, Redacted } from "effect";
+import { Config, Console, Context, Data, Effect, Layer, Option, Redacted, Schedule } from "effect";
 import { Command, Flag } from "effect/cli";
-import type { Address, Hex } from "viem";
+import { type Address, concat, type Hex, keccak256, stringToHex } from "viem";
 import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
-import { Chain, Contracts } from "../chain/Chain.ts";
+import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { runChallenger } from "../challenger/challenger.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
+import { fileTextStore } from "../content/texts.ts";
 import { checkReceipts } from "../gossip/checks.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
-import { makeFollower } from "../network/follower.ts";
+import { FollowerError, makeFollower } from "../network/follower.ts";
 import { ledgerAddresses } from "../network/network.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
+import { attributeGossipedReceipts } from "../receipts/texts.ts";
 import { Store } from "../store/store.ts";
 import { type ClientFlagValues, clientFlags, report } from "./common.ts";
 
@@ -56,6 +58,12 @@ const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
     Flag.withDefault(1000),
     Flag.withDescription("milliseconds between chain polls"),
   ),
+  confirmations: envFlag(Flag.Int("confirmations"), Config.Int(`POA_${role}_CONFIRMATIONS`)).pipe(
+    Flag.withDefault(0),
+    Flag.withDescription(
+      `act only on ledger events this many blocks deep: a reorg that shallow takes back nothing (env POA_${role}_CONFIRMATIONS)`,
+    ),
+  ),
 });
 
 interface AgentFlagValues extends ClientFlagValues {
@@ -64,6 +72,7 @@ interface AgentFlagValues extends ClientFlagValues {
   readonly bootstrap: string;
   readonly metricsPort: number;
   readonly pollMs: number;
+  readonly confirmations: number;
 }
 
 const positive = (name: string, value: number) =>
@@ -71,11 +80,15 @@ const positive = (name: string, value: number) =>
     ? Effect.succeed(value)
     : Effect.fail(new AgentConfigError({ message: `${name} must be a non-negative integer, got ${value}` }));
 
+/** The seed of an agent's libp2p key: derived from its chain key, so its peer id survives restarts. */
+export const peerKeySeedOf = (key: Hex): Hex => keccak256(concat([stringToHex("poa/libp2p-peer-key/v1"), key]));
+
 /** Chain (with the wallet), Contracts, Store, Metrics, Identity, Gossip and Observability of one agent. */
 const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) =>
   Effect.gen(function* () {
     yield* positive("--gossip-port", flags.gossipPort);
     yield* positive("--metrics-port", flags.metricsPort);
+    yield* positive("--confirmations", flags.confirmations);
     if (Option.isNone(config.privateKey)) {
       return yield* new AgentConfigError({
         message: "an agent needs a key: pass --private-key, set POA_PRIVATE_KEY or privateKey in the config file",
@@ -88,7 +101,10 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a.length > 0);
-    return { chain, base, bootstrap, name };
+    // the libp2p identity follows the agent's key, so a restarted agent keeps its peer id and the
+    // multiaddrs other nodes bootstrap from stay valid
+    const peerKeySeed = Redacted.make(peerKeySeedOf(Redacted.value(key)));
+    return { chain, base, bootstrap, name, peerKeySeed };
   });
 
 const runAgent = (
@@ -113,6 +129,7 @@ const runAgent = (
           port: flags.gossipPort,
           bootstrap: parts.bootstrap,
           checkPayload: checkReceipts(domain),
+          peerKeySeed: parts.peerKeySeed,
         }),
         Observability.layer({ port: flags.metricsPort, agent: role }),
       );
@@ -127,8 +144,20 @@ const runAgent = (
       );
       return yield* Effect.never;
     });
-    return yield* Effect.scoped(program).pipe(Effect.provide(parts.chain));
+    // An agent (re)started while its RPC endpoint is down waits for it rather than exiting: a node
+    // restarted by its supervisor during an outage must come back by itself when the RPC does.
+    return yield* Effect.scoped(program).pipe(
+      Effect.provide(parts.chain),
+      Effect.tapError((e) =>
+        rpcUnreachable(e) ? Console.error(`${role}: ${e.message}; retrying in 2 s`) : Effect.void,
+      ),
+      Effect.retry({ while: rpcUnreachable, schedule: Schedule.spaced("2 seconds") }),
+    );
   });
+
+/** A start-up failure that only means the RPC did not answer (retrying can help). */
+const rpcUnreachable = (e: unknown): e is ChainError | FollowerError =>
+  e instanceof ChainError || (e instanceof FollowerError && e.permanent !== true);
 
 const attributorRun = (
   flags: AgentFlagValues & {
@@ -163,6 +192,7 @@ const attributorRun = (
             maxBatch: flags.maxBatch,
             maxWaitMs: flags.maxWaitMs,
             pollMs: flags.pollMs,
+            confirmations: flags.confirmations,
             bondClaims: 8,
           });
           const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
@@ -171,6 +201,21 @@ const attributorRun = (
                 Effect.map((stored): IntakeResult => ({ ok: true, stored })),
                 Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
               ),
+            ),
+          );
+          // the gossip route: receipts an operator gossips, completed with their texts by hash (its text
+          // store, else any peer), go through the same intake: this node's engine, this node's weights
+          const gossip = yield* Gossip;
+          const metrics = yield* Metrics;
+          yield* Effect.forkScoped(
+            attributeGossipedReceipts(
+              {
+                gossip,
+                texts: fileTextStore(path.join(flags.dataDir, "texts")),
+                metrics,
+                log: (line) => Effect.runSync(Effect.logWarning(line)),
+              },
+              (sourced) => handle.intake(sourced),
             ),
           );
           yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
@@ -183,9 +228,13 @@ const challengerRun = (flags: AgentFlagValues) =>
     "challenger",
     flags,
     (addresses, chainId) =>
-      runChallenger({ name: "challenger", chainId, addresses, pollMs: flags.pollMs }).pipe(
-        Effect.asVoid,
-      ) as Effect.Effect<void, unknown, never>,
+      runChallenger({
+        name: "challenger",
+        chainId,
+        addresses,
+        pollMs: flags.pollMs,
+        confirmations: flags.confirmations,
+      }).pipe(Effect.asVoid) as Effect.Effect<void, unknown, never>,
   );
 
 export const attributorCommand = Command.make("attributor").pipe(

@@ -15,6 +15,14 @@ export const demoCommand = Command.make(
       Flag.withDefault(DEFAULT_DEMO.queries),
       Flag.withDescription("user queries to serve"),
     ),
+    chats: Flag.Int("chats").pipe(
+      Flag.withDefault(DEFAULT_DEMO.chats),
+      Flag.withDescription("chats with the LoRA operator's LLM adapter over the OpenAI API"),
+    ),
+    speeches: Flag.Int("speeches").pipe(
+      Flag.withDefault(DEFAULT_DEMO.speeches),
+      Flag.withDescription("State of the Union addresses in the LLM adapter's datanet"),
+    ),
     interval: Flag.Int("interval-ms").pipe(
       Flag.withDefault(DEFAULT_DEMO.intervalMs),
       Flag.withDescription("ms between queries"),
@@ -29,11 +37,13 @@ export const demoCommand = Command.make(
       ...DEFAULT_DEMO,
       examples: flags.examples,
       queries: flags.queries,
+      chats: flags.chats,
+      speeches: flags.speeches,
       intervalMs: flags.interval,
       fraud: !flags.honest,
     }).pipe(Effect.scoped, Effect.provide(LocalProtocol.layer())),
 ).pipe(
   Command.withDescription(
-    "Run a local network: chain, protocol, datanet, model, users, an operator, two attributors and a challenger",
+    "Run a local network: chain, protocol, datanets, a classifier and a LoRA-served LLM, users, operators, two attributors and a challenger",
   ),
 );

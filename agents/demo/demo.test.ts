@@ -17,6 +17,8 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })("l
           ...DEFAULT_DEMO,
           examples: 30,
           queries: 24,
+          chats: 6,
+          speeches: 5,
           intervalMs: 20,
           seed: 3,
           fraud: true,
@@ -26,6 +28,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })("l
         // its claim must have been disputed, lost and left unfinalized.
         expect(result.disputes.map(([, status]) => status)).toEqual(Array(result.corruptPosted).fill("won"));
         expect(result.claimsFinalized).toBe(result.claimsPosted - result.corruptPosted);
+        expect(result.chats).toBe(6); // answered by the LoRA operator over the OpenAI API, each credited below
         const paid = [...result.withdrawn.values()].reduce((a, b) => a + b, 0n);
         expect(paid).toBeGreaterThan(0n);
         for (const [contributor, amount] of result.expected) {

@@ -8,7 +8,8 @@
  * (each time is the timestamp of the event's block, which is what the registry stores), scanned
  * from the deployment block. A query whose t is past the last scanned block triggers a scan (at
  * most one at a time, at most one per `minSyncIntervalMs`); a t past the chain head is answered
- * with the head's state, so agents should attribute at reference times the chain has reached.
+ * with the head's state, so agents should attribute at reference times the chain has reached. A
+ * query without t uses the latest scanned block, rescanned at most once a second.
  */
 import { Data, Effect, Semaphore } from "effect";
 import type { Hex } from "viem";
@@ -115,14 +116,23 @@ export const makeContributionTimes = Effect.fn("ContributionTimes.make")(functio
     blockTimes.clear();
   });
 
+  /** Nothing to scan: t is covered, or (no t: "now") the last scan is under a second old. */
+  const fresh = (t: bigint | undefined): boolean =>
+    scannedTime >= 0n &&
+    (t === undefined
+      ? Date.now() - lastScan < Math.max(minInterval, 1000)
+      : t <= scannedTime || Date.now() - lastScan < minInterval);
   const syncFor = (t: bigint | undefined) =>
-    lock.withPermits(1)(
-      Effect.gen(function* () {
-        if (t !== undefined && t <= scannedTime) return;
-        if (scannedTime >= 0n && Date.now() - lastScan < minInterval) return;
-        lastScan = Date.now();
-        yield* scan;
-      }),
+    Effect.suspend(() =>
+      fresh(t)
+        ? Effect.void
+        : lock.withPermits(1)(
+            Effect.suspend(() => {
+              if (fresh(t)) return Effect.void;
+              lastScan = Date.now();
+              return scan;
+            }),
+          ),
     );
 
   const service: ContributionTimesShape = {

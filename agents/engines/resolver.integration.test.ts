@@ -20,7 +20,8 @@ import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { Chain, Contracts } from "../chain/Chain.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { contribute, createDatanet, curate, registerModel } from "../chain/registries.ts";
-import { datanetRegistryAbi } from "../generated/contracts.ts";
+import { sendContractCall } from "../chain/tx.ts";
+import { datanetRegistryAbi, modelRegistryAbi } from "../generated/contracts.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { startNode } from "../gossip/testing.ts";
 import { Metrics } from "../observability/metrics.ts";
@@ -119,6 +120,10 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           mkdirSync(commitmentDir(dataA, bogus), { recursive: true });
           copyFileSync(built, path.join(commitmentDir(dataA, bogus), "index.idx"));
 
+          // A holds an incomplete directory for the gradient index (an interrupted copy by hand)
+          mkdirSync(commitmentDir(dataA, gradientCommitment), { recursive: true });
+          writeFileSync(path.join(commitmentDir(dataA, gradientCommitment), "model.json"), "{}");
+
           // three gossip nodes on loopback; A asks the liar C first
           const nodeB = yield* startNode({ heartbeatMs: 100 });
           const nodeC = yield* startNode({ heartbeatMs: 100 });
@@ -130,6 +135,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           const chainA = as(ANVIL_KEYS[5]);
           const resolverA = EngineResolver.layerWithEngines({
             dataDir: dataA,
+            modelTtlMs: 0,
             contributionTimes: { minSyncIntervalMs: 0 },
           }).pipe(
             Layer.provide(
@@ -151,7 +157,14 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
             const resolver = yield* EngineResolver;
             const engine = yield* Engine;
 
-            // suffix: fetched from B after C's copy failed its check, weights as the brute force says
+            // suffix: fetched from B after C's copy failed its check, weights as the brute force says;
+            // eight queries at once share the one fetch
+            const first = yield* Effect.forEach(
+              Array.from({ length: 8 }, () => 0),
+              () => resolver.attribute({ modelId: suffixModel, output: quote }),
+              { concurrency: "unbounded" },
+            );
+            for (const r of first) expect(r.entries).toEqual(expectedWith(corpus));
             const prepared = yield* resolver.prepare(suffixModel);
             expect(prepared).toMatchObject({
               method: "suffix",
@@ -189,6 +202,18 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
                 .pipe(Effect.map((r) => r.entries));
             expect(yield* at(BigInt(withdrawnAt))).toEqual(expectedWith(corpus.filter((c) => c.id !== ids[1])));
             expect(yield* at(BigInt(withdrawnAt) - 1n)).toEqual(expectedWith(corpus));
+            // before the first approval the model was not registered yet: no index was in force
+            const { approvedAt } = yield* Effect.promise(() =>
+              client.readContract({
+                address: deployments.datanetRegistry as Hex,
+                abi: datanetRegistryAbi,
+                functionName: "getContribution",
+                args: [ids[0]!],
+              }),
+            );
+            const early = yield* Effect.flip(at(BigInt(approvedAt) - 1n));
+            expect(early).toMatchObject({ _tag: "IndexUnavailableError" });
+            expect(early.message).toMatch(/no attribution index in force/);
             expect(yield* engine.attribute({ modelId: suffixModel, output: quote })).toMatchObject({
               entries: [{ contributionId: ids[0], weight: 1_000_000 }],
             });
@@ -217,6 +242,22 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
             const mismatch = yield* Effect.flip(resolver.attribute({ modelId: bogusModel, output: quote }));
             expect(mismatch._tag).toBe("IndexMismatchError");
             expect(mismatch.message).toMatch(new RegExp(`local copy .*${bogus}.*header hashes to ${suffixCommitment}`));
+            // the owner moves the model to the right index: the commitment in force at each reference time is used
+            yield* sendContractCall({
+              address: deployments.modelRegistry as Hex,
+              abi: modelRegistryAbi,
+              functionName: "updateIndexCommitment",
+              args: [bogusModel, suffixCommitment],
+            }).pipe(Effect.provide(owner));
+            const epochs = (yield* resolver.model(bogusModel)).epochs;
+            expect(epochs.map((e) => e.commitment)).toEqual([bogus, suffixCommitment]);
+            const updatedAt = epochs[1]!.activeFrom;
+            const after = yield* resolver.attribute({ modelId: bogusModel, output: quote, referenceTime: updatedAt });
+            expect(after.entries).toEqual(expectedWith(corpus.filter((c) => c.id !== ids[1])));
+            const before = yield* Effect.flip(
+              resolver.attribute({ modelId: bogusModel, output: quote, referenceTime: updatedAt - 1n }),
+            );
+            expect(before).toMatchObject({ _tag: "IndexUnavailableError", commitment: bogus });
             // an unknown model is a typed error too
             const unknown = yield* Effect.flip(resolver.attribute({ modelId: 99n, output: quote }));
             expect(unknown._tag).toBe("UnknownModelError");
@@ -241,6 +282,21 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
               expectedWith(corpus.filter((c) => c.id !== ids[1])),
             );
           }).pipe(Effect.provide(local));
+
+          // a node that serves only suffix models refuses a gradient model with a typed error
+          const suffixOnly = EngineResolver.layerWithEngines({ dataDir: dataA, methods: ["suffix"] }).pipe(
+            Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)),
+          );
+          const unsupported = yield* Effect.flip(
+            Effect.gen(function* () {
+              return yield* (yield* EngineResolver).attribute({
+                modelId: gradientModel,
+                input: "free money",
+                output: "spam",
+              });
+            }).pipe(Effect.provide(suffixOnly)),
+          );
+          expect(unsupported).toMatchObject({ _tag: "UnsupportedMethodError", method: "gradient" });
 
           // the same through the CLI, as a separate process: `poa model attribute`
           const cli = yield* Effect.promise(

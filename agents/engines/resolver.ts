@@ -54,7 +54,6 @@ import {
   stagingDir,
 } from "./index-store.ts";
 import type { SuffixEngineOptions, SuffixEvidence } from "./suffix/engine.ts";
-import { readIndexHeader } from "./suffix/format.ts";
 import { SuffixEngineService } from "./suffix/service.ts";
 
 /* ERRORS */
@@ -101,11 +100,22 @@ export type ResolverAttributeError = ResolveError | RegistryReadError | EngineEr
 
 /* TYPES */
 
+export interface IndexEpoch {
+  readonly commitment: Hex;
+  /** Unix seconds from which this commitment is in force (until the next epoch's). */
+  readonly activeFrom: bigint;
+  /** Proved bogus in an index dispute (docs/evidence-game.md): never used. */
+  readonly bogus: boolean;
+}
+
 export interface RegisteredModel {
   readonly modelId: bigint;
   readonly method: AttributionMethod;
+  /** The current commitment (the last epoch's). */
   readonly commitment: Hex;
   readonly datanetIds: ReadonlyArray<bigint>;
+  /** The model's index epochs in order (ModelRegistry `indexEpoch`): which commitment was in force when. */
+  readonly epochs: ReadonlyArray<IndexEpoch>;
 }
 
 export interface PreparedModel extends RegisteredModel {
@@ -141,8 +151,11 @@ export interface EngineResolverOptions {
 export interface EngineResolverShape {
   /** The model as registered (method, commitment, datanets). */
   readonly model: (modelId: bigint) => Effect.Effect<RegisteredModel, ResolveError>;
-  /** The model with its verified index ready (found locally or fetched); loads it into its engine. */
-  readonly prepare: (modelId: bigint) => Effect.Effect<PreparedModel, ResolveError>;
+  /**
+   * The model with its verified index ready (found locally or fetched; the commitment in force at
+   * `referenceTime`, default the current one); loads it into its engine.
+   */
+  readonly prepare: (modelId: bigint, referenceTime?: bigint) => Effect.Effect<PreparedModel, ResolveError>;
   /** Attributes a request with the model's registered engine and index. */
   readonly attribute: (
     request: AttributionRequest,
@@ -163,13 +176,15 @@ const singleFlight = <A, E>() => {
       const deferred = yield* Deferred.make<A, E>();
       inFlight.set(key, deferred);
       const exit = yield* Effect.exit(run).pipe(
-        Effect.ensuring(
+        // the runner interrupted: waiters are interrupted too, and the next caller starts afresh
+        Effect.onInterrupt(() =>
           Effect.suspend(() => {
             inFlight.delete(key);
             return Deferred.interrupt(deferred);
           }),
         ),
       );
+      inFlight.delete(key);
       yield* Deferred.done(deferred, exit);
       return yield* exit;
     });
@@ -238,11 +253,41 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         message: `model ${modelId} is attributed by ${method}, which this node does not serve (${methods.join(", ")})`,
       });
     }
+    const epochCount = yield* readRegistry(modelId, `model ${modelId}'s index epochs`, () =>
+      publicClient.readContract({
+        address: modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "indexEpochCount",
+        args: [modelId],
+      }),
+    );
+    const epochs = yield* Effect.forEach(
+      Array.from({ length: Number(epochCount) }, (_, i) => BigInt(i)),
+      (epoch) =>
+        readRegistry(modelId, `model ${modelId}'s index epoch ${epoch}`, () =>
+          publicClient.readContract({
+            address: modelRegistry,
+            abi: modelRegistryAbi,
+            functionName: "indexEpoch",
+            args: [modelId, epoch],
+          }),
+        ).pipe(
+          Effect.map(
+            (e): IndexEpoch => ({
+              commitment: e.commitment.toLowerCase() as Hex,
+              activeFrom: BigInt(e.activeFrom),
+              bogus: e.bogus,
+            }),
+          ),
+        ),
+      { concurrency: 8 },
+    );
     const registered: RegisteredModel = {
       modelId,
       method: served,
       commitment: m.attributionIndexCommitment.toLowerCase() as Hex,
       datanetIds: m.datanetIds,
+      epochs,
     };
     models.set(modelId, { model: registered, at: Date.now() });
     return registered;
@@ -293,16 +338,21 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
     IndexMismatchError | IndexUnavailableError
   >();
 
-  const contributionIds = (method: AttributionMethod, path: string) =>
-    method === "suffix"
-      ? readIndexHeader(path).pipe(
-          Effect.map((header) => new Set(header.contributions.map((c) => BigInt(c.id)))),
-          Effect.orElseSucceed(() => new Set<bigint>()),
-        )
-      : gradient.open(path).pipe(
-          Effect.map((status) => new Set(status.contributionIds)),
-          Effect.orElseSucceed(() => new Set<bigint>()),
-        );
+  /** The index's contribution ids (what reference-time exclusion needs); a failure fails the lookup. */
+  const contributionIds = (method: AttributionMethod, path: string, commitment: Hex) =>
+    (method === "suffix"
+      ? suffix.contributionIds(path)
+      : gradient.open(path).pipe(Effect.map((status) => status.contributionIds))
+    ).pipe(
+      Effect.map((ids) => new Set(ids)),
+      Effect.mapError(
+        (error) =>
+          new IndexUnavailableError({
+            commitment,
+            message: `index ${commitment}: cannot list its contributions: ${error.message}`,
+          }),
+      ),
+    );
 
   const obtain = (method: AttributionMethod, commitment: Hex) =>
     Effect.gen(function* () {
@@ -314,13 +364,19 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         if (Option.isNone(problem)) {
           metrics.indexes.inc({ source: "local", result: "ok" });
           stats.indexesLoaded++;
-          return { path, source: "local", ids: yield* contributionIds(method, path) };
+          return { path, source: "local", ids: yield* contributionIds(method, path, commitment) };
         }
         refused.push(`local copy ${dir}: ${problem.value}`);
         stats.indexMismatches++;
         metrics.indexes.inc({ source: "local", result: "mismatch" });
         const moved = yield* Effect.sync(() => quarantineIndex(options.dataDir, commitment));
         yield* Effect.logWarning(`index ${commitment}: local copy refused (${problem.value}); moved to ${moved}`);
+      } else if (fs.existsSync(dir)) {
+        // an incomplete directory (files missing): out of the way, so a fetched copy can take its place
+        const moved = yield* Effect.sync(() => quarantineIndex(options.dataDir, commitment));
+        yield* Effect.logWarning(
+          `index ${commitment}: local directory lacks the ${method} index files; moved to ${moved}`,
+        );
       }
       const peers = yield* indexPeers.peers;
       for (const peer of peers) {
@@ -363,7 +419,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         metrics.indexes.inc({ source: "peer", result: "ok" });
         stats.indexesFetched++;
         stats.indexesLoaded++;
-        return { path, source: peer, ids: yield* contributionIds(method, path) };
+        return { path, source: peer, ids: yield* contributionIds(method, path, commitment) };
       }
       if (refused.length > 0) {
         return yield* new IndexMismatchError({
@@ -388,16 +444,11 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
       );
     });
 
-  const prepare = Effect.fn("EngineResolver.prepare")(function* (modelId: bigint) {
+  const prepare = Effect.fn("EngineResolver.prepare")(function* (modelId: bigint, referenceTime?: bigint) {
     const registered = yield* model(modelId);
-    if (registered.commitment === ZERO) {
-      return yield* new IndexUnavailableError({
-        commitment: registered.commitment,
-        message: `model ${modelId} registered no attribution-index commitment`,
-      });
-    }
-    const ready = yield* prepareIndex(registered.method, registered.commitment);
-    return { ...registered, path: ready.path, source: ready.source } satisfies PreparedModel;
+    const commitment = yield* commitmentAt(registered, referenceTime);
+    const ready = yield* prepareIndex(registered.method, commitment);
+    return { ...registered, commitment, path: ready.path, source: ready.source } satisfies PreparedModel;
   });
 
   /** A query found a corrupt block of a local index: forget it, move it aside; the next query refetches. */
@@ -415,14 +466,46 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
       });
     });
 
+  /**
+   * The commitment in force at `t` (the last index epoch active from t or earlier; no t: the current
+   * one). An epoch proved bogus is never used.
+   */
+  const commitmentAt = (registered: RegisteredModel, t: bigint | undefined) =>
+    Effect.gen(function* () {
+      let epoch: IndexEpoch | undefined;
+      if (t === undefined || registered.epochs.length === 0) {
+        epoch = registered.epochs.at(-1) ?? { commitment: registered.commitment, activeFrom: 0n, bogus: false };
+      } else {
+        for (let i = registered.epochs.length - 1; i >= 0 && epoch === undefined; i--) {
+          if (registered.epochs[i]!.activeFrom <= t) epoch = registered.epochs[i];
+        }
+        if (epoch === undefined) {
+          return yield* new IndexUnavailableError({
+            commitment: ZERO as Hex,
+            message: `model ${registered.modelId} had no attribution index in force at ${t}`,
+          });
+        }
+      }
+      if (epoch.commitment === ZERO) {
+        return yield* new IndexUnavailableError({
+          commitment: epoch.commitment,
+          message: `model ${registered.modelId} registered no attribution-index commitment`,
+        });
+      }
+      if (epoch.bogus) {
+        return yield* new IndexMismatchError({
+          commitment: epoch.commitment,
+          refused: ["ModelRegistry: proved bogus in an index dispute"],
+          message: `model ${registered.modelId}'s index ${epoch.commitment} was proved bogus: refused`,
+        });
+      }
+      return epoch.commitment;
+    });
+
   const attribute = Effect.fn("EngineResolver.attribute")(function* (request: AttributionRequest) {
-    const registered = yield* model(request.modelId);
-    if (registered.commitment === ZERO) {
-      return yield* new IndexUnavailableError({
-        commitment: registered.commitment,
-        message: `model ${request.modelId} registered no attribution-index commitment`,
-      });
-    }
+    const live = yield* model(request.modelId);
+    const commitment = yield* commitmentAt(live, request.referenceTime);
+    const registered = { ...live, commitment };
     const ready = yield* prepareIndex(registered.method, registered.commitment);
     const { excluded } = yield* times.excludedAt(ready.ids, request.referenceTime);
     if (registered.method === "suffix") {
@@ -486,7 +569,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
         const served = engines.get(modelId);
         return served === undefined
           ? Effect.fail(new UnknownModelError({ modelId, message: `model ${modelId} is not registered` }))
-          : Effect.succeed({ modelId, method: served.method, commitment: ZERO as Hex, datanetIds: [] });
+          : Effect.succeed({ modelId, method: served.method, commitment: ZERO as Hex, datanetIds: [], epochs: [] });
       },
       prepare: (modelId) => {
         const served = engines.get(modelId);
@@ -497,6 +580,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
               method: served.method,
               commitment: ZERO as Hex,
               datanetIds: [],
+              epochs: [],
               path: "",
               source: "test",
             });

@@ -367,10 +367,15 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
 
   /** Retry dialing a bootstrap peer forever: 250 ms doubling, at most every 30 s. */
   const bootstrapRetry = Schedule.min([Schedule.exponential(Duration.millis(250), 2), Schedule.spaced("30 seconds")]);
+  // Stay connected: a bootstrap peer that restarts (kill -9, a redeploy) drops the connection, and
+  // dialing it again is the only way back when it is the node's one link to the mesh. Dialing a peer
+  // that is still connected returns the open connection.
   for (const address of config.bootstrap ?? []) {
     yield* dial(address).pipe(
       Effect.tapError((error) => Effect.logWarning(`bootstrap dial failed, retrying: ${error.message}`)),
       Effect.retry(bootstrapRetry),
+      Effect.andThen(Effect.sleep("2 seconds")),
+      Effect.forever,
       Effect.forkScoped,
     );
   }

@@ -64,6 +64,11 @@ export interface UnreadableClaim {
 }
 
 export interface FollowerOptions {
+  /**
+   * Blocks the follower stays behind the head (default 0): it reads only events at least this deep, so
+   * a reorg of at most this many blocks never takes back a claim, status or event it has acted on.
+   */
+  readonly confirmations?: number;
   /** Consecutive failed RPC reads of one claim before it is set aside as unreadable (default 5). */
   readonly maxAttempts?: number;
   /** How often unreadable claims are tried again (default 30 s). */
@@ -483,11 +488,13 @@ export const makeFollower = (
       return recovered;
     });
 
+    const confirmations = BigInt(options.confirmations ?? 0);
     const sync = Effect.gen(function* () {
-      const head = yield* Effect.tryPromise({
+      const chainHead = yield* Effect.tryPromise({
         try: () => client.getBlockNumber({ cacheTime: 0 }),
         catch: fail("cannot read the chain head"),
       });
+      const head = chainHead - confirmations;
       const fresh: FollowedClaim[] = [];
       if (unreadable.size > 0 && Date.now() - lastRetry >= retryMs) {
         lastRetry = Date.now();

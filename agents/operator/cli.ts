@@ -197,6 +197,7 @@ const serveCommand = Command.make(
               publish: {
                 intakeUrls,
                 textsDir: join(flags.dataDir, "texts"),
+                outboxDir: join(flags.dataDir, "outbox"),
                 log: logLine,
                 ...(Option.isSome(flags.gossipPort)
                   ? {

@@ -13,9 +13,16 @@
  * The Receipt names the attributor the operator hands it to (`--attributor`); σ pays that address the
  * attributor share whoever posts it. Unpaid receipts (no user signature) are never published.
  * Counted in `poa_operator_receipts_published_total{route,result}`; a failure never fails the answer.
+ *
+ * With an `outboxDir`, each receipt is written there (one JSON file, the wire form) before the answer
+ * leaves, and removed once every intake has taken or refused it: receipts an operator killed with
+ * `kill -9` had not handed over yet, or that an intake did not take within the attempts, are sent again
+ * (at start, and every `outboxRetryMs`). An attributor stores a receipt once, so a second copy is harmless.
  */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Effect, Queue, Schedule, Schema, type Scope } from "effect";
-import { bytesToHex } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
 import type { TextStoreShape } from "../content/texts.ts";
 import type { GossipShape } from "../gossip/gossip.ts";
 import { Topics } from "../gossip/messages.ts";
@@ -34,6 +41,10 @@ export interface PublisherConfig {
   readonly log?: (line: string) => void;
   /** Attempts per intake URL while it is unreachable (default 6: ≈ 6 s of backoff). */
   readonly attempts?: number;
+  /** Folder of receipts not yet handed to every intake (kept across restarts); absent: in memory only. */
+  readonly outboxDir?: string;
+  /** How often receipts left in the outbox are tried again (default 10 s). */
+  readonly outboxRetryMs?: number;
 }
 
 export interface ReceiptPublisher {
@@ -51,6 +62,10 @@ class DeliveryFailure {
 }
 
 const encodeWire = Schema.encodeSync(ReceiptWithTextsSchema);
+const decodeWire = Schema.decodeUnknownSync(Schema.fromJsonString(ReceiptWithTextsSchema));
+
+const outboxName = (item: ReceiptWithTexts) =>
+  `${item.receipt.receipt.user}-${item.receipt.receipt.operator}-${item.receipt.receipt.nonce}.json`.toLowerCase();
 
 /** Starts the publisher's fiber in the current scope. */
 export const makeReceiptPublisher = (config: PublisherConfig): Effect.Effect<ReceiptPublisher, never, Scope.Scope> =>
@@ -61,6 +76,10 @@ export const makeReceiptPublisher = (config: PublisherConfig): Effect.Effect<Rec
     );
     const log = config.log ?? (() => {});
     const queue = yield* Queue.unbounded<ReceiptWithTexts>();
+    const outbox = config.outboxDir;
+    /** Outbox files queued and not yet handled (so the sweep does not queue them twice). */
+    const inFlight = new Set<string>();
+    if (outbox !== undefined) mkdirSync(outbox, { recursive: true });
     let offered = 0;
     let handled = 0;
 
@@ -117,6 +136,7 @@ export const makeReceiptPublisher = (config: PublisherConfig): Effect.Effect<Rec
           }),
         );
       }
+      let undelivered = 0;
       if (config.intakeUrls.length > 0) {
         const body = JSON.stringify(encodeWire({ receipt, request: bytesToHex(item.request), output: item.output }));
         yield* Effect.forEach(
@@ -127,6 +147,7 @@ export const makeReceiptPublisher = (config: PublisherConfig): Effect.Effect<Rec
                 onSuccess: () => Effect.sync(() => published.inc({ route: "intake", result: "ok" })),
                 onFailure: (failure) =>
                   Effect.sync(() => {
+                    if (failure.retryable) undelivered++;
                     published.inc({ route: "intake", result: failure.retryable ? "unreachable" : "refused" });
                     log(`receipt ${id}: ${failure.message}`);
                   }),
@@ -135,18 +156,67 @@ export const makeReceiptPublisher = (config: PublisherConfig): Effect.Effect<Rec
           { concurrency: "unbounded", discard: true },
         );
       }
+      // every intake took or refused it: done; one that was unreachable gets it again from the outbox
+      if (outbox !== undefined && undelivered === 0) rmSync(join(outbox, outboxName(item)), { force: true });
+    });
+
+    /** Queues every receipt in the outbox that is not queued yet. */
+    const sweep = Effect.sync(() => {
+      if (outbox === undefined) return;
+      for (const name of readdirSync(outbox)) {
+        if (!name.endsWith(".json") || inFlight.has(name)) continue;
+        try {
+          const wire = decodeWire(readFileSync(join(outbox, name), "utf8"));
+          inFlight.add(name);
+          Queue.offerUnsafe(queue, {
+            receipt: wire.receipt,
+            request: hexToBytes(wire.request as Hex),
+            output: wire.output,
+          });
+        } catch (e) {
+          log(`outbox ${name}: unreadable, skipped: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
     });
 
     yield* Effect.forkScoped(
       Effect.forever(
         Queue.take(queue).pipe(
-          Effect.flatMap((item) => publishOne(item).pipe(Effect.ensuring(Effect.sync(() => handled++)))),
+          Effect.flatMap((item) =>
+            publishOne(item).pipe(
+              Effect.ensuring(
+                Effect.sync(() => {
+                  handled++;
+                  inFlight.delete(outboxName(item));
+                }),
+              ),
+            ),
+          ),
         ),
       ),
     );
+    if (outbox !== undefined) {
+      yield* Effect.forkScoped(
+        sweep.pipe(Effect.repeat(Schedule.spaced(config.outboxRetryMs ?? 10_000)), Effect.delay("1 second")),
+      );
+    }
     return {
       offer: (receipt) => {
         offered++;
+        if (outbox !== undefined && !isUnpaid(receipt.receipt)) {
+          // on disk before the answer leaves: a kill -9 from here on loses nothing
+          const name = outboxName(receipt);
+          const wire = JSON.stringify(
+            encodeWire({ receipt: receipt.receipt, request: bytesToHex(receipt.request), output: receipt.output }),
+          );
+          try {
+            writeFileSync(join(outbox, `${name}.tmp`), wire);
+            renameSync(join(outbox, `${name}.tmp`), join(outbox, name));
+            inFlight.add(name);
+          } catch (e) {
+            log(`receipt ${name}: not written to the outbox: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
         Queue.offerUnsafe(queue, receipt);
       },
       drained: Effect.suspend(() => {

@@ -43,6 +43,8 @@ export interface OperatorAgentConfig {
     readonly gossip?: GossipConfig;
     /** Folder of the text store (default: in memory). */
     readonly textsDir?: string;
+    /** Folder of receipts not yet handed to every intake, sent again after a restart (default: none). */
+    readonly outboxDir?: string;
     readonly log?: (line: string) => void;
   };
 }
@@ -96,6 +98,7 @@ export class OperatorAgent extends Context.Service<
                 texts,
                 metrics: operator.metrics,
                 ...(publish.log === undefined ? {} : { log: publish.log }),
+                ...(publish.outboxDir === undefined ? {} : { outboxDir: publish.outboxDir }),
               });
         const onReceipt = (receipt: ReceiptWithTexts) => {
           publisher?.offer(receipt);

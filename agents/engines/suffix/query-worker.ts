@@ -22,6 +22,7 @@ export type QueryRequest =
       readonly exclude: ReadonlyArray<bigint>;
     }
   | { readonly id: number; readonly kind: "status"; readonly path: string }
+  | { readonly id: number; readonly kind: "contributions"; readonly path: string }
   | { readonly id: number; readonly kind: "awaitVerified"; readonly path: string }
   | { readonly id: number; readonly kind: "close"; readonly path: string };
 
@@ -101,6 +102,9 @@ if (port !== null) {
         case "open":
         case "status":
           reply({ id: request.id, ok: true, value: status(open(request.path)) });
+          return;
+        case "contributions":
+          reply({ id: request.id, ok: true, value: open(request.path).index.contributions.map((c) => c.id) });
           return;
         case "attribute": {
           const opened = open(request.path);

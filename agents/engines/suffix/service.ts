@@ -65,6 +65,8 @@ export interface SuffixEngineServiceShape {
     exclude?: ReadonlyArray<bigint>,
   ) => Effect.Effect<Attribution<SuffixEvidence>, SuffixServiceError>;
   readonly status: (path: string) => Effect.Effect<IndexStatus, SuffixServiceError>;
+  /** The contribution ids of the index, in index order. */
+  readonly contributionIds: (path: string) => Effect.Effect<ReadonlyArray<bigint>, SuffixServiceError>;
   /** Resolves once every block of the index has been read and checked (the background pass). */
   readonly awaitVerified: (path: string) => Effect.Effect<IndexStatus, SuffixServiceError>;
   /** Closes one index (a later query reopens it). */
@@ -101,6 +103,8 @@ export class SuffixEngineService extends Context.Service<SuffixEngineService, Su
             } satisfies Request),
           ),
         status: (path) => client.call<IndexStatus>({ kind: "status", path } satisfies Request),
+        contributionIds: (path) =>
+          client.call<ReadonlyArray<bigint>>({ kind: "contributions", path } satisfies Request),
         awaitVerified: (path) => client.call<IndexStatus>({ kind: "awaitVerified", path } satisfies Request),
         close: (path) => client.call<void>({ kind: "close", path } satisfies Request),
       } satisfies SuffixEngineServiceShape;
