@@ -3,6 +3,7 @@ import { Effect } from "effect";
 import { Command, Flag } from "effect/cli";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { DEFAULT_DEMO, runDemo } from "../demo/demo.ts";
+import { serveLocalOpenChat } from "./web.ts";
 
 export const demoCommand = Command.make(
   "demo",
@@ -31,6 +32,12 @@ export const demoCommand = Command.make(
       Flag.withDefault(false),
       Flag.withDescription("no injected fraud (by default one attributor corrupts one claim and loses the dispute)"),
     ),
+    exit: Flag.Boolean("exit").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription(
+        "stop after the scripted part (by default Open Chat is served on the same chain until Ctrl-C)",
+      ),
+    ),
   },
   (flags) =>
     runDemo({
@@ -41,7 +48,11 @@ export const demoCommand = Command.make(
       speeches: flags.speeches,
       intervalMs: flags.interval,
       fraud: !flags.honest,
-    }).pipe(Effect.scoped, Effect.provide(LocalProtocol.layer())),
+    }).pipe(
+      Effect.scoped,
+      Effect.andThen(flags.exit ? Effect.void : serveLocalOpenChat(5173)),
+      Effect.provide(LocalProtocol.layer()),
+    ),
 ).pipe(
   Command.withDescription(
     "Run a local network: chain, protocol, datanets, a classifier and a LoRA-served LLM, users, operators, two attributors and a challenger",

@@ -15,6 +15,7 @@ import { demoCommand } from "./demo.ts";
 import { deploymentsCommand } from "./deployments.ts";
 import { factoryCommand } from "./factory.ts";
 import { modelCommand } from "./model.ts";
+import { webCommand } from "./web.ts";
 
 export const rootCommand = Command.make("poa").pipe(
   Command.withDescription("Proof of Attribution: pay the people whose data an AI answer came from"),
@@ -30,6 +31,7 @@ export const rootCommand = Command.make("poa").pipe(
     demoCommand,
     factoryCommand,
     deploymentsCommand,
+    webCommand,
   ]),
 );
 
