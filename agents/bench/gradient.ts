@@ -12,6 +12,7 @@
  *   npx tsx agents/bench/gradient.ts [--sizes 10000,100000,1000000] [--dims 256,1024] [--repeat 5] [--embed 600]
  *                                    [--max-mib 300]   (synthetic indexes larger than this are skipped)
  *                                    [--sections embed,query,kernel] [--kernel-rows 1000000] [--kernel-dims 1024]
+ *                                    [--skip-fp32]   (leave out the float32 GEMV peer: it needs 4× the index in memory)
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -35,6 +36,7 @@ import {
   OrtScorer,
   preconditionQuery,
   segmentDotsJs,
+  topCombinedScores,
   topScores,
   tracinScores,
 } from "../engines/gradient/score.ts";
@@ -50,6 +52,7 @@ const { values: args } = parseArgs({
     sections: { type: "string", default: "embed,query,kernel" },
     "kernel-rows": { type: "string", default: "1000000" },
     "kernel-dims": { type: "string", default: "1024" },
+    "skip-fp32": { type: "boolean", default: false },
   },
 });
 const sections = new Set(args.sections.split(","));
@@ -219,16 +222,14 @@ if (sections.has("query")) {
       const w2 = await time(() => now2.segmentDots(index, query));
       const total = await time(async () => {
         const dots = await now2.segmentDots(index, query);
-        const scores = integerScores("tracin", tracinScores(index, query, dots));
-        return entriesFor(topScores(index.ids, scores, 8), 8);
+        return entriesFor(topCombinedScores("tracin", index, query, dots, 8), 8);
       });
       // the preconditioner is built once per index at load (O(n·dims²)); here from the first rows, for timing
       const pre = fisherPreconditioner(head(index, 2 * dims));
       const influence = await time(async () => {
         const psi = preconditionQuery(index, pre, query);
         const dots = await now2.segmentDots(index, psi);
-        const scores = integerScores("influence", tracinScores(index, psi, dots));
-        return entriesFor(topScores(index.ids, scores, 8), 8);
+        return entriesFor(topCombinedScores("influence", index, psi, dots, 8), 8);
       });
       const before = await time(async () => {
         const dots = await ort2.segmentDots(index, query);
@@ -284,20 +285,34 @@ if (sections.has("kernel")) {
       await timeCpu(() => kernel.segmentDots(index, query)),
     ]);
     if (threads === 2) {
+      // after the dots: the three passes (tracinScores, integerScores, topScores) before, the fused pass now
+      const threePasses = (d: Int32Array) =>
+        entriesFor(topScores(index.ids, integerScores("tracin", tracinScores(index, query, d)), 8), 8);
+      const fused = (d: Int32Array) => entriesFor(topCombinedScores("tracin", index, query, d, 8), 8);
+      const bigints = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+      const rowsBefore = topScores(index.ids, integerScores("tracin", tracinScores(index, query, dots)), 8);
+      if (
+        JSON.stringify(rowsBefore, bigints) !==
+        JSON.stringify(topCombinedScores("tracin", index, query, dots, 8), bigints)
+      ) {
+        throw new Error("the fused TracIn pass and the three passes disagree");
+      }
+      rows.push(["TracIn after the dots: three passes (before)", await timeCpu(() => threePasses(dots))]);
+      rows.push(["TracIn after the dots: one fused pass (now)", await timeCpu(() => fused(dots))]);
       rows.push([
-        "TracIn query total on the wasm kernel, 2 threads (dots, scores, top 8)",
-        await timeCpu(async () => {
-          const d = await kernel.segmentDots(index, query);
-          const scores = integerScores("tracin", tracinScores(index, query, d));
-          return entriesFor(topScores(index.ids, scores, 8), 8);
-        }),
+        "TracIn query total on the wasm kernel, 2 threads, three passes (before)",
+        await timeCpu(async () => threePasses(await kernel.segmentDots(index, query))),
+      ]);
+      rows.push([
+        "TracIn query total on the wasm kernel, 2 threads, fused pass (now: dots, scores, top 8)",
+        await timeCpu(async () => fused(await kernel.segmentDots(index, query))),
       ]);
     }
     await kernel.release();
   }
   // the float32 peer: the same rows as float32 (4× the bytes), one ORT MatMul [n, d] × [d, 1]
-  const fp32 = Float32Array.from(index.vectors);
-  for (const threads of [1, 2]) {
+  const fp32 = args["skip-fp32"] ? new Float32Array(0) : Float32Array.from(index.vectors);
+  for (const threads of args["skip-fp32"] ? [] : [1, 2]) {
     const session = await ort.InferenceSession.create(gemvModel, { intraOpNumThreads: threads, interOpNumThreads: 1 });
     const q = new ort.Tensor("float32", Float32Array.from(query.vector), [dims, 1]);
     const rowsTensor = new ort.Tensor("float32", fp32, [count, dims]);

@@ -26,6 +26,7 @@ import { GradientSession } from "./runtime.ts";
 import {
   datainfScores,
   fisherPreconditioner,
+  influenceScores,
   integerScores,
   jsKernel,
   type Method,
@@ -125,7 +126,7 @@ export const makeAttributor = async (
     if (method === "influence") {
       preconditioner ??= fisherPreconditioner(model.index);
       const psi = preconditionQuery(model.index, preconditioner, embedding);
-      raw = tracinScores(model.index, psi, await dotsOf(psi));
+      raw = influenceScores(model.index, psi, await dotsOf(psi));
     } else {
       const dots = await dotsOf(embedding);
       raw =

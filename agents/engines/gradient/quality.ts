@@ -39,12 +39,12 @@ import { initialParams } from "./models.ts";
 import { RetrainPool } from "./retrain.ts";
 import {
   fisherPreconditioner,
+  influenceScores,
   METHODS,
   type Method,
   preconditionQuery,
   segmentDotsJs,
   topScores,
-  tracinScores,
 } from "./score.ts";
 
 export interface QualityOptions {
@@ -306,7 +306,7 @@ const runSeed = async (
         kind: "variant",
         fn: (t) => {
           const psi = preconditionQuery(index, pre, queries[t]!.embedding);
-          return tracinScores(index, psi, segmentDotsJs(index, psi));
+          return influenceScores(index, psi, segmentDotsJs(index, psi));
         },
       });
     }
@@ -334,7 +334,7 @@ const runSeed = async (
           if (seg.checkpoint !== last) masked.fill(0, seg.offset, seg.offset + seg.dims);
         }
         const only = { vector: masked, exponents: psi.exponents };
-        return tracinScores(index, only, segmentDotsJs(index, only));
+        return influenceScores(index, only, segmentDotsJs(index, only));
       },
     });
   }

@@ -4,14 +4,17 @@ import { scoresToWeights } from "../engine.ts";
 import type { IndexedModel } from "./bundle.ts";
 import { entriesFor, makeAttributor } from "./engine.ts";
 import { queries, smallModel } from "./fixtures.test-util.ts";
-import { finalSegments } from "./gradient-index.ts";
+import { type Embedding, finalSegments, type GradientIndex } from "./gradient-index.ts";
 import {
   datainfScores,
   fisherPreconditioner,
+  influenceScores,
+  integerScores,
   jsKernel,
   OrtScorer,
   preconditionQuery,
   segmentDotsJs,
+  topCombinedScores,
   topScores,
   tracinScores,
 } from "./score.ts";
@@ -32,26 +35,38 @@ describe("scoring", () => {
     await attributor.release();
   });
 
-  it("TracIn equals a BigInt brute force over the dequantized integers (up to the common factor)", async () => {
+  it("TracIn equals Σ_s ⟨g_q, g_i⟩ with each segment's fixed point undone (BigInt brute force, exact)", async () => {
     const attributor = await makeAttributor(model, { threads: 1, kernel: "ort" });
     const h = model.index.header;
     const S = h.segments.length;
+    // the fixture's segments differ in fixed point, which is what makes the unscaling matter
+    expect(new Set(h.segments.map((seg) => seg.fracBits)).size).toBeGreaterThan(1);
+    // segment s's dequantized integers are its gradient · 2^F_s: scale every term to 2^(2·maxF), exactly
+    const maxF = Math.max(...h.segments.map((seg) => seg.fracBits));
     for (const q of queries().slice(0, 3)) {
       const { embedding } = await attributor.score(q.text, q.label, "tracin");
       const scores = tracinScores(model.index, embedding, segmentDotsJs(model.index, embedding));
       const ref = Array.from({ length: h.count }, (_, i) => {
         let total = 0n;
         h.segments.forEach((seg, s) => {
+          let dot = 0n;
           for (let k = seg.offset; k < seg.offset + seg.dims; k++) {
             const a = BigInt(model.index.vectors[i * h.dims + k]!) << BigInt(model.index.exponents[i * S + s]!);
             const b = BigInt(embedding.vector[k]!) << BigInt(embedding.exponents[s]!);
-            total += a * b;
+            dot += a * b;
           }
+          total += dot << BigInt(2 * (maxF - seg.fracBits));
         });
         return total;
       });
-      const common = 2n ** BigInt(Math.min(...model.index.exponents) + Math.min(...embedding.exponents));
-      expect(Array.from(scores, (s) => BigInt(s) * common)).toEqual(ref);
+      // equal up to one power of two common to every row: score_i · 2^c = ref_i
+      const i0 = ref.findIndex((r) => r !== 0n);
+      expect(i0).toBeGreaterThanOrEqual(0);
+      let c = 0;
+      while (BigInt(scores[i0]!) << BigInt(c) !== ref[i0] && c < 400) c++;
+      expect(c).toBeLessThan(400);
+      expect(Array.from(scores, (s) => BigInt(s) << BigInt(c))).toEqual(ref);
+      expect(scores.every((s) => Number.isInteger(s))).toBe(true);
     }
     await attributor.release();
   });
@@ -140,7 +155,7 @@ describe("influence (projected Fisher)", () => {
     for (const q of queries().slice(0, 2)) {
       const { embedding } = await attributor.score(q.text, q.label, "tracin");
       const psi = preconditionQuery(model.index, pre, embedding);
-      const got = tracinScores(model.index, psi, segmentDotsJs(model.index, psi));
+      const got = influenceScores(model.index, psi, segmentDotsJs(model.index, psi));
       const ref = new Float64Array(n);
       h.segments.forEach((seg, s) => {
         const d = seg.dims;
@@ -212,5 +227,110 @@ describe("top-k selection", () => {
       ),
       { seed: 11, numRuns: 300 },
     );
+  });
+});
+
+describe("fused TracIn / influence top-k (issue 19)", () => {
+  /** A synthetic index: only ids, exponents, fixed points and (for the all-zero segments) vectors matter here. */
+  const arbitraryCase = fc
+    .record({
+      count: fc.integer({ min: 1, max: 300 }),
+      S: fc.integer({ min: 1, max: 4 }),
+      k: fc.integer({ min: 0, max: 12 }),
+      dotRange: fc.constantFrom(3, 40, 2 ** 20, 2 ** 31 - 1),
+      expRange: fc.constantFrom(1, 4, 24, 256),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      deadSegment: fc.boolean(),
+      exclude: fc.boolean(),
+    })
+    .map(({ count, S, k, dotRange, expRange, seed, deadSegment, exclude }) => {
+      let x = seed;
+      const next = () => {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        return x / 2 ** 32;
+      };
+      const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+      const segDims = 3;
+      const dims = S * segDims;
+      const dead = deadSegment ? int(0, S - 1) : -1;
+      const index: GradientIndex = {
+        header: {
+          version: 1,
+          gradientGraph: "0x",
+          checkpoints: "0x",
+          checkpointCount: S,
+          layers: [{ name: "l", size: 8 }],
+          buckets: 16,
+          classes: ["a", "b"],
+          projection: { seed: 1, dims: segDims },
+          segments: Array.from({ length: S }, (_, s) => ({
+            checkpoint: s,
+            layer: 0,
+            paramOffset: 0,
+            size: 8,
+            offset: s * segDims,
+            dims: segDims,
+            fracBits: s === dead ? 64 : int(-64, 64),
+          })),
+          dims,
+          count,
+          lambdas: [1],
+        },
+        // ids in a shuffled order, so ties on the score are broken by id, not by row
+        ids: BigUint64Array.from({ length: count }, (_, i) => BigInt(((i * 7919) % 1009) * 1000 + i)),
+        exponents: Uint8Array.from({ length: count * S }, () =>
+          expRange === 256 ? int(0, 1) * 255 : int(0, expRange - 1),
+        ),
+        vectors: Int8Array.from({ length: count * dims }, (_, t) =>
+          Math.floor((t % dims) / segDims) === dead ? 0 : int(-128, 127),
+        ),
+        norms: new Int32Array(count * S),
+      };
+      const query: Embedding = {
+        vector: Int8Array.from({ length: dims }, () => int(-128, 127)),
+        exponents: Uint8Array.from({ length: S }, () => (expRange === 256 ? int(0, 1) * 255 : int(0, expRange - 1))),
+      };
+      // the dots as given (not recomputed): few distinct values force ties; the extremes of int32 too
+      const dots = Int32Array.from({ length: count * S }, (_, t) => {
+        if (t % S === dead) return 0;
+        const r = next();
+        return r < 0.1 ? 0 : r < 0.15 ? dotRange : r < 0.2 ? -dotRange : int(-dotRange, dotRange);
+      });
+      const excluded = exclude ? Uint8Array.from({ length: count }, () => (next() < 0.2 ? 1 : 0)) : undefined;
+      return { index, query, dots, k, excluded };
+    });
+
+  it("equals topScores(integerScores(tracinScores / influenceScores)) — the three passes it replaces", () => {
+    fc.assert(
+      fc.property(arbitraryCase, ({ index, query, dots, k, excluded }) => {
+        for (const method of ["tracin", "influence"] as const) {
+          const raw = method === "tracin" ? tracinScores(index, query, dots) : influenceScores(index, query, dots);
+          let scores = integerScores(method, raw);
+          if (excluded !== undefined) scores = scores.map((v, row) => (excluded[row] ? 0 : v));
+          expect(topCombinedScores(method, index, query, dots, k, excluded)).toEqual(topScores(index.ids, scores, k));
+        }
+      }),
+      { seed: 19, numRuns: 400 },
+    );
+  });
+
+  it("equals the three passes on a trained model's real queries", async () => {
+    const attributor = await makeAttributor(model, { threads: 1, kernel: "js" });
+    const pre = fisherPreconditioner(model.index);
+    for (const q of queries()) {
+      const { embedding } = await attributor.score(q.text, q.label, "tracin");
+      const dots = segmentDotsJs(model.index, embedding);
+      for (const k of [1, 8, 100]) {
+        expect(topCombinedScores("tracin", model.index, embedding, dots, k)).toEqual(
+          topScores(model.index.ids, integerScores("tracin", tracinScores(model.index, embedding, dots)), k),
+        );
+      }
+      const psi = preconditionQuery(model.index, pre, embedding);
+      const psiDots = segmentDotsJs(model.index, psi);
+      expect(topCombinedScores("influence", model.index, psi, psiDots, 8)).toEqual(
+        topScores(model.index.ids, integerScores("influence", influenceScores(model.index, psi, psiDots)), 8),
+      );
+    }
+    await attributor.release();
   });
 });

@@ -223,18 +223,74 @@ const indexMinExponent = (index: GradientIndex): number => {
   return m;
 };
 
-export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array => {
+/**
+ * Per segment, whether any index row is nonzero there (committed data only; the scan stops at the first
+ * nonzero value, so it is one pass over a segment only when that segment is all zero): such a segment adds
+ * nothing to any score, and its fixed point (64 bits when the layer's gradient is 0) must not set the
+ * common factor.
+ */
+const liveSegments = new WeakMap<Int8Array, Uint8Array>();
+const indexLiveSegments = (index: GradientIndex): Uint8Array => {
+  let live = liveSegments.get(index.vectors);
+  if (live === undefined) {
+    const { dims, count, segments } = index.header;
+    const found = new Uint8Array(segments.length);
+    const v = index.vectors;
+    segments.forEach((seg, s) => {
+      for (let i = 0, row = seg.offset; i < count && found[s] === 0; i++, row += dims) {
+        for (let k = row, end = row + seg.dims; k < end; k++) {
+          if (v[k] !== 0) {
+            found[s] = 1;
+            break;
+          }
+        }
+      }
+    });
+    live = found;
+    liveSegments.set(index.vectors, live);
+  }
+  return live;
+};
+
+/**
+ * The lookup table of Σ_s D[i, s] · 2^(e_i,s + e_q,s − u_s − base): segment dots put back on one scale, u_s
+ * undoing what the two embeddings' fixed points multiplied segment s by, base the least exponent (a factor
+ * common to every row, dropped: scoresToWeights is scale-free, and each sum stays an exact integer below
+ * 2^53). powers[s * 256 + e] = 2^(e + e_q,s − u_s − base), exact powers of two; undefined when no segment
+ * of the index has a nonzero row (every score is 0).
+ */
+const segmentPowers = (
+  index: GradientIndex,
+  query: Embedding,
+  unscale: ArrayLike<number> | undefined,
+): Float64Array | undefined => {
+  const S = index.header.segments.length;
+  // without unscaling (influence) the common factor is the one this engine has always dropped
+  const live = unscale === undefined ? new Uint8Array(S).fill(1) : indexLiveSegments(index);
+  const u = unscale ?? new Float64Array(S);
+  let qMin = Number.POSITIVE_INFINITY;
+  for (let s = 0; s < S; s++) if (live[s]) qMin = Math.min(qMin, query.exponents[s]! - u[s]!);
+  if (qMin === Number.POSITIVE_INFINITY) return undefined;
+  const base = indexMinExponent(index) + qMin;
+  const powers = new Float64Array(S * 256);
+  for (let s = 0; s < S; s++) {
+    if (!live[s]) continue;
+    for (let e = 0; e < 256; e++) powers[s * 256 + e] = 2 ** (e + query.exponents[s]! - u[s]! - base);
+  }
+  return powers;
+};
+
+const combineSegmentDots = (
+  index: GradientIndex,
+  query: Embedding,
+  dots: Int32Array,
+  unscale: ArrayLike<number> | undefined,
+): Float64Array => {
   const { count, segments } = index.header;
   const S = segments.length;
   const out = new Float64Array(count);
-  // 2^(base) is common to all rows: dropping it leaves the weights unchanged (scoresToWeights is
-  // scale-free) and keeps each sum an exact integer while it stays below 2^53.
-  const base = indexMinExponent(index) + Math.min(...query.exponents);
-  // powers[s * 256 + e] = 2^(e + e_q,s − base): exact powers of two, looked up instead of computed
-  const powers = new Float64Array(S * 256);
-  for (let s = 0; s < S; s++) {
-    for (let e = 0; e < 256; e++) powers[s * 256 + e] = 2 ** (e + query.exponents[s]! - base);
-  }
+  const powers = segmentPowers(index, query, unscale);
+  if (powers === undefined) return out;
   const exps = index.exponents;
   for (let i = 0, at = 0; i < count; i++) {
     let score = 0;
@@ -246,6 +302,25 @@ export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32
   }
   return out;
 };
+
+/** What TracIn undoes per segment: 2·F_s (see tracinScores). */
+const tracinUnscale = (index: GradientIndex) => index.header.segments.map((seg) => 2 * seg.fracBits);
+
+/**
+ * TracIn: score_i = Σ_s ⟨g_q, g_i⟩ over segments (checkpoints × layers). Both embeddings of segment s are
+ * its projected gradient times 2^F_s (the segment's fixed point, `fracBits`), so the integer dot is
+ * 2^(2·F_s) times the segment's term: each is divided back, Σ_s D[i, s] · 2^(e_i,s + e_q,s − 2·F_s − m).
+ */
+export const tracinScores = (index: GradientIndex, query: Embedding, dots: Int32Array): Float64Array =>
+  combineSegmentDots(index, query, dots, tracinUnscale(index));
+
+/**
+ * Influence's combination: ψ (preconditionQuery) is on one fixed-point grid for every segment, and
+ * G_qᵀ F_s⁻¹ G_i does not depend on the segment's own fixed point (F_s scales as 2^(2·F_s), G_q and G_i as
+ * 2^F_s), so the segment dots are combined as they are: Σ_s D[i, s] · 2^(e_i,s + e_ψ,s − m).
+ */
+export const influenceScores = (index: GradientIndex, psi: Embedding, dots: Int32Array): Float64Array =>
+  combineSegmentDots(index, psi, dots, undefined);
 
 /** Limbs of DataInf's fixed point: integers |x| ≤ 2^22 as balanced base-256 digits (hi, mid, lo). */
 const LIMBS = 3;
@@ -400,6 +475,69 @@ export const topScores = (ids: BigUint64Array, scores: Float64Array, k: number):
     if (rows.length > k) rows.length = k;
   }
   return rows.map((row) => ({ row, contributionId: ids[row]!, score: BigInt(scores[row]!) }));
+};
+
+/** One row's combination over S segments, in segment order (as combineSegmentDots). */
+const rowScore = (dots: Int32Array, exps: Uint8Array, powers: Float64Array, at: number, S: number): number => {
+  let score = 0;
+  for (let s = 0; s < S; s++) {
+    const d = dots[at + s]!;
+    if (d !== 0) score += d * powers[s * 256 + exps[at + s]!]!;
+  }
+  return score;
+};
+
+/** A later row (score a, id ia) beats an earlier one (b, ib): higher score, else lower id (else the earlier row). */
+const beats = (a: number, ia: bigint, b: number, ib: bigint): boolean => (a !== b ? a > b : ia < ib);
+
+/**
+ * TracIn's (or influence's) query after the dots in one pass (issue 19): the combination of
+ * tracinScores / influenceScores, integerScores' "non-positive → 0" and topScores' selection fused — one
+ * scan over the int32 dots and uint8 exponents, a k-slot buffer in typed arrays, nothing allocated per
+ * row, BigInt only to break an exact tie on the score (ids) and for the k results. Identical to
+ * topScores(ids, integerScores(method, combination), k) (tested against it). `excluded[row]` ≠ 0: that
+ * row's score is taken as 0 (the engine's withdrawn contributions).
+ */
+export const topCombinedScores = (
+  method: "tracin" | "influence",
+  index: GradientIndex,
+  query: Embedding,
+  dots: Int32Array,
+  k: number,
+  excluded?: Uint8Array,
+): ScoredRow[] => {
+  const { count, segments } = index.header;
+  const S = segments.length;
+  const powers = segmentPowers(index, query, method === "tracin" ? tracinUnscale(index) : undefined);
+  if (powers === undefined || k <= 0) return [];
+  const ids = index.ids;
+  const exps = index.exponents;
+  // best first: topRows[0..size) rows, topScore their scores; bar = the k-th best once full
+  const topRows = new Int32Array(k);
+  const topScore = new Float64Array(k);
+  let size = 0;
+  let bar = 0;
+  for (let i = 0, at = 0; i < count; i++, at += S) {
+    const score = S === 1 ? dots[at]! * powers[exps[at]!]! : rowScore(dots, exps, powers, at, S);
+    // bar is 0 until k rows are in, then the k-th best: most rows fail the first test alone (predictable)
+    if (score < bar || !(score > 0)) continue;
+    if (excluded !== undefined && excluded[i] !== 0) continue;
+    if (size === k && !beats(score, ids[i]!, topScore[k - 1]!, ids[topRows[k - 1]!]!)) continue;
+    let j = size === k ? k - 1 : size++;
+    while (j > 0 && beats(score, ids[i]!, topScore[j - 1]!, ids[topRows[j - 1]!]!)) {
+      topRows[j] = topRows[j - 1]!;
+      topScore[j] = topScore[j - 1]!;
+      j--;
+    }
+    topRows[j] = i;
+    topScore[j] = score;
+    if (size === k) bar = topScore[k - 1]!;
+  }
+  const out: ScoredRow[] = [];
+  for (let j = 0; j < size; j++) {
+    out.push({ row: topRows[j]!, contributionId: ids[topRows[j]!]!, score: BigInt(topScore[j]!) });
+  }
+  return out;
 };
 
 /**
