@@ -21,10 +21,12 @@ import { storedOrPeerTexts } from "../challenger/weights.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
 import { fileTextStore, type TextStoreShape } from "../content/texts.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
+import { DEFAULT_QUERY_OPTIONS } from "../engines/gradient/service.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
 import { Engine, EngineResolver } from "../engines/resolver.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { FollowerError, makeFollower } from "../ledger/follower.ts";
+import { LedgerView } from "../ledger/ledger.ts";
 import { ledgerAddresses } from "../network/network.ts";
 import { agentServices } from "../network/wiring.ts";
 import { Metrics } from "../observability/metrics.ts";
@@ -175,6 +177,7 @@ const runAgent = (
       const obs = Context.get(context, Observability);
       yield* Console.log(`${role} ${gossip.sender}: gossip ${gossip.addresses.join(", ")}; metrics ${obs.url}/metrics`);
       const chainContext = yield* Effect.context<Chain | Contracts>();
+      const maxEntries = Context.get(context, LedgerView).follower.params.maxEntries;
       const attributionEngine =
         engine.kind === "fixture"
           ? engine.fixture
@@ -184,7 +187,14 @@ const runAgent = (
                 // the engines chosen by the chain, loaded once for the process (worker threads, in this scope)
                 yield* Layer.build(
                   Engine.layer.pipe(
-                    Layer.provide(EngineResolver.layerWithEngines({ dataDir: flags.dataDir })),
+                    Layer.provide(
+                      EngineResolver.layerWithEngines({
+                        dataDir: flags.dataDir,
+                        // at most the ledger's K entries (σ drops an Attribute with more, for good)
+                        suffix: { maxEntries },
+                        gradient: { ...DEFAULT_QUERY_OPTIONS, maxEntries },
+                      }),
+                    ),
                     Layer.provide(IndexPeers.gossip({ dataDir: flags.dataDir })),
                   ),
                 ).pipe(Effect.provideContext(Context.merge(chainContext, context))),
