@@ -68,19 +68,26 @@ describe("gradient engine", () => {
 
   it("the fused query (issue 19) gives the same entries and evidence as the three passes, with and without exclusions", async () => {
     // the reference is the engine's former path: every row's integer score (score → integerScores),
-    // excluded contributions set to 0, then topScores over all rows
-    const ids = one.index.ids;
+    // excluded contributions set to 0, then topScores over all rows. Also on an index whose contribution ids
+    // repeat (excludedRows' fallback scan; ties between rows of one id).
+    const repeated = { ...one, index: { ...one.index, ids: one.index.ids.map((_, row) => 1000n + BigInt(row % 7)) } };
     const requests = [
       ...queries().map((q) => ({ modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" })),
       { modelId: 1n, output: "Click here to claim your FREE prize money now" },
       { modelId: 1n, input: "are we still meeting for lunch tomorrow", output: "spam" },
     ];
     let compared = 0;
-    for (const kernel of ["ort", "js"] as const) {
-      const attributor = await makeAttributor(one, { threads: 1, kernel });
+    const runs = [
+      ["ort", one],
+      ["js", one],
+      ["ort", repeated],
+    ] as const;
+    for (const [kernel, model] of runs) {
+      const ids = model.index.ids;
+      const attributor = await makeAttributor(model, { threads: 1, kernel });
       for (const method of METHODS) {
         for (const [r, request] of requests.entries()) {
-          const asked = resolveRequest(one.index.header.classes, request);
+          const asked = resolveRequest(model.index.header.classes, request);
           if ("problem" in asked) throw new Error(asked.problem);
           const resolved = await attributor.score(asked.text, asked.label, method);
           const unexcluded = topScores(ids, resolved.scores, 8);
@@ -105,8 +112,8 @@ describe("gradient engine", () => {
                 entries: entriesFor(top, maxEntries),
                 evidence: {
                   method,
-                  indexCommitment: one.commitment,
-                  label: one.index.header.classes[resolved.label],
+                  indexCommitment: model.commitment,
+                  label: model.index.header.classes[resolved.label],
                   embedding: {
                     vector: bytesToHex(new Uint8Array(resolved.embedding.vector.buffer)),
                     exponents: [...resolved.embedding.exponents],
@@ -124,7 +131,7 @@ describe("gradient engine", () => {
       }
       await attributor.release();
     }
-    expect(compared).toBe(2 * METHODS.length * requests.length * 5 * 3);
+    expect(compared).toBe(runs.length * METHODS.length * requests.length * 5 * 3);
   });
 
   it("a free-text output is attributed under the model's own predicted label", async () => {

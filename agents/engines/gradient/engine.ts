@@ -88,6 +88,11 @@ export interface GradientAttributor {
     embedding: Embedding,
     method: Method,
   ) => Promise<{ raw: Float64Array; scores: Float64Array }>;
+  /**
+   * The rows whose contribution id is in `exclude`, as a mask for topEmbedding (undefined when none): an
+   * id → row map built on the first call (a linear scan with a Set when ids repeat in the index).
+   */
+  readonly excludedRows: (exclude: ReadonlyArray<bigint>) => Uint8Array | undefined;
   /** The query's label (undefined = the model's prediction) and embedding, nothing scored. */
   readonly embed: (text: string, label: number | undefined) => Promise<{ label: number; embedding: Embedding }>;
   /**
@@ -178,12 +183,35 @@ export const makeAttributor = async (
     const { label: resolved, embedding } = await embedFeatures(features, label);
     return { label: resolved, embedding, ...(await scoreEmbedding(embedding, method)) };
   };
+  // contribution id → its row; null when an id repeats (then exclusion scans every row)
+  let rowOf: Map<bigint, number> | null | undefined;
+  const excludedRows = (exclude: ReadonlyArray<bigint>): Uint8Array | undefined => {
+    if (exclude.length === 0) return undefined;
+    const ids = model.index.ids;
+    if (rowOf === undefined) {
+      const map = new Map<bigint, number>();
+      for (let row = 0; row < ids.length; row++) map.set(ids[row]!, row);
+      rowOf = map.size === ids.length ? map : null;
+    }
+    const excluded = new Uint8Array(ids.length);
+    if (rowOf === null) {
+      const left = new Set(exclude);
+      for (let row = 0; row < ids.length; row++) if (left.has(ids[row]!)) excluded[row] = 1;
+    } else {
+      for (const id of exclude) {
+        const row = rowOf.get(id);
+        if (row !== undefined) excluded[row] = 1;
+      }
+    }
+    return excluded;
+  };
   const featuresOf = (text: string) => featurizeBatch([text], { buckets: header.buckets });
   return {
     model,
     score: (text, label, method) => scoreFeatures(featuresOf(text), label, method),
     scoreFeatures,
     scoreEmbedding,
+    excludedRows,
     embed: (text, label) => embedFeatures(featuresOf(text), label),
     topEmbedding,
     release: async () => {
@@ -248,13 +276,7 @@ export const attributeWith = async (
   const resolved = resolveRequest(header.classes, request);
   if ("problem" in resolved) return resolved;
   const result = await attributor.embed(resolved.text, resolved.label);
-  let excluded: Uint8Array | undefined;
-  if (exclude.length > 0) {
-    const ids = attributor.model.index.ids;
-    const left = new Set(exclude);
-    excluded = new Uint8Array(ids.length);
-    for (let row = 0; row < ids.length; row++) if (left.has(ids[row]!)) excluded[row] = 1;
-  }
+  const excluded = attributor.excludedRows(exclude);
   const top = await attributor.topEmbedding(result.embedding, options.method, options.maxEntries, excluded);
   return {
     entries: entriesFor(top, options.maxEntries),
