@@ -13,6 +13,13 @@
  *                                    [--max-mib 300]   (synthetic indexes larger than this are skipped)
  *                                    [--sections embed,query,kernel] [--kernel-rows 1000000] [--kernel-dims 1024]
  *                                    [--skip-fp32]   (leave out the float32 GEMV peer: it needs 4× the index in memory)
+ *                                    [--engine-rows 200000] [--engine-dims 64]
+ *
+ * The "engine" section (issue 19, not in the default sections) times whole engine queries (attributeWith: text →
+ * gradients on ORT → embedding → index pass → top 8 → weights; none or 10 contributions excluded) on a trained softmax
+ * model whose real index rows (300 messages) are repeated to --engine-rows rows under distinct contribution ids,
+ * against the engine's former three passes (attributor.score → integer scores of every row → exclusion → topScores)
+ * on the same attributor and queries, checking both give the same entries and evidence.
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -20,7 +27,7 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { DEFAULT_TRAIN_OPTIONS, indexModel, trainModel } from "../engines/gradient/bundle.ts";
 import { sampleMessages } from "../engines/gradient/dataset.ts";
-import { entriesFor } from "../engines/gradient/engine.ts";
+import { attributeWith, entriesFor, makeAttributor, resolveRequest } from "../engines/gradient/engine.ts";
 import {
   type Embedding,
   encodeIndex,
@@ -53,6 +60,8 @@ const { values: args } = parseArgs({
     "kernel-rows": { type: "string", default: "1000000" },
     "kernel-dims": { type: "string", default: "1024" },
     "skip-fp32": { type: "boolean", default: false },
+    "engine-rows": { type: "string", default: "200000" },
+    "engine-dims": { type: "string", default: "64" },
   },
 });
 const sections = new Set(args.sections.split(","));
@@ -335,6 +344,119 @@ if (sections.has("kernel")) {
   console.log("|---|---:|---:|---:|");
   for (const [name, t] of rows) {
     console.log(`| ${name} | ${t.wall.toFixed(1)} | ${t.cpu.toFixed(1)} | ${(base / t.wall).toFixed(2)}× |`);
+  }
+}
+// ---- issue 19: whole engine queries, fused pass (now) against the three passes (before) ----
+if (sections.has("engine")) {
+  const rows = Number.parseInt(args["engine-rows"], 10);
+  const dims = Number.parseInt(args["engine-dims"], 10);
+  const messages = sampleMessages(300, 99);
+  const trained = await trainModel(messages.slice(0, 100), {
+    ...DEFAULT_TRAIN_OPTIONS,
+    train: { ...DEFAULT_TRAIN_OPTIONS.train, epochs: 2, learningRate: 2 },
+  });
+  const indexed = await indexModel(
+    trained,
+    messages.map((m, i) => ({ text: m.text, label: m.label, contributionId: BigInt(i + 1) })),
+    { dims, seed: 7, batch: 64 },
+  );
+  // the real rows repeated to `rows` rows, each under its own contribution id
+  const real = indexed.index;
+  const S = real.header.segments.length;
+  const width = real.header.dims;
+  const n = real.header.count;
+  const tiled: GradientIndex = {
+    header: { ...real.header, count: rows },
+    ids: BigUint64Array.from({ length: rows }, (_, i) => BigInt(i + 1)),
+    exponents: new Uint8Array(rows * S).map((_, j) => real.exponents[j % (n * S)]!),
+    vectors: new Int8Array(rows * width).map((_, j) => real.vectors[j % (n * width)]!),
+    norms: new Int32Array(rows * S).map((_, j) => real.norms[j % (n * S)]!),
+  };
+  const attributor = await makeAttributor({ ...indexed, index: tiled }, { threads: 2, kernel: "ort" });
+  const requests = sampleMessages(8, 5, 100).map((m) => ({
+    modelId: 1n,
+    input: m.text,
+    output: m.label === 1 ? "spam" : "ham",
+  }));
+  const excludeTen = Array.from({ length: 10 }, (_, i) => BigInt(1 + i * 7));
+  type Request = (typeof requests)[number];
+  const threePasses = async (request: Request, method: "tracin" | "influence", exclude: ReadonlyArray<bigint>) => {
+    const asked = resolveRequest(tiled.header.classes, request);
+    if ("problem" in asked) throw new Error(asked.problem);
+    const result = await attributor.score(asked.text, asked.label, method);
+    let scores = result.scores;
+    if (exclude.length > 0) {
+      const left = new Set(exclude);
+      scores = scores.map((score, row) => (left.has(tiled.ids[row]!) ? 0 : score));
+    }
+    const top = topScores(tiled.ids, scores, 8);
+    return { entries: entriesFor(top, 8), top, embedding: result.embedding };
+  };
+  const embedOnly = async (request: Request) => {
+    const asked = resolveRequest(tiled.header.classes, request);
+    if ("problem" in asked) throw new Error(asked.problem);
+    return attributor.embed(asked.text, asked.label);
+  };
+  const bigints = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+  const perQuery = async (f: (request: Request) => Promise<unknown>) =>
+    (await time(async () => {
+      for (const request of requests) await f(request);
+    })) / requests.length;
+  /** Before and now timed alternately (the load drifts): median wall and CPU ms (all threads) per query. */
+  const pair = async (fs: ReadonlyArray<(request: Request) => Promise<unknown>>) => {
+    const all = async (f: (request: Request) => Promise<unknown>) => {
+      for (const request of requests) await f(request);
+    };
+    for (const f of fs) await all(f);
+    const walls = fs.map((): number[] => []);
+    const cpus = fs.map((): number[] => []);
+    for (let r = 0; r < repeat; r++) {
+      for (const [j, f] of fs.entries()) {
+        const cpu = process.cpuUsage();
+        const t = performance.now();
+        await all(f);
+        walls[j]!.push((performance.now() - t) / requests.length);
+        const used = process.cpuUsage(cpu);
+        cpus[j]!.push((used.user + used.system) / 1000 / requests.length);
+      }
+    }
+    return fs.map((_, j) => ({ wall: median(walls[j]!), cpu: median(cpus[j]!) }));
+  };
+  const table: Array<[string, number, number, { wall: number; cpu: number }, { wall: number; cpu: number }]> = [];
+  for (const method of ["tracin", "influence"] as const) {
+    for (const exclude of [[], excludeTen]) {
+      // the preconditioner (influence) is built on the first query, at load in a served engine
+      for (const request of requests) {
+        const before = await threePasses(request, method, exclude);
+        const now = await attributeWith(attributor, request, { method, maxEntries: 8 }, exclude);
+        if ("problem" in now) throw new Error(now.problem);
+        if (
+          JSON.stringify([before.entries, before.top], bigints) !==
+          JSON.stringify([now.entries, now.evidence.top], bigints)
+        ) {
+          throw new Error(`${method}: the fused engine query differs from the three passes`);
+        }
+      }
+      const embedMs = await perQuery(embedOnly);
+      const [before, now] = await pair([
+        (r) => threePasses(r, method, exclude),
+        (r) => attributeWith(attributor, r, { method, maxEntries: 8 }, exclude),
+      ]);
+      table.push([method, exclude.length, embedMs, before!, now!]);
+    }
+  }
+  await attributor.release();
+  console.log(
+    `\n## Engine query end to end, ${rows.toLocaleString("en")} rows × ${width} (${((rows * width) / 2 ** 20).toFixed(0)} MiB; ${requests.length} queries, K = 8; before and now alternated, median of ${repeat}; load average ${loadavg()[0]!.toFixed(1)})\n`,
+  );
+  console.log(
+    "| method | contributions excluded | text → embedding only ms | three passes (before) wall ms/query | CPU ms | fused pass (now) wall ms/query | CPU ms | before / now (wall) | (CPU) |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const [method, excluded, embedMs, before, now] of table) {
+    console.log(
+      `| ${method} | ${excluded} | ${embedMs.toFixed(1)} | ${before.wall.toFixed(1)} | ${before.cpu.toFixed(1)} | ${now.wall.toFixed(1)} | ${now.cpu.toFixed(1)} | ${(before.wall / now.wall).toFixed(2)}× | ${(before.cpu / now.cpu).toFixed(2)}× |`,
+    );
   }
 }
 await ort1.release();

@@ -7,15 +7,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engine.ts";
 import { type IndexedModel, saveIndex, saveTrained } from "./bundle.ts";
 import {
+  attributeWith,
   checkAttribution,
   DEFAULT_ENGINE_OPTIONS,
   entriesFor,
   loadGradientEngine,
   makeAttributor,
   makeGradientEngine,
+  resolveRequest,
 } from "./engine.ts";
 import { queries, smallModel } from "./fixtures.test-util.ts";
-import { METHODS, type Method, topScores } from "./score.ts";
+import { integerScores, METHODS, type Method, topScores } from "./score.ts";
 
 let one: IndexedModel;
 let two: IndexedModel;
@@ -62,6 +64,74 @@ describe("gradient engine", () => {
       expect(c.map((r) => r.entries)).toEqual(a.map((r) => r.entries));
       expect(b.map((r) => r.evidence)).toEqual(a.map((r) => r.evidence));
     }
+  });
+
+  it("the fused query (issue 19) gives the same entries and evidence as the three passes, with and without exclusions", async () => {
+    // the reference is the engine's former path: every row's integer score (score → integerScores),
+    // excluded contributions set to 0, then topScores over all rows. Also on an index whose contribution ids
+    // repeat (excludedRows' fallback scan; ties between rows of one id).
+    const repeated = { ...one, index: { ...one.index, ids: one.index.ids.map((_, row) => 1000n + BigInt(row % 7)) } };
+    const requests = [
+      ...queries().map((q) => ({ modelId: 1n, input: q.text, output: q.label === 1 ? "spam" : "ham" })),
+      { modelId: 1n, output: "Click here to claim your FREE prize money now" },
+      { modelId: 1n, input: "are we still meeting for lunch tomorrow", output: "spam" },
+    ];
+    let compared = 0;
+    const runs = [
+      ["ort", one],
+      ["js", one],
+      ["ort", repeated],
+    ] as const;
+    for (const [kernel, model] of runs) {
+      const ids = model.index.ids;
+      const attributor = await makeAttributor(model, { threads: 1, kernel });
+      for (const method of METHODS) {
+        for (const [r, request] of requests.entries()) {
+          const asked = resolveRequest(model.index.header.classes, request);
+          if ("problem" in asked) throw new Error(asked.problem);
+          const resolved = await attributor.score(asked.text, asked.label, method);
+          const unexcluded = topScores(ids, resolved.scores, 8);
+          const everyOther = [...ids].filter((_, row) => (row + r) % 2 === 0);
+          const exclusions: bigint[][] = [
+            [],
+            unexcluded.slice(0, 1).map((t) => t.contributionId),
+            unexcluded
+              .slice(0, 3)
+              .map((t) => t.contributionId)
+              .concat([999_999n]),
+            everyOther,
+            [...ids],
+          ];
+          for (const exclude of exclusions) {
+            for (const maxEntries of [1, 3, 8]) {
+              const left = new Set(exclude);
+              const scores = integerScores(method, resolved.raw).map((s, row) => (left.has(ids[row]!) ? 0 : s));
+              const top = topScores(ids, scores, maxEntries);
+              const got = await attributeWith(attributor, request, { method, maxEntries }, exclude);
+              expect(got).toEqual({
+                entries: entriesFor(top, maxEntries),
+                evidence: {
+                  method,
+                  indexCommitment: model.commitment,
+                  label: model.index.header.classes[resolved.label],
+                  embedding: {
+                    vector: bytesToHex(new Uint8Array(resolved.embedding.vector.buffer)),
+                    exponents: [...resolved.embedding.exponents],
+                  },
+                  top,
+                },
+              });
+              if (exclude.length === 0 && "entries" in got) {
+                expect(await checkAttribution(attributor, request, got, maxEntries)).toEqual({ ok: true });
+              }
+              compared++;
+            }
+          }
+        }
+      }
+      await attributor.release();
+    }
+    expect(compared).toBe(runs.length * METHODS.length * requests.length * 5 * 3);
   });
 
   it("a free-text output is attributed under the model's own predicted label", async () => {

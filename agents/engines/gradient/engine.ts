@@ -35,6 +35,7 @@ import {
   preconditionQuery,
   type ScoredRow,
   segmentDotsJs,
+  topCombinedScores,
   topScores,
   tracinScores,
 } from "./score.ts";
@@ -87,6 +88,24 @@ export interface GradientAttributor {
     embedding: Embedding,
     method: Method,
   ) => Promise<{ raw: Float64Array; scores: Float64Array }>;
+  /**
+   * The rows whose contribution id is in `exclude`, as a mask for topEmbedding (undefined when none): an
+   * id → row map built on the first call (a linear scan with a Set when ids repeat in the index).
+   */
+  readonly excludedRows: (exclude: ReadonlyArray<bigint>) => Uint8Array | undefined;
+  /** The query's label (undefined = the model's prediction) and embedding, nothing scored. */
+  readonly embed: (text: string, label: number | undefined) => Promise<{ label: number; embedding: Embedding }>;
+  /**
+   * The k best rows for an embedding (topScores over scoreEmbedding's scores), rows with `excluded[row]` ≠ 0
+   * scored 0. TracIn and influence take the fused pass (topCombinedScores, issue 19); DataInf needs
+   * every score first (its integer grid is relative to the best one) and keeps the three passes.
+   */
+  readonly topEmbedding: (
+    embedding: Embedding,
+    method: Method,
+    k: number,
+    excluded?: Uint8Array,
+  ) => Promise<ScoredRow[]>;
   readonly release: () => Promise<void>;
 }
 
@@ -136,23 +155,65 @@ export const makeAttributor = async (
     }
     return { raw, scores: integerScores(method, raw) };
   };
+  const topEmbedding = async (embedding: Embedding, method: Method, k: number, excluded?: Uint8Array) => {
+    if (method !== "tracin" && method !== "influence") {
+      let { scores } = await scoreEmbedding(embedding, method);
+      if (excluded !== undefined) scores = scores.map((score, row) => (excluded[row] !== 0 ? 0 : score));
+      return topScores(model.index.ids, scores, k);
+    }
+    let query = embedding;
+    if (method === "influence") {
+      preconditioner ??= fisherPreconditioner(model.index);
+      query = preconditionQuery(model.index, preconditioner, embedding);
+    }
+    return topCombinedScores(method, model.index, query, await dotsOf(query), k, excluded);
+  };
+  const embedFeatures = async (features: Float32Array, label: number | undefined) => {
+    const final = model.checkpoints[model.checkpoints.length - 1]!;
+    const resolved = label ?? argmax((await session.run(features, [0], final)).probs);
+    const grads: Float32Array[] = [];
+    for (const ck of model.checkpoints) grads.push((await session.run(features, [resolved], ck)).grad);
+    return { label: resolved, embedding: embedQuery(header, proj, grads) };
+  };
   const scoreFeatures = async (
     features: Float32Array,
     label: number | undefined,
     method: Method,
   ): Promise<QueryResult> => {
-    const final = model.checkpoints[model.checkpoints.length - 1]!;
-    const resolved = label ?? argmax((await session.run(features, [0], final)).probs);
-    const grads: Float32Array[] = [];
-    for (const ck of model.checkpoints) grads.push((await session.run(features, [resolved], ck)).grad);
-    const embedding = embedQuery(header, proj, grads);
+    const { label: resolved, embedding } = await embedFeatures(features, label);
     return { label: resolved, embedding, ...(await scoreEmbedding(embedding, method)) };
   };
+  // contribution id → its row; null when an id repeats (then exclusion scans every row)
+  let rowOf: Map<bigint, number> | null | undefined;
+  const excludedRows = (exclude: ReadonlyArray<bigint>): Uint8Array | undefined => {
+    if (exclude.length === 0) return undefined;
+    const ids = model.index.ids;
+    if (rowOf === undefined) {
+      const map = new Map<bigint, number>();
+      for (let row = 0; row < ids.length; row++) map.set(ids[row]!, row);
+      rowOf = map.size === ids.length ? map : null;
+    }
+    const excluded = new Uint8Array(ids.length);
+    if (rowOf === null) {
+      const left = new Set(exclude);
+      for (let row = 0; row < ids.length; row++) if (left.has(ids[row]!)) excluded[row] = 1;
+    } else {
+      for (const id of exclude) {
+        const row = rowOf.get(id);
+        if (row !== undefined) excluded[row] = 1;
+      }
+    }
+    return excluded;
+  };
+  const featuresOf = (text: string) => featurizeBatch([text], { buckets: header.buckets });
   return {
     model,
-    score: (text, label, method) => scoreFeatures(featurizeBatch([text], { buckets: header.buckets }), label, method),
+    score: (text, label, method) => scoreFeatures(featuresOf(text), label, method),
     scoreFeatures,
     scoreEmbedding,
+    excludedRows,
+    embed: (text, label) => embedFeatures(featuresOf(text), label),
+    topEmbedding,
     release: async () => {
       await session.release();
       await scorer.release();
@@ -214,14 +275,9 @@ export const attributeWith = async (
   const header = attributor.model.index.header;
   const resolved = resolveRequest(header.classes, request);
   if ("problem" in resolved) return resolved;
-  const result = await attributor.score(resolved.text, resolved.label, options.method);
-  const ids = attributor.model.index.ids;
-  let scores = result.scores;
-  if (exclude.length > 0) {
-    const left = new Set(exclude);
-    scores = scores.map((score, row) => (left.has(ids[row]!) ? 0 : score));
-  }
-  const top = topScores(ids, scores, options.maxEntries);
+  const result = await attributor.embed(resolved.text, resolved.label);
+  const excluded = attributor.excludedRows(exclude);
+  const top = await attributor.topEmbedding(result.embedding, options.method, options.maxEntries, excluded);
   return {
     entries: entriesFor(top, options.maxEntries),
     evidence: {
@@ -313,7 +369,7 @@ export const checkAttribution = async (
   const resolved = resolveRequest(header.classes, request);
   if ("problem" in resolved) return { ok: false, reason: "request", message: resolved.problem };
   const { text, label } = resolved;
-  const own = await attributor.score(text, label, evidence.method);
+  const own = await attributor.embed(text, label);
   if (header.classes[own.label] !== evidence.label) {
     return { ok: false, reason: "label", message: `label ${evidence.label}, recomputed ${header.classes[own.label]}` };
   }
@@ -333,8 +389,7 @@ export const checkAttribution = async (
       message: `embedding is ${distance} quanta from the recomputed one (tolerance ${NEAR_TIE_QUANTA})`,
     };
   }
-  const { scores } = await attributor.scoreEmbedding(embedding, evidence.method);
-  const top = topScores(model.index.ids, scores, maxEntries);
+  const top = await attributor.topEmbedding(embedding, evidence.method, maxEntries);
   const entries = entriesFor(top, maxEntries);
   const same = <A>(a: A, b: A) => JSON.stringify(a, bigintJson) === JSON.stringify(b, bigintJson);
   if (!same(entries, claimed.entries)) {
