@@ -13,6 +13,7 @@ import path from "node:path";
 import { Config, Console, Context, Data, Effect, Layer, Option, Redacted, Schedule } from "effect";
 import { Command, Flag } from "effect/cli";
 import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from "viem";
+import { recordingEngine, serveAttributionApi } from "../attributor/api.ts";
 import { runAttributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
@@ -224,6 +225,8 @@ const rpcUnreachable = (e: unknown): e is ChainError | FollowerError =>
 const attributorRun = (
   flags: AgentFlagValues & {
     readonly intakePort: number;
+    readonly apiPort: number;
+    readonly apiHost: string;
     readonly maxBatch: number;
     readonly maxWaitMs: number;
     readonly fixtureContributions: string;
@@ -242,6 +245,7 @@ const attributorRun = (
       });
     }
     if (flags.maxBatch < 1) return yield* new AgentConfigError({ message: "--max-batch must be at least 1" });
+    yield* positive("--api-port", flags.apiPort);
     if (kind === "none") return yield* new AgentConfigError({ message: "an attributor needs an engine" });
     yield* runAgent(
       "attributor",
@@ -250,9 +254,11 @@ const attributorRun = (
       ({ engine, texts, gossip }) =>
         Effect.gen(function* () {
           if (engine === undefined) return yield* new AgentConfigError({ message: "an attributor needs an engine" });
+          // every result with its evidence kept in memory for the read-only API (agents/attributor/api.ts)
+          const recorded = recordingEngine(engine);
           const handle = yield* runAttributor({
             name: "attributor",
-            engine,
+            engine: recorded.engine,
             maxBatch: flags.maxBatch,
             maxWaitMs: flags.maxWaitMs,
             pollMs: flags.pollMs,
@@ -290,6 +296,11 @@ const attributorRun = (
             ),
           );
           yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
+          const api = yield* serveAttributionApi(
+            { host: flags.apiHost, port: flags.apiPort },
+            { records: recorded.records, follower: () => handle.follower },
+          );
+          yield* Console.log(`attributor ${handle.address}: attribution API ${api.url}`);
         }) as Effect.Effect<void, unknown, never>,
     );
   });
@@ -324,6 +335,18 @@ export const attributorCommand = Command.make("attributor").pipe(
         intakePort: envFlag(Flag.Int("intake-port"), Config.Int("POA_ATTRIBUTOR_INTAKE_PORT")).pipe(
           Flag.withDefault(0),
           Flag.withDescription("port of the HTTP receipts intake (POST /receipts), 0 = any"),
+        ),
+        apiPort: envFlag(Flag.Int("api-port"), Config.Int("POA_ATTRIBUTOR_API_PORT")).pipe(
+          Flag.withDefault(0),
+          Flag.withDescription(
+            "port of the read-only attribution API for Open Chat (GET /attributions, /receipts, /accounts), 0 = any (env POA_ATTRIBUTOR_API_PORT)",
+          ),
+        ),
+        apiHost: envFlag(Flag.String("api-host"), Config.String("POA_ATTRIBUTOR_API_HOST")).pipe(
+          Flag.withDefault("127.0.0.1"),
+          Flag.withDescription(
+            "interface of the read-only attribution API, e.g. 0.0.0.0 when `poa web` runs on another host (env POA_ATTRIBUTOR_API_HOST)",
+          ),
         ),
         maxBatch: envFlag(Flag.Int("max-batch"), Config.Int("POA_ATTRIBUTOR_MAX_BATCH")).pipe(
           Flag.withDefault(100),

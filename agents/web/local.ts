@@ -24,7 +24,9 @@ import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { contribute, createDatanet, curate, type FeeSplit, registerModel, stake } from "../chain/registries.ts";
 import { contentRoot } from "../content/merkle.ts";
 import { asAccount, localAccount } from "../demo/accounts.ts";
-import { EngineError } from "../engines/engine.ts";
+import { type AttributionEngine, type AttributionRequest, EngineError } from "../engines/engine.ts";
+import { CLASSES, sampleMessages } from "../engines/gradient/dataset.ts";
+import { trainDemoModel } from "../engines/gradient/demo.ts";
 import { makeSuffixEngine } from "../engines/suffix/engine.ts";
 import { buildIndex, type SuffixIndex } from "../engines/suffix/index.ts";
 import { modelRegistryAbi } from "../generated/contracts.ts";
@@ -38,6 +40,11 @@ export const DEMO_PROMPTS = ["Tell me about the harbour at dawn.", "What did the
 /** What the page asks the operator for: greedy, a fixed length (the tiny model would stop at random). */
 export const CHAT_PARAMS = { max_tokens: 64, temperature: 0, ignore_eos: true } as const;
 export const ADAPTER = "tiny-lora-0000";
+/** The second adapter, registered as a `gradient` model: the spam classifier's training mail credits its answers. */
+export const GRADIENT_ADAPTER = "tiny-lora-0001";
+/** The gradient model's training set: `sampleMessages(GRADIENT_EXAMPLES, GRADIENT_SEED)`, one contribution each. */
+export const GRADIENT_EXAMPLES = 24;
+export const GRADIENT_SEED = 11;
 
 const SPLIT: FeeSplit = { operatorBps: 2000, ownerBps: 2000, dataBps: 5000, attributorBps: 500, protocolBps: 500 };
 export const PRICE = parseUnits("0.01", 18);
@@ -47,6 +54,17 @@ const PASSAGES = [
   "Bread rises best in a warm kitchen; the baker kept the dough near the stove through the winter.",
   "A river that floods each spring leaves the fields black and rich, and the farmers plant late.",
 ];
+
+/**
+ * What the local gradient model attributes for a chat: the tiny Llama's answers are random bytes, often a
+ * single "word" without whitespace, which the gradient engine refuses as a possibly mistyped class name;
+ * so the answer is attributed as a free-text reply, `reply: <answer>` (text = prompt ‖ that, label = the
+ * classifier's prediction; agents/engines/gradient/engine.ts `resolveRequest`).
+ */
+export const gradientRequest = (request: AttributionRequest): AttributionRequest => ({
+  ...request,
+  output: `reply: ${request.output}`,
+});
 
 export interface OpenChatNetworkOptions {
   /** The attributor corrupts its first claim: the challenger disputes it (and wins). */
@@ -63,6 +81,12 @@ export interface OpenChatNetwork {
   readonly modelId: bigint;
   readonly datanetId: bigint;
   readonly contributions: ReadonlyArray<{ readonly id: bigint; readonly contributor: Address; readonly text: string }>;
+  /** The gradient model (GRADIENT_ADAPTER) and its training contributions, in training order. */
+  readonly gradient: {
+    readonly modelId: bigint;
+    readonly datanetId: bigint;
+    readonly contributions: ReadonlyArray<{ readonly id: bigint; readonly text: string }>;
+  };
   readonly users: ReadonlyArray<DemoAccount>;
   readonly contributors: ReadonlyArray<DemoAccount>;
   readonly events: ReadonlyArray<AgentEvent>;
@@ -105,13 +129,23 @@ export const startOpenChatNetwork = (
     log("▶ starting an attributor and a challenger…");
     // the index exists only once the datanet does (below): until then the engine says so
     let index: SuffixIndex | undefined;
-    const recorded = recordingEngine(
-      makeSuffixEngine(() =>
-        index === undefined
-          ? Effect.fail(new EngineError({ method: "suffix", message: "the datanet's index is not built yet" }))
-          : Effect.succeed(index),
-      ),
+    const suffixEngine = makeSuffixEngine(() =>
+      index === undefined
+        ? Effect.fail(new EngineError({ method: "suffix", message: "the datanet's index is not built yet" }))
+        : Effect.succeed(index),
     );
+    // the gradient model's engine, once it is trained (below); its model id is known before the operator starts
+    let gradientModelId = -1n;
+    let gradientEngine: AttributionEngine<unknown> | undefined;
+    const recorded = recordingEngine<unknown>({
+      method: "suffix",
+      attribute: (request) =>
+        request.modelId !== gradientModelId
+          ? suffixEngine.attribute(request)
+          : gradientEngine === undefined
+            ? Effect.fail(new EngineError({ method: "gradient", message: "the gradient model is not trained yet" }))
+            : gradientEngine.attribute(gradientRequest(request)),
+    });
     const events: AgentEvent[] = [];
     const disputed = new Set<bigint>();
     const decided = new Set<bigint>();
@@ -151,11 +185,19 @@ export const startOpenChatNetwork = (
           functionName: "modelCount",
         });
       })) + 1n;
-    yield* Effect.promise(() =>
-      writeFile(
-        path.join(setup.adaptersDir, ADAPTER, "poa.json"),
-        JSON.stringify({ modelId: modelId.toString(), price: PRICE.toString() }),
-      ),
+    gradientModelId = modelId + 1n;
+    yield* Effect.forEach(
+      [
+        [ADAPTER, modelId],
+        [GRADIENT_ADAPTER, gradientModelId],
+      ] as const,
+      ([adapter, id]) =>
+        Effect.promise(() =>
+          writeFile(
+            path.join(setup.adaptersDir, adapter, "poa.json"),
+            JSON.stringify({ modelId: id.toString(), price: PRICE.toString() }),
+          ),
+        ),
     );
     const operatorKey = ANVIL_KEYS[6];
     const operatorContext = yield* Layer.build(
@@ -256,6 +298,48 @@ export const startOpenChatNetwork = (
       throw new Error(`model registered as ${registered.modelId}, expected ${modelId}`);
     yield* stake(modelId, parseUnits("10", 18)).pipe(asAccount(anvil.rpcUrl, path_, curator));
 
+    // The gradient model: a second datanet of real mail contributed by the curator, the spam classifier
+    // trained on it and indexed (agents/engines/gradient/demo.ts), registered for the second adapter.
+    log("▶ training the gradient model on a datanet of mail…");
+    const { datanetId: mailNet } = yield* createDatanet("demo://open-chat-mail").pipe(
+      asAccount(anvil.rpcUrl, path_, curator),
+    );
+    const mail: Array<{ id: bigint; text: string }> = [];
+    for (const [i, m] of sampleMessages(GRADIENT_EXAMPLES, GRADIENT_SEED).entries()) {
+      const bytes = new TextEncoder().encode(m.text);
+      const { contributionId } = yield* contribute(mailNet, bytes, `demo://open-chat-mail/${i}`).pipe(
+        asAccount(anvil.rpcUrl, path_, curator),
+      );
+      mail.push({ id: contributionId, text: m.text });
+      yield* Effect.promise(() => writeFile(path.join(contentDir, contentRoot(bytes).toLowerCase()), bytes));
+    }
+    yield* Effect.forEach(mail, (c) => curate("approveContribution", c.id), { discard: true }).pipe(
+      asAccount(anvil.rpcUrl, path_, curator),
+    );
+    const classifier = yield* Effect.promise(() =>
+      trainDemoModel({
+        examples: GRADIENT_EXAMPLES,
+        seed: GRADIENT_SEED,
+        contributionIds: mail.map((c) => c.id),
+        modelId: gradientModelId,
+      }),
+    );
+    const gradientRegistered = yield* registerModel({
+      baseModelHash: keccak256(toBytes("tiny-llama")),
+      adapterHash: keccak256(toBytes(GRADIENT_ADAPTER)),
+      parentModelId: 0n,
+      datanetIds: [mailNet],
+      method: "gradient",
+      attributionIndexCommitment: classifier.commitment,
+      split: SPLIT,
+      price: PRICE,
+      metadataURI: `demo://open-chat/${GRADIENT_ADAPTER}?classes=${CLASSES.join(",")}`,
+    }).pipe(asAccount(anvil.rpcUrl, path_, curator));
+    if (gradientRegistered.modelId !== gradientModelId)
+      throw new Error(`model registered as ${gradientRegistered.modelId}, expected ${gradientModelId}`);
+    yield* stake(gradientModelId, parseUnits("10", 18)).pipe(asAccount(anvil.rpcUrl, path_, curator));
+    gradientEngine = classifier.engine as AttributionEngine<unknown>;
+
     // Blocks keep coming as on a live chain; claims wait out their window faster, never during a dispute.
     const client = createPublicClient({ transport: http(anvil.rpcUrl) });
     const rpc = (method: string, params: unknown[] = []) =>
@@ -280,7 +364,7 @@ export const startOpenChatNetwork = (
       operatorUrl,
       attributorApiUrl: api.url,
       contentDir,
-      models: { [ADAPTER]: modelId.toString() },
+      models: { [ADAPTER]: modelId.toString(), [GRADIENT_ADAPTER]: gradientModelId.toString() },
       operatorAddress: operator.address,
       chatParams: CHAT_PARAMS,
       demoAccounts: [
@@ -297,6 +381,7 @@ export const startOpenChatNetwork = (
       modelId,
       datanetId,
       contributions: contributions.map(({ id, contributor, text }) => ({ id, contributor, text })),
+      gradient: { modelId: gradientModelId, datanetId: mailNet, contributions: mail },
       users: users.map((u) => ({ name: u.name, address: u.address, key: u.key })),
       contributors: contributors.map((c) => ({ name: c.name, address: c.address, key: c.key })),
       events,

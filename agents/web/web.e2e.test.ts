@@ -16,8 +16,10 @@ import { createPublicClient, http, keccak256, toBytes } from "viem";
 import { freePort } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { contentRoot } from "../content/merkle.ts";
+import { trainDemoModel } from "../engines/gradient/demo.ts";
+import type { GradientEvidence } from "../engines/gradient/engine.ts";
 import { attributionLedgerAbi, modelRegistryAbi } from "../generated/contracts.ts";
-import { DEMO_PROMPTS, startOpenChatNetwork } from "./local.ts";
+import { DEMO_PROMPTS, GRADIENT_ADAPTER, GRADIENT_EXAMPLES, GRADIENT_SEED, startOpenChatNetwork } from "./local.ts";
 import { serveWeb } from "./server.ts";
 
 export const CHROMIUM = process.env.POA_CHROMIUM ?? "/usr/bin/chromium";
@@ -135,6 +137,67 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
             args: [owner],
           });
           expect(paid).toBe(expected);
+
+          // 4b. A gradient model: the credited training examples the page shows are the attributor's, as the
+          // test recomputes them: the spam classifier retrained here from the same mail (its index commitment
+          // must be the one on chain, so these are the registered model's files) and the engine run on the answer.
+          const gradientPage = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+          gradientPage.on("pageerror", (e) => pageErrors.push(e.message));
+          await gradientPage.goto(network.url);
+          await gradientPage.getByTestId("model").locator("option").first().waitFor({ state: "attached" });
+          await gradientPage.getByTestId("model").selectOption(GRADIENT_ADAPTER);
+          const gradientPrompt = "Win a FREE prize now: click here to claim your cash reward!";
+          await chat(gradientPage, gradientPrompt);
+          const gradientAnswer = (await gradientPage.getByTestId("answer").last().innerText()).replace(
+            /^Model:\s*/,
+            "",
+          );
+          await gradientPage.getByTestId("credited-text").first().waitFor({ timeout: 30_000 });
+          const credited = await gradientPage.getByTestId("credited").evaluateAll((els) =>
+            els.map((e) => ({
+              contributionId: e.getAttribute("data-contribution"),
+              score: e.getAttribute("data-score"),
+            })),
+          );
+          const retrained = await trainDemoModel({
+            examples: GRADIENT_EXAMPLES,
+            seed: GRADIENT_SEED,
+            contributionIds: network.gradient.contributions.map((c) => c.id),
+            modelId: network.gradient.modelId,
+          });
+          const gradientModel = await client.readContract({
+            address: network.web.deployments.modelRegistry as `0x${string}`,
+            abi: modelRegistryAbi,
+            functionName: "getModel",
+            args: [network.gradient.modelId],
+          });
+          expect(retrained.commitment).toBe(gradientModel.attributionIndexCommitment);
+          const recomputed = await Effect.runPromise(
+            // the local network's convention for a chat with the gradient model (local.ts gradientRequest)
+            retrained.engine.attribute({
+              modelId: network.gradient.modelId,
+              input: gradientPrompt,
+              output: `reply: ${gradientAnswer}`,
+            }),
+          );
+          const rows = (recomputed.evidence as GradientEvidence).top;
+          expect(rows.length).toBeGreaterThan(0);
+          expect(credited).toEqual(
+            rows.map((t) => ({ contributionId: t.contributionId.toString(), score: t.score.toString() })),
+          );
+          // the attributor's entries (what the fee is split over) credit exactly those examples
+          expect(recomputed.entries.map((e) => e.contributionId).sort()).toEqual(
+            rows.map((t) => t.contributionId).sort(),
+          );
+          // each credited example shows its training message, verified against its content root
+          const shownTexts = await gradientPage.getByTestId("credited-text").allTextContents();
+          expect(shownTexts.length).toBe(rows.length);
+          for (const [k, t] of rows.entries()) {
+            const text = network.gradient.contributions.find((c) => c.id === t.contributionId)!.text;
+            expect(text.startsWith(shownTexts[k]!.slice(0, 200))).toBe(true);
+          }
+          await shoot(gradientPage, "chat-gradient");
+          await gradientPage.close();
 
           // 5. Explorer pages render from the chain.
           await page.goto(`${network.url}/#/datanets`);

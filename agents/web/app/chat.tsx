@@ -540,7 +540,8 @@ const Attribution = ({
           })}
         </ol>
       )}
-      {result.evidence.method === "gradient" && (
+      {/* the gradient engine's evidence names its scoring method (influence, tracin, datainf), not "gradient" */}
+      {Array.isArray((result.evidence as { top?: unknown }).top) && (
         <>
           <h3>Credited training examples</h3>
           <ol class="sources">
@@ -548,10 +549,18 @@ const Attribution = ({
               (t) => {
                 const source = sources.get(t.contributionId);
                 return (
-                  <li key={t.contributionId} class="source">
+                  <li
+                    key={t.contributionId}
+                    class="source"
+                    data-testid="credited"
+                    data-contribution={t.contributionId}
+                    data-score={t.score}
+                  >
                     Contribution {t.contributionId} (score {t.score})
                     {source?.status === "verified" && (
-                      <blockquote>{decoder.decode(source.bytes!.subarray(0, 240))}</blockquote>
+                      <blockquote data-testid="credited-text">
+                        {decoder.decode(source.bytes!.subarray(0, 240))}
+                      </blockquote>
                     )}
                     {source !== undefined && source.status !== "verified" && <p class="error">{source.problem}</p>}
                   </li>
