@@ -50,9 +50,10 @@ import {
 } from "../chain/opstack.ts";
 import { buildClaim } from "../sigma/claim.ts";
 import { claimTransactions, encodeBatch, encodeTx } from "../sigma/codec.ts";
-import { encodeRegistry, type RegistrySnapshot, registryView } from "../sigma/registry.ts";
+import { encodeRegistry } from "../sigma/registry.ts";
 import { applyBatch, applyTx, commitment, Ledger, type SigmaContext } from "../sigma/sigma.ts";
 import { accountOf, prng, randomEntries, signAttribute } from "../sigma/vectors.ts";
+import { benchRegistry } from "./registry.ts";
 
 const { values } = parseArgs({
   options: {
@@ -131,27 +132,7 @@ const deploy = async (file: string, name: string, args: ReadonlyArray<unknown> =
 
 const ENTRIES = 8;
 const CONTRIBUTIONS = 64;
-const snapshot: RegistrySnapshot = {
-  models: [
-    {
-      id: 1n,
-      owner: accountOf("bench-owner").address,
-      split: { operatorBps: 2000, ownerBps: 2000, dataBps: 5000, attributorBps: 500, protocolBps: 500 },
-      registeredAt: 1n,
-      retiredAt: 0n,
-      datanets: [1n],
-    },
-  ],
-  contributions: Array.from({ length: CONTRIBUTIONS }, (_, i) => ({
-    id: BigInt(i + 1),
-    contributor: accountOf(`bench-contributor-${i}`).address,
-    datanetId: 1n,
-    approvedAt: 1n,
-    withdrawnAt: 0n,
-  })),
-};
-const registry = registryView(snapshot);
-const ids = snapshot.contributions.map((c) => c.id);
+const { snapshot, registry, ids } = benchRegistry(CONTRIBUTIONS);
 
 /** `count` signed receipts with `entries` entries each, from `payers` users, for the ledger at `ledger`. */
 const receipts = async (ctx: SigmaContext, count: number, entries: number, payers: number, seed: number) => {

@@ -14,9 +14,9 @@ import { parseArgs } from "node:util";
 import { toHex } from "viem";
 import { claimTransactions, encodeBatch } from "../sigma/codec.ts";
 import * as reference from "../sigma/reference/sigma.ts";
-import { type RegistrySnapshot, registryView } from "../sigma/registry.ts";
 import { applyBatch, commitment, Ledger, type SigmaContext } from "../sigma/sigma.ts";
 import { accountOf, prng, randomEntries, signAttribute } from "../sigma/vectors.ts";
+import { benchRegistry } from "./registry.ts";
 
 const { values } = parseArgs({
   options: {
@@ -41,27 +41,7 @@ const PEER_TXS = positive("peer-txs", values["peer-txs"], Math.max(1, Math.floor
 if (ENTRIES > 8) throw new Error("--entries must be at most 8 (MAX_ENTRIES_LIMIT)");
 
 const CONTRIBUTIONS = 64;
-const snapshot: RegistrySnapshot = {
-  models: [
-    {
-      id: 1n,
-      owner: accountOf("bench-owner").address,
-      split: { operatorBps: 2000, ownerBps: 2000, dataBps: 5000, attributorBps: 500, protocolBps: 500 },
-      registeredAt: 1n,
-      retiredAt: 0n,
-      datanets: [1n],
-    },
-  ],
-  contributions: Array.from({ length: CONTRIBUTIONS }, (_, i) => ({
-    id: BigInt(i + 1),
-    contributor: accountOf(`bench-contributor-${i}`).address,
-    datanetId: 1n,
-    approvedAt: 1n,
-    withdrawnAt: 0n,
-  })),
-};
-const registry = registryView(snapshot);
-const ids = snapshot.contributions.map((c) => c.id);
+const { registry, ids } = benchRegistry(CONTRIBUTIONS);
 const ctx: SigmaContext = {
   chainId: 31_337,
   ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
