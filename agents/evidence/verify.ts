@@ -289,3 +289,103 @@ export const outcome = (check: () => unknown): string => {
     throw error;
   }
 };
+
+/** The fields of an evidence entry the one-step checks read (`EvidenceSpan` in SuffixChecks.sol). */
+export interface EvidenceSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly wonStart: number;
+  readonly wonEnd: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** The span `[start, end)` of the output is maximal: neither one-byte extension occurs (`verifyMaximal`). */
+export const verifyMaximal = (
+  c: IndexCommitment,
+  output: Uint8Array,
+  start: number,
+  end: number,
+  left: AbsenceProof,
+  right: AbsenceProof,
+): void => {
+  if (start >= end || end > output.length) fail("SuffixChecks_BadBounds");
+  if (start > 0) verifyAbsent(c, output.subarray(start - 1, end), left);
+  if (end < output.length) verifyAbsent(c, output.subarray(start, end + 1), right);
+};
+
+/** Whether span k beats span j for a byte both cover: longer, or as long and earlier. */
+export const beats = (k: EvidenceSpan, j: EvidenceSpan): boolean => {
+  const lk = k.end - k.start;
+  const lj = j.end - j.start;
+  return lk > lj || (lk === lj && k.start < j.start);
+};
+
+/** An entry malformed on its own (`verifySpanViolation`). */
+export const verifySpanViolation = (c: IndexCommitment, s: EvidenceSpan, outputLength: number): void => {
+  const wrong =
+    s.end <= s.start ||
+    s.end - s.start < c.minMatch ||
+    s.end > outputLength ||
+    s.wonStart < s.start ||
+    s.wonEnd > s.end ||
+    s.wonStart > s.wonEnd ||
+    s.lo >= s.hi;
+  if (!wrong) fail("SuffixChecks_NoViolation");
+};
+
+/** Two adjacent entries out of order (`verifyOrderOfEntriesViolation`). */
+export const verifyOrderOfEntriesViolation = (a: EvidenceSpan, b: EvidenceSpan): void => {
+  if (b.start > a.start && b.end > a.end && a.wonEnd <= b.wonStart) fail("SuffixChecks_NoViolation");
+};
+
+/** Byte p is in j's won interval but k covers it and beats j (`verifyWonByteViolation`). */
+export const verifyWonByteViolation = (j: EvidenceSpan, k: EvidenceSpan, p: number): void => {
+  const wrong = p >= j.wonStart && p < j.wonEnd && p >= k.start && p < k.end && beats(k, j);
+  if (!wrong) fail("SuffixChecks_NoViolation");
+};
+
+/** Byte p lies between the won intervals of adjacent a, b (or an end of the list) yet k covers it. */
+export const verifyUncoveredViolation = (
+  a: EvidenceSpan | undefined,
+  b: EvidenceSpan | undefined,
+  k: EvidenceSpan,
+  p: number,
+): void => {
+  const inGap = (a === undefined || p >= a.wonEnd) && (b === undefined || p < b.wonStart);
+  if (!(inGap && p >= k.start && p < k.end)) fail("SuffixChecks_NoViolation");
+};
+
+export interface OmissionProof {
+  readonly prev: EvidenceSpan | undefined;
+  readonly next: EvidenceSpan | undefined;
+  readonly a: number;
+  readonly x: number;
+  readonly occurrence: SuffixOpening;
+}
+
+/** A maximal span of ≥ minMatch bytes is missing between two adjacent entries (`verifyOmission`). */
+export const verifyOmission = (c: IndexCommitment, output: Uint8Array, p: OmissionProof): void => {
+  const placed =
+    p.x <= output.length &&
+    p.x >= p.a + c.minMatch &&
+    (p.prev === undefined || (p.a > p.prev.start && p.x > p.prev.end)) &&
+    (p.next === undefined || p.a < p.next.start);
+  if (!placed) fail("SuffixChecks_NoViolation");
+  verifyOccurs(c, output.subarray(p.a, p.x), p.occurrence);
+};
+
+/** A credited contribution with final score `score` belongs in the ranked list and is not in it. */
+export const verifyRankingViolation = (
+  ids: ReadonlyArray<bigint>,
+  scores: ReadonlyArray<bigint>,
+  maxEntries: number,
+  id: bigint,
+  score: bigint,
+): void => {
+  if (score === 0n || ids.includes(id)) fail("SuffixChecks_NoViolation");
+  const count = ids.length;
+  const belongs =
+    count < maxEntries || score > scores[count - 1]! || (score === scores[count - 1]! && id < ids[count - 1]!);
+  if (!belongs) fail("SuffixChecks_NoViolation");
+};
