@@ -344,8 +344,7 @@ interface IEvidenceGame {
     function proveEntriesOutOfOrder(uint256 _disputeId, EntryOpening calldata _a, EntryOpening calldata _b) external;
 
     /// @notice Byte `_p` is in `_j`'s won interval but `_k` covers it and beats `_j`.
-    function proveWonByte(uint256 _disputeId, EntryOpening calldata _j, EntryOpening calldata _k, uint32 _p)
-        external;
+    function proveWonByte(uint256 _disputeId, EntryOpening calldata _j, EntryOpening calldata _k, uint32 _p) external;
 
     /// @notice Byte `_p` lies between the won intervals of adjacent entries `_a`, `_b` (`_hasA = false`: before
     ///         entry 0; `_hasB = false`: after entry J − 1) but `_k` covers it.
