@@ -16,23 +16,17 @@ import { Effect } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attributeBytes } from "../engines/suffix/engine.ts";
-import {
-  type EvidenceEntry,
-  entryCredit,
-  finalScores,
-  type GameEvidence,
-  gameEvidence,
-  withLinks,
-} from "../engines/suffix/evidence.ts";
+import { type EvidenceEntry, type GameEvidence, gameEvidence } from "../engines/suffix/evidence.ts";
 import { buildIndex } from "../engines/suffix/index.ts";
 import { bruteMatches, bruteWeights, scenario } from "../engines/suffix/testing.ts";
+import { entryCredit, finalScores, linkEntries, rankedList } from "./entry.ts";
 import {
   type Accusation,
+  type AccusationKind,
   answerAccusation,
-  type ClaimantAccusation,
-  claimantBurden,
-  findAccusation,
-  judgeChallenger,
+  findMove,
+  judgeViolation,
+  type Move,
   type PublishedEvidence,
 } from "./game.ts";
 import { ProofIndex } from "./index.ts";
@@ -47,7 +41,7 @@ interface Case {
 }
 
 const cases = scenario
-  .map(({ corpus, output, minMatch, maxOccurrences, maxShardBytes }) => {
+  .map(({ corpus, output, minMatch, maxOccurrences, maxShardBytes }): Case | undefined => {
     const contributions = corpus
       .filter((c) => c.content.length > 0)
       .map((c, i) => ({ id: BigInt(3 * i + 1), content: c.content }));
@@ -63,34 +57,23 @@ const cases = scenario
       brute: bruteMatches(contributions, output, minMatch),
       ids: contributions.map((c) => c.id),
       maxOccurrences: params.maxOccurrences,
-    } satisfies Case;
+    };
   })
   .filter((c): c is Case => c !== undefined);
 
-const ranking = (entries: ReadonlyArray<EvidenceEntry>, maxEntries: number) => {
-  const top = [...finalScores(entries).entries()]
-    .filter(([, s]) => s > 0n)
-    .sort(([a, x], [b, y]) => (x === y ? (a < b ? -1 : 1) : x > y ? -1 : 1))
-    .slice(0, maxEntries);
-  return { ids: top.map(([id]) => id), scores: top.map(([, s]) => s) };
+/** A lie made consistent downstream: links and ranking recomputed from the edited spans. */
+const consistent = (spans: ReadonlyArray<EvidenceEntry>): PublishedEvidence => {
+  const entries = linkEntries(spans);
+  return { entries, ranked: rankedList(entries, 4) };
 };
 
-/** A lie made consistent downstream: links and ranking recomputed from the edited entries. */
-const consistent = (entries: ReadonlyArray<Omit<EvidenceEntry, "links">>, maxEntries: number): PublishedEvidence => {
-  const linked = withLinks(entries);
-  return { entries: linked, ranked: ranking(linked, maxEntries) };
-};
-
-const strip = (e: EvidenceEntry): Omit<EvidenceEntry, "links"> => {
-  const { links: _links, ...rest } = e;
-  return rest;
-};
+const published = (g: GameEvidence): PublishedEvidence => ({ entries: g.linked, ranked: g.ranked });
 
 /** The liar loses accusation `a`: its witness verifies, or the liar has no proof that verifies. */
-const loses = (c: Case, theirs: PublishedEvidence, a: Accusation) =>
-  claimantBurden(a)
-    ? answerAccusation(a, theirs, c.output, c.index) === undefined
-    : judgeChallenger(c.index.commitment, a, theirs, c.output, c.index);
+const loses = (c: Case, theirs: PublishedEvidence, m: Move) =>
+  m.type === "accuse"
+    ? answerAccusation(m.accusation, theirs, c.output, c.index) === undefined
+    : judgeViolation(c.index, m, theirs, c.output);
 
 const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => PublishedEvidence | undefined }> = [
   {
@@ -101,10 +84,7 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
       if (j < 0) return undefined;
       const own = c.ids.find((id) => !(E[j]!.credited.length === 1 && E[j]!.credited[0] === id));
       if (own === undefined) return undefined;
-      return consistent(
-        E.map((e, i) => (i === j ? { ...strip(e), credited: [own] } : strip(e))),
-        4,
-      );
+      return consistent(E.map((e, i) => (i === j ? { ...e, credited: [own] } : e)));
     },
   },
   {
@@ -116,10 +96,7 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
       const e = E[j]!;
       const hi = e.hi < c.index.n ? e.hi + 1 : e.hi;
       const lo = hi === e.hi ? e.lo - 1 : e.lo;
-      return consistent(
-        E.map((x, i) => (i === j ? { ...strip(x), lo, hi } : strip(x))),
-        4,
-      );
+      return consistent(E.map((x, i) => (i === j ? { ...x, lo, hi } : x)));
     },
   },
   {
@@ -138,8 +115,8 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
           continue;
         if (E.some((e) => e.start < x && a < e.end)) continue;
         const fake = { start: a, end: x, wonStart: a, wonEnd: x, lo: 0, hi: 1, credited: [c.ids[0]!] };
-        const entries = [...E.map(strip), fake].sort((p, q) => p.start - q.start);
-        return consistent(entries, 4);
+        const entries = [...E, fake].sort((p, q) => p.start - q.start);
+        return consistent(entries);
       }
       return undefined;
     },
@@ -160,7 +137,7 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
         E.map((x, i) =>
           i === j
             ? {
-                ...strip(x),
+                ...x,
                 end,
                 wonEnd: Math.min(x.wonEnd, end),
                 wonStart: Math.min(x.wonStart, end),
@@ -168,9 +145,8 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
                 hi,
                 credited,
               }
-            : strip(x),
+            : x,
         ),
-        4,
       );
     },
   },
@@ -180,7 +156,7 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
       const E = c.honest.entries;
       if (E.length === 0) return undefined;
       const j = pick % E.length;
-      return consistent(E.filter((_, i) => i !== j).map(strip), 4);
+      return consistent(E.filter((_, i) => i !== j));
     },
   },
   {
@@ -199,13 +175,8 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
         ) {
           return consistent(
             E.map((x, i) =>
-              i === j
-                ? { ...strip(x), wonEnd: x.wonEnd + 1 }
-                : i === j + 1
-                  ? { ...strip(x), wonStart: x.wonStart + 1 }
-                  : strip(x),
+              i === j ? { ...x, wonEnd: x.wonEnd + 1 } : i === j + 1 ? { ...x, wonStart: x.wonStart + 1 } : x,
             ),
-            4,
           );
         }
       }
@@ -215,15 +186,15 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
   {
     name: "a running score inflated",
     lie: (c, pick) => {
-      const E = c.honest.entries;
-      const j = E.findIndex((e, i) => i >= pick % Math.max(E.length, 1) && e.credited.length > 0);
+      const E = c.honest.linked;
+      const j = E.findIndex((e, i) => i >= pick % Math.max(E.length, 1) && e.credits.length > 0);
       if (j < 0) return undefined;
       const entries = E.map((e, i) =>
         i === j
-          ? { ...e, links: e.links.map((l, s) => (s === 0 ? { ...l, runningScore: l.runningScore + 1n } : l)) }
+          ? { ...e, credits: e.credits.map((x, s) => (s === 0 ? { ...x, runningScore: x.runningScore + 1n } : x)) }
           : e,
       );
-      return { entries, ranked: ranking(entries, 4) };
+      return { entries, ranked: rankedList(entries, 4) };
     },
   },
   {
@@ -231,7 +202,7 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
     lie: (c) => {
       const { ids, scores } = c.honest.ranked;
       if (ids.length === 0) return undefined;
-      return { entries: c.honest.entries, ranked: { ids, scores: scores.map((s, i) => (i === 0 ? s + 1n : s)) } };
+      return { entries: c.honest.linked, ranked: { ids, scores: scores.map((s, i) => (i === 0 ? s + 1n : s)) } };
     },
   },
   {
@@ -239,7 +210,7 @@ const LIES: ReadonlyArray<{ name: string; lie: (c: Case, pick: number) => Publis
     lie: (c) => {
       const { ids, scores } = c.honest.ranked;
       if (ids.length === 0) return undefined;
-      return { entries: c.honest.entries, ranked: { ids: ids.slice(0, -1), scores: scores.slice(0, -1) } };
+      return { entries: c.honest.linked, ranked: { ids: ids.slice(0, -1), scores: scores.slice(0, -1) } };
     },
   },
 ];
@@ -261,21 +232,16 @@ describe("evidence game moves", () => {
         });
         // links: each final running score is the sum of the credits, by brute force
         const sums = new Map<bigint, bigint>();
-        for (const e of E) for (const id of e.credited) sums.set(id, (sums.get(id) ?? 0n) + entryCredit(e));
-        expect(finalScores(E)).toEqual(sums);
-        const accusations: ClaimantAccusation[] = [];
-        E.forEach((e, j) => {
-          for (const kind of ["rangeLow", "rangeHigh", "maximalLeft", "maximalRight", "creditedSet"] as const)
-            accusations.push({ kind, entry: j });
-          e.credited.forEach((_, slot) => {
-            accusations.push({ kind: "headScore", entry: j, slot });
-          });
-        });
-        c.honest.ranked.ids.forEach((_, rank) => {
-          accusations.push({ kind: "rankScore", rank });
-        });
-        for (const a of accusations) expect(answerAccusation(a, c.honest, c.output, c.index), a.kind).toBeDefined();
-        expect(findAccusation(c.honest, c.honest, c.output, c.index)).toBeUndefined();
+        for (const e of E)
+          for (const id of e.credited) sums.set(id, (sums.get(id) ?? 0n) + entryCredit(e, e.credited.length));
+        expect(new Map([...finalScores(c.honest.linked)].map(([id, f]) => [id, f.score]))).toEqual(sums);
+        const honest = published(c.honest);
+        const accusations: Accusation[] = [];
+        const kinds: AccusationKind[] = ["RangeLow", "RangeHigh", "MaximalLeft", "MaximalRight", "CreditedSet"];
+        for (let j = 0; j < E.length; j++) for (const kind of kinds) accusations.push({ kind, index: j });
+        for (let r = 0; r < c.honest.ranked.ids.length; r++) accusations.push({ kind: "RankedScore", index: r });
+        for (const a of accusations) expect(answerAccusation(a, honest, c.output, c.index), a.kind).toBeDefined();
+        expect(findMove(honest, honest, c.output, c.index)).toBeUndefined();
       }),
       { seed: 14, numRuns: 60 },
     );
@@ -287,15 +253,15 @@ describe("evidence game moves", () => {
       fc.assert(
         fc.property(cases, fc.nat(), (c, pick) => {
           const theirs = lie(c, pick);
-          fc.pre(theirs !== undefined && !sameEvidence(theirs, c.honest));
+          fc.pre(theirs !== undefined && !sameEvidence(theirs, published(c.honest)));
           lies++;
-          const a = findAccusation(theirs, c.honest, c.output, c.index);
+          const a = findMove(theirs, published(c.honest), c.output, c.index);
           // evidence no accusation reaches must give the honest weights (no wrong weight vector finalizes)
           if (a === undefined) {
-            expect(sameWeights(theirs, c.honest)).toBe(true);
+            expect(sameWeights(theirs, published(c.honest))).toBe(true);
             return;
           }
-          expect(loses(c, theirs, a), JSON.stringify(a)).toBe(true);
+          expect(loses(c, theirs, a), show(a)).toBe(true);
         }),
         { seed: 14, numRuns: 60 },
       );
@@ -304,6 +270,6 @@ describe("evidence game moves", () => {
   }
 });
 
-const sameEvidence = (a: PublishedEvidence, b: PublishedEvidence) =>
-  JSON.stringify(a, (_, v) => (typeof v === "bigint" ? v.toString() : v)) ===
-  JSON.stringify(b, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+
+const sameEvidence = (a: PublishedEvidence, b: PublishedEvidence) => show(a) === show(b);

@@ -1,30 +1,28 @@
 /**
- * The evidence game's moves, as the agents play them (docs/evidence-game.md §3): the accusations a
- * challenger can make against one entry (or a pair, or the ranked list) of a claimant's evidence, the
- * proof each side supplies, and the two decisions an agent takes:
+ * The evidence game's moves as the agents play them (docs/evidence-game.md §3, src/interfaces/
+ * IEvidenceGame.sol): the claimant-burden accusations a challenger names and the proof the claimant
+ * answers each with, the violations a challenger proves at once, and the two decisions an agent takes:
  *
- *   - `findAccusation` (challenger): diff the claimant's published evidence with this node's own, in the
- *     order below, and name the first accusation the claimant cannot answer, with the witness when the
- *     burden is the challenger's;
- *   - `answerAccusation` (claimant): the proof of a claimant-burden accusation from the proof index, or
- *     nothing when the fact is false (the claimant then loses on its clock; sending a proof that does not
- *     verify would only revert).
+ *   - `findMove` (challenger): diff the claimant's published evidence with this node's own and name the
+ *     first move the claimant loses: a violation whose witness verifies, or an accusation the claimant has
+ *     no proof for;
+ *   - `answerAccusation` (claimant): the proof of an accusation from the proof index, or nothing when the
+ *     accused fact is false (the claimant then loses on its clock; a proof that does not verify would
+ *     only revert).
  *
- * The order of the diff follows the dependencies of the rule: a malformed entry or an out-of-order pair
- * first, then each entry's own facts (its span occurs with exactly its SA range, is maximal, credits
- * exactly its set), then what is missing (an omitted maximal span), then who won which bytes, then the
- * running-score links, then the ranked list. When every earlier piece agrees with this node's evidence,
- * a difference in a later piece has a witness (docs/evidence-game.md §3.3, "why the omission check is
- * exact"), so an evidence whose weights differ from the rule's always yields an accusation the claimant
- * loses, and honest evidence yields none.
+ * The diff follows the rule's dependencies: a malformed entry or an out-of-order pair first, then each
+ * entry's own facts (its span occurs with exactly its SA range, is maximal, credits exactly its set),
+ * then an omitted maximal span, then who won which bytes, then the running-score links, then the ranked
+ * list. When every earlier piece agrees with this node's evidence, a difference in a later piece has a
+ * witness (§3.3 "why the omission check is exact", §3.4 "by induction along the list"), so evidence whose
+ * ranked list differs from the rule's always yields a move the claimant loses, and honest evidence none.
  *
- * `judge` is the referee in TypeScript: the verdict the chain's one-step checks give (agents/evidence/
- * verify.ts mirrors src/evidence/SuffixChecks.sol), used by the tests and by both agents to know a move
- * will land before sending it.
+ * `judgeClaimant` / `judgeViolation` are the referee in TypeScript: the verdict EvidenceGame's one-step
+ * checks give (agents/evidence/verify.ts mirrors src/evidence/SuffixChecks.sol), so both agents know a
+ * move lands before they send it.
  */
-import type { EvidenceEntry } from "../engines/suffix/evidence.ts";
-import { entryCredit } from "../engines/suffix/evidence.ts";
-import type { IndexCommitment, ProofIndex, SuffixOpening } from "./index.ts";
+import { type Entry, entryCredit, NO_ENTRY } from "./entry.ts";
+import type { ProofIndex, SuffixOpening } from "./index.ts";
 import {
   type AbsenceProof,
   CheckFailed,
@@ -38,166 +36,76 @@ import {
   verifyRangeHigh,
   verifyRangeLow,
   verifyRankingViolation,
-  verifySpanViolation,
   verifyUncoveredViolation,
   verifyWonByteViolation,
 } from "./verify.ts";
 
 /** A claimant's evidence as published: entries sorted by output start, and the ranked top K. */
 export interface PublishedEvidence {
-  readonly entries: ReadonlyArray<EvidenceEntry>;
+  readonly entries: ReadonlyArray<Entry>;
   readonly ranked: { readonly ids: ReadonlyArray<bigint>; readonly scores: ReadonlyArray<bigint> };
 }
 
-/** Accusations whose proof the claimant supplies (its clock runs). */
-export type ClaimantAccusation =
-  | { readonly kind: "rangeLow"; readonly entry: number }
-  | { readonly kind: "rangeHigh"; readonly entry: number }
-  | { readonly kind: "maximalLeft"; readonly entry: number }
-  | { readonly kind: "maximalRight"; readonly entry: number }
-  | { readonly kind: "creditedSet"; readonly entry: number }
-  /** Entry's running score for credited id #slot is not its own credit: the claimant shows the link into it. */
-  | { readonly kind: "headScore"; readonly entry: number; readonly slot: number }
-  /** Ranked position `rank`: the claimant shows the final link of its id with that score. */
-  | { readonly kind: "rankScore"; readonly rank: number };
+/** `IEvidenceGame.Accusation` (claimant's burden), by name; `index` is an entry (a ranked position for RankedScore). */
+export type AccusationKind = "RangeLow" | "RangeHigh" | "MaximalLeft" | "MaximalRight" | "CreditedSet" | "RankedScore";
 
-/** Accusations the challenger proves at once (the chain checks its witness; no answer). */
-export type ChallengerAccusation =
-  | { readonly kind: "span"; readonly entry: number }
-  | { readonly kind: "order"; readonly entry: number }
-  | { readonly kind: "omission"; readonly after: number; readonly a: number; readonly x: number; readonly rank: number }
-  | { readonly kind: "wonByte"; readonly entry: number; readonly by: number; readonly position: number }
-  | { readonly kind: "uncovered"; readonly after: number; readonly by: number; readonly position: number }
-  /** The link of entry's id #slot to its next entry is wrong (next does not credit it, or the sum is off). */
-  | { readonly kind: "link"; readonly entry: number; readonly slot: number }
-  /** Entry's id #slot links past `skipped`, which credits it too. */
-  | { readonly kind: "skipped"; readonly entry: number; readonly slot: number; readonly skipped: number }
-  /** Entry's id #slot has its final link (next = J) with a score that belongs in the ranked list. */
-  | { readonly kind: "rankMissing"; readonly entry: number; readonly slot: number };
-
-export type Accusation = ClaimantAccusation | ChallengerAccusation;
-
-export const CLAIMANT_BURDEN: ReadonlySet<Accusation["kind"]> = new Set([
-  "rangeLow",
-  "rangeHigh",
-  "maximalLeft",
-  "maximalRight",
-  "creditedSet",
-  "headScore",
-  "rankScore",
-]);
-
-export const claimantBurden = (a: Accusation): a is ClaimantAccusation => CLAIMANT_BURDEN.has(a.kind);
-
-/** The claimant's proof of a claimant-burden accusation. */
-export type ClaimantProof =
-  | { readonly kind: "rangeLow"; readonly below: SuffixOpening; readonly first: SuffixOpening }
-  | { readonly kind: "rangeHigh"; readonly last: SuffixOpening; readonly above: SuffixOpening }
-  | { readonly kind: "maximalLeft" | "maximalRight"; readonly absence: AbsenceProof }
-  | { readonly kind: "creditedSet"; readonly occurrences: ReadonlyArray<Occurrence> }
-  | { readonly kind: "headScore"; readonly previous: number }
-  | { readonly kind: "rankScore"; readonly entry: number; readonly slot: number };
-
-const span = (e: EvidenceEntry): EvidenceSpan => e;
-
-/** The absence proof of a pattern that occurs nowhere: the two ranks bracketing its insertion point. */
-export const absenceProof = (index: ProofIndex, pattern: Uint8Array): AbsenceProof | undefined => {
-  const { lo, hi } = index.range(pattern);
-  if (hi > lo) return undefined;
-  const open = (rank: number) => index.opening(rank, pattern.length);
-  const hasBelow = lo > 0;
-  const hasAbove = lo < index.n;
-  const dummy = open(0);
-  return { hasBelow, hasAbove, below: hasBelow ? open(lo - 1) : dummy, above: hasAbove ? open(lo) : dummy };
+/** The enum's value on chain. */
+export const ACCUSATION_CODE: Record<AccusationKind, number> = {
+  RangeLow: 1,
+  RangeHigh: 2,
+  MaximalLeft: 3,
+  MaximalRight: 4,
+  CreditedSet: 5,
+  RankedScore: 6,
 };
 
-/** The SA leaves of [lo, hi) with their corpus entries (none when the span is too common). */
-export const occurrencesOf = (index: ProofIndex, lo: number, hi: number): Occurrence[] =>
-  hi - lo > index.commitment.maxOccurrences
-    ? []
-    : Array.from({ length: hi - lo }, (_, i) => ({
-        sa: index.saLeaf(lo + i),
-        entry: index.entryProof(index.entryOf(index.sa[lo + i]!)),
-      }));
+export interface Accusation {
+  readonly kind: AccusationKind;
+  readonly index: number;
+}
 
-/**
- * The claimant's proof of accusation `a` against its evidence `ev`, from its proof index; `undefined`
- * when it has none that verifies (the accused fact is false).
- */
-export const answerAccusation = (
-  a: ClaimantAccusation,
-  ev: PublishedEvidence,
-  output: Uint8Array,
-  index: ProofIndex,
-): ClaimantProof | undefined => {
-  const proof = buildAnswer(a, ev, output, index);
-  if (proof === undefined) return undefined;
-  return judgeClaimant(index.commitment, a, ev, output, proof) ? proof : undefined;
-};
+/** A violation the challenger proves at once (`IEvidenceGame.prove…`); entries are named by index. */
+export type Violation =
+  | { readonly kind: "EntryMalformed"; readonly entry: number }
+  | { readonly kind: "EntriesOutOfOrder"; readonly entry: number }
+  | { readonly kind: "WonByte"; readonly entry: number; readonly by: number; readonly position: number }
+  /** `after`: the entry before the gap (−1: before entry 0); `after + 1 = J`: after the last. */
+  | { readonly kind: "Uncovered"; readonly after: number; readonly by: number; readonly position: number }
+  | {
+      readonly kind: "Omission";
+      readonly after: number;
+      readonly a: number;
+      readonly x: number;
+      /** The rank of an occurrence of output[a, x) in the proof index. */
+      readonly rank: number;
+    }
+  | { readonly kind: "FirstCredit"; readonly entry: number; readonly slot: number }
+  | { readonly kind: "BrokenLink"; readonly a: number; readonly b: number; readonly id: bigint }
+  | { readonly kind: "SkippedCredit"; readonly entry: number; readonly skipped: number; readonly id: bigint }
+  | { readonly kind: "RankingOmission"; readonly entry: number; readonly slot: number };
 
-const buildAnswer = (
-  a: ClaimantAccusation,
-  ev: PublishedEvidence,
-  output: Uint8Array,
-  index: ProofIndex,
-): ClaimantProof | undefined => {
-  const J = ev.entries.length;
-  const rankIn = (rank: number) => rank >= 0 && rank < index.n;
-  switch (a.kind) {
-    case "rangeLow":
-    case "rangeHigh": {
-      const e = ev.entries[a.entry];
-      if (e === undefined) return undefined;
-      const pattern = output.subarray(e.start, e.end);
-      const open = (rank: number) => index.opening(rankIn(rank) ? rank : 0, pattern.length);
-      if (!rankIn(e.lo) || !rankIn(e.hi - 1)) return undefined;
-      return a.kind === "rangeLow"
-        ? { kind: "rangeLow", below: open(e.lo - 1), first: open(e.lo) }
-        : { kind: "rangeHigh", last: open(e.hi - 1), above: open(e.hi) };
-    }
-    case "maximalLeft":
-    case "maximalRight": {
-      const e = ev.entries[a.entry];
-      if (e === undefined) return undefined;
-      const left = a.kind === "maximalLeft";
-      if (left ? e.start === 0 : e.end >= output.length) {
-        // the side is free at the output's end: any proof passes
-        return {
-          kind: a.kind,
-          absence: { hasBelow: false, hasAbove: false, below: index.opening(0, 1), above: index.opening(0, 1) },
-        };
-      }
-      const absence = absenceProof(index, output.subarray(left ? e.start - 1 : e.start, left ? e.end : e.end + 1));
-      return absence === undefined ? undefined : { kind: a.kind, absence };
-    }
-    case "creditedSet": {
-      const e = ev.entries[a.entry];
-      if (e === undefined || e.lo >= e.hi || e.hi > index.n) return undefined;
-      return { kind: "creditedSet", occurrences: occurrencesOf(index, e.lo, e.hi) };
-    }
-    case "headScore": {
-      const id = ev.entries[a.entry]?.credited[a.slot];
-      const e = ev.entries[a.entry];
-      if (id === undefined || e === undefined) return undefined;
-      // a head's running score is its own credit: the accusation fails without a proof
-      if (e.links[a.slot]?.runningScore === entryCredit(e)) return { kind: "headScore", previous: -1 };
-      for (let i = a.entry - 1; i >= 0; i--) {
-        const slot = ev.entries[i]!.credited.indexOf(id);
-        if (slot >= 0 && ev.entries[i]!.links[slot]?.nextEntry === a.entry) return { kind: "headScore", previous: i };
-      }
-      return undefined;
-    }
-    case "rankScore": {
-      const id = ev.ranked.ids[a.rank];
-      if (id === undefined) return undefined;
-      for (let j = J - 1; j >= 0; j--) {
-        const slot = ev.entries[j]!.credited.indexOf(id);
-        if (slot >= 0 && ev.entries[j]!.links[slot]?.nextEntry === J) return { kind: "rankScore", entry: j, slot };
-      }
-      return undefined;
-    }
-  }
-};
+export type Move =
+  | { readonly type: "accuse"; readonly accusation: Accusation }
+  | ({ readonly type: "prove" } & Violation);
+
+/** The claimant's proof of an accusation (the `defend…` call's arguments besides openings of its own entry). */
+export type Defense =
+  | { readonly kind: "RangeLow" | "RangeHigh"; readonly a: SuffixOpening; readonly b: SuffixOpening }
+  | { readonly kind: "MaximalLeft" | "MaximalRight"; readonly absence: AbsenceProof }
+  | { readonly kind: "CreditedSet"; readonly occurrences: ReadonlyArray<Occurrence> }
+  /** RankedScore: the entry crediting the ranked id last, with that running score. */
+  | { readonly kind: "RankedScore"; readonly entry: number };
+
+export const spanOf = (e: Entry): EvidenceSpan => ({
+  start: e.span.start,
+  end: e.span.end,
+  wonStart: e.span.wonStart,
+  wonEnd: e.span.wonEnd,
+  lo: Number(e.span.lo),
+  hi: Number(e.span.hi),
+});
+
+const creditOf = (e: Entry): bigint => entryCredit(e.span, e.credits.length);
 
 const holds = (check: () => void): boolean => {
   try {
@@ -209,142 +117,241 @@ const holds = (check: () => void): boolean => {
   }
 };
 
-/** Whether the claimant's proof of `a` passes the chain's check (true: the claimant answered it). */
-export const judgeClaimant = (
-  c: IndexCommitment,
-  a: ClaimantAccusation,
-  ev: PublishedEvidence,
-  output: Uint8Array,
-  proof: ClaimantProof,
-): boolean => {
-  if (proof.kind !== a.kind && !(a.kind.startsWith("maximal") && proof.kind === a.kind)) return false;
-  const J = ev.entries.length;
-  switch (a.kind) {
-    case "rangeLow":
-    case "rangeHigh":
-    case "maximalLeft":
-    case "maximalRight":
-    case "creditedSet": {
-      const e = ev.entries[a.entry];
-      if (e === undefined) return false;
-      const pattern = output.subarray(e.start, e.end);
-      return holds(() => {
-        if (proof.kind === "rangeLow") verifyRangeLow(c, pattern, BigInt(e.lo), proof.below, proof.first);
-        else if (proof.kind === "rangeHigh") verifyRangeHigh(c, pattern, BigInt(e.hi), proof.last, proof.above);
-        else if (proof.kind === "creditedSet")
-          verifyCreditedSet(c, BigInt(e.lo), BigInt(e.hi), proof.occurrences, e.credited);
-        else if (proof.kind === "maximalLeft") {
-          if (e.start > 0) verifyAbsent(c, output.subarray(e.start - 1, e.end), proof.absence);
-        } else if (proof.kind === "maximalRight") {
-          if (e.end < output.length) verifyAbsent(c, output.subarray(e.start, e.end + 1), proof.absence);
-        }
-      });
-    }
-    case "headScore": {
-      if (proof.kind !== "headScore") return false;
-      const e = ev.entries[a.entry];
-      const id = e?.credited[a.slot];
-      const link = e?.links[a.slot];
-      if (e === undefined || id === undefined || link === undefined) return false;
-      // the accusation stands only when the running score is not the entry's own credit
-      if (link.runningScore === entryCredit(e)) return true;
-      const prev = ev.entries[proof.previous];
-      if (prev === undefined || proof.previous >= a.entry) return false;
-      const slot = prev.credited.indexOf(id);
-      return slot >= 0 && prev.links[slot]?.nextEntry === a.entry;
-    }
-    case "rankScore": {
-      if (proof.kind !== "rankScore") return false;
-      const id = ev.ranked.ids[a.rank];
-      const score = ev.ranked.scores[a.rank];
-      const e = ev.entries[proof.entry];
-      const link = e?.links[proof.slot];
-      return (
-        id !== undefined &&
-        e !== undefined &&
-        link !== undefined &&
-        e.credited[proof.slot] === id &&
-        link.nextEntry === J &&
-        link.runningScore === score
-      );
-    }
-  }
+const noViolation = (): never => {
+  throw new CheckFailed("EvidenceGame_NoViolation");
 };
 
-/** Whether a challenger-burden accusation's witness passes the chain's check (true: the claimant loses). */
-export const judgeChallenger = (
-  c: IndexCommitment,
-  a: ChallengerAccusation,
+/** The absence proof of a pattern that occurs nowhere: the ranks bracketing its insertion point. */
+export const absenceProof = (index: ProofIndex, pattern: Uint8Array): AbsenceProof | undefined => {
+  const { lo, hi } = index.range(pattern);
+  if (hi > lo) return undefined;
+  const open = (rank: number) => index.opening(rank, pattern.length);
+  const hasBelow = lo > 0;
+  const hasAbove = lo < index.n;
+  const filler = open(0);
+  return { hasBelow, hasAbove, below: hasBelow ? open(lo - 1) : filler, above: hasAbove ? open(lo) : filler };
+};
+
+/** The SA leaves of [lo, hi) with their corpus entries (none when the span is too common). */
+export const occurrencesOf = (index: ProofIndex, lo: number, hi: number): Occurrence[] =>
+  hi - lo > index.commitment.maxOccurrences
+    ? []
+    : Array.from({ length: hi - lo }, (_, i) => ({
+        sa: index.saLeaf(lo + i),
+        entry: index.entryProof(index.entryOf(index.sa[lo + i]!)),
+      }));
+
+/** Whether `pattern` occurs in the index. */
+const occurs = (index: ProofIndex, pattern: Uint8Array) => {
+  const { lo, hi } = index.range(pattern);
+  return hi > lo;
+};
+
+/**
+ * The claimant's defense of accusation `a` against its evidence `ev`, built from its proof index and
+ * checked with the referee; `undefined` when it has none (the accused fact is false).
+ */
+export const answerAccusation = (
+  a: Accusation,
   ev: PublishedEvidence,
   output: Uint8Array,
   index: ProofIndex,
+): Defense | undefined => {
+  const defense = buildDefense(a, ev, output, index);
+  return defense !== undefined && judgeClaimant(index, a, ev, output, defense) ? defense : undefined;
+};
+
+const buildDefense = (
+  a: Accusation,
+  ev: PublishedEvidence,
+  output: Uint8Array,
+  index: ProofIndex,
+): Defense | undefined => {
+  if (a.kind === "RankedScore") {
+    const id = ev.ranked.ids[a.index];
+    if (id === undefined) return undefined;
+    const entry = ev.entries.findIndex((e) => e.credits.some((c) => c.id === id && c.next === NO_ENTRY));
+    return entry < 0 ? undefined : { kind: "RankedScore", entry };
+  }
+  const e = ev.entries[a.index];
+  if (e === undefined) return undefined;
+  const { start, end } = e.span;
+  const lo = Number(e.span.lo);
+  const hi = Number(e.span.hi);
+  const inRange = (rank: number) => rank >= 0 && rank < index.n;
+  switch (a.kind) {
+    case "RangeLow":
+    case "RangeHigh": {
+      if (!inRange(lo) || !inRange(hi - 1)) return undefined;
+      const open = (rank: number) => index.opening(inRange(rank) ? rank : 0, end - start);
+      return a.kind === "RangeLow"
+        ? { kind: a.kind, a: open(lo - 1), b: open(lo) }
+        : { kind: a.kind, a: open(hi - 1), b: open(hi) };
+    }
+    case "MaximalLeft":
+    case "MaximalRight": {
+      const left = a.kind === "MaximalLeft";
+      if (left ? start === 0 : end >= output.length) {
+        // free at the output's end: the proof is ignored
+        const filler = index.opening(0, 1);
+        return { kind: a.kind, absence: { hasBelow: false, hasAbove: false, below: filler, above: filler } };
+      }
+      const absence = absenceProof(index, output.subarray(left ? start - 1 : start, left ? end : end + 1));
+      return absence === undefined ? undefined : { kind: a.kind, absence };
+    }
+    case "CreditedSet":
+      if (lo >= hi || hi > index.n) return undefined;
+      return { kind: a.kind, occurrences: occurrencesOf(index, lo, hi) };
+  }
+};
+
+/** Whether the claimant's defense of `a` passes the chain's check (true: the accusation is answered). */
+export const judgeClaimant = (
+  index: ProofIndex,
+  a: Accusation,
+  ev: PublishedEvidence,
+  output: Uint8Array,
+  d: Defense,
 ): boolean => {
+  const c = index.commitment;
+  if (d.kind !== a.kind) return false;
+  if (d.kind === "RankedScore") {
+    const id = ev.ranked.ids[a.index];
+    const score = ev.ranked.scores[a.index];
+    const credit = ev.entries[d.entry]?.credits.find((x) => x.id === id);
+    return credit !== undefined && credit.next === NO_ENTRY && credit.runningScore === score;
+  }
+  const e = ev.entries[a.index];
+  if (e === undefined) return false;
+  const { start, end } = e.span;
+  if (end <= start || end > output.length) return false;
+  const pattern = output.subarray(start, end);
+  return holds(() => {
+    switch (d.kind) {
+      case "RangeLow":
+        return verifyRangeLow(c, pattern, e.span.lo, d.a, d.b);
+      case "RangeHigh":
+        return verifyRangeHigh(c, pattern, e.span.hi, d.a, d.b);
+      case "MaximalLeft":
+        if (start > 0) verifyAbsent(c, output.subarray(start - 1, end), d.absence);
+        return;
+      case "MaximalRight":
+        if (end < output.length) verifyAbsent(c, output.subarray(start, end + 1), d.absence);
+        return;
+      case "CreditedSet":
+        return verifyCreditedSet(
+          c,
+          e.span.lo,
+          e.span.hi,
+          d.occurrences,
+          e.credits.map((x) => x.id),
+        );
+    }
+  });
+};
+
+/** An entry malformed on its own, as `proveEntryMalformed` checks it. */
+const malformed = (ev: PublishedEvidence, j: number, minMatch: number, outputLength: number): boolean => {
+  const e = ev.entries[j]!;
+  const s = e.span;
+  const J = ev.entries.length;
+  if (
+    s.end <= s.start ||
+    s.end - s.start < minMatch ||
+    s.end > outputLength ||
+    s.wonStart < s.start ||
+    s.wonEnd > s.end ||
+    s.wonStart > s.wonEnd ||
+    s.lo >= s.hi ||
+    e.credits.length > 8
+  )
+    return true;
+  return e.credits.some(
+    (c, i) =>
+      (i > 0 && c.id <= e.credits[i - 1]!.id) ||
+      (c.prev !== NO_ENTRY && c.prev >= j) ||
+      (c.next !== NO_ENTRY && (c.next <= j || c.next >= J)),
+  );
+};
+
+/** Whether the challenger's violation holds against `ev` (true: the claimant loses at once). */
+export const judgeViolation = (index: ProofIndex, v: Violation, ev: PublishedEvidence, output: Uint8Array): boolean => {
+  const c = index.commitment;
   const E = ev.entries;
   const J = E.length;
+  const at = (j: number) => {
+    const e = E[j];
+    if (e === undefined) return noViolation();
+    return e;
+  };
   return holds(() => {
-    switch (a.kind) {
-      case "span":
-        return verifySpanViolation(c, span(E[a.entry]!), output.length);
-      case "order":
-        return verifyOrderOfEntriesViolation(span(E[a.entry]!), span(E[a.entry + 1]!));
-      case "omission": {
-        const prev = a.after >= 0 ? E[a.after] : undefined;
-        const next = E[a.after + 1];
-        if (a.after >= J || (a.after >= 0 && prev === undefined)) throw new CheckFailed("SuffixChecks_NoViolation");
-        return verifyOmission(c, output, {
-          prev,
-          next,
-          a: a.a,
-          x: a.x,
-          occurrence: index.opening(a.rank, a.x - a.a),
-        });
-      }
-      case "wonByte":
-        return verifyWonByteViolation(span(E[a.entry]!), span(E[a.by]!), a.position);
-      case "uncovered":
+    switch (v.kind) {
+      case "EntryMalformed":
+        if (!malformed(ev, v.entry, c.minMatch, output.length)) noViolation();
+        return;
+      case "EntriesOutOfOrder":
+        return verifyOrderOfEntriesViolation(spanOf(at(v.entry)), spanOf(at(v.entry + 1)));
+      case "WonByte":
+        return verifyWonByteViolation(spanOf(at(v.entry)), spanOf(at(v.by)), v.position);
+      case "Uncovered":
         return verifyUncoveredViolation(
-          a.after >= 0 ? span(E[a.after]!) : undefined,
-          a.after + 1 < J ? span(E[a.after + 1]!) : undefined,
-          span(E[a.by]!),
-          a.position,
+          v.after >= 0 ? spanOf(at(v.after)) : undefined,
+          v.after + 1 < J ? spanOf(at(v.after + 1)) : undefined,
+          spanOf(at(v.by)),
+          v.position,
         );
-      case "link": {
-        const e = E[a.entry]!;
-        const id = e.credited[a.slot]!;
-        const link = e.links[a.slot]!;
-        if (link.nextEntry >= J) throw new CheckFailed("SuffixChecks_NoViolation");
-        const n = E[link.nextEntry]!;
-        const slot = n.credited.indexOf(id);
-        const ok =
-          link.nextEntry > a.entry && slot >= 0 && n.links[slot]!.runningScore === link.runningScore + entryCredit(n);
-        if (ok) throw new CheckFailed("SuffixChecks_NoViolation");
+      case "Omission":
+        if (v.after < -1 || v.after >= J || v.rank < 0 || v.rank >= index.n) noViolation();
+        return verifyOmission(c, output, {
+          prev: v.after >= 0 ? spanOf(at(v.after)) : undefined,
+          next: v.after + 1 < J ? spanOf(at(v.after + 1)) : undefined,
+          a: v.a,
+          x: v.x,
+          occurrence: index.opening(v.rank, v.x - v.a),
+        });
+      case "FirstCredit": {
+        const e = at(v.entry);
+        const credit = e.credits[v.slot];
+        if (credit === undefined || credit.prev !== NO_ENTRY || credit.runningScore === creditOf(e)) noViolation();
         return;
       }
-      case "skipped": {
-        const e = E[a.entry]!;
-        const id = e.credited[a.slot]!;
-        const k = E[a.skipped]!;
-        const ok = !(a.skipped > a.entry && a.skipped < e.links[a.slot]!.nextEntry && k.credited.includes(id));
-        if (ok) throw new CheckFailed("SuffixChecks_NoViolation");
+      case "BrokenLink": {
+        const a = at(v.a);
+        const b = at(v.b);
+        const ca = a.credits.find((x) => x.id === v.id);
+        const cb = b.credits.find((x) => x.id === v.id);
+        const named = ca?.next === v.b || cb?.prev === v.a;
+        const whole =
+          v.a < v.b &&
+          ca !== undefined &&
+          cb !== undefined &&
+          ca.next === v.b &&
+          cb.prev === v.a &&
+          cb.runningScore === ca.runningScore + creditOf(b);
+        if (!named || whole) noViolation();
         return;
       }
-      case "rankMissing": {
-        const e = E[a.entry]!;
-        const link = e.links[a.slot]!;
-        if (link.nextEntry !== J) throw new CheckFailed("SuffixChecks_NoViolation");
-        return verifyRankingViolation(
-          ev.ranked.ids,
-          ev.ranked.scores,
-          c.maxEntries,
-          e.credited[a.slot]!,
-          link.runningScore,
-        );
+      case "SkippedCredit": {
+        const e = at(v.entry);
+        const m = at(v.skipped);
+        const ce = e.credits.find((x) => x.id === v.id);
+        const lower = ce === undefined || ce.prev === NO_ENTRY ? -1 : ce.prev;
+        const upper = ce === undefined || ce.next === NO_ENTRY ? Number.POSITIVE_INFINITY : ce.next;
+        const between = ce !== undefined && v.skipped !== v.entry && v.skipped > lower && v.skipped < upper;
+        if (!between || !m.credits.some((x) => x.id === v.id)) noViolation();
+        return;
+      }
+      case "RankingOmission": {
+        const e = at(v.entry);
+        const credit = e.credits[v.slot];
+        if (credit === undefined || credit.next !== NO_ENTRY) noViolation();
+        return verifyRankingViolation(ev.ranked.ids, ev.ranked.scores, c.maxEntries, credit!.id, credit!.runningScore);
       }
     }
   });
 };
 
-/** Whether the ranked list gives exactly the claimed weights (checked by the chain at the answer). */
+/** Whether the ranked list gives exactly `weights` (checked by the chain at the answer). */
 export const rankedGives = (
   ranked: PublishedEvidence["ranked"],
   maxEntries: number,
@@ -366,121 +373,137 @@ const sameIds = (a: ReadonlyArray<bigint>, b: ReadonlyArray<bigint>) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * The challenger's move: the first accusation (in the rule's order) against `theirs` that the claimant
- * cannot answer, judged with this node's own honest evidence `mine` of the same output and index; or
- * `undefined` when `theirs` is as good as `mine` (same spans, ranges, sets, won bytes, links, ranking).
+ * The challenger's move against `theirs`: the first (in the rule's order) that the claimant loses, judged
+ * with this node's own honest evidence `mine` of the same output and index; `undefined` when `theirs`
+ * is as good as `mine`. `skip` leaves out accusations already made (each may be made once).
  */
-export const findAccusation = (
+export const findMove = (
   theirs: PublishedEvidence,
   mine: PublishedEvidence,
   output: Uint8Array,
   index: ProofIndex,
-): Accusation | undefined => {
-  const c = index.commitment;
+  skip: (a: Accusation) => boolean = () => false,
+): Move | undefined => {
   const T = theirs.entries;
+  const M = mine.entries;
   const J = T.length;
-  const challenger = (a: ChallengerAccusation) => (judgeChallenger(c, a, theirs, output, index) ? a : undefined);
+  const prove = (v: Violation): Move | undefined =>
+    judgeViolation(index, v, theirs, output) ? { type: "prove", ...v } : undefined;
+  const accuse = (kind: AccusationKind, i: number): Move | undefined => {
+    const accusation = { kind, index: i };
+    if (skip(accusation) || answerAccusation(accusation, theirs, output, index) !== undefined) return undefined;
+    return { type: "accuse", accusation };
+  };
 
   // 1. malformed entries, out-of-order pairs
   for (let j = 0; j < J; j++) {
-    const a = challenger({ kind: "span", entry: j });
-    if (a !== undefined) return a;
+    const m = prove({ kind: "EntryMalformed", entry: j });
+    if (m) return m;
   }
   for (let j = 0; j + 1 < J; j++) {
-    const a = challenger({ kind: "order", entry: j });
-    if (a !== undefined) return a;
+    const m = prove({ kind: "EntriesOutOfOrder", entry: j });
+    if (m) return m;
   }
   // 2. each entry's own facts
   for (let j = 0; j < J; j++) {
     const e = T[j]!;
-    const pattern = output.subarray(e.start, e.end);
-    const { lo, hi } = index.range(pattern);
-    if (hi === lo || e.lo !== lo) return { kind: "rangeLow", entry: j };
-    if (e.hi !== hi) return { kind: "rangeHigh", entry: j };
-    if (
-      e.start > 0 &&
-      index.range(output.subarray(e.start - 1, e.end)).hi > index.range(output.subarray(e.start - 1, e.end)).lo
-    )
-      return { kind: "maximalLeft", entry: j };
-    if (e.end < output.length) {
-      const r = index.range(output.subarray(e.start, e.end + 1));
-      if (r.hi > r.lo) return { kind: "maximalRight", entry: j };
-    }
-    const truth = hi - lo > c.maxOccurrences ? [] : index.creditedIds(lo, hi);
-    if (!sameIds(truth, e.credited)) return { kind: "creditedSet", entry: j };
-    if (e.links.length !== e.credited.length) return { kind: "creditedSet", entry: j };
+    const { start, end } = e.span;
+    const move =
+      accuse("RangeLow", j) ??
+      accuse("RangeHigh", j) ??
+      accuse("MaximalLeft", j) ??
+      accuse("MaximalRight", j) ??
+      accuse("CreditedSet", j);
+    if (move) return move;
+    if (!occurs(index, output.subarray(start, end))) return undefined; // unreachable: RangeLow stands
   }
-  // 3. an omitted maximal span (every listed one is a true maximal span now)
-  const M = mine.entries;
-  const listed = new Set(T.map((e) => e.start));
+  // 3. an omitted maximal span (every listed span is a true maximal span now)
+  const listed = new Set(T.map((e) => e.span.start));
   for (const m of M) {
-    if (listed.has(m.start)) continue;
+    if (listed.has(m.span.start)) continue;
     let after = -1;
-    while (after + 1 < J && T[after + 1]!.start < m.start) after++;
-    const a = challenger({ kind: "omission", after, a: m.start, x: m.end, rank: m.lo });
-    if (a !== undefined) return a;
+    while (after + 1 < J && T[after + 1]!.span.start < m.span.start) after++;
+    const move = prove({ kind: "Omission", after, a: m.span.start, x: m.span.end, rank: Number(m.span.lo) });
+    if (move) return move;
   }
-  // 4. won bytes (the listed spans are exactly `mine`'s now)
-  const owner = (entries: ReadonlyArray<EvidenceEntry>, p: number) =>
-    entries.findIndex((e) => p >= e.wonStart && p < e.wonEnd);
+  if (J !== M.length) return undefined;
+  // 4. won bytes (the listed spans are exactly mine now)
+  const owner = (entries: ReadonlyArray<Entry>, p: number) =>
+    entries.findIndex((e) => p >= e.span.wonStart && p < e.span.wonEnd);
   for (let j = 0; j < J; j++) {
-    const t = T[j]!;
-    const m = M[j]!;
+    const t = T[j]!.span;
+    const m = M[j]!.span;
     for (let p = t.wonStart; p < t.wonEnd; p++) {
       if (p >= m.wonStart && p < m.wonEnd) continue;
-      const a = challenger({ kind: "wonByte", entry: j, by: owner(M, p), position: p });
-      if (a !== undefined) return a;
+      const move = prove({ kind: "WonByte", entry: j, by: owner(M, p), position: p });
+      if (move) return move;
     }
     for (let p = m.wonStart; p < m.wonEnd; p++) {
       if (p >= t.wonStart && p < t.wonEnd) continue;
       const holder = owner(T, p);
-      const a =
+      const move =
         holder >= 0
-          ? challenger({ kind: "wonByte", entry: holder, by: j, position: p })
-          : challenger({ kind: "uncovered", after: lastBefore(T, p), by: j, position: p });
-      if (a !== undefined) return a;
+          ? prove({ kind: "WonByte", entry: holder, by: j, position: p })
+          : prove({ kind: "Uncovered", after: gapBefore(T, p), by: j, position: p });
+      if (move) return move;
     }
   }
-  // 5. running-score links (spans, sets and won bytes agree: every credit is right)
+  // 5. running-score links (every span, set and won interval is right: every credit is)
   for (let j = 0; j < J; j++) {
     const t = T[j]!;
     const m = M[j]!;
-    for (let s = 0; s < t.credited.length; s++) {
-      const tl = t.links[s]!;
-      const ml = m.links[s]!;
-      if (tl.runningScore === ml.runningScore && tl.nextEntry === ml.nextEntry) continue;
-      const id = t.credited[s]!;
-      let previous = -1;
-      for (let i = j - 1; i >= 0 && previous < 0; i--) if (T[i]!.credited.includes(id)) previous = i;
-      if (tl.runningScore !== ml.runningScore) {
-        if (previous < 0) return { kind: "headScore", entry: j, slot: s };
-        const a = challenger({ kind: "link", entry: previous, slot: T[previous]!.credited.indexOf(id) });
-        if (a !== undefined) return a;
+    if (
+      !sameIds(
+        t.credits.map((x) => x.id),
+        m.credits.map((x) => x.id),
+      )
+    )
+      return undefined; // unreachable: CreditedSet stands
+    for (let s = 0; s < t.credits.length; s++) {
+      const tc = t.credits[s]!;
+      const mc = m.credits[s]!;
+      if (tc.runningScore === mc.runningScore && tc.prev === mc.prev && tc.next === mc.next) continue;
+      const id = tc.id;
+      const moves: Array<Violation> = [];
+      if (tc.prev !== mc.prev) {
+        if (mc.prev !== NO_ENTRY && (tc.prev === NO_ENTRY || tc.prev < mc.prev))
+          moves.push({ kind: "SkippedCredit", entry: j, skipped: mc.prev, id });
+        else moves.push({ kind: "BrokenLink", a: tc.prev, b: j, id });
+      } else if (tc.runningScore !== mc.runningScore) {
+        moves.push(
+          tc.prev === NO_ENTRY
+            ? { kind: "FirstCredit", entry: j, slot: s }
+            : { kind: "BrokenLink", a: tc.prev, b: j, id },
+        );
+      } else if (mc.next !== NO_ENTRY && (tc.next === NO_ENTRY || tc.next > mc.next)) {
+        moves.push({ kind: "SkippedCredit", entry: j, skipped: mc.next, id });
+      } else {
+        moves.push({ kind: "BrokenLink", a: j, b: tc.next, id });
       }
-      const a =
-        tl.nextEntry > ml.nextEntry
-          ? challenger({ kind: "skipped", entry: j, slot: s, skipped: ml.nextEntry })
-          : challenger({ kind: "link", entry: j, slot: s });
-      if (a !== undefined) return a;
+      for (const v of moves) {
+        const move = prove(v);
+        if (move) return move;
+      }
     }
   }
   // 6. the ranked list (every final score is right now)
   for (let r = 0; r < theirs.ranked.ids.length; r++) {
-    const a: ClaimantAccusation = { kind: "rankScore", rank: r };
-    if (answerAccusation(a, theirs, output, index) === undefined) return a;
+    const move = accuse("RankedScore", r);
+    if (move) return move;
   }
   for (let j = 0; j < J; j++) {
-    for (let s = 0; s < T[j]!.credited.length; s++) {
-      const a = challenger({ kind: "rankMissing", entry: j, slot: s });
-      if (a !== undefined) return a;
+    for (let s = 0; s < T[j]!.credits.length; s++) {
+      const move = prove({ kind: "RankingOmission", entry: j, slot: s });
+      if (move) return move;
     }
   }
   return undefined;
 };
 
-/** The last entry whose won interval ends at or before byte p (−1 for none). */
-const lastBefore = (entries: ReadonlyArray<EvidenceEntry>, p: number): number => {
+/** The entry before the gap holding byte p: the last whose won interval ends at or before p (−1: none). */
+const gapBefore = (entries: ReadonlyArray<Entry>, p: number): number => {
   let after = -1;
-  while (after + 1 < entries.length && entries[after + 1]!.wonEnd <= p && entries[after + 1]!.wonStart <= p) after++;
+  while (after + 1 < entries.length && entries[after + 1]!.span.wonEnd <= p && entries[after + 1]!.span.wonStart <= p)
+    after++;
   return after;
 };

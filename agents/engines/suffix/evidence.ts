@@ -7,6 +7,7 @@
  * evidence its own engine disagrees with (`EvidenceMismatchError`).
  */
 import { Data } from "effect";
+import { type Entry, linkEntries } from "../../evidence/entry.ts";
 import type { ProofIndex } from "../../evidence/index.ts";
 import { rankedWeights, spanCredit } from "../../evidence/verify.ts";
 import type { AttributionEntry } from "../engine.ts";
@@ -26,20 +27,12 @@ export interface EvidenceEntry {
   readonly lo: number;
   readonly hi: number;
   readonly credited: ReadonlyArray<bigint>;
-  /**
-   * One link per credited id, in the order of `credited` (docs/evidence-game.md §3.4): the id's running
-   * score over entries ≤ this one, and the next entry crediting it (the entry count J for none).
-   */
-  readonly links: ReadonlyArray<EvidenceLink>;
-}
-
-export interface EvidenceLink {
-  readonly runningScore: bigint;
-  readonly nextEntry: number;
 }
 
 export interface GameEvidence {
   readonly entries: ReadonlyArray<EvidenceEntry>;
+  /** The entries as the game encodes them (agents/evidence/entry.ts): credits with running scores and links. */
+  readonly linked: ReadonlyArray<Entry>;
   /** The top K by (score descending, id ascending), scores with the fixed denominator D = 705,600. */
   readonly ranked: { readonly ids: ReadonlyArray<bigint>; readonly scores: ReadonlyArray<bigint> };
   /** The weights the chain derives from `ranked`: equal to the engine's entries for an honest engine. */
@@ -70,7 +63,7 @@ export const gameEvidence = (output: Uint8Array, evidence: SuffixEvidence, index
     occurrences: m.occurrences,
   }));
   const winners = byteWinners(spans, output.length);
-  const entries: Array<Omit<EvidenceEntry, "links">> = [];
+  const entries: EvidenceEntry[] = [];
   const scores = new Map<bigint, bigint>();
   let previousWonEnd = 0;
   evidence.matches.forEach((m, s) => {
@@ -108,51 +101,10 @@ export const gameEvidence = (output: Uint8Array, evidence: SuffixEvidence, index
     .sort(([a, x], [b, y]) => (x === y ? (a < b ? -1 : 1) : x > y ? -1 : 1))
     .slice(0, maxEntries);
   const ids = top.map(([id]) => id);
-  const linked = withLinks(entries);
   const rankedScores = top.map(([, score]) => score);
   const weights = rankedWeights(ids, rankedScores, maxEntries).map((w) => ({
     contributionId: w.contributionId,
     weight: w.weight,
   }));
-  return { entries: linked, ranked: { ids, scores: rankedScores }, weights };
-};
-
-/** The credit entry `e` gives each of its credited ids: wonBytes · D / c² (0 when it credits no one). */
-export const entryCredit = (e: Pick<EvidenceEntry, "wonStart" | "wonEnd" | "credited">): bigint =>
-  e.credited.length === 0 ? 0n : spanCredit(e.wonEnd - e.wonStart, e.credited.length);
-
-/**
- * The running-score links of §3.4 over entries in order: for each credited id of entry j, the sum of
- * that id's credits over entries ≤ j and the next entry crediting it (J for none).
- */
-export const withLinks = (entries: ReadonlyArray<Omit<EvidenceEntry, "links">>): EvidenceEntry[] => {
-  const running = new Map<bigint, bigint>();
-  const totals = entries.map((e) =>
-    e.credited.map((id) => {
-      const sum = (running.get(id) ?? 0n) + entryCredit(e);
-      running.set(id, sum);
-      return sum;
-    }),
-  );
-  const next = new Map<bigint, number>();
-  const nexts: number[][] = entries.map(() => []);
-  for (let j = entries.length - 1; j >= 0; j--) {
-    nexts[j] = entries[j]!.credited.map((id) => next.get(id) ?? entries.length);
-    for (const id of entries[j]!.credited) next.set(id, j);
-  }
-  return entries.map((e, j) => ({
-    ...e,
-    links: e.credited.map((_, i) => ({ runningScore: totals[j]![i]!, nextEntry: nexts[j]![i]! })),
-  }));
-};
-
-/** Every id's final score (the running score of its last link), as the ranked list is checked against. */
-export const finalScores = (entries: ReadonlyArray<EvidenceEntry>): Map<bigint, bigint> => {
-  const scores = new Map<bigint, bigint>();
-  for (const e of entries) {
-    e.credited.forEach((id, i) => {
-      if (e.links[i]!.nextEntry === entries.length) scores.set(id, e.links[i]!.runningScore);
-    });
-  }
-  return scores;
+  return { entries, linked: linkEntries(entries), ranked: { ids, scores: rankedScores }, weights };
 };
