@@ -23,6 +23,9 @@ export const UNREADABLE_CLAIMS_METRIC = "poa_follower_unreadable_claims";
  */
 export const WEIGHT_DISAGREEMENTS_METRIC = "poa_challenger_weight_disagreements";
 
+/** Evidence disputes this agent plays that are still open, by role (agents/challenger/evidence.ts, agents/attributor/evidence.ts). */
+export const EVIDENCE_DISPUTES_OPEN_METRIC = "poa_evidence_disputes_open";
+
 /** The gauge agent loops set with how many blocks they are behind the chain head. */
 export const headLagGauge = (registry: MetricsRegistry) =>
   registry.gauge(HEAD_LAG_METRIC, "Blocks between the chain head and the last block this agent processed");
@@ -78,6 +81,11 @@ export const healthOf = (registry: MetricsRegistry, config: ObservabilityConfig,
     notices.push(
       `${disagreements.get()} Attribute transactions carry weights this node's engine computes differently (see poa_challenger_weights_checked_total)`,
     );
+  }
+  const evidence = registry.gauge(EVIDENCE_DISPUTES_OPEN_METRIC, "Evidence disputes in play");
+  for (const role of ["challenger", "defender"]) {
+    const open = evidence.get({ role });
+    if (open > 0) notices.push(`${open} evidence disputes in play as ${role} (see poa_evidence_disputes_total)`);
   }
   return {
     agent: config.agent ?? "agent",

@@ -160,7 +160,34 @@ export const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "evidence disputes this agent plays (docs/evidence-game.md §5)",
+    sql: `
+      CREATE TABLE evidence_disputes (
+        dispute_id TEXT    PRIMARY KEY,          -- EvidenceGame dispute id
+        claim_id   TEXT    NOT NULL,
+        tx_index   INTEGER NOT NULL,             -- the disputed Attribute's index in the claim's T
+        role       TEXT    NOT NULL,             -- challenger | defender
+        status     TEXT    NOT NULL,             -- open | won | lost | refunded
+        state      TEXT    NOT NULL,             -- the agent's dispute state, JSON
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX evidence_disputes_by_claim ON evidence_disputes (claim_id, tx_index);
+    `,
+  },
 ];
+
+/** An evidence dispute this agent plays (agents/challenger/evidence.ts, agents/attributor/evidence.ts). */
+export interface EvidenceDisputeRow {
+  readonly disputeId: bigint;
+  readonly claimId: bigint;
+  readonly txIndex: number;
+  readonly role: "challenger" | "defender";
+  readonly status: "open" | "won" | "lost" | "refunded";
+  /** The agent's own serialisable state. */
+  readonly state: unknown;
+}
 
 /** One Attribute of a posted claim whose weights this agent's engine computes differently (evidence to dispute). */
 export interface WeightDisagreementRow {
@@ -213,6 +240,15 @@ const GameRow = Schema.Struct({
   claim_id: Text,
   role: Schema.Literals(["claimant", "challenger"]),
   status: GameStatus,
+  state: Text,
+  updated_at: Int,
+});
+const EvidenceDisputeDbRow = Schema.Struct({
+  dispute_id: Text,
+  claim_id: Text,
+  tx_index: Int,
+  role: Schema.Literals(["challenger", "defender"]),
+  status: Schema.Literals(["open", "won", "lost", "refunded"]),
   state: Text,
   updated_at: Int,
 });
@@ -320,6 +356,12 @@ export interface StoreShape {
   readonly recordWeightDisagreement: (row: WeightDisagreementRow) => Effect.Effect<boolean, StoreError>;
   /** Every recorded weight disagreement, by claim and tx index. */
   readonly weightDisagreements: Effect.Effect<ReadonlyArray<WeightDisagreementRow>, StoreError>;
+  /** Inserts or updates an evidence dispute (status, state). */
+  readonly upsertEvidenceDispute: (row: EvidenceDisputeRow) => Effect.Effect<void, StoreError>;
+  /** Evidence disputes, by id; only those with `status` when given. */
+  readonly evidenceDisputes: (
+    status?: EvidenceDisputeRow["status"],
+  ) => Effect.Effect<ReadonlyArray<EvidenceDisputeRow>, StoreError>;
   /**
    * Atomically: stores the batch (once), assigns its receipts to it, and advances the cursor if given.
    * Fails (writing nothing) when a receipt is missing or already in another batch.
@@ -460,6 +502,13 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id, tx_index) DO NOTHING`,
     ),
     disagreements: db.prepare("SELECT * FROM weight_disagreements ORDER BY CAST(claim_id AS INTEGER), tx_index"),
+    upsertEvidenceDispute: db.prepare(
+      `INSERT INTO evidence_disputes (dispute_id, claim_id, tx_index, role, status, state, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dispute_id) DO UPDATE SET status = excluded.status, state = excluded.state,
+         updated_at = excluded.updated_at`,
+    ),
+    evidenceDisputes: db.prepare("SELECT * FROM evidence_disputes ORDER BY CAST(dispute_id AS INTEGER)"),
     insertBatch: db.prepare(
       `INSERT INTO batches (hash, parent_claim, body, tx_count, new_state_root, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
@@ -651,6 +700,31 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
         };
       }),
     )(),
+    upsertEvidenceDispute: lift("upsertEvidenceDispute", (row: EvidenceDisputeRow) => {
+      statements.upsertEvidenceDispute.run(
+        row.disputeId.toString(),
+        row.claimId.toString(),
+        row.txIndex,
+        row.role,
+        row.status,
+        JSON.stringify(row.state, (_, v) => (typeof v === "bigint" ? v.toString() : v)),
+        now(),
+      );
+    }),
+    evidenceDisputes: lift("evidenceDisputes", (status?: EvidenceDisputeRow["status"]) =>
+      decodeRows(EvidenceDisputeDbRow, statements.evidenceDisputes.all())
+        .filter((row) => status === undefined || row.status === status)
+        .map(
+          (row): EvidenceDisputeRow => ({
+            disputeId: BigInt(row.dispute_id),
+            claimId: BigInt(row.claim_id),
+            txIndex: row.tx_index,
+            role: row.role,
+            status: row.status,
+            state: JSON.parse(row.state),
+          }),
+        ),
+    ),
     saveBatch: lift("saveBatch", (batch: Batch, receipts: ReadonlyArray<ReceiptKey>, cursor?: CursorUpdate) =>
       transaction(db, () => {
         const inserted =
