@@ -25,6 +25,7 @@ import {
   DisputeStatusCode,
   type DisputeView,
   defend,
+  isolated,
   openedDisputes,
   readDispute,
   resolveIfOutOfTime,
@@ -38,7 +39,7 @@ import { attributionLedgerAbi } from "../generated/contracts.ts";
 import type { GossipShape } from "../gossip/gossip.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { EVIDENCE_DISPUTES_OPEN_METRIC } from "../observability/server.ts";
-import { Store } from "../store/store.ts";
+import { type EvidenceDisputeRow, Store } from "../store/store.ts";
 
 export interface EvidenceDefenderConfig {
   readonly name: string;
@@ -135,6 +136,12 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
     const play = Effect.gen(function* () {
       for (const row of yield* store.evidenceDisputes("open")) {
         if (row.role !== "defender") continue;
+        yield* isolated(`${config.name}: evidence dispute ${row.disputeId}`, playOne(row));
+      }
+    }).pipe(Effect.withSpan("EvidenceDefender.play"));
+
+    const playOne = (row: EvidenceDisputeRow) =>
+      Effect.gen(function* () {
         const id = row.disputeId;
         const output = hexToBytes((row.state as DefenderState).output);
         const d = yield* readDispute(game, id);
@@ -150,16 +157,16 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
           disputes.inc({ role: "defender", result: status });
           yield* refreshOpen;
           yield* Effect.logInfo(`${config.name}: evidence dispute ${id} ${status}`);
-          continue;
+          return;
         }
         if (d.turn === SideCode.Challenger) {
           if (yield* resolveIfOutOfTime(game, id, d)) moves.inc({ role: "defender", move: "resolve" });
-          continue;
+          return;
         }
         const built = yield* evidenceFor(d, output);
         if (built === undefined) {
           yield* Effect.logWarning(`${config.name}: dispute ${id}: no evidence index for model ${d.modelId}`);
-          continue;
+          return;
         }
         const { index, ev, tree } = built;
         if (d.defender === zeroAddress) {
@@ -168,7 +175,7 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
             yield* Effect.logWarning(
               `${config.name}: dispute ${id}: the claim's weights are not the rule's for this output; it cannot be defended`,
             );
-            continue;
+            return;
           }
           yield* answerDispute(game, id, index.epoch, index.preimage, tree, ev.ranked);
           moves.inc({ role: "defender", move: "answer" });
@@ -176,25 +183,24 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
           yield* Effect.logInfo(
             `${config.name}: dispute ${id}: answered with ${tree.count} entries, root ${tree.root}`,
           );
-          continue;
+          return;
         }
         const kind = accusationOf(d.pending);
-        if (kind === undefined) continue;
+        if (kind === undefined) return;
         const accusation = { kind, index: d.accusedIndex };
         const defense = answerAccusation(accusation, ev, output, index.proof);
         if (defense === undefined) {
           yield* Effect.logWarning(`${config.name}: dispute ${id}: no proof for ${kind} ${d.accusedIndex}`);
-          continue;
+          return;
         }
         yield* defend(game, id, index.preimage, tree, output, accusation, defense, ev.ranked);
         moves.inc({ role: "defender", move: kind });
         yield* Effect.logInfo(`${config.name}: dispute ${id}: answered ${kind} ${d.accusedIndex}`);
-      }
-    }).pipe(Effect.withSpan("EvidenceDefender.play"));
+      });
 
     /** Discover and play once (an agent calls this on every poll). */
     const step = Effect.gen(function* () {
-      yield* discover;
+      yield* isolated(`${config.name}: evidence disputes scan`, discover);
       yield* play;
     });
     return { step, published: (root: Hex) => published.get(root.toLowerCase()) } as const;

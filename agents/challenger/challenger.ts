@@ -30,6 +30,7 @@ import { LedgerView } from "../ledger/ledger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { headLagGauge, WEIGHT_DISAGREEMENTS_METRIC } from "../observability/server.ts";
 import { Store } from "../store/store.ts";
+import type { EvidenceChallenger } from "./evidence.ts";
 import { checkClaimWeights, noTexts, type ReceiptTexts, type WeightCheck } from "./weights.ts";
 
 export interface ChallengerConfig {
@@ -43,6 +44,8 @@ export interface ChallengerConfig {
   readonly engine?: AttributionEngine<unknown>;
   /** Where the texts behind a receipt's hashes are found (default: nowhere, every Attribute `no-texts`). */
   readonly texts?: ReceiptTexts;
+  /** The evidence game (agents/challenger/evidence.ts): disputes suffix weights the evidence index disagrees with. */
+  readonly evidence?: EvidenceChallenger;
   /** Fault injection (crash tests): runs right after a game is opened and recorded. */
   readonly afterOpen?: () => void;
 }
@@ -150,6 +153,7 @@ export const runChallenger = (config: ChallengerConfig) =>
         checked.inc({ verdict: claim.correct ? "correct" : "wrong" });
         if (claim.correct) {
           yield* checkWeights(claim);
+          if (config.evidence !== undefined) yield* config.evidence.check(claim);
           continue;
         }
         const latencyMs = Date.now() - claim.seenAt + 0;
@@ -185,6 +189,7 @@ export const runChallenger = (config: ChallengerConfig) =>
         }
       }
       yield* playGames;
+      if (config.evidence !== undefined) yield* config.evidence.play;
       const head = yield* Effect.tryPromise({
         try: () => chain.publicClient.getBlockNumber({ cacheTime: 0 }),
         catch: (e) => e,

@@ -26,6 +26,7 @@ import {
   creditOf,
   DisputeStatusCode,
   type EvidenceAddresses,
+  isolated,
   openDispute,
   openedDisputes,
   prove,
@@ -43,7 +44,7 @@ import { Metrics } from "../observability/metrics.ts";
 import { EVIDENCE_DISPUTES_OPEN_METRIC } from "../observability/server.ts";
 import { checkTexts } from "../protocol/texts.ts";
 import { decodeTx, txProof } from "../sigma/codec.ts";
-import { Store } from "../store/store.ts";
+import { type EvidenceDisputeRow, Store } from "../store/store.ts";
 import { type ReceiptTexts, receiptOfTx } from "./weights.ts";
 
 export interface EvidenceChallengerConfig {
@@ -102,65 +103,81 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
         const known = yield* store.evidenceDisputes();
         for (const [txIndex, bytes] of claim.trace.txs.entries()) {
           if (bytes[0] !== 0x01) continue;
-          if (known.some((r) => r.role === "challenger" && r.claimId === claim.id && r.txIndex === txIndex)) continue;
-          let tx: ReturnType<typeof decodeTx>;
-          try {
-            tx = decodeTx(bytes, txIndex);
-          } catch {
-            continue;
-          }
-          if (tx.kind !== "attribute") continue;
-          const index = yield* config.indexes.at(tx.modelId, claim.referenceTime);
-          if (index === undefined) continue;
-          const found = yield* config.texts(receiptOfTx(tx));
-          if (Option.isNone(found)) continue;
-          const checked = checkTexts(receiptOfTx(tx), found.value.request, found.value.output);
-          if (!checked.ok) continue;
-          const output = new TextEncoder().encode(checked.sourced.output);
-          const mine = evidenceOf(index, output);
-          if (sameEntries(mine.weights, tx.entries)) continue;
-          yield* store.recordWeightDisagreement({
-            claimId: claim.id,
-            txIndex,
-            user: tx.user,
-            operator: tx.operator,
-            nonce: tx.nonce,
-            modelId: tx.modelId,
-            claimed: tx.entries,
-            computed: mine.weights,
-          });
-          const resumed = yield* openedOnChain(claim.id, txIndex, config.fromBlock ?? claim.blockNumber);
-          const disputeId =
-            resumed ??
-            (yield* openDispute(
-              config.addresses,
-              claim.id,
-              txIndex,
-              bytesToHex(bytes),
-              txProof(claim.trace.txs, txIndex),
-              bytesToHex(output),
-            ));
-          const state: ChallengerState = { modelId: tx.modelId.toString(), output: bytesToHex(output) };
-          yield* store.upsertEvidenceDispute({
-            disputeId,
-            claimId: claim.id,
-            txIndex,
-            role: "challenger",
-            status: "open",
-            state,
-          });
-          if (resumed === undefined) disputes.inc({ role: "challenger", result: "opened" });
-          yield* refreshOpen;
-          yield* Effect.logWarning(
-            `${config.name}: evidence dispute ${disputeId} on claim ${claim.id} tx ${txIndex}: weights [${tx.entries.map((e) => `${e.contributionId}:${e.weight}`).join(",")}] but the evidence gives [${mine.weights.map((e) => `${e.contributionId}:${e.weight}`).join(",")}]`,
-          );
+          yield* isolated(`${config.name}: claim ${claim.id} tx ${txIndex}`, checkTx(claim, txIndex, bytes, known));
         }
       }).pipe(Effect.withSpan("EvidenceChallenger.check"));
+
+    const checkTx = (
+      claim: FollowedClaim,
+      txIndex: number,
+      bytes: Uint8Array,
+      known: ReadonlyArray<EvidenceDisputeRow>,
+    ) =>
+      Effect.gen(function* () {
+        if (known.some((r) => r.role === "challenger" && r.claimId === claim.id && r.txIndex === txIndex)) return;
+        let tx: ReturnType<typeof decodeTx>;
+        try {
+          tx = decodeTx(bytes, txIndex);
+        } catch {
+          return;
+        }
+        if (tx.kind !== "attribute") return;
+        const index = yield* config.indexes.at(tx.modelId, claim.referenceTime);
+        if (index === undefined) return;
+        const found = yield* config.texts(receiptOfTx(tx));
+        if (Option.isNone(found)) return;
+        const checked = checkTexts(receiptOfTx(tx), found.value.request, found.value.output);
+        if (!checked.ok) return;
+        const output = new TextEncoder().encode(checked.sourced.output);
+        const mine = evidenceOf(index, output);
+        if (sameEntries(mine.weights, tx.entries)) return;
+        yield* store.recordWeightDisagreement({
+          claimId: claim.id,
+          txIndex,
+          user: tx.user,
+          operator: tx.operator,
+          nonce: tx.nonce,
+          modelId: tx.modelId,
+          claimed: tx.entries,
+          computed: mine.weights,
+        });
+        const resumed = yield* openedOnChain(claim.id, txIndex, config.fromBlock ?? claim.blockNumber);
+        const disputeId =
+          resumed ??
+          (yield* openDispute(
+            config.addresses,
+            claim.id,
+            txIndex,
+            bytesToHex(bytes),
+            txProof(claim.trace.txs, txIndex),
+            bytesToHex(output),
+          ));
+        const state: ChallengerState = { modelId: tx.modelId.toString(), output: bytesToHex(output) };
+        yield* store.upsertEvidenceDispute({
+          disputeId,
+          claimId: claim.id,
+          txIndex,
+          role: "challenger",
+          status: "open",
+          state,
+        });
+        if (resumed === undefined) disputes.inc({ role: "challenger", result: "opened" });
+        yield* refreshOpen;
+        yield* Effect.logWarning(
+          `${config.name}: evidence dispute ${disputeId} on claim ${claim.id} tx ${txIndex}: weights [${tx.entries.map((e) => `${e.contributionId}:${e.weight}`).join(",")}] but the evidence gives [${mine.weights.map((e) => `${e.contributionId}:${e.weight}`).join(",")}]`,
+        );
+      });
 
     /** One move in every open dispute of this challenger. */
     const play = Effect.gen(function* () {
       for (const row of yield* store.evidenceDisputes("open")) {
         if (row.role !== "challenger") continue;
+        yield* isolated(`${config.name}: evidence dispute ${row.disputeId}`, playOne(row));
+      }
+    }).pipe(Effect.withSpan("EvidenceChallenger.play"));
+
+    const playOne = (row: EvidenceDisputeRow) =>
+      Effect.gen(function* () {
         const state = row.state as ChallengerState;
         const id = row.disputeId;
         const d = yield* readDispute(game, id);
@@ -176,20 +193,20 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
           disputes.inc({ role: "challenger", result: status });
           yield* refreshOpen;
           yield* Effect.logInfo(`${config.name}: evidence dispute ${id} ${status}`);
-          continue;
+          return;
         }
         if (d.turn === SideCode.Claimant) {
           if (yield* resolveIfOutOfTime(game, id, d)) moves.inc({ role: "challenger", move: "resolve" });
-          continue;
+          return;
         }
         const output = hexToBytes(state.output);
         const index = yield* config.indexes.at(d.modelId, d.referenceTime);
         if (index === undefined || index.commitment !== d.commitment.toLowerCase()) {
           yield* Effect.logWarning(`${config.name}: dispute ${id}: no evidence index for the answered commitment`);
-          continue;
+          return;
         }
         const ranked = yield* answeredRanking(game, id);
-        if (ranked === undefined) continue;
+        if (ranked === undefined) return;
         const root = d.evidenceRoot.toLowerCase();
         let entries = fetched.get(root);
         if (entries === undefined) {
@@ -199,9 +216,9 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
           );
           if ("error" in got) {
             yield* Effect.logWarning(`${config.name}: dispute ${id}: evidence not fetched yet (${got.error})`);
-            continue;
+            return;
           }
-          if (got.entries.length !== d.entryCount) continue;
+          if (got.entries.length !== d.entryCount) return;
           entries = got.entries;
           fetched.set(root, entries);
         }
@@ -211,7 +228,7 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
         if (move === undefined) {
           // the defender's evidence is the honest one: nothing to accuse (its weights must then be the rule's)
           yield* Effect.logWarning(`${config.name}: dispute ${id}: the answered evidence is honest; nothing to accuse`);
-          continue;
+          return;
         }
         const tree = new EvidenceTree(entries);
         if (move.type === "accuse") yield* accuse(game, id, move.accusation);
@@ -219,8 +236,7 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
         moves.inc({ role: "challenger", move: move.type === "accuse" ? move.accusation.kind : move.kind });
         yield* store.upsertEvidenceDispute({ ...row, state: { ...state, lastMove: describe(move) } });
         yield* Effect.logInfo(`${config.name}: dispute ${id}: ${describe(move)}`);
-      }
-    }).pipe(Effect.withSpan("EvidenceChallenger.play"));
+      });
 
     return { check, play } as const;
   });

@@ -25,6 +25,14 @@ import type { AttributionEngine } from "../engines/engine.ts";
 import { DEFAULT_QUERY_OPTIONS } from "../engines/gradient/service.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
 import { Engine, EngineResolver } from "../engines/resolver.ts";
+import {
+  type EvidenceFlagValues,
+  type EvidenceParts,
+  evidenceChallengerOf,
+  evidenceFlags,
+  evidenceParts,
+  forkEvidenceDefender,
+} from "../evidence/agent.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { FollowerError, makeFollower } from "../ledger/follower.ts";
 import { LedgerView } from "../ledger/ledger.ts";
@@ -43,6 +51,7 @@ const envFlag = <A>(flag: Flag.Flag<A>, config: Config.Config<A>) => flag.pipe(F
 
 const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
   ...clientFlags,
+  ...evidenceFlags(role),
   dataDir: envFlag(Flag.String("data-dir"), Config.String(`POA_${role}_DATA_DIR`)).pipe(
     Flag.withDefault(`.poa/${role.toLowerCase()}`),
     Flag.withDescription(`directory of the agent's SQLite store (env POA_${role}_DATA_DIR)`),
@@ -77,7 +86,7 @@ const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
   ),
 });
 
-interface AgentFlagValues extends ClientFlagValues {
+interface AgentFlagValues extends ClientFlagValues, EvidenceFlagValues {
   readonly dataDir: string;
   readonly gossipPort: number;
   readonly bootstrap: string;
@@ -123,6 +132,8 @@ interface AgentParts {
   readonly engine: AttributionEngine<unknown> | undefined;
   readonly texts: TextStoreShape;
   readonly gossip: GossipShape;
+  /** The evidence game (agents/evidence/agent.ts): its indexes, the game's address, the wrapped engine. */
+  readonly evidence: EvidenceParts;
 }
 
 /**
@@ -201,7 +212,8 @@ const runAgent = (
                 ).pipe(Effect.provideContext(Context.merge(chainContext, context))),
                 Engine,
               );
-      yield* start({ engine: attributionEngine, texts, gossip }).pipe(
+      const evidence = yield* evidenceParts(flags, flags.dataDir, gossip, attributionEngine);
+      yield* start({ engine: evidence.engine, texts, gossip, evidence }).pipe(
         Effect.provideContext(context),
         Effect.provide(Layer.succeedContext(chainContext)),
       );
@@ -251,9 +263,12 @@ const attributorRun = (
       "attributor",
       flags,
       { kind, fixture: fixtureEngine(ids.map(BigInt)) },
-      ({ engine, texts, gossip }) =>
+      ({ engine, texts, gossip, evidence }) =>
         Effect.gen(function* () {
           if (engine === undefined) return yield* new AgentConfigError({ message: "an attributor needs an engine" });
+          const { attributionLedger } = yield* Contracts.pipe(Effect.map((c) => c.deployments));
+          if (attributionLedger !== undefined)
+            yield* forkEvidenceDefender(evidence, gossip, attributionLedger as string as Hex, flags.pollMs);
           // every result with its evidence kept in memory for the read-only API (agents/attributor/api.ts)
           const recorded = recordingEngine(engine);
           const handle = yield* runAttributor({
@@ -315,13 +330,22 @@ const challengerRun = (flags: AgentFlagValues) =>
       "challenger",
       flags,
       { kind },
-      ({ engine, texts, gossip }) =>
-        runChallenger({
-          name: "challenger",
-          pollMs: flags.pollMs,
-          // every Attribute's weights recomputed with the model's engine, on texts from its store or its peers
-          ...(engine === undefined ? {} : { engine, texts: storedOrPeerTexts({ gossip, texts }) }),
-        }).pipe(Effect.asVoid) as Effect.Effect<void, unknown, never>,
+      ({ engine, texts, gossip, evidence }) =>
+        Effect.gen(function* () {
+          // suffix weights the evidence index disagrees with are disputed in the evidence game
+          const evidenceChallenger = yield* evidenceChallengerOf(
+            evidence,
+            gossip,
+            storedOrPeerTexts({ gossip, texts }),
+          );
+          yield* runChallenger({
+            name: "challenger",
+            pollMs: flags.pollMs,
+            // every Attribute's weights recomputed with the model's engine, on texts from its store or its peers
+            ...(engine === undefined || kind === "none" ? {} : { engine, texts: storedOrPeerTexts({ gossip, texts }) }),
+            ...(evidenceChallenger === undefined ? {} : { evidence: evidenceChallenger }),
+          });
+        }) as Effect.Effect<void, unknown, never>,
     );
   });
 

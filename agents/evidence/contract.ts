@@ -5,7 +5,7 @@
  * commitment (./index.ts). Every move is simulated before it is sent (agents/chain/tx.ts), so a move the
  * chain would refuse fails here with the contract's error and costs nothing.
  */
-import { Effect } from "effect";
+import { Cause, Effect } from "effect";
 import type { Address, Hex } from "viem";
 import { Chain, ChainError } from "../chain/Chain.ts";
 import { sendContractCall } from "../chain/tx.ts";
@@ -347,3 +347,17 @@ export const resolveIfOutOfTime = (game: Address, id: bigint, d: DisputeView) =>
     yield* resolveDispute(game, id);
     return true;
   });
+
+/**
+ * Runs one dispute's (or one claim's) step so that its failure — a typed error or a defect such as a
+ * mismatch between the engine and the proof index — is logged and the agent goes on with the others.
+ */
+export const isolated = <A, E, R>(what: string, step: Effect.Effect<A, E, R>) =>
+  step.pipe(
+    Effect.asVoid,
+    Effect.catchCause((cause) =>
+      Cause.hasInterrupts(cause)
+        ? Effect.failCause(cause)
+        : Effect.logWarning(`${what}: ${Cause.pretty(cause).split("\n")[0]}`),
+    ),
+  );

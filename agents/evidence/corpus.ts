@@ -136,8 +136,17 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
             cause,
           }),
       });
+    /** No preimage at all: nothing to read from the chain (the common case of a node without evidence models). */
+    const nonePublished = () => {
+      try {
+        return !fs.readdirSync(options.preimages).some((f) => f.endsWith(".json"));
+      } catch {
+        return true;
+      }
+    };
     const at = (modelId: bigint, referenceTime: bigint) =>
       Effect.gen(function* () {
+        if (nonePublished()) return undefined;
         const { publicClient } = chain;
         const model = yield* read(modelId, `model ${modelId}`, () =>
           publicClient.readContract({
