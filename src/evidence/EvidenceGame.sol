@@ -353,9 +353,7 @@ contract EvidenceGame is IEvidenceGame {
     }
 
     /// @inheritdoc IEvidenceGame
-    function proveWonByte(uint256 _disputeId, EntryOpening calldata _j, EntryOpening calldata _k, uint32 _p)
-        external
-    {
+    function proveWonByte(uint256 _disputeId, EntryOpening calldata _j, EntryOpening calldata _k, uint32 _p) external {
         Dispute storage d = _challengerMove(_disputeId);
         _checkEntry(d, _j);
         _checkEntry(d, _k);
@@ -456,9 +454,7 @@ contract EvidenceGame is IEvidenceGame {
         _checkEntry(d, _e);
         Credit[] calldata credits = _e.entry.credits;
         if (_slot >= credits.length || credits[_slot].next != NO_ENTRY) revert EvidenceGame_NoViolation();
-        SuffixChecks.verifyRankingViolation(
-            _ids, _scores, d.maxEntries, credits[_slot].id, credits[_slot].runningScore
-        );
+        SuffixChecks.verifyRankingViolation(_ids, _scores, d.maxEntries, credits[_slot].id, credits[_slot].runningScore);
         _proved(_disputeId, d, Violation.RankingOmission);
     }
 
@@ -693,10 +689,7 @@ contract EvidenceGame is IEvidenceGame {
 
     /// @dev Copies the part of `_chunk` (starting at output position `_chunkStart`) that lies in
     ///      `[_from, _from + slice.length)` into `_slice`.
-    function _copyOverlap(bytes memory _slice, bytes calldata _chunk, uint256 _chunkStart, uint256 _from)
-        private
-        pure
-    {
+    function _copyOverlap(bytes memory _slice, bytes calldata _chunk, uint256 _chunkStart, uint256 _from) private pure {
         uint256 lo = _chunkStart > _from ? _chunkStart : _from;
         uint256 hi = _chunkStart + _chunk.length;
         if (hi > _from + _slice.length) hi = _from + _slice.length;

@@ -354,8 +354,8 @@ library SuffixChecks {
         pure
         returns (bool wrong_)
     {
-        wrong_ = _s.end <= _s.start || _s.end - _s.start < _minMatch || _s.end > _outputLength
-            || _s.wonStart < _s.start || _s.wonEnd > _s.end || _s.wonStart > _s.wonEnd || _s.lo >= _s.hi;
+        wrong_ = _s.end <= _s.start || _s.end - _s.start < _minMatch || _s.end > _outputLength || _s.wonStart < _s.start
+            || _s.wonEnd > _s.end || _s.wonStart > _s.wonEnd || _s.lo >= _s.hi;
     }
 
     /// @notice Two adjacent entries are out of order: starts and ends must strictly increase and won intervals

@@ -183,8 +183,7 @@ abstract contract EvidenceGameBaseTest is BaseTest, EvidenceBaseTest {
         // Selection sort (few ids).
         for (uint256 a = 0; a < count; a++) {
             for (uint256 b = a + 1; b < count; b++) {
-                bool better =
-                    allScores[b] > allScores[a] || (allScores[b] == allScores[a] && allIds[b] < allIds[a]);
+                bool better = allScores[b] > allScores[a] || (allScores[b] == allScores[a] && allIds[b] < allIds[a]);
                 if (better) {
                     (allIds[a], allIds[b]) = (allIds[b], allIds[a]);
                     (allScores[a], allScores[b]) = (allScores[b], allScores[a]);
