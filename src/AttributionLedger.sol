@@ -39,6 +39,11 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
 
     /// @notice The dispute game allowed to use the game hooks (set once by the deployer).
     address public disputeGame;
+    /// @notice The evidence game, the second contract allowed to use the game hooks (set once by the deployer).
+    address public evidenceGame;
+    /// @notice Open evidence disputes per claim (kept apart from `openGames`, which the dispute game shares its
+    ///         slashed bonds by).
+    mapping(uint256 => uint32) public evidenceGames;
     /// @notice The number of claims posted (ids 1..claimCount; 0 is genesis).
     uint256 public claimCount;
     /// @notice The latest Final claim; withdrawals prove against its accounts root.
@@ -88,7 +93,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
     }
 
     modifier onlyGame() {
-        if (msg.sender != disputeGame || msg.sender == address(0)) {
+        if (msg.sender == address(0) || (msg.sender != disputeGame && msg.sender != evidenceGame)) {
             revert AttributionLedger_OnlyDisputeGame(msg.sender);
         }
         _;
@@ -213,7 +218,7 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
         if (c.status != Status.Pending) revert AttributionLedger_NotPending(_claimId);
         uint256 closesAt = uint256(c.postedAt) + CHALLENGE_WINDOW;
         if (block.timestamp < closesAt) revert AttributionLedger_WindowOpen(_claimId, closesAt);
-        if (c.openGames != 0) revert AttributionLedger_GameOpen(_claimId);
+        if (c.openGames != 0 || evidenceGames[_claimId] != 0) revert AttributionLedger_GameOpen(_claimId);
         if (claims[c.parentId].status != Status.Final) revert AttributionLedger_ParentNotFinal(_claimId);
         c.status = Status.Final;
         latestFinalized = _claimId;
@@ -326,16 +331,38 @@ contract AttributionLedger is IAttributionLedger, ReentrancyGuard {
     }
 
     /// @inheritdoc IAttributionLedger
+    function setEvidenceGame(address _game) external {
+        if (msg.sender != DEPLOYER || evidenceGame != address(0) || _game == address(0) || _game == disputeGame) {
+            revert AttributionLedger_EvidenceGameAlreadySet();
+        }
+        evidenceGame = _game;
+        emit EvidenceGameSet(_game);
+    }
+
+    /// @inheritdoc IAttributionLedger
     function gameOpened(uint256 _claimId) external onlyGame {
         Claim storage c = claims[_claimId];
         if (c.status != Status.Pending) revert AttributionLedger_NotPending(_claimId);
         if (block.timestamp >= uint256(c.postedAt) + CHALLENGE_WINDOW) revert AttributionLedger_WindowClosed(_claimId);
+        if (msg.sender == evidenceGame) {
+            uint32 open = evidenceGames[_claimId] + 1;
+            evidenceGames[_claimId] = open;
+            emit EvidenceGamesChanged(_claimId, open);
+            return;
+        }
         c.openGames += 1;
         emit OpenGamesChanged(_claimId, c.openGames);
     }
 
     /// @inheritdoc IAttributionLedger
     function gameClosed(uint256 _claimId) external onlyGame {
+        if (msg.sender == evidenceGame) {
+            uint32 open = evidenceGames[_claimId];
+            if (open == 0) revert AttributionLedger_NoOpenGame(_claimId);
+            evidenceGames[_claimId] = open - 1;
+            emit EvidenceGamesChanged(_claimId, open - 1);
+            return;
+        }
         Claim storage c = claims[_claimId];
         if (c.openGames == 0) revert AttributionLedger_NoOpenGame(_claimId);
         c.openGames -= 1;

@@ -199,7 +199,7 @@ library SuffixChecks {
         uint64 _lo,
         uint64 _hi,
         Occurrence[] calldata _occurrences,
-        uint64[] calldata _ids
+        uint64[] memory _ids
     ) internal pure {
         if (_lo >= _hi || _hi > _c.totalBytes) {
             revert SuffixChecks_BadBounds(_lo, _hi);
@@ -341,23 +341,31 @@ library SuffixChecks {
 
     /// @notice An entry is malformed on its own: empty or reversed, shorter than minMatch, past the output, a won
     ///         interval outside the span, or an empty SA range.
-    function verifySpanViolation(IndexCommitment memory _c, EvidenceSpan calldata _s, uint256 _outputLength)
+    function verifySpanViolation(IndexCommitment memory _c, EvidenceSpan memory _s, uint256 _outputLength)
         internal
         pure
     {
-        bool wrong = _s.end <= _s.start || _s.end - _s.start < _c.minMatch || _s.end > _outputLength
-            || _s.wonStart < _s.start || _s.wonEnd > _s.end || _s.wonStart > _s.wonEnd || _s.lo >= _s.hi;
-        if (!wrong) revert SuffixChecks_NoViolation();
+        if (!spanMalformed(_c.minMatch, _s, _outputLength)) revert SuffixChecks_NoViolation();
+    }
+
+    /// @notice Whether an entry's span is malformed on its own (see `verifySpanViolation`).
+    function spanMalformed(uint256 _minMatch, EvidenceSpan memory _s, uint256 _outputLength)
+        internal
+        pure
+        returns (bool wrong_)
+    {
+        wrong_ = _s.end <= _s.start || _s.end - _s.start < _minMatch || _s.end > _outputLength || _s.wonStart < _s.start
+            || _s.wonEnd > _s.end || _s.wonStart > _s.wonEnd || _s.lo >= _s.hi;
     }
 
     /// @notice Two adjacent entries are out of order: starts and ends must strictly increase and won intervals
     ///         must follow each other.
-    function verifyOrderOfEntriesViolation(EvidenceSpan calldata _a, EvidenceSpan calldata _b) internal pure {
+    function verifyOrderOfEntriesViolation(EvidenceSpan memory _a, EvidenceSpan memory _b) internal pure {
         if (_b.start > _a.start && _b.end > _a.end && _a.wonEnd <= _b.wonStart) revert SuffixChecks_NoViolation();
     }
 
     /// @notice Byte `_p` is in span `_j`'s won interval but span `_k` covers it and beats `_j`.
-    function verifyWonByteViolation(EvidenceSpan calldata _j, EvidenceSpan calldata _k, uint256 _p) internal pure {
+    function verifyWonByteViolation(EvidenceSpan memory _j, EvidenceSpan memory _k, uint256 _p) internal pure {
         bool wrong = _p >= _j.wonStart && _p < _j.wonEnd && _p >= _k.start && _p < _k.end && beats(_k, _j);
         if (!wrong) revert SuffixChecks_NoViolation();
     }
@@ -366,10 +374,10 @@ library SuffixChecks {
     ///         after the last) but entry `_k` covers it: someone must have won it.
     function verifyUncoveredViolation(
         bool _hasA,
-        EvidenceSpan calldata _a,
+        EvidenceSpan memory _a,
         bool _hasB,
-        EvidenceSpan calldata _b,
-        EvidenceSpan calldata _k,
+        EvidenceSpan memory _b,
+        EvidenceSpan memory _k,
         uint256 _p
     ) internal pure {
         bool inGap = (!_hasA || _p >= _a.wonEnd) && (!_hasB || _p < _b.wonStart);

@@ -109,6 +109,8 @@ interface IAttributionLedger {
     error AttributionLedger_OnlyDisputeGame(address caller);
     /// @notice Thrown when the dispute game is set twice or by someone else than the deployer.
     error AttributionLedger_DisputeGameAlreadySet();
+    /// @notice Thrown when the evidence game is set twice, to zero, or by someone else than the deployer.
+    error AttributionLedger_EvidenceGameAlreadySet();
     /// @notice Thrown when a claim is posted before the dispute game is set: nobody could challenge it.
     error AttributionLedger_DisputeGameNotSet();
     /// @notice Thrown when the parent is not Pending or Final.
@@ -162,6 +164,13 @@ interface IAttributionLedger {
     /// @notice Emitted once, when the deployer names the dispute game.
     /// @param game The dispute game contract.
     event DisputeGameSet(address indexed game);
+    /// @notice Emitted once, when the deployer names the evidence game (docs/evidence-game.md §3.5).
+    /// @param game The evidence game contract.
+    event EvidenceGameSet(address indexed game);
+    /// @notice Emitted when an evidence dispute opens or closes against a claim.
+    /// @param claimId The claim.
+    /// @param openEvidenceGames The number of open evidence disputes afterwards.
+    event EvidenceGamesChanged(uint256 indexed claimId, uint32 openEvidenceGames);
     /// @notice Emitted when a claim is posted.
     /// @param claimId The new claim.
     /// @param parentId Its parent.
@@ -281,11 +290,20 @@ interface IAttributionLedger {
 
     /// @notice Names the dispute game; the deployer calls it once.
     function setDisputeGame(address _game) external;
-    /// @notice Registers a new game against a Pending claim inside its window. Game only.
+    /// @notice Names the evidence game (the second contract allowed to use the game hooks); the deployer calls it
+    ///         once.
+    function setEvidenceGame(address _game) external;
+    /// @notice The evidence game (zero until set).
+    function evidenceGame() external view returns (address game_);
+    /// @notice The number of open evidence disputes against a claim (it cannot finalize while > 0).
+    function evidenceGames(uint256 _claimId) external view returns (uint32 open_);
+    /// @notice Registers a new game against a Pending claim inside its window. Game only (the dispute game's
+    ///         games count in the claim's `openGames`, the evidence game's in `evidenceGames`).
     function gameOpened(uint256 _claimId) external;
     /// @notice Unregisters a resolved game. Game only.
     function gameClosed(uint256 _claimId) external;
     /// @notice Voids a Pending claim proved wrong and slashes its bond: BURN_BPS burned, the rest to `_winner`.
+    ///         Either game may call it.
     /// @return voided_ False when the claim was already void (then nothing is slashed).
     function voidClaim(uint256 _claimId, address _winner) external returns (bool voided_);
 

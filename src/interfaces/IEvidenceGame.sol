@@ -108,6 +108,8 @@ interface IEvidenceGame {
     /// @param defenderBond The defender's bond (0 for the claim's poster: its claim bond is at stake).
     /// @param challengerBond The challenger's bond.
     /// @param accusedIndex The entry (or ranked position) the pending accusation names.
+    /// @param rankedCount The length of the ranked top K (set at the answer).
+    /// @param maxEntries K of the index commitment (set at the answer).
     /// @param modelId The Attribute's model.
     /// @param referenceTime The claim's reference time (the epoch in force then judges the evidence).
     /// @param outputLength The output's byte length.
@@ -132,6 +134,8 @@ interface IEvidenceGame {
         uint96 defenderBond;
         uint96 challengerBond;
         uint32 accusedIndex;
+        uint8 rankedCount;
+        uint8 maxEntries;
         uint64 modelId;
         uint64 referenceTime;
         uint32 outputLength;

@@ -56,7 +56,10 @@ contract SuffixChecks_Fuzz_Test is EvidenceBaseTest {
             return;
         }
         h.range(c, pattern, lo, hi, _rangeProof(lo, hi));
-        h.creditedSet(c, lo, hi, _occurrences(lo, hi), _distinctIds(lo, hi));
+        // A span occurring more than maxOccurrences times credits no one (docs/evidence-game.md §2).
+        h.creditedSet(
+            c, lo, hi, _occurrences(lo, hi), hi - lo > c.maxOccurrences ? new uint64[](0) : _distinctIds(lo, hi)
+        );
         if (hi - lo >= 2) {
             vm.expectRevert(abi.encodeWithSelector(SuffixChecks.SuffixChecks_BoundaryMatches.selector, lo));
             h.range(c, pattern, lo + 1, hi, _rangeProof(lo + 1, hi));
