@@ -24,7 +24,7 @@ import { fileTextStore, type TextStoreShape } from "../content/texts.ts";
 import type { AttributionEngine } from "../engines/engine.ts";
 import { DEFAULT_QUERY_OPTIONS } from "../engines/gradient/service.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
-import { Engine, EngineResolver } from "../engines/resolver.ts";
+import { Engine, EngineResolver, resolverEngine } from "../engines/resolver.ts";
 import { Gossip, type GossipShape } from "../gossip/gossip.ts";
 import { FollowerError, makeFollower } from "../ledger/follower.ts";
 import { LedgerView } from "../ledger/ledger.ts";
@@ -187,7 +187,7 @@ const runAgent = (
             : Context.get(
                 // the engines chosen by the chain, loaded once for the process (worker threads, in this scope)
                 yield* Layer.build(
-                  Engine.layer.pipe(
+                  resolverEngine.pipe(
                     Layer.provide(
                       EngineResolver.layerWithEngines({
                         dataDir: flags.dataDir,

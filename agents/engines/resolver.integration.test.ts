@@ -30,7 +30,7 @@ import { makeAttributor, makeGradientEngine } from "./gradient/engine.ts";
 import { smallModel } from "./gradient/fixtures.test-util.ts";
 import { IndexPeers } from "./index-peers.ts";
 import { commitmentDir } from "./index-store.ts";
-import { Engine, EngineResolver } from "./resolver.ts";
+import { Engine, EngineResolver, resolverEngine } from "./resolver.ts";
 import { openIndex, saveIndex } from "./suffix/format.ts";
 import { buildIndex } from "./suffix/index.ts";
 import { bruteMatches, bruteWeights } from "./suffix/testing.ts";
@@ -268,7 +268,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
               expectedWith(corpus.filter((c) => c.id !== ids[1])),
             );
             expect((yield* resolver.stats).indexMismatches).toBe(2);
-          }).pipe(Effect.provide(Layer.merge(resolverA, Engine.layer.pipe(Layer.provide(resolverA)))));
+          }).pipe(Effect.provide(Layer.merge(resolverA, resolverEngine.pipe(Layer.provide(resolverA)))));
 
           // a fresh resolver (a restarted node) finds both indexes in its data directory: no peers needed
           const local = EngineResolver.layerWithEngines({ dataDir: dataA }).pipe(

@@ -39,6 +39,7 @@ import {
   type AttributionEngine,
   type AttributionMethod,
   type AttributionRequest,
+  Engine,
   EngineError,
 } from "./engine.ts";
 import type { GradientEvidence } from "./gradient/engine.ts";
@@ -607,19 +608,19 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
 }
 
 /**
- * The attribution engine the agents use (`Engine` service): every request goes to the engine its
- * model registered on chain. Failures are EngineError with the typed resolver error as `cause`
- * (`UnknownModelError`, `IndexMismatchError`, …); `method` names the model's method when known.
+ * The attribution engine the agents use (`Engine` service, ./engine.ts) from a resolver: every request
+ * goes to the engine its model registered on chain. Failures are EngineError with the typed resolver
+ * error as `cause` (`UnknownModelError`, `IndexMismatchError`, …); `method` names the model's method when
+ * known. The agents' wiring builds it with the ledger's K (agents/network/wiring.ts `registryEngine`).
  */
-export class Engine extends Context.Service<Engine, AttributionEngine<EngineEvidence>>()("poa/Engine") {
-  static readonly layer = Layer.effect(
-    Engine,
-    Effect.gen(function* () {
-      const resolver = yield* EngineResolver;
-      return asAttributionEngine(resolver);
-    }),
-  );
-}
+export const resolverEngine: Layer.Layer<Engine, never, EngineResolver> = Layer.effect(
+  Engine,
+  Effect.gen(function* () {
+    return asAttributionEngine(yield* EngineResolver);
+  }),
+);
+
+export { Engine };
 
 export const asAttributionEngine = (resolver: EngineResolverShape): AttributionEngine<EngineEvidence> => ({
   method: "registry",
