@@ -135,6 +135,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           const chainA = as(ANVIL_KEYS[5]);
           const resolverA = EngineResolver.layerWithEngines({
             dataDir: dataA,
+            maxEntries: 8,
             modelTtlMs: 0,
             contributionTimes: { minSyncIntervalMs: 0 },
           }).pipe(
@@ -271,7 +272,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           }).pipe(Effect.provide(Layer.merge(resolverA, resolverEngine.pipe(Layer.provide(resolverA)))));
 
           // a fresh resolver (a restarted node) finds both indexes in its data directory: no peers needed
-          const local = EngineResolver.layerWithEngines({ dataDir: dataA }).pipe(
+          const local = EngineResolver.layerWithEngines({ dataDir: dataA, maxEntries: 8 }).pipe(
             Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)),
           );
           yield* Effect.gen(function* () {
@@ -284,9 +285,11 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           }).pipe(Effect.provide(local));
 
           // a node that serves only suffix models refuses a gradient model with a typed error
-          const suffixOnly = EngineResolver.layerWithEngines({ dataDir: dataA, methods: ["suffix"] }).pipe(
-            Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)),
-          );
+          const suffixOnly = EngineResolver.layerWithEngines({
+            dataDir: dataA,
+            maxEntries: 8,
+            methods: ["suffix"],
+          }).pipe(Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)));
           const unsupported = yield* Effect.flip(
             Effect.gen(function* () {
               return yield* (yield* EngineResolver).attribute({
