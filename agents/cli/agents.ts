@@ -59,7 +59,7 @@ type SettingFlagValues<T extends SettingSpecs> = { readonly [K in keyof T]: Opti
 const settingFlags = <T extends SettingSpecs>(role: Role, specs: T): SettingFlags<T> => {
   const flags: Record<string, Flag.Flag<Option.Option<number | string>>> = {};
   for (const [field, spec] of Object.entries(specs)) {
-    const described = `${spec.description} (default ${spec.default === "" ? "none" : spec.default}; env ${envOf(role, spec)})`;
+    const described = `${spec.description} (${spec.default === "" ? "" : `default ${spec.default}; `}env ${envOf(role, spec)})`;
     flags[field] =
       spec.kind === "int"
         ? Flag.Int(spec.flag).pipe(Flag.optional, Flag.withDescription(described))

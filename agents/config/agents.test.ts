@@ -43,7 +43,8 @@ describe("agent settings", () => {
       expect(notInt.setting).toBe("--max-batch (env POA_ATTRIBUTOR_MAX_BATCH)");
       expect(notInt.message).toMatch(/^--max-batch \(env POA_ATTRIBUTOR_MAX_BATCH\)/);
       const tooSmall = yield* Effect.flip(read({ maxBatch: 0 }, {}));
-      expect(tooSmall.message).toBe("--max-batch (env POA_ATTRIBUTOR_MAX_BATCH) must be an integer ≥ 1, got 0");
+      expect(tooSmall.message).toBe('--max-batch (env POA_ATTRIBUTOR_MAX_BATCH) must be an integer ≥ 1, got "0"');
+      expect(notInt.message).toBe('--max-batch (env POA_ATTRIBUTOR_MAX_BATCH) must be an integer ≥ 1, got "lots"');
       const negative = yield* Effect.flip(read({}, { POA_ATTRIBUTOR_GOSSIP_PORT: "-1" }));
       expect(negative.setting).toBe("--gossip-port (env POA_ATTRIBUTOR_GOSSIP_PORT)");
       const engine = yield* Effect.flip(read({ engine: "magic" }, {}));

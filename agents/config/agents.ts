@@ -110,22 +110,22 @@ export const attributorSpecs = {
 
 export const challengerSpecs = agentSpecs("challenger");
 
-const configOf = (spec: SettingSpec): Config.Config<number | string> =>
-  spec.kind === "int"
-    ? Config.Int(keyOf(spec)).pipe(Config.withDefault(spec.default))
-    : Config.String(keyOf(spec)).pipe(Config.withDefault(spec.default));
+// an integer is read as text and parsed here, so a bad value gets the same one-line message from either source
+const configOf = (spec: SettingSpec): Config.Config<string> =>
+  Config.String(keyOf(spec)).pipe(Config.withDefault(String(spec.default)));
 
-const check = (role: Role, spec: SettingSpec, value: number | string): Effect.Effect<number | string, SettingError> => {
+const check = (role: Role, spec: SettingSpec, raw: string): Effect.Effect<number | string, SettingError> => {
   const fail = (problem: string) =>
     Effect.fail(new SettingError({ setting: nameOf(role, spec), message: `${nameOf(role, spec)} ${problem}` }));
   if (spec.kind === "int") {
-    return typeof value === "number" && Number.isInteger(value) && value >= spec.min
-      ? Effect.succeed(value)
-      : fail(`must be an integer ≥ ${spec.min}, got ${value}`);
+    const value = raw.trim();
+    return /^-?[0-9]{1,15}$/.test(value) && Number(value) >= spec.min
+      ? Effect.succeed(Number(value))
+      : fail(`must be an integer ≥ ${spec.min}, got "${raw}"`);
   }
-  return spec.choices === undefined || spec.choices.includes(String(value))
-    ? Effect.succeed(value)
-    : fail(`must be one of ${spec.choices.filter((c) => c !== "").join(", ")}, got "${value}"`);
+  return spec.choices === undefined || spec.choices.includes(raw)
+    ? Effect.succeed(raw)
+    : fail(`must be one of ${spec.choices.filter((c) => c !== "").join(", ")}, got "${raw}"`);
 };
 
 /** Reads and checks every setting of `specs` from the ConfigProvider in context; a bad value names its setting. */
