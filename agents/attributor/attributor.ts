@@ -36,17 +36,11 @@ import type { SourcedReceipt } from "../receipts/source.ts";
 import type { Store, StoreError } from "../store/store.ts";
 import { Attribution } from "./attribution.ts";
 import { Batching } from "./batching.ts";
-import { makeDefense } from "./defense.ts";
+import { Defense } from "./defense.ts";
 import { Posting } from "./posting.ts";
 import { Reactions } from "./reactions.ts";
 import { ReceiptIntake } from "./receipt-intake.ts";
-import {
-  AttributorSettings,
-  type AttributorSettingsShape,
-  AttributorState,
-  type IntakeError,
-  LOST_RACE,
-} from "./state.ts";
+import { AttributorSettings, type AttributorSettingsShape, AttributorState, type IntakeError } from "./state.ts";
 
 export { markIncluded } from "./reactions.ts";
 export {
@@ -81,13 +75,8 @@ export const makeAttributor = Effect.fn("Attributor.make")(function* () {
   const view = yield* LedgerView;
   const { step } = state;
 
-  // ---- games: every challenge of its claims answered, others' claims it agrees with defended (./defense.ts) ----
-  const defense = yield* makeDefense({
-    name: settings.name,
-    me: state.me,
-    emit: state.emit,
-    lostRace: (message) => LOST_RACE.test(message),
-  });
+  // games: every challenge of its claims answered, others' claims it agrees with defended (./defense.ts)
+  const defense = yield* Defense;
 
   const tick = Effect.gen(function* () {
     yield* reactions.sync;
@@ -117,7 +106,9 @@ export class Attributor extends Context.Service<Attributor, AttributorShape>()("
    * Chain (with a wallet), Store, Gossip, Metrics and LedgerView.
    */
   static readonly layer = Layer.effect(Attributor, makeAttributor()).pipe(
-    Layer.provide(Layer.merge(Batching.layer, ReceiptIntake.layer.pipe(Layer.provide(Attribution.layer)))),
+    Layer.provide(
+      Layer.mergeAll(Batching.layer, ReceiptIntake.layer.pipe(Layer.provide(Attribution.layer)), Defense.layer),
+    ),
     Layer.provideMerge(Reactions.layer),
     Layer.provideMerge(Posting.layer),
     Layer.provideMerge(AttributorState.layer),
