@@ -61,6 +61,7 @@ export const makeChallenger = Effect.fn("Challenger.make")(function* () {
       checked.inc({ verdict: claim.correct ? "correct" : "wrong" });
       if (claim.correct) {
         yield* weights.check(claim);
+        if (settings.evidence !== undefined) yield* settings.evidence.check(claim);
         continue;
       }
       const latencyMs = Date.now() - claim.seenAt + 0;
@@ -78,6 +79,7 @@ export const makeChallenger = Effect.fn("Challenger.make")(function* () {
       yield* disputes.dispute(claim);
     }
     yield* disputes.play;
+    if (settings.evidence !== undefined) yield* settings.evidence.play;
     const head = yield* Effect.tryPromise({
       try: () => chain.publicClient.getBlockNumber({ cacheTime: 0 }),
       catch: (e) => e,
