@@ -23,6 +23,7 @@ import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { Challenger } from "../challenger/challenger.ts";
 import { storedOrPeerTexts } from "../challenger/weights.ts";
 import {
+  type AgentSettings,
   attributorSettingsFromConfig,
   attributorSpecs,
   challengerSettingsFromConfig,
@@ -85,8 +86,6 @@ export const peerKeySeedOf = (key: Hex): Hex => keccak256(concat([stringToHex("p
 
 /** What an agent's layer runs on: the wiring's services, its Chain and Contracts (and its settings' provider). */
 type AgentContext = Layer.Success<ReturnType<typeof agentServices>> | Chain | Contracts;
-
-type AgentSettings = Settings<ReturnType<typeof import("../config/agents.ts").agentSpecs>>;
 
 /** The agent's Chain (with the wallet) and Contracts, key and bootstrap peers; its other services: ../network/wiring.ts. */
 const agentChain = (config: ClientConfig, settings: AgentSettings) =>

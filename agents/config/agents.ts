@@ -110,6 +110,9 @@ export const attributorSpecs = {
 
 export const challengerSpecs = agentSpecs("challenger");
 
+/** The settings both agents have (what `poa <role> run` needs before its role's own). */
+export type AgentSettings = Settings<ReturnType<typeof agentSpecs>>;
+
 // an integer is read as text and parsed here, so a bad value gets the same one-line message from either source
 const configOf = (spec: SettingSpec): Config.Config<string> =>
   Config.String(keyOf(spec)).pipe(Config.withDefault(String(spec.default)));
