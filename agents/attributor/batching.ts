@@ -234,7 +234,7 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
     );
   });
 
-  return { buildAndPost };
+  return { buildAndPost: buildAndPost.pipe(Effect.withSpan("Attributor.build")) };
 });
 
 export class Batching extends Context.Service<Batching, Effect.Success<ReturnType<typeof makeBatching>>>()(

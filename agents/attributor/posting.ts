@@ -115,7 +115,14 @@ export const makePosting = Effect.fn("Attributor.makePosting")(function* () {
       });
     });
 
-  return { readBond, ensureBond, bondFree, ownClaimUnread, submit, record };
+  return {
+    readBond,
+    ensureBond: ensureBond.pipe(Effect.withSpan("Attributor.ensureBond")),
+    bondFree,
+    ownClaimUnread,
+    submit,
+    record,
+  };
 });
 
 export class Posting extends Context.Service<Posting, Effect.Success<ReturnType<typeof makePosting>>>()(

@@ -285,12 +285,12 @@ export const makeReactions = Effect.fn("Attributor.makeReactions")(function* () 
   const repost = repostOnce.pipe(Effect.catch((e: unknown) => repostFailed(e)));
 
   return {
-    sync,
-    voidDescendants,
-    finalize,
-    withdraw,
+    sync: sync.pipe(Effect.withSpan("Attributor.sync")),
+    voidDescendants: voidDescendants.pipe(Effect.withSpan("Attributor.voidDescendants")),
+    finalize: finalize.pipe(Effect.withSpan("Attributor.finalize")),
+    withdraw: withdraw.pipe(Effect.withSpan("Attributor.withdraw")),
     /** True when an own voided claim was re-posted this tick (a failure is counted, never fatal). */
-    repost,
+    repost: repost.pipe(Effect.withSpan("Attributor.repost")),
     awaitsExactRepost,
     /** OPEN this attributor withdrew since start. */
     withdrawn: () => withdrawnTotal,

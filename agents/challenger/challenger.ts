@@ -86,6 +86,7 @@ export const makeChallenger = Effect.fn("Challenger.make")(function* () {
     });
     lag.set({}, Number(head - follower.lastBlock()));
   }).pipe(
+    Effect.withSpan("Challenger.check"),
     Effect.catch((e: unknown) => {
       errors.inc();
       return Effect.logWarning(`${settings.name}: ${e instanceof Error ? e.message : String(e)}`);

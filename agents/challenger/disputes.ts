@@ -95,7 +95,11 @@ export const makeDisputes = Effect.fn("Challenger.makeDisputes")(function* () {
     }
   }).pipe(Effect.provideService(Chain, chain));
 
-  return { dispute, play, results: (): ReadonlyArray<GameResult> => results };
+  return {
+    dispute: (claim: FollowedClaim) => dispute(claim).pipe(Effect.withSpan("Challenger.dispute")),
+    play: play.pipe(Effect.withSpan("Challenger.play")),
+    results: (): ReadonlyArray<GameResult> => results,
+  };
 });
 
 export class Disputes extends Context.Service<Disputes, Effect.Success<ReturnType<typeof makeDisputes>>>()(
