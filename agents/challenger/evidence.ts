@@ -238,7 +238,10 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
         yield* Effect.logInfo(`${config.name}: dispute ${id}: ${describe(move)}`);
       });
 
-    return { check, play } as const;
+    return {
+      check: (claim: FollowedClaim) => check(claim).pipe(Effect.provideService(Chain, chain)),
+      play: play.pipe(Effect.provideService(Chain, chain)),
+    } as const;
   });
 
 export type EvidenceChallenger = Effect.Success<ReturnType<typeof makeEvidenceChallenger>>;

@@ -13,14 +13,14 @@
  * evidence.ts) and the challenger opens and plays disputes against wrong weights (agents/challenger/evidence.ts).
  */
 import path from "node:path";
-import { Config, Effect, Option, Schedule } from "effect";
+import { Config, Effect, Layer, Option, Schedule } from "effect";
 import { Flag } from "effect/cli";
 import type { Address, Hex } from "viem";
 import { makeEvidenceDefender } from "../attributor/evidence.ts";
 import { Chain, Contracts } from "../chain/Chain.ts";
 import { makeEvidenceChallenger } from "../challenger/evidence.ts";
 import type { ReceiptTexts } from "../challenger/weights.ts";
-import type { AttributionEngine } from "../engines/engine.ts";
+import { Engine } from "../engines/engine.ts";
 import { directoryContentSource, firstContentSource, peerContentSource } from "../engines/suffix/datanet.ts";
 import type { GossipShape } from "../gossip/gossip.ts";
 import { makeEvidenceIndexes } from "./corpus.ts";
@@ -62,13 +62,8 @@ export const evidenceGameAddress = (flags: EvidenceFlagValues) =>
     return isAddress(fromFile) ? fromFile : undefined;
   });
 
-/** The evidence indexes both agents use, and the engine wrapped so evidence-game models attribute with them. */
-export const evidenceParts = (
-  flags: EvidenceFlagValues,
-  dataDir: string,
-  gossip: GossipShape,
-  engine: AttributionEngine<unknown> | undefined,
-) =>
+/** The evidence indexes both agents use, and the EvidenceGame address (undefined: no evidence game). */
+export const evidenceParts = (flags: EvidenceFlagValues, dataDir: string, gossip: GossipShape) =>
   Effect.gen(function* () {
     const indexes = yield* makeEvidenceIndexes({
       preimages: flags.evidenceDir === "" ? path.join(dataDir, "evidence") : flags.evidenceDir,
@@ -78,8 +73,17 @@ export const evidenceParts = (
       ]),
     });
     const game = yield* evidenceGameAddress(flags);
-    return { indexes, game, engine: withEvidenceIndexes(indexes, engine) };
+    return { indexes, game };
   });
+
+/** The node's Engine with evidence-game suffix models attributed by their evidence index (./engine.ts). */
+export const evidenceEngine = (parts: EvidenceParts) =>
+  Layer.effect(
+    Engine,
+    Effect.gen(function* () {
+      return withEvidenceIndexes(parts.indexes, yield* Engine);
+    }),
+  );
 
 export type EvidenceParts = Effect.Success<ReturnType<typeof evidenceParts>>;
 
