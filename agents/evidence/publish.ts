@@ -88,7 +88,12 @@ export const requestEvidence = async (stream: Stream, root: Hex): Promise<Entry[
   const response = await firstFrame(stream, MAX_EVIDENCE_BYTES + 1);
   if (response === undefined || response.length === 0) throw new Error("empty evidence response");
   if (response[0] === NOT_FOUND) throw new Error(`peer does not have evidence ${root}`);
-  const entries = decodeEntries(response.subarray(1));
+  return checkedEntries(response.subarray(1), root);
+};
+
+/** The entries of a body, if their evidence root is `root`; throws otherwise (a peer's body is never trusted). */
+export const checkedEntries = (body: Uint8Array, root: Hex): Entry[] => {
+  const entries = decodeEntries(body);
   const got = new EvidenceTree(entries).root;
   if (got !== root.toLowerCase()) throw new Error(`peer sent evidence with root ${got}, not ${root}`);
   return entries;

@@ -177,6 +177,32 @@ describe("Store", () => {
     expect(run(store.weightDisagreements)).toEqual([{ ...row, txIndex: 1 }, row]);
   });
 
+  it("keeps evidence disputes across a reopen, updated in place, filtered by status", () => {
+    const path = join(dir, "evidence.sqlite");
+    const first = openDatabase({ path });
+    const store = makeStore(first);
+    const row = {
+      disputeId: 2n ** 70n,
+      claimId: 4n,
+      txIndex: 1,
+      role: "challenger" as const,
+      status: "open" as const,
+      state: { modelId: "9", output: "0x6869" },
+    };
+    run(store.upsertEvidenceDispute(row));
+    run(store.upsertEvidenceDispute({ ...row, disputeId: 3n, role: "defender", status: "won", state: {} }));
+    run(store.upsertEvidenceDispute({ ...row, state: { ...row.state, lastMove: "accuse CreditedSet 0" } }));
+    first.close();
+    const reopened = makeStore(openDatabase({ path }));
+    expect(run(reopened.evidenceDisputes("open"))).toEqual([
+      { ...row, state: { ...row.state, lastMove: "accuse CreditedSet 0" } },
+    ]);
+    expect(run(reopened.evidenceDisputes()).map((r) => [r.disputeId, r.role, r.status])).toEqual([
+      [3n, "defender", "won"],
+      [2n ** 70n, "challenger", "open"],
+    ]);
+  });
+
   it("rejects receipts idempotently (first reason wins); rejected receipts leave the pending queue", () => {
     const store = makeStore(openDatabase({ path: ":memory:" }));
     for (const nonce of [1, 2, 3]) run(store.addReceipt(workloadReceipt(nonce)));
