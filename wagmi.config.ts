@@ -18,6 +18,7 @@ export default defineConfig({
         "AttributionLedger.sol/**",
         "DisputeGame.sol/**",
         "IndexDisputes.sol/**",
+        "EvidenceGame.sol/**",
       ],
     }),
   ],

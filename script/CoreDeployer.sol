@@ -37,6 +37,18 @@ contract CoreDeployer {
     /// @notice The dispute game (CREATE number 3), set in the ledger before this transaction ends.
     DisputeGame public immutable GAME;
 
+    /// @notice The account that sent the deployment transaction: the only one that may name the evidence game, once
+    ///         (`setEvidenceGame`). The evidence game is too large to be made here with the others (EIP-3860), and
+    ///         its address depends on the ledger's, so it is deployed right after and named in the next transaction.
+    address public immutable EVIDENCE_WIRER;
+
+    /// @notice Thrown when someone other than EVIDENCE_WIRER names the evidence game.
+    error CoreDeployer_NotEvidenceWirer(address caller);
+
+    /// @notice Emitted when the evidence game is named in the ledger.
+    /// @param game The EvidenceGame.
+    event EvidenceGameWired(address game);
+
     /// @notice Emitted once, when the three contracts exist and are wired.
     /// @param escrow The PaymentEscrow.
     /// @param ledger The AttributionLedger.
@@ -65,7 +77,17 @@ contract CoreDeployer {
         ESCROW = escrow;
         LEDGER = ledger;
         GAME = game;
+        // forge-lint: disable-next-line(tx-origin) the deployment's sender, not an authorization of this call
+        EVIDENCE_WIRER = tx.origin;
         emit CoreDeployed(address(escrow), address(ledger), address(game));
+    }
+
+    /// @notice Names the evidence game in the ledger (docs/evidence-game.md §3.5); the ledger accepts it once.
+    /// @param _game The EvidenceGame.
+    function setEvidenceGame(address _game) external {
+        if (msg.sender != EVIDENCE_WIRER) revert CoreDeployer_NotEvidenceWirer(msg.sender);
+        emit EvidenceGameWired(_game);
+        LEDGER.setEvidenceGame(_game);
     }
 
     /// @dev The address of this contract's CREATE with nonce `_nonce` (< 0x80): keccak256(rlp([this, nonce])).

@@ -8,6 +8,10 @@ import {DatanetRegistry} from "src/DatanetRegistry.sol";
 import {ModelRegistry} from "src/ModelRegistry.sol";
 import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {OpenToken} from "src/OpenToken.sol";
+import {EvidenceDefenses} from "src/evidence/EvidenceDefenses.sol";
+import {EvidenceGame} from "src/evidence/EvidenceGame.sol";
+import {EvidenceVerifier} from "src/evidence/EvidenceVerifier.sol";
+import {EvidenceViolations} from "src/evidence/EvidenceViolations.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 
 /// @title Deploy
@@ -107,6 +111,7 @@ contract Deploy is Script {
         deployModelRegistry();
         deployOneStepVerifier();
         deployCore();
+        deployEvidence();
     }
 
     /* STEPS */
@@ -144,6 +149,36 @@ contract Deploy is Script {
         save("paymentEscrow", escrow_);
         save("attributionLedger", ledger_);
         save("disputeGame", game_);
+    }
+
+    /// @notice The evidence game (docs/evidence-game.md §3) with its verifier and modules, each by CREATE2, with the
+    ///         dispute game's clock and bond parameters; then names it in the ledger through the CoreDeployer (the
+    ///         deployer's one-shot `setEvidenceGame`), unless the ledger names one already.
+    function deployEvidence() public returns (address game_) {
+        address ledger = mustGetAddress("attributionLedger");
+        address verifier = _create2("evidenceVerifier", type(EvidenceVerifier).creationCode);
+        bytes memory args = abi.encode(
+            mustGetAddress("openToken"),
+            ledger,
+            mustGetAddress("modelRegistry"),
+            verifier,
+            preset.maxClockDuration,
+            preset.clockExtension,
+            preset.challengeBond,
+            preset.gameBurnBps
+        );
+        address violations =
+            _create2("evidenceViolations", abi.encodePacked(type(EvidenceViolations).creationCode, args));
+        address defenses = _create2("evidenceDefenses", abi.encodePacked(type(EvidenceDefenses).creationCode, args));
+        game_ = _create2(
+            "evidenceGame", abi.encodePacked(type(EvidenceGame).creationCode, abi.encode(violations, defenses))
+        );
+        if (IAttributionLedger(ledger).evidenceGame() == address(0)) {
+            if (deployerKey != 0) vm.startBroadcast(deployerKey);
+            else vm.startBroadcast(deployer);
+            CoreDeployer(mustGetAddress("coreDeployer")).setEvidenceGame(game_);
+            vm.stopBroadcast();
+        }
     }
 
     /// @notice The CoreDeployer's creation code with its constructor arguments.

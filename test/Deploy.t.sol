@@ -13,6 +13,7 @@ import {ModelRegistry} from "src/ModelRegistry.sol";
 import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {OpenToken} from "src/OpenToken.sol";
 import {PaymentEscrow} from "src/PaymentEscrow.sol";
+import {EvidenceGame} from "src/evidence/EvidenceGame.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
 import {FeeSplit} from "src/interfaces/IAttributionViews.sol";
 import {IModelRegistry} from "src/interfaces/IModelRegistry.sol";
@@ -127,6 +128,29 @@ contract Deploy_Test is Test {
         vm.prank(core);
         vm.expectRevert(IAttributionLedger.AttributionLedger_DisputeGameAlreadySet.selector);
         ledger.setDisputeGame(address(1));
+    }
+
+    /// @notice The evidence game is named in the ledger right after the core, once: neither the deployer (through the
+    ///         CoreDeployer) nor anyone else can name another, and its modules carry the dispute game's parameters.
+    function test_run_evidenceGameWiredOnce() public {
+        vm.chainId(424_244);
+        deploy.run();
+        vm.removeFile(deploy.deploymentPath());
+        AttributionLedger ledger = AttributionLedger(deploy.mustGetAddress("attributionLedger"));
+        EvidenceGame evidence = EvidenceGame(deploy.mustGetAddress("evidenceGame"));
+        CoreDeployer core = CoreDeployer(deploy.mustGetAddress("coreDeployer"));
+        assertEq(ledger.evidenceGame(), address(evidence));
+        assertEq(address(evidence.LEDGER()), address(ledger));
+        assertEq(address(evidence.MODELS()), deploy.mustGetAddress("modelRegistry"));
+        assertEq(evidence.VIOLATIONS(), deploy.mustGetAddress("evidenceViolations"));
+        assertEq(evidence.DEFENSES(), deploy.mustGetAddress("evidenceDefenses"));
+        assertEq(evidence.CHALLENGE_BOND(), DisputeGame(deploy.mustGetAddress("disputeGame")).CHALLENGE_BOND());
+        vm.prank(DEPLOYER);
+        vm.expectRevert(IAttributionLedger.AttributionLedger_EvidenceGameAlreadySet.selector);
+        core.setEvidenceGame(address(1));
+        vm.prank(address(0xBEEF));
+        vm.expectRevert(abi.encodeWithSelector(CoreDeployer.CoreDeployer_NotEvidenceWirer.selector, address(0xBEEF)));
+        core.setEvidenceGame(address(1));
     }
 
     /// @notice Same preset, salt and treasury ⇒ same addresses on any chain; another salt ⇒ other addresses.

@@ -23,6 +23,11 @@ export const Deployments = Schema.Struct({
   attributionLedger: Schema.optional(Address),
   disputeGame: Schema.optional(Address),
   oneStepVerifier: Schema.optional(Address),
+  /** The evidence game (docs/evidence-game.md §3) and the contracts it runs on. */
+  evidenceGame: Schema.optional(Address),
+  evidenceVerifier: Schema.optional(Address),
+  evidenceViolations: Schema.optional(Address),
+  evidenceDefenses: Schema.optional(Address),
   /** The contract whose constructor made and wired the escrow, the ledger and the game. */
   coreDeployer: Schema.optional(Address),
 });

@@ -32,6 +32,7 @@ import {
 import {
   attributionLedgerAbi,
   disputeGameAbi,
+  evidenceGameAbi,
   modelRegistryAbi,
   openTokenAbi,
   paymentEscrowAbi,
@@ -188,6 +189,10 @@ const KEYS = [
   ["paymentEscrow", "PaymentEscrow"],
   ["attributionLedger", "AttributionLedger"],
   ["disputeGame", "DisputeGame"],
+  ["evidenceVerifier", "EvidenceVerifier"],
+  ["evidenceViolations", "EvidenceViolations"],
+  ["evidenceDefenses", "EvidenceDefenses"],
+  ["evidenceGame", "EvidenceGame"],
 ] as const;
 type Key = (typeof KEYS)[number][0];
 
@@ -329,6 +334,40 @@ export const verifyDeployment = (options: VerifyOptions) =>
     expect("address", "PaymentEscrow = CoreDeployer CREATE 1", a.paymentEscrow, created(1n));
     expect("address", "AttributionLedger = CoreDeployer CREATE 2", a.attributionLedger, created(2n));
     expect("address", "DisputeGame = CoreDeployer CREATE 3", a.disputeGame, created(3n));
+    expect(
+      "address",
+      "EvidenceVerifier = CREATE2(salt, init)",
+      a.evidenceVerifier,
+      create2(initCode("evidenceVerifier", [])),
+    );
+    const evidenceArgs = [
+      a.openToken,
+      a.attributionLedger,
+      a.modelRegistry,
+      a.evidenceVerifier,
+      preset.maxClockDuration,
+      preset.clockExtension,
+      preset.challengeBond,
+      Number(preset.gameBurnBps),
+    ];
+    expect(
+      "address",
+      "EvidenceViolations = CREATE2(salt, init(token, ledger, models, verifier, game parameters))",
+      a.evidenceViolations,
+      create2(initCode("evidenceViolations", evidenceArgs)),
+    );
+    expect(
+      "address",
+      "EvidenceDefenses = CREATE2(salt, init(token, ledger, models, verifier, game parameters))",
+      a.evidenceDefenses,
+      create2(initCode("evidenceDefenses", evidenceArgs)),
+    );
+    expect(
+      "address",
+      "EvidenceGame = CREATE2(salt, init(violations, defenses))",
+      a.evidenceGame,
+      create2(initCode("evidenceGame", [a.evidenceViolations, a.evidenceDefenses])),
+    );
 
     // --- wiring and parameters, read from the chain ---
     // A getter that reverts (no such contract there) is a failing check, not an error of the command.
@@ -349,6 +388,7 @@ export const verifyDeployment = (options: VerifyOptions) =>
       );
     const ledgerAbi = attributionLedgerAbi as Abi;
     const gameAbi = disputeGameAbi as Abi;
+    const evidenceAbi = evidenceGameAbi as Abi;
     const modelsAbi = modelRegistryAbi as Abi;
     const escrowAbi = paymentEscrowAbi as Abi;
     const coreAbi = coreDeployerAbi as Abi;
@@ -371,6 +411,17 @@ export const verifyDeployment = (options: VerifyOptions) =>
         wire("AttributionLedger", a.attributionLedger, ledgerAbi, "PROTOCOL", treasury, "wiring"),
         wire("AttributionLedger", a.attributionLedger, ledgerAbi, "disputeGame", a.disputeGame, "wiring"),
         wire("AttributionLedger", a.attributionLedger, ledgerAbi, "DEPLOYER", a.coreDeployer, "wiring"),
+        wire("AttributionLedger", a.attributionLedger, ledgerAbi, "evidenceGame", a.evidenceGame, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "LEDGER", a.attributionLedger, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "MODELS", a.modelRegistry, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "TOKEN", a.openToken, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "VERIFIER", a.evidenceVerifier, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "VIOLATIONS", a.evidenceViolations, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "DEFENSES", a.evidenceDefenses, "wiring"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "MAX_CLOCK_DURATION", preset.maxClockDuration, "parameter"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "CLOCK_EXTENSION", preset.clockExtension, "parameter"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "CHALLENGE_BOND", preset.challengeBond, "parameter"),
+        wire("EvidenceGame", a.evidenceGame, evidenceAbi, "BURN_BPS", Number(preset.gameBurnBps), "parameter"),
         wire(
           "AttributionLedger",
           a.attributionLedger,

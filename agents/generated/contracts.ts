@@ -250,6 +250,20 @@ export const attributionLedgerAbi = [
   },
   {
     type: 'function',
+    inputs: [],
+    name: 'evidenceGame',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    name: 'evidenceGames',
+    outputs: [{ name: '', internalType: 'uint32', type: 'uint32' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
     inputs: [{ name: '_claimId', internalType: 'uint256', type: 'uint256' }],
     name: 'finalize',
     outputs: [],
@@ -343,6 +357,13 @@ export const attributionLedgerAbi = [
     type: 'function',
     inputs: [{ name: '_game', internalType: 'address', type: 'address' }],
     name: 'setDisputeGame',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_game', internalType: 'address', type: 'address' }],
+    name: 'setEvidenceGame',
     outputs: [],
     stateMutability: 'nonpayable',
   },
@@ -649,6 +670,33 @@ export const attributionLedgerAbi = [
     type: 'event',
     anonymous: false,
     inputs: [
+      { name: 'game', internalType: 'address', type: 'address', indexed: true },
+    ],
+    name: 'EvidenceGameSet',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'openEvidenceGames',
+        internalType: 'uint32',
+        type: 'uint32',
+        indexed: false,
+      },
+    ],
+    name: 'EvidenceGamesChanged',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
       {
         name: 'claimId',
         internalType: 'uint256',
@@ -784,6 +832,11 @@ export const attributionLedgerAbi = [
   },
   { type: 'error', inputs: [], name: 'AttributionLedger_DisputeGameNotSet' },
   { type: 'error', inputs: [], name: 'AttributionLedger_EmptyClaim' },
+  {
+    type: 'error',
+    inputs: [],
+    name: 'AttributionLedger_EvidenceGameAlreadySet',
+  },
   {
     type: 'error',
     inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
@@ -1997,6 +2050,2250 @@ export const disputeGameAbi = [
     type: 'error',
     inputs: [{ name: 'token', internalType: 'address', type: 'address' }],
     name: 'SafeERC20FailedOperation',
+  },
+] as const
+
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+// EvidenceGame
+//////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////
+
+export const evidenceGameAbi = [
+  {
+    type: 'constructor',
+    inputs: [
+      {
+        name: '_violations',
+        internalType: 'contract EvidenceViolations',
+        type: 'address',
+      },
+      {
+        name: '_defenses',
+        internalType: 'contract EvidenceDefenses',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'BURN_ADDRESS',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'BURN_BPS',
+    outputs: [{ name: '', internalType: 'uint16', type: 'uint16' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CHALLENGE_BOND',
+    outputs: [{ name: '', internalType: 'uint96', type: 'uint96' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'CLOCK_EXTENSION',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'DEFENSES',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'LEDGER',
+    outputs: [
+      {
+        name: 'ledger_',
+        internalType: 'contract IAttributionLedger',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MAX_ACCUSATIONS',
+    outputs: [{ name: 'max_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'pure',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MAX_CLOCK_DURATION',
+    outputs: [{ name: '', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MAX_OUTPUT',
+    outputs: [{ name: 'maxOutput_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'pure',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'MODELS',
+    outputs: [
+      {
+        name: 'models_',
+        internalType: 'contract IModelRegistry',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'NO_ENTRY',
+    outputs: [{ name: 'none_', internalType: 'uint32', type: 'uint32' }],
+    stateMutability: 'pure',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'TOKEN',
+    outputs: [{ name: '', internalType: 'contract IERC20', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'VERIFIER',
+    outputs: [
+      { name: '', internalType: 'contract EvidenceVerifier', type: 'address' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'VIOLATIONS',
+    outputs: [{ name: '', internalType: 'address', type: 'address' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_disputeId', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_accusation',
+        internalType: 'enum IEvidenceGameTypes.Accusation',
+        type: 'uint8',
+      },
+      { name: '_index', internalType: 'uint32', type: 'uint32' },
+    ],
+    name: 'accuse',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_disputeId', internalType: 'uint256', type: 'uint256' },
+      { name: '_epoch', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '_commitment',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      { name: '_evidenceRoot', internalType: 'bytes32', type: 'bytes32' },
+      { name: '_entryCount', internalType: 'uint32', type: 'uint32' },
+      { name: '_ids', internalType: 'uint64[]', type: 'uint64[]' },
+      { name: '_scores', internalType: 'uint256[]', type: 'uint256[]' },
+    ],
+    name: 'answer',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_recipient', internalType: 'address', type: 'address' }],
+    name: 'claimCredit',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'concede',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_recipient', internalType: 'address', type: 'address' }],
+    name: 'credit',
+    outputs: [{ name: 'amount_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct Occurrence[]',
+        type: 'tuple[]',
+        components: [
+          {
+            name: 'sa',
+            internalType: 'struct SaLeaf',
+            type: 'tuple',
+            components: [
+              { name: 'rank', internalType: 'uint64', type: 'uint64' },
+              { name: 'position', internalType: 'uint64', type: 'uint64' },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'entry',
+            internalType: 'struct EntryProof',
+            type: 'tuple',
+            components: [
+              {
+                name: 'entry',
+                internalType: 'struct CorpusEntry',
+                type: 'tuple',
+                components: [
+                  { name: 'index', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contributionId',
+                    internalType: 'uint64',
+                    type: 'uint64',
+                  },
+                  { name: 'start', internalType: 'uint64', type: 'uint64' },
+                  { name: 'length', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contentRoot',
+                    internalType: 'bytes32',
+                    type: 'bytes32',
+                  },
+                ],
+              },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+        ],
+      },
+    ],
+    name: 'defendCreditedSet',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct ChunkRun',
+        type: 'tuple',
+        components: [
+          { name: 'first', internalType: 'uint64', type: 'uint64' },
+          { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+          { name: 'proofs', internalType: 'bytes32[][]', type: 'bytes32[][]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct AbsenceProof',
+        type: 'tuple',
+        components: [
+          { name: 'hasBelow', internalType: 'bool', type: 'bool' },
+          { name: 'hasAbove', internalType: 'bool', type: 'bool' },
+          {
+            name: 'below',
+            internalType: 'struct SuffixOpening',
+            type: 'tuple',
+            components: [
+              {
+                name: 'sa',
+                internalType: 'struct SaLeaf',
+                type: 'tuple',
+                components: [
+                  { name: 'rank', internalType: 'uint64', type: 'uint64' },
+                  { name: 'position', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'proof',
+                    internalType: 'bytes32[]',
+                    type: 'bytes32[]',
+                  },
+                ],
+              },
+              {
+                name: 'entry',
+                internalType: 'struct EntryProof',
+                type: 'tuple',
+                components: [
+                  {
+                    name: 'entry',
+                    internalType: 'struct CorpusEntry',
+                    type: 'tuple',
+                    components: [
+                      { name: 'index', internalType: 'uint64', type: 'uint64' },
+                      {
+                        name: 'contributionId',
+                        internalType: 'uint64',
+                        type: 'uint64',
+                      },
+                      { name: 'start', internalType: 'uint64', type: 'uint64' },
+                      {
+                        name: 'length',
+                        internalType: 'uint64',
+                        type: 'uint64',
+                      },
+                      {
+                        name: 'contentRoot',
+                        internalType: 'bytes32',
+                        type: 'bytes32',
+                      },
+                    ],
+                  },
+                  {
+                    name: 'proof',
+                    internalType: 'bytes32[]',
+                    type: 'bytes32[]',
+                  },
+                ],
+              },
+              {
+                name: 'run',
+                internalType: 'struct ChunkRun',
+                type: 'tuple',
+                components: [
+                  { name: 'first', internalType: 'uint64', type: 'uint64' },
+                  { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+                  {
+                    name: 'proofs',
+                    internalType: 'bytes32[][]',
+                    type: 'bytes32[][]',
+                  },
+                ],
+              },
+            ],
+          },
+          {
+            name: 'above',
+            internalType: 'struct SuffixOpening',
+            type: 'tuple',
+            components: [
+              {
+                name: 'sa',
+                internalType: 'struct SaLeaf',
+                type: 'tuple',
+                components: [
+                  { name: 'rank', internalType: 'uint64', type: 'uint64' },
+                  { name: 'position', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'proof',
+                    internalType: 'bytes32[]',
+                    type: 'bytes32[]',
+                  },
+                ],
+              },
+              {
+                name: 'entry',
+                internalType: 'struct EntryProof',
+                type: 'tuple',
+                components: [
+                  {
+                    name: 'entry',
+                    internalType: 'struct CorpusEntry',
+                    type: 'tuple',
+                    components: [
+                      { name: 'index', internalType: 'uint64', type: 'uint64' },
+                      {
+                        name: 'contributionId',
+                        internalType: 'uint64',
+                        type: 'uint64',
+                      },
+                      { name: 'start', internalType: 'uint64', type: 'uint64' },
+                      {
+                        name: 'length',
+                        internalType: 'uint64',
+                        type: 'uint64',
+                      },
+                      {
+                        name: 'contentRoot',
+                        internalType: 'bytes32',
+                        type: 'bytes32',
+                      },
+                    ],
+                  },
+                  {
+                    name: 'proof',
+                    internalType: 'bytes32[]',
+                    type: 'bytes32[]',
+                  },
+                ],
+              },
+              {
+                name: 'run',
+                internalType: 'struct ChunkRun',
+                type: 'tuple',
+                components: [
+                  { name: 'first', internalType: 'uint64', type: 'uint64' },
+                  { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+                  {
+                    name: 'proofs',
+                    internalType: 'bytes32[][]',
+                    type: 'bytes32[][]',
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    name: 'defendMaximal',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct ChunkRun',
+        type: 'tuple',
+        components: [
+          { name: 'first', internalType: 'uint64', type: 'uint64' },
+          { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+          { name: 'proofs', internalType: 'bytes32[][]', type: 'bytes32[][]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct SuffixOpening',
+        type: 'tuple',
+        components: [
+          {
+            name: 'sa',
+            internalType: 'struct SaLeaf',
+            type: 'tuple',
+            components: [
+              { name: 'rank', internalType: 'uint64', type: 'uint64' },
+              { name: 'position', internalType: 'uint64', type: 'uint64' },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'entry',
+            internalType: 'struct EntryProof',
+            type: 'tuple',
+            components: [
+              {
+                name: 'entry',
+                internalType: 'struct CorpusEntry',
+                type: 'tuple',
+                components: [
+                  { name: 'index', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contributionId',
+                    internalType: 'uint64',
+                    type: 'uint64',
+                  },
+                  { name: 'start', internalType: 'uint64', type: 'uint64' },
+                  { name: 'length', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contentRoot',
+                    internalType: 'bytes32',
+                    type: 'bytes32',
+                  },
+                ],
+              },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'run',
+            internalType: 'struct ChunkRun',
+            type: 'tuple',
+            components: [
+              { name: 'first', internalType: 'uint64', type: 'uint64' },
+              { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+              {
+                name: 'proofs',
+                internalType: 'bytes32[][]',
+                type: 'bytes32[][]',
+              },
+            ],
+          },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct SuffixOpening',
+        type: 'tuple',
+        components: [
+          {
+            name: 'sa',
+            internalType: 'struct SaLeaf',
+            type: 'tuple',
+            components: [
+              { name: 'rank', internalType: 'uint64', type: 'uint64' },
+              { name: 'position', internalType: 'uint64', type: 'uint64' },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'entry',
+            internalType: 'struct EntryProof',
+            type: 'tuple',
+            components: [
+              {
+                name: 'entry',
+                internalType: 'struct CorpusEntry',
+                type: 'tuple',
+                components: [
+                  { name: 'index', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contributionId',
+                    internalType: 'uint64',
+                    type: 'uint64',
+                  },
+                  { name: 'start', internalType: 'uint64', type: 'uint64' },
+                  { name: 'length', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contentRoot',
+                    internalType: 'bytes32',
+                    type: 'bytes32',
+                  },
+                ],
+              },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'run',
+            internalType: 'struct ChunkRun',
+            type: 'tuple',
+            components: [
+              { name: 'first', internalType: 'uint64', type: 'uint64' },
+              { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+              {
+                name: 'proofs',
+                internalType: 'bytes32[][]',
+                type: 'bytes32[][]',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    name: 'defendRange',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      { name: '', internalType: 'uint64[]', type: 'uint64[]' },
+      { name: '', internalType: 'uint256[]', type: 'uint256[]' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'defendRankedScore',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'dispute',
+    outputs: [
+      {
+        name: 'dispute_',
+        internalType: 'struct IEvidenceGameTypes.Dispute',
+        type: 'tuple',
+        components: [
+          { name: 'challenger', internalType: 'address', type: 'address' },
+          { name: 'claimId', internalType: 'uint64', type: 'uint64' },
+          { name: 'txIndex', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'status',
+            internalType: 'enum IEvidenceGameTypes.DisputeStatus',
+            type: 'uint8',
+          },
+          { name: 'turn', internalType: 'enum Side', type: 'uint8' },
+          {
+            name: 'pending',
+            internalType: 'enum IEvidenceGameTypes.Accusation',
+            type: 'uint8',
+          },
+          { name: 'accusations', internalType: 'uint8', type: 'uint8' },
+          { name: 'defender', internalType: 'address', type: 'address' },
+          { name: 'defenderBond', internalType: 'uint96', type: 'uint96' },
+          { name: 'challengerBond', internalType: 'uint96', type: 'uint96' },
+          { name: 'accusedIndex', internalType: 'uint32', type: 'uint32' },
+          { name: 'rankedCount', internalType: 'uint8', type: 'uint8' },
+          { name: 'maxEntries', internalType: 'uint8', type: 'uint8' },
+          { name: 'modelId', internalType: 'uint64', type: 'uint64' },
+          { name: 'referenceTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'outputLength', internalType: 'uint32', type: 'uint32' },
+          { name: 'epoch', internalType: 'uint32', type: 'uint32' },
+          { name: 'entryCount', internalType: 'uint32', type: 'uint32' },
+          { name: 'claimantClock', internalType: 'Clock', type: 'uint128' },
+          { name: 'challengerClock', internalType: 'Clock', type: 'uint128' },
+          { name: 'outputRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'weightsHash', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'commitment', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'evidenceRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'rankedHash', internalType: 'bytes32', type: 'bytes32' },
+        ],
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'disputeCount',
+    outputs: [{ name: 'count_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_disputeId', internalType: 'uint256', type: 'uint256' },
+      { name: '_side', internalType: 'enum Side', type: 'uint8' },
+    ],
+    name: 'elapsed',
+    outputs: [{ name: 'elapsed_', internalType: 'uint64', type: 'uint64' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_index', internalType: 'uint32', type: 'uint32' },
+      {
+        name: '_entry',
+        internalType: 'struct EvidenceEntry',
+        type: 'tuple',
+        components: [
+          {
+            name: 'span',
+            internalType: 'struct EvidenceSpan',
+            type: 'tuple',
+            components: [
+              { name: 'start', internalType: 'uint32', type: 'uint32' },
+              { name: 'end', internalType: 'uint32', type: 'uint32' },
+              { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+              { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+              { name: 'lo', internalType: 'uint64', type: 'uint64' },
+              { name: 'hi', internalType: 'uint64', type: 'uint64' },
+            ],
+          },
+          {
+            name: 'credits',
+            internalType: 'struct Credit[]',
+            type: 'tuple[]',
+            components: [
+              { name: 'id', internalType: 'uint64', type: 'uint64' },
+              {
+                name: 'runningScore',
+                internalType: 'uint256',
+                type: 'uint256',
+              },
+              { name: 'prev', internalType: 'uint32', type: 'uint32' },
+              { name: 'next', internalType: 'uint32', type: 'uint32' },
+            ],
+          },
+        ],
+      },
+    ],
+    name: 'evidenceLeaf',
+    outputs: [{ name: 'leaf_', internalType: 'bytes32', type: 'bytes32' }],
+    stateMutability: 'pure',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'ledgerContract',
+    outputs: [
+      {
+        name: 'ledger_',
+        internalType: 'contract IAttributionLedger',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'modelRegistry',
+    outputs: [
+      {
+        name: 'models_',
+        internalType: 'contract IModelRegistry',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '_claimId', internalType: 'uint256', type: 'uint256' },
+      { name: '_txIndex', internalType: 'uint256', type: 'uint256' },
+      { name: '_tx', internalType: 'bytes', type: 'bytes' },
+      { name: '_txProof', internalType: 'bytes32[]', type: 'bytes32[]' },
+      { name: '_output', internalType: 'bytes', type: 'bytes' },
+    ],
+    name: 'open',
+    outputs: [{ name: 'disputeId_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint64', type: 'uint64' },
+    ],
+    name: 'proveBrokenLink',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveEntriesOutOfOrder',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+    ],
+    name: 'proveEntryMalformed',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint8', type: 'uint8' },
+    ],
+    name: 'proveFirstCredit',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct IndexCommitment',
+        type: 'tuple',
+        components: [
+          { name: 'version', internalType: 'uint64', type: 'uint64' },
+          { name: 'snapshotTime', internalType: 'uint64', type: 'uint64' },
+          { name: 'entryCount', internalType: 'uint64', type: 'uint64' },
+          { name: 'totalBytes', internalType: 'uint64', type: 'uint64' },
+          { name: 'corpusRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'saRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'isaRoot', internalType: 'bytes32', type: 'bytes32' },
+          { name: 'minMatch', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxOccurrences', internalType: 'uint32', type: 'uint32' },
+          { name: 'maxEntries', internalType: 'uint32', type: 'uint32' },
+        ],
+      },
+      { name: '', internalType: 'bool', type: 'bool' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'bool', type: 'bool' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint32', type: 'uint32' },
+      { name: '', internalType: 'uint32', type: 'uint32' },
+      {
+        name: '',
+        internalType: 'struct ChunkRun',
+        type: 'tuple',
+        components: [
+          { name: 'first', internalType: 'uint64', type: 'uint64' },
+          { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+          { name: 'proofs', internalType: 'bytes32[][]', type: 'bytes32[][]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct SuffixOpening',
+        type: 'tuple',
+        components: [
+          {
+            name: 'sa',
+            internalType: 'struct SaLeaf',
+            type: 'tuple',
+            components: [
+              { name: 'rank', internalType: 'uint64', type: 'uint64' },
+              { name: 'position', internalType: 'uint64', type: 'uint64' },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'entry',
+            internalType: 'struct EntryProof',
+            type: 'tuple',
+            components: [
+              {
+                name: 'entry',
+                internalType: 'struct CorpusEntry',
+                type: 'tuple',
+                components: [
+                  { name: 'index', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contributionId',
+                    internalType: 'uint64',
+                    type: 'uint64',
+                  },
+                  { name: 'start', internalType: 'uint64', type: 'uint64' },
+                  { name: 'length', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'contentRoot',
+                    internalType: 'bytes32',
+                    type: 'bytes32',
+                  },
+                ],
+              },
+              { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+            ],
+          },
+          {
+            name: 'run',
+            internalType: 'struct ChunkRun',
+            type: 'tuple',
+            components: [
+              { name: 'first', internalType: 'uint64', type: 'uint64' },
+              { name: 'chunks', internalType: 'bytes[]', type: 'bytes[]' },
+              {
+                name: 'proofs',
+                internalType: 'bytes32[][]',
+                type: 'bytes32[][]',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    name: 'proveOmission',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      { name: '', internalType: 'uint64[]', type: 'uint64[]' },
+      { name: '', internalType: 'uint256[]', type: 'uint256[]' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint8', type: 'uint8' },
+    ],
+    name: 'proveRankingOmission',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint64', type: 'uint64' },
+    ],
+    name: 'proveSkippedCredit',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      { name: '', internalType: 'bool', type: 'bool' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'bool', type: 'bool' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint32', type: 'uint32' },
+    ],
+    name: 'proveUncovered',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: '', internalType: 'uint256', type: 'uint256' },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      {
+        name: '',
+        internalType: 'struct EntryOpening',
+        type: 'tuple',
+        components: [
+          { name: 'index', internalType: 'uint32', type: 'uint32' },
+          {
+            name: 'entry',
+            internalType: 'struct EvidenceEntry',
+            type: 'tuple',
+            components: [
+              {
+                name: 'span',
+                internalType: 'struct EvidenceSpan',
+                type: 'tuple',
+                components: [
+                  { name: 'start', internalType: 'uint32', type: 'uint32' },
+                  { name: 'end', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonStart', internalType: 'uint32', type: 'uint32' },
+                  { name: 'wonEnd', internalType: 'uint32', type: 'uint32' },
+                  { name: 'lo', internalType: 'uint64', type: 'uint64' },
+                  { name: 'hi', internalType: 'uint64', type: 'uint64' },
+                ],
+              },
+              {
+                name: 'credits',
+                internalType: 'struct Credit[]',
+                type: 'tuple[]',
+                components: [
+                  { name: 'id', internalType: 'uint64', type: 'uint64' },
+                  {
+                    name: 'runningScore',
+                    internalType: 'uint256',
+                    type: 'uint256',
+                  },
+                  { name: 'prev', internalType: 'uint32', type: 'uint32' },
+                  { name: 'next', internalType: 'uint32', type: 'uint32' },
+                ],
+              },
+            ],
+          },
+          { name: 'proof', internalType: 'bytes32[]', type: 'bytes32[]' },
+        ],
+      },
+      { name: '', internalType: 'uint32', type: 'uint32' },
+    ],
+    name: 'proveWonByte',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: '_disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'resolve',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalBonded',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalCredit',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [],
+    name: 'totalPooled',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'accusation',
+        internalType: 'enum IEvidenceGameTypes.Accusation',
+        type: 'uint8',
+        indexed: false,
+      },
+      {
+        name: 'index',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'AccusationAnswered',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'accusation',
+        internalType: 'enum IEvidenceGameTypes.Accusation',
+        type: 'uint8',
+        indexed: false,
+      },
+      {
+        name: 'index',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'Accused',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'defender',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'bond',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'epoch',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'evidenceRoot',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+      {
+        name: 'entryCount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'ids',
+        internalType: 'uint64[]',
+        type: 'uint64[]',
+        indexed: false,
+      },
+      {
+        name: 'scores',
+        internalType: 'uint256[]',
+        type: 'uint256[]',
+        indexed: false,
+      },
+    ],
+    name: 'Answered',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'side',
+        internalType: 'enum Side',
+        type: 'uint8',
+        indexed: false,
+      },
+    ],
+    name: 'Conceded',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'recipient',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'amount',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'CreditClaimed',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'txIndex',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'challenger',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'bond',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'outputRoot',
+        internalType: 'bytes32',
+        type: 'bytes32',
+        indexed: false,
+      },
+      { name: 'output', internalType: 'bytes', type: 'bytes', indexed: false },
+    ],
+    name: 'DisputeOpened',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'status',
+        internalType: 'enum IEvidenceGameTypes.DisputeStatus',
+        type: 'uint8',
+        indexed: false,
+      },
+      {
+        name: 'winner',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      {
+        name: 'paid',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'burned',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'DisputeResolved',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'claimId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'pool',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'shares',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'perShare',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+      {
+        name: 'dust',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'SlashShared',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'disputeId',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: true,
+      },
+      {
+        name: 'violation',
+        internalType: 'enum IEvidenceGameTypes.Violation',
+        type: 'uint8',
+        indexed: false,
+      },
+    ],
+    name: 'ViolationProved',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'index', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_BadAccusation',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'index', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_BadEntry',
+  },
+  { type: 'error', inputs: [], name: 'EvidenceGame_BadOutput' },
+  { type: 'error', inputs: [], name: 'EvidenceGame_BadOutputRun' },
+  { type: 'error', inputs: [], name: 'EvidenceGame_BadParameters' },
+  {
+    type: 'error',
+    inputs: [{ name: 'txIndex', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_BadTx',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'modelId', internalType: 'uint256', type: 'uint256' },
+      { name: 'epoch', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'EvidenceGame_BogusEpoch',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'claimId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_ClaimNotPending',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'recipient', internalType: 'address', type: 'address' }],
+    name: 'EvidenceGame_NoCredit',
+  },
+  { type: 'error', inputs: [], name: 'EvidenceGame_NoViolation' },
+  {
+    type: 'error',
+    inputs: [{ name: 'disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_NotInProgress',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'caller', internalType: 'address', type: 'address' }],
+    name: 'EvidenceGame_NotPlayer',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_NotResolvable',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'modelId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_NotSuffixModel',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_OutOfTime',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_TooManyAccusations',
+  },
+  { type: 'error', inputs: [], name: 'EvidenceGame_WeightsMismatch' },
+  { type: 'error', inputs: [], name: 'EvidenceGame_WrongCommitment' },
+  {
+    type: 'error',
+    inputs: [{ name: 'disputeId', internalType: 'uint256', type: 'uint256' }],
+    name: 'EvidenceGame_WrongMove',
+  },
+  { type: 'error', inputs: [], name: 'EvidenceGame_WrongRanking' },
+  {
+    type: 'error',
+    inputs: [{ name: 'token', internalType: 'address', type: 'address' }],
+    name: 'SafeERC20FailedOperation',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'index', internalType: 'uint256', type: 'uint256' }],
+    name: 'SuffixChecks_BadRanking',
   },
 ] as const
 

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { buildContentVectors, CONTENT_VECTORS_PATH } from "../content/vectors.ts";
 import { buildDisputeVectors, DISPUTE_VECTORS_PATH } from "../dispute/vectors.ts";
+import { buildEntryVectors, ENTRY_VECTORS_PATH } from "../evidence/entry-vectors.ts";
 import { buildEvidenceVectors, EVIDENCE_VECTORS_PATH } from "../evidence/vectors.ts";
 import { buildSigmaVectors, SIGMA_VECTORS_PATH } from "../sigma/vectors.ts";
 
@@ -14,3 +15,4 @@ write(CONTENT_VECTORS_PATH, buildContentVectors());
 write(SIGMA_VECTORS_PATH, await buildSigmaVectors());
 write(DISPUTE_VECTORS_PATH, await buildDisputeVectors());
 write(EVIDENCE_VECTORS_PATH, buildEvidenceVectors());
+write(ENTRY_VECTORS_PATH, buildEntryVectors());

@@ -40,16 +40,10 @@ struct EntryOpening {
     bytes32[] proof;
 }
 
-/// @title IEvidenceGame
-/// @notice Evidence disputes on the Attribute transactions of pending claims of suffix models
-///         (docs/evidence-game.md §3). A challenger opens a dispute on one Attribute with the output bytes; the
-///         claim's poster (or, after the poster's exclusive half of the clock, any bonded defender) answers with
-///         its evidence root, entry count J, index epoch and ranked top K, whose weights must equal the tx's.
-///         The challenger then either accuses one entry of a claimant-burden fact (the claimant must prove it in
-///         one step within its clock) or proves a violation in one step (the claimant loses at once). A claimant
-///         that loses voids the claim and has its bond slashed through the ledger exactly like a lost σ dispute;
-///         a challenger that runs out of clock or concedes loses its bond to the defender less the burn.
-interface IEvidenceGame {
+/// @title IEvidenceGameTypes
+/// @notice The evidence game's types, errors and events (the functions are in `IEvidenceGame`).
+/// @dev Split from IEvidenceGame so that the game and its violation module share them.
+interface IEvidenceGameTypes {
     /// @notice A dispute's lifecycle.
     /// @custom:value None The id was never used.
     /// @custom:value InProgress Being played (awaiting the answer, an accusation or a proof).
@@ -261,7 +255,18 @@ interface IEvidenceGame {
 
     /// @notice Credit was paid out.
     event CreditClaimed(address indexed recipient, uint256 amount);
+}
 
+/// @title IEvidenceGame
+/// @notice Evidence disputes on the Attribute transactions of pending claims of suffix models
+///         (docs/evidence-game.md §3). A challenger opens a dispute on one Attribute with the output bytes; the
+///         claim's poster (or, after the poster's exclusive half of the clock, any bonded defender) answers with
+///         its evidence root, entry count J, index epoch and ranked top K, whose weights must equal the tx's.
+///         The challenger then either accuses one entry of a claimant-burden fact (the claimant must prove it in
+///         one step within its clock) or proves a violation in one step (the claimant loses at once). A claimant
+///         that loses voids the claim and has its bond slashed through the ledger exactly like a lost σ dispute;
+///         a challenger that runs out of clock or concedes loses its bond to the defender less the burn.
+interface IEvidenceGame is IEvidenceGameTypes {
     /* OPEN AND ANSWER */
 
     /// @notice Opens a dispute on Attribute `_txIndex` of pending claim `_claimId` of a suffix model, bonding

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {EvidenceSpan, SuffixChecks} from "src/evidence/SuffixChecks.sol";
 import {ChunkRun, IndexCommitment, SuffixOpening} from "src/evidence/SuffixIndex.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
-import {Credit, EntryOpening, EvidenceEntry, IEvidenceGame} from "src/interfaces/IEvidenceGame.sol";
+import {Credit, EntryOpening, EvidenceEntry, IEvidenceGame, IEvidenceGameTypes} from "src/interfaces/IEvidenceGame.sol";
 import {Side} from "src/libraries/GameTypes.sol";
 import {EvidenceGameBaseTest} from "test/evidence/utils/EvidenceGameBaseTest.sol";
 
@@ -14,12 +14,12 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
     /// @dev Quotes corpus 0 ("the quick brown fox jumps") and corpus 1 ("a lazy afternoon with tea").
     bytes internal constant OUT = "so the quick brown fox jumps, said a lazy afternoon with tea; over the lazy dog";
 
-    IEvidenceGame.Accusation[5] internal entryAccusations = [
-        IEvidenceGame.Accusation.RangeLow,
-        IEvidenceGame.Accusation.RangeHigh,
-        IEvidenceGame.Accusation.MaximalLeft,
-        IEvidenceGame.Accusation.MaximalRight,
-        IEvidenceGame.Accusation.CreditedSet
+    IEvidenceGameTypes.Accusation[5] internal entryAccusations = [
+        IEvidenceGameTypes.Accusation.RangeLow,
+        IEvidenceGameTypes.Accusation.RangeHigh,
+        IEvidenceGameTypes.Accusation.MaximalLeft,
+        IEvidenceGameTypes.Accusation.MaximalRight,
+        IEvidenceGameTypes.Accusation.CreditedSet
     ];
 
     function test_honestEvidence_shape() public {
@@ -49,8 +49,8 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
             }
         }
         for (uint256 i = 0; i < rankedIds.length; i++) {
-            _accuse(id, IEvidenceGame.Accusation.RankedScore, i);
-            _defend(id, IEvidenceGame.Accusation.RankedScore, i);
+            _accuse(id, IEvidenceGameTypes.Accusation.RankedScore, i);
+            _defend(id, IEvidenceGameTypes.Accusation.RankedScore, i);
         }
         _everyViolationFails(id);
         vm.warp(block.timestamp + WINDOW);
@@ -58,7 +58,7 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         ledger.finalize(claimId);
         uint256 before = token.balanceOf(BURN);
         _timeout(id);
-        assertEq(uint8(_status(id)), uint8(IEvidenceGame.DisputeStatus.ClaimantWon));
+        assertEq(uint8(_status(id)), uint8(IEvidenceGameTypes.DisputeStatus.ClaimantWon));
         assertEq(game.credit(attributor), BOND / 2, "challenger's bond less the burn");
         assertEq(token.balanceOf(BURN) - before, BOND / 2);
         ledger.finalize(claimId);
@@ -72,7 +72,7 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         vm.startPrank(challenger);
         for (uint256 j = 0; j < n; j++) {
             EntryOpening memory e = _open_(j);
-            vm.expectRevert(IEvidenceGame.EvidenceGame_NoViolation.selector);
+            vm.expectRevert(IEvidenceGameTypes.EvidenceGame_NoViolation.selector);
             game.proveEntryMalformed(_id, c, e);
             if (j + 1 < n) {
                 vm.expectRevert(SuffixChecks.SuffixChecks_NoViolation.selector);
@@ -86,16 +86,16 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
                 }
                 for (uint256 i = 0; i < e.entry.credits.length; i++) {
                     uint64 cid = e.entry.credits[i].id;
-                    vm.expectRevert(IEvidenceGame.EvidenceGame_NoViolation.selector);
+                    vm.expectRevert(IEvidenceGameTypes.EvidenceGame_NoViolation.selector);
                     game.proveSkippedCredit(_id, e, o, cid);
                     if (e.entry.credits[i].next == k) {
-                        vm.expectRevert(IEvidenceGame.EvidenceGame_NoViolation.selector);
+                        vm.expectRevert(IEvidenceGameTypes.EvidenceGame_NoViolation.selector);
                         game.proveBrokenLink(_id, e, o, cid);
                     }
                 }
             }
             for (uint256 i = 0; i < e.entry.credits.length; i++) {
-                vm.expectRevert(IEvidenceGame.EvidenceGame_NoViolation.selector);
+                vm.expectRevert(IEvidenceGameTypes.EvidenceGame_NoViolation.selector);
                 game.proveFirstCredit(_id, e, uint8(i));
                 if (e.entry.credits[i].next == NONE) {
                     vm.expectRevert(SuffixChecks.SuffixChecks_NoViolation.selector);
@@ -135,7 +135,7 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
     /// @dev The challenger won: claim void, the claim bond slashed and paid (less the burn) to the challenger with
     ///      its own bond back.
     function _assertLiarLost(uint256 _claimId, uint256 _id) internal view {
-        assertEq(uint8(_status(_id)), uint8(IEvidenceGame.DisputeStatus.ChallengerWon), "challenger won");
+        assertEq(uint8(_status(_id)), uint8(IEvidenceGameTypes.DisputeStatus.ChallengerWon), "challenger won");
         assertEq(uint8(ledger.claim(_claimId).status), uint8(IAttributionLedger.Status.Void), "claim void");
         assertEq(ledger.bondOf(attributor).bonded, 9 * CLAIM_BOND, "claim bond slashed");
         assertEq(game.credit(challenger), BOND + CLAIM_BOND / 2, "bond back + slashed bond less the burn");
@@ -160,7 +160,7 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         // The poster credits its own never-quoted contribution with everything.
         uint256 claimId = _post(OUT, abi.encodePacked(onChain[3], uint32(1e6)));
         uint256 id = _openDispute(claimId);
-        vm.expectRevert(IEvidenceGame.EvidenceGame_WeightsMismatch.selector);
+        vm.expectRevert(IEvidenceGameTypes.EvidenceGame_WeightsMismatch.selector);
         _answer(id);
         _timeout(id);
         _assertLiarLost(claimId, id);
@@ -193,11 +193,11 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         rankedIds = [onChain[3]];
         rankedScores = [uint256(1)];
         _answer(id);
-        _accuse(id, IEvidenceGame.Accusation.RankedScore, 0);
+        _accuse(id, IEvidenceGameTypes.Accusation.RankedScore, 0);
         // No entry credits the ranked id: whatever the liar opens fails.
         for (uint256 j = 0; j < es.length; j++) {
             vm.prank(attributor);
-            vm.expectRevert(IEvidenceGame.EvidenceGame_NoViolation.selector);
+            vm.expectRevert(IEvidenceGameTypes.EvidenceGame_NoViolation.selector);
             game.defendRankedScore(id, rankedIds, rankedScores, _open_(j));
         }
         _timeout(id);
@@ -212,7 +212,7 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         uint256 claimId = _postLie(es);
         uint256 id = _openDispute(claimId);
         _answer(id);
-        _accuse(id, IEvidenceGame.Accusation.CreditedSet, j);
+        _accuse(id, IEvidenceGameTypes.Accusation.CreditedSet, j);
         EvidenceSpan memory s = es[j].span;
         vm.prank(attributor);
         vm.expectRevert(SuffixChecks.SuffixChecks_SetMismatch.selector);
@@ -286,7 +286,7 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         uint256 claimId = _postLie(es);
         uint256 id = _openDispute(claimId);
         _answer(id);
-        _accuse(id, IEvidenceGame.Accusation.RangeHigh, j);
+        _accuse(id, IEvidenceGameTypes.Accusation.RangeHigh, j);
         EvidenceSpan memory s = es[j].span;
         SuffixOpening memory above;
         if (s.hi < sa.length) above = _fullOpening(s.hi);
@@ -374,9 +374,9 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         uint256 claimId = _post(OUT, _weights(rankedIds, rankedScores));
         uint256 id = _openDispute(claimId);
         _answer(id);
-        _accuse(id, IEvidenceGame.Accusation.RankedScore, 0);
+        _accuse(id, IEvidenceGameTypes.Accusation.RankedScore, 0);
         vm.prank(attributor);
-        vm.expectRevert(IEvidenceGame.EvidenceGame_NoViolation.selector);
+        vm.expectRevert(IEvidenceGameTypes.EvidenceGame_NoViolation.selector);
         game.defendRankedScore(id, rankedIds, rankedScores, _open_(_finalEntryOf(rankedIds[0])));
         _timeout(id);
         _assertLiarLost(claimId, id);
@@ -458,15 +458,15 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         uint256 claimId = _postHonest(OUT);
         uint256 id = _openDispute(claimId);
         _answer(id);
-        _accuse(id, IEvidenceGame.Accusation.CreditedSet, 0);
-        _defend(id, IEvidenceGame.Accusation.CreditedSet, 0);
-        vm.expectRevert(abi.encodeWithSelector(IEvidenceGame.EvidenceGame_NotResolvable.selector, id));
+        _accuse(id, IEvidenceGameTypes.Accusation.CreditedSet, 0);
+        _defend(id, IEvidenceGameTypes.Accusation.CreditedSet, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_NotResolvable.selector, id));
         game.resolve(id);
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(IEvidenceGame.EvidenceGame_BadAccusation.selector, 0));
-        game.accuse(id, IEvidenceGame.Accusation.CreditedSet, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_BadAccusation.selector, 0));
+        game.accuse(id, IEvidenceGameTypes.Accusation.CreditedSet, 0);
         _timeout(id);
-        assertEq(uint8(_status(id)), uint8(IEvidenceGame.DisputeStatus.ClaimantWon));
+        assertEq(uint8(_status(id)), uint8(IEvidenceGameTypes.DisputeStatus.ClaimantWon));
         assertEq(game.credit(attributor), BOND / 2);
         assertEq(game.credit(challenger), 0);
         assertEq(ledger.bondOf(attributor).bonded, 10 * CLAIM_BOND, "claim bond intact");
@@ -476,14 +476,14 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         uint256 claimId = _postHonest(OUT);
         uint256 id = _openDispute(claimId);
         vm.prank(attributor);
-        vm.expectRevert(abi.encodeWithSelector(IEvidenceGame.EvidenceGame_NotPlayer.selector, attributor));
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_NotPlayer.selector, attributor));
         game.concede(id);
         _answer(id);
         vm.prank(challenger);
         vm.expectEmit(address(game));
-        emit IEvidenceGame.Conceded(id, Side.Challenger);
+        emit IEvidenceGameTypes.Conceded(id, Side.Challenger);
         game.concede(id);
-        assertEq(uint8(_status(id)), uint8(IEvidenceGame.DisputeStatus.ClaimantWon));
+        assertEq(uint8(_status(id)), uint8(IEvidenceGameTypes.DisputeStatus.ClaimantWon));
         vm.prank(attributor);
         game.claimCredit(attributor);
         assertEq(game.credit(attributor), 0);

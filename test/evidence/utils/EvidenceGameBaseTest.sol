@@ -3,11 +3,14 @@ pragma solidity 0.8.30;
 
 import {AttributionLedger} from "src/AttributionLedger.sol";
 import {PaymentEscrow} from "src/PaymentEscrow.sol";
+import {EvidenceDefenses} from "src/evidence/EvidenceDefenses.sol";
 import {EvidenceGame} from "src/evidence/EvidenceGame.sol";
+import {EvidenceVerifier} from "src/evidence/EvidenceVerifier.sol";
+import {EvidenceViolations} from "src/evidence/EvidenceViolations.sol";
 import {AbsenceProof, EvidenceSpan, Occurrence} from "src/evidence/SuffixChecks.sol";
 import {ChunkRun, SuffixIndex, SuffixOpening} from "src/evidence/SuffixIndex.sol";
 import {IAttributionLedger} from "src/interfaces/IAttributionLedger.sol";
-import {Credit, EntryOpening, EvidenceEntry, IEvidenceGame} from "src/interfaces/IEvidenceGame.sol";
+import {Credit, EntryOpening, EvidenceEntry, IEvidenceGame, IEvidenceGameTypes} from "src/interfaces/IEvidenceGame.sol";
 import {IModelRegistry} from "src/interfaces/IModelRegistry.sol";
 import {IOpenToken} from "src/interfaces/IOpenToken.sol";
 import {ContentMerkle} from "src/libraries/ContentMerkle.sol";
@@ -100,7 +103,12 @@ abstract contract EvidenceGameBaseTest is BaseTest, EvidenceBaseTest {
             })
         );
         ledger.setDisputeGame(sigmaGame);
-        game = new EvidenceGame(token, ledger, models, CLOCK, EXTENSION, BOND, BURN_BPS);
+        EvidenceVerifier verifier = new EvidenceVerifier();
+        EvidenceViolations violations =
+            new EvidenceViolations(token, ledger, models, verifier, CLOCK, EXTENSION, BOND, BURN_BPS);
+        EvidenceDefenses defenses =
+            new EvidenceDefenses(token, ledger, models, verifier, CLOCK, EXTENSION, BOND, BURN_BPS);
+        game = new EvidenceGame(violations, defenses);
         ledger.setEvidenceGame(address(game));
         vm.startPrank(attributor);
         token.approve(address(ledger), type(uint256).max);
@@ -339,14 +347,14 @@ abstract contract EvidenceGameBaseTest is BaseTest, EvidenceBaseTest {
         game.answer(_id, 0, c, _evidenceRoot(es), uint32(es.length), rankedIds, rankedScores);
     }
 
-    function _accuse(uint256 _id, IEvidenceGame.Accusation _a, uint256 _index) internal {
+    function _accuse(uint256 _id, IEvidenceGameTypes.Accusation _a, uint256 _index) internal {
         vm.prank(challenger);
         game.accuse(_id, _a, uint32(_index));
     }
 
     /// @dev The honest defense of accusation `_a` on entry (or ranked position) `_index` of the current evidence.
-    function _defend(uint256 _id, IEvidenceGame.Accusation _a, uint256 _index) internal {
-        if (_a == IEvidenceGame.Accusation.RankedScore) {
+    function _defend(uint256 _id, IEvidenceGameTypes.Accusation _a, uint256 _index) internal {
+        if (_a == IEvidenceGameTypes.Accusation.RankedScore) {
             uint256 j = _finalEntryOf(rankedIds[_index]);
             vm.prank(attributor);
             game.defendRankedScore(_id, rankedIds, rankedScores, _open_(j));
@@ -354,10 +362,10 @@ abstract contract EvidenceGameBaseTest is BaseTest, EvidenceBaseTest {
         }
         EntryOpening memory e = _open_(_index);
         EvidenceSpan memory s = e.entry.span;
-        if (_a == IEvidenceGame.Accusation.RangeLow || _a == IEvidenceGame.Accusation.RangeHigh) {
+        if (_a == IEvidenceGameTypes.Accusation.RangeLow || _a == IEvidenceGameTypes.Accusation.RangeHigh) {
             SuffixOpening memory a;
             SuffixOpening memory b;
-            if (_a == IEvidenceGame.Accusation.RangeLow) {
+            if (_a == IEvidenceGameTypes.Accusation.RangeLow) {
                 if (s.lo > 0) a = _fullOpening(s.lo - 1);
                 b = _fullOpening(s.lo);
             } else {
@@ -366,8 +374,9 @@ abstract contract EvidenceGameBaseTest is BaseTest, EvidenceBaseTest {
             }
             vm.prank(attributor);
             game.defendRange(_id, c, e, _outRun(s.start, s.end), a, b);
-        } else if (_a == IEvidenceGame.Accusation.MaximalLeft || _a == IEvidenceGame.Accusation.MaximalRight) {
-            bool left = _a == IEvidenceGame.Accusation.MaximalLeft;
+        } else if (_a == IEvidenceGameTypes.Accusation.MaximalLeft || _a == IEvidenceGameTypes.Accusation.MaximalRight)
+        {
+            bool left = _a == IEvidenceGameTypes.Accusation.MaximalLeft;
             AbsenceProof memory p;
             ChunkRun memory run;
             bool edge = left ? s.start == 0 : s.end == output.length;
@@ -404,7 +413,7 @@ abstract contract EvidenceGameBaseTest is BaseTest, EvidenceBaseTest {
         game.resolve(_id);
     }
 
-    function _status(uint256 _id) internal view returns (IEvidenceGame.DisputeStatus status_) {
+    function _status(uint256 _id) internal view returns (IEvidenceGameTypes.DisputeStatus status_) {
         status_ = game.dispute(_id).status;
     }
 }
