@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, layer } from "@effect/vitest";
-import { Context, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect";
+import { Context, Effect, Exit, Layer, Option, Redacted, Schedule, Schema, Scope } from "effect";
 import { type Address, createPublicClient, getAddress, http, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { runAttributor } from "../attributor/attributor.ts";
@@ -189,6 +189,8 @@ else
               ),
             );
             const liarGossip = Context.get(liarContext, Gossip);
+            // the liar's loops live in their own scope: closed once it is caught, so it does not post the lie again
+            const liarLoops = yield* Scope.make();
             const liar = yield* Effect.gen(function* () {
               const indexes = yield* makeEvidenceIndexes({
                 preimages: path.join(dataDirs.liar, "evidence"),
@@ -235,7 +237,7 @@ else
               });
               yield* Effect.forkScoped(defender.step.pipe(Effect.repeat(Schedule.spaced("250 millis"))));
               return handle;
-            }).pipe(Effect.provideContext(liarContext));
+            }).pipe(Effect.provideContext(liarContext), Scope.provide(liarLoops));
 
             // the honest attributor and the challenger, each `poa … run` as its own process
             const deploymentsFile = path.resolve(`deployments/${anvil.chainId}.json`);
@@ -297,9 +299,10 @@ else
               ),
             ];
             for (const a of answers) {
-              yield* liar.intake(a);
+              // texts first: the intake gossips the receipt, and peers fetch its texts from the liar at once
               for (const bytes of [Buffer.from(a.request.slice(2), "hex"), encoder.encode(a.output)])
                 yield* texts.put(new Uint8Array(bytes));
+              yield* liar.intake(a);
             }
 
             // the lie is posted, the challenger opens an evidence dispute on the quoting answer
@@ -329,6 +332,7 @@ else
               "the challenger to accuse the forged credited set",
               30_000,
             );
+            yield* Scope.close(liarLoops, Exit.void);
             const clock = yield* Effect.promise(() =>
               client.readContract({ address: game!, abi: evidenceGameAbi, functionName: "MAX_CLOCK_DURATION" }),
             );
@@ -342,7 +346,7 @@ else
                 args: [claimId],
               }),
             );
-            expect(claim.status).toBe(2 /* Void */);
+            expect(claim.status).toBe(3 /* Void */);
             const slashed = yield* Effect.promise(() =>
               client.getContractEvents({
                 address: addresses.ledger,
@@ -370,6 +374,16 @@ else
               await Effect.runPromise(follower.sync);
               return live().every((c) => c.status === "final");
             }, "the re-post to finalize");
+            // the challenger recomputed the re-post's weights with the evidence index, agreed, and opened nothing
+            const metricsUrl = /metrics (http:\/\/\S+)\/metrics/.exec(challenger.log)?.[1];
+            const agreed = async () => {
+              const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text());
+              return Number(/poa_challenger_weights_checked_total\{verdict="agree"\} (\d+)/.exec(text)?.[1] ?? 0);
+            };
+            yield* eventually(
+              async () => (await agreed()) >= answers.length,
+              "the challenger to agree with the re-post",
+            );
             expect(yield* Effect.promise(disputeCount)).toBe(1n);
 
             const expected = new Map<Address, bigint>();
