@@ -30,6 +30,8 @@ export interface Config {
   readonly models: Readonly<Record<string, string>>;
   readonly operatorAddress: Address;
   readonly chatParams: Readonly<Record<string, unknown>>;
+  /** Whether the server runs the Model Factory (agents/web/factory.ts). */
+  readonly factory: boolean;
 }
 
 /** A failure the page shows as one line. */
@@ -67,6 +69,11 @@ let configPromise: Promise<Config> | undefined;
 export const loadConfig = (): Promise<Config> => {
   configPromise ??= getJson<Config>("/api/config");
   return configPromise;
+};
+/** Forgets the cached config (the served models change when the factory publishes an adapter). */
+export const reloadConfig = (): Promise<Config> => {
+  configPromise = undefined;
+  return loadConfig();
 };
 
 let client: PublicClient | undefined;
