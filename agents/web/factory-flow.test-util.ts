@@ -81,6 +81,13 @@ export const factoryFlow = async (
     .waitFor();
   await shoot(page, "factory");
 
+  // the server serves only a model whose chain record is this run's: not, e.g., the suffix model
+  const wrongModel = await postJson(`${network.url}/api/factory/jobs/${jobId}/serve`, {
+    modelId: network.modelId.toString(),
+  });
+  expect(wrongModel.status).toBe(400);
+  expect(wrongModel.body.error!.message).toContain("its adapterHash is not this adapter's");
+
   // 3. Publish: the page registers base + adapter and stakes (demo builder key); the server serves it.
   await page.getByTestId("publish").click();
   await page.getByTestId("chat-with-it").waitFor({ timeout: 60_000 });
@@ -106,7 +113,8 @@ export const factoryFlow = async (
   await page.getByTestId("chat-with-it").click();
   const adapter = `factory-${jobId.slice("job-".length)}`;
   await page.locator(`[data-testid="model"] option[value="${adapter}"]`).waitFor({ state: "attached" });
-  expect(await page.getByTestId("model").inputValue()).toBe(adapter);
+  await page.waitForFunction(`document.querySelector('[data-testid="model"]')?.value === ${JSON.stringify(adapter)}`);
+
   await page.getByTestId("prompt").fill("Tell me about the lighthouse keeper.");
   await page.getByTestId("send").click();
   await page.locator('[data-testid="answer"][data-done="true"]').last().waitFor({ timeout: 30_000 });
@@ -114,6 +122,26 @@ export const factoryFlow = async (
   expect(answer.length).toBeGreaterThan(0);
   const receiptLink = (await page.getByTestId("receipt-link").last().getAttribute("href"))!;
   expect(receiptLink).toMatch(/^#\/receipt\//);
+  const receipt = JSON.parse(
+    (await page.evaluate(
+      `localStorage.getItem(${JSON.stringify(`poa-receipt:${receiptLink.slice("#/receipt/".length).toLowerCase()}`)})`,
+    )) as string,
+  ) as { receipt: { modelId: string; fee: string } };
+  expect(BigInt(receipt.receipt.modelId)).toBe(modelId);
+  expect(BigInt(receipt.receipt.fee)).toBe(model.price);
+  // the attributor credits it by the adapter's own gradient index (DataInf): only contributions it was trained on
+  await page.getByTestId("credited").first().waitFor({ timeout: 30_000 });
+  const credited = await page
+    .getByTestId("credited")
+    .evaluateAll((els) => els.map((e) => BigInt(e.getAttribute("data-contribution")!)));
+  const trained = new Set(network.contributions.map((c) => c.id));
+  expect(credited.length).toBeGreaterThan(0);
+  expect(credited.every((id) => trained.has(id))).toBe(true);
+  const attribution = await fetch(
+    `${network.attributorApiUrl}/attributions/${modelId}/${keccak256(new TextEncoder().encode(answer))}`,
+  ).then((r) => r.json() as Promise<{ entries: Array<{ contributionId: string; weight: number }> }>);
+  expect(attribution.entries.reduce((s, e) => s + e.weight, 0)).toBe(1_000_000);
+  expect(attribution.entries.every((e) => trained.has(BigInt(e.contributionId)))).toBe(true);
 
   // 5. Phone width: the job page fits 390 px.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -137,13 +165,39 @@ export const factoryFlow = async (
   const badBase = await postJson(jobs, { ...good, ...hyper, base: "nope" });
   expect(badBase.status).toBe(404);
   expect(badBase.body.error!.message).toContain('unknown base model "nope"');
+  const servedTwice = await postJson(`${jobs}/${jobId}/serve`, { modelId: network.modelId.toString() });
+  expect(servedTwice.status).toBe(409);
+  const notJson = await fetch(jobs, { method: "POST", body: "{" }).then((r) => r.status);
+  expect(notJson).toBe(400);
   const long = await postJson(jobs, { ...good, ...hyper });
   expect(long.status).toBe(202);
   const again = await postJson(jobs, { ...good, ...hyper });
   expect(again.status).toBe(409);
   expect(again.body.error!.message).toContain(`job ${long.body.id} is still training`);
-  const cancelled = await postJson(`${jobs}/${long.body.id}/cancel`, {});
-  expect(cancelled.status).toBe(200);
+  const getJob = () =>
+    fetch(`${jobs}/${long.body.id}`).then(
+      (r) => r.json() as Promise<{ status: string; points: Array<{ step: number }>; resumedFrom?: number }>,
+    );
+  const waitPoints = async (n: number) => {
+    for (let i = 0; i < 300; i++) {
+      const job = await getJob();
+      if (job.points.length >= n) return job;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`job ${long.body.id} made no progress`);
+  };
+  await waitPoints(3);
+  expect((await postJson(`${jobs}/${long.body.id}/cancel`, {})).status).toBe(200);
+  const stopped = await getJob();
+  expect(stopped.status).toBe("cancelled");
+  // resume: training continues from the run folder's last state; redone steps replace their points
+  expect((await postJson(`${jobs}/${long.body.id}/resume`, {})).status).toBe(202);
+  const resumed = await waitPoints(stopped.points.length + 2);
+  expect(resumed.points.map((p) => p.step)).toEqual(resumed.points.map((_, i) => i + 1));
+  // it continued from a saved state (one per epoch here), not from scratch
+  expect(resumed.resumedFrom).toBeGreaterThan(0);
+  expect(resumed.resumedFrom).toBeLessThanOrEqual(stopped.points.length);
+  expect((await postJson(`${jobs}/${long.body.id}/cancel`, {})).status).toBe(200);
 
   // 7. A restarted server on the same jobs folder shows the jobs and still offers the published adapter.
   await Effect.runPromise(

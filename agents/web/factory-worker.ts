@@ -41,6 +41,8 @@ export type WorkerMessage =
       readonly steps: number;
       readonly epoch: number;
       readonly loss: number;
+      /** The step the run resumed from (its last saved state), when it did. */
+      readonly resumedAt?: number;
     }
   | { readonly kind: "indexing" }
   | {
@@ -71,7 +73,15 @@ const main = async () => {
     source: input.source,
     hyper: input.hyper,
     out: input.out,
-    onProgress: (p) => post({ kind: "progress", step: p.step, steps: p.steps, epoch: p.epoch, loss: p.loss }),
+    onProgress: (p) =>
+      post({
+        kind: "progress",
+        step: p.step,
+        steps: p.steps,
+        epoch: p.epoch,
+        loss: p.loss,
+        ...(p.resumedAt === undefined ? {} : { resumedAt: p.resumedAt }),
+      }),
   });
   post({ kind: "indexing" });
   const run = await openRun(input.out, input.baseDir);

@@ -122,6 +122,8 @@ export const JobSchema = Schema.Struct({
   steps: Schema.Int,
   /** Per optimizer step: the running mean example loss of the epoch so far (the CLI's progress bar). */
   points: Schema.Array(Point),
+  /** The step the last (re)start continued from: its run folder's last saved state (0: from scratch). */
+  resumedFrom: Schema.optional(Schema.Int),
   error: Schema.optional(Schema.String),
   result: Schema.optional(
     Schema.Struct({
@@ -389,7 +391,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
           const now = Date.now();
           const save = now - lastSave > 500;
           if (save) lastSave = now;
-          update(job.id, { points, steps: m.steps }, save);
+          update(job.id, { points, steps: m.steps, resumedFrom: m.resumedAt ?? 0 }, save);
           emit(job.id, { type: "point", point, steps: m.steps });
           return;
         }
