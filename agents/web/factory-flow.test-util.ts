@@ -37,6 +37,10 @@ export const factoryFlow = async (
   network: OpenChatNetwork,
   shoot: (page: Page, name: string) => Promise<void>,
 ) => {
+  const started = Date.now();
+  const lap = (what: string) => {
+    if (process.env.POA_TIMINGS !== undefined) console.log(`factory flow: ${what} at ${Date.now() - started} ms`);
+  };
   const jobsDir = network.web.factory!.jobsDir;
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const pageErrors: string[] = [];
@@ -56,6 +60,7 @@ export const factoryFlow = async (
   const jobId = (await page.getByTestId("job").getAttribute("data-job"))!;
   await page.locator('[data-testid="job-status"][data-status="trained"]').waitFor({ timeout: 60_000 });
 
+  lap("trained");
   // 2. The loss points shown are the training record's: one per optimizer step, and each epoch's last
   // point is that epoch's loss in training.json (written by the factory, read here from disk).
   const run = path.join(jobsDir, jobId, "run");
@@ -88,6 +93,7 @@ export const factoryFlow = async (
   expect(wrongModel.status).toBe(400);
   expect(wrongModel.body.error!.message).toContain("its adapterHash is not this adapter's");
 
+  lap("checked");
   // 3. Publish: the page registers base + adapter and stakes (demo builder key); the server serves it.
   await page.getByTestId("publish").click();
   await page.getByTestId("chat-with-it").waitFor({ timeout: 60_000 });
@@ -109,6 +115,7 @@ export const factoryFlow = async (
   expect(model.stake).toBe(parseUnits("10", 18));
   expect(model.parentModelId).toBeGreaterThan(0n);
 
+  lap("published");
   // 4. Chat with it: the answer streams from the new adapter, paid under its model id.
   await page.getByTestId("chat-with-it").click();
   const adapter = `factory-${jobId.slice("job-".length)}`;
@@ -143,6 +150,7 @@ export const factoryFlow = async (
   expect(attribution.entries.reduce((s, e) => s + e.weight, 0)).toBe(1_000_000);
   expect(attribution.entries.every((e) => trained.has(BigInt(e.contributionId)))).toBe(true);
 
+  lap("chatted");
   // 5. Phone width: the job page fits 390 px.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${network.url}/#/factory/${jobId}`);
@@ -152,6 +160,7 @@ export const factoryFlow = async (
   expect(pageErrors).toEqual([]);
   await page.close();
 
+  lap("phone");
   // 6. Bad requests: one line each; a job already running; cancel.
   const jobs = `${network.url}/api/factory/jobs`;
   const good = { base: "tiny-llama", datanets: [network.datanetId.toString()], rank: 4, alpha: 8 };
@@ -199,6 +208,7 @@ export const factoryFlow = async (
   expect(resumed.resumedFrom).toBeLessThanOrEqual(stopped.points.length);
   expect((await postJson(`${jobs}/${long.body.id}/cancel`, {})).status).toBe(200);
 
+  lap("bad input + resume");
   // 7. A restarted server on the same jobs folder shows the jobs and still offers the published adapter.
   await Effect.runPromise(
     Effect.scoped(

@@ -477,8 +477,11 @@ const registerArgs = (a: {
   metadataURI: string;
 }) => ({ ...a, datanetIds: [...a.datanetIds], method: 1 });
 
-const JobView = ({ id }: { id: string }) => {
+const JobView = ({ id, onStatus }: { id: string; onStatus: (status: string) => void }) => {
   const { job, problem } = useJob(id);
+  useEffect(() => {
+    if (job !== undefined) onStatus(`${job.id}:${job.status}`);
+  }, [job?.status]);
   const [config, setConfig] = useState<Config>();
   const [error, setError] = useState<string>();
   useEffect(() => {
@@ -582,8 +585,9 @@ const JobView = ({ id }: { id: string }) => {
   );
 };
 
-const Jobs = () => {
-  const { value, problem } = useLoad(() => getJson<{ jobs: ReadonlyArray<Job> }>("/api/factory/jobs"), [], 5000);
+/** Every job; reloaded when the job on the page changes status, and every few seconds. */
+const Jobs = ({ version }: { version: string }) => {
+  const { value, problem } = useLoad(() => getJson<{ jobs: ReadonlyArray<Job> }>("/api/factory/jobs"), [version], 5000);
   if (problem !== undefined)
     return (
       <p class="error" role="alert">
@@ -608,14 +612,15 @@ const Jobs = () => {
 
 export const Factory = ({ jobId }: { jobId?: string | undefined }) => {
   const { value, problem } = useLoad(loadConfig, []);
+  const [seen, setSeen] = useState("");
   return (
     <Page
       title="Model Factory"
       problem={problem ?? (value !== undefined && !value.factory ? "this server runs no model factory" : undefined)}
     >
-      {jobId !== undefined && <JobView key={jobId} id={jobId} />}
+      {jobId !== undefined && <JobView key={jobId} id={jobId} onStatus={setSeen} />}
       <NewJob />
-      <Jobs />
+      <Jobs version={seen} />
     </Page>
   );
 };

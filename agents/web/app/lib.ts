@@ -80,6 +80,8 @@ let client: PublicClient | undefined;
 export const chain = (): PublicClient => {
   client ??= createPublicClient({
     transport: http(`${location.origin}/api/rpc`, { retryCount: 0, timeout: 10_000 }),
+    // waiting for a transaction's receipt (Withdraw, Publish) polls at this interval (viem's default: 4 s)
+    pollingInterval: 500,
   }) as PublicClient;
   return client;
 };
