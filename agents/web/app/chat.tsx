@@ -133,7 +133,14 @@ export const Chat = ({
         const ids = list.data.map((m) => m.id).filter((id) => c.models[id] !== undefined);
         setModels(ids);
         // #/chat/<served name>: e.g. the Factory page's "Chat with it"
-        setModel(initialModel !== undefined && ids.includes(initialModel) ? initialModel : (ids[0] ?? ""));
+        // (a model chosen while the list was loading stays chosen)
+        setModel((chosen) =>
+          chosen !== ""
+            ? chosen
+            : initialModel !== undefined && ids.includes(initialModel)
+              ? initialModel
+              : (ids[0] ?? ""),
+        );
         if (ids.length === 0) setStatus("the operator serves no model registered on this chain");
       })
       .catch((e: unknown) => setStatus(e instanceof Error ? e.message : String(e)));
