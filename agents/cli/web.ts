@@ -3,7 +3,7 @@
  * a datanet, a suffix-attributed model on a real LoRA operator, an attributor, a challenger); otherwise
  * it serves the app in front of an existing network given by its URLs. Runs until Ctrl-C.
  */
-import { Console, Effect, Option } from "effect";
+import { Config, Console, Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import { getAddress, isAddress } from "viem";
 import { deploymentsPath, loadDeployments } from "../chain/Deployments.ts";
@@ -70,6 +70,11 @@ export const webCommand = Command.make(
       Flag.withDefault("factory-jobs"),
       Flag.withDescription("where the Factory page's training jobs live (kept across restarts)"),
     ),
+    operatorAdminToken: Flag.Redacted("operator-admin-token").pipe(
+      Flag.withDescription("the operator's --admin-token: the Factory page has it load published adapters"),
+      Flag.withFallbackConfig(Config.Redacted("POA_OPERATOR_ADMIN_TOKEN")),
+      Flag.optional,
+    ),
     operatorAdaptersDir: Flag.String("operator-adapters-dir").pipe(
       Flag.optional,
       Flag.withDescription("the operator's --adapters-dir (same machine): published adapters are copied there"),
@@ -117,6 +122,10 @@ export const webCommand = Command.make(
               factory: {
                 bases: factoryBases,
                 jobsDir: flags.factoryDir,
+                ...Option.match(flags.operatorAdminToken, {
+                  onNone: () => ({}),
+                  onSome: (operatorAdminToken) => ({ operatorAdminToken }),
+                }),
                 ...Option.match(flags.operatorAdaptersDir, {
                   onNone: () => ({}),
                   onSome: (adaptersDir) => ({ adaptersDir }),

@@ -25,7 +25,7 @@ import { cp } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { Effect, Layer, Option, Schema } from "effect";
+import { Effect, Layer, Option, Redacted, Schema } from "effect";
 import { type Address, createPublicClient, http } from "viem";
 import { Chain, Contracts, localChain } from "../chain/Chain.ts";
 import type { Deployments } from "../chain/Deployments.ts";
@@ -41,6 +41,8 @@ export interface FactoryOptions {
   readonly jobsDir: string;
   /** The operator's adapters dir: a published adapter is copied there and loaded. */
   readonly adaptersDir?: string;
+  /** The operator's admin bearer token (its `--admin-token`), for `POST /v1/load_lora_adapter`. */
+  readonly operatorAdminToken?: Redacted.Redacted<string>;
   /** Index projection width per segment (docs/model-factory.md `--dims`). */
   readonly dims?: number;
   /** Called once an adapter is served (the local network attaches its attribution engine here). */
@@ -538,13 +540,20 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
       try {
         loaded = await fetch(`${context.operatorUrl}/v1/load_lora_adapter`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: {
+            "content-type": "application/json",
+            ...(options.operatorAdminToken === undefined
+              ? {}
+              : { authorization: `Bearer ${Redacted.value(options.operatorAdminToken)}` }),
+          },
           body: JSON.stringify({ lora_name: job.adapter }),
         });
       } catch (e) {
         throw new Refused(502, `the operator at ${context.operatorUrl} is unreachable (${firstLine(e)})`);
       }
-      if (!loaded.ok)
+      // without admin rights (403) the operator still serves every folder in its adapters dir on first use;
+      // any other refusal means the adapter does not load
+      if (!loaded.ok && loaded.status !== 403)
         throw new Refused(502, `the operator refused the adapter: ${(await loaded.text()).slice(0, 300)}`);
     }
     context.addModel(job.adapter, modelId);
