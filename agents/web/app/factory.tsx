@@ -320,50 +320,65 @@ const Publish = ({ job, config }: { job: Job; config: Config }) => {
         if (event === undefined) throw new PageError(`${what}: no ModelRegistered event`);
         return event.args.modelId;
       };
-      // the base model: one already registered for these weights, else register it (no datanets, data share 0)
-      const count = await read("model count", () =>
-        chain().readContract({ address: registry, abi: modelRegistryAbi, functionName: "modelCount" }),
-      );
-      let parent: bigint | undefined;
-      for (let id = count; id >= 1n && id > count - 200n; id--) {
-        const m = await read(`model ${id}`, () =>
-          chain().readContract({ address: registry, abi: modelRegistryAbi, functionName: "getModel", args: [id] }),
+      const registerAdapter = async (): Promise<bigint> => {
+        // the base model: one already registered for these weights, else register it (no datanets, data share 0)
+        const count = await read("model count", () =>
+          chain().readContract({ address: registry, abi: modelRegistryAbi, functionName: "modelCount" }),
         );
-        if (
-          m.baseModelHash.toLowerCase() === result.baseModelHash &&
-          m.adapterHash === ZERO32 &&
-          m.parentModelId === 0n &&
-          m.retiredAt === 0n
-        ) {
-          parent = id;
-          break;
+        let parent: bigint | undefined;
+        for (let id = count; id >= 1n && id > count - 200n; id--) {
+          const m = await read(`model ${id}`, () =>
+            chain().readContract({ address: registry, abi: modelRegistryAbi, functionName: "getModel", args: [id] }),
+          );
+          if (
+            m.baseModelHash.toLowerCase() === result.baseModelHash &&
+            m.adapterHash === ZERO32 &&
+            m.parentModelId === 0n &&
+            m.retiredAt === 0n
+          ) {
+            parent = id;
+            break;
+          }
         }
-      }
-      if (parent === undefined) {
-        say("registering the base model…");
-        parent = await registered("register base model", {
+        if (parent === undefined) {
+          say("registering the base model…");
+          parent = await registered("register base model", {
+            baseModelHash: result.baseModelHash,
+            adapterHash: ZERO32,
+            parentModelId: 0n,
+            datanetIds: [],
+            attributionIndexCommitment: ZERO32,
+            split: { operatorBps: 3000, ownerBps: 6500, dataBps: 0, attributorBps: 250, protocolBps: 250 },
+            price: 0n,
+            metadataURI: `poa-factory:base=${result.baseName}`,
+          });
+        }
+        say(`base model ${parent}; registering the adapter…`);
+        return registered("register adapter", {
           baseModelHash: result.baseModelHash,
-          adapterHash: ZERO32,
-          parentModelId: 0n,
-          datanetIds: [],
-          attributionIndexCommitment: ZERO32,
-          split: { operatorBps: 3000, ownerBps: 6500, dataBps: 0, attributorBps: 250, protocolBps: 250 },
-          price: 0n,
-          metadataURI: `poa-factory:base=${result.baseName}`,
+          adapterHash: result.adapterHash,
+          parentModelId: parent,
+          datanetIds: job.params.datanets.map(BigInt),
+          attributionIndexCommitment: result.indexCommitment,
+          split: { operatorBps, ownerBps, dataBps, attributorBps, protocolBps },
+          price: priceWei,
+          metadataURI: `poa-factory:training-record=${result.recordHash}`,
         });
+      };
+      // what this browser already did for this run (a retry after a failed step must not register it twice)
+      const progressKey = `poa-factory:${job.id}:${result.recordHash}`;
+      const done = JSON.parse(localStorage.getItem(progressKey) ?? "{}") as { modelId?: string; staked?: boolean };
+      const remember = () => localStorage.setItem(progressKey, JSON.stringify(done));
+      let modelId: bigint;
+      if (done.modelId !== undefined) {
+        modelId = BigInt(done.modelId);
+        say(`model ${modelId} was registered from this page before`);
+      } else {
+        modelId = await registerAdapter();
+        done.modelId = modelId.toString();
+        remember();
       }
-      say(`base model ${parent}; registering the adapter…`);
-      const modelId = await registered("register adapter", {
-        baseModelHash: result.baseModelHash,
-        adapterHash: result.adapterHash,
-        parentModelId: parent,
-        datanetIds: job.params.datanets.map(BigInt),
-        attributionIndexCommitment: result.indexCommitment,
-        split: { operatorBps, ownerBps, dataBps, attributorBps, protocolBps },
-        price: priceWei,
-        metadataURI: `poa-factory:training-record=${result.recordHash}`,
-      });
-      if (stakeWei > 0n) {
+      if (stakeWei > 0n && done.staked !== true) {
         say(`model ${modelId} registered; staking ${stakeAmount} OPEN…`);
         await send("approve OPEN", () =>
           wallet.writeContract({
@@ -381,6 +396,8 @@ const Publish = ({ job, config }: { job: Job; config: Config }) => {
             args: [modelId, stakeWei],
           }),
         );
+        done.staked = true;
+        remember();
       }
       say(`model ${modelId} registered; the operator loads the adapter…`);
       await post<Job>(`/api/factory/jobs/${job.id}/serve`, { modelId: modelId.toString() });
