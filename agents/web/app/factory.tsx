@@ -527,13 +527,14 @@ const JobView = ({ id, onStatus }: { id: string; onStatus: (status: string) => v
       <dl class="facts">
         <dt>status</dt>
         <dd>
+          {/* announced on status changes only, not on every step */}
           <span data-testid="job-status" data-status={job.status} role="status">
             {job.status}
-            {job.status === "training" &&
-              last !== undefined &&
-              ` — step ${last.step} of ${job.steps}, epoch ${last.epoch + 1} of ${job.params.epochs}`}
             {job.status === "indexing" && " — gradient index over the checkpoints"}
           </span>
+          {job.status === "training" &&
+            last !== undefined &&
+            ` — step ${last.step} of ${job.steps}, epoch ${last.epoch + 1} of ${job.params.epochs}`}
         </dd>
         <dt>base, data</dt>
         <dd>
