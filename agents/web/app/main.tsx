@@ -90,7 +90,11 @@ const App = () => {
         </a>
         <nav aria-label="pages">
           {NAV.map(([path, label]) => (
-            <a key={path} href={`#/${path}`} aria-current={(page ?? "") === path ? "page" : undefined}>
+            <a
+              key={path}
+              href={`#/${path}`}
+              aria-current={(page === "chat" ? "" : (page ?? "")) === path ? "page" : undefined}
+            >
               {label}
             </a>
           ))}
