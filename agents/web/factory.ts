@@ -25,7 +25,7 @@ import { cp } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { Effect, Layer, Option, Redacted, Schema } from "effect";
+import { Data, Effect, Layer, Option, Redacted, Schema } from "effect";
 import { type Address, createPublicClient, http } from "viem";
 import { Chain, Contracts, localChain } from "../chain/Chain.ts";
 import type { Deployments } from "../chain/Deployments.ts";
@@ -145,12 +145,11 @@ export type Job = typeof JobSchema.Type;
 const ServeBody = Schema.Struct({ modelId: Id });
 
 /** A request the factory refuses, with its HTTP status and one line for the page. */
-class Refused {
-  constructor(
-    readonly status: number,
-    readonly message: string,
-  ) {}
-}
+export class FactoryRequestError extends Data.TaggedError("FactoryRequestError")<{
+  readonly status: number;
+  readonly message: string;
+}> {}
+const refused = (status: number, message: string) => new FactoryRequestError({ status, message });
 
 const firstLine = (e: unknown): string =>
   (typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e))
@@ -163,7 +162,7 @@ const decode = <S extends Schema.Top>(schema: S, value: unknown, what: string): 
   } catch (e) {
     // the schema's message names the field on its second line ("at ["rank"]")
     const text = e instanceof Error ? e.message : String(e);
-    throw new Refused(400, `${what}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`);
+    throw refused(400, `${what}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`);
   }
 };
 
@@ -183,7 +182,7 @@ const readJsonBody = (request: IncomingMessage): Promise<unknown> =>
     request.on("data", (c: Buffer) => {
       size += c.length;
       if (size > 64 * 1024) {
-        reject(new Refused(413, "request body too large"));
+        reject(refused(413, "request body too large"));
         request.destroy();
       } else chunks.push(c);
     });
@@ -191,10 +190,10 @@ const readJsonBody = (request: IncomingMessage): Promise<unknown> =>
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
       } catch {
-        reject(new Refused(400, "body is not JSON"));
+        reject(refused(400, "body is not JSON"));
       }
     });
-    request.on("error", () => reject(new Refused(400, "request aborted")));
+    request.on("error", () => reject(refused(400, "request aborted")));
   });
 
 const tsxLoader = import.meta.resolve("tsx");
@@ -266,7 +265,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
             wallet: Option.none(),
           };
         },
-        catch: (cause) => new Refused(502, `chain unreachable at ${context.rpcUrl} (${firstLine(cause)})`),
+        catch: (cause) => refused(502, `chain unreachable at ${context.rpcUrl} (${firstLine(cause)})`),
       }),
     ),
     Layer.succeed(Contracts, { deployments: context.deployments }),
@@ -277,20 +276,17 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
       datanetContributions(ids, referenceTime).pipe(
         Effect.provide(protocolLayer),
         Effect.mapError((e) =>
-          e instanceof Refused ? e : new Refused(/does not exist/.test(firstLine(e)) ? 404 : 502, firstLine(e)),
+          e instanceof FactoryRequestError ? e : refused(/does not exist/.test(firstLine(e)) ? 404 : 502, firstLine(e)),
         ),
       ),
     ).catch((e: unknown) => {
-      throw e instanceof Refused ? e : new Refused(502, firstLine(e));
+      throw e instanceof FactoryRequestError ? e : refused(502, firstLine(e));
     });
 
   const baseDirOf = (name: string) => {
     const dir = options.bases[name];
     if (dir === undefined)
-      throw new Refused(
-        404,
-        `unknown base model "${name}" (this server has: ${Object.keys(options.bases).join(", ")})`,
-      );
+      throw refused(404, `unknown base model "${name}" (this server has: ${Object.keys(options.bases).join(", ")})`);
     return dir;
   };
 
@@ -313,16 +309,16 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
   const train = async (job: Job) => {
     const baseDir = baseDirOf(job.params.base);
     if (context.contentDir === undefined)
-      throw new Refused(503, "no content directory configured (poa web --content-dir): no training data");
+      throw refused(503, "no content directory configured (poa web --content-dir): no training data");
     const read = await readDatanets(job.params.datanets.map(BigInt), BigInt(job.referenceTime));
     if (read.contributions.length === 0)
-      throw new Refused(
+      throw refused(
         400,
         `datanet ${job.params.datanets.join(", ")} has no approved contributions at ${job.referenceTime}`,
       );
     const fetched = await Effect.runPromise(
       fetchCorpus(read.contributions, directoryContentSource(context.contentDir)).pipe(
-        Effect.mapError((e) => new Refused(422, firstLine(e))),
+        Effect.mapError((e) => refused(422, firstLine(e))),
       ),
     );
     const input: WorkerInput = {
@@ -434,8 +430,8 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
     const body = decode(StartBody, raw, "bad training request");
     const baseDir = baseDirOf(body.base);
     if (running !== undefined)
-      throw new Refused(409, `job ${running.id} is still training: wait for it or cancel it first`);
-    if (starting) throw new Refused(409, "another job is being started");
+      throw refused(409, `job ${running.id} is still training: wait for it or cancel it first`);
+    if (starting) throw refused(409, "another job is being started");
     starting = true;
     try {
       return await startChecked(body, baseDir);
@@ -450,14 +446,13 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
     const checkpoints = Math.min(3, body.epochs);
     const info = baseInfo(body.base, baseDir);
     if ("maxPositions" in info && seqLen > info.maxPositions)
-      throw new Refused(400, `seqLen ${seqLen} exceeds the base model's ${info.maxPositions} positions`);
-    if (new Set(body.targets).size !== body.targets.length) throw new Refused(400, "targets names a projection twice");
+      throw refused(400, `seqLen ${seqLen} exceeds the base model's ${info.maxPositions} positions`);
+    if (new Set(body.targets).size !== body.targets.length) throw refused(400, "targets names a projection twice");
     const datanets = [...new Set(body.datanets)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     // the data it will train on: every datanet must exist and hold approved contributions now
     const read = await readDatanets(datanets.map(BigInt));
     const empty = datanets.filter((d) => !read.contributions.some((c) => c.datanetId === BigInt(d)));
-    if (empty.length > 0)
-      throw new Refused(400, `datanet ${empty.join(", ")} has no approved contributions to train on`);
+    if (empty.length > 0) throw refused(400, `datanet ${empty.join(", ")} has no approved contributions to train on`);
     const number = Math.max(0, ...[...jobs.values()].map((j) => j.number)) + 1;
     const id = `job-${number}`;
     mkdirSync(jobDir(id), { recursive: true });
@@ -478,7 +473,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
     try {
       await train(job);
     } catch (e) {
-      update(id, { status: "failed", error: e instanceof Refused ? e.message : firstLine(e) });
+      update(id, { status: "failed", error: e instanceof FactoryRequestError ? e.message : firstLine(e) });
       throw e;
     }
     return jobs.get(id)!;
@@ -486,7 +481,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
 
   const jobOf = (id: string) => {
     const job = jobs.get(id);
-    if (job === undefined) throw new Refused(404, `no factory job ${id}`);
+    if (job === undefined) throw refused(404, `no factory job ${id}`);
     return job;
   };
 
@@ -495,12 +490,12 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
     const { modelId } = decode(ServeBody, raw, "expected {modelId}");
     if (job.published !== undefined) {
       if (job.published.modelId === modelId) return job;
-      throw new Refused(409, `${job.id} is already served as model ${job.published.modelId}`);
+      throw refused(409, `${job.id} is already served as model ${job.published.modelId}`);
     }
     if (job.status !== "trained" || job.result === undefined)
-      throw new Refused(409, `${job.id} is ${job.status}: only a trained job can be published`);
+      throw refused(409, `${job.id} is ${job.status}: only a trained job can be published`);
     if (options.adaptersDir === undefined)
-      throw new Refused(503, "no operator adapters dir configured (poa web --operator-adapters-dir)");
+      throw refused(503, "no operator adapters dir configured (poa web --operator-adapters-dir)");
     const result = job.result;
     let model: Awaited<ReturnType<typeof readModel>>;
     const readModel = (id: bigint) =>
@@ -513,7 +508,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
     try {
       model = await readModel(BigInt(modelId));
     } catch (e) {
-      throw new Refused(502, `cannot read model ${modelId}: ${firstLine(e)}`);
+      throw refused(502, `cannot read model ${modelId}: ${firstLine(e)}`);
     }
     const problems = [
       model.owner === "0x0000000000000000000000000000000000000000" ? "it does not exist" : undefined,
@@ -530,7 +525,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
         ? "its datanets are not the ones trained on"
         : undefined,
     ].filter((p) => p !== undefined);
-    if (problems.length > 0) throw new Refused(400, `model ${modelId} is not this adapter: ${problems.join("; ")}`);
+    if (problems.length > 0) throw refused(400, `model ${modelId} is not this adapter: ${problems.join("; ")}`);
     const price = model.price.toString();
     const adapterDir = path.join(runDir(job.id), "adapter");
     writeAtomic(path.join(adapterDir, "poa.json"), `${JSON.stringify({ modelId, price })}\n`);
@@ -549,12 +544,12 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
           body: JSON.stringify({ lora_name: job.adapter }),
         });
       } catch (e) {
-        throw new Refused(502, `the operator at ${context.operatorUrl} is unreachable (${firstLine(e)})`);
+        throw refused(502, `the operator at ${context.operatorUrl} is unreachable (${firstLine(e)})`);
       }
       // without admin rights (403) the operator still serves every folder in its adapters dir on first use;
       // any other refusal means the adapter does not load
       if (!loaded.ok && loaded.status !== 403)
-        throw new Refused(502, `the operator refused the adapter: ${(await loaded.text()).slice(0, 300)}`);
+        throw refused(502, `the operator refused the adapter: ${(await loaded.text()).slice(0, 300)}`);
     }
     context.addModel(job.adapter, modelId);
     options.onServed?.({
@@ -595,7 +590,7 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
           functionName: "datanetCount",
         })
         .catch((e: unknown) => {
-          throw new Refused(502, `chain unreachable at ${context.rpcUrl} (${firstLine(e)})`);
+          throw refused(502, `chain unreachable at ${context.rpcUrl} (${firstLine(e)})`);
         });
       const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
       const read = ids.length === 0 ? { contributions: [] } : await readDatanets(ids);
@@ -614,24 +609,24 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
           running: running?.id ?? null,
         });
       if (method === "POST") return sendJson(response, 202, await start(await readJsonBody(request)));
-      throw new Refused(405, "GET or POST /api/factory/jobs");
+      throw refused(405, "GET or POST /api/factory/jobs");
     }
     const match = /^\/api\/factory\/jobs\/(job-[0-9]+)(?:\/(events|cancel|resume|serve))?$/.exec(p);
-    if (match === null) throw new Refused(404, `unknown factory path ${p}`);
+    if (match === null) throw refused(404, `unknown factory path ${p}`);
     const job = jobOf(match[1]!);
     const action = match[2];
     if (action === undefined) return sendJson(response, 200, job);
     if (action === "events") return events(request, response, job);
-    if (method !== "POST") throw new Refused(405, `POST /api/factory/jobs/${job.id}/${action}`);
+    if (method !== "POST") throw refused(405, `POST /api/factory/jobs/${job.id}/${action}`);
     if (action === "cancel") {
-      if (running?.id !== job.id) throw new Refused(409, `${job.id} is not running (it is ${job.status})`);
+      if (running?.id !== job.id) throw refused(409, `${job.id} is not running (it is ${job.status})`);
       await running.stop("cancelled");
       return sendJson(response, 200, jobs.get(job.id));
     }
     if (action === "resume") {
       if (!["cancelled", "failed", "interrupted"].includes(job.status))
-        throw new Refused(409, `${job.id} is ${job.status}: only a cancelled, failed or interrupted job resumes`);
-      if (running !== undefined) throw new Refused(409, `job ${running.id} is still training: wait or cancel it`);
+        throw refused(409, `${job.id} is ${job.status}: only a cancelled, failed or interrupted job resumes`);
+      if (running !== undefined) throw refused(409, `job ${running.id} is still training: wait or cancel it`);
       await train(job);
       return sendJson(response, 202, jobs.get(job.id));
     }
@@ -644,8 +639,8 @@ export const makeFactoryJobs = (options: FactoryOptions, context: FactoryContext
       try {
         await route(request, response, p);
       } catch (e) {
-        const refused = e instanceof Refused ? e : new Refused(500, `internal error: ${firstLine(e)}`);
-        if (!response.headersSent) sendJson(response, refused.status, { error: { message: refused.message } });
+        const error = e instanceof FactoryRequestError ? e : refused(500, `internal error: ${firstLine(e)}`);
+        if (!response.headersSent) sendJson(response, error.status, { error: { message: error.message } });
         else response.end();
       }
       return true;
