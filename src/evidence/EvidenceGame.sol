@@ -82,7 +82,7 @@ contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
         {
             revert EvidenceGame_BadOutput();
         }
-        bytes32 outputRoot = ContentMerkle.computeRoot(_output);
+        bytes32 outputRoot = _outputRoot(_output);
         disputeId_ = _disputeCount++;
         Dispute storage d = _disputes[disputeId_];
         d.challenger = msg.sender;
@@ -107,6 +107,27 @@ contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
 
         _LEDGER.gameOpened(_claimId);
         TOKEN.safeTransferFrom(msg.sender, address(this), CHALLENGE_BOND);
+    }
+
+    /// @dev The content root of the output (ContentMerkle's rule), hashing each chunk straight from calldata.
+    function _outputRoot(bytes calldata _output) private pure returns (bytes32 root_) {
+        uint256 count = ContentMerkle.chunkCount(_output.length);
+        uint256 width = uint256(1) << ContentMerkle.depth(count);
+        bytes32[] memory row = new bytes32[](width);
+        for (uint256 i = 0; i < count; i++) {
+            uint256 start = i * ContentMerkle.CHUNK_SIZE;
+            uint256 end = start + ContentMerkle.CHUNK_SIZE;
+            if (end > _output.length) end = _output.length;
+            row[i] = keccak256(abi.encodePacked(bytes1(0x00), _output[start:end]));
+        }
+        while (width > 1) {
+            width /= 2;
+            for (uint256 i = 0; i < width; i++) {
+                row[i] = ContentMerkle.nodeHash(row[2 * i], row[2 * i + 1]);
+            }
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) ≤ MAX_OUTPUT
+        root_ = ContentMerkle.wrapRoot(row[0], uint64(_output.length));
     }
 
     /// @dev The claim is pending and `_tx` is its Attribute `_txIndex` of a suffix model; returns the model and

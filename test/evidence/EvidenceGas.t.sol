@@ -60,7 +60,7 @@ contract EvidenceGas_Test is Test {
     mapping(uint64 position => uint64) internal isaRank;
     mapping(uint64 index => bytes32[]) internal entryProofs;
 
-    function setUp() public {
+    function setUp() public virtual {
         h = new SuffixChecksHarness();
         // Contents: X = Y = base; Z = base with the span's last byte 0x7f, W with 0x81 (base has 0x80).
         for (uint64 k = X; k <= W; k++) {
@@ -128,7 +128,7 @@ contract EvidenceGas_Test is Test {
         });
     }
 
-    function test_gasTable() public {
+    function test_gasTable() public virtual {
         console2.log("| step | span | gas (execution) | calldata bytes | calldata gas | total with 21k base |");
         console2.log("|---|---|---|---|---|---|");
 
