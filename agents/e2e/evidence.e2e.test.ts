@@ -278,7 +278,7 @@ else
               logFile: path.join(dir, "challenger.log"),
               ready: /gossip (\S+?)[,;]/,
             });
-            const [intakeUrl] = yield* Effect.promise(() => Promise.all([honest.start(), challenger.start()]));
+            yield* Effect.promise(() => challenger.start());
 
             // two paid answers: one quotes contributor 1, one quotes nobody
             const source = makeReceiptSource({
@@ -315,7 +315,9 @@ else
             const claimId = opened.claimId;
             yield* Effect.promise(() => Effect.runPromise(follower.sync));
             expect(follower.claims.get(claimId)?.claimant).toBe(getAddress(privateKeyToAccount(keys.liar).address));
-            // the honest attributor also holds the receipts (they are live in the lie's claim until it is voided)
+            // the honest attributor starts now (it never saw the receipts gossiped) and gets them with their texts at
+            // its intake; they are live in the lie's claim until it is voided
+            const intakeUrl = yield* Effect.promise(() => honest.start());
             for (const a of answers) {
               const r = yield* Effect.promise(() =>
                 fetch(`${intakeUrl}/receipts`, {
