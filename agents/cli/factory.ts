@@ -10,6 +10,7 @@ import { type Hex, parseUnits } from "viem";
 import { Chain } from "../chain/Chain.ts";
 import { registerModel, stake } from "../chain/registries.ts";
 import { contentRoot } from "../content/merkle.ts";
+import { installLoraIndex } from "../engines/lora/load.ts";
 import { datanetContributions, directoryContentSource, fetchCorpus } from "../engines/suffix/datanet.ts";
 import { FactoryMethodSchema } from "../factory/attribution.ts";
 import { loadBase } from "../factory/base.ts";
@@ -297,6 +298,12 @@ const publishCommand = Command.make(
     ),
     price: Flag.String("price").pipe(Flag.withDefault("0.01"), Flag.withDescription("price per request in OPEN")),
     stakeAmount: Flag.String("stake").pipe(Flag.optional, Flag.withDescription("OPEN to stake on the adapter")),
+    dataDir: Flag.String("data-dir").pipe(
+      Flag.withDescription(
+        "also install the adapter's index (index, record, base model, checkpoints) in <dir>/indexes/<commitment>/ for an attributor",
+      ),
+      Flag.optional,
+    ),
   },
   (f) =>
     Effect.gen(function* () {
@@ -311,6 +318,15 @@ const publishCommand = Command.make(
       const split = yield* parseSplit(f.split);
       const price = yield* parseOpen("--price", f.price);
       const stakeAmount = Option.isSome(f.stakeAmount) ? yield* parseOpen("--stake", f.stakeAmount.value) : 0n;
+      // what an attributor's data directory holds for this adapter, checked as the attributor checks it
+      const installed = Option.isSome(f.dataDir)
+        ? yield* attemptAsync(() => installLoraIndex(resolve(f.dataDir.value), dir, f.base))
+        : undefined;
+      if (installed !== undefined && installed.commitment !== attributor.commitment) {
+        return yield* fail(
+          `the installed index commits to ${installed.commitment}, the run's to ${attributor.commitment}`,
+        );
+      }
       const registered = yield* Effect.gen(function* () {
         const { chainId } = yield* Chain;
         if (record.data.source !== null && record.data.source.chainId !== chainId) {
@@ -370,12 +386,18 @@ const publishCommand = Command.make(
           tx: registered.adapter.hash,
           ...(registered.baseTx ? { baseTx: registered.baseTx } : {}),
           ...(registered.staked ? { stakeTx: registered.staked.hash } : {}),
+          ...(installed ? { indexDir: installed.dir } : {}),
         },
         [
           `adapter registered as model ${registered.adapter.modelId} (base model ${registered.parent}, tx ${registered.adapter.hash})`,
           `datanets ${datanetIds.join(",")}, method gradient, index commitment ${attributor.commitment}`,
           `training record ${hash} (in metadataURI)`,
           ...(registered.staked ? [`staked ${Option.getOrElse(f.stakeAmount, () => "0")} OPEN`] : []),
+          ...(installed
+            ? [
+                `index installed in ${installed.dir} (attributors: --data-dir ${f.dataDir.pipe(Option.getOrElse(() => ""))})`,
+              ]
+            : []),
           `serve it: poa operator serve --model-dir ${f.base} --adapters-dir ${dir}  (adapter id "adapter")`,
         ].join("\n"),
       );

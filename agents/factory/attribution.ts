@@ -222,6 +222,8 @@ export interface FactoryAttributor {
     answerIds: ReadonlyArray<number>,
     method: FactoryMethod,
     maxEntries: number,
+    /** Contributions whose credit is withheld (score 0 before the top K are chosen; docs/engines.md). */
+    exclude?: ReadonlySet<bigint>,
   ) => Promise<AnswerScores>;
 }
 
@@ -239,13 +241,16 @@ export const makeFactoryAttributor = (
   return {
     index,
     commitment,
-    score: async (promptIds, answerIds, method, maxEntries) => {
+    score: async (promptIds, answerIds, method, maxEntries, exclude) => {
       const grads = checkpoints.map((params) => answerGradient(base, layout, params, promptIds, answerIds));
       const embedding = embedQuery(index.header, proj, grads);
       const dots = segmentDotsJs(index, embedding);
       const raw =
         method === "tracin" ? tracinScores(index, embedding, dots) : await datainfScores(index, embedding, dots);
-      const scores = integerScores(method, raw);
+      let scores = integerScores(method, raw);
+      if (exclude !== undefined && exclude.size > 0) {
+        scores = scores.map((score, row) => (exclude.has(index.ids[row]!) ? 0 : score));
+      }
       const top = topScores(index.ids, scores, maxEntries);
       return {
         embedding,
