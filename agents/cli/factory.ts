@@ -319,9 +319,9 @@ const publishCommand = Command.make(
       const price = yield* parseOpen("--price", f.price);
       const stakeAmount = Option.isSome(f.stakeAmount) ? yield* parseOpen("--stake", f.stakeAmount.value) : 0n;
       // what an attributor's data directory holds for this adapter, checked as the attributor checks it
-      const installed = Option.isSome(f.dataDir)
-        ? yield* attemptAsync(() => installLoraIndex(resolve(f.dataDir.value), dir, f.base))
-        : undefined;
+      const dataDir = Option.getOrUndefined(f.dataDir);
+      const installed =
+        dataDir === undefined ? undefined : yield* attemptAsync(() => installLoraIndex(resolve(dataDir), dir, f.base));
       if (installed !== undefined && installed.commitment !== attributor.commitment) {
         return yield* fail(
           `the installed index commits to ${installed.commitment}, the run's to ${attributor.commitment}`,
@@ -393,11 +393,7 @@ const publishCommand = Command.make(
           `datanets ${datanetIds.join(",")}, method gradient, index commitment ${attributor.commitment}`,
           `training record ${hash} (in metadataURI)`,
           ...(registered.staked ? [`staked ${Option.getOrElse(f.stakeAmount, () => "0")} OPEN`] : []),
-          ...(installed
-            ? [
-                `index installed in ${installed.dir} (attributors: --data-dir ${f.dataDir.pipe(Option.getOrElse(() => ""))})`,
-              ]
-            : []),
+          ...(installed ? [`index installed in ${installed.dir} (attributors: --data-dir ${dataDir})`] : []),
           `serve it: poa operator serve --model-dir ${f.base} --adapters-dir ${dir}  (adapter id "adapter")`,
         ].join("\n"),
       );
