@@ -14,8 +14,9 @@ import { installLoraIndex } from "../engines/lora/load.ts";
 import { datanetContributions, directoryContentSource, fetchCorpus } from "../engines/suffix/datanet.ts";
 import { FactoryMethodSchema } from "../factory/attribution.ts";
 import { loadBase } from "../factory/base.ts";
+import { makeGradPool } from "../factory/pool.ts";
 import { DEFAULT_FACTORY_QUALITY, formatFactoryQuality, runFactoryQuality } from "../factory/quality.ts";
-import { indexRun, openRun, runAttributor } from "../factory/run.ts";
+import { indexRunThreaded, openRun, runAttributor } from "../factory/run.ts";
 import {
   baseNameOf,
   type DataSource,
@@ -24,7 +25,7 @@ import {
   readRecord,
   type TrainingDocument,
   type TrainProgress,
-  trainAdapter,
+  trainAdapterThreaded,
 } from "../factory/train.ts";
 import { loadTextCodec } from "../operator/operator.ts";
 import { clientFlags, report, withProtocol } from "./common.ts";
@@ -71,6 +72,19 @@ const trainProgress = (startedAt: number) => (p: TrainProgress) =>
 const indexProgress = (done: number, total: number) =>
   bar("index", done / total, `${done}/${total} contribution gradients`, done === total);
 
+const attributeProgress = (done: number, total: number) =>
+  bar("attribute", done / total, `${done}/${total} checkpoint gradients of the answer`, done === total);
+
+const threadsFlag = Flag.Int("threads").pipe(
+  Flag.withDescription("worker threads for the gradients (results are identical for every count)"),
+  Flag.withDefault(1),
+);
+
+const checkThreads = (threads: number) =>
+  Number.isInteger(threads) && threads >= 1 && threads <= 256
+    ? Effect.void
+    : Effect.fail(fail(`--threads must be an integer from 1 to 256; got ${threads}`));
+
 const splitIds = (values: ReadonlyArray<string>) =>
   values.flatMap((v) => v.split(",").map((s) => s.trim())).filter((s) => s !== "");
 
@@ -102,6 +116,7 @@ const trainFlags = {
   seqLen: Flag.Int("seq-len").pipe(Flag.withDefault(DEFAULT_HYPERPARAMETERS.seqLen)),
   checkpoints: Flag.Int("checkpoints").pipe(Flag.withDefault(DEFAULT_HYPERPARAMETERS.checkpoints)),
   dims: Flag.Int("dims").pipe(Flag.withDescription("index projection width per segment"), Flag.withDefault(64)),
+  threads: threadsFlag,
   referenceTime: Flag.String("reference-time").pipe(
     Flag.withDescription("unix seconds: contributions approved and not withdrawn then (default: latest block)"),
     Flag.optional,
@@ -134,6 +149,7 @@ const readManifest = (file: string) =>
 
 const trainCommand = (f: TrainFlags) =>
   Effect.gen(function* () {
+    yield* checkThreads(f.threads);
     const datanets = splitIds(f.datanet);
     let documents: TrainingDocument[];
     let source: DataSource | null = null;
@@ -190,20 +206,25 @@ const trainCommand = (f: TrainFlags) =>
     const codec = yield* attemptAsync(() => loadTextCodec(f.base));
     const out = resolve(f.out);
     const startedAt = performance.now();
-    const trained = yield* attempt(() =>
-      trainAdapter({
-        base,
-        baseName: baseNameOf(f.base),
-        encode: (t) => codec.tokenizer.encode(t, { add_special_tokens: false }).ids,
-        documents,
-        source,
-        hyper,
-        out,
-        onProgress: trainProgress(startedAt),
-      }),
+    const trained = yield* attemptAsync(() =>
+      trainAdapterThreaded(
+        {
+          base,
+          baseName: baseNameOf(f.base),
+          encode: (t) => codec.tokenizer.encode(t, { add_special_tokens: false }).ids,
+          documents,
+          source,
+          hyper,
+          out,
+          onProgress: trainProgress(startedAt),
+        },
+        f.threads,
+      ),
     );
     const run = yield* attemptAsync(() => openRun(out, f.base));
-    const { commitment } = yield* attempt(() => indexRun(run, { dims: f.dims, seed: 7 }, indexProgress));
+    const { commitment } = yield* attemptAsync(() =>
+      indexRunThreaded(run, { dims: f.dims, seed: 7 }, f.threads, indexProgress),
+    );
     yield* report(
       f.json,
       {
@@ -231,11 +252,19 @@ const runFlags = {
 
 const indexCommand = Command.make(
   "index",
-  { ...runFlags, dims: Flag.Int("dims").pipe(Flag.withDefault(64)), seed: Flag.Int("seed").pipe(Flag.withDefault(7)) },
+  {
+    ...runFlags,
+    dims: Flag.Int("dims").pipe(Flag.withDefault(64)),
+    seed: Flag.Int("seed").pipe(Flag.withDefault(7)),
+    threads: threadsFlag,
+  },
   (f) =>
     Effect.gen(function* () {
+      yield* checkThreads(f.threads);
       const run = yield* attemptAsync(() => openRun(resolve(f.run), f.base));
-      const { commitment, index } = yield* attempt(() => indexRun(run, { dims: f.dims, seed: f.seed }, indexProgress));
+      const { commitment, index } = yield* attemptAsync(() =>
+        indexRunThreaded(run, { dims: f.dims, seed: f.seed }, f.threads, indexProgress),
+      );
       yield* Console.log(
         `index ${join(run.dir, "index.bin")}: ${index.header.count} contributions, commitment ${commitment}`,
       );
@@ -250,16 +279,27 @@ const attributeCommand = Command.make(
     answer: Flag.String("answer").pipe(Flag.withDescription("the generated answer to attribute")),
     method: Flag.Literals("method", ["datainf", "tracin"]).pipe(Flag.withDefault("datainf")),
     top: Flag.Int("top").pipe(Flag.withDefault(8)),
+    threads: threadsFlag,
     json: clientFlags.json,
   },
   (f) =>
     Effect.gen(function* () {
+      yield* checkThreads(f.threads);
       const method = Schema.decodeUnknownSync(FactoryMethodSchema)(f.method);
       const run = yield* attemptAsync(() => openRun(resolve(f.run), f.base));
-      const attributor = yield* attempt(() => runAttributor(run));
       const answer = run.encode(f.answer);
       if (answer.length === 0) return yield* fail("--answer is empty: nothing to attribute");
-      const result = yield* attemptAsync(() => attributor.score(run.encode(f.prompt), answer, method, f.top));
+      const result = yield* Effect.acquireUseRelease(
+        Effect.sync(() => (f.threads > 1 ? makeGradPool(run.base, run.layout, f.threads) : undefined)),
+        (pool) =>
+          Effect.gen(function* () {
+            const attributor = yield* attempt(() => runAttributor(run, pool, attributeProgress));
+            const scored = yield* attemptAsync(() => attributor.score(run.encode(f.prompt), answer, method, f.top));
+            return { ...scored, commitment: attributor.commitment };
+          }),
+        (pool) => Effect.promise(async () => pool?.close()),
+      );
+      const attributor = { commitment: result.commitment };
       yield* report(
         f.json,
         { method, indexCommitment: attributor.commitment, entries: result.entries },
