@@ -450,20 +450,38 @@ const qualityCommand = Command.make(
       Flag.withDescription("base model folder (default: the operator's tiny test model)"),
       Flag.optional,
     ),
+    epochs: Flag.Int("epochs").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.hyper.epochs)),
+    bytes: Flag.Int("bytes").pipe(
+      Flag.withDescription("characters of each president's address trained on"),
+      Flag.withDefault(DEFAULT_FACTORY_QUALITY.bytes),
+    ),
+    ldsSubsets: Flag.Int("lds-subsets").pipe(
+      Flag.withDescription("random halves of the contributors retrained for LDS (0: none)"),
+      Flag.withDefault(DEFAULT_FACTORY_QUALITY.ldsSubsets),
+    ),
+    bootstrap: Flag.Int("bootstrap").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.bootstrap)),
+    threads: threadsFlag,
   },
   (f) =>
     Effect.gen(function* () {
+      yield* checkThreads(f.threads);
+      if (f.ldsSubsets < 0 || f.bootstrap < 0 || f.epochs < 1 || f.bytes < 1)
+        return yield* fail("--lds-subsets and --bootstrap must be ≥ 0, --epochs and --bytes ≥ 1");
       const result = yield* attemptAsync(() =>
         runFactoryQuality({
           ...DEFAULT_FACTORY_QUALITY,
-          hyper: { ...DEFAULT_FACTORY_QUALITY.hyper, seed: f.seed },
+          bytes: f.bytes,
+          ldsSubsets: f.ldsSubsets,
+          bootstrap: f.bootstrap,
+          threads: f.threads,
+          hyper: { ...DEFAULT_FACTORY_QUALITY.hyper, seed: f.seed, epochs: f.epochs },
           ...(Option.isSome(f.base) ? { baseDir: f.base.value } : {}),
           log: (line) => process.stderr.write(`${line}\n`),
         }),
       );
       yield* Console.log(formatFactoryQuality(result));
     }),
-).pipe(Command.withDescription("SOTU presidents as contributors: attribution vs leave-one-out and baselines"));
+).pipe(Command.withDescription("SOTU presidents as contributors: attribution vs leave-one-out, LDS and baselines"));
 
 export const factoryCommand = Command.make("factory").pipe(
   Command.withDescription("Model Factory: fine-tune LoRA adapters on datanets, attribute by gradients, publish"),

@@ -86,8 +86,10 @@ export const makeGradPool = (base: LlamaBase, layout: LoraLayout, threads: numbe
     });
   }
   let next = 0;
+  let closed = false;
   const call = (params: Float64Array, sequences: ReadonlyArray<Sequence>, sum: boolean) =>
     new Promise<{ losses: Float64Array; grads: Float64Array[] }>((resolve, reject) => {
+      if (closed) return reject(new Error("the gradient pool is closed"));
       const id = nextId++;
       pending.set(id, {
         resolve: (r) => (r.ok ? resolve({ losses: r.losses, grads: r.grads }) : reject(new Error(r.message))),
@@ -116,6 +118,7 @@ export const makeGradPool = (base: LlamaBase, layout: LoraLayout, threads: numbe
       return parts.map((p) => p.grads[0]!);
     },
     close: async () => {
+      closed = true;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
