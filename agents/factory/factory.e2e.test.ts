@@ -35,7 +35,7 @@ import { factoryCommand } from "../cli/factory.ts";
 import { asAccount, localAccount } from "../demo/accounts.ts";
 import { paidChat } from "../demo/chat.ts";
 import { agentProcess } from "../e2e/faults.ts";
-import { advanceTime, FEE, SPLIT } from "../e2e/setup.ts";
+import { advanceTime, SPLIT } from "../e2e/setup.ts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { commitmentDir } from "../engines/index-store.ts";
 import { datanetRegistryAbi, modelRegistryAbi } from "../generated/contracts.ts";
@@ -57,7 +57,14 @@ const factoryExit = (args: ReadonlyArray<string>) =>
       Command.runWith(factoryCommand, { version: "test", renderErrors: false })(args).pipe(
         Effect.provide(NodeServices.layer),
       ),
-    ).pipe(Effect.ensuring(Effect.sync(() => (log.mockRestore(), err.mockRestore()))));
+    ).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          log.mockRestore();
+          err.mockRestore();
+        }),
+      ),
+    );
     return { exit, lines };
   });
 const factory = (args: ReadonlyArray<string>) =>
