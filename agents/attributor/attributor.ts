@@ -49,7 +49,25 @@ import { type RejectedReceipt, Store } from "../store/store.ts";
 import { makeDefense } from "./defense.ts";
 import { type DeferReason, verdictOf } from "./verdict.ts";
 
-export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly message: string }> {}
+export class IntakeError extends Data.TaggedError("IntakeError")<{
+  readonly message: string;
+  /** Not taken for now (the engine could not reach the chain or an index): send it again later. */
+  readonly retryable?: boolean;
+}> {}
+
+/**
+ * Engine failures that say nothing about the receipt: the registry or an index could not be read (RPC
+ * down, no peer serving the index yet). Such a receipt is not refused for good: the sender tries again.
+ */
+const transientEngineCauses: ReadonlySet<string> = new Set([
+  "ModelReadError",
+  "RegistryReadError",
+  "IndexUnavailableError",
+]);
+const transientEngineError = (e: { readonly cause?: unknown }) => {
+  const tag = (e.cause as { readonly _tag?: unknown } | undefined)?._tag;
+  return typeof tag === "string" && transientEngineCauses.has(tag);
+};
 
 export interface AttributorConfig {
   readonly name: string;
@@ -236,11 +254,17 @@ export const runAttributor = (config: AttributorConfig) =>
       const attribution = yield* config.engine
         .attribute({ modelId: sourced.receipt.request.modelId, input: texts.sourced.input, output: sourced.output })
         .pipe(
-          Effect.catch((e) =>
-            storeUnattributed(sourced.receipt, `engine: ${e.message}`).pipe(
+          Effect.catch((e) => {
+            if (transientEngineError(e)) {
+              rejected.inc({ reason: "engine-unavailable" });
+              return Effect.fail(
+                new IntakeError({ message: `receipt not taken yet: engine: ${e.message}`, retryable: true }),
+              );
+            }
+            return storeUnattributed(sourced.receipt, `engine: ${e.message}`).pipe(
               Effect.flatMap(() => Effect.fail(refuse(`engine: ${e.message}`))),
-            ),
-          ),
+            );
+          }),
         );
       // the node's own weights, whatever a peer attached to a copy of this receipt
       const payload: ReceiptPayload = { ...sourced.receipt, attribution: attribution.entries };

@@ -39,3 +39,38 @@ export const sotuPassages = (count: number, bytes: number) =>
     const passage = cut.length > bytes ? cut.slice(0, cut.lastIndexOf(" ")) : cut;
     return { name, text: passage, bytes: new TextEncoder().encode(passage) };
   });
+
+/** The SOTU passages of the memorizing adapter and how it is trained, prompted and served (docs/run-a-node.md). */
+export const MEMORIZE = {
+  /** Passages in the suffix datanet, one contribution each, and their length in bytes. */
+  passages: 3,
+  bytes: 80,
+  /** A chat's prompt is a passage's first bytes; the answer continues it for this many tokens (bytes). */
+  promptBytes: 24,
+  answerTokens: 48,
+  /**
+   * `poa factory train` flags: the cheapest run measured to make every chat quote ≥ 32 bytes
+   * (DEFAULT_MIN_MATCH) of its passage, through the operator (ONNX Runtime) as through our own forward.
+   * Measured on the 3 passages (greedy bytes quoted after the 24-byte prompt, of 48): rank 8 × 150 epochs
+   * 47/38/48, × 160 48/14/48, × 200 48/48/48; rank 16 × 80 48/14/0, × 100 48/48/48; rank 4 × 100 8/9/0.
+   * Training is deterministic (docs/model-factory.md), so these bytes are the same on every machine.
+   */
+  trainFlags: [
+    "--rank",
+    "16",
+    "--alpha",
+    "32",
+    "--targets",
+    "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+    "--epochs",
+    "100",
+    "--lr",
+    "0.01",
+    "--batch",
+    "4",
+    "--seq-len",
+    "82",
+    "--checkpoints",
+    "1",
+  ],
+} as const;

@@ -253,7 +253,8 @@ const makeTestModelCommand = Command.make(
       }
       const config = { ...TINY_LLAMA, kvHeads: flags.kvHeads, dtype: flags.fp16 ? "float16" : "float32" } as const;
       const s = yield* Effect.tryPromise({
-        try: () => writeTestSetup(flags.out, {
+        try: () =>
+          writeTestSetup(flags.out, {
             adapters: flags.adapters,
             config,
             ...(flags.plainChat ? { chatTemplate: PLAIN_CHAT_TEMPLATE } : {}),
