@@ -51,7 +51,7 @@ import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { contribute, createDatanet, curate, type FeeSplit, registerModel, stake } from "../chain/registries.ts";
 import { contentRoot } from "../content/merkle.ts";
 import { fileTextStore } from "../content/texts.ts";
-import { type AttributionEntry, WEIGHT_SCALE } from "../engines/engine.ts";
+import { type AttributionEntry, Engine, WEIGHT_SCALE } from "../engines/engine.ts";
 import {
   DEFAULT_INDEX_OPTIONS,
   DEFAULT_TRAIN_OPTIONS,
@@ -65,7 +65,7 @@ import { makeAttributor, makeGradientEngine } from "../engines/gradient/engine.t
 import { DEFAULT_QUERY_OPTIONS } from "../engines/gradient/service.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
 import { commitmentDir } from "../engines/index-store.ts";
-import { Engine, EngineResolver } from "../engines/resolver.ts";
+import { EngineResolver, resolverEngine } from "../engines/resolver.ts";
 import { contentFileName } from "../engines/suffix/datanet.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
 import { bruteMatches, bruteWeights } from "../engines/suffix/testing.ts";
@@ -392,14 +392,8 @@ export const runDemo = (options: DemoOptions) =>
     const clientConfig = { rpcUrl: anvil.rpcUrl, privateKey: Option.none(), deploymentsPath: Option.some(path_) };
     const engine = Context.get(
       yield* Layer.build(
-        Engine.layer.pipe(
-          Layer.provide(
-            EngineResolver.layerWithEngines({
-              dataDir,
-              suffix: { maxEntries },
-              gradient: { ...DEFAULT_QUERY_OPTIONS, maxEntries },
-            }),
-          ),
+        resolverEngine.pipe(
+          Layer.provide(EngineResolver.layerWithEngines({ dataDir, maxEntries, gradient: DEFAULT_QUERY_OPTIONS })),
           Layer.provide(Layer.mergeAll(IndexPeers.none, Metrics.layer)),
           Layer.provide(Contracts.layer(clientConfig).pipe(Layer.provideMerge(Chain.layer(clientConfig)))),
         ),
