@@ -518,7 +518,8 @@ export const runDemo = (options: DemoOptions) =>
                 chatUsers[i % chatUsers.length]!,
                 BigInt(Math.floor(i / chatUsers.length)),
                 passages[i % passages.length]!.text.slice(0, MEMORIZE.promptBytes),
-                { maxTokens: MEMORIZE.answerTokens },
+                // the first answer also loads the adapter into the operator; a loaded machine needs a while
+                { maxTokens: MEMORIZE.answerTokens, timeoutMs: 120_000 },
               ),
             catch: (cause) =>
               cause instanceof ChatError
