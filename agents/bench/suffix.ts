@@ -25,7 +25,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Effect } from "effect";
 import { attributeBytes } from "../engines/suffix/engine.ts";
@@ -509,4 +509,5 @@ const main = async (): Promise<void> => {
   );
 };
 
-await main();
+// run as a script (not when another bench imports benchCorpus)
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === self) await main();
