@@ -84,7 +84,7 @@ export const benchCorpus = (bytes: number): ContributionInput[] => {
   return corpus;
 };
 
-const benchOutputs = (corpus: ReadonlyArray<ContributionInput>, count: number, size: number): Uint8Array[] => {
+export const benchOutputs = (corpus: ReadonlyArray<ContributionInput>, count: number, size: number): Uint8Array[] => {
   const next = xorshift(20260101);
   const outputs: Uint8Array[] = [];
   for (let q = 0; q < count; q++) {
