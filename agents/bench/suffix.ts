@@ -35,10 +35,10 @@ import { loadIndex, openIndex, saveIndex } from "../engines/suffix/format.ts";
 import { buildIndex, type ContributionInput, DEFAULT_MAX_SHARD_BYTES, planShards } from "../engines/suffix/index.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
 import { SuffixEngineService } from "../engines/suffix/service.ts";
+import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
 import { canonicalArrays } from "../evidence/canonical.ts";
 import { ProofIndex } from "../evidence/index.ts";
 import { referenceProofIndex } from "../evidence/reference.ts";
-import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);

@@ -33,15 +33,17 @@ describe("SA-IS", () => {
   it("equals a comparison sort on texts spanning many induction blocks (byte symbols, in place)", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 3, max: 40 }).chain((k) =>
-          fc
-            .tuple(
-              fc.array(fc.integer({ min: 1, max: k - 1 }), { minLength: 1, maxLength: 8 }),
-              fc.integer({ min: 1500, max: 6000 }),
-              fc.array(fc.integer({ min: 1, max: k - 1 }), { maxLength: 3000 }),
-            )
-            .map(([unit, repeats, noise]) => ({ k, unit, repeats, noise })),
-        ),
+        fc
+          .integer({ min: 3, max: 40 })
+          .chain((k) =>
+            fc
+              .tuple(
+                fc.array(fc.integer({ min: 1, max: k - 1 }), { minLength: 1, maxLength: 8 }),
+                fc.integer({ min: 1500, max: 6000 }),
+                fc.array(fc.integer({ min: 1, max: k - 1 }), { maxLength: 3000 }),
+              )
+              .map(([unit, repeats, noise]) => ({ k, unit, repeats, noise })),
+          ),
         ({ k, unit, repeats, noise }) => {
           // a repeated unit with random symbols mixed in: long common prefixes across blocks
           const symbols = Array.from({ length: repeats }, (_, i) => unit[i % unit.length]!);
