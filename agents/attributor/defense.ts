@@ -6,14 +6,14 @@
  * silent), played the same way. The game clock is read before any move: a game past the clock of the side
  * to move is resolved and dropped, never moved again (`poa_attributor_games_out_of_time_total{side}`).
  */
-import { Effect } from "effect";
+import { Context, Effect, Layer } from "effect";
 import type { Address, Hex } from "viem";
 import { describeCallError } from "../chain/tx.ts";
 import { defenderMove, defendGame, GameStatusCode, gamesSince, traceOf } from "../ledger/games.ts";
 import { LedgerView } from "../ledger/ledger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { Store } from "../store/store.ts";
-import type { AgentEvent } from "./attributor.ts";
+import { type AgentEvent, AttributorSettings, AttributorState, LOST_RACE } from "./state.ts";
 
 export interface DefenseOptions {
   readonly name: string;
@@ -130,3 +130,23 @@ export const makeDefense = Effect.fn("Attributor.makeDefense")(function* (option
 
   return { step: gamesStep.pipe(Effect.withSpan("Attributor.games")) };
 });
+
+/** The attributor's side of the games as a service: `step` runs once per chain tick (./attributor.ts). */
+export class Defense extends Context.Service<Defense, Effect.Success<ReturnType<typeof makeDefense>>>()(
+  "poa/AttributorDefense",
+) {
+  /** Needs AttributorSettings, AttributorState, Store, Metrics and LedgerView. */
+  static readonly layer = Layer.effect(
+    Defense,
+    Effect.gen(function* () {
+      const settings = yield* AttributorSettings;
+      const state = yield* AttributorState;
+      return yield* makeDefense({
+        name: settings.name,
+        me: state.me,
+        emit: state.emit,
+        lostRace: (message) => LOST_RACE.test(message),
+      });
+    }),
+  );
+}

@@ -1,106 +1,95 @@
 /**
  * `poa attributor run`, `poa challenger run`, `poa status`: the long-running agents and a summary.
  *
- * Settings come from flags, each falling back to an environment variable (`POA_<ROLE>_…`), and the
- * chain connection from the shared client flags / env / config file (agents/config/ClientConfig.ts).
- * Keys stay Redacted. Every agent serves Prometheus `/metrics` and `/health` (agents/observability).
+ * Settings go through Effect `Config` (agents/config/agents.ts): every setting is a flag and an
+ * environment variable (`POA_<ROLE>_…`); the flags given are mapped onto a ConfigProvider that falls back
+ * to the environment, and a bad value from either fails with a SettingError naming both. The chain
+ * connection comes from the shared client flags / env / config file (agents/config/ClientConfig.ts). Keys
+ * stay Redacted. Every agent serves Prometheus `/metrics` and `/health` (agents/observability).
  *
- * The engine: `--fixture-contributions 1,2,3` runs the deterministic fixture engine over those ids
- * (agents/receipts/fixtureEngine.ts). The suffix and gradient engines plug in through the same
- * AttributionEngine interface; loading their indexes from disk here is left to their CLIs.
+ * The agents are the layers of agents/attributor and agents/challenger on the one wiring of
+ * agents/network/wiring.ts, with their `Engine`: `--engine registry` (each model's engine and index as
+ * registered on chain, at most the ledger's K entries), `fixture` (the deterministic fixture engine over
+ * `--fixture-contributions`) or, for a challenger, `none` (weights are not checked).
  */
 import path from "node:path";
-import { Config, Console, Context, Data, Effect, Layer, Option, Redacted, Schedule } from "effect";
+import { ConfigProvider, Console, Context, Data, Effect, Layer, Option, Redacted, Schedule } from "effect";
 import { Command, Flag } from "effect/cli";
 import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from "viem";
 import { recordingEngine, serveAttributionApi } from "../attributor/api.ts";
-import { runAttributor } from "../attributor/attributor.ts";
+import { Attributor } from "../attributor/attributor.ts";
 import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
 import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
-import { runChallenger } from "../challenger/challenger.ts";
+import { Challenger } from "../challenger/challenger.ts";
 import { storedOrPeerTexts } from "../challenger/weights.ts";
+import {
+  type AgentSettings,
+  attributorSettingsFromConfig,
+  attributorSpecs,
+  challengerSettingsFromConfig,
+  challengerSpecs,
+  type EngineKind,
+  envOf,
+  type Role,
+  readSettings,
+  SettingError,
+  type SettingSpecs,
+  type Settings,
+  settingsProvider,
+} from "../config/agents.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/ClientConfig.ts";
-import { fileTextStore, type TextStoreShape } from "../content/texts.ts";
-import type { AttributionEngine } from "../engines/engine.ts";
-import { DEFAULT_QUERY_OPTIONS } from "../engines/gradient/service.ts";
-import { IndexPeers } from "../engines/index-peers.ts";
-import { Engine, EngineResolver } from "../engines/resolver.ts";
-import { Gossip, type GossipShape } from "../gossip/gossip.ts";
+import { fileTextStore } from "../content/texts.ts";
+import { Engine } from "../engines/engine.ts";
+import { Gossip } from "../gossip/gossip.ts";
 import { FollowerError, makeFollower } from "../ledger/follower.ts";
-import { LedgerView } from "../ledger/ledger.ts";
 import { ledgerAddresses } from "../network/network.ts";
-import { agentServices } from "../network/wiring.ts";
+import { agentServices, registryEngine } from "../network/wiring.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
 import type { SourcedReceipt } from "../protocol/texts.ts";
-import { fixtureEngine } from "../receipts/fixtureEngine.ts";
+import { fixtureEngineLayer } from "../receipts/fixtureEngine.ts";
 import { attributeGossipedReceipts } from "../receipts/texts.ts";
 import { type ClientFlagValues, clientFlags, report } from "./common.ts";
 
 export class AgentConfigError extends Data.TaggedError("AgentConfigError")<{ readonly message: string }> {}
 
-const envFlag = <A>(flag: Flag.Flag<A>, config: Config.Config<A>) => flag.pipe(Flag.withFallbackConfig(config));
+type SettingFlags<T extends SettingSpecs> = { readonly [K in keyof T]: Flag.Flag<Option.Option<number | string>> };
+type SettingFlagValues<T extends SettingSpecs> = { readonly [K in keyof T]: Option.Option<number | string> };
 
-const agentFlags = (role: "ATTRIBUTOR" | "CHALLENGER") => ({
-  ...clientFlags,
-  dataDir: envFlag(Flag.String("data-dir"), Config.String(`POA_${role}_DATA_DIR`)).pipe(
-    Flag.withDefault(`.poa/${role.toLowerCase()}`),
-    Flag.withDescription(`directory of the agent's SQLite store (env POA_${role}_DATA_DIR)`),
-  ),
-  gossipPort: envFlag(Flag.Int("gossip-port"), Config.Int(`POA_${role}_GOSSIP_PORT`)).pipe(
-    Flag.withDefault(0),
-    Flag.withDescription(`libp2p TCP port, 0 = any (env POA_${role}_GOSSIP_PORT)`),
-  ),
-  bootstrap: envFlag(Flag.String("bootstrap"), Config.String(`POA_${role}_BOOTSTRAP`)).pipe(
-    Flag.withDefault(""),
-    Flag.withDescription(`comma-separated multiaddrs ending in /p2p/<peer id> (env POA_${role}_BOOTSTRAP)`),
-  ),
-  metricsPort: envFlag(Flag.Int("metrics-port"), Config.Int(`POA_${role}_METRICS_PORT`)).pipe(
-    Flag.withDefault(0),
-    Flag.withDescription(`port of /metrics and /health, 0 = any (env POA_${role}_METRICS_PORT)`),
-  ),
-  pollMs: envFlag(Flag.Int("poll-ms"), Config.Int(`POA_${role}_POLL_MS`)).pipe(
-    Flag.withDefault(1000),
-    Flag.withDescription("milliseconds between chain polls"),
-  ),
-  confirmations: envFlag(Flag.Int("confirmations"), Config.Int(`POA_${role}_CONFIRMATIONS`)).pipe(
-    Flag.withDefault(0),
-    Flag.withDescription(
-      `act only on ledger events this many blocks deep: a reorg that shallow takes back nothing (env POA_${role}_CONFIRMATIONS)`,
-    ),
-  ),
-  engine: envFlag(Flag.String("engine"), Config.String(`POA_${role}_ENGINE`)).pipe(
-    Flag.withDefault(""),
-    Flag.withDescription(
-      `registry (each model's engine and index as registered on chain; indexes under <data-dir>/indexes/), fixture or none (env POA_${role}_ENGINE; default: ${role === "ATTRIBUTOR" ? "fixture" : "registry"})`,
-    ),
-  ),
-});
+/** One optional flag per setting (its default and env fallback are the Config's, agents/config/agents.ts). */
+const settingFlags = <T extends SettingSpecs>(role: Role, specs: T): SettingFlags<T> => {
+  const flags: Record<string, Flag.Flag<Option.Option<number | string>>> = {};
+  for (const [field, spec] of Object.entries(specs)) {
+    const described = `${spec.description} (${spec.default === "" ? "" : `default ${spec.default}; `}env ${envOf(role, spec)})`;
+    flags[field] =
+      spec.kind === "int"
+        ? Flag.Int(spec.flag).pipe(Flag.optional, Flag.withDescription(described))
+        : Flag.String(spec.flag).pipe(Flag.optional, Flag.withDescription(described));
+  }
+  // one flag per field of `specs`, built just above
+  return flags as SettingFlags<T>;
+};
 
-interface AgentFlagValues extends ClientFlagValues {
-  readonly dataDir: string;
-  readonly gossipPort: number;
-  readonly bootstrap: string;
-  readonly metricsPort: number;
-  readonly pollMs: number;
-  readonly confirmations: number;
-  readonly engine: string;
-}
-
-const positive = (name: string, value: number) =>
-  Number.isInteger(value) && value >= 0
-    ? Effect.succeed(value)
-    : Effect.fail(new AgentConfigError({ message: `${name} must be a non-negative integer, got ${value}` }));
+/** The settings of a role: the flags given, then the environment, then the defaults; checked. */
+const roleSettings = <T extends SettingSpecs>(role: Role, specs: T, values: SettingFlagValues<T>) => {
+  const given: Record<string, number | string | undefined> = {};
+  for (const field of Object.keys(specs)) given[field] = Option.getOrUndefined(values[field] ?? Option.none());
+  const provider = settingsProvider(role, specs, given);
+  return {
+    provider,
+    read: readSettings(role, specs).pipe(Effect.provide(ConfigProvider.layer(provider))),
+  };
+};
 
 /** The seed of an agent's libp2p key: derived from its chain key, so its peer id survives restarts. */
 export const peerKeySeedOf = (key: Hex): Hex => keccak256(concat([stringToHex("poa/libp2p-peer-key/v1"), key]));
 
+/** What an agent's layer runs on: the wiring's services, its Chain and Contracts (and its settings' provider). */
+type AgentContext = Layer.Success<ReturnType<typeof agentServices>> | Chain | Contracts;
+
 /** The agent's Chain (with the wallet) and Contracts, key and bootstrap peers; its other services: ../network/wiring.ts. */
-const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) =>
+const agentChain = (config: ClientConfig, settings: AgentSettings) =>
   Effect.gen(function* () {
-    yield* positive("--gossip-port", flags.gossipPort);
-    yield* positive("--metrics-port", flags.metricsPort);
-    yield* positive("--confirmations", flags.confirmations);
     if (Option.isNone(config.privateKey)) {
       return yield* new AgentConfigError({
         message: "an agent needs a key: pass --private-key, set POA_PRIVATE_KEY or privateKey in the config file",
@@ -108,46 +97,35 @@ const agentLayer = (name: string, flags: AgentFlagValues, config: ClientConfig) 
     }
     const key = Redacted.make(Redacted.value(config.privateKey.value) as Hex);
     const chain = Layer.provideMerge(Contracts.layer(config), Chain.layer(config));
-    const bootstrap = flags.bootstrap
+    const bootstrap = settings.bootstrap
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a.length > 0);
     // the libp2p identity follows the agent's key, so a restarted agent keeps its peer id and the
     // multiaddrs other nodes bootstrap from stay valid
     const peerKeySeed = Redacted.make(peerKeySeedOf(Redacted.value(key)));
-    return { chain, key, bootstrap, name, peerKeySeed };
+    return { chain, key, bootstrap, peerKeySeed };
   });
 
-/** What an agent runs on besides its services: its engine (none: weights are not computed) and text store. */
-interface AgentParts {
-  readonly engine: AttributionEngine<unknown> | undefined;
-  readonly texts: TextStoreShape;
-  readonly gossip: GossipShape;
-}
+const engineKindOf = (settings: AgentSettings, fallback: EngineKind): EngineKind =>
+  settings.engine === "registry" || settings.engine === "fixture" || settings.engine === "none"
+    ? settings.engine
+    : fallback;
 
 /**
- * `--engine`: `registry` attributes every model with the engine and index it registered on chain
- * (agents/engines/resolver.ts; indexes under `<data dir>/indexes/<commitment>/` or fetched from peers);
- * `fixture` is the deterministic fixture engine over `--fixture-contributions`; `none` computes no weights.
+ * Runs one agent until interrupted: its services (../network/wiring.ts) on its chain, its engine, and
+ * `agent` (a layer that needs them, with the settings' ConfigProvider in context).
  */
-const EngineKinds = ["registry", "fixture", "none"] as const;
-type EngineKind = (typeof EngineKinds)[number];
-const engineKind = (value: string, fallback: EngineKind) =>
-  value === ""
-    ? Effect.succeed(fallback)
-    : (EngineKinds as ReadonlyArray<string>).includes(value)
-      ? Effect.succeed(value as EngineKind)
-      : Effect.fail(new AgentConfigError({ message: `--engine must be registry, fixture or none, got "${value}"` }));
-
-const runAgent = (
-  role: "attributor" | "challenger",
-  flags: AgentFlagValues,
-  engine: { readonly kind: EngineKind; readonly fixture?: AttributionEngine<unknown> },
-  start: (parts: AgentParts) => Effect.Effect<void, unknown, never>,
+const runAgent = <A, E>(
+  role: Role,
+  flags: ClientFlagValues,
+  settings: AgentSettings,
+  provider: ConfigProvider.ConfigProvider,
+  agent: (context: { readonly texts: ReturnType<typeof fileTextStore> }) => Layer.Layer<A, E, AgentContext>,
 ) =>
   Effect.gen(function* () {
     const config = yield* resolveClientConfig(flags);
-    const parts = yield* agentLayer(role, flags, config);
+    const parts = yield* agentChain(config, settings);
     const program = Effect.gen(function* () {
       const { deployments } = yield* Contracts;
       const chain = yield* Chain;
@@ -156,55 +134,32 @@ const runAgent = (
         catch: (e) => new AgentConfigError({ message: e instanceof Error ? e.message : String(e) }),
       });
       // receipt texts by hash: kept under the data directory and served to peers over /poa/text/1
-      const texts = fileTextStore(path.join(flags.dataDir, "texts"));
-      const context = yield* Layer.build(
-        agentServices({
-          name: role,
-          key: parts.key,
-          chainId: chain.chainId,
-          addresses,
-          dataDir: flags.dataDir,
-          gossip: {
-            port: flags.gossipPort,
-            bootstrap: parts.bootstrap,
-            textSource: texts.lookup,
-            peerKeySeed: parts.peerKeySeed,
-          },
-          metricsPort: flags.metricsPort,
-          follower: { confirmations: flags.confirmations },
-        }),
-      );
+      const texts = fileTextStore(path.join(settings.dataDir, "texts"));
+      const services = agentServices({
+        name: role,
+        key: parts.key,
+        chainId: chain.chainId,
+        addresses,
+        dataDir: settings.dataDir,
+        gossip: {
+          port: settings.gossipPort,
+          bootstrap: parts.bootstrap,
+          textSource: texts.lookup,
+          peerKeySeed: parts.peerKeySeed,
+        },
+        metricsPort: settings.metricsPort,
+        follower: { confirmations: settings.confirmations },
+      });
+      const context = yield* Layer.build(services);
       const gossip = Context.get(context, Gossip);
       const obs = Context.get(context, Observability);
       yield* Console.log(`${role} ${gossip.sender}: gossip ${gossip.addresses.join(", ")}; metrics ${obs.url}/metrics`);
-      const chainContext = yield* Effect.context<Chain | Contracts>();
-      const maxEntries = Context.get(context, LedgerView).follower.params.maxEntries;
-      const attributionEngine =
-        engine.kind === "fixture"
-          ? engine.fixture
-          : engine.kind === "none"
-            ? undefined
-            : Context.get(
-                // the engines chosen by the chain, loaded once for the process (worker threads, in this scope)
-                yield* Layer.build(
-                  Engine.layer.pipe(
-                    Layer.provide(
-                      EngineResolver.layerWithEngines({
-                        dataDir: flags.dataDir,
-                        // at most the ledger's K entries (σ drops an Attribute with more, for good)
-                        suffix: { maxEntries },
-                        gradient: { ...DEFAULT_QUERY_OPTIONS, maxEntries },
-                      }),
-                    ),
-                    Layer.provide(IndexPeers.gossip({ dataDir: flags.dataDir })),
-                  ),
-                ).pipe(Effect.provideContext(Context.merge(chainContext, context))),
-                Engine,
-              );
-      yield* start({ engine: attributionEngine, texts, gossip }).pipe(
-        Effect.provideContext(context),
-        Effect.provide(Layer.succeedContext(chainContext)),
+      const base = Layer.mergeAll(
+        Layer.succeedContext(context),
+        Layer.succeedContext(yield* Effect.context<Chain | Contracts>()),
+        ConfigProvider.layer(provider),
       );
+      yield* Layer.build(agent({ texts }).pipe(Layer.provide(base)));
       return yield* Effect.never;
     });
     // An agent (re)started while its RPC endpoint is down waits for it rather than exiting: a node
@@ -222,154 +177,130 @@ const runAgent = (
 const rpcUnreachable = (e: unknown): e is ChainError | FollowerError =>
   e instanceof ChainError || (e instanceof FollowerError && e.permanent !== true);
 
-const attributorRun = (
-  flags: AgentFlagValues & {
-    readonly intakePort: number;
-    readonly apiPort: number;
-    readonly apiHost: string;
-    readonly maxBatch: number;
-    readonly maxWaitMs: number;
-    readonly fixtureContributions: string;
-  },
-) =>
+/** The attributor with its intake (HTTP and operators' gossip), text store and read-only attribution API. */
+const attributorNode = (settings: Settings<typeof attributorSpecs>, texts: ReturnType<typeof fileTextStore>) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      // every result with its evidence kept in memory for the read-only API (agents/attributor/api.ts)
+      const recorded = recordingEngine(yield* Engine);
+      const context = yield* Layer.build(
+        Attributor.layer.pipe(
+          Layer.provide(Layer.merge(attributorSettingsFromConfig(), Engine.layer(recorded.engine))),
+        ),
+      );
+      const handle = Context.get(context, Attributor);
+      const gossip = yield* Gossip;
+      // a receipt this node attributed keeps its texts here, served to peers (challengers) by hash
+      const attribute = (receipt: SourcedReceipt) =>
+        handle
+          .intake(receipt)
+          .pipe(
+            Effect.tap(() =>
+              Effect.forEach([hexToBytes(receipt.request), new TextEncoder().encode(receipt.output)], (bytes) =>
+                texts.put(bytes),
+              ).pipe(
+                Effect.catchTag("TextStoreError", (e) => Effect.logWarning(`attributor: texts not kept: ${e.message}`)),
+              ),
+            ),
+          );
+      // receipts gossiped by operators: texts fetched by hash from peers and checked, then this node's intake
+      const metrics = yield* Metrics;
+      yield* Effect.forkScoped(
+        attributeGossipedReceipts(
+          { gossip, texts, metrics, log: (line) => Effect.runSync(Effect.logWarning(line)) },
+          attribute,
+        ),
+      );
+      const intake = yield* serveIntake({ port: settings.intakePort }, (receipt) =>
+        Effect.runPromise(
+          attribute(receipt).pipe(
+            Effect.map((stored): IntakeResult => ({ ok: true, stored })),
+            Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
+          ),
+        ),
+      );
+      yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
+      const api = yield* serveAttributionApi(
+        { host: settings.apiHost, port: settings.apiPort },
+        { records: recorded.records, follower: () => handle.follower },
+      );
+      yield* Console.log(`attributor ${handle.address}: attribution API ${api.url}`);
+    }),
+  );
+
+const attributorRun = (flags: ClientFlagValues & SettingFlagValues<typeof attributorSpecs>) =>
   Effect.gen(function* () {
-    const ids = flags.fixtureContributions
+    const { provider, read } = roleSettings("attributor", attributorSpecs, flags);
+    const settings = yield* read;
+    const kind = engineKindOf(settings, "fixture");
+    if (kind === "none") {
+      return yield* new SettingError({
+        setting: "--engine",
+        message: "an attributor needs an engine (registry or fixture)",
+      });
+    }
+    const ids = settings.fixtureContributions
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
-    const kind = yield* engineKind(flags.engine, "fixture");
     if (kind === "fixture" && (ids.length === 0 || ids.some((id) => !/^[0-9]+$/.test(id)))) {
-      return yield* new AgentConfigError({
+      return yield* new SettingError({
+        setting: "--fixture-contributions",
         message:
           "--fixture-contributions must list contribution ids, e.g. 1,2,3 (the fixture engine attributes over them)",
       });
     }
-    if (flags.maxBatch < 1) return yield* new AgentConfigError({ message: "--max-batch must be at least 1" });
-    yield* positive("--api-port", flags.apiPort);
-    if (kind === "none") return yield* new AgentConfigError({ message: "an attributor needs an engine" });
-    yield* runAgent(
-      "attributor",
-      flags,
-      { kind, fixture: fixtureEngine(ids.map(BigInt)) },
-      ({ engine, texts, gossip }) =>
-        Effect.gen(function* () {
-          if (engine === undefined) return yield* new AgentConfigError({ message: "an attributor needs an engine" });
-          // every result with its evidence kept in memory for the read-only API (agents/attributor/api.ts)
-          const recorded = recordingEngine(engine);
-          const handle = yield* runAttributor({
-            name: "attributor",
-            engine: recorded.engine,
-            maxBatch: flags.maxBatch,
-            maxWaitMs: flags.maxWaitMs,
-            pollMs: flags.pollMs,
-            bondClaims: 8,
-          });
-          // a receipt this node attributed keeps its texts here, served to peers (challengers) by hash
-          const attribute = (receipt: SourcedReceipt) =>
-            handle
-              .intake(receipt)
-              .pipe(
-                Effect.tap(() =>
-                  Effect.forEach([hexToBytes(receipt.request), new TextEncoder().encode(receipt.output)], (bytes) =>
-                    texts.put(bytes),
-                  ).pipe(
-                    Effect.catchTag("TextStoreError", (e) =>
-                      Effect.logWarning(`attributor: texts not kept: ${e.message}`),
-                    ),
-                  ),
-                ),
-              );
-          // receipts gossiped by operators: texts fetched by hash from peers and checked, then this node's intake
-          const metrics = yield* Metrics;
-          yield* Effect.forkScoped(
-            attributeGossipedReceipts(
-              { gossip, texts, metrics, log: (line) => Effect.runSync(Effect.logWarning(line)) },
-              attribute,
-            ),
-          );
-          const intake = yield* serveIntake({ port: flags.intakePort }, (receipt) =>
-            Effect.runPromise(
-              attribute(receipt).pipe(
-                Effect.map((stored): IntakeResult => ({ ok: true, stored })),
-                Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
-              ),
-            ),
-          );
-          yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
-          const api = yield* serveAttributionApi(
-            { host: flags.apiHost, port: flags.apiPort },
-            { records: recorded.records, follower: () => handle.follower },
-          );
-          yield* Console.log(`attributor ${handle.address}: attribution API ${api.url}`);
-        }) as Effect.Effect<void, unknown, never>,
+    yield* runAgent("attributor", flags, settings, provider, ({ texts }) =>
+      attributorNode(settings, texts).pipe(
+        Layer.provide(
+          // the engines chosen by the chain are loaded once for the process (worker threads, in this scope)
+          kind === "fixture" ? fixtureEngineLayer(ids.map(BigInt)) : registryEngine({ dataDir: settings.dataDir }),
+        ),
+      ),
     );
   });
 
-const challengerRun = (flags: AgentFlagValues) =>
+const challengerRun = (flags: ClientFlagValues & SettingFlagValues<typeof challengerSpecs>) =>
   Effect.gen(function* () {
-    const kind = yield* engineKind(flags.engine, "registry");
+    const { provider, read } = roleSettings("challenger", challengerSpecs, flags);
+    const settings = yield* read;
+    const kind = engineKindOf(settings, "registry");
     if (kind === "fixture") {
-      return yield* new AgentConfigError({ message: "the challenger runs the registry engines (or none)" });
+      return yield* new SettingError({
+        setting: "--engine",
+        message: "the challenger runs the registry engines (or none)",
+      });
     }
-    yield* runAgent(
-      "challenger",
-      flags,
-      { kind },
-      ({ engine, texts, gossip }) =>
-        runChallenger({
-          name: "challenger",
-          pollMs: flags.pollMs,
+    yield* runAgent("challenger", flags, settings, provider, ({ texts }) =>
+      Layer.unwrap(
+        Effect.gen(function* () {
+          const gossip = yield* Gossip;
           // every Attribute's weights recomputed with the model's engine, on texts from its store or its peers
-          ...(engine === undefined ? {} : { engine, texts: storedOrPeerTexts({ gossip, texts }) }),
-        }).pipe(Effect.asVoid) as Effect.Effect<void, unknown, never>,
+          const challenger =
+            kind === "none"
+              ? Challenger.withoutEngine
+              : Challenger.withEngine.pipe(Layer.provide(registryEngine({ dataDir: settings.dataDir })));
+          return challenger.pipe(
+            Layer.provide(challengerSettingsFromConfig({ texts: storedOrPeerTexts({ gossip, texts }) })),
+          );
+        }),
+      ),
     );
   });
 
 export const attributorCommand = Command.make("attributor").pipe(
   Command.withDescription("The attributor agent: collects receipts, posts claims with a bond, defends them"),
   Command.withSubcommands([
-    Command.make(
-      "run",
-      {
-        ...agentFlags("ATTRIBUTOR"),
-        intakePort: envFlag(Flag.Int("intake-port"), Config.Int("POA_ATTRIBUTOR_INTAKE_PORT")).pipe(
-          Flag.withDefault(0),
-          Flag.withDescription("port of the HTTP receipts intake (POST /receipts), 0 = any"),
-        ),
-        apiPort: envFlag(Flag.Int("api-port"), Config.Int("POA_ATTRIBUTOR_API_PORT")).pipe(
-          Flag.withDefault(0),
-          Flag.withDescription(
-            "port of the read-only attribution API for Open Chat (GET /attributions, /receipts, /accounts), 0 = any (env POA_ATTRIBUTOR_API_PORT)",
-          ),
-        ),
-        apiHost: envFlag(Flag.String("api-host"), Config.String("POA_ATTRIBUTOR_API_HOST")).pipe(
-          Flag.withDefault("127.0.0.1"),
-          Flag.withDescription(
-            "interface of the read-only attribution API, e.g. 0.0.0.0 when `poa web` runs on another host (env POA_ATTRIBUTOR_API_HOST)",
-          ),
-        ),
-        maxBatch: envFlag(Flag.Int("max-batch"), Config.Int("POA_ATTRIBUTOR_MAX_BATCH")).pipe(
-          Flag.withDefault(100),
-          Flag.withDescription("post a claim when this many receipts wait"),
-        ),
-        maxWaitMs: envFlag(Flag.Int("max-wait-ms"), Config.Int("POA_ATTRIBUTOR_MAX_WAIT_MS")).pipe(
-          Flag.withDefault(10_000),
-          Flag.withDescription("…or when the oldest waiting receipt is this old"),
-        ),
-        fixtureContributions: envFlag(
-          Flag.String("fixture-contributions"),
-          Config.String("POA_ATTRIBUTOR_FIXTURE_CONTRIBUTIONS"),
-        ).pipe(Flag.withDefault(""), Flag.withDescription("contribution ids for the deterministic fixture engine")),
-      },
-      attributorRun,
-    ).pipe(Command.withDescription("Run an attributor until Ctrl-C")),
+    Command.make("run", { ...clientFlags, ...settingFlags("attributor", attributorSpecs) }, attributorRun).pipe(
+      Command.withDescription("Run an attributor until Ctrl-C"),
+    ),
   ]),
 );
 
 export const challengerCommand = Command.make("challenger").pipe(
   Command.withDescription("The challenger agent: re-executes every claim and disputes wrong ones"),
   Command.withSubcommands([
-    Command.make("run", agentFlags("CHALLENGER"), challengerRun).pipe(
+    Command.make("run", { ...clientFlags, ...settingFlags("challenger", challengerSpecs) }, challengerRun).pipe(
       Command.withDescription("Run a challenger until Ctrl-C"),
     ),
   ]),

@@ -10,6 +10,7 @@ import { IndexPeers } from "../engines/index-peers.ts";
 import { EngineResolver } from "../engines/resolver.ts";
 import { Gossip, makeGossip } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
+import { ledgerMaxEntries } from "../ledger/ledger.ts";
 import { Metrics, MetricsRegistry } from "../observability/metrics.ts";
 import { type ClientFlagValues, CliInputError, clientFlags, parseId, report, withProtocol } from "./common.ts";
 
@@ -163,7 +164,7 @@ const attributeCommand = (
       return { prepared, attribution };
     }).pipe(
       Effect.provide(
-        EngineResolver.layerWithEngines({ dataDir: flags.dataDir }).pipe(
+        EngineResolver.layerWithEngines({ dataDir: flags.dataDir, maxEntries: yield* ledgerMaxEntries }).pipe(
           Layer.provide(indexPeers),
           Layer.provide(Layer.succeed(Metrics, new MetricsRegistry())),
         ),

@@ -6,7 +6,7 @@
  * weights on every honest node. Weights are non-negative integers that sum to WEIGHT_SCALE
  * (or the entry list is empty when nothing in the index influenced the output).
  */
-import { Data, type Effect } from "effect";
+import { Context, Data, type Effect, Layer } from "effect";
 
 /** The protocol's fixed scale for attribution weights: the weights of one receipt sum to this. */
 export const WEIGHT_SCALE = 1_000_000;
@@ -50,6 +50,16 @@ export class EngineError extends Data.TaggedError("EngineError")<{
 export interface AttributionEngine<Evidence> {
   readonly method: EngineKind;
   readonly attribute: (request: AttributionRequest) => Effect.Effect<Attribution<Evidence>, EngineError>;
+}
+
+/**
+ * The node's attribution engine as a service: what the attributor and challenger layers require. Its
+ * layers: `registryEngine` (resolver.ts: each model's engine and index as registered on chain, at most the
+ * ledger's K entries), `fixtureEngineLayer` (agents/receipts/fixtureEngine.ts) and `Engine.layer(engine)`
+ * for any other implementation.
+ */
+export class Engine extends Context.Service<Engine, AttributionEngine<unknown>>()("poa/Engine") {
+  static readonly layer = (engine: AttributionEngine<unknown>): Layer.Layer<Engine> => Layer.succeed(Engine, engine);
 }
 
 /**

@@ -30,7 +30,7 @@ import { makeAttributor, makeGradientEngine } from "./gradient/engine.ts";
 import { smallModel } from "./gradient/fixtures.test-util.ts";
 import { IndexPeers } from "./index-peers.ts";
 import { commitmentDir } from "./index-store.ts";
-import { Engine, EngineResolver } from "./resolver.ts";
+import { Engine, EngineResolver, resolverEngine } from "./resolver.ts";
 import { openIndex, saveIndex } from "./suffix/format.ts";
 import { buildIndex } from "./suffix/index.ts";
 import { bruteMatches, bruteWeights } from "./suffix/testing.ts";
@@ -43,6 +43,8 @@ const texts = [
   "Ask not what your country can do for you; ask what you can do for your country, said he once.",
   "The only thing we have to fear is fear itself, nameless, unreasoning, unjustified terror today.",
 ];
+/** The local preset's K (`AttributionLedger.MAX_ENTRIES`): what every resolver keeps at most. */
+const K = 8;
 const SPLIT = { operatorBps: 1000, ownerBps: 1000, dataBps: 7000, attributorBps: 500, protocolBps: 500 };
 
 layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
@@ -135,6 +137,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           const chainA = as(ANVIL_KEYS[5]);
           const resolverA = EngineResolver.layerWithEngines({
             dataDir: dataA,
+            maxEntries: K,
             modelTtlMs: 0,
             contributionTimes: { minSyncIntervalMs: 0 },
           }).pipe(
@@ -150,7 +153,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           const quote = `As they wrote: ${texts[0]!.slice(0, 60)} and then ${texts[1]!.slice(10, 70)} indeed.`;
           const expectedWith = (kept: typeof corpus) => {
             const output = encoder.encode(quote);
-            return bruteWeights(bruteMatches(kept, output, 32), output.length, 256, 32).entries;
+            return bruteWeights(bruteMatches(kept, output, 32), output.length, 256, K).entries;
           };
 
           yield* Effect.gen(function* () {
@@ -230,7 +233,7 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
             );
             const direct = yield* makeGradientEngine(attributor, {
               method: "influence",
-              maxEntries: 32,
+              maxEntries: K,
               threads: 1,
               kernel: "ort",
             }).attribute(request);
@@ -268,10 +271,10 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
               expectedWith(corpus.filter((c) => c.id !== ids[1])),
             );
             expect((yield* resolver.stats).indexMismatches).toBe(2);
-          }).pipe(Effect.provide(Layer.merge(resolverA, Engine.layer.pipe(Layer.provide(resolverA)))));
+          }).pipe(Effect.provide(Layer.merge(resolverA, resolverEngine.pipe(Layer.provide(resolverA)))));
 
           // a fresh resolver (a restarted node) finds both indexes in its data directory: no peers needed
-          const local = EngineResolver.layerWithEngines({ dataDir: dataA }).pipe(
+          const local = EngineResolver.layerWithEngines({ dataDir: dataA, maxEntries: K }).pipe(
             Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)),
           );
           yield* Effect.gen(function* () {
@@ -284,9 +287,11 @@ layer(LocalProtocol.layer(), { timeout: 300_000, excludeTestServices: true })(
           }).pipe(Effect.provide(local));
 
           // a node that serves only suffix models refuses a gradient model with a typed error
-          const suffixOnly = EngineResolver.layerWithEngines({ dataDir: dataA, methods: ["suffix"] }).pipe(
-            Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)),
-          );
+          const suffixOnly = EngineResolver.layerWithEngines({
+            dataDir: dataA,
+            maxEntries: K,
+            methods: ["suffix"],
+          }).pipe(Layer.provide(Layer.mergeAll(IndexPeers.none, chainA, Metrics.layer)));
           const unsupported = yield* Effect.flip(
             Effect.gen(function* () {
               return yield* (yield* EngineResolver).attribute({

@@ -39,10 +39,11 @@ import {
   type AttributionEngine,
   type AttributionMethod,
   type AttributionRequest,
+  Engine,
   EngineError,
 } from "./engine.ts";
 import type { GradientEvidence } from "./gradient/engine.ts";
-import { GradientEngineService, type GradientQueryOptions } from "./gradient/service.ts";
+import { DEFAULT_QUERY_OPTIONS, GradientEngineService, type GradientQueryOptions } from "./gradient/service.ts";
 import { IndexPeers } from "./index-peers.ts";
 import {
   commitmentDir,
@@ -139,12 +140,18 @@ export interface ResolverStats {
 export interface EngineResolverOptions {
   /** Root of `indexes/<commitment>/`. */
   readonly dataDir: string;
+  /**
+   * The ledger's K (`AttributionLedger.MAX_ENTRIES`): every attribution keeps at most this many entries, whatever
+   * `suffix`/`gradient` say (σ drops an Attribute with more, for good). Required, so no caller can leave it to an
+   * engine's own default; the agents' wiring reads it from the chain (agents/network/wiring.ts `registryEngine`).
+   */
+  readonly maxEntries: number;
   /** How long a model read from ModelRegistry is reused (default 10 s; the commitment can be updated). */
   readonly modelTtlMs?: number;
   /** Methods this node serves (default both). */
   readonly methods?: ReadonlyArray<AttributionMethod>;
   readonly suffix?: SuffixEngineOptions;
-  readonly gradient?: GradientQueryOptions;
+  readonly gradient?: Partial<GradientQueryOptions>;
   readonly contributionTimes?: ContributionTimesOptions;
 }
 
@@ -161,6 +168,8 @@ export interface EngineResolverShape {
     request: AttributionRequest,
   ) => Effect.Effect<Attribution<EngineEvidence>, ResolverAttributeError>;
   readonly stats: Effect.Effect<ResolverStats>;
+  /** The most entries an attribution keeps (the ledger's K it was built with). */
+  readonly maxEntries: number;
 }
 
 const METHODS: ReadonlyArray<AttributionMethod> = ["suffix", "gradient"];
@@ -203,6 +212,12 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
   const modelRegistry = deployments.modelRegistry as string as Hex;
   const ttl = options.modelTtlMs ?? 10_000;
   const methods = options.methods ?? METHODS;
+  const suffixOptions: SuffixEngineOptions = { ...options.suffix, maxEntries: options.maxEntries };
+  const gradientOptions: GradientQueryOptions = {
+    ...DEFAULT_QUERY_OPTIONS,
+    ...options.gradient,
+    maxEntries: options.maxEntries,
+  };
   const metrics = {
     indexes: registry.counter("poa_engine_index_total", "Attribution indexes looked up, by source and result"),
     attributions: registry.counter("poa_engine_attribute_total", "Attributions by the chain's engines, by result"),
@@ -510,7 +525,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
     const { excluded } = yield* times.excludedAt(ready.ids, request.referenceTime);
     if (registered.method === "suffix") {
       return yield* suffix
-        .attribute(ready.path, new TextEncoder().encode(request.output), options.suffix, excluded)
+        .attribute(ready.path, new TextEncoder().encode(request.output), suffixOptions, excluded)
         .pipe(
           Effect.catchTag("IndexCorruptError", (error) =>
             invalidate(registered, ready.path).pipe(
@@ -528,7 +543,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
           ),
         );
     }
-    return yield* gradient.attribute(ready.path, request, options.gradient, excluded);
+    return yield* gradient.attribute(ready.path, request, gradientOptions, excluded);
   });
 
   const service: EngineResolverShape = {
@@ -540,6 +555,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         Effect.tapError((error) => Effect.sync(() => metrics.attributions.inc({ result: error._tag }))),
       ),
     stats: Effect.sync(() => ({ ...stats })),
+    maxEntries: options.maxEntries,
   };
   return service;
 });
@@ -563,6 +579,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
       bigint,
       { readonly method: AttributionMethod; readonly engine: AttributionEngine<EngineEvidence> }
     >,
+    maxEntries = 8,
   ) =>
     Layer.succeed(EngineResolver, {
       model: (modelId) => {
@@ -597,6 +614,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
           : served.engine.attribute(request);
       },
       stats: Effect.succeed({ indexMismatches: 0, peerFailures: 0, indexesFetched: 0, indexesLoaded: 0 }),
+      maxEntries,
     });
 
   /** The resolver with its engine services (worker threads, stopped with the layer's scope). */
@@ -607,19 +625,19 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
 }
 
 /**
- * The attribution engine the agents use (`Engine` service): every request goes to the engine its
- * model registered on chain. Failures are EngineError with the typed resolver error as `cause`
- * (`UnknownModelError`, `IndexMismatchError`, …); `method` names the model's method when known.
+ * The attribution engine the agents use (`Engine` service, ./engine.ts) from a resolver: every request
+ * goes to the engine its model registered on chain. Failures are EngineError with the typed resolver
+ * error as `cause` (`UnknownModelError`, `IndexMismatchError`, …); `method` names the model's method when
+ * known. The agents' wiring builds it with the ledger's K (agents/network/wiring.ts `registryEngine`).
  */
-export class Engine extends Context.Service<Engine, AttributionEngine<EngineEvidence>>()("poa/Engine") {
-  static readonly layer = Layer.effect(
-    Engine,
-    Effect.gen(function* () {
-      const resolver = yield* EngineResolver;
-      return asAttributionEngine(resolver);
-    }),
-  );
-}
+export const resolverEngine: Layer.Layer<Engine, never, EngineResolver> = Layer.effect(
+  Engine,
+  Effect.gen(function* () {
+    return asAttributionEngine(yield* EngineResolver);
+  }),
+);
+
+export { Engine };
 
 export const asAttributionEngine = (resolver: EngineResolverShape): AttributionEngine<EngineEvidence> => ({
   method: "registry",

@@ -8,9 +8,9 @@
  * `LedgerView.layer({ agent, chainId, addresses })` needs Chain, Store and Metrics.
  */
 import { Context, Effect, Layer } from "effect";
-import { Chain } from "../chain/Chain.ts";
-import type { AgentAddresses } from "./addresses.ts";
-import { type Follower, type FollowerOptions, makeFollower } from "./follower.ts";
+import { Chain, Contracts } from "../chain/Chain.ts";
+import { type AgentAddresses, ledgerAddresses } from "./addresses.ts";
+import { type Follower, FollowerError, type FollowerOptions, makeFollower, readLedgerParams } from "./follower.ts";
 import type { GameAddresses } from "./games.ts";
 import { unreadableHooks } from "./unreadable.ts";
 
@@ -47,3 +47,17 @@ export class LedgerView extends Context.Service<LedgerView, LedgerShape>()("poa/
   /** The live read model of one agent. Needs Chain, Store and Metrics. */
   static readonly layer = (options: LedgerOptions) => Layer.effect(LedgerView, makeLedger(options));
 }
+
+/**
+ * The ledger's K (`AttributionLedger.MAX_ENTRIES`, at most this many entries per Attribute) read from the
+ * deployed ledger, for a command with no LedgerView (`poa model attribute`). Needs Chain and Contracts.
+ */
+export const ledgerMaxEntries = Effect.gen(function* () {
+  const { publicClient } = yield* Chain;
+  const { deployments } = yield* Contracts;
+  const addresses = yield* Effect.try({
+    try: () => ledgerAddresses(deployments),
+    catch: (e) => new FollowerError({ message: e instanceof Error ? e.message : String(e), permanent: true }),
+  });
+  return (yield* readLedgerParams(publicClient, addresses.ledger)).maxEntries;
+});

@@ -7,8 +7,10 @@
  * the CLI's client config, or an RPC URL and the key).
  */
 import path from "node:path";
-import { Layer, type Redacted } from "effect";
+import { Effect, Layer, type Redacted } from "effect";
 import type { Hex } from "viem";
+import { IndexPeers } from "../engines/index-peers.ts";
+import { EngineResolver, type EngineResolverOptions, resolverEngine } from "../engines/resolver.ts";
 import { checkReceipts } from "../gossip/checks.ts";
 import type { GossipConfig } from "../gossip/gossip.ts";
 import { Gossip } from "../gossip/gossip.ts";
@@ -56,3 +58,23 @@ export const agentServices = (settings: AgentSettings) => {
     ...(settings.follower === undefined ? {} : { follower: settings.follower }),
   }).pipe(Layer.provideMerge(services));
 };
+
+/**
+ * The engines chosen by the chain (`Engine` and its `EngineResolver`): every model attributed with the
+ * engine and index it registered, indexes under `<dataDir>/indexes/<commitment>/` or fetched from peers
+ * over gossip, engine work on worker threads stopped with the layer's scope. At most the ledger's K
+ * entries per attribution, read from the chain by this agent's LedgerView: the one value no caller
+ * passes, so no wiring can get it wrong (an engine's own default, 32, would make σ drop every Attribute
+ * with more entries than K, for good). Needs LedgerView, Chain, Contracts, Gossip and Metrics.
+ */
+export const registryEngine = (options: Omit<EngineResolverOptions, "maxEntries">) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const view = yield* LedgerView;
+      const resolver = EngineResolver.layerWithEngines({
+        ...options,
+        maxEntries: view.follower.params.maxEntries,
+      }).pipe(Layer.provide(IndexPeers.gossip({ dataDir: options.dataDir })));
+      return Layer.provideMerge(resolverEngine, resolver);
+    }),
+  );

@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect";
 import { keccak256, toBytes } from "viem";
-import { type AttributionEngine, scoresToWeights } from "../engines/engine.ts";
+import { type AttributionEngine, Engine, scoresToWeights } from "../engines/engine.ts";
 
 export const fixtureEngine = (
   contributionIds: ReadonlyArray<bigint>,
@@ -27,3 +27,7 @@ export const fixtureEngine = (
       return { entries, evidence: { picked: entries.length } };
     }),
 });
+
+/** The fixture engine as the node's `Engine` service (tests, the crash worker, `--engine fixture`). */
+export const fixtureEngineLayer = (contributionIds: ReadonlyArray<bigint>, perOutput = 3, maxEntries = 16) =>
+  Engine.layer(fixtureEngine(contributionIds, perOutput, maxEntries));

@@ -1,0 +1,205 @@
+/**
+ * The agents' settings through Effect `Config`, one prefix per role (`POA_ATTRIBUTOR_…`,
+ * `POA_CHALLENGER_…`). Each setting is a flag of `poa <role> run` and an environment variable; the CLI maps
+ * the flags it was given onto a `ConfigProvider` that falls back to the environment
+ * (`settingsProvider`), and every setting is read and checked here (`readSettings`), so a bad value from
+ * either source fails with a `SettingError` naming the flag and the variable.
+ *
+ * `AttributorSettings.fromConfig` / `ChallengerSettings.fromConfig` (below) are the roles' Config layers:
+ * the settings services of agents/attributor and agents/challenger read from the provider in context.
+ */
+import { Config, ConfigProvider, Data, Effect, Layer } from "effect";
+import { AttributorSettings, type AttributorSettingsShape } from "../attributor/state.ts";
+import { ChallengerSettings, type ChallengerSettingsShape } from "../challenger/settings.ts";
+
+/** A setting of an agent that is missing a valid value; `setting` names its flag and environment variable. */
+export class SettingError extends Data.TaggedError("SettingError")<{
+  readonly setting: string;
+  readonly message: string;
+}> {}
+
+export type Role = "attributor" | "challenger";
+
+interface IntSpec {
+  readonly kind: "int";
+  readonly flag: string;
+  readonly description: string;
+  readonly default: number;
+  /** The smallest accepted value. */
+  readonly min: number;
+}
+interface StringSpec {
+  readonly kind: "string";
+  readonly flag: string;
+  readonly description: string;
+  readonly default: string;
+  /** When set, the value must be one of these (the empty string, when it is the default, means "the role's default"). */
+  readonly choices?: ReadonlyArray<string>;
+}
+export type SettingSpec = IntSpec | StringSpec;
+export type SettingSpecs = Readonly<Record<string, SettingSpec>>;
+export type Settings<T extends SettingSpecs> = {
+  readonly [K in keyof T]: T[K] extends IntSpec ? number : string;
+};
+
+/** The setting's key under the role's prefix: `max-batch` → `MAX_BATCH` (env `POA_ATTRIBUTOR_MAX_BATCH`). */
+export const keyOf = (spec: SettingSpec) => spec.flag.toUpperCase().replaceAll("-", "_");
+export const envOf = (role: Role, spec: SettingSpec) => `POA_${role.toUpperCase()}_${keyOf(spec)}`;
+const nameOf = (role: Role, spec: SettingSpec) => `--${spec.flag} (env ${envOf(role, spec)})`;
+
+const int = (flag: string, fallback: number, min: number, description: string): IntSpec => ({
+  kind: "int",
+  flag,
+  default: fallback,
+  min,
+  description,
+});
+const string = (flag: string, fallback: string, description: string, choices?: ReadonlyArray<string>): StringSpec => ({
+  kind: "string",
+  flag,
+  default: fallback,
+  description,
+  ...(choices === undefined ? {} : { choices }),
+});
+
+/** Engines a node can run: `registry` (each model's as registered on chain), `fixture`, or `none`. */
+export const EngineKinds = ["registry", "fixture", "none"] as const;
+export type EngineKind = (typeof EngineKinds)[number];
+
+/** Settings both agents have. */
+export const agentSpecs = (role: Role) =>
+  ({
+    dataDir: string("data-dir", `.poa/${role}`, "directory of the agent's SQLite store, texts and indexes"),
+    gossipPort: int("gossip-port", 0, 0, "libp2p TCP port, 0 = any"),
+    bootstrap: string("bootstrap", "", "comma-separated multiaddrs ending in /p2p/<peer id>"),
+    metricsPort: int("metrics-port", 0, 0, "port of /metrics and /health, 0 = any"),
+    pollMs: int("poll-ms", 1000, 1, "milliseconds between chain polls"),
+    confirmations: int(
+      "confirmations",
+      0,
+      0,
+      "act only on ledger events this many blocks deep: a reorg that shallow takes back nothing",
+    ),
+    engine: string(
+      "engine",
+      "",
+      `registry (each model's engine and index as registered on chain; indexes under <data-dir>/indexes/), fixture or none (default: ${role === "attributor" ? "fixture" : "registry"})`,
+      ["", ...EngineKinds],
+    ),
+  }) satisfies SettingSpecs;
+
+export const attributorSpecs = {
+  ...agentSpecs("attributor"),
+  intakePort: int("intake-port", 0, 0, "port of the HTTP receipts intake (POST /receipts), 0 = any"),
+  apiPort: int(
+    "api-port",
+    0,
+    0,
+    "port of the read-only attribution API for Open Chat (GET /attributions, /receipts, /accounts), 0 = any",
+  ),
+  apiHost: string(
+    "api-host",
+    "127.0.0.1",
+    "interface of the read-only attribution API, e.g. 0.0.0.0 when `poa web` runs on another host",
+  ),
+  maxBatch: int("max-batch", 100, 1, "post a claim when this many receipts wait"),
+  maxWaitMs: int("max-wait-ms", 10_000, 0, "…or when the oldest waiting receipt is this old"),
+  bondClaims: int("bond-claims", 8, 1, "keep enough bond for this many pending claims"),
+  fixtureContributions: string("fixture-contributions", "", "contribution ids for the deterministic fixture engine"),
+} satisfies SettingSpecs;
+
+export const challengerSpecs = agentSpecs("challenger");
+
+/** The settings both agents have (what `poa <role> run` needs before its role's own). */
+export type AgentSettings = Settings<ReturnType<typeof agentSpecs>>;
+
+// an integer is read as text and parsed here, so a bad value gets the same one-line message from either source
+const configOf = (spec: SettingSpec): Config.Config<string> =>
+  Config.String(keyOf(spec)).pipe(Config.withDefault(String(spec.default)));
+
+const check = (role: Role, spec: SettingSpec, raw: string): Effect.Effect<number | string, SettingError> => {
+  const fail = (problem: string) =>
+    Effect.fail(new SettingError({ setting: nameOf(role, spec), message: `${nameOf(role, spec)} ${problem}` }));
+  if (spec.kind === "int") {
+    const value = raw.trim();
+    return /^-?[0-9]{1,15}$/.test(value) && Number(value) >= spec.min
+      ? Effect.succeed(Number(value))
+      : fail(`must be an integer ≥ ${spec.min}, got "${raw}"`);
+  }
+  return spec.choices === undefined || spec.choices.includes(raw)
+    ? Effect.succeed(raw)
+    : fail(`must be one of ${spec.choices.filter((c) => c !== "").join(", ")}, got "${raw}"`);
+};
+
+/** Reads and checks every setting of `specs` from the ConfigProvider in context; a bad value names its setting. */
+export const readSettings = <T extends SettingSpecs>(role: Role, specs: T): Effect.Effect<Settings<T>, SettingError> =>
+  Effect.gen(function* () {
+    const values: Record<string, number | string> = {};
+    for (const [field, spec] of Object.entries(specs)) {
+      const raw = yield* configOf(spec).pipe(
+        Effect.mapError(
+          (e) =>
+            new SettingError({
+              setting: nameOf(role, spec),
+              message: `${nameOf(role, spec)}: ${e.message.split("\n")[0] ?? "invalid"}`,
+            }),
+        ),
+      );
+      values[field] = yield* check(role, spec, raw);
+    }
+    // every field of `specs` was read with the type its spec says
+    return values as Settings<T>;
+  });
+
+/**
+ * The provider a role's settings are read from: the flags given on the command line (by key), then the
+ * environment under `POA_<ROLE>_`.
+ */
+export const settingsProvider = (
+  role: Role,
+  specs: SettingSpecs,
+  given: Readonly<Record<string, number | string | undefined>>,
+  env: Record<string, string | undefined> = process.env,
+): ConfigProvider.ConfigProvider => {
+  const flags: Record<string, string> = {};
+  for (const [field, spec] of Object.entries(specs)) {
+    const value = given[field];
+    if (value !== undefined) flags[keyOf(spec)] = String(value);
+  }
+  return ConfigProvider.orElse(
+    ConfigProvider.fromUnknown(flags),
+    ConfigProvider.fromEnvRecord(env).pipe(ConfigProvider.nested(`POA_${role.toUpperCase()}`)),
+  );
+};
+
+/** The attributor's Config layer: `AttributorSettings` from the provider in context (`name` and hooks from the caller). */
+export const attributorSettingsFromConfig = (
+  extra: { readonly name?: string } & Pick<
+    AttributorSettingsShape,
+    "onEvent" | "batchCost" | "repostGraceMs" | "afterPost" | "corruptClaim"
+  > = {},
+) =>
+  Layer.effect(
+    AttributorSettings,
+    Effect.map(readSettings("attributor", attributorSpecs), (s) => ({
+      ...extra,
+      name: extra.name ?? "attributor",
+      maxBatch: s.maxBatch,
+      maxWaitMs: s.maxWaitMs,
+      pollMs: s.pollMs,
+      bondClaims: s.bondClaims,
+    })),
+  );
+
+/** The challenger's Config layer: `ChallengerSettings` from the provider in context. */
+export const challengerSettingsFromConfig = (
+  extra: { readonly name?: string } & Pick<ChallengerSettingsShape, "onEvent" | "texts" | "afterOpen"> = {},
+) =>
+  Layer.effect(
+    ChallengerSettings,
+    Effect.map(readSettings("challenger", challengerSpecs), (s) => ({
+      ...extra,
+      name: extra.name ?? "challenger",
+      pollMs: s.pollMs,
+    })),
+  );
