@@ -3,7 +3,7 @@
  * are computed here (`canonical.ts`); then the SA tree and the ISA tree are hashed on two worker
  * threads (`trees-worker.ts`), each array travelling there and back as a transferred buffer, while
  * this thread builds the corpus tree. The result is exactly `new ProofIndex(...)` (tests compare
- * them); with `threads: 1` it is that call.
+ * them); with `threads: 1` (the default below PARALLEL_FROM_BYTES) it is that call.
  */
 import { Worker } from "node:worker_threads";
 import { Data, Effect } from "effect";
@@ -11,6 +11,9 @@ import { canonicalArrays } from "./canonical.ts";
 import { type Contribution, ISA_TAG, ProofIndex, type RuleParameters, SA_TAG, sortById } from "./index.ts";
 import { ArrayTree } from "./trees.ts";
 import type { TreeJob, TreeReply } from "./trees-worker.ts";
+
+/** Below this corpus size the default is one thread: a tree worker's start-up outweighs its hashing. */
+export const PARALLEL_FROM_BYTES = 8 * 2 ** 20;
 
 /** The proof index could not be built (bad input, or a tree worker failed). */
 export class ProofIndexBuildError extends Data.TaggedError("ProofIndexBuildError")<{
@@ -49,7 +52,9 @@ export const buildProofIndex = Effect.fn("ProofIndex.build")(function* (
   snapshotTime: bigint,
   options: { readonly threads?: number } = {},
 ) {
-  const threads = Math.max(1, Math.floor(options.threads ?? 2));
+  // two tree workers by default once hashing outweighs starting them (each loads the modules first)
+  const bytes = contributions.reduce((sum, c) => sum + c.content.length, 0);
+  const threads = Math.max(1, Math.floor(options.threads ?? (bytes >= PARALLEL_FROM_BYTES ? 2 : 1)));
   const make = (prebuilt?: ConstructorParameters<typeof ProofIndex>[3]) =>
     Effect.try({
       try: () => new ProofIndex(contributions, params, snapshotTime, prebuilt),
