@@ -522,4 +522,80 @@ contract EvidenceGame_Test is EvidenceGameBaseTest {
         }
         revert("no overlap");
     }
+
+    /* WHO ANSWERS, SHARING, MOOT DISPUTES */
+
+    function test_answer_posterFirst_thenABondedDefender() public {
+        uint256 claimId = _postHonest(OUT);
+        uint256 id = _openDispute(claimId);
+        EvidenceEntry[] memory es = _entries();
+        bytes32 root = _evidenceRoot(es);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_NotPlayer.selector, carol));
+        game.answer(id, 0, c, root, uint32(es.length), rankedIds, rankedScores);
+        vm.warp(block.timestamp + CLOCK / 2 + 1);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_NotPlayer.selector, challenger));
+        game.answer(id, 0, c, root, uint32(es.length), rankedIds, rankedScores);
+        uint256 before = token.balanceOf(carol);
+        vm.prank(carol);
+        game.answer(id, 0, c, root, uint32(es.length), rankedIds, rankedScores);
+        assertEq(before - token.balanceOf(carol), BOND, "the defender's bond");
+        assertEq(game.dispute(id).defender, carol);
+        vm.prank(attributor);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_WrongMove.selector, id));
+        game.answer(id, 0, c, root, uint32(es.length), rankedIds, rankedScores);
+        _timeout(id);
+        assertEq(game.credit(carol), BOND + BOND / 2, "own bond back plus the challenger's less the burn");
+    }
+
+    function test_twoDisputes_shareTheSlashedBond() public {
+        EvidenceEntry[] memory es = _honestEntries(OUT);
+        _setEvidence(OUT, es);
+        uint256 claimId = _post(OUT, abi.encodePacked(onChain[3], uint32(1e6)));
+        uint256 first = _openDispute(claimId);
+        bytes memory tx_ = _attributeTx(output, _txWeights(claimId));
+        vm.prank(carol);
+        uint256 second = game.open(claimId, 0, tx_, new bytes32[](0), output);
+        assertEq(ledger.evidenceGames(claimId), 2);
+        _timeout(first);
+        assertEq(uint8(_status(first)), uint8(IEvidenceGameTypes.DisputeStatus.ChallengerWon));
+        uint256 pool = CLAIM_BOND / 2;
+        assertEq(game.credit(challenger), BOND + pool / 2);
+        game.resolve(second);
+        assertEq(uint8(_status(second)), uint8(IEvidenceGameTypes.DisputeStatus.Refunded));
+        assertEq(game.credit(carol), BOND + pool / 2);
+        assertEq(ledger.evidenceGames(claimId), 0);
+        assertEq(token.balanceOf(address(game)), game.totalCredit(), "solvent");
+    }
+
+    function test_claimVoidedBySigma_disputeRefunded() public {
+        uint256 claimId = _postHonest(OUT);
+        uint256 id = _openDispute(claimId);
+        _answer(id);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_NotResolvable.selector, id));
+        game.resolve(id);
+        vm.prank(sigmaGame);
+        ledger.voidClaim(claimId, sigmaGame);
+        game.resolve(id);
+        assertEq(uint8(_status(id)), uint8(IEvidenceGameTypes.DisputeStatus.Refunded));
+        assertEq(game.credit(challenger), BOND);
+        assertEq(game.credit(attributor), 0);
+    }
+
+    function test_open_rejectsWrongOutputAndTx() public {
+        uint256 claimId = _postHonest(OUT);
+        bytes memory tx_ = _attributeTx(output, _txWeights(claimId));
+        vm.startPrank(challenger);
+        vm.expectRevert(IEvidenceGameTypes.EvidenceGame_BadOutput.selector);
+        game.open(claimId, 0, tx_, new bytes32[](0), bytes.concat(OUT, "!"));
+        vm.expectRevert(IEvidenceGameTypes.EvidenceGame_BadOutput.selector);
+        game.open(claimId, 0, tx_, new bytes32[](0), new bytes(16_385));
+        tx_[303] = bytes1(uint8(tx_[303]) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_BadTx.selector, 0));
+        game.open(claimId, 0, tx_, new bytes32[](0), output);
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceGameTypes.EvidenceGame_ClaimNotPending.selector, 9));
+        game.open(9, 0, tx_, new bytes32[](0), output);
+        vm.stopPrank();
+    }
 }
