@@ -52,14 +52,16 @@ describe("operator CLI", () => {
   it("serve refuses an unknown execution provider with a one-line error", async () => {
     const exit = await run(["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent", "--ep", "tpu"]);
     expect(Exit.isFailure(exit)).toBe(true);
-    expect(String(exit)).toMatch(/--ep: expected a comma list of cpu, cuda, webgpu/);
+    expect(String(exit)).toMatch(/--ep \(env POA_OPERATOR_EP\) must be a comma list of cpu, cuda, webgpu, got "tpu"/);
   });
 
   it("serve refuses an intake URL that is not http(s) with a one-line error", async () => {
     const args = ["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent"];
     const exit = await run([...args, "--intake-urls", "http://127.0.0.1:8080/receipts,ftp://x/receipts"]);
     expect(Exit.isFailure(exit)).toBe(true);
-    expect(String(exit)).toMatch(/--intake-urls: ftp:\/\/x\/receipts is not an http\(s\) URL/);
+    expect(String(exit)).toMatch(
+      /--intake-urls \(env POA_OPERATOR_INTAKE_URLS\) ftp:\/\/x\/receipts is not an http\(s\) URL/,
+    );
   });
 
   it("serve reports a missing model folder instead of crashing", async () => {
