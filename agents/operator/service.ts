@@ -94,7 +94,8 @@ export class OperatorAgent extends Context.Service<
           (op) => Effect.promise(() => op.close()),
         );
         const publish = config.publish;
-        const gossip = publish?.gossip === undefined ? undefined : Option.getOrUndefined(gossipService);
+        // receipts go on the Gossip in context, when there is one (the wiring adds it for `publish.gossip`)
+        const gossip = publish === undefined ? undefined : Option.getOrUndefined(gossipService);
         const publisher =
           publish === undefined
             ? undefined
