@@ -8,7 +8,7 @@
  * `AttributorSettings.fromConfig` / `ChallengerSettings.fromConfig` (below) are the roles' Config layers:
  * the settings services of agents/attributor and agents/challenger read from the provider in context.
  */
-import { Config, ConfigProvider, Data, Effect, Layer } from "effect";
+import { Config, ConfigProvider, Data, Effect, Layer, Option, Redacted } from "effect";
 import { AttributorSettings, type AttributorSettingsShape } from "../attributor/state.ts";
 import { ChallengerSettings, type ChallengerSettingsShape } from "../challenger/settings.ts";
 
@@ -18,7 +18,7 @@ export class SettingError extends Data.TaggedError("SettingError")<{
   readonly message: string;
 }> {}
 
-export type Role = "attributor" | "challenger";
+export type Role = "attributor" | "challenger" | "operator";
 
 interface IntSpec {
   readonly kind: "int";
@@ -35,11 +35,53 @@ interface StringSpec {
   readonly default: string;
   /** When set, the value must be one of these (the empty string, when it is the default, means "the role's default"). */
   readonly choices?: ReadonlyArray<string>;
+  /** Further checks: the problem with a value, or undefined when it is fine. */
+  readonly check?: (value: string) => string | undefined;
 }
-export type SettingSpec = IntSpec | StringSpec;
+/** An integer without a default: absent unless given. */
+interface OptionalIntSpec {
+  readonly kind: "optionalInt";
+  readonly flag: string;
+  readonly description: string;
+  readonly default: undefined;
+  readonly min: number;
+}
+/** A string that must be given (no default). */
+interface RequiredStringSpec {
+  readonly kind: "requiredString";
+  readonly flag: string;
+  readonly description: string;
+  readonly default: undefined;
+  readonly check?: (value: string) => string | undefined;
+}
+/** true / false (also yes / no, on / off, 1 / 0). */
+interface BooleanSpec {
+  readonly kind: "boolean";
+  readonly flag: string;
+  readonly description: string;
+  readonly default: boolean;
+}
+/** A secret (a key, a token): kept Redacted, absent unless given, never echoed in an error. */
+interface SecretSpec {
+  readonly kind: "secret";
+  readonly flag: string;
+  readonly description: string;
+  readonly default: undefined;
+  readonly check?: (value: string) => string | undefined;
+}
+export type SettingSpec = IntSpec | StringSpec | OptionalIntSpec | RequiredStringSpec | BooleanSpec | SecretSpec;
 export type SettingSpecs = Readonly<Record<string, SettingSpec>>;
+type SettingValue = number | string | boolean | Redacted.Redacted<string> | undefined;
 export type Settings<T extends SettingSpecs> = {
-  readonly [K in keyof T]: T[K] extends IntSpec ? number : string;
+  readonly [K in keyof T]: T[K] extends IntSpec
+    ? number
+    : T[K] extends OptionalIntSpec
+      ? number | undefined
+      : T[K] extends BooleanSpec
+        ? boolean
+        : T[K] extends SecretSpec
+          ? Redacted.Redacted<string> | undefined
+          : string;
 };
 
 /** The setting's key under the role's prefix: `max-batch` → `MAX_BATCH` (env `POA_ATTRIBUTOR_MAX_BATCH`). */
@@ -61,6 +103,44 @@ const string = (flag: string, fallback: string, description: string, choices?: R
   description,
   ...(choices === undefined ? {} : { choices }),
 });
+/** Builders of the other kinds, for role tables beyond the two agents' (e.g. ./operator.ts). */
+export const settingSpec = {
+  int,
+  string,
+  checked: (
+    flag: string,
+    fallback: string,
+    description: string,
+    check: (value: string) => string | undefined,
+  ): StringSpec => ({ kind: "string", flag, default: fallback, description, check }),
+  optionalInt: (flag: string, min: number, description: string): OptionalIntSpec => ({
+    kind: "optionalInt",
+    flag,
+    default: undefined,
+    min,
+    description,
+  }),
+  required: (flag: string, description: string, check?: (value: string) => string | undefined): RequiredStringSpec => ({
+    kind: "requiredString",
+    flag,
+    default: undefined,
+    description,
+    ...(check === undefined ? {} : { check }),
+  }),
+  boolean: (flag: string, fallback: boolean, description: string): BooleanSpec => ({
+    kind: "boolean",
+    flag,
+    default: fallback,
+    description,
+  }),
+  secret: (flag: string, description: string, check?: (value: string) => string | undefined): SecretSpec => ({
+    kind: "secret",
+    flag,
+    default: undefined,
+    description,
+    ...(check === undefined ? {} : { check }),
+  }),
+};
 
 /** Engines a node can run: `registry` (each model's as registered on chain), `fixture`, or `none`. */
 export const EngineKinds = ["registry", "fixture", "none"] as const;
@@ -113,28 +193,64 @@ export const challengerSpecs = agentSpecs("challenger");
 /** The settings both agents have (what `poa <role> run` needs before its role's own). */
 export type AgentSettings = Settings<ReturnType<typeof agentSpecs>>;
 
-// an integer is read as text and parsed here, so a bad value gets the same one-line message from either source
-const configOf = (spec: SettingSpec): Config.Config<string> =>
-  Config.String(keyOf(spec)).pipe(Config.withDefault(String(spec.default)));
+// every value is read as text and parsed here, so a bad value gets the same one-line message from either source
+const configOf = (spec: SettingSpec): Config.Config<Option.Option<string>> =>
+  spec.default === undefined
+    ? Config.option(Config.String(keyOf(spec)))
+    : Config.String(keyOf(spec)).pipe(Config.withDefault(String(spec.default)), Config.map(Option.some));
 
-const check = (role: Role, spec: SettingSpec, raw: string): Effect.Effect<number | string, SettingError> => {
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  yes: true,
+  on: true,
+  "1": true,
+  false: false,
+  no: false,
+  off: false,
+  "0": false,
+};
+
+const check = (
+  role: Role,
+  spec: SettingSpec,
+  given: Option.Option<string>,
+): Effect.Effect<SettingValue, SettingError> => {
   const fail = (problem: string) =>
     Effect.fail(new SettingError({ setting: nameOf(role, spec), message: `${nameOf(role, spec)} ${problem}` }));
-  if (spec.kind === "int") {
-    const value = raw.trim();
-    return /^-?[0-9]{1,15}$/.test(value) && Number(value) >= spec.min
-      ? Effect.succeed(Number(value))
-      : fail(`must be an integer ≥ ${spec.min}, got "${raw}"`);
+  if (Option.isNone(given)) return spec.kind === "requiredString" ? fail("is required") : Effect.succeed(undefined);
+  const raw = given.value;
+  switch (spec.kind) {
+    case "int":
+    case "optionalInt": {
+      const value = raw.trim();
+      return /^-?[0-9]{1,15}$/.test(value) && Number(value) >= spec.min
+        ? Effect.succeed(Number(value))
+        : fail(`must be an integer ≥ ${spec.min}, got "${raw}"`);
+    }
+    case "boolean": {
+      const value = BOOLEANS[raw.trim().toLowerCase()];
+      return value === undefined ? fail(`must be true or false, got "${raw}"`) : Effect.succeed(value);
+    }
+    case "secret": {
+      // the value is never echoed: only what is wrong with it
+      const problem = spec.check?.(raw);
+      return problem === undefined ? Effect.succeed(Redacted.make(raw)) : fail(problem);
+    }
+    case "requiredString":
+    case "string": {
+      if (spec.kind === "string" && spec.choices !== undefined && !spec.choices.includes(raw)) {
+        return fail(`must be one of ${spec.choices.filter((c) => c !== "").join(", ")}, got "${raw}"`);
+      }
+      const problem = spec.check?.(raw);
+      return problem === undefined ? Effect.succeed(raw) : fail(problem);
+    }
   }
-  return spec.choices === undefined || spec.choices.includes(raw)
-    ? Effect.succeed(raw)
-    : fail(`must be one of ${spec.choices.filter((c) => c !== "").join(", ")}, got "${raw}"`);
 };
 
 /** Reads and checks every setting of `specs` from the ConfigProvider in context; a bad value names its setting. */
 export const readSettings = <T extends SettingSpecs>(role: Role, specs: T): Effect.Effect<Settings<T>, SettingError> =>
   Effect.gen(function* () {
-    const values: Record<string, number | string> = {};
+    const values: Record<string, SettingValue> = {};
     for (const [field, spec] of Object.entries(specs)) {
       const raw = yield* configOf(spec).pipe(
         Effect.mapError(
@@ -158,7 +274,7 @@ export const readSettings = <T extends SettingSpecs>(role: Role, specs: T): Effe
 export const settingsProvider = (
   role: Role,
   specs: SettingSpecs,
-  given: Readonly<Record<string, number | string | undefined>>,
+  given: Readonly<Record<string, number | string | boolean | undefined>>,
   env: Record<string, string | undefined> = process.env,
 ): ConfigProvider.ConfigProvider => {
   const flags: Record<string, string> = {};

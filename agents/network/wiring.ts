@@ -4,16 +4,17 @@
  * Identity (its key), Metrics (its own registry), Store (`<dataDir>/<name>.sqlite`), Gossip (receipt
  * payloads checked under the deployment's EIP-712 domain), Observability (/metrics, /health) and its
  * read model of the chain (`LedgerView`, agents/ledger/ledger.ts). It needs `Chain` (the caller's: from
- * the CLI's client config, or an RPC URL and the key).
+ * the CLI's client config, or an RPC URL and the key). The LoRA operator's services (`operatorServices`,
+ * below) are built the same way.
  */
 import path from "node:path";
 import { Effect, Layer, type Redacted } from "effect";
 import type { Hex } from "viem";
+import { TextStore } from "../content/texts.ts";
 import { IndexPeers } from "../engines/index-peers.ts";
 import { EngineResolver, type EngineResolverOptions, resolverEngine } from "../engines/resolver.ts";
 import { checkReceipts } from "../gossip/checks.ts";
-import type { GossipConfig } from "../gossip/gossip.ts";
-import { Gossip } from "../gossip/gossip.ts";
+import { Gossip, type GossipConfig, type GossipError } from "../gossip/gossip.ts";
 import { Identity } from "../identity/identity.ts";
 import type { AgentAddresses } from "../ledger/addresses.ts";
 import { type LedgerOptions, LedgerView } from "../ledger/ledger.ts";
@@ -78,3 +79,43 @@ export const registryEngine = (options: Omit<EngineResolverOptions, "maxEntries"
       return Layer.provideMerge(resolverEngine, resolver);
     }),
   );
+
+export interface OperatorServicesSettings {
+  /** The operator key: its gossip identity (it signs receipts with it too). */
+  readonly key: Redacted.Redacted<Hex>;
+  readonly chainId: number;
+  /** The ledger: receipts on gossip are checked under its EIP-712 domain. */
+  readonly ledger: Hex;
+  /** Folder of the receipt texts (default: in memory). */
+  readonly textsDir?: string;
+  /** A libp2p node under the operator key, serving the texts by hash (default: none). */
+  readonly gossip?: Omit<GossipConfig, "checkPayload" | "textSource">;
+  /** The operator's metrics registry (default: a fresh one). */
+  readonly metrics?: MetricsRegistry;
+}
+
+/**
+ * The services the LoRA operator (agents/operator/service.ts) runs on, built as the agents' are: Identity,
+ * Metrics, its receipt texts (TextStore) and, when it gossips, Gossip (receipt payloads checked under the
+ * ledger's domain, texts served from the TextStore). It reads no chain (its receipts name the chain id and
+ * ledger it was given), so it needs neither Chain nor a Store.
+ */
+export const operatorServices = (
+  settings: OperatorServicesSettings,
+): Layer.Layer<Metrics | Identity | TextStore, GossipError> => {
+  const base = Layer.mergeAll(
+    settings.metrics === undefined ? Metrics.layer : Layer.succeed(Metrics, settings.metrics),
+    Identity.layer(settings.key),
+    settings.textsDir === undefined ? TextStore.memory : TextStore.layer(settings.textsDir),
+  );
+  const gossip = settings.gossip;
+  if (gossip === undefined) return base;
+  const domain = attributionDomain(settings.chainId, settings.ledger);
+  // Gossip is in the context only when the operator gossips: its layer looks for it (Effect.serviceOption)
+  return Layer.unwrap(
+    Effect.gen(function* () {
+      const texts = yield* TextStore;
+      return Gossip.layer({ ...gossip, textSource: texts.lookup, checkPayload: checkReceipts(domain) });
+    }),
+  ).pipe(Layer.provideMerge(base));
+};

@@ -2,9 +2,14 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeServices } from "@effect/platform-node";
-import { Effect, Exit, Redacted } from "effect";
+import { Context, Effect, Exit, Layer, Option, Redacted } from "effect";
 import { Command } from "effect/cli";
 import { afterAll, describe, expect, it } from "vitest";
+import { TextStore } from "../content/texts.ts";
+import { Gossip } from "../gossip/gossip.ts";
+import { Topics } from "../gossip/messages.ts";
+import { operatorServices } from "../network/wiring.ts";
+import { Metrics } from "../observability/metrics.ts";
 import { operatorCommands } from "./cli.ts";
 import { LoraOperator } from "./operator.ts";
 import type { ReceiptWithTexts } from "./receipts.ts";
@@ -52,14 +57,16 @@ describe("operator CLI", () => {
   it("serve refuses an unknown execution provider with a one-line error", async () => {
     const exit = await run(["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent", "--ep", "tpu"]);
     expect(Exit.isFailure(exit)).toBe(true);
-    expect(String(exit)).toMatch(/--ep: expected a comma list of cpu, cuda, webgpu/);
+    expect(String(exit)).toMatch(/--ep \(env POA_OPERATOR_EP\) must be a comma list of cpu, cuda, webgpu, got "tpu"/);
   });
 
   it("serve refuses an intake URL that is not http(s) with a one-line error", async () => {
     const args = ["serve", "--model-dir", "/nonexistent", "--adapters-dir", "/nonexistent"];
     const exit = await run([...args, "--intake-urls", "http://127.0.0.1:8080/receipts,ftp://x/receipts"]);
     expect(Exit.isFailure(exit)).toBe(true);
-    expect(String(exit)).toMatch(/--intake-urls: ftp:\/\/x\/receipts is not an http\(s\) URL/);
+    expect(String(exit)).toMatch(
+      /--intake-urls \(env POA_OPERATOR_INTAKE_URLS\) ftp:\/\/x\/receipts is not an http\(s\) URL/,
+    );
   });
 
   it("serve reports a missing model folder instead of crashing", async () => {
@@ -147,5 +154,62 @@ describe("operator CLI", () => {
       }).pipe(Effect.provide(layer)),
     );
     expect(statuses).toEqual([401, 200]);
+  });
+
+  it("OperatorAgent.fromServices runs on the wiring's Gossip, TextStore and Metrics, not its own", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "operator-services-"));
+    dirs.push(dir);
+    expect(Exit.isSuccess(await run(["make-test-model", "--out", dir, "--adapters", "1"]))).toBe(true);
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    const ledger = "0x0000000000000000000000000000000000000001";
+    const same = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const services = yield* Layer.build(
+            operatorServices({
+              key: Redacted.make(key),
+              chainId: 31337,
+              ledger,
+              textsDir: join(dir, "texts"),
+              gossip: { port: 0, topics: [Topics.receipts] },
+            }),
+          );
+          const agent = Context.get(
+            yield* Layer.build(
+              OperatorAgent.fromServices({
+                operator: {
+                  modelDir: join(dir, "model"),
+                  adaptersDir: join(dir, "adapters"),
+                  maxLoras: 1,
+                  maxCpuLoras: 1,
+                  slotRank: 8,
+                  maxBatch: 4,
+                  providers: ["cpu"],
+                  targetModules: null,
+                  log: () => {},
+                },
+                host: "127.0.0.1",
+                port: 0,
+                key: Redacted.make(key),
+                paymentsRequired: false,
+                chainId: 31337,
+                ledger,
+                publish: { intakeUrls: [] },
+              }).pipe(Layer.provide(Layer.succeedContext(services))),
+            ),
+            OperatorAgent,
+          );
+          // the wiring's type names Gossip only when there is one: read it as the operator does
+          const wired = yield* Effect.serviceOption(Gossip).pipe(Effect.provide(Layer.succeedContext(services)));
+          return {
+            gossip: Option.isSome(wired) && agent.gossip === wired.value,
+            texts: agent.texts === Context.get(services, TextStore),
+            metrics: agent.operator.metrics === Context.get(services, Metrics),
+            publisher: agent.publisher !== undefined,
+          };
+        }),
+      ),
+    );
+    expect(same).toEqual({ gossip: true, texts: true, metrics: true, publisher: true });
   });
 });

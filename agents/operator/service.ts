@@ -4,13 +4,18 @@
  * scope stops the server and releases the session. With `publish`, every signed receipt goes to the
  * attributors with its texts (agents/operator/publish.ts): over gossip (the operator runs a libp2p node
  * under its own key, serving the texts by hash) and/or POSTed to intake URLs.
+ *
+ * `OperatorAgent.fromServices` runs on the shared services, built by the one wiring
+ * (agents/network/wiring.ts `operatorServices`: Identity, Metrics, TextStore and Gossip when it gossips);
+ * `OperatorAgent.layer` is it with that wiring, what the CLI (from its Config settings,
+ * agents/config/operator.ts), the demo and the tests start.
  */
-import { Context, Data, Effect, Layer, Redacted } from "effect";
+import { Context, Data, Effect, Layer, Option, Redacted } from "effect";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { fileTextStore, memoryTextStore, type TextStoreShape } from "../content/texts.ts";
-import { type GossipConfig, type GossipShape, makeGossip } from "../gossip/gossip.ts";
-import { Identity } from "../identity/identity.ts";
+import { TextStore, type TextStoreShape } from "../content/texts.ts";
+import { Gossip, type GossipConfig, type GossipError, type GossipShape } from "../gossip/gossip.ts";
+import { operatorServices } from "../network/wiring.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import { LoraOperator, type OperatorOptions } from "./operator.ts";
@@ -40,7 +45,7 @@ export interface OperatorAgentConfig {
   /** Where receipts go: gossip (a libp2p node under the operator key) and/or attributor intake URLs. */
   readonly publish?: {
     readonly intakeUrls: ReadonlyArray<string>;
-    readonly gossip?: GossipConfig;
+    readonly gossip?: Omit<GossipConfig, "checkPayload" | "textSource">;
     /** Folder of the text store (default: in memory). */
     readonly textsDir?: string;
     /** Folder of receipts not yet handed to every intake, sent again after a restart (default: none). */
@@ -63,32 +68,34 @@ export class OperatorAgent extends Context.Service<
     readonly publisher: ReceiptPublisher | undefined;
   }
 >()("poa/OperatorAgent") {
-  static readonly layer = (config: OperatorAgentConfig) =>
+  /**
+   * The operator on the services in context: Metrics (the model's and gossip's counters, served at
+   * /metrics), TextStore (the receipts' texts) and Gossip when there is one (receipts published on it).
+   */
+  static readonly fromServices = (
+    config: OperatorAgentConfig,
+  ): Layer.Layer<OperatorAgent, OperatorError, Metrics | TextStore> =>
     Layer.effect(
       OperatorAgent,
       Effect.gen(function* () {
+        const metrics = yield* Metrics;
+        const texts = yield* TextStore;
+        const gossipService = yield* Effect.serviceOption(Gossip);
         const account = yield* Effect.try({
           try: () => privateKeyToAccount(Redacted.value(config.key) as Hex),
           catch: () => new OperatorError({ message: "operator key: expected a 32-byte hex private key" }),
         });
         const operator = yield* Effect.acquireRelease(
           Effect.tryPromise({
-            try: () => LoraOperator.open(config.operator),
+            try: () => LoraOperator.open({ metrics, ...config.operator }),
             catch: (cause) =>
               new OperatorError({ message: cause instanceof Error ? cause.message : String(cause), cause }),
           }),
           (op) => Effect.promise(() => op.close()),
         );
         const publish = config.publish;
-        const texts = publish?.textsDir === undefined ? memoryTextStore() : fileTextStore(publish.textsDir);
-        const gossip =
-          publish?.gossip === undefined
-            ? undefined
-            : yield* makeGossip({ ...publish.gossip, textSource: texts.lookup }).pipe(
-                Effect.provideService(Identity, Identity.make(Redacted.make(Redacted.value(config.key) as Hex))),
-                Effect.provideService(Metrics, operator.metrics),
-                Effect.mapError((e) => new OperatorError({ message: e.message, cause: e })),
-              );
+        // receipts go on the Gossip in context, when there is one (the wiring adds it for `publish.gossip`)
+        const gossip = publish === undefined ? undefined : Option.getOrUndefined(gossipService);
         const publisher =
           publish === undefined
             ? undefined
@@ -96,7 +103,7 @@ export class OperatorAgent extends Context.Service<
                 intakeUrls: publish.intakeUrls,
                 ...(gossip === undefined ? {} : { gossip }),
                 texts,
-                metrics: operator.metrics,
+                metrics,
                 ...(publish.log === undefined ? {} : { log: publish.log }),
                 ...(publish.outboxDir === undefined ? {} : { outboxDir: publish.outboxDir }),
               });
@@ -133,5 +140,33 @@ export class OperatorAgent extends Context.Service<
           publisher,
         };
       }),
+    );
+
+  /** The operator with its services from the one wiring (agents/network/wiring.ts `operatorServices`). */
+  static readonly layer = (config: OperatorAgentConfig): Layer.Layer<OperatorAgent, OperatorError | GossipError> =>
+    Layer.unwrap(
+      Effect.try({
+        try: () => {
+          const key = Redacted.value(config.key) as Hex;
+          privateKeyToAccount(key); // throws on a malformed key, before any service starts
+          return Redacted.make(key);
+        },
+        catch: () => new OperatorError({ message: "operator key: expected a 32-byte hex private key" }),
+      }).pipe(
+        Effect.map((key) =>
+          OperatorAgent.fromServices(config).pipe(
+            Layer.provide(
+              operatorServices({
+                key,
+                chainId: config.chainId,
+                ledger: config.ledger,
+                ...(config.publish?.textsDir === undefined ? {} : { textsDir: config.publish.textsDir }),
+                ...(config.publish?.gossip === undefined ? {} : { gossip: config.publish.gossip }),
+                ...(config.operator.metrics === undefined ? {} : { metrics: config.operator.metrics }),
+              }),
+            ),
+          ),
+        ),
+      ),
     );
 }
