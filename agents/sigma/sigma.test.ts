@@ -325,14 +325,22 @@ describe("one-step proofs", () => {
     const probe = new Ledger();
     const head = await applyBatch(probe, VECTOR_CONTEXT, registry, splitBatch(encodeBatch(signed)));
     const completed = await completeClaim(probe, VECTOR_CONTEXT, registry, encodeBatch(signed), head);
-    const scratch = await applyBatch(new Ledger(), VECTOR_CONTEXT, registry, claimTransactions(completed.batch, debits));
+    const scratch = await applyBatch(
+      new Ledger(),
+      VECTOR_CONTEXT,
+      registry,
+      claimTransactions(completed.batch, debits),
+    );
     expect(completed.txs).toEqual(txs);
     expect(completed.debits).toEqual(debits);
     expect(completed.result).toEqual(scratch);
     expect(completed.newState).toEqual(scratch.post);
     expect(probe.state).toEqual(ledger.state);
     await expect(
-      completeClaim(new Ledger(), VECTOR_CONTEXT, registry, encodeBatch(signed), { ...head, steps: head.steps.slice(1) }),
+      completeClaim(new Ledger(), VECTOR_CONTEXT, registry, encodeBatch(signed), {
+        ...head,
+        steps: head.steps.slice(1),
+      }),
     ).rejects.toThrow(RangeError);
   });
 });
