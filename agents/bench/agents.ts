@@ -27,7 +27,7 @@ import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
-import { encodeTx } from "../sigma/codec.ts";
+import { encodeTx, splitBatch } from "../sigma/codec.ts";
 import { applyBatch, Ledger } from "../sigma/sigma.ts";
 
 const arg = (name: string, fallback: number) => {
@@ -38,6 +38,8 @@ const arg = (name: string, fallback: number) => {
 };
 const RECEIPTS = arg("receipts", 200);
 const BATCH = arg("batch", 50);
+/** `--node-only`: just the one-node run (chain block time aside), e.g. to profile it. */
+const NODE_ONLY = process.argv.includes("--node-only");
 const POLL_MS = 250;
 
 const percentile = (values: ReadonlyArray<number>, p: number) => {
@@ -57,7 +59,10 @@ const waitFor = (check: () => boolean | Promise<boolean>, what: string, ms: numb
 const program = Effect.gen(function* () {
   const protocol = yield* LocalProtocol;
   const { anvil, deployments } = protocol;
-  const world = yield* populate(protocol, { users: 8, escrowPerUser: FEE * BigInt(RECEIPTS + 100) });
+  const world = yield* populate(protocol, { users: 16, escrowPerUser: FEE * BigInt(RECEIPTS + 100) });
+  // the network runs use users 0–7, the one-node run users 8–15: their nonce windows never meet
+  const networkUsers = world.userKeys.slice(0, 8);
+  const nodeUsers = world.userKeys.slice(8);
   const addresses = ledgerAddresses(deployments);
   const engine = fixtureEngine(world.contributionIds, 3);
   const source = makeReceiptSource({
@@ -65,12 +70,93 @@ const program = Effect.gen(function* () {
     ledger: addresses.ledger,
     modelId: world.modelId,
     operatorKey: world.operatorKey,
-    userKeys: world.userKeys,
+    userKeys: networkUsers,
     fee: FEE,
     attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
   });
   const receipts: SourcedReceipt[] = [];
   for (let i = 0; i < RECEIPTS; i++) receipts.push(yield* Effect.promise(() => source.answer(i, `q${i}`, `a${i}`)));
+
+  // one node, chain block time aside: a single attributor takes every receipt through its intake and posts
+  // them in one claim (maxBatch = all of them, nothing posted before the last arrives), timed from its first
+  // intake to its postClaim transaction sent (the agent's own work: intake, σ, reads, signing) and to mined
+  const node = yield* Effect.scoped(
+    Effect.gen(function* () {
+      const nodeEvents: Array<AgentEvent & { readonly at: number }> = [];
+      const network = yield* startNetwork({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        deployments,
+        engine,
+        attributorKeys: [ANVIL_KEYS[7]],
+        challengerKeys: [],
+        dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-node-")),
+        maxBatch: RECEIPTS,
+        maxWaitMs: 600_000,
+        pollMs: POLL_MS,
+        onEvent: (e) => nodeEvents.push({ ...e, at: Date.now() }),
+      });
+      const attributor = network.attributors[0]!;
+      const follower = attributor.handle.follower;
+      const nodeSource = makeReceiptSource({
+        chainId: anvil.chainId,
+        ledger: addresses.ledger,
+        modelId: world.modelId,
+        operatorKey: world.operatorKey,
+        userKeys: nodeUsers,
+        fee: FEE,
+        attributors: [privateKeyToAccount(ANVIL_KEYS[7]).address],
+      });
+      const nodeReceipts: SourcedReceipt[] = [];
+      for (let i = 0; i < RECEIPTS; i++) {
+        nodeReceipts.push(yield* Effect.promise(() => nodeSource.answer(i, `nq${i}`, `na${i}`)));
+      }
+      const head = yield* Effect.promise(() => createPublicClient({ transport: http(anvil.rpcUrl) }).getBlockNumber());
+      yield* waitFor(() => follower.lastBlock() >= head, "the node's follower to catch up", 120_000);
+      const claimsBefore = follower.claims.size;
+      const start = Date.now();
+      yield* Effect.forEach(nodeReceipts, (r) => Effect.promise(() => attributor.submit(r)), {
+        concurrency: 8,
+        discard: true,
+      });
+      const intakeDone = Date.now();
+      yield* waitFor(() => nodeEvents.some((e) => e.kind === "claimPosted"), "the node's claim", 300_000);
+      const sent = nodeEvents.find((e) => e.kind === "claimSent")!.at;
+      const mined = nodeEvents.find((e) => e.kind === "claimPosted")!.at;
+      yield* waitFor(() => follower.claims.size > claimsBefore, "the node's follower to read its claim", 60_000);
+      const claim = [...follower.claims.values()].at(-1)!;
+      // peer: σ alone over exactly the batch posted (entries included), from a fresh ledger, in the claim's context
+      const txs = splitBatch(claim.batch);
+      const sigmaStart = performance.now();
+      yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
+      return {
+        intake: (intakeDone - start) / 1000,
+        sent: (sent - start) / 1000,
+        mined: (mined - start) / 1000,
+        build: (sent - intakeDone) / 1000,
+        sigma: (performance.now() - sigmaStart) / 1000,
+        included: claim.receipts.length,
+      };
+    }),
+  );
+  const nodeRows = [
+    [
+      `one node, chain block time aside: first intake → postClaim sent (${node.included} receipts in one claim)`,
+      `${(RECEIPTS / node.sent).toFixed(1)} receipts/s (intake ${node.intake.toFixed(2)} s + build ${node.build.toFixed(2)} s)`,
+      `σ alone: ${(RECEIPTS / node.sigma).toFixed(1)} receipts/s`,
+    ],
+    [
+      "one node: first intake → that claim mined (1 s blocks)",
+      `${(RECEIPTS / node.mined).toFixed(1)} receipts/s`,
+      `intake alone: ${(RECEIPTS / node.intake).toFixed(1)} receipts/s`,
+    ],
+  ];
+  if (NODE_ONLY) {
+    console.log(`\n${RECEIPTS} receipts, one attributor, one claim\n`);
+    console.log("| measure | result | baseline (same run) |\n|---|---|---|");
+    for (const [a, b, c] of nodeRows) console.log(`| ${a} | ${b} | ${c} |`);
+    return;
+  }
 
   const events: Array<AgentEvent & { readonly at: number }> = [];
   // phase 1 in its own scope: its agents stop before the fraud phase reuses their keys
@@ -170,7 +256,7 @@ const program = Effect.gen(function* () {
     ledger: addresses.ledger,
     modelId: world.modelId,
     operatorKey: world.operatorKey,
-    userKeys: world.userKeys,
+    userKeys: networkUsers,
     fee: FEE,
     firstNonce: 1_000_000n,
   });
@@ -197,6 +283,7 @@ const program = Effect.gen(function* () {
       `p50 ${percentile(latencies, 50).toFixed(1)} s, p95 ${percentile(latencies, 95).toFixed(1)} s`,
       `window ${windowSeconds} s (local preset)`,
     ],
+    ...nodeRows,
     ["challenger detection (claim mined → flagged)", `${detection.toFixed(2)} s`, `poll interval ${POLL_MS / 1000} s`],
     ["claim mined → challenger wins the game", `${toWin.toFixed(2)} s`, "—"],
   ];
