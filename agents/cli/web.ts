@@ -3,7 +3,7 @@
  * a datanet, a suffix-attributed model on a real LoRA operator, an attributor, a challenger); otherwise
  * it serves the app in front of an existing network given by its URLs. Runs until Ctrl-C.
  */
-import { Console, Effect, Option } from "effect";
+import { Config, Console, Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import { getAddress, isAddress } from "viem";
 import { deploymentsPath, loadDeployments } from "../chain/Deployments.ts";
@@ -22,11 +22,11 @@ export const serveLocalOpenChat = (port: number) =>
     return yield* Effect.never;
   }).pipe(Effect.scoped);
 
-const parseModels = (specs: ReadonlyArray<string>) =>
+const parseModels = (specs: ReadonlyArray<string>, expected: string, value = /^[0-9]+$/) =>
   Effect.forEach(specs, (spec) => {
-    const match = /^([^=]+)=([0-9]+)$/.exec(spec);
-    return match === null
-      ? Effect.fail(new CliInputError({ message: `--model expects <served name>=<model id>, got "${spec}"` }))
+    const match = /^([^=]+)=(.+)$/.exec(spec);
+    return match === null || !value.test(match[2]!)
+      ? Effect.fail(new CliInputError({ message: `${expected}, got "${spec}"` }))
       : Effect.succeed([match[1]!, match[2]!] as const);
   }).pipe(Effect.map((pairs) => Object.fromEntries(pairs)));
 
@@ -62,6 +62,23 @@ export const webCommand = Command.make(
       Flag.atLeast(0),
       Flag.withDescription("<served name>=<on-chain model id>, repeatable: the models the page offers"),
     ),
+    factoryBase: Flag.String("factory-base").pipe(
+      Flag.atLeast(0),
+      Flag.withDescription("<name>=<model folder>, repeatable: base models the Factory page trains LoRA adapters of"),
+    ),
+    factoryDir: Flag.String("factory-dir").pipe(
+      Flag.withDefault("factory-jobs"),
+      Flag.withDescription("where the Factory page's training jobs live (kept across restarts)"),
+    ),
+    operatorAdminToken: Flag.Redacted("operator-admin-token").pipe(
+      Flag.withDescription("the operator's --admin-token: the Factory page has it load published adapters"),
+      Flag.withFallbackConfig(Config.Redacted("POA_OPERATOR_ADMIN_TOKEN")),
+      Flag.optional,
+    ),
+    operatorAdaptersDir: Flag.String("operator-adapters-dir").pipe(
+      Flag.optional,
+      Flag.withDescription("the operator's --adapters-dir (same machine): published adapters are copied there"),
+    ),
   },
   (flags) =>
     Effect.gen(function* () {
@@ -89,6 +106,7 @@ export const webCommand = Command.make(
       const operatorAddress = Option.getOrUndefined(flags.operatorAddress);
       if (operatorAddress !== undefined && !isAddress(operatorAddress))
         return yield* new CliInputError({ message: `--operator-address: not an address: ${operatorAddress}` });
+      const factoryBases = yield* parseModels(flags.factoryBase, "--factory-base expects <name>=<model folder>", /./);
       const distDir = yield* ensureBundle;
       const web = yield* serveWeb({
         host: flags.host,
@@ -97,7 +115,23 @@ export const webCommand = Command.make(
         chainId,
         deployments,
         rpcUrl: client.rpcUrl,
-        models: yield* parseModels(flags.model),
+        models: yield* parseModels(flags.model, "--model expects <served name>=<model id>"),
+        ...(flags.factoryBase.length === 0
+          ? {}
+          : {
+              factory: {
+                bases: factoryBases,
+                jobsDir: flags.factoryDir,
+                ...Option.match(flags.operatorAdminToken, {
+                  onNone: () => ({}),
+                  onSome: (operatorAdminToken) => ({ operatorAdminToken }),
+                }),
+                ...Option.match(flags.operatorAdaptersDir, {
+                  onNone: () => ({}),
+                  onSome: (adaptersDir) => ({ adaptersDir }),
+                }),
+              },
+            }),
         ...(operatorAddress === undefined ? {} : { operatorAddress: getAddress(operatorAddress) }),
         ...Option.match(flags.operatorUrl, { onNone: () => ({}), onSome: (operatorUrl) => ({ operatorUrl }) }),
         ...Option.match(flags.attributorUrl, {

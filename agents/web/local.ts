@@ -29,6 +29,8 @@ import { CLASSES, sampleMessages } from "../engines/gradient/dataset.ts";
 import { trainDemoModel } from "../engines/gradient/demo.ts";
 import { makeSuffixEngine } from "../engines/suffix/engine.ts";
 import { buildIndex, type SuffixIndex } from "../engines/suffix/index.ts";
+import { makeFactoryEngine } from "../factory/attribution.ts";
+import { openRun, runAttributor } from "../factory/run.ts";
 import { modelRegistryAbi } from "../generated/contracts.ts";
 import { fundAccounts, ledgerAddresses, startNetwork } from "../network/network.ts";
 import { writeTestSetup } from "../operator/fixtures.ts";
@@ -45,6 +47,8 @@ export const GRADIENT_ADAPTER = "tiny-lora-0001";
 /** The gradient model's training set: `sampleMessages(GRADIENT_EXAMPLES, GRADIENT_SEED)`, one contribution each. */
 export const GRADIENT_EXAMPLES = 24;
 export const GRADIENT_SEED = 11;
+/** The Factory page's base model: the operator's tiny Llama. */
+export const FACTORY_BASE = "tiny-llama";
 
 const SPLIT: FeeSplit = { operatorBps: 2000, ownerBps: 2000, dataBps: 5000, attributorBps: 500, protocolBps: 500 };
 export const PRICE = parseUnits("0.01", 18);
@@ -71,6 +75,8 @@ export interface OpenChatNetworkOptions {
   readonly fraud?: boolean;
   readonly webPort?: number;
   readonly log?: (line: string) => void;
+  /** Where the Factory page's jobs live (default: inside the network's temporary folder). */
+  readonly factoryJobsDir?: string;
 }
 
 export interface OpenChatNetwork {
@@ -137,14 +143,18 @@ export const startOpenChatNetwork = (
     // the gradient model's engine, once it is trained (below); its model id is known before the operator starts
     let gradientModelId = -1n;
     let gradientEngine: AttributionEngine<unknown> | undefined;
+    // adapters published from the Factory page: their DataInf engine over the run's index (agents/factory)
+    const factoryEngines = new Map<bigint, AttributionEngine<unknown>>();
     const recorded = recordingEngine<unknown>({
       method: "suffix",
       attribute: (request) =>
-        request.modelId !== gradientModelId
-          ? suffixEngine.attribute(request)
-          : gradientEngine === undefined
-            ? Effect.fail(new EngineError({ method: "gradient", message: "the gradient model is not trained yet" }))
-            : gradientEngine.attribute(gradientRequest(request)),
+        factoryEngines.has(request.modelId)
+          ? factoryEngines.get(request.modelId)!.attribute(request)
+          : request.modelId !== gradientModelId
+            ? suffixEngine.attribute(request)
+            : gradientEngine === undefined
+              ? Effect.fail(new EngineError({ method: "gradient", message: "the gradient model is not trained yet" }))
+              : gradientEngine.attribute(gradientRequest(request)),
     });
     const events: AgentEvent[] = [];
     const disputed = new Set<bigint>();
@@ -370,7 +380,28 @@ export const startOpenChatNetwork = (
       demoAccounts: [
         ...users.map((u) => ({ name: u.name, address: u.address, key: u.key })),
         ...contributors.map((c) => ({ name: c.name, address: c.address, key: c.key })),
+        // registers and stakes the Factory page's adapters (the deployer: it holds OPEN)
+        { name: "builder", address: curator.address, key: ANVIL_KEYS[0] },
       ],
+      factory: {
+        bases: { [FACTORY_BASE]: setup.modelDir },
+        jobsDir: options.factoryJobsDir ?? path.join(dir, "factory"),
+        adaptersDir: setup.adaptersDir,
+        onServed: (served) => {
+          void openRun(served.runDir, served.baseDir).then(
+            (run) =>
+              factoryEngines.set(
+                served.modelId,
+                makeFactoryEngine(runAttributor(run), run.encode, {
+                  method: "datainf",
+                  maxEntries: 16,
+                  modelId: served.modelId,
+                }) as AttributionEngine<unknown>,
+              ),
+            (e: unknown) => log(`  factory: cannot attribute ${served.adapter}: ${String(e)}`),
+          );
+        },
+      },
     };
     const web = yield* serveWeb(webOptions);
     return {

@@ -27,6 +27,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Deployments } from "../chain/Deployments.ts";
 import { requestHashOfBody, signRequestHeaders } from "../operator/client.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
+import { type FactoryJobs, type FactoryOptions, makeFactoryJobs } from "./factory.ts";
 
 export class WebServerError extends Data.TaggedError("WebServerError")<{
   readonly message: string;
@@ -59,6 +60,8 @@ export interface WebServerOptions {
   readonly operatorAddress?: string;
   /** Extra chat-completion fields the page sends (e.g. greedy decoding for the tiny test model). */
   readonly chatParams?: Readonly<Record<string, unknown>>;
+  /** The Model Factory's pages (agents/web/factory.ts): base models, a jobs folder, the operator's adapters dir. */
+  readonly factory?: FactoryOptions;
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -192,12 +195,22 @@ const SignRequestBody = Schema.Struct({
   maxFee: Schema.String.check(Schema.isPattern(/^[0-9]{1,78}$/)),
 });
 
-export const handle = (options: WebServerOptions) => {
+export const handle = (
+  options: WebServerOptions,
+  /** Served name → model id: options.models, and adapters the factory published since. */
+  models: Record<string, string> = { ...options.models },
+  factory?: FactoryJobs,
+) => {
   /** The next nonce per demo user (the operator refuses a (user, nonce) it has seen). */
   const nonces = new Map<string, bigint>();
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const p = url.pathname;
+    if (p.startsWith("/api/factory/")) {
+      if (factory === undefined) return fail(response, 503, "no model factory configured (poa web --factory-base)");
+      await factory.handle(request, response, p);
+      return;
+    }
     if (p === "/api/config") {
       return sendJson(response, 200, {
         chainId: options.chainId,
@@ -213,7 +226,8 @@ export const handle = (options: WebServerOptions) => {
         operator: options.operatorUrl !== undefined,
         attributor: options.attributorApiUrl !== undefined,
         demoAccounts: options.demoAccounts ?? [],
-        models: options.models ?? {},
+        models,
+        factory: factory !== undefined,
         operatorAddress: options.operatorAddress ?? null,
         chatParams: options.chatParams ?? {},
       });
@@ -256,7 +270,7 @@ export const handle = (options: WebServerOptions) => {
       const { user, model, body, maxFee } = decoded.value;
       const account = options.demoAccounts?.find((a) => a.address.toLowerCase() === user.toLowerCase());
       if (account === undefined) return fail(response, 403, `${user} is not one of this server's demo accounts`);
-      const modelId = options.models?.[model];
+      const modelId = models[model];
       if (modelId === undefined) return fail(response, 400, `unknown model "${model}": this chain has no model for it`);
       const ledger = options.deployments.attributionLedger;
       if (options.operatorAddress === undefined || ledger === undefined)
@@ -305,7 +319,31 @@ export const serveWeb = (
 ): Effect.Effect<{ readonly url: string }, WebServerError, Scope.Scope> =>
   Effect.gen(function* () {
     const distDir = path.resolve(options.distDir);
-    const app = handle({ ...options, distDir });
+    const models: Record<string, string> = { ...options.models };
+    const factory =
+      options.factory === undefined
+        ? undefined
+        : yield* Effect.acquireRelease(
+            Effect.try({
+              try: () =>
+                makeFactoryJobs(options.factory!, {
+                  rpcUrl: options.rpcUrl,
+                  deployments: options.deployments,
+                  ...(options.operatorUrl === undefined ? {} : { operatorUrl: options.operatorUrl }),
+                  ...(options.contentDir === undefined ? {} : { contentDir: options.contentDir }),
+                  addModel: (name, modelId) => {
+                    models[name] = modelId;
+                  },
+                }),
+              catch: (cause) =>
+                new WebServerError({
+                  message: `cannot open the factory's jobs folder ${options.factory!.jobsDir}`,
+                  cause,
+                }),
+            }),
+            (jobs) => Effect.promise(() => jobs.close()),
+          );
+    const app = handle({ ...options, distDir }, models, factory);
     const server = createServer((request, response) => {
       app(request, response).catch((cause) => fail(response, 500, `internal error: ${reason(cause)}`));
     });

@@ -19,6 +19,7 @@ import { contentRoot } from "../content/merkle.ts";
 import { trainDemoModel } from "../engines/gradient/demo.ts";
 import type { GradientEvidence } from "../engines/gradient/engine.ts";
 import { attributionLedgerAbi, modelRegistryAbi } from "../generated/contracts.ts";
+import { factoryFlow } from "./factory-flow.test-util.ts";
 import { DEMO_PROMPTS, GRADIENT_ADAPTER, GRADIENT_EXAMPLES, GRADIENT_SEED, startOpenChatNetwork } from "./local.ts";
 import { serveWeb } from "./server.ts";
 
@@ -37,7 +38,7 @@ const chat = async (page: Page, prompt: string) => {
 
 layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("Open Chat in Chromium", (it) => {
   it.effect(
-    "chat, attribution, receipt to final, dispute, earnings and withdrawal; clear messages on bad input",
+    "chat, attribution, receipt to final, dispute, earnings and withdrawal; the Model Factory; clear messages on bad input",
     () =>
       Effect.gen(function* () {
         if (!existsSync(CHROMIUM))
@@ -222,11 +223,18 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
           await page.close();
         });
 
+        // 7. The Model Factory: train on a datanet, watch the loss, publish, chat with the adapter (factory-flow.test-util.ts).
+        const factoryStart = Date.now();
+        yield* Effect.promise(() => factoryFlow(browser, network, shoot));
+        if (process.env.POA_TIMINGS !== undefined) console.log(`factory flow: ${Date.now() - factoryStart} ms`);
+
         // Bad input, each in its own server: operator down + chain unreachable; unknown model; tampered content.
+        // (without the factory: a server on the factory's jobs folder would offer the published adapter first)
+        const { factory: _factory, ...plain } = network.web;
         const dead = `http://127.0.0.1:${yield* Effect.promise(freePort)}`;
-        const broken = yield* serveWeb({ ...network.web, port: 0, operatorUrl: dead, rpcUrl: dead });
+        const broken = yield* serveWeb({ ...plain, port: 0, operatorUrl: dead, rpcUrl: dead });
         const unknown = yield* serveWeb({
-          ...network.web,
+          ...plain,
           port: 0,
           models: { "no-such-model": network.modelId.toString() },
         });
@@ -244,7 +252,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("O
             ),
           ),
         );
-        const tampered = yield* serveWeb({ ...network.web, port: 0, contentDir: tamperedDir });
+        const tampered = yield* serveWeb({ ...plain, port: 0, contentDir: tamperedDir });
         yield* Effect.promise(async () => {
           const page = await browser.newPage();
           await page.goto(broken.url);

@@ -123,3 +123,92 @@ export const Bisection = ({ size, ranges }: { size: bigint; ranges: ReadonlyArra
     </svg>
   );
 };
+
+/**
+ * Training loss per optimizer step (the running mean example loss of the epoch so far, as the factory's
+ * progress bar shows it); a dashed line marks each epoch's end, whose point is that epoch's loss in the
+ * training record. The table lists every point with its exact value.
+ */
+export const LossChart = ({
+  points,
+  steps,
+}: {
+  points: ReadonlyArray<{ step: number; epoch: number; loss: number }>;
+  steps: number;
+}) => {
+  if (points.length === 0) return <p class="muted">No step finished yet.</p>;
+  const w = 600;
+  const h = 160;
+  const max = Math.max(...points.map((p) => p.loss));
+  const min = Math.min(...points.map((p) => p.loss));
+  const span = max - min || 1;
+  const total = Math.max(steps, points[points.length - 1]!.step, 1);
+  const x = (step: number) => (step / total) * w;
+  const y = (loss: number) => 8 + ((max - loss) / span) * (h - 16);
+  const epochEnds = points.filter((p, i) => points[i + 1]?.epoch !== p.epoch && i < points.length - 1);
+  const last = points[points.length - 1]!;
+  return (
+    <figure class="chart" data-testid="loss-chart">
+      <svg
+        class="line"
+        viewBox={`0 0 ${w} ${h}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`training loss over ${points.length} of ${total} steps: ${last.loss.toFixed(4)} at step ${last.step}`}
+      >
+        {epochEnds.map((p) => (
+          <line
+            key={p.step}
+            x1={x(p.step)}
+            y1={0}
+            x2={x(p.step)}
+            y2={h}
+            stroke="#999"
+            stroke-dasharray="4 4"
+            vector-effect="non-scaling-stroke"
+          />
+        ))}
+        <polyline
+          fill="none"
+          stroke="#b4460b"
+          stroke-width="3"
+          vector-effect="non-scaling-stroke"
+          points={points.map((p) => `${x(p.step)},${y(p.loss)}`).join(" ")}
+        />
+      </svg>
+      <figcaption>
+        loss {last.loss.toFixed(4)} at step {last.step} of {total} (range {min.toFixed(4)}–{max.toFixed(4)})
+      </figcaption>
+      <details>
+        <summary>Loss per step</summary>
+        <div class="scroll">
+          <table>
+            <caption class="sr-only">Training loss per step</caption>
+            <thead>
+              <tr>
+                <th scope="col">step</th>
+                <th scope="col">epoch</th>
+                <th scope="col">loss</th>
+              </tr>
+            </thead>
+            <tbody>
+              {points.map((p) => (
+                <tr
+                  key={p.step}
+                  data-testid="loss-point"
+                  data-step={p.step}
+                  data-epoch={p.epoch}
+                  data-loss={String(p.loss)}
+                >
+                  <td>{p.step}</td>
+                  <td>{p.epoch + 1}</td>
+                  <td class="num">{p.loss.toFixed(6)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </figure>
+  );
+};

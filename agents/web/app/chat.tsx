@@ -106,7 +106,13 @@ const readStream = async (response: Response, onText: (t: string) => void): Prom
   return receipt;
 };
 
-export const Chat = ({ onError }: { onError: (m: string) => void }) => {
+export const Chat = ({
+  onError,
+  initialModel,
+}: {
+  onError: (m: string) => void;
+  initialModel?: string | undefined;
+}) => {
   const [config, setConfig] = useState<Config>();
   const [models, setModels] = useState<string[]>([]);
   const [model, setModel] = useState("");
@@ -126,7 +132,15 @@ export const Chat = ({ onError }: { onError: (m: string) => void }) => {
         const list = await getJson<{ data: Array<{ id: string }> }>("/api/operator/v1/models");
         const ids = list.data.map((m) => m.id).filter((id) => c.models[id] !== undefined);
         setModels(ids);
-        setModel(ids[0] ?? "");
+        // #/chat/<served name>: e.g. the Factory page's "Chat with it"
+        // (a model chosen while the list was loading stays chosen)
+        setModel((chosen) =>
+          chosen !== ""
+            ? chosen
+            : initialModel !== undefined && ids.includes(initialModel)
+              ? initialModel
+              : (ids[0] ?? ""),
+        );
         if (ids.length === 0) setStatus("the operator serves no model registered on this chain");
       })
       .catch((e: unknown) => setStatus(e instanceof Error ? e.message : String(e)));

@@ -27,7 +27,7 @@ import {
 import { Dispute } from "./receipt.tsx";
 
 /** Loads once (or every `refreshMs`), shows one line on failure, never a blank page. */
-const useLoad = <T,>(load: () => Promise<T>, deps: ReadonlyArray<unknown>, refreshMs?: number) => {
+export const useLoad = <T,>(load: () => Promise<T>, deps: ReadonlyArray<unknown>, refreshMs?: number) => {
   const [value, setValue] = useState<T>();
   const [problem, setProblem] = useState<string>();
   const [tick, setTick] = useState(0);
@@ -50,7 +50,7 @@ const useLoad = <T,>(load: () => Promise<T>, deps: ReadonlyArray<unknown>, refre
   return { value, problem, reload: () => setTick((t) => t + 1) };
 };
 
-const Page = ({
+export const Page = ({
   title,
   problem,
   children,

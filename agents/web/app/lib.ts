@@ -30,6 +30,8 @@ export interface Config {
   readonly models: Readonly<Record<string, string>>;
   readonly operatorAddress: Address;
   readonly chatParams: Readonly<Record<string, unknown>>;
+  /** Whether the server runs the Model Factory (agents/web/factory.ts). */
+  readonly factory: boolean;
 }
 
 /** A failure the page shows as one line. */
@@ -68,11 +70,18 @@ export const loadConfig = (): Promise<Config> => {
   configPromise ??= getJson<Config>("/api/config");
   return configPromise;
 };
+/** Forgets the cached config (the served models change when the factory publishes an adapter). */
+export const reloadConfig = (): Promise<Config> => {
+  configPromise = undefined;
+  return loadConfig();
+};
 
 let client: PublicClient | undefined;
 export const chain = (): PublicClient => {
   client ??= createPublicClient({
     transport: http(`${location.origin}/api/rpc`, { retryCount: 0, timeout: 10_000 }),
+    // waiting for a transaction's receipt (Withdraw, Publish) polls at this interval (viem's default: 4 s)
+    pollingInterval: 500,
   }) as PublicClient;
   return client;
 };

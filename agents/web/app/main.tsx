@@ -3,6 +3,7 @@ import { Component, type ComponentChildren, render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Chat } from "./chat.tsx";
 import { Claims, Datanets, Earnings, Models } from "./explorer.tsx";
+import { Factory } from "./factory.tsx";
 import { loadConfig } from "./lib.ts";
 import { ReceiptPage } from "./receipt.tsx";
 
@@ -38,6 +39,7 @@ const NAV = [
   ["models", "Models"],
   ["claims", "Claims"],
   ["earnings", "Earnings"],
+  ["factory", "Factory"],
 ] as const;
 
 const App = () => {
@@ -54,6 +56,10 @@ const App = () => {
       case "":
       case undefined:
         return <Chat onError={() => {}} />;
+      case "chat":
+        return <Chat onError={() => {}} initialModel={args[0]} />;
+      case "factory":
+        return <Factory jobId={args[0]} />;
       case "datanets":
         return <Datanets />;
       case "models":
@@ -84,7 +90,11 @@ const App = () => {
         </a>
         <nav aria-label="pages">
           {NAV.map(([path, label]) => (
-            <a key={path} href={`#/${path}`} aria-current={(page ?? "") === path ? "page" : undefined}>
+            <a
+              key={path}
+              href={`#/${path}`}
+              aria-current={(page === "chat" ? "" : (page ?? "")) === path ? "page" : undefined}
+            >
               {label}
             </a>
           ))}
