@@ -24,7 +24,11 @@ export class IntakeServerError extends Data.TaggedError("IntakeServerError")<{
 
 export type IntakeResult =
   | { readonly ok: true; readonly stored: boolean }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly retryable?: boolean };
+
+/** An intake failure as the HTTP intake answers it: 503 (send again later) when retryable, else 400. */
+export const intakeFailure = (e: { readonly message: string; readonly retryable?: boolean }): IntakeResult =>
+  e.retryable === true ? { ok: false, error: e.message, retryable: true } : { ok: false, error: e.message };
 
 const MAX_BODY = 2 * 1024 * 1024;
 
@@ -77,7 +81,7 @@ export const serveIntake = (
         const result = await accept(texts.sourced);
         return result.ok
           ? send(response, 202, { stored: result.stored })
-          : send(response, 400, { error: result.error });
+          : send(response, result.retryable === true ? 503 : 400, { error: result.error });
       })().catch(() => send(response, 500, { error: "internal error" }));
     });
     const host = options.host ?? "127.0.0.1";

@@ -20,6 +20,18 @@ import { Store, type StoreError } from "../store/store.ts";
 import { Attribution } from "./attribution.ts";
 import { AttributorState, IntakeError, payloadKey } from "./state.ts";
 
+/**
+ * Engine failures that say nothing about the receipt: the registry or an index could not be read (RPC
+ * down, no peer serving the index yet); the registry engine's EngineError carries the resolver's error
+ * as its cause. Such a receipt is not refused for good: the intake answers 503 and the sender tries again.
+ */
+const transientCauses: ReadonlySet<string> = new Set(["ModelReadError", "RegistryReadError", "IndexUnavailableError"]);
+const transientEngineFailure = (e: { readonly cause?: unknown }): boolean => {
+  const engineError = e.cause as { readonly cause?: { readonly _tag?: unknown } } | undefined;
+  const tag = engineError?.cause?._tag;
+  return typeof tag === "string" && transientCauses.has(tag);
+};
+
 export interface ReceiptIntakeShape {
   /** Checks a receipt with its texts, attributes it, stores and gossips it; true when it was new here. */
   readonly accept: (sourced: SourcedReceipt) => Effect.Effect<boolean, IntakeError | StoreError>;
@@ -67,9 +79,14 @@ export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* ()
     const entries = yield* attribution
       .attribute({ modelId: sourced.receipt.request.modelId, input: texts.sourced.input, output: sourced.output })
       .pipe(
-        Effect.catchTag("AttributionFailed", (e) =>
-          storeUnattributed(sourced.receipt, e.reason).pipe(Effect.flatMap(() => Effect.fail(refuse(e.reason)))),
-        ),
+        Effect.catchTag("AttributionFailed", (e) => {
+          // the registry or an index could not be read: says nothing about the receipt, send it again later
+          if (transientEngineFailure(e)) {
+            metrics.rejected.inc({ reason: "engine-unavailable" });
+            return Effect.fail(new IntakeError({ message: `receipt not taken yet: ${e.reason}`, retryable: true }));
+          }
+          return storeUnattributed(sourced.receipt, e.reason).pipe(Effect.flatMap(() => Effect.fail(refuse(e.reason))));
+        }),
       );
     // the node's own weights, whatever a peer attached to a copy of this receipt
     const payload: ReceiptPayload = { ...sourced.receipt, attribution: entries };

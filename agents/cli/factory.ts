@@ -10,11 +10,13 @@ import { type Hex, parseUnits } from "viem";
 import { Chain } from "../chain/Chain.ts";
 import { registerModel, stake } from "../chain/registries.ts";
 import { contentRoot } from "../content/merkle.ts";
+import { installLoraIndex } from "../engines/lora/load.ts";
 import { datanetContributions, directoryContentSource, fetchCorpus } from "../engines/suffix/datanet.ts";
 import { FactoryMethodSchema } from "../factory/attribution.ts";
 import { loadBase } from "../factory/base.ts";
+import { makeGradPool } from "../factory/pool.ts";
 import { DEFAULT_FACTORY_QUALITY, formatFactoryQuality, runFactoryQuality } from "../factory/quality.ts";
-import { indexRun, openRun, runAttributor } from "../factory/run.ts";
+import { indexRunThreaded, openRun, runAttributor } from "../factory/run.ts";
 import {
   baseNameOf,
   type DataSource,
@@ -23,7 +25,7 @@ import {
   readRecord,
   type TrainingDocument,
   type TrainProgress,
-  trainAdapter,
+  trainAdapterThreaded,
 } from "../factory/train.ts";
 import { loadTextCodec } from "../operator/operator.ts";
 import { clientFlags, report, withProtocol } from "./common.ts";
@@ -70,6 +72,19 @@ const trainProgress = (startedAt: number) => (p: TrainProgress) =>
 const indexProgress = (done: number, total: number) =>
   bar("index", done / total, `${done}/${total} contribution gradients`, done === total);
 
+const attributeProgress = (done: number, total: number) =>
+  bar("attribute", done / total, `${done}/${total} checkpoint gradients of the answer`, done === total);
+
+const threadsFlag = Flag.Int("threads").pipe(
+  Flag.withDescription("worker threads for the gradients (results are identical for every count)"),
+  Flag.withDefault(1),
+);
+
+const checkThreads = (threads: number) =>
+  Number.isInteger(threads) && threads >= 1 && threads <= 256
+    ? Effect.void
+    : Effect.fail(fail(`--threads must be an integer from 1 to 256; got ${threads}`));
+
 const splitIds = (values: ReadonlyArray<string>) =>
   values.flatMap((v) => v.split(",").map((s) => s.trim())).filter((s) => s !== "");
 
@@ -101,6 +116,7 @@ const trainFlags = {
   seqLen: Flag.Int("seq-len").pipe(Flag.withDefault(DEFAULT_HYPERPARAMETERS.seqLen)),
   checkpoints: Flag.Int("checkpoints").pipe(Flag.withDefault(DEFAULT_HYPERPARAMETERS.checkpoints)),
   dims: Flag.Int("dims").pipe(Flag.withDescription("index projection width per segment"), Flag.withDefault(64)),
+  threads: threadsFlag,
   referenceTime: Flag.String("reference-time").pipe(
     Flag.withDescription("unix seconds: contributions approved and not withdrawn then (default: latest block)"),
     Flag.optional,
@@ -133,6 +149,7 @@ const readManifest = (file: string) =>
 
 const trainCommand = (f: TrainFlags) =>
   Effect.gen(function* () {
+    yield* checkThreads(f.threads);
     const datanets = splitIds(f.datanet);
     let documents: TrainingDocument[];
     let source: DataSource | null = null;
@@ -189,20 +206,25 @@ const trainCommand = (f: TrainFlags) =>
     const codec = yield* attemptAsync(() => loadTextCodec(f.base));
     const out = resolve(f.out);
     const startedAt = performance.now();
-    const trained = yield* attempt(() =>
-      trainAdapter({
-        base,
-        baseName: baseNameOf(f.base),
-        encode: (t) => codec.tokenizer.encode(t, { add_special_tokens: false }).ids,
-        documents,
-        source,
-        hyper,
-        out,
-        onProgress: trainProgress(startedAt),
-      }),
+    const trained = yield* attemptAsync(() =>
+      trainAdapterThreaded(
+        {
+          base,
+          baseName: baseNameOf(f.base),
+          encode: (t) => codec.tokenizer.encode(t, { add_special_tokens: false }).ids,
+          documents,
+          source,
+          hyper,
+          out,
+          onProgress: trainProgress(startedAt),
+        },
+        f.threads,
+      ),
     );
     const run = yield* attemptAsync(() => openRun(out, f.base));
-    const { commitment } = yield* attempt(() => indexRun(run, { dims: f.dims, seed: 7 }, indexProgress));
+    const { commitment } = yield* attemptAsync(() =>
+      indexRunThreaded(run, { dims: f.dims, seed: 7 }, f.threads, indexProgress),
+    );
     yield* report(
       f.json,
       {
@@ -230,11 +252,19 @@ const runFlags = {
 
 const indexCommand = Command.make(
   "index",
-  { ...runFlags, dims: Flag.Int("dims").pipe(Flag.withDefault(64)), seed: Flag.Int("seed").pipe(Flag.withDefault(7)) },
+  {
+    ...runFlags,
+    dims: Flag.Int("dims").pipe(Flag.withDefault(64)),
+    seed: Flag.Int("seed").pipe(Flag.withDefault(7)),
+    threads: threadsFlag,
+  },
   (f) =>
     Effect.gen(function* () {
+      yield* checkThreads(f.threads);
       const run = yield* attemptAsync(() => openRun(resolve(f.run), f.base));
-      const { commitment, index } = yield* attempt(() => indexRun(run, { dims: f.dims, seed: f.seed }, indexProgress));
+      const { commitment, index } = yield* attemptAsync(() =>
+        indexRunThreaded(run, { dims: f.dims, seed: f.seed }, f.threads, indexProgress),
+      );
       yield* Console.log(
         `index ${join(run.dir, "index.bin")}: ${index.header.count} contributions, commitment ${commitment}`,
       );
@@ -249,16 +279,27 @@ const attributeCommand = Command.make(
     answer: Flag.String("answer").pipe(Flag.withDescription("the generated answer to attribute")),
     method: Flag.Literals("method", ["datainf", "tracin"]).pipe(Flag.withDefault("datainf")),
     top: Flag.Int("top").pipe(Flag.withDefault(8)),
+    threads: threadsFlag,
     json: clientFlags.json,
   },
   (f) =>
     Effect.gen(function* () {
+      yield* checkThreads(f.threads);
       const method = Schema.decodeUnknownSync(FactoryMethodSchema)(f.method);
       const run = yield* attemptAsync(() => openRun(resolve(f.run), f.base));
-      const attributor = yield* attempt(() => runAttributor(run));
       const answer = run.encode(f.answer);
       if (answer.length === 0) return yield* fail("--answer is empty: nothing to attribute");
-      const result = yield* attemptAsync(() => attributor.score(run.encode(f.prompt), answer, method, f.top));
+      const result = yield* Effect.acquireUseRelease(
+        Effect.sync(() => (f.threads > 1 ? makeGradPool(run.base, run.layout, f.threads) : undefined)),
+        (pool) =>
+          Effect.gen(function* () {
+            const attributor = yield* attempt(() => runAttributor(run, pool, attributeProgress));
+            const scored = yield* attemptAsync(() => attributor.score(run.encode(f.prompt), answer, method, f.top));
+            return { ...scored, commitment: attributor.commitment };
+          }),
+        (pool) => Effect.promise(async () => pool?.close()),
+      );
+      const attributor = { commitment: result.commitment };
       yield* report(
         f.json,
         { method, indexCommitment: attributor.commitment, entries: result.entries },
@@ -297,6 +338,12 @@ const publishCommand = Command.make(
     ),
     price: Flag.String("price").pipe(Flag.withDefault("0.01"), Flag.withDescription("price per request in OPEN")),
     stakeAmount: Flag.String("stake").pipe(Flag.optional, Flag.withDescription("OPEN to stake on the adapter")),
+    dataDir: Flag.String("data-dir").pipe(
+      Flag.withDescription(
+        "also install the adapter's index (index, record, base model, checkpoints) in <dir>/indexes/<commitment>/ for an attributor",
+      ),
+      Flag.optional,
+    ),
   },
   (f) =>
     Effect.gen(function* () {
@@ -311,6 +358,15 @@ const publishCommand = Command.make(
       const split = yield* parseSplit(f.split);
       const price = yield* parseOpen("--price", f.price);
       const stakeAmount = Option.isSome(f.stakeAmount) ? yield* parseOpen("--stake", f.stakeAmount.value) : 0n;
+      // what an attributor's data directory holds for this adapter, checked as the attributor checks it
+      const dataDir = Option.getOrUndefined(f.dataDir);
+      const installed =
+        dataDir === undefined ? undefined : yield* attemptAsync(() => installLoraIndex(resolve(dataDir), dir, f.base));
+      if (installed !== undefined && installed.commitment !== attributor.commitment) {
+        return yield* fail(
+          `the installed index commits to ${installed.commitment}, the run's to ${attributor.commitment}`,
+        );
+      }
       const registered = yield* Effect.gen(function* () {
         const { chainId } = yield* Chain;
         if (record.data.source !== null && record.data.source.chainId !== chainId) {
@@ -370,12 +426,14 @@ const publishCommand = Command.make(
           tx: registered.adapter.hash,
           ...(registered.baseTx ? { baseTx: registered.baseTx } : {}),
           ...(registered.staked ? { stakeTx: registered.staked.hash } : {}),
+          ...(installed ? { indexDir: installed.dir } : {}),
         },
         [
           `adapter registered as model ${registered.adapter.modelId} (base model ${registered.parent}, tx ${registered.adapter.hash})`,
           `datanets ${datanetIds.join(",")}, method gradient, index commitment ${attributor.commitment}`,
           `training record ${hash} (in metadataURI)`,
           ...(registered.staked ? [`staked ${Option.getOrElse(f.stakeAmount, () => "0")} OPEN`] : []),
+          ...(installed ? [`index installed in ${installed.dir} (attributors: --data-dir ${dataDir})`] : []),
           `serve it: poa operator serve --model-dir ${f.base} --adapters-dir ${dir}  (adapter id "adapter")`,
         ].join("\n"),
       );
@@ -392,20 +450,38 @@ const qualityCommand = Command.make(
       Flag.withDescription("base model folder (default: the operator's tiny test model)"),
       Flag.optional,
     ),
+    epochs: Flag.Int("epochs").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.hyper.epochs)),
+    bytes: Flag.Int("bytes").pipe(
+      Flag.withDescription("characters of each president's address trained on"),
+      Flag.withDefault(DEFAULT_FACTORY_QUALITY.bytes),
+    ),
+    ldsSubsets: Flag.Int("lds-subsets").pipe(
+      Flag.withDescription("random halves of the contributors retrained for LDS (0: none)"),
+      Flag.withDefault(DEFAULT_FACTORY_QUALITY.ldsSubsets),
+    ),
+    bootstrap: Flag.Int("bootstrap").pipe(Flag.withDefault(DEFAULT_FACTORY_QUALITY.bootstrap)),
+    threads: threadsFlag,
   },
   (f) =>
     Effect.gen(function* () {
+      yield* checkThreads(f.threads);
+      if (f.ldsSubsets < 0 || f.bootstrap < 0 || f.epochs < 1 || f.bytes < 1)
+        return yield* fail("--lds-subsets and --bootstrap must be ≥ 0, --epochs and --bytes ≥ 1");
       const result = yield* attemptAsync(() =>
         runFactoryQuality({
           ...DEFAULT_FACTORY_QUALITY,
-          hyper: { ...DEFAULT_FACTORY_QUALITY.hyper, seed: f.seed },
+          bytes: f.bytes,
+          ldsSubsets: f.ldsSubsets,
+          bootstrap: f.bootstrap,
+          threads: f.threads,
+          hyper: { ...DEFAULT_FACTORY_QUALITY.hyper, seed: f.seed, epochs: f.epochs },
           ...(Option.isSome(f.base) ? { baseDir: f.base.value } : {}),
           log: (line) => process.stderr.write(`${line}\n`),
         }),
       );
       yield* Console.log(formatFactoryQuality(result));
     }),
-).pipe(Command.withDescription("SOTU presidents as contributors: attribution vs leave-one-out and baselines"));
+).pipe(Command.withDescription("SOTU presidents as contributors: attribution vs leave-one-out, LDS and baselines"));
 
 export const factoryCommand = Command.make("factory").pipe(
   Command.withDescription("Model Factory: fine-tune LoRA adapters on datanets, attribute by gradients, publish"),

@@ -7,7 +7,7 @@
 import { NodeRuntime } from "@effect/platform-node";
 import { Effect, Schema } from "effect";
 import { runAttributor } from "../attributor/attributor.ts";
-import { type IntakeResult, serveIntake } from "../attributor/intake.ts";
+import { type IntakeResult, intakeFailure, serveIntake } from "../attributor/intake.ts";
 import { Deployments } from "../chain/Deployments.ts";
 import { runChallenger } from "../challenger/challenger.ts";
 import { agentContext } from "../network/network.ts";
@@ -56,7 +56,7 @@ const program = Effect.gen(function* () {
     Effect.runPromise(
       handle.intake(receipt).pipe(
         Effect.map((stored): IntakeResult => ({ ok: true, stored })),
-        Effect.catch((e) => Effect.succeed<IntakeResult>({ ok: false, error: e.message })),
+        Effect.catch((e) => Effect.succeed<IntakeResult>(intakeFailure(e))),
       ),
     ),
   );

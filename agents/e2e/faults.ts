@@ -197,6 +197,14 @@ export class AgentProcess {
     });
   }
 
+  /** Waits for the current run to end (a command that finishes, e.g. `factory train`): its exit code. */
+  exited(): Promise<number | null> {
+    const child = this.child;
+    if (child === undefined) return Promise.resolve(null);
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+    return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  }
+
   /** kill -9, and wait until the process is gone. */
   kill9(): Promise<void> {
     const child = this.child;

@@ -98,3 +98,97 @@ export const populate = (protocol: Protocol, options: { readonly users: number; 
       operatorKey: generatePrivateKey(),
     } satisfies Populated;
   });
+
+export interface EnginesWorld {
+  readonly contributorOf: Map<bigint, Address>;
+  readonly owner: Address;
+  readonly ownerKey: Hex;
+  readonly userKeys: ReadonlyArray<Hex>;
+  readonly operatorKey: Hex;
+}
+
+/**
+ * The accounts of a network on the registry engines: three contributors, a model owner with OPEN for
+ * stakes, payers with escrow, the agents (anvil keys 7–9) with OPEN for their bonds. Datanets come from
+ * `contributeDatanet`; models are registered once their indexes exist (`registerEngineModel`).
+ */
+export const fundEngines = (protocol: Protocol, options: { readonly users: number; readonly escrowPerUser: bigint }) =>
+  Effect.gen(function* () {
+    const { anvil } = protocol;
+    const curator = localAccount("curator", ANVIL_KEYS[0]);
+    const owner = localAccount("owner", ANVIL_KEYS[4]);
+    yield* transferOpen(owner.address, parseUnits("20", 18)).pipe(
+      asAccount(anvil.rpcUrl, deploymentsPath(anvil.chainId), curator),
+    );
+    const userKeys = Array.from({ length: options.users }, () => generatePrivateKey());
+    const base = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployments: protocol.deployments };
+    yield* fundAccounts(base, protocol.deployerKey, {
+      open: [ANVIL_KEYS[7], ANVIL_KEYS[8], ANVIL_KEYS[9]].map(
+        (k) => [privateKeyToAccount(k).address, parseUnits("1000", 18)] as const,
+      ),
+      escrow: userKeys.map((k) => [privateKeyToAccount(k).address, options.escrowPerUser] as const),
+    });
+    return {
+      contributorOf: new Map(),
+      owner: owner.address,
+      ownerKey: owner.key,
+      userKeys,
+      operatorKey: generatePrivateKey(),
+    } satisfies EnginesWorld;
+  });
+
+/**
+ * A datanet whose contributions are `texts` (contributor k % 3 adds text k), each approved by the
+ * curator; records every contributor in `world.contributorOf`.
+ */
+export const contributeDatanet = (protocol: Protocol, world: EnginesWorld, uri: string, texts: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { anvil } = protocol;
+    const path = deploymentsPath(anvil.chainId);
+    const curator = localAccount("curator", ANVIL_KEYS[0]);
+    const contributors = [1, 2, 3].map((i) => localAccount(`contributor-${i}`, ANVIL_KEYS[i]!));
+    const as = (account: typeof curator) => asAccount(anvil.rpcUrl, path, account);
+    const { datanetId } = yield* createDatanet(uri).pipe(as(curator));
+    const items: Array<{ readonly id: bigint; readonly text: string }> = [];
+    for (const [k, text] of texts.entries()) {
+      const account = contributors[k % contributors.length]!;
+      const { contributionId } = yield* contribute(datanetId, new TextEncoder().encode(text), `${uri}/${k}`).pipe(
+        as(account),
+      );
+      world.contributorOf.set(contributionId, account.address);
+      items.push({ id: contributionId, text });
+    }
+    for (const { id } of items) yield* curate("approveContribution", id).pipe(as(curator));
+    return { datanetId, items };
+  });
+
+/** Registers and stakes a model of `world.owner` over one datanet with its index commitment. */
+export const registerEngineModel = (
+  protocol: Protocol,
+  world: EnginesWorld,
+  model: {
+    readonly method: "suffix" | "gradient";
+    readonly datanetId: bigint;
+    readonly commitment: Hex;
+    readonly baseModelHash?: Hex;
+    readonly adapterHash?: Hex;
+  },
+) =>
+  Effect.gen(function* () {
+    const owner = localAccount("owner", world.ownerKey);
+    const { modelId } = yield* registerModel({
+      baseModelHash: model.baseModelHash ?? `0x${"11".repeat(32)}`,
+      adapterHash: model.adapterHash ?? `0x${"00".repeat(32)}`,
+      parentModelId: 0n,
+      datanetIds: [model.datanetId],
+      method: model.method,
+      attributionIndexCommitment: model.commitment,
+      split: SPLIT,
+      price: FEE,
+      metadataURI: `e2e://${model.method}`,
+    }).pipe(asAccount(protocol.anvil.rpcUrl, deploymentsPath(protocol.anvil.chainId), owner));
+    yield* stake(modelId, parseUnits("10", 18)).pipe(
+      asAccount(protocol.anvil.rpcUrl, deploymentsPath(protocol.anvil.chainId), owner),
+    );
+    return modelId;
+  });

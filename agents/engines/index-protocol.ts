@@ -6,7 +6,7 @@
  *
  *   request  = commitment (32 bytes)
  *   response = status frame (one byte: 0 found, 1 not found); when found, a manifest frame (UTF-8
- *              JSON, `IndexManifest`: `{"method": "suffix" | "gradient", "files": [{"name", "bytes"}]}`),
+ *              JSON, `IndexManifest`: `{"method": "suffix" | "gradient" | "lora", "files": [{"name", "bytes"}]}`),
  *              then every file's bytes in manifest order, in frames of at most 1 MiB
  *   checks   : by the receiver, while reading: file names from the method's list (index-store.ts),
  *              no name twice, total ≤ its limit, every file exactly its announced size; then
@@ -34,7 +34,8 @@ export const INDEX_FRAME_BYTES = 1 << 20;
 const MAX_MANIFEST_BYTES = 64 * 1024;
 
 export const IndexManifest = Schema.Struct({
-  method: Schema.Literals(["suffix", "gradient"]),
+  /** The index kind (index-store.ts): "lora" is a Model Factory adapter of a gradient model. */
+  method: Schema.Literals(["suffix", "gradient", "lora"]),
   files: Schema.Array(
     Schema.Struct({
       name: Schema.String,

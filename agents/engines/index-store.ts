@@ -5,6 +5,9 @@
  *       index.idx                             method suffix (docs/suffix-engine.md, "Index file")
  *       index.bin, gradient.onnx,             method gradient (docs/gradient-engine.md); model.json
  *       checkpoints.bin, model.json           is informational (not bound, never read by the engine)
+ *       index.bin, training.json, model.onnx, method gradient, a Model Factory LoRA adapter (kind "lora",
+ *       config.json, tokenizer.json,          docs/model-factory.md): every file bound by the commitment
+ *       ck-{k}.safetensors                    through training.json
  *   <dataDir>/indexes/.incoming-*             staging for indexes being fetched (removed when done)
  *   <dataDir>/indexes/.rejected-<commitment>-<ms>   a local copy that failed its commitment check
  *
@@ -16,22 +19,44 @@ import { join } from "node:path";
 import type { Hex } from "viem";
 import type { AttributionMethod } from "./engine.ts";
 
-/** The files of an index, by method (what `/poa/index/1` may carry). */
-export const INDEX_FILES = {
+/**
+ * How an index is stored: the method's own layout, or (method gradient) a Model Factory LoRA adapter
+ * with its base model and checkpoints (`lora`, agents/engines/lora/).
+ */
+export type IndexKind = AttributionMethod | "lora";
+
+/** The kinds of index a model of `method` may be attributed with, in lookup order. */
+export const KINDS_OF: Record<AttributionMethod, ReadonlyArray<IndexKind>> = {
+  suffix: ["suffix"],
+  gradient: ["gradient", "lora"],
+};
+
+/** The on-chain method an index kind serves. */
+export const methodOfKind = (kind: IndexKind): AttributionMethod => (kind === "lora" ? "gradient" : kind);
+
+/** Most checkpoints a factory index directory may hold (`ck-0.safetensors` … `ck-63.safetensors`). */
+export const MAX_LORA_CHECKPOINTS = 64;
+export const loraCheckpointFile = (k: number): string => `ck-${k}.safetensors`;
+const LORA_REQUIRED = ["index.bin", "training.json", "model.onnx", "config.json", "tokenizer.json"] as const;
+
+/** The files of an index, by kind (what `/poa/index/1` may carry). */
+export const INDEX_FILES: Record<IndexKind, ReadonlyArray<string>> = {
   suffix: ["index.idx"],
   gradient: ["index.bin", "gradient.onnx", "checkpoints.bin", "model.json"],
-} as const satisfies Record<AttributionMethod, ReadonlyArray<string>>;
+  lora: [...LORA_REQUIRED, ...Array.from({ length: MAX_LORA_CHECKPOINTS }, (_, k) => loraCheckpointFile(k))],
+};
 
-/** Files a directory needs to be served (model.json of a gradient model is optional). */
-const REQUIRED = {
+/** Files a directory needs to be served (model.json of a gradient model is optional; a LoRA index's checkpoints are checked against its training.json). */
+const REQUIRED: Record<IndexKind, ReadonlyArray<string>> = {
   suffix: ["index.idx"],
   gradient: ["index.bin", "gradient.onnx", "checkpoints.bin"],
-} as const satisfies Record<AttributionMethod, ReadonlyArray<string>>;
+  lora: LORA_REQUIRED,
+};
 
 export const SUFFIX_INDEX_FILE = "index.idx";
 
 export interface IndexListing {
-  readonly method: AttributionMethod;
+  readonly method: IndexKind;
   readonly files: ReadonlyArray<{ readonly name: string; readonly path: string; readonly bytes: number }>;
 }
 
@@ -46,8 +71,8 @@ export const commitmentDir = (dataDir: string, commitment: Hex): string => {
   return join(indexesRoot(dataDir), key);
 };
 
-/** What a directory holds, if it holds a complete index of `method`. */
-export const listIndexDir = (dir: string, method: AttributionMethod): IndexListing | undefined => {
+/** What a directory holds, if it holds a complete index of kind `method`. */
+export const listIndexDir = (dir: string, method: IndexKind): IndexListing | undefined => {
   const files: { name: string; path: string; bytes: number }[] = [];
   for (const name of INDEX_FILES[method]) {
     const path = join(dir, name);
@@ -55,7 +80,7 @@ export const listIndexDir = (dir: string, method: AttributionMethod): IndexListi
     try {
       stat = fs.statSync(path);
     } catch {
-      if ((REQUIRED[method] as ReadonlyArray<string>).includes(name)) return undefined;
+      if (REQUIRED[method].includes(name)) return undefined;
       continue;
     }
     if (!stat.isFile()) return undefined;
@@ -72,7 +97,16 @@ export const localIndex = (dataDir: string, commitment: Hex): IndexListing | und
   } catch {
     return undefined;
   }
-  return listIndexDir(dir, "suffix") ?? listIndexDir(dir, "gradient");
+  return listIndexDir(dir, "suffix") ?? listIndexDir(dir, "lora") ?? listIndexDir(dir, "gradient");
+};
+
+/** The complete index of one of `method`'s kinds that `dir` holds (a LoRA index before a plain gradient one). */
+export const listIndexDirFor = (dir: string, method: AttributionMethod): IndexListing | undefined => {
+  for (const kind of [...KINDS_OF[method]].reverse()) {
+    const listing = listIndexDir(dir, kind);
+    if (listing !== undefined) return listing;
+  }
+  return undefined;
 };
 
 /** A fresh, empty staging directory under the data directory (same file system: rename installs it). */
@@ -106,12 +140,7 @@ export const removeDir = (dir: string): void => fs.rmSync(dir, { recursive: true
  * Copies the index files of `method` from `sourceDir` (e.g. a gradient model directory) into
  * `<dataDir>/indexes/<commitment>/`, through a staging directory; returns the installed directory.
  */
-export const publishIndexFiles = (
-  dataDir: string,
-  commitment: Hex,
-  method: AttributionMethod,
-  sourceDir: string,
-): string => {
+export const publishIndexFiles = (dataDir: string, commitment: Hex, method: IndexKind, sourceDir: string): string => {
   const listing = listIndexDir(sourceDir, method);
   if (listing === undefined) throw new Error(`${sourceDir} lacks the files of a ${method} index`);
   const staging = stagingDir(dataDir);

@@ -13,7 +13,8 @@
  *      is tried. No copy that matches: `IndexMismatchError` (copies were found, none matched) or
  *      `IndexUnavailableError` (none was found);
  *   3. the request runs on the method's long-lived engine service (SuffixEngineService,
- *      GradientEngineService: worker threads, each index loaded once per process), leaving out the
+ *      GradientEngineService, or LoraEngineService for a gradient model whose index directory is a
+ *      Model Factory adapter: worker threads, each index loaded once per process), leaving out the
  *      contributions not attributable at the request's reference time (attributable.ts).
  *
  * Weights are always computed here, from the verified index; nothing but index bytes comes from a
@@ -24,13 +25,16 @@
  * and then block by block as queries read it, a fetched one in full before it is installed.
  * Gradient (docs/gradient-engine.md) — the commitment is recomputed from every row of index.bin,
  * and the header's hashes of gradient.onnx and checkpoints.bin are checked, whenever a model
- * directory is loaded.
+ * directory is loaded. LoRA (agents/engines/lora/load.ts) — the commitment is recomputed from index.bin,
+ * whose header binds training.json, which binds the base model files and every checkpoint; all are checked
+ * whenever the directory is loaded.
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { Cause, Context, Data, Deferred, Effect, Exit, Layer, Option } from "effect";
 import type { Hex } from "viem";
 import { Chain, Contracts } from "../chain/Chain.ts";
+import type { FactoryEvidence } from "../factory/attribution.ts";
 import { modelRegistryAbi } from "../generated/contracts.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { type ContributionTimesOptions, makeContributionTimes, type RegistryReadError } from "./attributable.ts";
@@ -47,13 +51,17 @@ import { DEFAULT_QUERY_OPTIONS, GradientEngineService, type GradientQueryOptions
 import { IndexPeers } from "./index-peers.ts";
 import {
   commitmentDir,
+  type IndexKind,
   installIndex,
+  KINDS_OF,
   listIndexDir,
+  listIndexDirFor,
   quarantineIndex,
   removeDir,
   SUFFIX_INDEX_FILE,
   stagingDir,
 } from "./index-store.ts";
+import { DEFAULT_LORA_OPTIONS, LoraEngineService, type LoraQueryOptions } from "./lora/service.ts";
 import type { SuffixEngineOptions, SuffixEvidence } from "./suffix/engine.ts";
 import { SuffixEngineService } from "./suffix/service.ts";
 
@@ -126,7 +134,7 @@ export interface PreparedModel extends RegisteredModel {
   readonly source: string;
 }
 
-export type EngineEvidence = SuffixEvidence | GradientEvidence;
+export type EngineEvidence = SuffixEvidence | GradientEvidence | FactoryEvidence;
 
 export interface ResolverStats {
   /** Copies refused for not matching their commitment (local or from a peer). */
@@ -152,6 +160,8 @@ export interface EngineResolverOptions {
   readonly methods?: ReadonlyArray<AttributionMethod>;
   readonly suffix?: SuffixEngineOptions;
   readonly gradient?: Partial<GradientQueryOptions>;
+  /** Model Factory adapters (gradient models whose index is kind "lora"): the method (default DataInf); K is `maxEntries`. */
+  readonly lora?: Partial<Pick<LoraQueryOptions, "method">>;
   readonly contributionTimes?: ContributionTimesOptions;
 }
 
@@ -206,6 +216,11 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
   const { deployments } = yield* Contracts;
   const suffix = yield* SuffixEngineService;
   const gradient = yield* GradientEngineService;
+  const lora = yield* LoraEngineService;
+  const loraOptions: LoraQueryOptions = {
+    method: options.lora?.method ?? DEFAULT_LORA_OPTIONS.method,
+    maxEntries: options.maxEntries,
+  };
   const indexPeers = yield* IndexPeers;
   const registry = yield* Metrics;
   const times = yield* makeContributionTimes(options.contributionTimes);
@@ -311,8 +326,17 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
   /* the index: checked against the commitment, from the data directory or from peers */
 
   /** Opens the index at `path` in its engine; Some(reason) when it does not match `commitment`. */
-  const check = (method: AttributionMethod, path: string, commitment: Hex, full: boolean) =>
+  const check = (method: IndexKind, path: string, commitment: Hex, full: boolean) =>
     Effect.gen(function* () {
+      if (method === "lora") {
+        const opened = yield* Effect.exit(lora.open(path));
+        if (Exit.isFailure(opened)) return Option.some(`unusable: ${causeMessage(opened.cause)}`);
+        if (opened.value.commitment !== commitment) {
+          yield* Effect.ignore(lora.close(path));
+          return Option.some(`its rows commit to ${opened.value.commitment}`);
+        }
+        return Option.none<string>();
+      }
       if (method === "suffix") {
         const opened = yield* Effect.exit(suffix.open(path));
         if (Exit.isFailure(opened)) return Option.some(`unreadable: ${causeMessage(opened.cause)}`);
@@ -338,26 +362,29 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
       return Option.none<string>();
     });
 
-  const close = (method: AttributionMethod, path: string) =>
-    Effect.ignore(method === "suffix" ? suffix.close(path) : gradient.close(path));
+  const close = (method: IndexKind, path: string) =>
+    Effect.ignore(
+      method === "suffix" ? suffix.close(path) : method === "lora" ? lora.close(path) : gradient.close(path),
+    );
 
-  const enginePath = (method: AttributionMethod, dir: string) =>
-    method === "suffix" ? join(dir, SUFFIX_INDEX_FILE) : dir;
+  const enginePath = (method: IndexKind, dir: string) => (method === "suffix" ? join(dir, SUFFIX_INDEX_FILE) : dir);
 
   const prepared = new Map<
     string,
-    { readonly path: string; readonly source: string; readonly ids: ReadonlySet<bigint> }
+    { readonly kind: IndexKind; readonly path: string; readonly source: string; readonly ids: ReadonlySet<bigint> }
   >();
   const flights = singleFlight<
-    { path: string; source: string; ids: ReadonlySet<bigint> },
+    { kind: IndexKind; path: string; source: string; ids: ReadonlySet<bigint> },
     IndexMismatchError | IndexUnavailableError
   >();
 
   /** The index's contribution ids (what reference-time exclusion needs); a failure fails the lookup. */
-  const contributionIds = (method: AttributionMethod, path: string, commitment: Hex) =>
+  const contributionIds = (method: IndexKind, path: string, commitment: Hex) =>
     (method === "suffix"
       ? suffix.contributionIds(path)
-      : gradient.open(path).pipe(Effect.map((status) => status.contributionIds))
+      : method === "lora"
+        ? lora.open(path).pipe(Effect.map((status) => status.contributionIds))
+        : gradient.open(path).pipe(Effect.map((status) => status.contributionIds))
     ).pipe(
       Effect.map((ids) => new Set(ids)),
       Effect.mapError(
@@ -373,13 +400,15 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
     Effect.gen(function* () {
       const refused: string[] = [];
       const dir = commitmentDir(options.dataDir, commitment);
-      if (listIndexDir(dir, method) !== undefined) {
-        const path = enginePath(method, dir);
-        const problem = yield* check(method, path, commitment, false);
+      const local = listIndexDirFor(dir, method);
+      if (local !== undefined) {
+        const kind = local.method;
+        const path = enginePath(kind, dir);
+        const problem = yield* check(kind, path, commitment, false);
         if (Option.isNone(problem)) {
           metrics.indexes.inc({ source: "local", result: "ok" });
           stats.indexesLoaded++;
-          return { path, source: "local", ids: yield* contributionIds(method, path, commitment) };
+          return { kind, path, source: "local", ids: yield* contributionIds(kind, path, commitment) };
         }
         refused.push(`local copy ${dir}: ${problem.value}`);
         stats.indexMismatches++;
@@ -408,12 +437,14 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
           if (reason !== "not-found") refused.push(`peer ${peer}: ${causeMessage(fetched.cause)}`);
           continue;
         }
-        const stagedPath = enginePath(method, staging);
-        const problem =
-          fetched.value.method !== method
-            ? Option.some(`it is a ${fetched.value.method} index, the model's method is ${method}`)
-            : yield* check(method, stagedPath, commitment, true);
-        yield* close(method, stagedPath);
+        const kind = fetched.value.method;
+        const stagedPath = enginePath(kind, staging);
+        const problem = !KINDS_OF[method].includes(kind)
+          ? Option.some(`it is a ${kind} index, the model's method is ${method}`)
+          : listIndexDir(staging, kind) === undefined
+            ? Option.some(`it lacks the files of a ${kind} index`)
+            : yield* check(kind, stagedPath, commitment, true);
+        yield* close(kind, stagedPath);
         if (Option.isSome(problem)) {
           removeDir(staging);
           stats.peerFailures++;
@@ -424,9 +455,9 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
           continue;
         }
         const installed = yield* Effect.sync(() => installIndex(staging, options.dataDir, commitment));
-        const path = enginePath(method, installed);
+        const path = enginePath(kind, installed);
         // checked in full above; this opens the installed copy in its engine
-        const reopened = yield* check(method, path, commitment, false);
+        const reopened = yield* check(kind, path, commitment, false);
         if (Option.isSome(reopened)) {
           refused.push(`installed copy: ${reopened.value}`);
           continue;
@@ -434,7 +465,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
         metrics.indexes.inc({ source: "peer", result: "ok" });
         stats.indexesFetched++;
         stats.indexesLoaded++;
-        return { path, source: peer, ids: yield* contributionIds(method, path, commitment) };
+        return { kind, path, source: peer, ids: yield* contributionIds(kind, path, commitment) };
       }
       if (refused.length > 0) {
         return yield* new IndexMismatchError({
@@ -469,11 +500,12 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
   /** A query found a corrupt block of a local index: forget it, move it aside; the next query refetches. */
   const invalidate = (registered: RegisteredModel, path: string) =>
     Effect.gen(function* () {
-      if (!prepared.has(registered.commitment)) return;
+      const known = prepared.get(registered.commitment);
+      if (known === undefined) return;
       prepared.delete(registered.commitment);
       stats.indexMismatches++;
       metrics.indexes.inc({ source: "local", result: "corrupt" });
-      yield* close(registered.method, path);
+      yield* close(known.kind, path);
       yield* Effect.sync(() => {
         if (fs.existsSync(commitmentDir(options.dataDir, registered.commitment))) {
           quarantineIndex(options.dataDir, registered.commitment);
@@ -543,6 +575,7 @@ export const makeEngineResolver = Effect.fn("EngineResolver.make")(function* (op
           ),
         );
     }
+    if (ready.kind === "lora") return yield* lora.attribute(ready.path, request, loraOptions, excluded);
     return yield* gradient.attribute(ready.path, request, gradientOptions, excluded);
   });
 
@@ -620,7 +653,7 @@ export class EngineResolver extends Context.Service<EngineResolver, EngineResolv
   /** The resolver with its engine services (worker threads, stopped with the layer's scope). */
   static readonly layerWithEngines = (options: EngineResolverOptions) =>
     EngineResolver.layer(options).pipe(
-      Layer.provide(Layer.mergeAll(SuffixEngineService.layer, GradientEngineService.layer)),
+      Layer.provide(Layer.mergeAll(SuffixEngineService.layer, GradientEngineService.layer, LoraEngineService.layer)),
     );
 }
 

@@ -16,6 +16,10 @@
  */
 import { bytesToHex, concatBytes, encodeAbiParameters, type Hex, hexToBytes, keccak256 } from "viem";
 import { CHUNK_SIZE, chunkProof, contentRoot } from "../content/merkle.ts";
+import { canonicalArrays } from "./canonical.ts";
+import { ArrayTree, type HashTree } from "./trees.ts";
+
+export type { HashTree } from "./trees.ts";
 
 export const INDEX_VERSION = 1n;
 export const OCCURRENCE_CAP = 8;
@@ -180,16 +184,32 @@ export const verifyLeaf = (root: Hex, size: bigint, index: bigint, leaf: Hex, pr
 };
 
 /** Compares two suffixes given as byte arrays: bytes first, an ended one is smaller. */
-const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
+export const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 };
 
+export const SA_TAG = 0x11;
+export const ISA_TAG = 0x12;
+
+/** Contributions in ascending id: the corpus order. */
+export const sortById = (contributions: ReadonlyArray<Contribution>): Contribution[] =>
+  [...contributions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+/** The canonical arrays and their trees, computed elsewhere for the same contributions. */
+export interface PrebuiltArrays {
+  readonly sa: Uint32Array;
+  readonly isa: Uint32Array;
+  readonly saTree: HashTree;
+  readonly isaTree: HashTree;
+}
+
 /**
- * The proof index of a corpus: the canonical suffix array over every position (a comparison sort,
- * fine for the corpora tests and vectors use; a production build merges the engine's shard arrays
- * under the same order) and the three trees.
+ * The proof index of a corpus: the canonical suffix array over every position, from the engine's
+ * SA-IS (`canonical.ts`), and the three trees; the SA and ISA trees hashed in WebAssembly chunk by
+ * chunk (`trees.ts`). `reference.ts` keeps the first builder (a comparison sort and JS keccak over
+ * every leaf) that the tests compare this one with.
  */
 export class ProofIndex {
   readonly contributions: ReadonlyArray<Contribution>;
@@ -199,12 +219,21 @@ export class ProofIndex {
   readonly sa: Uint32Array;
   readonly isa: Uint32Array;
   readonly corpusTree: MerkleTree;
-  readonly saTree: MerkleTree;
-  readonly isaTree: MerkleTree;
+  readonly saTree: HashTree;
+  readonly isaTree: HashTree;
   readonly commitment: IndexCommitment;
 
-  constructor(contributions: ReadonlyArray<Contribution>, params: RuleParameters, snapshotTime: bigint) {
-    const sorted = [...contributions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  /**
+   * Builds the index on this thread. `prebuilt` (from `buildProofIndex`, which hashes the two trees
+   * on worker threads) supplies the arrays and trees of these same contributions.
+   */
+  constructor(
+    contributions: ReadonlyArray<Contribution>,
+    params: RuleParameters,
+    snapshotTime: bigint,
+    prebuilt?: PrebuiltArrays,
+  ) {
+    const sorted = sortById(contributions);
     this.contributions = sorted;
     const starts: number[] = [];
     let n = 0;
@@ -215,14 +244,12 @@ export class ProofIndex {
     this.starts = starts;
     this.n = n;
     this.roots = sorted.map((c) => contentRoot(c.content));
-    const positions = Array.from({ length: n }, (_, g) => g);
-    positions.sort((a, b) => compareBytes(this.suffix(a), this.suffix(b)) || a - b);
-    this.sa = Uint32Array.from(positions);
-    this.isa = new Uint32Array(n);
-    for (let r = 0; r < n; r++) this.isa[this.sa[r]!] = r;
+    const { sa, isa } = prebuilt ?? canonicalArrays(sorted.map((c) => c.content));
+    this.sa = sa;
+    this.isa = isa;
     this.corpusTree = new MerkleTree(sorted.map((_, k) => corpusLeaf(this.entry(k))));
-    this.saTree = new MerkleTree(Array.from(this.sa, (g, r) => saLeaf(r, g)));
-    this.isaTree = new MerkleTree(Array.from(this.isa, (r, g) => isaLeaf(g, r)));
+    this.saTree = prebuilt?.saTree ?? new ArrayTree(this.sa, SA_TAG);
+    this.isaTree = prebuilt?.isaTree ?? new ArrayTree(this.isa, ISA_TAG);
     this.commitment = {
       version: INDEX_VERSION,
       snapshotTime,

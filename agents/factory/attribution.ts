@@ -52,6 +52,7 @@ import {
 } from "../engines/gradient/score.ts";
 import type { LlamaBase } from "./base.ts";
 import { type LoraLayout, runSequence } from "./llama.ts";
+import type { GradPool } from "./pool.ts";
 import { type Example, exampleWeights, type TrainingRecord } from "./train.ts";
 
 export type FactoryMethod = "tracin" | "datainf";
@@ -120,15 +121,67 @@ export interface LoraIndexInput {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** The training examples grouped by contribution, ascending id (the index's row order). */
+const contributionsOf = (examples: ReadonlyArray<Example>) => {
+  const byId = new Map<bigint, Example[]>();
+  for (const ex of examples) byId.set(ex.contributionId, [...(byId.get(ex.contributionId) ?? []), ex]);
+  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { ids, groups: ids.map((id) => byId.get(id)!) };
+};
+
 /** The index: one row per contribution (ascending id), per-checkpoint LoRA gradients quantized and projected. */
 export const buildLoraIndex = (
   input: LoraIndexInput,
   options: LoraIndexOptions = DEFAULT_LORA_INDEX,
 ): GradientIndex => {
   const { layout, checkpoints } = input;
-  const byId = new Map<bigint, Example[]>();
-  for (const ex of input.examples) byId.set(ex.contributionId, [...(byId.get(ex.contributionId) ?? []), ex]);
-  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const { ids, groups } = contributionsOf(input.examples);
+  const n = ids.length;
+  const P = layout.size;
+  const grads = checkpoints.map(() => new Float32Array(n * P));
+  const total = n * checkpoints.length;
+  checkpoints.forEach((params, ck) => {
+    ids.forEach((_, i) => {
+      grads[ck]!.set(contributionGradient(input.base, layout, params, groups[i]!), i * P);
+      input.onProgress?.(ck * n + i + 1, total);
+    });
+  });
+  return loraIndexFromGradients(input, ids, grads, options);
+};
+
+/**
+ * `buildLoraIndex` with the contribution gradients computed on the pool's worker threads (pool.ts): the
+ * same sums in the same order, so the same index (and commitment) for every thread count.
+ */
+export const buildLoraIndexThreaded = async (
+  input: LoraIndexInput,
+  options: LoraIndexOptions,
+  pool: GradPool,
+): Promise<GradientIndex> => {
+  const { layout, checkpoints } = input;
+  const { ids, groups } = contributionsOf(input.examples);
+  const n = ids.length;
+  const P = layout.size;
+  const sequences = groups.map((g) => g.map((ex) => ({ tokens: ex.tokens, weights: exampleWeights(ex.tokens) })));
+  const grads = checkpoints.map(() => new Float32Array(n * P));
+  let done = 0;
+  for (const [ck, params] of checkpoints.entries()) {
+    const sums = await pool.sums(params, sequences);
+    sums.forEach((sum, i) => {
+      grads[ck]!.set(Float32Array.from(sum), i * P);
+      input.onProgress?.(++done, n * checkpoints.length);
+    });
+  }
+  return loraIndexFromGradients(input, ids, grads, options);
+};
+
+const loraIndexFromGradients = (
+  input: LoraIndexInput,
+  ids: ReadonlyArray<bigint>,
+  grads: ReadonlyArray<Float32Array>,
+  options: LoraIndexOptions,
+): GradientIndex => {
+  const { layout, checkpoints } = input;
   const n = ids.length;
   const P = layout.size;
   // A and B are separate layers: their gradients differ in scale by orders of magnitude early in training
@@ -137,14 +190,6 @@ export const buildLoraIndex = (
     { name: `${t.projection.key}.lora_A`, size: t.offsetB - t.offsetA, offset: t.offsetA },
     { name: `${t.projection.key}.lora_B`, size: t.offsetA + t.size - t.offsetB, offset: t.offsetB },
   ]);
-  const grads = checkpoints.map(() => new Float32Array(n * P));
-  const total = n * checkpoints.length;
-  checkpoints.forEach((params, ck) => {
-    ids.forEach((id, i) => {
-      grads[ck]!.set(contributionGradient(input.base, layout, params, byId.get(id)!), i * P);
-      input.onProgress?.(ck * n + i + 1, total);
-    });
-  });
   // One fixed-point scale for every segment: the shared TracIn kernel sums segment dot products weighted
   // by the row exponents only, so per-segment scales 2^F_s would weigh segment s by 2^(2·F_s).
   let maxAbs = 0;
@@ -222,6 +267,8 @@ export interface FactoryAttributor {
     answerIds: ReadonlyArray<number>,
     method: FactoryMethod,
     maxEntries: number,
+    /** Contributions whose credit is withheld (score 0 before the top K are chosen; docs/engines.md). */
+    exclude?: ReadonlySet<bigint>,
   ) => Promise<AnswerScores>;
 }
 
@@ -230,6 +277,9 @@ export const makeFactoryAttributor = (
   layout: LoraLayout,
   checkpoints: ReadonlyArray<Float64Array>,
   index: GradientIndex,
+  /** Worker threads for the answer's gradients (one checkpoint per task); the same bits as in this thread. */
+  pool?: GradPool,
+  onProgress?: (done: number, total: number) => void,
 ): FactoryAttributor => {
   if (index.header.checkpointCount !== checkpoints.length) {
     throw new RangeError(`index has ${index.header.checkpointCount} checkpoints, the run ${checkpoints.length}`);
@@ -239,13 +289,37 @@ export const makeFactoryAttributor = (
   return {
     index,
     commitment,
-    score: async (promptIds, answerIds, method, maxEntries) => {
-      const grads = checkpoints.map((params) => answerGradient(base, layout, params, promptIds, answerIds));
+    score: async (promptIds, answerIds, method, maxEntries, exclude) => {
+      let done = 0;
+      const tick = () => onProgress?.(++done, checkpoints.length);
+      const grads =
+        pool === undefined
+          ? checkpoints.map((params) => {
+              const g = answerGradient(base, layout, params, promptIds, answerIds);
+              tick();
+              return g;
+            })
+          : await (() => {
+              const sequence = answerSequence(base.shape.bosId, promptIds, answerIds);
+              return Promise.all(
+                checkpoints.map((params) =>
+                  pool
+                    .each(params, [{ tokens: Int32Array.from(sequence.tokens), weights: sequence.weights }])
+                    .then((r) => {
+                      tick();
+                      return Float32Array.from(r.grads[0]!);
+                    }),
+                ),
+              );
+            })();
       const embedding = embedQuery(index.header, proj, grads);
       const dots = segmentDotsJs(index, embedding);
       const raw =
         method === "tracin" ? tracinScores(index, embedding, dots) : await datainfScores(index, embedding, dots);
-      const scores = integerScores(method, raw);
+      let scores = integerScores(method, raw);
+      if (exclude !== undefined && exclude.size > 0) {
+        scores = scores.map((score, row) => (exclude.has(index.ids[row]!) ? 0 : score));
+      }
       const top = topScores(index.ids, scores, maxEntries);
       return {
         embedding,

@@ -6,11 +6,18 @@
  * - quote: a prompt cut from the president's own training text and the answer that follows it there;
  * - style: the opening of the president's next address (not trained on), prompt and continuation.
  *
- * Ground truth is leave-one-contributor-out: the adapter retrained (same seed and settings) without
- * each contributor in turn; Δ_c = loss of the answer without c − loss with everyone (c helped when
- * positive). Reported per method: top-1 = the query's president, top-1 = LOO's argmax, Spearman ρ
- * between scores and Δ over contributors. Methods: DataInf and TracIn (the factory's), baselines
- * character 8-gram overlap and hashed bag-of-words cosine (the gradient quality page's "feature cosine").
+ * Ground truth, two ways:
+ * - leave-one-contributor-out: the adapter retrained (same seed and settings) without each contributor
+ *   in turn; Δ_c = loss of the answer without c − loss with everyone (c helped when positive);
+ * - LDS (linear datamodeling score): M random halves S_m of the contributors, the adapter retrained on
+ *   each; per query, Spearman over m between the method's summed scores Σ_{c∈S_m} τ_c and −L_m (the
+ *   answer's loss under the adapter trained on S_m: a method that credits the right data predicts
+ *   which halves explain the answer best).
+ * Reported per method and query kind: top-1 = the query's president, top-1 = LOO's argmax, Spearman ρ
+ * between scores and Δ over contributors, LDS; each a mean over the queries with a 95 % bootstrap
+ * interval (queries resampled with replacement, seeded). Methods: DataInf and TracIn (the factory's),
+ * baselines character 8-gram overlap and hashed bag-of-words cosine (the gradient quality page's
+ * "feature cosine"), and LOO's Δ itself.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,11 +27,12 @@ import { contentRoot } from "../content/merkle.ts";
 import { featurizeSparse } from "../engines/gradient/features.ts";
 import { spearman } from "../engines/gradient/quality.ts";
 import { loadTextCodec } from "../operator/operator.ts";
-import { writeTinyLlama } from "../operator/testModel.ts";
+import { prng, writeTinyLlama } from "../operator/testModel.ts";
 import { answerSequence, buildLoraIndex, checkpointsHash, makeFactoryAttributor } from "./attribution.ts";
 import { loadBase } from "./base.ts";
-import { runSequence } from "./llama.ts";
-import { type Hyperparameters, loadCheckpoints, type TrainingDocument, trainAdapter } from "./train.ts";
+import { loraLayout, runSequence } from "./llama.ts";
+import { type GradPool, makeGradPool } from "./pool.ts";
+import { type Hyperparameters, loadCheckpoints, type TrainingDocument, trainAdapterThreaded } from "./train.ts";
 
 export interface FactoryQualityOptions {
   readonly presidents: ReadonlyArray<string>;
@@ -34,6 +42,12 @@ export interface FactoryQualityOptions {
   readonly answerBytes: number;
   readonly hyper: Hyperparameters;
   readonly dims: number;
+  /** Random halves of the contributors retrained for LDS (0: no LDS). */
+  readonly ldsSubsets: number;
+  /** Bootstrap resamples for the 95 % intervals. */
+  readonly bootstrap: number;
+  /** Worker threads for the gradients (results do not depend on it). */
+  readonly threads: number;
   /** A base model folder (the operator's --model-dir); default: the operator's tiny test model, written here. */
   readonly baseDir?: string;
   readonly log: (line: string) => void;
@@ -63,6 +77,9 @@ export const DEFAULT_FACTORY_QUALITY: FactoryQualityOptions = {
     checkpoints: 4,
   },
   dims: 64,
+  ldsSubsets: 10,
+  bootstrap: 2000,
+  threads: 1,
   log: () => {},
 };
 
@@ -111,16 +128,78 @@ const argmax = (xs: ArrayLike<number>) => {
   return best;
 };
 
+/** A mean over queries and its 95 % bootstrap interval. */
+export interface Estimate {
+  readonly mean: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export type QualityMetric = "truth" | "loo" | "rho" | "lds";
+
 export interface MethodQuality {
   readonly method: string;
   readonly kind: "factory" | "baseline";
-  /** Per query kind: top-1 = president, top-1 = LOO argmax, mean Spearman with LOO Δ. */
-  readonly byKind: Record<"quote" | "style", { readonly truth: number; readonly loo: number; readonly rho: number }>;
+  /**
+   * Per query kind: top-1 = president, top-1 = LOO argmax, mean Spearman with LOO Δ (the means), and
+   * every metric with its interval in `ci` (LDS only there; NaN when no LDS subsets were run).
+   */
+  readonly byKind: Record<
+    "quote" | "style",
+    {
+      readonly truth: number;
+      readonly loo: number;
+      readonly rho: number;
+      readonly ci: Record<QualityMetric, Estimate>;
+    }
+  >;
 }
+
+/** Mean of `values` with the 2.5 / 97.5 percentiles of `resamples` bootstrap means (seeded, deterministic). */
+export const bootstrapMean = (values: ReadonlyArray<number>, resamples: number, seed: number): Estimate => {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, lo: Number.NaN, hi: Number.NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const rand = prng(seed);
+  const means = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(rand() * n)]!;
+    means[b] = sum / n;
+  }
+  means.sort();
+  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  return resamples === 0 ? { mean, lo: mean, hi: mean } : { mean, lo: at(0.025), hi: at(0.975) };
+};
+
+/** `count` distinct subsets of ⌊n/2⌋ of 0 … n − 1 (fewer when there are not that many), drawn from `seed`. */
+export const randomHalves = (n: number, count: number, seed: number): number[][] => {
+  const rand = prng(seed);
+  const half = Math.floor(n / 2);
+  let possible = 1;
+  for (let i = 0; i < half; i++) possible = (possible * (n - i)) / (i + 1);
+  const seen = new Set<string>();
+  const out: number[][] = [];
+  while (out.length < Math.min(count, Math.round(possible))) {
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const subset = order.slice(0, half).sort((a, b) => a - b);
+    const key = subset.join(",");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(subset);
+  }
+  return out;
+};
 
 export interface FactoryQualityResult {
   readonly contributors: number;
   readonly queries: number;
+  /** The LDS subsets (contributor indices) actually retrained. */
+  readonly ldsSubsets: ReadonlyArray<ReadonlyArray<number>>;
   readonly rows: ReadonlyArray<MethodQuality>;
   readonly epochLoss: ReadonlyArray<number>;
   readonly seconds: number;
@@ -131,6 +210,7 @@ export const runFactoryQuality = async (
 ): Promise<FactoryQualityResult> => {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "factory-quality-"));
+  let pool: GradPool | undefined;
   try {
     const modelDir = options.baseDir ?? join(dir, "model");
     if (options.baseDir === undefined) await writeTinyLlama(modelDir);
@@ -147,18 +227,23 @@ export const runFactoryQuality = async (
       return { contributionId: BigInt(i + 1), datanetId: 1n, contentRoot: contentRoot(bytes), bytes };
     });
     const train = (subset: ReadonlyArray<TrainingDocument>, name: string) =>
-      trainAdapter({
-        base,
-        baseName: "model",
-        encode,
-        documents: subset,
-        source: null,
-        hyper: options.hyper,
-        out: join(dir, name),
-        stateEvery: 1_000_000,
-      });
+      trainAdapterThreaded(
+        {
+          base,
+          baseName: "model",
+          encode,
+          documents: subset,
+          source: null,
+          hyper: options.hyper,
+          out: join(dir, name),
+          stateEvery: 1_000_000,
+        },
+        pool ?? 1,
+      );
     options.log(`training on ${docs.length} contributors`);
-    const full = train(docs, "full");
+    const layout = loraLayout(base, options.hyper.targets, options.hyper.rank, options.hyper.alpha);
+    if (options.threads > 1) pool = makeGradPool(base, layout, options.threads);
+    const full = await train(docs, "full");
     const checkpoints = loadCheckpoints(join(dir, "full"), full.record!, full.layout);
     const index = buildLoraIndex(
       {
@@ -171,7 +256,7 @@ export const runFactoryQuality = async (
       },
       { dims: options.dims, seed: 7 },
     );
-    const attributor = makeFactoryAttributor(base, full.layout, checkpoints, index);
+    const attributor = makeFactoryAttributor(base, full.layout, checkpoints, index, pool);
     const P = options.promptBytes;
     const A = options.answerBytes;
     const queries = texts.flatMap((t, i) => {
@@ -194,7 +279,7 @@ export const runFactoryQuality = async (
     const delta = queries.map(() => new Float64Array(docs.length));
     for (let c = 0; c < docs.length; c++) {
       options.log(`leave-one-out: retraining without contributor ${c + 1} (${options.presidents[c]})`);
-      const without = train(
+      const without = await train(
         docs.filter((_, i) => i !== c),
         `loo-${c}`,
       );
@@ -202,6 +287,24 @@ export const runFactoryQuality = async (
         delta[k]![c] = answerLoss(without.params, q) - fullLoss[k]!;
       });
     }
+    // LDS: the answer's loss under adapters retrained on random halves of the contributors
+    const halves = randomHalves(docs.length, options.ldsSubsets, options.hyper.seed + 1000);
+    const halfLoss = queries.map(() => new Float64Array(halves.length));
+    for (const [m, subset] of halves.entries()) {
+      options.log(`LDS: retraining on subset ${m + 1}/${halves.length} {${subset.map((c) => c + 1).join(", ")}}`);
+      const trained = await train(
+        subset.map((c) => docs[c]!),
+        `lds-${m}`,
+      );
+      queries.forEach((q, k) => {
+        halfLoss[k]![m] = answerLoss(trained.params, q);
+      });
+    }
+    const ldsOf = (scores: ArrayLike<number>, k: number) =>
+      spearman(
+        halves.map((subset) => subset.reduce((sum, c) => sum + scores[c]!, 0)),
+        Array.from(halfLoss[k]!, (l) => -l),
+      );
     const scorers: Array<{
       method: string;
       kind: "factory" | "baseline";
@@ -228,56 +331,71 @@ export const runFactoryQuality = async (
         score: async (q) => texts.map((t) => bowCosine(`${q.prompt}${q.answer}`, t.train)),
       },
     ];
+    // LOO's Δ itself: the ceiling of the LOO columns, and a predictor for LDS like any other
+    scorers.push({
+      method: "leave-one-out Δ itself",
+      kind: "baseline",
+      score: async (q) => delta[queries.indexOf(q)]!,
+    });
     const rows: MethodQuality[] = [];
-    for (const s of scorers) {
-      const acc = { quote: { truth: 0, loo: 0, rho: 0, n: 0 }, style: { truth: 0, loo: 0, rho: 0, n: 0 } };
+    for (const [si, s] of scorers.entries()) {
+      const per = { quote: [] as Record<QualityMetric, number>[], style: [] as Record<QualityMetric, number>[] };
       for (const [k, q] of queries.entries()) {
         const scores = await s.score(q);
-        const a = acc[q.kind];
-        a.n++;
-        if (argmax(scores) === q.truth) a.truth++;
-        if (argmax(scores) === argmax(delta[k]!)) a.loo++;
-        a.rho += spearman(scores, delta[k]!);
+        per[q.kind].push({
+          truth: argmax(scores) === q.truth ? 1 : 0,
+          loo: argmax(scores) === argmax(delta[k]!) ? 1 : 0,
+          rho: spearman(scores, delta[k]!),
+          lds: halves.length >= 2 ? ldsOf(scores, k) : Number.NaN,
+        });
       }
-      const fin = (a: typeof acc.quote) => ({ truth: a.truth / a.n, loo: a.loo / a.n, rho: a.rho / a.n });
-      rows.push({ method: s.method, kind: s.kind, byKind: { quote: fin(acc.quote), style: fin(acc.style) } });
+      const fin = (values: Record<QualityMetric, number>[], kindSeed: number) => {
+        const ci = Object.fromEntries(
+          (["truth", "loo", "rho", "lds"] as const).map((metric, mi) => [
+            metric,
+            bootstrapMean(
+              values.map((v) => v[metric]),
+              options.bootstrap,
+              options.hyper.seed * 7919 + si * 101 + kindSeed * 13 + mi,
+            ),
+          ]),
+        ) as Record<QualityMetric, Estimate>;
+        return { truth: ci.truth.mean, loo: ci.loo.mean, rho: ci.rho.mean, ci };
+      };
+      rows.push({ method: s.method, kind: s.kind, byKind: { quote: fin(per.quote, 1), style: fin(per.style, 2) } });
     }
-    // LOO itself, as the ceiling of the truth columns
-    const loo = { quote: { truth: 0, n: 0 }, style: { truth: 0, n: 0 } };
-    queries.forEach((q, k) => {
-      loo[q.kind].n++;
-      if (argmax(delta[k]!) === q.truth) loo[q.kind].truth++;
-    });
-    rows.push({
-      method: "leave-one-out itself",
-      kind: "baseline",
-      byKind: {
-        quote: { truth: loo.quote.truth / loo.quote.n, loo: 1, rho: 1 },
-        style: { truth: loo.style.truth / loo.style.n, loo: 1, rho: 1 },
-      },
-    });
     return {
       contributors: docs.length,
       queries: queries.length,
+      ldsSubsets: halves,
       rows,
       epochLoss: full.record!.epochLoss,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await pool?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 };
 
 export const formatFactoryQuality = (r: FactoryQualityResult): string => {
-  const f = (x: number) => x.toFixed(2);
-  return [
-    `${r.contributors} contributors, ${r.queries} queries (${r.queries / 2} quote + ${r.queries / 2} style), ${r.seconds.toFixed(0)} s; training loss per epoch ${r.epochLoss.map((l) => l.toFixed(3)).join(", ")}`,
+  const f = (e: Estimate) =>
+    Number.isNaN(e.mean) ? "–" : `${e.mean.toFixed(2)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}]`;
+  const table = (kind: "quote" | "style") => [
+    `**${kind}** queries (mean over ${r.queries / 2} queries [95 % bootstrap interval]):`,
     "",
-    "| method | kind | quote: top-1 = author | quote: top-1 = LOO top | quote: ρ vs LOO | style: top-1 = author | style: top-1 = LOO top | style: ρ vs LOO |",
-    "|---|---|---|---|---|---|---|---|",
-    ...r.rows.map(
-      (m) =>
-        `| ${m.method} | ${m.kind} | ${f(m.byKind.quote.truth)} | ${f(m.byKind.quote.loo)} | ${f(m.byKind.quote.rho)} | ${f(m.byKind.style.truth)} | ${f(m.byKind.style.loo)} | ${f(m.byKind.style.rho)} |`,
-    ),
+    "| method | kind | top-1 = author | top-1 = LOO top | ρ vs LOO Δ | LDS (ρ over halves) |",
+    "|---|---|---|---|---|---|",
+    ...r.rows.map((m) => {
+      const c = m.byKind[kind].ci;
+      return `| ${m.method} | ${m.kind} | ${f(c.truth)} | ${f(c.loo)} | ${f(c.rho)} | ${f(c.lds)} |`;
+    }),
+  ];
+  return [
+    `${r.contributors} contributors, ${r.queries} queries (${r.queries / 2} quote + ${r.queries / 2} style), ${r.ldsSubsets.length} LDS halves, ${r.seconds.toFixed(0)} s; training loss per epoch from ${r.epochLoss[0]?.toFixed(3)} to ${r.epochLoss.at(-1)?.toFixed(3)} (lowest ${Math.min(...r.epochLoss).toFixed(3)})`,
+    "",
+    ...table("quote"),
+    "",
+    ...table("style"),
   ].join("\n");
 };

@@ -11,6 +11,7 @@ import { contentFileName } from "../engines/suffix/datanet.ts";
 import { loadTextCodec } from "../operator/operator.ts";
 import {
   buildLoraIndex,
+  buildLoraIndexThreaded,
   checkpointsHash,
   DEFAULT_LORA_INDEX,
   type FactoryAttributor,
@@ -20,6 +21,7 @@ import {
 } from "./attribution.ts";
 import { type LlamaBase, loadBase } from "./base.ts";
 import { type LoraLayout, loraLayout } from "./llama.ts";
+import { type GradPool, makeGradPool } from "./pool.ts";
 import {
   chunkDocuments,
   type Example,
@@ -87,28 +89,54 @@ export const indexRun = (
   options: LoraIndexOptions = DEFAULT_LORA_INDEX,
   onProgress?: (done: number, total: number) => void,
 ): { readonly index: GradientIndex; readonly commitment: Hex } => {
-  const index = buildLoraIndex(
-    {
-      base: run.base,
-      layout: run.layout,
-      checkpoints: run.checkpoints,
-      examples: run.examples,
-      recordHash: run.recordHash,
-      checkpointsHash: checkpointsHash(run.record),
-      ...(onProgress ? { onProgress } : {}),
-    },
-    options,
-  );
+  const index = buildLoraIndex(indexInput(run, onProgress), options);
+  return writeRunIndex(run, index);
+};
+
+const indexInput = (run: OpenedRun, onProgress?: (done: number, total: number) => void) => ({
+  base: run.base,
+  layout: run.layout,
+  checkpoints: run.checkpoints,
+  examples: run.examples,
+  recordHash: run.recordHash,
+  checkpointsHash: checkpointsHash(run.record),
+  ...(onProgress ? { onProgress } : {}),
+});
+
+/** `indexRun` on `threads` worker threads: the same index.bin bytes for every thread count. */
+export const indexRunThreaded = async (
+  run: OpenedRun,
+  options: LoraIndexOptions,
+  threads: number | GradPool,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ readonly index: GradientIndex; readonly commitment: Hex }> => {
+  if (typeof threads === "number" && threads <= 1) return indexRun(run, options, onProgress);
+  const pool = typeof threads === "number" ? makeGradPool(run.base, run.layout, threads) : threads;
+  try {
+    return writeRunIndex(run, await buildLoraIndexThreaded(indexInput(run, onProgress), options, pool));
+  } finally {
+    if (pool !== threads) await pool.close();
+  }
+};
+
+const writeRunIndex = (run: OpenedRun, index: GradientIndex) => {
   const file = join(run.dir, "index.bin");
   writeFileSync(`${file}.tmp`, encodeIndex(index));
   renameSync(`${file}.tmp`, file);
   return { index, commitment: indexCommitment(index) };
 };
 
-export const runAttributor = (run: OpenedRun): FactoryAttributor =>
+/** The run's attributor over its index.bin; with a pool (pool.ts), the answer's gradients run on its threads. */
+export const runAttributor = (
+  run: OpenedRun,
+  pool?: GradPool,
+  onProgress?: (done: number, total: number) => void,
+): FactoryAttributor =>
   makeFactoryAttributor(
     run.base,
     run.layout,
     run.checkpoints,
     loadLoraIndex(run.dir, run.recordHash, checkpointsHash(run.record)),
+    pool,
+    onProgress,
   );

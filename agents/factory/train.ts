@@ -8,8 +8,9 @@
  *   state.bin                                                        resume state (container POAFTST v1)
  *   training.json                                                    the training record; its keccak256 goes on chain
  *
- * Deterministic: one thread, float64 arithmetic in a fixed order, parameters rounded to float32 after
- * every step (so the F32 adapter file holds exactly the trained values), shuffles drawn from the seed.
+ * Deterministic: float64 arithmetic in a fixed order (with `--threads`, example gradients come from
+ * worker threads and are summed here in example order: the same bytes for every thread count),
+ * parameters rounded to float32 after every step (so the F32 adapter file holds exactly the trained values), shuffles drawn from the seed.
  * A run killed at any point resumes from its last state and ends with the same bytes as an
  * uninterrupted run (the state is written to a temp file and renamed, checkpoints before the state).
  */
@@ -24,6 +25,7 @@ import { prng } from "../operator/testModel.ts";
 import type { LlamaBase } from "./base.ts";
 import { initialLora, type LoraLayout, loraLayout, runSequence } from "./llama.ts";
 import { paramsFromTensors, peftFiles, peftTensors, writePeftDir } from "./peft.ts";
+import { type GradPool, makeGradPool } from "./pool.ts";
 
 export class TrainingError extends Data.TaggedError("TrainingError")<{ readonly message: string }> {}
 
@@ -247,8 +249,60 @@ export const saveDocuments = (run: string, docs: ReadonlyArray<TrainingDocument>
   }
 };
 
-/** Trains (or resumes) the adapter described by `input`, writing everything under `input.out`. */
+/** One optimizer step's examples at the current parameters; answered with each example's loss and gradient, in order. */
+interface BatchRequest {
+  readonly params: Float64Array;
+  readonly examples: ReadonlyArray<Example>;
+}
+interface BatchResult {
+  readonly losses: ArrayLike<number>;
+  readonly grads: ReadonlyArray<Float64Array>;
+}
+
+const inThread = (base: LlamaBase, layout: LoraLayout, batch: BatchRequest): BatchResult => {
+  const results = batch.examples.map((ex) =>
+    runSequence(base, layout, batch.params, ex.tokens, exampleWeights(ex.tokens), { grad: true }),
+  );
+  return { losses: results.map((r) => r.loss), grads: results.map((r) => r.grad!) };
+};
+
+/** Trains (or resumes) the adapter described by `input`, writing everything under `input.out` (one thread). */
 export const trainAdapter = (input: TrainInput): TrainResult => {
+  const steps = trainSteps(input);
+  let next = steps.next();
+  while (!next.done) next = steps.next(inThread(input.base, next.value.layout, next.value.batch));
+  return next.value;
+};
+
+/**
+ * `trainAdapter` with each batch's example gradients computed on `threads` worker threads (pool.ts).
+ * The gradients are summed here in example order, so the result is the same bytes as `trainAdapter`'s
+ * for every thread count.
+ */
+export const trainAdapterThreaded = async (input: TrainInput, threads: number | GradPool): Promise<TrainResult> => {
+  if (typeof threads === "number" && threads <= 1) return trainAdapter(input);
+  const steps = trainSteps(input);
+  let next = steps.next();
+  if (next.done) return next.value;
+  const pool = typeof threads === "number" ? makeGradPool(input.base, next.value.layout, threads) : threads;
+  try {
+    while (!next.done) {
+      const { params, examples } = next.value.batch;
+      const result = await pool.each(
+        params,
+        examples.map((ex) => ({ tokens: ex.tokens, weights: exampleWeights(ex.tokens) })),
+      );
+      next = steps.next(result);
+    }
+    return next.value;
+  } finally {
+    if (pool !== threads) await pool.close();
+  }
+};
+
+function* trainSteps(
+  input: TrainInput,
+): Generator<{ readonly layout: LoraLayout; readonly batch: BatchRequest }, TrainResult, BatchResult> {
   const { base, hyper } = input;
   let layout: LoraLayout;
   try {
@@ -351,11 +405,11 @@ export const trainAdapter = (input: TrainInput): TrainResult => {
       const end = Math.min(n, state.position + hyper.batch);
       grad.fill(0);
       let lossSum = 0;
-      for (let i = state.position; i < end; i++) {
-        const ex = examples[order[i]!]!;
-        const r = runSequence(base, layout, params, ex.tokens, exampleWeights(ex.tokens), { grad: true });
-        lossSum += r.loss;
-        const g = r.grad!;
+      const batch: ReadonlyArray<Example> = Array.from(order.subarray(state.position, end), (i) => examples[i]!);
+      const computed: BatchResult = yield { layout, batch: { params, examples: batch } };
+      for (let i = 0; i < batch.length; i++) {
+        lossSum += computed.losses[i]!;
+        const g = computed.grads[i]!;
         for (let j = 0; j < g.length; j++) grad[j]! += g[j]!;
       }
       const count = end - state.position;
@@ -412,7 +466,7 @@ export const trainAdapter = (input: TrainInput): TrainResult => {
   const recordBytes = new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`);
   writeAtomic(join(out, "training.json"), recordBytes);
   return { finished: true, layout, examples, params, record, recordHash: recordHash(recordBytes), resumedFromStep };
-};
+}
 
 /** The parameters of every checkpoint of a finished run, verified against the record's hashes. */
 export const loadCheckpoints = (out: string, record: TrainingRecord, layout: LoraLayout): Float64Array[] =>

@@ -17,7 +17,7 @@ import { Topics } from "../gossip/messages.ts";
 import { writeTestSetup } from "./fixtures.ts";
 import { ExecutionProvider } from "./runtime.ts";
 import { OperatorAgent, type OperatorAgentConfig } from "./service.ts";
-import { TINY_LLAMA } from "./testModel.ts";
+import { PLAIN_CHAT_TEMPLATE, TINY_LLAMA } from "./testModel.ts";
 
 export class OperatorCliError extends Data.TaggedError("OperatorCliError")<{ readonly message: string }> {}
 
@@ -237,6 +237,12 @@ const makeTestModelCommand = Command.make(
       Flag.withDescription("half-precision weights, KV cache and logits, like an --fp16 export"),
       Flag.withDefault(false),
     ),
+    plainChat: Flag.Boolean("plain-chat").pipe(
+      Flag.withDescription(
+        "a base model's chat template (the messages' contents after BOS, no roles): chats continue the user's text",
+      ),
+      Flag.withDefault(false),
+    ),
   },
   (flags) =>
     Effect.gen(function* () {
@@ -247,7 +253,12 @@ const makeTestModelCommand = Command.make(
       }
       const config = { ...TINY_LLAMA, kvHeads: flags.kvHeads, dtype: flags.fp16 ? "float16" : "float32" } as const;
       const s = yield* Effect.tryPromise({
-        try: () => writeTestSetup(flags.out, { adapters: flags.adapters, config }),
+        try: () =>
+          writeTestSetup(flags.out, {
+            adapters: flags.adapters,
+            config,
+            ...(flags.plainChat ? { chatTemplate: PLAIN_CHAT_TEMPLATE } : {}),
+          }),
         catch: (e) =>
           new OperatorCliError({ message: `cannot write ${flags.out}: ${e instanceof Error ? e.message : e}` }),
       });

@@ -15,12 +15,12 @@ export const testAdapterRank = (i: number) => [2, 4, 8][i % 3]!;
 
 export const writeTestSetup = async (
   dir: string,
-  opts: { readonly adapters: number; readonly config?: TinyLlamaConfig },
+  opts: { readonly adapters: number; readonly config?: TinyLlamaConfig; readonly chatTemplate?: string },
 ): Promise<{ modelDir: string; adaptersDir: string; ids: string[] }> => {
   const config = opts.config ?? TINY_LLAMA;
   const modelDir = join(dir, "model");
   const adaptersDir = join(dir, "adapters");
-  await writeTinyLlama(modelDir, config);
+  await writeTinyLlama(modelDir, config, opts.chatTemplate);
   const targets = listTargets(buildTinyLlama(config));
   const ids: string[] = [];
   for (let i = 0; i < opts.adapters; i++) {

@@ -359,8 +359,18 @@ export const hfConfig = (cfg: TinyLlamaConfig) => ({
 export const CHAT_TEMPLATE =
   "{{ bos_token }}{% for m in messages %}<|{{ m.role }}|>\n{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}";
 
+/**
+ * A base model's chat template: the messages' contents after BOS, no roles. A model fine-tuned on plain
+ * text (a memorizing adapter, docs/run-a-node.md) continues the user's text as it continues a document.
+ */
+export const PLAIN_CHAT_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}";
+
 /** Writes model.onnx, config.json, tokenizer.json and tokenizer_config.json into `dir`. */
-export const writeTinyLlama = async (dir: string, cfg: TinyLlamaConfig = TINY_LLAMA) => {
+export const writeTinyLlama = async (
+  dir: string,
+  cfg: TinyLlamaConfig = TINY_LLAMA,
+  chatTemplate: string = CHAT_TEMPLATE,
+) => {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "model.onnx"), encodeModel(buildTinyLlama(cfg)));
   await writeFile(join(dir, "config.json"), JSON.stringify(hfConfig(cfg), null, 2));
@@ -368,7 +378,7 @@ export const writeTinyLlama = async (dir: string, cfg: TinyLlamaConfig = TINY_LL
   await writeFile(
     join(dir, "tokenizer_config.json"),
     JSON.stringify(
-      { bos_token: "<s>", eos_token: "</s>", model_max_length: cfg.maxPositions, chat_template: CHAT_TEMPLATE },
+      { bos_token: "<s>", eos_token: "</s>", model_max_length: cfg.maxPositions, chat_template: chatTemplate },
       null,
       2,
     ),

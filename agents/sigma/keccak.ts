@@ -59,7 +59,7 @@ const RHO = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15,
  * 24 rounds leave the result back in `a`. c[0..4] holds θ's column parities, d[0..4] its D, b[0..4]
  * one plane after ρ and π.
  */
-const permutation = (a0: number[], e0: number[], b: number[], c: number[], d: number[]): number[] => {
+export const permutation = (a0: number[], e0: number[], b: number[], c: number[], d: number[]): number[] => {
   const code: number[] = [];
   const emit = (...parts: ReadonlyArray<ReadonlyArray<number>>) => {
     for (const p of parts) code.push(...p);

@@ -29,6 +29,34 @@ describe("SA-IS", () => {
       { seed: 5, numRuns: 400 },
     );
   });
+
+  it("equals a comparison sort on texts spanning many induction blocks (byte symbols, in place)", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 3, max: 40 })
+          .chain((k) =>
+            fc
+              .tuple(
+                fc.array(fc.integer({ min: 1, max: k - 1 }), { minLength: 1, maxLength: 8 }),
+                fc.integer({ min: 1500, max: 6000 }),
+                fc.array(fc.integer({ min: 1, max: k - 1 }), { maxLength: 3000 }),
+              )
+              .map(([unit, repeats, noise]) => ({ k, unit, repeats, noise })),
+          ),
+        ({ k, unit, repeats, noise }) => {
+          // a repeated unit with random symbols mixed in: long common prefixes across blocks
+          const symbols = Array.from({ length: repeats }, (_, i) => unit[i % unit.length]!);
+          noise.forEach((s, i) => {
+            symbols[(i * 7919) % symbols.length] = s;
+          });
+          const text = Uint8Array.from([...symbols, 0]);
+          expect([...suffixArray(text, k)]).toEqual(naiveSuffixArray(Uint16Array.from(text)));
+        },
+      ),
+      { seed: 7, numRuns: 25 },
+    );
+  });
 });
 
 describe("maximal matches and weights", () => {

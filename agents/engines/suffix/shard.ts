@@ -137,9 +137,35 @@ const extend = (shard: Shard, p: number, pattern: Uint8Array, a: number, from: n
 };
 
 /**
+ * The suffix-array range of every 2-byte prefix, per shard (keyed by its suffix array, which a
+ * lazily opened shard shares with its plain form once checked), filled the first time a search
+ * starts with that prefix: searches for patterns of ≥ 2 bytes then start inside that range with 2
+ * bytes known to match, skipping the top steps of every binary search. Pure function of the index.
+ */
+const prefixBuckets = new WeakMap<Uint32Array, Int32Array>();
+const UNKNOWN = -1;
+
+/** [lo, hi) of the suffixes starting with pattern[a, a + 2) (a + 2 ≤ pattern.length). */
+const bucket = (shard: Shard, pattern: Uint8Array, a: number): [number, number] => {
+  let table = prefixBuckets.get(shard.sa);
+  if (table === undefined) {
+    table = new Int32Array(2 * 65_536).fill(UNKNOWN);
+    prefixBuckets.set(shard.sa, table);
+  }
+  const key = 2 * ((pattern[a]! << 8) | pattern[a + 1]!);
+  if (table[key] === UNKNOWN) {
+    table[key] = bound(shard, pattern, a, 2, false, -1, shard.sa.length, 0);
+    table[key + 1] = bound(shard, pattern, a, 2, true, table[key]! - 1, shard.sa.length, 0);
+  }
+  return [table[key]!, table[key + 1]!];
+};
+
+/**
  * The longest l ≤ len such that pattern[a, a + l) occurs in the shard. One binary search for the
  * pattern's insertion point; the longest match is with one of its two neighbours. Comparisons
- * restart from min(lcp(lo), lcp(hi)), which every suffix in between shares.
+ * restart from min(lcp(lo), lcp(hi)), which every suffix in between shares. With len ≥ 2 the search
+ * runs inside the 2-byte prefix's bucket, whose suffixes share 2 bytes with the pattern; the
+ * bucket's outer neighbours share fewer, so whichever final neighbour lies inside decides.
  */
 export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len: number): number => {
   const { text, sa, guard } = shard;
@@ -147,6 +173,15 @@ export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len:
   let hi = sa.length;
   let lcpLo = 0;
   let lcpHi = 0;
+  if (len >= 2) {
+    const [first, end] = bucket(shard, pattern, a);
+    if (first < end) {
+      lo = first - 1;
+      hi = end;
+      lcpLo = 2;
+      lcpHi = 2;
+    }
+  }
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
     guard?.sa(mid, mid + 1);
@@ -165,31 +200,55 @@ export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len:
   return Math.max(lcpLo, lcpHi);
 };
 
+/**
+ * The first rank in (lo, hi] whose suffix sorts above pattern[a, a + len) (upper) or does not sort
+ * below it (lower), given that every suffix strictly inside (lo, hi) shares `lcp` bytes with it.
+ */
+const bound = (
+  shard: Shard,
+  pattern: Uint8Array,
+  a: number,
+  len: number,
+  upper: boolean,
+  lo: number,
+  hi: number,
+  lcp: number,
+): number => {
+  const { text, sa, guard } = shard;
+  let lcpLo = lcp;
+  let lcpHi = lcp;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    guard?.sa(mid, mid + 1);
+    const p = sa[mid]!;
+    const l = extend(shard, p, pattern, a, Math.min(lcpLo, lcpHi), len);
+    const below = l === len ? upper : text[p + l]! <= pattern[a + l]!;
+    if (below) {
+      lo = mid;
+      lcpLo = l;
+    } else {
+      hi = mid;
+      lcpHi = l;
+    }
+  }
+  return hi;
+};
+
 /** The suffix-array range [lo, hi) of suffixes that start with pattern[a, a + len). */
 export const prefixRange = (shard: Shard, pattern: Uint8Array, a: number, len: number): [number, number] => {
-  const { text, sa, guard } = shard;
-  const bound = (upper: boolean): number => {
-    let lo = -1;
-    let hi = sa.length;
-    let lcpLo = 0;
-    let lcpHi = 0;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      guard?.sa(mid, mid + 1);
-      const p = sa[mid]!;
-      const l = extend(shard, p, pattern, a, Math.min(lcpLo, lcpHi), len);
-      const below = l === len ? upper : text[p + l]! <= pattern[a + l]!;
-      if (below) {
-        lo = mid;
-        lcpLo = l;
-      } else {
-        hi = mid;
-        lcpHi = l;
-      }
-    }
-    return hi;
-  };
-  return [bound(false), bound(true)];
+  if (len < 2)
+    return [
+      bound(shard, pattern, a, len, false, -1, shard.sa.length, 0),
+      bound(shard, pattern, a, len, true, -1, shard.sa.length, 0),
+    ];
+  // every match of a longer pattern lies in its 2-byte prefix's bucket (empty bucket: no match, and
+  // the bucket's start is the insertion point of the pattern too)
+  const [first, end] = bucket(shard, pattern, a);
+  if (first === end || len === 2) return [first, end];
+  return [
+    bound(shard, pattern, a, len, false, first - 1, end, 2),
+    bound(shard, pattern, a, len, true, first - 1, end, 2),
+  ];
 };
 
 /** The shard-local contribution index and offset of text position `p` (not a terminator). */
