@@ -18,7 +18,7 @@ import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
 import { fetchRegistryView } from "../ledger/follower.ts";
 import { LedgerView } from "../ledger/ledger.ts";
-import { buildClaim } from "../sigma/claim.ts";
+import { buildClaim, completeClaim } from "../sigma/claim.ts";
 import { type AttributeTx, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
 import { applyBatch, commitment, type Ledger, Outcome, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
 import { type RejectedReceipt, Store } from "../store/store.ts";
@@ -135,9 +135,9 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
     );
     // σ's verdict on every candidate at this reference time, on the tip's state: an invalid receipt is
     // a no-op that would be lost once posted, so only valid ones go in (see ./verdict.ts)
-    const probe = yield* Effect.promise(() =>
-      applyBatch(tip.ledger.clone(), ctx, registry, splitBatch(encodeBatch(candidates))),
-    );
+    const probeLedger = tip.ledger.clone();
+    const probeBatch = encodeBatch(candidates);
+    const probe = yield* Effect.promise(() => applyBatch(probeLedger, ctx, registry, splitBatch(probeBatch)));
     const valid: AttributeTx[] = [];
     const replays: AttributeTx[] = [];
     const deferredNow = new Map<string, DeferReason>();
@@ -198,9 +198,13 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
       return;
     }
 
-    const ledger = tip.ledger.clone();
-    // batch, debits (exactly what σ charged) and s′: the σ module's one implementation of a claim
-    const built = yield* Effect.promise(() => buildClaim(ledger, ctx, registry, txs));
+    // batch, debits (exactly what σ charged) and s′: the σ module's one implementation of a claim. When every
+    // candidate goes in (the usual case), the probe already ran σ over exactly this batch: only the settles remain
+    const whole = txs.length === candidates.length;
+    const ledger = whole ? probeLedger : tip.ledger.clone();
+    const built = yield* Effect.promise(() =>
+      whole ? completeClaim(ledger, ctx, registry, probeBatch, probe) : buildClaim(ledger, ctx, registry, txs),
+    );
     // removing no-ops changes no other outcome; never post a claim with one anyway
     if (built.result.steps.slice(0, txs.length).some((step) => step.outcome !== Outcome.Valid)) {
       return yield* new BatchError({

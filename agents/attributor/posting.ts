@@ -80,18 +80,21 @@ export const makePosting = Effect.fn("Attributor.makePosting")(function* () {
 
   /** Posts a claim; runs the crash hook and remembers its block before anything else. */
   const submit = Effect.fn("Attributor.postClaim")(function* (claim: ClaimToPost) {
-    const result = yield* sendContractCall({
-      address: view.addresses.ledger,
-      abi: attributionLedgerAbi,
-      functionName: "postClaim",
-      args: [
-        claim.parent,
-        bytesToHex(claim.batch),
-        claim.state,
-        claim.referenceTime,
-        claim.debits.map((d) => ({ payer: d.payer, amount: d.amount })),
-      ],
-    }).pipe(Effect.provideService(Chain, chain));
+    const result = yield* sendContractCall(
+      {
+        address: view.addresses.ledger,
+        abi: attributionLedgerAbi,
+        functionName: "postClaim",
+        args: [
+          claim.parent,
+          bytesToHex(claim.batch),
+          claim.state,
+          claim.referenceTime,
+          claim.debits.map((d) => ({ payer: d.payer, amount: d.amount })),
+        ],
+      },
+      { onSent: (hash) => state.emit({ kind: "claimSent", agent: state.name, parent: claim.parent, hash }) },
+    ).pipe(Effect.provideService(Chain, chain));
     settings.afterPost?.();
     state.ownClaim.block = result.receipt.blockNumber;
     const event = result.events.find((e) => e.eventName === "ClaimPosted");

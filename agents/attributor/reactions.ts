@@ -100,6 +100,8 @@ export const makeReactions = Effect.fn("Attributor.makeReactions")(function* () 
           abi: attributionLedgerAbi,
           functionName: "claim",
           args: [first.id],
+          // the pending block: a finalize another agent already sent (not mined yet) is not raced
+          blockTag: "pending",
         }),
       catch: (cause) => new ChainReadError({ message: `cannot read claim ${first.id}: ${String(cause)}` }),
     });
@@ -125,6 +127,8 @@ export const makeReactions = Effect.fn("Attributor.makeReactions")(function* () 
           address: view.addresses.ledger,
           abi: attributionLedgerAbi,
           functionName: "latestFinalized",
+          // the pending block: a finalize already sent moves the root this proof must open against
+          blockTag: "pending",
         }),
       catch: (cause) => new ChainReadError({ message: `cannot read latestFinalized: ${String(cause)}` }),
     });
@@ -137,6 +141,7 @@ export const makeReactions = Effect.fn("Attributor.makeReactions")(function* () 
           abi: attributionLedgerAbi,
           functionName: "withdrawn",
           args: [me],
+          blockTag: "pending",
         }),
       catch: (cause) => new ChainReadError({ message: `cannot read withdrawn(${me}): ${String(cause)}` }),
     });

@@ -6,7 +6,7 @@
  * is counted, not an error).
  */
 import { Context, Data, Effect, Layer, Option } from "effect";
-import { type Address, getAddress } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import type { BatchPolicy } from "../chain/batchSize.ts";
 import { Chain } from "../chain/Chain.ts";
 import { describeCallError } from "../chain/tx.ts";
@@ -38,6 +38,8 @@ export type AgentEvent =
       readonly receipts: number;
       readonly corrupt: boolean;
     }
+  /** A `postClaim` transaction accepted by the node, not mined yet (its `claimPosted` follows once it is). */
+  | { readonly kind: "claimSent"; readonly agent: string; readonly parent: bigint; readonly hash: Hex }
   | { readonly kind: "claimFinalized"; readonly agent: string; readonly claimId: bigint }
   | { readonly kind: "withdrawn"; readonly agent: string; readonly account: Address; readonly amount: bigint }
   | {

@@ -1,5 +1,5 @@
 /**
- * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50]`
+ * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50] [--node-only]`
  *
  * On a local anvil mining a block a second (an L2 makes blocks whether or not anyone transacts, and
  * finality is judged by block time) with the protocol deployed (local preset), two attributors
@@ -7,11 +7,15 @@
  *
  * - intake: receipts/s accepted by an attributor's intake (signature checks, engine, store, gossip);
  * - through: receipts/s from the first intake to the last receipt sitting in a posted claim;
- *   baseline in the same run: σ alone (agents/sigma applyBatch) over the same transactions;
+ *   baseline in the same run: σ alone (agents/sigma applyBatch) over the same transactions as posted;
  * - receipt → finalized: wall time from a receipt's intake to the ClaimFinalized of its claim, with
  *   the challenge window itself skipped by evm_increaseTime (the local preset's window is minutes);
  * - detection: wall time from a corrupted claim being mined to the challenger flagging it, and to the
- *   challenger winning the game; baseline: the agents' poll interval.
+ *   challenger winning the game; baseline: the agents' poll interval;
+ * - one node, chain block time aside (first, and alone with `--node-only`): one attributor takes all the
+ *   receipts (users of their own) and posts them in one claim; receipts/s from its first intake to its
+ *   postClaim transaction sent (the node's own work) and to that claim mined; baseline in the same run:
+ *   σ alone over exactly the posted batch.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +23,7 @@ import path from "node:path";
 import { Effect, Layer } from "effect";
 import { createPublicClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type AgentEvent, toAttributeTx } from "../attributor/attributor.ts";
+import type { AgentEvent } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { advanceTime, FEE, populate } from "../e2e/setup.ts";
@@ -27,7 +31,7 @@ import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
-import { encodeTx } from "../sigma/codec.ts";
+import { splitBatch } from "../sigma/codec.ts";
 import { applyBatch, Ledger } from "../sigma/sigma.ts";
 
 const arg = (name: string, fallback: number) => {
@@ -38,6 +42,8 @@ const arg = (name: string, fallback: number) => {
 };
 const RECEIPTS = arg("receipts", 200);
 const BATCH = arg("batch", 50);
+/** `--node-only`: just the one-node run (chain block time aside), e.g. to profile it. */
+const NODE_ONLY = process.argv.includes("--node-only");
 const POLL_MS = 250;
 
 const percentile = (values: ReadonlyArray<number>, p: number) => {
@@ -57,7 +63,10 @@ const waitFor = (check: () => boolean | Promise<boolean>, what: string, ms: numb
 const program = Effect.gen(function* () {
   const protocol = yield* LocalProtocol;
   const { anvil, deployments } = protocol;
-  const world = yield* populate(protocol, { users: 8, escrowPerUser: FEE * BigInt(RECEIPTS + 100) });
+  const world = yield* populate(protocol, { users: 16, escrowPerUser: FEE * BigInt(RECEIPTS + 100) });
+  // the network runs use users 0–7, the one-node run users 8–15: their nonce windows never meet
+  const networkUsers = world.userKeys.slice(0, 8);
+  const nodeUsers = world.userKeys.slice(8);
   const addresses = ledgerAddresses(deployments);
   const engine = fixtureEngine(world.contributionIds, 3);
   const source = makeReceiptSource({
@@ -65,12 +74,93 @@ const program = Effect.gen(function* () {
     ledger: addresses.ledger,
     modelId: world.modelId,
     operatorKey: world.operatorKey,
-    userKeys: world.userKeys,
+    userKeys: networkUsers,
     fee: FEE,
     attributors: [ANVIL_KEYS[7], ANVIL_KEYS[8]].map((key) => privateKeyToAccount(key).address),
   });
   const receipts: SourcedReceipt[] = [];
   for (let i = 0; i < RECEIPTS; i++) receipts.push(yield* Effect.promise(() => source.answer(i, `q${i}`, `a${i}`)));
+
+  // one node, chain block time aside: a single attributor takes every receipt through its intake and posts
+  // them in one claim (maxBatch = all of them, nothing posted before the last arrives), timed from its first
+  // intake to its postClaim transaction sent (the agent's own work: intake, σ, reads, signing) and to mined
+  const node = yield* Effect.scoped(
+    Effect.gen(function* () {
+      const nodeEvents: Array<AgentEvent & { readonly at: number }> = [];
+      const network = yield* startNetwork({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        deployments,
+        engine,
+        attributorKeys: [ANVIL_KEYS[7]],
+        challengerKeys: [],
+        dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-node-")),
+        maxBatch: RECEIPTS,
+        maxWaitMs: 600_000,
+        pollMs: POLL_MS,
+        onEvent: (e) => nodeEvents.push({ ...e, at: Date.now() }),
+      });
+      const attributor = network.attributors[0]!;
+      const follower = attributor.handle.follower;
+      const nodeSource = makeReceiptSource({
+        chainId: anvil.chainId,
+        ledger: addresses.ledger,
+        modelId: world.modelId,
+        operatorKey: world.operatorKey,
+        userKeys: nodeUsers,
+        fee: FEE,
+        attributors: [privateKeyToAccount(ANVIL_KEYS[7]).address],
+      });
+      const nodeReceipts: SourcedReceipt[] = [];
+      for (let i = 0; i < RECEIPTS; i++) {
+        nodeReceipts.push(yield* Effect.promise(() => nodeSource.answer(i, `nq${i}`, `na${i}`)));
+      }
+      const head = yield* Effect.promise(() => createPublicClient({ transport: http(anvil.rpcUrl) }).getBlockNumber());
+      yield* waitFor(() => follower.lastBlock() >= head, "the node's follower to catch up", 120_000);
+      const claimsBefore = follower.claims.size;
+      const start = Date.now();
+      yield* Effect.forEach(nodeReceipts, (r) => Effect.promise(() => attributor.submit(r)), {
+        concurrency: 8,
+        discard: true,
+      });
+      const intakeDone = Date.now();
+      yield* waitFor(() => nodeEvents.some((e) => e.kind === "claimPosted"), "the node's claim", 300_000);
+      const sent = nodeEvents.find((e) => e.kind === "claimSent")!.at;
+      const mined = nodeEvents.find((e) => e.kind === "claimPosted")!.at;
+      yield* waitFor(() => follower.claims.size > claimsBefore, "the node's follower to read its claim", 60_000);
+      const claim = [...follower.claims.values()].at(-1)!;
+      // peer: σ alone over exactly the batch posted (entries included), from a fresh ledger, in the claim's context
+      const txs = splitBatch(claim.batch);
+      const sigmaStart = performance.now();
+      yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
+      return {
+        intake: (intakeDone - start) / 1000,
+        sent: (sent - start) / 1000,
+        mined: (mined - start) / 1000,
+        build: (sent - intakeDone) / 1000,
+        sigma: (performance.now() - sigmaStart) / 1000,
+        included: claim.receipts.length,
+      };
+    }),
+  );
+  const nodeRows = [
+    [
+      `one node, chain block time aside: first intake → postClaim sent (${node.included} receipts in one claim)`,
+      `${(RECEIPTS / node.sent).toFixed(1)} receipts/s (intake ${node.intake.toFixed(2)} s + build ${node.build.toFixed(2)} s)`,
+      `σ alone: ${(RECEIPTS / node.sigma).toFixed(1)} receipts/s`,
+    ],
+    [
+      "one node: first intake → that claim mined (1 s blocks)",
+      `${(RECEIPTS / node.mined).toFixed(1)} receipts/s`,
+      `intake alone: ${(RECEIPTS / node.intake).toFixed(1)} receipts/s`,
+    ],
+  ];
+  if (NODE_ONLY) {
+    console.log(`\n${RECEIPTS} receipts, one attributor, one claim\n`);
+    console.log("| measure | result | baseline (same run) |\n|---|---|---|");
+    for (const [a, b, c] of nodeRows) console.log(`| ${a} | ${b} | ${c} |`);
+    return;
+  }
 
   const events: Array<AgentEvent & { readonly at: number }> = [];
   // phase 1 in its own scope: its agents stop before the fraud phase reuses their keys
@@ -91,7 +181,10 @@ const program = Effect.gen(function* () {
       const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
       const follower = yield* makeFollower(client, anvil.chainId, addresses);
 
-      // intake → posted
+      // intake → posted (the one-node run's claim came before: not counted)
+      yield* follower.sync;
+      const before = new Set(follower.claims.keys());
+      const ours = () => [...follower.claims.values()].filter((c) => !before.has(c.id));
       const submittedAt = new Map<string, number>();
       const start = Date.now();
       yield* Effect.forEach(
@@ -104,7 +197,7 @@ const program = Effect.gen(function* () {
         { concurrency: 8, discard: true },
       );
       const intakeSeconds = (Date.now() - start) / 1000;
-      const included = () => [...follower.claims.values()].reduce((n, c) => n + c.receipts.length, 0);
+      const included = () => ours().reduce((n, c) => n + c.receipts.length, 0);
       yield* waitFor(
         async () => {
           await Effect.runPromise(follower.sync);
@@ -115,9 +208,9 @@ const program = Effect.gen(function* () {
       );
       const throughSeconds = (Date.now() - start) / 1000;
 
-      // baseline: σ alone over the same transactions
-      const claim = [...follower.claims.values()][0]!;
-      const txs = receipts.map((r) => encodeTx(toAttributeTx({ ...r.receipt, attribution: [] })));
+      // baseline: σ alone over the same transactions, as posted (entries included), from a fresh ledger
+      const claim = ours()[0]!;
+      const txs = ours().flatMap((c) => splitBatch(c.batch));
       const sigmaStart = performance.now();
       yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
       const sigmaSeconds = (performance.now() - sigmaStart) / 1000;
@@ -145,7 +238,7 @@ const program = Effect.gen(function* () {
         }
       }
 
-      return { intakeSeconds, throughSeconds, sigmaSeconds, latencies, windowSeconds, claims: follower.claims.size };
+      return { intakeSeconds, throughSeconds, sigmaSeconds, latencies, windowSeconds, claims: ours().length };
     }),
   );
   const { intakeSeconds, throughSeconds, sigmaSeconds, latencies, windowSeconds } = measured;
@@ -170,7 +263,7 @@ const program = Effect.gen(function* () {
     ledger: addresses.ledger,
     modelId: world.modelId,
     operatorKey: world.operatorKey,
-    userKeys: world.userKeys,
+    userKeys: networkUsers,
     fee: FEE,
     firstNonce: 1_000_000n,
   });
@@ -197,6 +290,7 @@ const program = Effect.gen(function* () {
       `p50 ${percentile(latencies, 50).toFixed(1)} s, p95 ${percentile(latencies, 95).toFixed(1)} s`,
       `window ${windowSeconds} s (local preset)`,
     ],
+    ...nodeRows,
     ["challenger detection (claim mined → flagged)", `${detection.toFixed(2)} s`, `poll interval ${POLL_MS / 1000} s`],
     ["claim mined → challenger wins the game", `${toWin.toFixed(2)} s`, "—"],
   ];

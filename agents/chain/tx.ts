@@ -11,11 +11,29 @@ import {
   ContractFunctionRevertedError,
   type Hex,
   parseEventLogs,
+  toFunctionSelector,
 } from "viem";
+import { formatAbiItem } from "viem/utils";
 import { Chain, ChainError, requireWallet } from "./Chain.ts";
 
-/** A one-line description of a failed call: the decoded custom error when there is one. */
-export const describeCallError = (error: unknown): string => {
+/**
+ * The custom error of `abi` whose selector `data` starts with. A node may return a revert's selector without
+ * its arguments (anvil does when estimating gas under interval mining), which viem cannot decode: the name
+ * is still known, and it is what callers match a revert by (e.g. a lost race, agents/attributor/state.ts).
+ */
+const errorBySelector = (abi: Abi, data: Hex): string | undefined => {
+  const selector = data.slice(0, 10).toLowerCase();
+  for (const item of abi) {
+    if (item.type === "error" && toFunctionSelector(formatAbiItem(item)) === selector) return item.name;
+  }
+  return undefined;
+};
+
+/**
+ * A one-line description of a failed call: the decoded custom error when there is one, else the error of
+ * `abi` (the called contract's) that the revert's selector names, its arguments not returned.
+ */
+export const describeCallError = (error: unknown, abi?: Abi): string => {
   if (error instanceof BaseError) {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (revert instanceof ContractFunctionRevertedError) {
@@ -24,6 +42,9 @@ export const describeCallError = (error: unknown): string => {
         const args = (revert.data?.args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a)));
         return `reverted with ${name}(${args.join(", ")})`;
       }
+      const selector = revert.signature ?? revert.raw;
+      const known = abi !== undefined && selector !== undefined ? errorBySelector(abi, selector) : undefined;
+      if (known !== undefined) return `reverted with ${known}(…) (${selector?.slice(0, 10)}, arguments not returned)`;
       return `reverted: ${revert.reason ?? revert.shortMessage}`;
     }
     return error.shortMessage;
@@ -35,12 +56,18 @@ export const sendContractCall = <
   const abi extends Abi,
   functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
   args extends ContractFunctionArgs<abi, "nonpayable" | "payable", functionName>,
->(call: {
-  readonly address: Hex;
-  readonly abi: abi;
-  readonly functionName: functionName;
-  readonly args: args;
-}) =>
+>(
+  call: {
+    readonly address: Hex;
+    readonly abi: abi;
+    readonly functionName: functionName;
+    readonly args: args;
+  },
+  options?: {
+    /** Called with the transaction's hash once the node accepted it, before it is mined. */
+    readonly onSent?: (hash: Hex) => void;
+  },
+) =>
   Effect.gen(function* () {
     const chain = yield* Chain;
     const wallet = yield* requireWallet;
@@ -52,12 +79,13 @@ export const sendContractCall = <
           ...(call as unknown as Parameters<typeof chain.publicClient.simulateContract>[0]),
           account: wallet.account,
         }),
-      catch: (cause) => new ChainError({ message: `${label} ${describeCallError(cause)}`, cause }),
+      catch: (cause) => new ChainError({ message: `${label} ${describeCallError(cause, call.abi)}`, cause }),
     });
     const hash = yield* Effect.tryPromise({
       try: () => wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]),
-      catch: (cause) => new ChainError({ message: `${label}: ${describeCallError(cause)}`, cause }),
+      catch: (cause) => new ChainError({ message: `${label}: ${describeCallError(cause, call.abi)}`, cause }),
     });
+    options?.onSent?.(hash);
     const receipt = yield* Effect.tryPromise({
       try: () => chain.publicClient.waitForTransactionReceipt({ hash }),
       catch: (cause) => new ChainError({ message: `${label}: no receipt for ${hash}`, cause }),

@@ -7,9 +7,9 @@
  * from (digest, signature), so a peer's libp2p key never stands in for its on-chain identity.
  */
 import { Context, Data, Effect, Layer, Redacted, Schema } from "effect";
-import { type Address, type Hex, recoverMessageAddress } from "viem";
+import { type Address, type Hex, hexToBytes, recoverMessageAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { personalDigestHash, type SignerRecovery, signerRecovery } from "./recover.ts";
+import { nativeSign, personalDigestHash, type SignerRecovery, signerRecovery } from "./recover.ts";
 
 /** A 20-byte address as 0x-prefixed hex (any case; compare with `sameAddress`). */
 export const AddressSchema = Schema.TemplateLiteral(["0x", Schema.String]).check(
@@ -42,13 +42,21 @@ export interface IdentityShape {
 
 const fromKey = (privateKey: Redacted.Redacted<Hex>): IdentityShape => {
   const account = privateKeyToAccount(Redacted.value(privateKey));
+  // every gossiped message is signed: libsecp256k1 when its addon loads (the same signature as viem's)
+  const sign = nativeSign;
+  const key = sign === undefined ? undefined : Buffer.from(Redacted.value(privateKey).slice(2), "hex");
   return {
     address: account.address,
     signDigest: Effect.fn("Identity.signDigest")((digest: Hex) =>
-      Effect.tryPromise({
-        try: () => account.signMessage({ message: { raw: digest } }),
-        catch: (cause) => new SigningError({ message: "could not sign the gossip digest", cause }),
-      }),
+      sign !== undefined && key !== undefined && DIGEST_HEX.test(digest)
+        ? Effect.try({
+            try: () => sign(hexToBytes(personalDigestHash(hexToBytes(digest))), key),
+            catch: (cause) => new SigningError({ message: "could not sign the gossip digest", cause }),
+          })
+        : Effect.tryPromise({
+            try: () => account.signMessage({ message: { raw: digest } }),
+            catch: (cause) => new SigningError({ message: "could not sign the gossip digest", cause }),
+          }),
     ),
   };
 };

@@ -94,6 +94,31 @@ interface NativeSecp256k1 {
   ) => Uint8Array;
 }
 
+/** The signing half of the same addon (`ecdsaSign`: RFC 6979 nonces, low s, as viem's signatures). */
+interface NativeSigner {
+  readonly ecdsaSign: (hash: Uint8Array, key: Uint8Array) => { readonly signature: Uint8Array; readonly recid: number };
+}
+
+const hasEcdsaSign = (value: unknown): value is NativeSigner =>
+  typeof value === "object" && value !== null && "ecdsaSign" in value && typeof value.ecdsaSign === "function";
+
+/**
+ * Signs a 32-byte hash with libsecp256k1 (r ‖ s ‖ v, v = 27 + recovery id): the same bytes as viem's
+ * `sign` (RFC 6979 deterministic nonce, low s), about ten times faster. Undefined where the addon does not load.
+ */
+export const nativeSign: ((hash: Uint8Array, key: Uint8Array) => Hex) | undefined = (() => {
+  try {
+    const binding: unknown = createRequire(import.meta.url)("secp256k1/bindings");
+    if (!hasEcdsaSign(binding)) return undefined;
+    return (hash: Uint8Array, key: Uint8Array): Hex => {
+      const { signature, recid } = binding.ecdsaSign(hash, key);
+      return `0x${Buffer.from(signature).toString("hex")}${(27 + recid).toString(16)}`;
+    };
+  } catch {
+    return undefined;
+  }
+})();
+
 const hasEcdsaRecover = (value: unknown): value is NativeSecp256k1 =>
   typeof value === "object" && value !== null && "ecdsaRecover" in value && typeof value.ecdsaRecover === "function";
 

@@ -6,6 +6,7 @@ import type { Hex } from "viem";
 import { type AttributeTx, claimTransactions, type Debit, encodeBatch, splitBatch, txRoot } from "./codec.ts";
 import {
   applyBatch,
+  applyTx,
   type BatchResult,
   type Ledger,
   type RegistryView,
@@ -38,6 +39,7 @@ export const pendingDebits = (ledger: Ledger): Debit[] =>
 /**
  * Builds the claim of `receipts` on top of `ledger` (the parent's post-state, with no pending charge)
  * and applies it to `ledger`. Throws MalformedTransaction for a receipt that cannot be encoded.
+ * σ runs once over the receipts: the debits are read from the state after them, then the settles follow.
  */
 export const buildClaim = async (
   ledger: Ledger,
@@ -46,10 +48,29 @@ export const buildClaim = async (
   receipts: ReadonlyArray<AttributeTx>,
 ): Promise<BuiltClaim> => {
   const batch = encodeBatch(receipts);
-  const probe = ledger.clone();
-  await applyBatch(probe, ctx, registry, splitBatch(batch));
-  const debits = pendingDebits(probe);
+  const head = await applyBatch(ledger, ctx, registry, splitBatch(batch));
+  return completeClaim(ledger, ctx, registry, batch, head);
+};
+
+/**
+ * Finishes a claim whose batch σ already ran: `ledger` is the state after `batch` (applied by
+ * `applyBatch` from the parent's post-state, `head` its result), so only the settles remain. The same
+ * claim as `buildClaim` of the batch's receipts on the parent's state, without running σ over them again.
+ */
+export const completeClaim = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  registry: RegistryView,
+  batch: Uint8Array,
+  head: BatchResult,
+): Promise<BuiltClaim> => {
+  const debits = pendingDebits(ledger);
   const txs = claimTransactions(batch, debits);
-  const result = await applyBatch(ledger, ctx, registry, txs);
+  if (head.steps.length !== txs.length - debits.length) {
+    throw new RangeError(`σ ran ${head.steps.length} steps, the batch has ${txs.length - debits.length} transactions`);
+  }
+  const steps = [...head.steps];
+  for (let i = steps.length; i < txs.length; i++) steps.push(await applyTx(ledger, ctx, registry, txs[i]!, i));
+  const result: BatchResult = { steps, post: ledger.state };
   return { batch, debits, txs, txRoot: txRoot(txs), newState: result.post, result };
 };

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { type Address, bytesToHex, concatBytes, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
-import { buildClaim } from "./claim.ts";
+import { buildClaim, completeClaim } from "./claim.ts";
 import {
   type AttributeTx,
   claimTransactions,
@@ -319,6 +319,29 @@ describe("one-step proofs", () => {
       if (i > 0) expect(proof.pre).toEqual(result.steps[i - 1]!.post);
     }
     expect(() => oneStepProof(txs, result, txs.length)).toThrow(RangeError);
+
+    // σ once per claim: completing the batch σ already ran (the attributor's probe) gives the same claim,
+    // step for step, as σ applied from scratch to the whole T (batch, then one Settle per debit)
+    const probe = new Ledger();
+    const head = await applyBatch(probe, VECTOR_CONTEXT, registry, splitBatch(encodeBatch(signed)));
+    const completed = await completeClaim(probe, VECTOR_CONTEXT, registry, encodeBatch(signed), head);
+    const scratch = await applyBatch(
+      new Ledger(),
+      VECTOR_CONTEXT,
+      registry,
+      claimTransactions(completed.batch, debits),
+    );
+    expect(completed.txs).toEqual(txs);
+    expect(completed.debits).toEqual(debits);
+    expect(completed.result).toEqual(scratch);
+    expect(completed.newState).toEqual(scratch.post);
+    expect(probe.state).toEqual(ledger.state);
+    await expect(
+      completeClaim(new Ledger(), VECTOR_CONTEXT, registry, encodeBatch(signed), {
+        ...head,
+        steps: head.steps.slice(1),
+      }),
+    ).rejects.toThrow(RangeError);
   });
 });
 
