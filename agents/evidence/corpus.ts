@@ -122,7 +122,7 @@ export interface EvidenceIndexesOptions {
 }
 
 /** How long a commitment no peer had a preimage for is not asked for again. */
-export const PREIMAGE_RETRY_MS = 60_000;
+export const PREIMAGE_RETRY_MS = 10_000;
 
 export interface EvidenceIndexes {
   /**
