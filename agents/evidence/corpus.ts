@@ -198,8 +198,11 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
             functionName: "getModel",
             args: [modelId],
           }),
+        ).pipe(
+          // an unknown model (or an unreadable one): not this node's to play; the registry engines say why
+          Effect.catchTag("EvidenceIndexError", (e) => Effect.logDebug(e.message).pipe(Effect.as(undefined))),
         );
-        if (model.method !== 0) return undefined;
+        if (model === undefined || model.method !== 0) return undefined;
         const count = Number(
           yield* read(modelId, `model ${modelId}'s epoch count`, () =>
             publicClient.readContract({
