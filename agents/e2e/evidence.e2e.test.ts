@@ -36,10 +36,11 @@ import { asAccount, localAccount } from "../demo/accounts.ts";
 import { type AttributionEngine, WEIGHT_SCALE } from "../engines/engine.ts";
 import { contentFileName, directoryContentSource } from "../engines/suffix/datanet.ts";
 import { bruteMatches, bruteWeights } from "../engines/suffix/testing.ts";
-import { makeEvidenceIndexes, writePreimage } from "../evidence/corpus.ts";
+import { makeEvidenceIndexes, readPreimage, writePreimage } from "../evidence/corpus.ts";
 import { withEvidenceIndexes } from "../evidence/engine.ts";
 import { linkEntries, rankedList } from "../evidence/entry.ts";
 import { commitmentHash, ProofIndex } from "../evidence/index.ts";
+import { servePreimagesOn } from "../evidence/publish.ts";
 import { attributionLedgerAbi, evidenceGameAbi } from "../generated/contracts.ts";
 import { Gossip } from "../gossip/gossip.ts";
 import { makeFollower } from "../ledger/follower.ts";
@@ -143,14 +144,15 @@ else
             }).pipe(as(owner));
             yield* stake(modelId, parseUnits("10", 18)).pipe(as(owner));
 
-            // every agent holds the preimage and the contributions' bytes (as the owner publishes them)
+            // every agent holds the contributions' bytes, the attributors the preimage (as the owner publishes
+            // them); the challenger has none and fetches it from its peers by the commitment (checked)
             const dataDirs = {
               liar: path.join(dir, "liar"),
               honest: path.join(dir, "honest"),
               challenger: path.join(dir, "challenger"),
             };
             for (const d of Object.values(dataDirs)) {
-              writePreimage(path.join(d, "evidence"), index.commitment);
+              if (d !== dataDirs.challenger) writePreimage(path.join(d, "evidence"), index.commitment);
               mkdirSync(path.join(d, "content"), { recursive: true });
               for (const text of paragraphs) {
                 writeFileSync(path.join(d, "content", contentFileName(contentRoot(encoder.encode(text)))), text);
@@ -189,6 +191,8 @@ else
               ),
             );
             const liarGossip = Context.get(liarContext, Gossip);
+            // as `poa attributor run` does (agents/evidence/agent.ts): its preimages served to peers
+            yield* servePreimagesOn(liarGossip, (c) => readPreimage(path.join(dataDirs.liar, "evidence"), c));
             // the liar's loops live in their own scope: closed once it is caught, so it does not post the lie again
             const liarLoops = yield* Scope.make();
             const liar = yield* Effect.gen(function* () {
@@ -312,6 +316,8 @@ else
             const dispute = () =>
               client.readContract({ address: game!, abi: evidenceGameAbi, functionName: "dispute", args: [0n] });
             const opened = yield* Effect.promise(dispute);
+            // the challenger played with the liar's preimage, fetched by its commitment and kept
+            expect(readPreimage(path.join(dataDirs.challenger, "evidence"), commitment)).toEqual(index.commitment);
             const claimId = opened.claimId;
             yield* Effect.promise(() => Effect.runPromise(follower.sync));
             expect(follower.claims.get(claimId)?.claimant).toBe(getAddress(privateKeyToAccount(keys.liar).address));

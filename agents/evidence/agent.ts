@@ -4,7 +4,8 @@
  *
  *   --evidence-game ADDRESS   the EvidenceGame contract (default: `evidenceGame` of the deployments file;
  *                             none: the agents play no evidence disputes)      env POA_<ROLE>_EVIDENCE_GAME
- *   --evidence-dir DIR        index commitment preimages, `<commitment>.json` (default <data-dir>/evidence)
+ *   --evidence-dir DIR        index commitment preimages, `<commitment>.json` (default <data-dir>/evidence);
+ *                             served to peers and, when missing, fetched from them over /poa/evidence-preimage/1
  *   --content-dir DIR         contribution bytes by content root (default <data-dir>/content); missing ones
  *                             are fetched from peers over /poa/content/1
  *
@@ -23,8 +24,10 @@ import type { ReceiptTexts } from "../challenger/weights.ts";
 import { Engine } from "../engines/engine.ts";
 import { directoryContentSource, firstContentSource, peerContentSource } from "../engines/suffix/datanet.ts";
 import type { GossipShape } from "../gossip/gossip.ts";
-import { makeEvidenceIndexes } from "./corpus.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { makeEvidenceIndexes, readPreimage } from "./corpus.ts";
 import { withEvidenceIndexes } from "./engine.ts";
+import { fetchPreimage, servePreimagesOn } from "./publish.ts";
 
 export interface EvidenceFlagValues {
   readonly evidenceGame: string;
@@ -65,8 +68,19 @@ export const evidenceGameAddress = (flags: EvidenceFlagValues) =>
 /** The evidence indexes both agents use, and the EvidenceGame address (undefined: no evidence game). */
 export const evidenceParts = (flags: EvidenceFlagValues, dataDir: string, gossip: GossipShape) =>
   Effect.gen(function* () {
+    const metrics = yield* Metrics;
+    const preimages = flags.evidenceDir === "" ? path.join(dataDir, "evidence") : flags.evidenceDir;
+    // this node's preimages to its peers; theirs, checked against the commitment, when it lacks one
+    yield* servePreimagesOn(gossip, (commitment) => {
+      try {
+        return readPreimage(preimages, commitment);
+      } catch {
+        return undefined;
+      }
+    });
     const indexes = yield* makeEvidenceIndexes({
-      preimages: flags.evidenceDir === "" ? path.join(dataDir, "evidence") : flags.evidenceDir,
+      preimages,
+      fetchPreimage: (commitment) => fetchPreimage(gossip, metrics, commitment),
       content: firstContentSource([
         directoryContentSource(flags.contentDir === "" ? path.join(dataDir, "content") : flags.contentDir),
         peerContentSource(gossip),

@@ -8,7 +8,9 @@
  *
  * Preimages: the owner publishes the `IndexCommitment` preimage with its commitment; a node keeps each
  * as `<dir>/<commitment>.json` (`writePreimage`), the fields of `IndexCommitment` with integers as
- * decimal strings. Built indexes are cached per commitment for the life of the process.
+ * decimal strings; one it lacks is fetched from peers by its commitment (`options.fetchPreimage`), checked
+ * against it and kept there. The proof index is built by `buildProofIndex` (its SA and ISA trees hashed on
+ * worker threads once the corpus is large). Built indexes are cached per commitment for the life of the process.
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
@@ -20,7 +22,9 @@ import { attributeBytes } from "../engines/suffix/engine.ts";
 import { type GameEvidence, gameEvidence } from "../engines/suffix/evidence.ts";
 import { buildIndex, type SuffixIndex } from "../engines/suffix/index.ts";
 import { modelRegistryAbi } from "../generated/contracts.ts";
-import { commitmentHash, type IndexCommitment, ProofIndex } from "./index.ts";
+import { buildProofIndex } from "./build.ts";
+import { commitmentHash, type IndexCommitment, type ProofIndex } from "./index.ts";
+import type { PreimageUnavailableError } from "./publish.ts";
 
 export class EvidenceIndexError extends Data.TaggedError("EvidenceIndexError")<{
   readonly modelId: bigint;
@@ -109,7 +113,16 @@ export interface EvidenceIndexesOptions {
   readonly preimages: string;
   /** Where contribution bytes come from (checked against their content roots). */
   readonly content: ContentSource;
+  /**
+   * Where a preimage missing from `preimages` comes from (peers over `/poa/evidence-preimage/1`,
+   * agents/evidence/publish.ts `fetchPreimage`): it must return one that hashes to the commitment; this
+   * module checks again and keeps it in `preimages`. Without it, only local preimages are played.
+   */
+  readonly fetchPreimage?: (commitment: Hex) => Effect.Effect<IndexCommitment, PreimageUnavailableError>;
 }
+
+/** How long a commitment no peer had a preimage for is not asked for again. */
+export const PREIMAGE_RETRY_MS = 10_000;
 
 export interface EvidenceIndexes {
   /**
@@ -126,6 +139,8 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
     const contracts = yield* Contracts;
     const registry = contracts.deployments.modelRegistry as Hex;
     const built = new Map<string, EvidenceIndex>();
+    /** Commitments no peer had a preimage for, and when they were asked (retried after PREIMAGE_RETRY_MS). */
+    const unavailable = new Map<string, number>();
     const read = <A>(modelId: bigint, what: string, run: () => Promise<A>) =>
       Effect.tryPromise({
         try: run,
@@ -144,9 +159,37 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
         return true;
       }
     };
+    /**
+     * A preimage from peers, checked and kept in the preimage directory; undefined when no peer has one
+     * (`PreimageUnavailableError`: this node cannot play that epoch; asked again after PREIMAGE_RETRY_MS).
+     */
+    const fromPeers = (commitment: Hex) =>
+      Effect.gen(function* () {
+        const fetch = options.fetchPreimage;
+        if (fetch === undefined) return undefined;
+        const askedAt = unavailable.get(commitment);
+        if (askedAt !== undefined && Date.now() - askedAt < PREIMAGE_RETRY_MS) return undefined;
+        const fetched = yield* fetch(commitment).pipe(
+          Effect.map((preimage): IndexCommitment | undefined => preimage),
+          Effect.catchTag("PreimageUnavailableError", (e) =>
+            Effect.logDebug(e.message).pipe(
+              Effect.andThen(Effect.sync(() => unavailable.set(commitment, Date.now()))),
+              Effect.as(undefined),
+            ),
+          ),
+        );
+        // a fetcher that skipped the check must not get a wrong preimage stored or played
+        if (fetched === undefined || commitmentHash(fetched) !== commitment) return undefined;
+        unavailable.delete(commitment);
+        yield* Effect.try({
+          try: () => writePreimage(options.preimages, fetched),
+          catch: (cause) => cause,
+        }).pipe(Effect.catch((cause) => Effect.logWarning(`cannot keep preimage ${commitment}: ${String(cause)}`)));
+        return fetched;
+      });
     const at = (modelId: bigint, referenceTime: bigint) =>
       Effect.gen(function* () {
-        if (nonePublished()) return undefined;
+        if (options.fetchPreimage === undefined && nonePublished()) return undefined;
         const { publicClient } = chain;
         const model = yield* read(modelId, `model ${modelId}`, () =>
           publicClient.readContract({
@@ -155,8 +198,11 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
             functionName: "getModel",
             args: [modelId],
           }),
+        ).pipe(
+          // an unknown model (or an unreadable one): not this node's to play; the registry engines say why
+          Effect.catchTag("EvidenceIndexError", (e) => Effect.logDebug(e.message).pipe(Effect.as(undefined))),
         );
-        if (model.method !== 0) return undefined;
+        if (model === undefined || model.method !== 0) return undefined;
         const count = Number(
           yield* read(modelId, `model ${modelId}'s epoch count`, () =>
             publicClient.readContract({
@@ -184,12 +230,16 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
         const key = `${modelId}:${chosen.commitment}`;
         const cached = built.get(key);
         if (cached !== undefined) return cached;
-        const preimage = yield* Effect.try({
+        let preimage = yield* Effect.try({
           try: () => readPreimage(options.preimages, chosen.commitment),
           catch: (cause) =>
             new EvidenceIndexError({ modelId, message: `bad preimage file for ${chosen.commitment}`, cause }),
         });
-        if (preimage === undefined) return undefined;
+        if (preimage === undefined) {
+          const fetched = yield* fromPeers(chosen.commitment);
+          if (fetched === undefined) return undefined;
+          preimage = fetched;
+        }
         const { contributions } = yield* datanetContributions(model.datanetIds, preimage.snapshotTime).pipe(
           Effect.provideService(Chain, chain),
           Effect.provideService(Contracts, contracts),
@@ -203,7 +253,9 @@ export const makeEvidenceIndexes = (options: EvidenceIndexesOptions) =>
           maxOccurrences: preimage.maxOccurrences,
           maxEntries: preimage.maxEntries,
         };
-        const proof = new ProofIndex(inputs, params, preimage.snapshotTime);
+        const proof = yield* buildProofIndex(inputs, params, preimage.snapshotTime).pipe(
+          Effect.mapError((e) => new EvidenceIndexError({ modelId, message: e.message, cause: e })),
+        );
         if (commitmentHash(proof.commitment) !== chosen.commitment) {
           return yield* new EvidenceIndexError({
             modelId,
