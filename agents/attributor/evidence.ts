@@ -27,6 +27,7 @@ import {
   defend,
   isolated,
   openedDisputes,
+  outcomeFor,
   readDispute,
   resolveIfOutOfTime,
   SideCode,
@@ -146,12 +147,7 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
         const output = hexToBytes((row.state as DefenderState).output);
         const d = yield* readDispute(game, id);
         if (d.status !== DisputeStatusCode.InProgress) {
-          const status =
-            d.status === DisputeStatusCode.ClaimantWon
-              ? "won"
-              : d.status === DisputeStatusCode.ChallengerWon
-                ? "lost"
-                : "refunded";
+          const status = outcomeFor("claimant", d.status);
           if ((yield* creditOf(game, me)) > 0n) yield* claimEvidenceCredit(game, me);
           yield* store.upsertEvidenceDispute({ ...row, status });
           disputes.inc({ role: "defender", result: status });

@@ -29,6 +29,7 @@ import {
   isolated,
   openDispute,
   openedDisputes,
+  outcomeFor,
   prove,
   readDispute,
   resolveIfOutOfTime,
@@ -182,12 +183,7 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
         const id = row.disputeId;
         const d = yield* readDispute(game, id);
         if (d.status !== DisputeStatusCode.InProgress) {
-          const status =
-            d.status === DisputeStatusCode.ChallengerWon
-              ? "won"
-              : d.status === DisputeStatusCode.ClaimantWon
-                ? "lost"
-                : "refunded";
+          const status = outcomeFor("challenger", d.status);
           if ((yield* creditOf(game, me)) > 0n) yield* claimEvidenceCredit(game, me);
           yield* store.upsertEvidenceDispute({ ...row, status });
           disputes.inc({ role: "challenger", result: status });

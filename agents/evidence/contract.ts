@@ -17,6 +17,13 @@ import type { IndexCommitment, ProofIndex } from "./index.ts";
 export const DisputeStatusCode = { None: 0, InProgress: 1, ClaimantWon: 2, ChallengerWon: 3, Refunded: 4 } as const;
 export const SideCode = { Claimant: 0, Challenger: 1 } as const;
 
+/** How an ended dispute came out for one side: its own win, its loss, or a refund. */
+export const outcomeFor = (side: "claimant" | "challenger", status: number): "won" | "lost" | "refunded" => {
+  if (status === DisputeStatusCode.Refunded) return "refunded";
+  const claimantWon = status === DisputeStatusCode.ClaimantWon;
+  return claimantWon === (side === "claimant") ? "won" : "lost";
+};
+
 export interface EvidenceAddresses {
   readonly game: Address;
   readonly openToken: Address;
