@@ -28,7 +28,7 @@ import {
   txRoot,
 } from "./codec.ts";
 import { encodeRegistry, registryView } from "./registry.ts";
-import { applyBatch, commitment, allowanceKey, Ledger, type SigmaContext, type StateFields } from "./sigma.ts";
+import { allowanceKey, applyBatch, commitment, Ledger, type SigmaContext, type StateFields } from "./sigma.ts";
 import {
   accountOf,
   LIVE_DATANET1,
