@@ -384,12 +384,16 @@ export const buildCompactVectors = async () => {
       steps,
     });
   }
+  const bad = await malformedBatches(rng);
+  const badTxs = await malformedTxs(rng);
   return {
     context: vectorContextJson(),
     registry: encodeRegistry(snapshot),
     batchCount: batches.length,
     batches,
-    malformedBatches: await malformedBatches(rng),
-    malformedTxs: await malformedTxs(rng),
+    malformedBatchCount: bad.length,
+    malformedBatches: bad,
+    malformedTxCount: badTxs.length,
+    malformedTxs: badTxs,
   };
 };
