@@ -245,7 +245,7 @@ export class AccountsTree implements Tree {
   /** The last walk: node per depth (0 … depth), the terminal's depth and its parent link. */
   private readonly path = new Int32Array(MAX_DEPTH + 1);
   private depth = 0;
-  private readonly key = new Uint8Array(20);
+  private readonly key = Buffer.alloc(20);
 
   constructor(capacity = 1024) {
     const slots = Math.max(capacity, RESERVED_SLOTS * 2);
@@ -305,8 +305,9 @@ export class AccountsTree implements Tree {
    * the root before the change (what σ's on-chain library consumes), walking the path once.
    */
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array {
-    const old = this.leaf(account);
     this.walk(account);
+    const terminal = this.path[this.depth]!;
+    const old = terminal !== 0 && this.isMine(terminal) ? this.words[terminal]! : EMPTY_LEAF;
     const witness = this.encodeWitness(old);
     this.write(change(old));
     return witness;
@@ -331,7 +332,7 @@ export class AccountsTree implements Tree {
 
   /** Loads `account`'s key and fills `path[0..depth]` down to its terminal. */
   private walk(account: Address): void {
-    this.key.set(Buffer.from(account.slice(2), "hex"));
+    if (this.key.write(account.slice(2), 0, 20, "hex") !== 20) throw new RangeError(`${account} is not an address`);
     let node = this.rootNode;
     let depth = 0;
     this.path[0] = node;
@@ -500,11 +501,22 @@ const writeLeafWords = (out: Uint8Array, at: number, leaf: Leaf): void => {
   writeWord(out, at + 96, leaf.nonceBitmap);
 };
 
+const MASK64 = (1n << 64n) - 1n;
+
 const writeWord = (out: Uint8Array, at: number, value: bigint): void => {
-  if (value === 0n) {
-    out.fill(0, at, at + 32);
+  if (value <= 0xffffffffn) {
+    // σ's words are mostly small (fees, nonce bases): no bigint arithmetic
+    out.fill(0, at, at + 28);
+    const n = Number(value);
+    out[at + 28] = n >>> 24;
+    out[at + 29] = (n >>> 16) & 0xff;
+    out[at + 30] = (n >>> 8) & 0xff;
+    out[at + 31] = n & 0xff;
     return;
   }
-  const hex = value.toString(16).padStart(64, "0");
-  Buffer.from(out.buffer, out.byteOffset + at, 32).write(hex, "hex");
+  const view = new DataView(out.buffer, out.byteOffset + at, 32);
+  view.setBigUint64(0, (value >> 192n) & MASK64);
+  view.setBigUint64(8, (value >> 128n) & MASK64);
+  view.setBigUint64(16, (value >> 64n) & MASK64);
+  view.setBigUint64(24, value & MASK64);
 };
