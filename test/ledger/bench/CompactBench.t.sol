@@ -12,8 +12,8 @@ import {NaiveSettlement} from "test/ledger/utils/NaiveSettlement.sol";
 /// @notice postClaim gas per inference with receipt groups (0x04) vs Attributes (0x01), and the naive baseline A
 ///         (one tx of 12 transferFrom), in the same run, priced under cancun and under prague (EIP-7623: tx gas =
 ///         21000 + max(4·tokens + execution, 10·tokens), tokens = zero bytes + 4 · non-zero bytes of the calldata).
-///         Execution is measured here (gasleft around the call, cold storage: every row is its own test after a
-///         fresh setUp); calldata is the exact ABI encoding of the call. 8 entries per inference, one operator, one
+///         Execution is the callee's gas of the call (`vm.lastCallGas`; cold storage: every row is its own test after
+///         a fresh setUp); calldata is the exact ABI encoding of the call. 8 entries per inference, one operator, one
 ///         attributor; payers either all distinct or 10 inferences each. Signatures are random 65-byte strings
 ///         (postClaim checks none; their bytes cost what real ones do).
 ///         Run: `LEDGER_BENCH=1 npx forge test --match-path test/ledger/bench/CompactBench.t.sol -vv`; prints
@@ -76,15 +76,16 @@ contract Ledger_CompactBench_Test is LedgerBaseTest {
         return _distinct ? _i : _i / 10;
     }
 
-    function _attribute(uint256 _i, bool _distinct) internal view returns (bytes memory) {
-        return bytes.concat(
-            abi.encodePacked(uint8(1), _user(_payer(_i, _distinct)), vm.addr(0x0BE2A7), attributor, uint64(1)),
-            abi.encodePacked(_rand(_i, "request"), _rand(_i, "output"), _fee(_i), _fee(_i), uint64(_i), uint64(2e9)),
-            abi.encodePacked(
-                _rand(_i, "us"), _rand(_i, "us2"), uint8(27), _rand(_i, "os"), _rand(_i, "os2"), uint8(28)
-            ),
-            abi.encodePacked(uint8(ENTRIES), _entries(_i, true))
-        );
+    function _sig(uint256 _i, string memory _tag) internal pure returns (bytes memory) {
+        return abi.encodePacked(_rand(_i, _tag), _rand(_i + 1 << 128, _tag), uint8(27));
+    }
+
+    function _attribute(uint256 _i, bool _distinct) internal view returns (bytes memory out_) {
+        out_ = abi.encodePacked(uint8(1), _user(_payer(_i, _distinct)), vm.addr(0x0BE2A7), attributor, uint64(1));
+        out_ = bytes.concat(out_, _rand(_i, "request"), _rand(_i, "output"));
+        out_ = bytes.concat(out_, abi.encodePacked(_fee(_i), _fee(_i), uint64(_i), uint64(2e9)));
+        out_ = bytes.concat(out_, _sig(_i, "user"), _sig(_i, "operator"));
+        out_ = bytes.concat(out_, abi.encodePacked(uint8(ENTRIES)), _entries(_i, true));
     }
 
     function _record(uint256 _i, bool _distinct) internal pure returns (bytes memory) {
@@ -94,15 +95,30 @@ contract Ledger_CompactBench_Test is LedgerBaseTest {
         );
     }
 
+    /// @dev Written into one buffer (growing it by concatenation would cost quadratic memory at |T| = 1000).
     function _batch(uint256 _t, bool _group, bool _distinct) internal view returns (bytes memory batch_) {
+        batch_ = new bytes(_t * (304 + 12 * ENTRIES) + 108);
+        uint256 at;
         if (_group) {
-            batch_ = abi.encodePacked(
-                uint8(4), vm.addr(0x0BE2A7), attributor, uint16(_t), _rand(0, "gs"), _rand(0, "gs2"), uint8(27)
+            at = _put(
+                batch_,
+                0,
+                bytes.concat(abi.encodePacked(uint8(4), vm.addr(0x0BE2A7), attributor, uint16(_t)), _sig(0, "group"))
             );
         }
         for (uint256 i = 0; i < _t; i++) {
-            batch_ = bytes.concat(batch_, _group ? _record(i, _distinct) : _attribute(i, _distinct));
+            at = _put(batch_, at, _group ? _record(i, _distinct) : _attribute(i, _distinct));
         }
+        assembly ("memory-safe") {
+            mstore(batch_, at)
+        }
+    }
+
+    function _put(bytes memory _buf, uint256 _at, bytes memory _piece) internal pure returns (uint256 end_) {
+        assembly ("memory-safe") {
+            mcopy(add(add(_buf, 0x20), _at), add(_piece, 0x20), mload(_piece))
+        }
+        end_ = _at + _piece.length;
     }
 
     function _debitsOf(uint256 _t, bool _distinct) internal pure returns (Debit[] memory debits_) {
@@ -141,55 +157,62 @@ contract Ledger_CompactBench_Test is LedgerBaseTest {
             amounts[i] = 1e14 + i;
         }
         bytes memory data = abi.encodeCall(NaiveSettlement.settle, (IERC20(address(token)), naivePayer, to, amounts));
-        uint256 g0 = gasleft();
         naive.settle(IERC20(address(token)), naivePayer, to, amounts);
-        gas_ = _txGas(data, g0 - gasleft(), _prague);
+        gas_ = _txGas(data, vm.lastCallGas().gasTotalUsed, _prague);
+    }
+
+    /// @dev Posts the claim of `_t` inferences; returns its calldata, its execution gas and its payer count.
+    function _measure(uint256 _t, bool _group, bool _distinct)
+        internal
+        returns (bytes memory data_, uint256 execution_, uint256 payers_)
+    {
+        bytes memory batch = _batch(_t, _group, _distinct);
+        Debit[] memory debits = _debitsOf(_t, _distinct);
+        State memory s = State(keccak256("s'"), _pot(debits), 0, _t + debits.length);
+        data_ = abi.encodeCall(IAttributionLedger.postClaim, (0, batch, s, uint64(block.timestamp - 1), debits));
+        payers_ = debits.length;
+        execution_ = _postMeasured(batch, s, debits);
+    }
+
+    function _pot(Debit[] memory _debits) internal pure returns (uint256 pot_) {
+        for (uint256 i = 0; i < _debits.length; i++) {
+            pot_ += _debits[i].amount;
+        }
+    }
+
+    function _postMeasured(bytes memory _batch, State memory _s, Debit[] memory _debits)
+        internal
+        returns (uint256 execution_)
+    {
+        uint64 t = uint64(block.timestamp - 1);
+        vm.prank(attributor);
+        ledger.postClaim(0, _batch, _s, t, _debits);
+        // The callee's gas (the test contract's own memory, large after building the batch, is not the ledger's).
+        execution_ = vm.lastCallGas().gasTotalUsed;
     }
 
     function _row(uint256 _t, bool _group, bool _distinct) internal {
         if (!_enabled()) return;
-        bytes memory batch = _batch(_t, _group, _distinct);
-        Debit[] memory debits = _debitsOf(_t, _distinct);
-        uint256 pot;
-        for (uint256 i = 0; i < debits.length; i++) {
-            pot += debits[i].amount;
-        }
-        State memory s = State(keccak256("s'"), pot, 0, _t + debits.length);
-        uint64 t = uint64(block.timestamp - 1);
-        bytes memory data = abi.encodeCall(IAttributionLedger.postClaim, (0, batch, s, t, debits));
-        vm.prank(attributor);
-        uint256 g0 = gasleft();
-        ledger.postClaim(0, batch, s, t, debits);
-        uint256 execution = g0 - gasleft();
+        (bytes memory data, uint256 execution, uint256 payers) = _measure(_t, _group, _distinct);
         uint256 naiveA = _naive(true);
-        for (uint256 r = 0; r < 2; r++) {
-            bool prague = r == 1;
-            uint256 gas = _txGas(data, execution, prague);
-            string memory line = string.concat(
-                "BENCH|",
-                prague ? "prague|" : "cancun|",
-                _group ? "0x04 group|" : "0x01 attribute|",
-                vm.toString(_t),
-                "|",
-                vm.toString(debits.length),
-                "|",
-                vm.toString(gas),
-                "|",
-                vm.toString(gas / _t)
-            );
-            line = string.concat(
-                line,
-                "|",
-                vm.toString(naiveA),
-                "|",
-                _ratio(naiveA, gas / _t),
-                "|",
-                vm.toString(data.length / _t),
-                "|exec ",
-                vm.toString(execution / _t)
-            );
-            console.log(line);
-        }
+        string memory head =
+            string.concat(_group ? "0x04 group|" : "0x01 attribute|", vm.toString(_t), "|", vm.toString(payers), "|");
+        string memory tail =
+            string.concat(vm.toString(data.length / _t), "|exec/inference ", vm.toString(execution / _t));
+        console.log(_line("cancun|", head, _txGas(data, execution, false), _t, naiveA, tail));
+        console.log(_line("prague|", head, _txGas(data, execution, true), _t, naiveA, tail));
+    }
+
+    function _line(
+        string memory _rules,
+        string memory _head,
+        uint256 _gas,
+        uint256 _t,
+        uint256 _naiveA,
+        string memory _tail
+    ) internal pure returns (string memory line_) {
+        line_ = string.concat("BENCH|", _rules, _head, vm.toString(_gas), "|", vm.toString(_gas / _t), "|");
+        line_ = string.concat(line_, vm.toString(_naiveA), "|", _ratio(_naiveA, _gas / _t), "|", _tail);
     }
 
     function _ratio(uint256 _a, uint256 _b) internal pure returns (string memory) {
