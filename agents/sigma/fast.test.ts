@@ -17,7 +17,7 @@ import { keccak256Bytes } from "./keccak.ts";
 import * as reference from "./reference/sigma.ts";
 import { AccountsTree as ReferenceTree } from "./reference/tree.ts";
 import { registryView } from "./registry.ts";
-import { applyBatch, Ledger, nonceWindowKey, Outcome } from "./sigma.ts";
+import { applyBatch, Ledger, MAX_ENTRIES_LIMIT, nonceWindowKey, Outcome } from "./sigma.ts";
 import { AccountsTree, applyWitness, EMPTY_LEAF, isEmptyLeaf, type Leaf, verifyProof } from "./tree.ts";
 import {
   LIVE_DATANET1,
@@ -211,5 +211,41 @@ describe("fast σ", () => {
     }
     expect(outcomes.has(Outcome.SettleMismatch)).toBe(true);
     expect(fastLedger.tree.accounts()).toEqual(slowLedger.tree.accounts());
+  });
+});
+
+describe("σ at K = 32 (MAX_ENTRIES_LIMIT)", () => {
+  it("applies a 32-entry Attribute exactly like the reference, refuses 33 entries and a K of 33", async () => {
+    // every contribution live in datanet 1, so model 7 (datanets 1 and 2, all of the fee to data) takes 32 of them
+    const snapshot = vectorRegistry();
+    const registry = registryView({
+      ...snapshot,
+      contributions: snapshot.contributions.map((c) => ({ ...c, datanetId: 1n, approvedAt: 200n, withdrawnAt: 0n })),
+    });
+    const ctx = { ...VECTOR_CONTEXT, maxEntries: MAX_ENTRIES_LIMIT };
+    expect(MAX_ENTRIES_LIMIT).toBe(32);
+    expect(reference.MAX_ENTRIES_LIMIT).toBe(32);
+    const ids = Array.from({ length: 40 }, (_, i) => BigInt(i + 1));
+    const rng = prng(SEED + 32);
+    const attribute = (n: number, nonce: bigint) =>
+      signAttribute(ctx, {
+        user: "user-0",
+        operator: "operator-0",
+        attributor: "attributor-0",
+        modelId: 7n,
+        requestHash: `0x${"11".repeat(32)}`,
+        outputHash: `0x${"22".repeat(32)}`,
+        maxFee: 10_000_000n,
+        fee: 10_000_000n,
+        nonce,
+        deadline: 5_000n,
+        entries: randomEntries(rng, ids, n),
+      });
+    const txs = [encodeTx(await attribute(32, 0n)), encodeTx(await attribute(33, 1n))];
+    const fast = await applyBatch(new Ledger(), ctx, registry, txs);
+    const slow = await reference.applyBatch(new reference.Ledger(), ctx, registry, txs);
+    expect(fast.steps).toEqual(slow.steps);
+    expect(fast.steps.map((s) => s.outcome)).toEqual([Outcome.Valid, Outcome.TooManyEntries]);
+    await expect(applyBatch(new Ledger(), { ...ctx, maxEntries: 33 }, registry, txs)).rejects.toThrow(/exceeds 32/);
   });
 });
