@@ -266,7 +266,7 @@ library Sigma {
 
     /// @dev The old words of the witness at `_cursor` (verified by `_writeLeaf`).
     function _readLeaf(bytes calldata _w, uint256 _cursor) private pure returns (Leaf memory leaf_) {
-        (leaf_,,) = AccountsTree.readWitness(_w, _cursor);
+        leaf_ = AccountsTree.readWitness(_w, _cursor);
     }
 
     /// @dev Checks the witness at `_cursor` against the current root; returns the root with `_leaf` written at
@@ -276,9 +276,7 @@ library Sigma {
         pure
         returns (bytes32 newRoot_, uint256 next_)
     {
-        (Leaf memory old, uint256 proofOffset, uint256 next) = AccountsTree.readWitness(_w, _cursor);
-        newRoot_ = _verifiedUpdate(_s, AccountsTree.leafHash(old), _leaf, _key, _w, proofOffset, _cursor);
-        next_ = next;
+        (newRoot_, next_) = _verifiedUpdate(_s, _leaf, _key, _w, _cursor);
     }
 
     /* SETTLE */
