@@ -266,7 +266,7 @@ library Sigma {
 
     /// @dev The old words of the witness at `_cursor` (verified by `_writeLeaf`).
     function _readLeaf(bytes calldata _w, uint256 _cursor) private pure returns (Leaf memory leaf_) {
-        (leaf_,,) = AccountsTree.readWitness(_w, _cursor);
+        leaf_ = AccountsTree.readWitness(_w, _cursor);
     }
 
     /// @dev Checks the witness at `_cursor` against the current root; returns the root with `_leaf` written at
@@ -276,9 +276,7 @@ library Sigma {
         pure
         returns (bytes32 newRoot_, uint256 next_)
     {
-        (Leaf memory old, uint256 proofOffset, uint256 next) = AccountsTree.readWitness(_w, _cursor);
-        newRoot_ = _verifiedUpdate(_s, AccountsTree.leafHash(old), _leaf, _key, _w, proofOffset, _cursor);
-        next_ = next;
+        (newRoot_, next_) = _verifiedUpdate(_s, _leaf, _key, _w, _cursor);
     }
 
     /* SETTLE */
@@ -497,11 +495,13 @@ library Sigma {
     /// @dev Checks the witness at `_witnessOffset` against the current root and returns the root with `_leaf`
     ///      written at `_key`, and where the next witness starts. A witness that breaks a rule or opens another
     ///      root reverts: the prover failed, not the transaction.
-    function _verifiedUpdate(State memory _s, Leaf memory _leaf, address _key, bytes calldata _w, uint256 _witnessOffset)
-        private
-        pure
-        returns (bytes32 newRoot_, uint256 next_)
-    {
+    function _verifiedUpdate(
+        State memory _s,
+        Leaf memory _leaf,
+        address _key,
+        bytes calldata _w,
+        uint256 _witnessOffset
+    ) private pure returns (bytes32 newRoot_, uint256 next_) {
         bool valid;
         bytes32 oldRoot;
         (valid, oldRoot, newRoot_, next_) = AccountsTree.update(_w, _witnessOffset, _key, _leaf);
