@@ -11,7 +11,8 @@
  *   `ReceiptGroupSchema`, `GroupRecordSchema` are their JSON (wire) Schemas (uints as decimal strings).
  * - `allowanceMessage(tx)` / `receiptGroupMessage(group)`: the EIP-712 messages to sign
  *   (`allowanceDigest` / `receiptGroupDigest` and the viem types live in agents/protocol/receipt.ts);
- *   `groupRoot(records)`: the root the operator signs.
+ *   `groupRoot(records)`: the root the operator signs; `ioHashOf(requestHash, outputHash)`: a record's ioHash.
+ *   (σ's state keys: `nonceWindowKey` and `allowanceKey` in ./sigma.ts.)
  * - `encodeBatch(items)`: postClaim's batch from Attribute / Authorize / ReceiptGroup items, in order;
  *   `decodeBatch(batch)`: the items back (what a follower reads from `ClaimData`).
  * - `splitBatch(batch)` / `claimTransactions(batch, debits)`: the claim's σ transaction list T, every
