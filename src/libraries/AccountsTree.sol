@@ -143,7 +143,10 @@ library AccountsTree {
         assembly ("memory-safe") {
             let p := add(_data.offset, _offset)
             zero_ := iszero(
-                or(or(calldataload(p), calldataload(add(p, 0x20))), or(calldataload(add(p, 0x40)), calldataload(add(p, 0x60))))
+                or(
+                    or(calldataload(p), calldataload(add(p, 0x20))),
+                    or(calldataload(add(p, 0x40)), calldataload(add(p, 0x60)))
+                )
             )
         }
     }

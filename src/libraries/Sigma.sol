@@ -344,11 +344,13 @@ library Sigma {
     /// @dev Checks the witness at `_witnessOffset` against the current root and returns the root with `_leaf`
     ///      written at `_key`, and where the next witness starts. A witness that breaks a rule or opens another
     ///      root reverts: the prover failed, not the transaction.
-    function _verifiedUpdate(State memory _s, Leaf memory _leaf, address _key, bytes calldata _w, uint256 _witnessOffset)
-        private
-        pure
-        returns (bytes32 newRoot_, uint256 next_)
-    {
+    function _verifiedUpdate(
+        State memory _s,
+        Leaf memory _leaf,
+        address _key,
+        bytes calldata _w,
+        uint256 _witnessOffset
+    ) private pure returns (bytes32 newRoot_, uint256 next_) {
         bool valid;
         bytes32 oldRoot;
         (valid, oldRoot, newRoot_, next_) = AccountsTree.update(_w, _witnessOffset, _key, _leaf);

@@ -335,6 +335,7 @@ contract AccountsTree_Test is Test {
         return _a((r >> 200) & 0x3f); // tiny keys: shared high zeros, deep chains
     }
 
+    /// forge-config: ci.fuzz.runs = 1000
     function testFuzz_incrementalUpdates_matchCanonicalRoot(uint256 _seed, uint8 _writes) public {
         uint256 n = bound(_writes, 1, 24);
         StorageTree tree = new StorageTree();
@@ -356,6 +357,7 @@ contract AccountsTree_Test is Test {
 
     /// @notice Applying a batch of writes in a different order through witnesses gives the same root: the tree
     ///         is canonical (a function of the set of leaves, not of the history).
+    /// forge-config: ci.fuzz.runs = 1000
     function testFuzz_root_isIndependentOfInsertionOrder(uint256 _seed) public {
         uint256 n = 8;
         address[] memory ks = new address[](n);

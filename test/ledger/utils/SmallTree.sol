@@ -69,9 +69,7 @@ library SmallTree {
         for (uint256 i = 0; i < _keys.length; i++) {
             if (_keys[i] == _key) words = _leaves[i];
         }
-        witness_ = bytes.concat(
-            abi.encode(words.earned, words.charged, words.nonceBase, words.nonceBitmap), terminal
-        );
+        witness_ = bytes.concat(abi.encode(words.earned, words.charged, words.nonceBase, words.nonceBitmap), terminal);
         for (uint256 j = depth; j > 0; j--) {
             witness_ = bytes.concat(witness_, topDown[j - 1]);
         }

@@ -42,7 +42,9 @@ contract StorageTree {
     /// @notice H(uint160 key ‖ H(abi.encode(earned, charged, nonceBase, nonceBitmap))).
     function leafNode(address _key, Leaf memory _leaf) public pure returns (bytes32) {
         return keccak256(
-            abi.encodePacked(_key, keccak256(abi.encode(_leaf.earned, _leaf.charged, _leaf.nonceBase, _leaf.nonceBitmap)))
+            abi.encodePacked(
+                _key, keccak256(abi.encode(_leaf.earned, _leaf.charged, _leaf.nonceBase, _leaf.nonceBitmap))
+            )
         );
     }
 
@@ -87,8 +89,11 @@ contract StorageTree {
 
     function _rehash(uint256 _id) internal {
         Node storage n = nodes[_id];
-        if (n.kind == Kind.Leaf) n.hash = leafNode(n.key, leaves[n.key]);
-        else if (n.kind == Kind.Internal) n.hash = keccak256(abi.encodePacked(nodes[n.children[0]].hash, nodes[n.children[1]].hash));
+        if (n.kind == Kind.Leaf) {
+            n.hash = leafNode(n.key, leaves[n.key]);
+        } else if (n.kind == Kind.Internal) {
+            n.hash = keccak256(abi.encodePacked(nodes[n.children[0]].hash, nodes[n.children[1]].hash));
+        }
     }
 
     function _bit(address _key, uint256 _depth) internal pure returns (uint256) {
