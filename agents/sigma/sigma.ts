@@ -445,27 +445,6 @@ const groupSigner = async (digest: Hex, signature: Hex): Promise<Address | undef
   return signer;
 };
 
-/**
- * The witness of `key` against the root the tree would have with `spent` written at `windowKey`, leaving
- * the tree as it is. A window leaf, once written, is never all zero again (a spend always leaves a bit
- * set), so a present window is restored exactly by writing its old words back; a first spend inserts a
- * leaf that cannot be removed again, so it is made on a copy.
- */
-const allowanceWitnessAfter = (
-  tree: Ledger["tree"],
-  windowKey: Address,
-  before: Leaf,
-  spent: Leaf,
-  key: Address,
-): Uint8Array => {
-  const present = before.nonceBase !== 0n || before.nonceBitmap !== 0n;
-  const scratch = present ? tree : tree.clone();
-  scratch.set(windowKey, spent);
-  const witness = scratch.witness(key);
-  if (present) tree.set(windowKey, before);
-  return witness;
-};
-
 /** A group record (0x05), checks in the order of docs/protocol.md §4, then the window and 0x01's updates. */
 const applyGroupRecord = async (
   ledger: Ledger,
@@ -506,7 +485,7 @@ const applyGroupRecord = async (
   if (session.nonceBitmap < ctx.referenceTime || session.nonceBase < fee) {
     // NoAllowance: both witnesses (the allowance's against the root after the nonce spend), then no change
     witnesses.push(tree.witness(windowKey));
-    witnesses.push(allowanceWitnessAfter(tree, windowKey, before, spent, key));
+    witnesses.push(tree.witnessAfter(windowKey, spent, key));
     return Outcome.NoAllowance;
   }
   witnesses.push(tree.update(windowKey, () => spent));
