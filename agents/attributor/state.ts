@@ -63,6 +63,11 @@ export interface AttributorSettingsShape {
    */
   readonly batchCost?: Pick<BatchPolicy, "cost" | "targetCostPerReceipt">;
   readonly pollMs: number;
+  /**
+   * Worker threads checking the intake's receipts (digests, signature recovery, text hashes:
+   * ./verify-pool.ts); default one less than the cores, at least one; 0 checks them on the main thread.
+   */
+  readonly intakeWorkers?: number;
   /** Keep enough bond for this many pending claims (bonded on start from the wallet's OPEN). */
   readonly bondClaims: number;
   /** Fraud injection (tests): the n-th claim this attributor posts (1-based) moves one contributor's credit to itself. */

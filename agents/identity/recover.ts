@@ -142,9 +142,23 @@ export const nativeRecovery: SignerRecovery | undefined = native.recovery;
 /** Why the native addon did not load, when it did not. */
 export const nativeLoadError: string | undefined = native.error;
 
+/** One recovery's result: the signer of `hash` under `signature` (undefined: invalid). */
+export interface Recovered {
+  readonly hash: Hex;
+  readonly signature: Hex;
+  readonly signer: Address | undefined;
+}
+
 export interface CachedRecovery extends SignerRecovery {
   /** Recoveries answered from the cache, recoveries computed, entries held. */
   readonly stats: () => { readonly hits: number; readonly misses: number; readonly size: number };
+  /**
+   * Records a result computed elsewhere (a worker thread of this process, agents/attributor/verify-pool.ts),
+   * so the next check of the same (hash, signature) here is a hit: a receipt is recovered once per node.
+   */
+  readonly remember: (result: Recovered) => void;
+  /** What the cache holds for a signature, whatever the hash (a worker checks the hash it computes against it). */
+  readonly known: (signature: Hex) => Recovered | undefined;
 }
 
 /**
@@ -155,8 +169,24 @@ export interface CachedRecovery extends SignerRecovery {
  */
 export const cachedRecovery = (inner: SignerRecovery, maxEntries: number): CachedRecovery => {
   const results = new Map<string, Address | undefined>();
+  /** The latest hash recovered under each signature held (for `known`), removed with its entry. */
+  const hashOf = new Map<string, Hex>();
   let hits = 0;
   let misses = 0;
+  const store = (hash: Hex, signature: Hex, signer: Address | undefined) => {
+    const sig = signature.toLowerCase();
+    const key = `${hash.toLowerCase()}|${sig}`;
+    if (!results.has(key) && results.size >= maxEntries) {
+      const oldest = results.keys().next();
+      if (!oldest.done) {
+        results.delete(oldest.value);
+        const oldSig = oldest.value.slice(oldest.value.indexOf("|") + 1);
+        if (hashOf.get(oldSig) === oldest.value.slice(0, oldest.value.indexOf("|"))) hashOf.delete(oldSig);
+      }
+    }
+    results.set(key, signer);
+    hashOf.set(sig, hash.toLowerCase() as Hex);
+  };
   return {
     backend: inner.backend,
     recover: async (hash, signature) => {
@@ -167,14 +197,18 @@ export const cachedRecovery = (inner: SignerRecovery, maxEntries: number): Cache
       }
       misses++;
       const signer = await inner.recover(hash, signature);
-      if (results.size >= maxEntries) {
-        const oldest = results.keys().next();
-        if (!oldest.done) results.delete(oldest.value);
-      }
-      results.set(key, signer);
+      store(hash, signature, signer);
       return signer;
     },
     stats: () => ({ hits, misses, size: results.size }),
+    remember: ({ hash, signature, signer }) => store(hash, signature, signer),
+    known: (signature) => {
+      const sig = signature.toLowerCase();
+      const hash = hashOf.get(sig);
+      if (hash === undefined) return undefined;
+      const key = `${hash}|${sig}`;
+      return results.has(key) ? { hash, signature: sig as Hex, signer: results.get(key) } : undefined;
+    },
   };
 };
 
