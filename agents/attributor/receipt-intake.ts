@@ -69,7 +69,15 @@ export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* ()
   const context = yield* Effect.context<never>();
   const log = (line: string) => void Effect.runForkWith(context)(Effect.logWarning(`${name}: ${line}`));
   const pool = yield* Effect.acquireRelease(
-    Effect.sync(() => new VerifyPool({ domain, log, ...(threads === undefined ? {} : { threads }) })),
+    Effect.sync(
+      () =>
+        new VerifyPool({
+          domain,
+          log,
+          onWorkerCpu: (seconds) => metrics.intakeWorkerCpu.inc({}, seconds),
+          ...(threads === undefined ? {} : { threads }),
+        }),
+    ),
     (p) => Effect.promise(() => p.close()),
   );
   yield* Effect.promise(() => pool.ready);

@@ -152,6 +152,10 @@ const makeMetrics = (metrics: MetricsRegistry) => ({
     "poa_attributor_reposts_total",
     "Own claims voided with their ancestor: re-posted exactly (same batch, debits, reference time) or given up, by result",
   ),
+  intakeWorkerCpu: metrics.counter(
+    "poa_attributor_intake_worker_cpu_seconds_total",
+    "CPU time the intake's worker threads spent checking receipts (digests, signature recovery, text hashes)",
+  ),
   lag: headLagGauge(metrics),
 });
 

@@ -26,7 +26,8 @@ export interface VerifyRequest {
 }
 
 export type VerifyReply =
-  | { readonly seq: number; readonly verdicts: ReadonlyArray<IntakeVerdict> }
+  /** `cpuMicros`: the worker thread's CPU time since its previous reply. */
+  | { readonly seq: number; readonly verdicts: ReadonlyArray<IntakeVerdict>; readonly cpuMicros: number }
   | { readonly seq: number; readonly error: string };
 
 interface Item {
@@ -49,6 +50,8 @@ export interface VerifyPoolOptions {
   readonly chunk?: number;
   readonly recovery?: CachedRecovery;
   readonly log?: (line: string) => void;
+  /** Called with the CPU seconds each worker reply cost its thread (the attributor's metric). */
+  readonly onWorkerCpu?: (seconds: number) => void;
 }
 
 /** Whether Node strips TypeScript types by itself (22.18+ by default), which ./verify-worker.ts needs. */
@@ -69,6 +72,7 @@ export class VerifyPool {
   private readonly chunk: number;
   private readonly recovery: CachedRecovery;
   private readonly log: (line: string) => void;
+  private readonly onWorkerCpu: (seconds: number) => void;
   /** Receipts checked by a worker thread (tests and logs read it). */
   workerVerdicts = 0;
   /** Settles once every worker has loaded its modules (or the pool fell back to the main thread). */
@@ -81,6 +85,7 @@ export class VerifyPool {
     this.chunk = options.chunk ?? 32;
     this.recovery = options.recovery ?? signerRecovery;
     this.log = options.log ?? (() => {});
+    this.onWorkerCpu = options.onWorkerCpu ?? (() => {});
     this.ready = new Promise<void>((resolve) => {
       this.started = resolve;
     });
@@ -187,6 +192,7 @@ export class VerifyPool {
       for (const item of items) void this.inThread(item.sourced).then(item.resolve);
       return;
     }
+    this.onWorkerCpu(reply.cpuMicros / 1e6);
     items.forEach((item, i) => {
       const verdict = reply.verdicts[i]!;
       for (const r of verdict.recovered) this.recovery.remember(r);
