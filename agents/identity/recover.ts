@@ -20,8 +20,8 @@
  */
 import { createRequire } from "node:module";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Address, getAddress, type Hex, recoverAddress } from "viem";
+import { keccak256Bytes } from "../sigma/keccak.ts";
 
 export type RecoveryBackend = "native" | "js" | "viem";
 
@@ -62,7 +62,7 @@ const parse = (hash: Hex, signature: Hex): Parsed | undefined => {
 
 /** The Ethereum address of an uncompressed (65-byte, 0x04-prefixed) public key. */
 const addressOf = (uncompressed: Uint8Array): Address =>
-  getAddress(`0x${Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString("hex")}`);
+  getAddress(`0x${Buffer.from(keccak256Bytes(uncompressed.subarray(1)).subarray(12)).toString("hex")}`);
 
 /** A backend from a function recovering the uncompressed public key of parsed input (throws when invalid). */
 const fromKeyRecovery = (backend: RecoveryBackend, recoverKey: (parsed: Parsed) => Uint8Array): SignerRecovery => ({
@@ -222,4 +222,4 @@ const EIP191_PREFIX_32 = Buffer.from("\x19Ethereum Signed Message:\n32", "latin1
 
 /** The EIP-191 `personal_sign` hash of a 32-byte digest (viem's `hashMessage({ raw: digest })`). */
 export const personalDigestHash = (digest: Uint8Array): Hex =>
-  `0x${Buffer.from(keccak_256(Buffer.concat([EIP191_PREFIX_32, digest]))).toString("hex")}`;
+  `0x${Buffer.from(keccak256Bytes(Buffer.concat([EIP191_PREFIX_32, digest]))).toString("hex")}`;
