@@ -1,5 +1,6 @@
 /**
- * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50] [--node-only]`
+ * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50] [--node-only] [--clients 64]
+ *   [--workers N] [--in-thread-peer [--peer-last]]`
  *
  * On a local anvil mining a block a second (an L2 makes blocks whether or not anyone transacts, and
  * finality is judged by block time) with the protocol deployed (local preset), two attributors
@@ -189,9 +190,12 @@ const program = Effect.gen(function* () {
         };
       }),
     );
+  // peer in the same run (--in-thread-peer): the same node with its intake's checks on the main thread, run
+  // first (the measured run then starts with a warm process: add --peer-last for the other order)
+  const peerFirst = IN_THREAD_PEER && !process.argv.includes("--peer-last");
+  const early = peerFirst ? yield* runNode(0, 1_000_000n) : undefined;
   const node = yield* runNode(WORKERS, 0n);
-  // peer in the same run (--in-thread-peer): the same node with its intake's checks on the main thread
-  const peer = IN_THREAD_PEER ? yield* runNode(0, 1_000_000n) : undefined;
+  const peer = peerFirst ? early : IN_THREAD_PEER ? yield* runNode(0, 1_000_000n) : undefined;
   const nodeRows = [
     [
       `one node, chain block time aside: first intake → postClaim sent (${node.included} receipts in one claim)`,
@@ -228,7 +232,7 @@ const program = Effect.gen(function* () {
     console.log(
       `\n${RECEIPTS} receipts, one attributor, one claim, ${CLIENTS} in flight, intake workers: ${WORKERS ?? "default"}; ` +
         `signatures recovered on the main thread: ${node.mainRecoveries}` +
-        (peer === undefined ? "" : ` (peer: ${peer.mainRecoveries})`) +
+        (peer === undefined ? "" : ` (peer: ${peer.mainRecoveries}, run ${peerFirst ? "first" : "last"})`) +
         "\n",
     );
     console.log("| measure | result | baseline (same run) |\n|---|---|---|");
