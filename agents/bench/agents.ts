@@ -193,8 +193,9 @@ const program = Effect.gen(function* () {
   // peer in the same run (--in-thread-peer): the same node with its intake's checks on the main thread, run
   // first (the measured run then starts with a warm process: add --peer-last for the other order)
   const peerFirst = IN_THREAD_PEER && !process.argv.includes("--peer-last");
-  const early = peerFirst ? yield* runNode(0, 1_000_000n) : undefined;
-  const node = yield* runNode(WORKERS, 0n);
+  // (nonces rise from run to run: a lower nonce after a higher one would be a replay to σ)
+  const early = peerFirst ? yield* runNode(0, 0n) : undefined;
+  const node = yield* runNode(WORKERS, peerFirst ? 1_000_000n : 0n);
   const peer = peerFirst ? early : IN_THREAD_PEER ? yield* runNode(0, 1_000_000n) : undefined;
   const nodeRows = [
     [
