@@ -9,6 +9,7 @@
  * σ checks both signatures, fee ≤ maxFee, attributor ≠ 0, the deadline against the claim's reference
  * time and replay by (user, operator, nonce). The domain's verifying contract is the AttributionLedger.
  */
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { Schema } from "effect";
 import {
   type Address,
@@ -181,8 +182,9 @@ const digest = (domain: Eip712Domain, structHash: Uint8Array): Hex => {
   return bytesToHex(keccak256Bytes(message));
 };
 
+// the struct hashes (2–3 permutations) stay on @noble/hashes, as the group types' hashes do
 const requestStruct = (m: RequestMessage): Uint8Array =>
-  keccak256Bytes(
+  keccak_256(
     words(8)
       .bytes32(requestTypeHash)
       .address(m.user)
@@ -196,7 +198,7 @@ const requestStruct = (m: RequestMessage): Uint8Array =>
   );
 
 const receiptStruct = (m: ReceiptMessage): Uint8Array =>
-  keccak256Bytes(
+  keccak_256(
     words(10)
       .bytes32(receiptTypeHash)
       .address(m.user)
