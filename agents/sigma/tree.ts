@@ -216,6 +216,7 @@ export interface Tree {
   proof(account: Address): Uint8Array;
   set(account: Address, leaf: Leaf): void;
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array;
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array;
   clone(): Tree;
 }
 
@@ -232,14 +233,14 @@ export class AccountsTree implements Tree {
   private keccak: KeccakInstance;
   private mem: Uint8Array;
   private table: DataView;
-  /** Children per slot (0 = empty subtree); a leaf slot has left = −1 and right = its value slot. */
+  /** Children per slot (0 = empty subtree); a leaf slot has left < 0 (its leaf number) and right = its value slot. */
   private left: Int32Array;
   private right: Int32Array;
   /** The 20 key bytes of each leaf slot. */
   private keys: Uint8Array;
   private next = RESERVED_SLOTS;
   private rootNode = 0;
-  /** Present leaves: hex key → leaf slot, and the words per leaf slot. */
+  /** Present leaves: hex key → leaf slot; the words of leaf number i (a leaf slot has left = −1 − i). */
   private readonly slots = new Map<string, number>();
   private words: Leaf[] = [];
   /** The last walk: node per depth (0 … depth), the terminal's depth and its parent link. */
@@ -267,7 +268,7 @@ export class AccountsTree implements Tree {
 
   leaf(account: Address): Leaf {
     const slot = this.slots.get(hexKey(account));
-    return slot === undefined ? EMPTY_LEAF : this.words[slot]!;
+    return slot === undefined ? EMPTY_LEAF : this.wordsAt(slot);
   }
 
   has(account: Address): boolean {
@@ -278,7 +279,7 @@ export class AccountsTree implements Tree {
   accounts(): ReadonlyArray<readonly [Address, Leaf]> {
     return [...this.slots.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([hex, slot]) => [`0x${hex}` as Address, this.words[slot]!]);
+      .map(([hex, slot]) => [`0x${hex}` as Address, this.wordsAt(slot)]);
   }
 
   /** The witness of `account` against the current root. */
@@ -307,9 +308,49 @@ export class AccountsTree implements Tree {
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array {
     this.walk(account);
     const terminal = this.path[this.depth]!;
-    const old = terminal !== 0 && this.isMine(terminal) ? this.words[terminal]! : EMPTY_LEAF;
+    const old = terminal !== 0 && this.isMine(terminal) ? this.wordsAt(terminal) : EMPTY_LEAF;
     const witness = this.encodeWitness(old);
     this.write(change(old));
+    return witness;
+  }
+
+  /**
+   * The witness of `key` against the root the tree would have after writing `leaf` at `account`, leaving
+   * the tree as it is (σ's NoAllowance: the allowance's witness after a nonce spend that does not stay).
+   * O(path), not a clone: the write is made, then undone.
+   */
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array {
+    this.walk(account);
+    const d = this.depth;
+    const terminal = this.path[d]!;
+    const mine = terminal !== 0 && this.isMine(terminal);
+    if (!mine && isEmptyLeaf(leaf)) return this.witness(key);
+    const path = this.path.slice(0, d + 1);
+    const side = d > 0 ? this.bit(d - 1) : 0;
+    const hashes = Array.from(path, (node) => this.mem.slice(node * 32, node * 32 + 32));
+    const value = mine ? this.mem.slice(this.right[terminal]! * 32, this.right[terminal]! * 32 + 32) : undefined;
+    const old = mine ? this.wordsAt(terminal) : EMPTY_LEAF;
+    const next = this.next;
+    const leaves = this.words.length;
+    const rootNode = this.rootNode;
+    this.write(leaf);
+    const witness = this.witness(key);
+    path.forEach((node, j) => {
+      if (node !== 0) this.mem.set(hashes[j]!, node * 32);
+    });
+    if (mine) {
+      this.mem.set(value!, this.right[terminal]! * 32);
+      this.words[-1 - this.left[terminal]!] = old;
+    } else {
+      this.rootNode = rootNode;
+      if (d > 0) {
+        if (side) this.right[path[d - 1]!] = terminal;
+        else this.left[path[d - 1]!] = terminal;
+      }
+      this.slots.delete(hexKey(account));
+      this.words.length = leaves;
+      this.next = next;
+    }
     return witness;
   }
 
@@ -326,6 +367,10 @@ export class AccountsTree implements Tree {
     return copy;
   }
 
+  private wordsAt(slot: number): Leaf {
+    return this.words[-1 - this.left[slot]!]!;
+  }
+
   private bit(j: number): number {
     return (this.key[19 - (j >> 3)]! >> (j & 7)) & 1;
   }
@@ -336,7 +381,7 @@ export class AccountsTree implements Tree {
     let node = this.rootNode;
     let depth = 0;
     this.path[0] = node;
-    while (node !== 0 && this.left[node] !== -1) {
+    while (node !== 0 && this.left[node]! >= 0) {
       node = this.bit(depth) ? this.right[node]! : this.left[node]!;
       depth++;
       this.path[depth] = node;
@@ -442,7 +487,7 @@ export class AccountsTree implements Tree {
 
   /** Stores `leaf` in leaf slot `slot` (its key already there) and computes valueHash and leafHash. */
   private hashLeaf(slot: number, leaf: Leaf): void {
-    this.words[slot] = leaf;
+    this.words[-1 - this.left[slot]!] = leaf;
     const mem = this.mem;
     writeLeafWords(mem, VALUE_BLOCK, leaf);
     mem.fill(0, VALUE_BLOCK + 128, VALUE_BLOCK + 136);
@@ -462,7 +507,8 @@ export class AccountsTree implements Tree {
   private allocateLeaf(): number {
     const slot = this.allocate();
     const value = this.allocate();
-    this.left[slot] = -1;
+    this.left[slot] = -1 - this.words.length;
+    this.words.push(EMPTY_LEAF);
     this.right[slot] = value;
     this.keys.set(this.key, slot * 20);
     this.slots.set(Buffer.from(this.key).toString("hex"), slot);
