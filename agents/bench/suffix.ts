@@ -35,7 +35,13 @@ import { loadIndex, openIndex, saveIndex } from "../engines/suffix/format.ts";
 import { buildIndex, type ContributionInput, DEFAULT_MAX_SHARD_BYTES, planShards } from "../engines/suffix/index.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
 import { SuffixEngineService } from "../engines/suffix/service.ts";
-import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
+import {
+  layoutShardText,
+  longestPrefix,
+  setSearchSample,
+  sortShard,
+  terminatorPositions,
+} from "../engines/suffix/shard.ts";
 import { buildProofIndex } from "../evidence/build.ts";
 import { canonicalArrays } from "../evidence/canonical.ts";
 import { ProofIndex } from "../evidence/index.ts";
@@ -155,6 +161,11 @@ interface QueryResult {
   readonly max: number;
   readonly cpuP50: number;
   readonly cpuP95: number;
+  /** The same warm queries without the search sample (alternating with them). */
+  readonly unsampledP50: number;
+  readonly unsampledP95: number;
+  readonly unsampledCpuP50: number;
+  readonly unsampledCpuP95: number;
   /** Through SuffixEngineService (query worker, message round trip included), warm. */
   readonly serviceOpenSeconds: number;
   readonly serviceP50: number;
@@ -202,15 +213,27 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
     const verifySeconds = (performance.now() - started) / 1000;
     const times: number[] = [];
     const cpuTimes: number[] = [];
+    const unsampledTimes: number[] = [];
+    const unsampledCpuTimes: number[] = [];
     let matches = 0;
+    let unsampledMatches = 0;
+    // Each output twice, alternating: with the search sample, then the same search without it
+    // (the in-run baseline of the sample, shard.ts).
     for (const output of outputs) {
-      const cpu = process.cpuUsage();
-      const t = performance.now();
-      matches += attributeBytes(opened.index, output, options).evidence.matches.length;
-      times.push(performance.now() - t);
-      const used = process.cpuUsage(cpu);
-      cpuTimes.push((used.user + used.system) / 1000);
+      for (const sampled of [true, false]) {
+        setSearchSample(sampled);
+        const cpu = process.cpuUsage();
+        const t = performance.now();
+        const found = attributeBytes(opened.index, output, options).evidence.matches.length;
+        (sampled ? times : unsampledTimes).push(performance.now() - t);
+        const used = process.cpuUsage(cpu);
+        (sampled ? cpuTimes : unsampledCpuTimes).push((used.user + used.system) / 1000);
+        if (sampled) matches += found;
+        else unsampledMatches += found;
+      }
     }
+    setSearchSample(true);
+    if (matches !== unsampledMatches) throw new Error("the search sample changed the matches");
     opened.close();
     return {
       openSeconds,
@@ -218,6 +241,8 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
       cold: sorted(cold),
       times: sorted(times),
       cpuTimes: sorted(cpuTimes),
+      unsampledTimes: sorted(unsampledTimes),
+      unsampledCpuTimes: sorted(unsampledCpuTimes),
       matches,
     };
   };
@@ -251,6 +276,10 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
     coldP95: percentile(l.cold, 95),
     cpuP50: percentile(l.cpuTimes, 50),
     cpuP95: percentile(l.cpuTimes, 95),
+    unsampledP50: percentile(l.unsampledTimes, 50),
+    unsampledP95: percentile(l.unsampledTimes, 95),
+    unsampledCpuP50: percentile(l.unsampledCpuTimes, 50),
+    unsampledCpuP95: percentile(l.unsampledCpuTimes, 95),
     p50: percentile(l.times, 50),
     p95: percentile(l.times, 95),
     max: l.times[l.times.length - 1]!,
@@ -536,7 +565,7 @@ const main = async (): Promise<void> => {
     console.error(`# ${mib} MiB: ${queries} queries of 4 KiB`);
     const q = runChild<QueryResult>(["query", String(bytes), indexPath, String(queries)]);
     queryRows.push(
-      `| ${mib} MiB | ${q.openSeconds.toFixed(3)} | ${q.fullLoadSeconds.toFixed(2)} | ${q.serviceOpenSeconds.toFixed(3)} | ${q.coldP50.toFixed(2)} / ${q.coldP95.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} / ${q.cpuP95.toFixed(2)} | ${q.serviceP50.toFixed(2)} / ${q.serviceP95.toFixed(2)} | ${q.verifySeconds.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} / ${q.naiveP95.toFixed(2)} |`,
+      `| ${mib} MiB | ${q.openSeconds.toFixed(3)} | ${q.fullLoadSeconds.toFixed(2)} | ${q.serviceOpenSeconds.toFixed(3)} | ${q.coldP50.toFixed(2)} / ${q.coldP95.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} / ${q.cpuP95.toFixed(2)} | ${q.unsampledP50.toFixed(2)} / ${q.unsampledP95.toFixed(2)} | ${q.unsampledCpuP50.toFixed(2)} / ${q.unsampledCpuP95.toFixed(2)} | ${q.serviceP50.toFixed(2)} / ${q.serviceP95.toFixed(2)} | ${q.verifySeconds.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} / ${q.naiveP95.toFixed(2)} |`,
     );
     if (keep === undefined) fs.rmSync(indexPath);
   }
@@ -607,11 +636,12 @@ const main = async (): Promise<void> => {
       "",
       "Open: lazy (header + block table; blocks checked on first read) against the peer, the full load (read and hash every",
       "section). Cold: the first 20 queries after the lazy open. Warm: after the background pass checked every block.",
+      "Without search sample: the same warm queries, alternating with them, with the search sample off (shard.ts).",
       "Service: SuffixEngineService (query worker), round trip from the caller's thread. Peer query: one longest-match search",
       "per output position per shard (no skipping, no occurrences).",
       "",
-      "| index | open s (lazy) | peer: full load s | service open s | cold p50 / p95 | p50 | p95 | max | CPU p50 / p95 | service p50 / p95 | background verify s | matches per output | peer query p50 / p95 |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| index | open s (lazy) | peer: full load s | service open s | cold p50 / p95 | p50 | p95 | max | CPU p50 / p95 | without search sample p50 / p95 | without sample CPU p50 / p95 | service p50 / p95 | background verify s | matches per output | peer query p50 / p95 |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...queryRows,
       ...openRows,
     ].join("\n"),
