@@ -2,7 +2,7 @@ import { Effect } from "effect";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildIndex } from "./index.ts";
-import { buildSearchSample, longestPrefix, SAMPLE_SHIFT, setSearchSample } from "./shard.ts";
+import { buildSearchSample, longestPrefix, prefixRange, SAMPLE_SHIFT, setSearchSample } from "./shard.ts";
 
 /** Longest prefix of pattern[a, a + len) found inside one contribution, by scanning every offset. */
 const bruteLongest = (contents: ReadonlyArray<Uint8Array>, pattern: Uint8Array, a: number, len: number): number => {
@@ -42,10 +42,23 @@ const corpusAndPatterns = fc
     return { contents, output };
   });
 
+/** Offsets inside the contributions where pattern[a, a + len) occurs, by scanning. */
+const bruteCount = (contents: ReadonlyArray<Uint8Array>, pattern: Uint8Array, a: number, len: number): number => {
+  let count = 0;
+  for (const content of contents) {
+    for (let p = 0; p + len <= content.length; p++) {
+      let l = 0;
+      while (l < len && content[p + l] === pattern[a + l]) l++;
+      if (l === len) count++;
+    }
+  }
+  return count;
+};
+
 afterEach(() => setSearchSample(true));
 
 describe("sampled search", () => {
-  it("finds the brute-force longest prefix with and without the search sample", () => {
+  it("finds the brute-force longest prefix and occurrence count with and without the search sample", () => {
     let sampled = 0;
     fc.assert(
       fc.property(corpusAndPatterns, ({ contents, output }) => {
@@ -62,6 +75,18 @@ describe("sampled search", () => {
           expect(found(true)).toBe(expected);
           expect(found(false)).toBe(expected);
           if (index.shards.some((shard) => shard.sa.length > 4 << SAMPLE_SHIFT)) sampled++;
+          // the suffix-array range of the pattern: as many suffixes as brute-force occurrences
+          index.shards.forEach((shard, s) => {
+            const next = index.shards[s + 1]?.firstContribution ?? contents.length;
+            const own = contents.slice(shard.firstContribution, next);
+            const m = Math.min(len, 12 + (a % 7));
+            const expectedCount = bruteCount(own, output, a, m);
+            for (const enabled of [true, false]) {
+              setSearchSample(enabled);
+              const [lo, hi] = prefixRange(shard, output, a, m);
+              expect(hi - lo).toBe(expectedCount);
+            }
+          });
         }
       }),
       { seed: 19, numRuns: 60 },

@@ -285,6 +285,62 @@ const compareKey = (keys: Int32Array, s: number, w0: number, w1: number, w2: num
   return k2 === w2 ? 0 : k2 < w2 ? -1 : 1;
 };
 
+/** What `narrow` found: the new range and the exact lcp of each boundary it moved (else −1). */
+const narrowed = { lo: 0, hi: 0, lcpLo: -1, lcpHi: -1 };
+
+/**
+ * Narrows a search range (lo, hi) for pattern[a, a + len) over the search sample: the samples
+ * strictly inside it whose key is below the pattern's first bytes sort below the pattern, those
+ * above sort above; equal keys stay inside. False when there is no sample to use (a short
+ * pattern, a small range, a guarded shard, or the sample turned off); else the result is in
+ * `narrowed` (no allocation per search).
+ */
+const narrow = (shard: Shard, pattern: Uint8Array, a: number, len: number, lo: number, hi: number): boolean => {
+  const keys = len >= SAMPLE_BYTES && hi - lo > 2 * SAMPLE_STEP ? readySample(shard) : undefined;
+  if (keys === undefined) return false;
+  const first = (lo + SAMPLE_STEP) >>> SAMPLE_SHIFT;
+  const end = (hi + SAMPLE_STEP - 1) >>> SAMPLE_SHIFT;
+  const w0 = patternWord(pattern, a);
+  const w1 = patternWord(pattern, a + 4);
+  const w2 = patternWord(pattern, a + 8);
+  let below = first;
+  let above = end;
+  while (below < above) {
+    const m = (below + above) >>> 1;
+    if (compareKey(keys, m, w0, w1, w2) < 0) below = m + 1;
+    else above = m;
+  }
+  above = end;
+  let after = below;
+  while (after < above) {
+    const m = (after + above) >>> 1;
+    if (compareKey(keys, m, w0, w1, w2) <= 0) after = m + 1;
+    else above = m;
+  }
+  let zeroAt = SAMPLE_BYTES;
+  for (let d = 0; d < SAMPLE_BYTES; d++) {
+    if (pattern[a + d] === 0) {
+      zeroAt = d;
+      break;
+    }
+  }
+  narrowed.lo = lo;
+  narrowed.hi = hi;
+  narrowed.lcpLo = -1;
+  narrowed.lcpHi = -1;
+  if (below > first) {
+    narrowed.lo = (below - 1) << SAMPLE_SHIFT;
+    const l = keyLcp(keys, below - 1, w0, w1, w2, zeroAt);
+    narrowed.lcpLo = l >= 0 ? l : extend(shard, shard.sa[narrowed.lo]!, pattern, a, 0, len);
+  }
+  if (after < end) {
+    narrowed.hi = after << SAMPLE_SHIFT;
+    const l = keyLcp(keys, after, w0, w1, w2, zeroAt);
+    narrowed.lcpHi = l >= 0 ? l : extend(shard, shard.sa[narrowed.hi]!, pattern, a, 0, len);
+  }
+  return true;
+};
+
 /**
  * The longest l ≤ len such that pattern[a, a + l) occurs in the shard. One binary search for the
  * pattern's insertion point; the longest match is with one of its two neighbours. Comparisons
@@ -307,46 +363,11 @@ export const longestPrefix = (shard: Shard, pattern: Uint8Array, a: number, len:
       lcpHi = 2;
     }
   }
-  const keys = len >= SAMPLE_BYTES && hi - lo > 2 * SAMPLE_STEP ? readySample(shard) : undefined;
-  if (keys !== undefined) {
-    // The samples strictly inside (lo, hi): a key below the pattern's first bytes sorts below the
-    // pattern, a key above it sorts above; equal keys stay inside the range.
-    const first = (lo + SAMPLE_STEP) >>> SAMPLE_SHIFT;
-    const end = (hi + SAMPLE_STEP - 1) >>> SAMPLE_SHIFT;
-    const w0 = patternWord(pattern, a);
-    const w1 = patternWord(pattern, a + 4);
-    const w2 = patternWord(pattern, a + 8);
-    let below = first;
-    let above = end;
-    while (below < above) {
-      const m = (below + above) >>> 1;
-      if (compareKey(keys, m, w0, w1, w2) < 0) below = m + 1;
-      else above = m;
-    }
-    above = end;
-    let after = below;
-    while (after < above) {
-      const m = (after + above) >>> 1;
-      if (compareKey(keys, m, w0, w1, w2) <= 0) after = m + 1;
-      else above = m;
-    }
-    let zeroAt = SAMPLE_BYTES;
-    for (let d = 0; d < SAMPLE_BYTES; d++) {
-      if (pattern[a + d] === 0) {
-        zeroAt = d;
-        break;
-      }
-    }
-    if (below > first) {
-      lo = (below - 1) << SAMPLE_SHIFT;
-      const l = keyLcp(keys, below - 1, w0, w1, w2, zeroAt);
-      lcpLo = l >= 0 ? l : extend(shard, sa[lo]!, pattern, a, 0, len);
-    }
-    if (after < end) {
-      hi = after << SAMPLE_SHIFT;
-      const l = keyLcp(keys, after, w0, w1, w2, zeroAt);
-      lcpHi = l >= 0 ? l : extend(shard, sa[hi]!, pattern, a, 0, len);
-    }
+  if (narrow(shard, pattern, a, len, lo, hi)) {
+    lo = narrowed.lo;
+    hi = narrowed.hi;
+    lcpLo = narrowed.lcpLo >= 0 ? narrowed.lcpLo : lcpLo;
+    lcpHi = narrowed.lcpHi >= 0 ? narrowed.lcpHi : lcpHi;
   }
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
@@ -383,6 +404,12 @@ const bound = (
   const { text, sa, guard } = shard;
   let lcpLo = lcp;
   let lcpHi = lcp;
+  if (narrow(shard, pattern, a, len, lo, hi)) {
+    lo = narrowed.lo;
+    hi = narrowed.hi;
+    lcpLo = narrowed.lcpLo >= 0 ? narrowed.lcpLo : lcpLo;
+    lcpHi = narrowed.lcpHi >= 0 ? narrowed.lcpHi : lcpHi;
+  }
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
     guard?.sa(mid, mid + 1);
