@@ -503,7 +503,7 @@ contract Ledger_CompactGroups_Test is LedgerBaseTest, CompactModel {
             uint8 kind = uint8(_b[p]);
             if (kind == 1) {
                 if (p + 304 > len) return (false, count_);
-                p += 304 + 12 * uint8(_b[p + 303]);
+                p += 304 + 12 * uint256(uint8(_b[p + 303]));
                 if (p > len) return (false, count_);
                 count_++;
             } else if (kind == 3) {
@@ -517,7 +517,7 @@ contract Ledger_CompactGroups_Test is LedgerBaseTest, CompactModel {
                 p += 108;
                 for (uint256 k = 0; k < m; k++) {
                     if (p + 81 > len) return (false, count_);
-                    p += 81 + 7 * uint8(_b[p + 80]);
+                    p += 81 + 7 * uint256(uint8(_b[p + 80]));
                     if (p > len) return (false, count_);
                     count_++;
                 }
