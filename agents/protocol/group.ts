@@ -17,10 +17,20 @@
  * The domain is the receipts' (the AttributionLedger's EIP-712 domain, ./receipt.ts).
  */
 import { Schema } from "effect";
-import { type Address, concatBytes, type Hex, hashTypedData, hexToBytes, keccak256, recoverAddress } from "viem";
+import {
+  type Address,
+  concatBytes,
+  type Hex,
+  hashTypedData,
+  hexToBytes,
+  keccak256,
+  recoverAddress,
+  stringToBytes,
+} from "viem";
 import { AddressSchema, Bytes32Schema, SignatureSchema, sameAddress } from "../identity/identity.ts";
 import { txRoot } from "../sigma/codec.ts";
 import type { Eip712Domain } from "./receipt.ts";
+import { HexBytes, MAX_TEXT_BYTES } from "./texts.ts";
 
 export const allowanceTypes = {
   Allowance: [
@@ -253,3 +263,41 @@ export const encodeSignedGroup = Schema.encodeSync(SignedGroup);
 export const decodeSignedGroup = Schema.decodeUnknownSync(SignedGroup);
 export const encodeSignedAllowance = Schema.encodeSync(SignedAllowance);
 export const decodeSignedAllowance = Schema.decodeUnknownSync(SignedAllowance);
+
+/**
+ * A group with the texts behind each record's hashes (same order as the records): the body of the
+ * attributor intake's `POST /groups`. `request` is the canonical request's bytes in hex, `output` the answer.
+ */
+export const GroupWithTexts = Schema.Struct({
+  group: SignedGroup,
+  texts: Schema.Array(
+    Schema.Struct({ request: HexBytes, output: Schema.String.check(Schema.isMaxLength(MAX_TEXT_BYTES)) }),
+  ).check(Schema.isMaxLength(MAX_GROUP_RECORDS)),
+});
+export type GroupWithTexts = typeof GroupWithTexts.Type;
+
+/** What is wrong with a group's texts (one per record, hashing to its requestHash and outputHash), or undefined. */
+export const groupTextsProblem = (wire: GroupWithTexts): string | undefined => {
+  if (wire.texts.length !== wire.group.records.length) return "one request and one output per record";
+  for (const [i, record] of wire.group.records.entries()) {
+    const texts = wire.texts[i]!;
+    if (keccak256(texts.request as Hex) !== record.requestHash.toLowerCase())
+      return `record ${i}: the request bytes do not hash to its requestHash`;
+    if (keccak256(stringToBytes(texts.output)) !== record.outputHash.toLowerCase())
+      return `record ${i}: the output does not hash to its outputHash`;
+  }
+  return undefined;
+};
+
+/** A group's identity: (operator, root), as the Store and the follower key it. */
+export const groupKey = (operator: string, root: string): string => `${operator.toLowerCase()}|${root.toLowerCase()}`;
+
+/** The attributor intake's `POST /attribute` body: a group record's model and texts (agents/attributor/intake.ts). */
+export const AttributeBody = Schema.Struct({
+  modelId: uintString(MAX_UINT64),
+  request: HexBytes,
+  output: Schema.String.check(Schema.isMaxLength(MAX_TEXT_BYTES)),
+});
+/** `POST /attribute`'s answer: the attributor's entries for the texts ([] when its engine cannot attribute them). */
+export const AttributeAnswer = Schema.Struct({ entries: Schema.Array(GroupEntrySchema) });
+export type AttributeAnswer = typeof AttributeAnswer.Type;
