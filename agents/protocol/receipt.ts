@@ -222,6 +222,82 @@ export const receiptStructHash = (m: ReceiptMessage): Hex => bytesToHex(receiptS
 export const receiptDigest = (domain: Eip712Domain, message: ReceiptMessage): Hex =>
   digest(domain, receiptStruct(message));
 
+/* ISSUE 19: THE ALLOWANCE (a user's session with one operator) AND THE RECEIPT GROUP (docs/protocol.md §3) */
+
+/** A user authorizes `operator` to charge it up to `cap` in all, until `expiry` (tx 0x03; `nonce` spends like a request's). */
+export const allowanceTypes = {
+  Allowance: [
+    { name: "user", type: "address" },
+    { name: "operator", type: "address" },
+    { name: "cap", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "expiry", type: "uint64" },
+  ],
+} as const;
+
+/** An operator signs `count` receipt records at once: `root` is their padded Merkle root (tx 0x04/0x05). */
+export const receiptGroupTypes = {
+  ReceiptGroup: [
+    { name: "operator", type: "address" },
+    { name: "attributor", type: "address" },
+    { name: "root", type: "bytes32" },
+    { name: "count", type: "uint256" },
+  ],
+} as const;
+
+export interface AllowanceMessage {
+  readonly user: Address;
+  readonly operator: Address;
+  readonly cap: bigint;
+  readonly nonce: bigint;
+  readonly expiry: bigint;
+}
+
+export interface ReceiptGroupMessage {
+  readonly operator: Address;
+  readonly attributor: Address;
+  readonly root: Hex;
+  readonly count: bigint;
+}
+
+export const ALLOWANCE_TYPEHASH: Hex = keccak256(stringToBytes(encodeType("Allowance", allowanceTypes.Allowance)));
+export const RECEIPT_GROUP_TYPEHASH: Hex = keccak256(
+  stringToBytes(encodeType("ReceiptGroup", receiptGroupTypes.ReceiptGroup)),
+);
+const allowanceTypeHash = hexToBytes(ALLOWANCE_TYPEHASH);
+const receiptGroupTypeHash = hexToBytes(RECEIPT_GROUP_TYPEHASH);
+
+/** The EIP-712 digest a user signs to open a session with an operator (`hashTypedData` of the Allowance). */
+export const allowanceDigest = (domain: Eip712Domain, m: AllowanceMessage): Hex =>
+  digest(
+    domain,
+    keccak_256(
+      words(6)
+        .bytes32(allowanceTypeHash)
+        .address(m.user)
+        .address(m.operator)
+        .uint(m.cap)
+        .uint(m.nonce)
+        .uint(m.expiry, 64)
+        .done(),
+    ),
+  );
+
+/** The EIP-712 digest an operator signs for a group of receipt records. */
+export const receiptGroupDigest = (domain: Eip712Domain, m: ReceiptGroupMessage): Hex =>
+  digest(
+    domain,
+    keccak_256(
+      words(5)
+        .bytes32(receiptGroupTypeHash)
+        .address(m.operator)
+        .address(m.attributor)
+        .bytes32(m.root)
+        .uint(m.count)
+        .done(),
+    ),
+  );
+
 export const recoverRequestSigner = (domain: Eip712Domain, message: RequestMessage, signature: Hex) =>
   recoverAddress({ hash: requestDigest(domain, message), signature });
 

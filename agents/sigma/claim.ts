@@ -3,11 +3,12 @@
  * the batch calldata, the per-payer debits (exactly what σ charged), s′ and every step.
  */
 import type { Hex } from "viem";
-import { type AttributeTx, claimTransactions, type Debit, encodeBatch, splitBatch, txRoot } from "./codec.ts";
+import { type BatchItem, claimTransactions, type Debit, encodeBatch, splitBatch, txRoot } from "./codec.ts";
 import {
   applyBatch,
   applyTx,
   type BatchResult,
+  isWindowLeaf,
   type Ledger,
   type RegistryView,
   type SigmaContext,
@@ -28,11 +29,14 @@ export interface BuiltClaim {
   readonly result: BatchResult;
 }
 
-/** The debits that settle every charge left in `ledger` (sorted by payer, as postClaim requires). */
+/**
+ * The debits that settle every charge left in `ledger` (sorted by payer, as postClaim requires). A replay
+ * window's leaf is no payer: its `charged` word is a session's expiry (docs/protocol.md §2).
+ */
 export const pendingDebits = (ledger: Ledger): Debit[] =>
   ledger.tree
     .accounts()
-    .filter(([, leaf]) => leaf.charged > 0n)
+    .filter(([, leaf]) => leaf.charged > 0n && !isWindowLeaf(leaf))
     .map(([payer, leaf]) => ({ payer, amount: leaf.charged }))
     .sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : BigInt(a.payer) > BigInt(b.payer) ? 1 : 0));
 
@@ -45,7 +49,7 @@ export const buildClaim = async (
   ledger: Ledger,
   ctx: SigmaContext,
   registry: RegistryView,
-  receipts: ReadonlyArray<AttributeTx>,
+  receipts: ReadonlyArray<BatchItem>,
 ): Promise<BuiltClaim> => {
   const batch = encodeBatch(receipts);
   const head = await applyBatch(ledger, ctx, registry, splitBatch(batch));

@@ -12,8 +12,24 @@ import { Effect } from "effect";
 import { type Address, bytesToHex, encodeAbiParameters, getAddress, type Hex, keccak256, stringToHex } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { signerRecovery } from "../identity/recover.ts";
-import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
-import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
+import {
+  allowanceDigest,
+  attributionDomain,
+  receiptDigest,
+  receiptGroupDigest,
+  requestDigest,
+} from "../protocol/receipt.ts";
+import {
+  type AttributeTx,
+  type AuthorizeTx,
+  allowanceMessage,
+  decodeTx,
+  type Entry,
+  type GroupRecordTx,
+  MalformedTransaction,
+  type SettleTx,
+  txProof,
+} from "./codec.ts";
 import { keccak256Bytes } from "./keccak.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
@@ -38,6 +54,8 @@ export const Outcome = {
   SettleMismatch: 10,
   Malformed: 11,
   BadAttributor: 12,
+  /** A 0x05 record without a live session: no allowance, an expired one, or less remaining than its fee. */
+  NoAllowance: 13,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -244,7 +262,7 @@ const statelessOutcome = async (
 
 /** The credits of a valid Attribute tx in update order (§4), zero amounts dropped. */
 export const attributeCredits = (
-  tx: AttributeTx,
+  tx: Pick<AttributeTx, "operator" | "attributor" | "fee" | "entries">,
   ctx: Pick<SigmaContext, "protocol">,
   model: ModelFacts,
   contributors: ReadonlyArray<Address>,
@@ -302,12 +320,167 @@ const applyAttribute = async (
 const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Outcome => {
   const tree = ledger.tree;
   const leaf = tree.leaf(tx.payer);
-  if (leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
+  if (isWindowLeaf(leaf) || leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
     witnesses.push(tree.witness(tx.payer));
     return Outcome.SettleMismatch;
   }
   witnesses.push(tree.update(tx.payer, (old) => ({ ...old, charged: 0n })));
   ledger.totalCharged -= tx.amount;
+  return Outcome.Valid;
+};
+
+/* ISSUE 19: AUTHORIZE (0x03) AND GROUP RECORDS (0x05), docs/protocol.md §4 */
+
+/**
+ * A replay window's leaf: its nonce words are set (every spend leaves nonceBitmap ≠ 0), while an account's
+ * never are. Its `earned`/`charged` words hold a session's remaining allowance and expiry, which are no
+ * money: Settle refuses such a leaf (SettleMismatch), withdrawals refuse it, and debits never name it.
+ */
+export const isWindowLeaf = (leaf: Leaf): boolean => leaf.nonceBase !== 0n || leaf.nonceBitmap !== 0n;
+
+/** Authorize: the user's signature over its Allowance, t ≤ expiry, the nonce; then a new session in the window. */
+const applyAuthorize = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  tx: AuthorizeTx,
+  witnesses: Uint8Array[],
+): Promise<Outcome> => {
+  const domain = attributionDomain(ctx.chainId, ctx.ledger);
+  const signer = await signatureSigner(allowanceDigest(domain, allowanceMessage(tx)), tx.userSignature);
+  if (signer === undefined || !sameAddress(signer, tx.user)) return Outcome.BadUserSignature;
+  if (ctx.referenceTime > tx.expiry) return Outcome.Expired;
+  const tree = ledger.tree;
+  const windowKey = windowKeyHex(tx.user, tx.operator);
+  const window = spendNonce(tree.leaf(windowKey), tx.nonce);
+  if (window === undefined) {
+    witnesses.push(tree.witness(windowKey));
+    return Outcome.Replay;
+  }
+  witnesses.push(
+    tree.update(windowKey, () => ({
+      earned: tx.cap,
+      charged: tx.expiry,
+      nonceBase: window.base,
+      nonceBitmap: window.bitmap,
+    })),
+  );
+  return Outcome.Valid;
+};
+
+/** Check 3 of §4: ids strictly increasing, weights > 0, Σ = WEIGHT_SCALE unless empty. */
+const entriesAreValid = (entries: ReadonlyArray<Entry>): boolean => {
+  if (entries.length === 0) return true;
+  let sum = 0;
+  for (let j = 0; j < entries.length; j++) {
+    const entry = entries[j]!;
+    if (entry.weight === 0) return false;
+    if (j > 0 && entry.contributionId <= entries[j - 1]!.contributionId) return false;
+    sum += entry.weight;
+  }
+  return sum === WEIGHT_SCALE;
+};
+
+/** Checks 7–8 of §4 (the model, then every entry's contribution): the facts σ pays by, or the failure. */
+const registryChecks = (
+  modelId: bigint,
+  entries: ReadonlyArray<Entry>,
+  t: bigint,
+  registry: RegistryView,
+): { outcome: Outcome; model?: ModelFacts; contributors?: Address[] } => {
+  const model = registry.model(modelId);
+  const s = model.split;
+  if (
+    sameAddress(model.owner, ZERO_ADDRESS) ||
+    model.registeredAt > t ||
+    (model.retiredAt !== 0n && model.retiredAt <= t) ||
+    s.operatorBps + s.ownerBps + s.dataBps + s.attributorBps + s.protocolBps !== 10_000
+  ) {
+    return { outcome: Outcome.BadModel };
+  }
+  const contributors: Address[] = [];
+  for (const entry of entries) {
+    const c = registry.contribution(entry.contributionId);
+    if (
+      sameAddress(c.contributor, ZERO_ADDRESS) ||
+      c.approvedAt === 0n ||
+      c.approvedAt > t ||
+      (c.withdrawnAt !== 0n && c.withdrawnAt <= t) ||
+      !registry.modelUsesDatanet(modelId, c.datanetId)
+    ) {
+      return { outcome: Outcome.BadContribution };
+    }
+    contributors.push(c.contributor);
+  }
+  return { outcome: Outcome.Valid, model, contributors };
+};
+
+/** The last group signature recovered: a group's records are consecutive and share it. */
+let lastGroupSigner: { readonly digest: Hex; readonly signature: Hex; readonly signer: Address | undefined } = {
+  digest: "0x",
+  signature: "0x",
+  signer: undefined,
+};
+
+const groupSigner = async (digest: Hex, signature: Hex): Promise<Address | undefined> => {
+  if (lastGroupSigner.digest === digest && lastGroupSigner.signature === signature) return lastGroupSigner.signer;
+  const signer = await signatureSigner(digest, signature);
+  lastGroupSigner = { digest, signature, signer };
+  return signer;
+};
+
+/** A group record (0x05), checks in the order of docs/protocol.md §4, then the window and 0x01's updates. */
+const applyGroupRecord = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  registry: RegistryView,
+  tx: GroupRecordTx,
+  witnesses: Uint8Array[],
+): Promise<Outcome> => {
+  const record = tx.record;
+  if (record.entries.length > ctx.maxEntries) return Outcome.TooManyEntries;
+  if (!entriesAreValid(record.entries)) return Outcome.BadEntries;
+  if (sameAddress(tx.attributor, ZERO_ADDRESS)) return Outcome.BadAttributor;
+  const domain = attributionDomain(ctx.chainId, ctx.ledger);
+  const digest = receiptGroupDigest(domain, {
+    operator: tx.operator,
+    attributor: tx.attributor,
+    root: tx.groupRoot,
+    count: BigInt(tx.count),
+  });
+  const signer = await groupSigner(digest, tx.operatorSignature);
+  if (signer === undefined || !sameAddress(signer, tx.operator)) return Outcome.BadOperatorSignature;
+  const checked = registryChecks(record.modelId, record.entries, ctx.referenceTime, registry);
+  if (checked.outcome !== Outcome.Valid || checked.model === undefined || checked.contributors === undefined) {
+    return checked.outcome;
+  }
+  const tree = ledger.tree;
+  const windowKey = windowKeyHex(record.user, tx.operator);
+  const session = tree.leaf(windowKey);
+  const window = spendNonce(session, record.nonce);
+  if (window === undefined) {
+    witnesses.push(tree.witness(windowKey));
+    return Outcome.Replay;
+  }
+  if (session.charged < ctx.referenceTime || session.earned < record.fee) {
+    witnesses.push(tree.witness(windowKey));
+    return Outcome.NoAllowance;
+  }
+  const fee = record.fee;
+  witnesses.push(
+    tree.update(windowKey, (leaf) => ({
+      ...leaf,
+      earned: leaf.earned - fee,
+      nonceBase: window.base,
+      nonceBitmap: window.bitmap,
+    })),
+  );
+  if (fee > 0n) witnesses.push(tree.update(record.user, (leaf) => ({ ...leaf, charged: leaf.charged + fee })));
+  const paid = { operator: tx.operator, attributor: tx.attributor, fee, entries: record.entries };
+  for (const [account, amount] of attributeCredits(paid, ctx, checked.model, checked.contributors)) {
+    witnesses.push(tree.update(account, (leaf) => ({ ...leaf, earned: leaf.earned + amount })));
+  }
+  ledger.totalCredited += fee;
+  ledger.totalCharged += fee;
   return Outcome.Valid;
 };
 
@@ -331,7 +504,11 @@ export const applyTx = async (
   const outcome =
     tx.kind === "settle"
       ? applySettle(ledger, tx, witnesses)
-      : await applyAttribute(ledger, ctx, registry, tx, witnesses);
+      : tx.kind === "authorize"
+        ? await applyAuthorize(ledger, ctx, tx, witnesses)
+        : tx.kind === "group-record"
+          ? await applyGroupRecord(ledger, ctx, registry, tx, witnesses)
+          : await applyAttribute(ledger, ctx, registry, tx, witnesses);
   ledger.txCount += 1n;
   return { index, outcome, pre, post: ledger.state, witnesses: `0x${Buffer.concat(witnesses).toString("hex")}` };
 };
