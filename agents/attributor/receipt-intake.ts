@@ -23,7 +23,7 @@ import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
 import { LedgerView } from "../ledger/ledger.ts";
 import {
-  type GroupRecord,
+  type GroupReceipt,
   type GroupWithTexts,
   groupKey,
   groupProblem,
@@ -61,7 +61,7 @@ export interface TextsToAttribute {
   readonly output: string;
 }
 
-export type RecordEntries = GroupRecord["entries"];
+export type RecordEntries = GroupReceipt["entries"];
 
 export interface ReceiptIntakeShape {
   /** Checks a receipt with its texts, attributes it, stores and gossips it; true when it was new here. */

@@ -24,7 +24,7 @@ import { type Address, bytesToHex, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import {
   AttributeAnswer,
-  type GroupRecord,
+  type GroupReceipt,
   groupRoot,
   receiptGroupTypes,
   type SignedAllowance,
@@ -35,7 +35,7 @@ import type { Eip712Domain } from "../protocol/receipt.ts";
 /** An answer served under an allowance: its record (entries still to come) and its texts. */
 export interface ServedRecord {
   readonly attributor: Address;
-  readonly record: Omit<GroupRecord, "entries">;
+  readonly record: Omit<GroupReceipt, "entries">;
   readonly allowance: SignedAllowance;
   /** The canonical request bytes (keccak256 = requestHash). */
   readonly request: Uint8Array;
@@ -49,7 +49,7 @@ export interface SignedGroupWithTexts {
   readonly texts: ReadonlyArray<{ readonly request: Uint8Array; readonly output: string }>;
 }
 
-export type Entries = GroupRecord["entries"];
+export type Entries = GroupReceipt["entries"];
 
 export interface GroupSignerOptions {
   /** The attributor's entries for a served record; [] when its engine cannot attribute it; throws to retry. */
@@ -153,7 +153,7 @@ export class GroupSigner {
   }
 
   private async sign(pending: ReadonlyArray<Pending>): Promise<void> {
-    const records: GroupRecord[] = [];
+    const records: GroupReceipt[] = [];
     for (const p of pending) records.push({ ...p.served.record, entries: await p.entries });
     const attributor = pending[0]!.served.attributor;
     const root: Hex = groupRoot(records);

@@ -17,51 +17,38 @@
  * The domain is the receipts' (the AttributionLedger's EIP-712 domain, ./receipt.ts).
  */
 import { Schema } from "effect";
-import {
-  type Address,
-  concatBytes,
-  type Hex,
-  hashTypedData,
-  hexToBytes,
-  keccak256,
-  recoverAddress,
-  stringToBytes,
-} from "viem";
+import { type Address, type Hex, keccak256, recoverAddress, stringToBytes } from "viem";
 import { AddressSchema, Bytes32Schema, SignatureSchema, sameAddress } from "../identity/identity.ts";
-import { txRoot } from "../sigma/codec.ts";
-import type { Eip712Domain } from "./receipt.ts";
+import {
+  type AuthorizeTx,
+  groupRoot as codecGroupRoot,
+  encodeRecord as encodeCodecRecord,
+  GroupEntrySchema,
+  type GroupRecord,
+  ioHashOf,
+  type ReceiptGroup,
+} from "../sigma/codec.ts";
+import {
+  type AllowanceMessage,
+  allowanceDigest,
+  allowanceTypes,
+  type Eip712Domain,
+  receiptGroupDigest,
+  receiptGroupTypes,
+} from "./receipt.ts";
 import { HexBytes, MAX_TEXT_BYTES } from "./texts.ts";
 
-export const allowanceTypes = {
-  Allowance: [
-    { name: "user", type: "address" },
-    { name: "operator", type: "address" },
-    { name: "cap", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint64" },
-  ],
-} as const;
-
-export const receiptGroupTypes = {
-  ReceiptGroup: [
-    { name: "operator", type: "address" },
-    { name: "attributor", type: "address" },
-    { name: "root", type: "bytes32" },
-    { name: "count", type: "uint256" },
-  ],
-} as const;
+export { allowanceDigest, allowanceTypes, GroupEntrySchema, ioHashOf, receiptGroupTypes };
 
 /** Wire widths of the Authorize and record fields (a value that does not fit cannot be posted). */
 export const MAX_CAP = 2n ** 96n - 1n;
 export const MAX_FEE = 2n ** 96n - 1n;
 export const MAX_UINT64 = 2n ** 64n - 1n;
 export const MAX_CONTRIBUTION_ID = 2n ** 32n - 1n;
-/** Records in one group: the wire allows 65,535; operators close a group at 64 (./operator groups). */
+/** Records in one group on the gossip/intake wire (the chain allows 65,535; operators close a group at 64). */
 export const MAX_GROUP_RECORDS = 1024;
 /** Entries in one record on the wire (n is one byte); σ's K is lower. */
 export const MAX_RECORD_ENTRIES = 255;
-export const RECORD_FIXED_LENGTH = 81;
-export const RECORD_ENTRY_LENGTH = 7;
 
 const uintString = (max: bigint) =>
   Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: max }));
@@ -77,7 +64,6 @@ export const AllowanceSchema = Schema.Struct({
   /** Unix seconds; receipts are valid while the claim's reference time ≤ expiry. */
   expiry: uintString(MAX_UINT64),
 });
-export type AllowanceMessage = typeof AllowanceSchema.Type;
 
 /** An allowance with the user's signature: the `x-poa-allowance` headers, gossip, the Store. */
 export const SignedAllowance = Schema.Struct({
@@ -86,28 +72,23 @@ export const SignedAllowance = Schema.Struct({
 });
 export type SignedAllowance = typeof SignedAllowance.Type;
 
-export const allowanceDigest = (domain: Eip712Domain, allowance: AllowanceMessage): Hex =>
-  hashTypedData({ domain, types: allowanceTypes, primaryType: "Allowance", message: allowance });
-
 /** The allowance's signer, or undefined when the signature does not recover. */
 export const allowanceSigner = async (domain: Eip712Domain, signed: SignedAllowance): Promise<Address | undefined> => {
   try {
-    return await recoverAddress({ hash: allowanceDigest(domain, signed.allowance), signature: signed.signature });
+    return await recoverAddress({
+      hash: allowanceDigest(domain, signed.allowance as AllowanceMessage),
+      signature: signed.signature,
+    });
   } catch {
     return undefined;
   }
 };
 
-export const GroupEntrySchema = Schema.Struct({
-  contributionId: uintString(MAX_CONTRIBUTION_ID),
-  weight: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2 ** 24 - 1)),
-});
-
 /**
  * One receipt of a group, with the two hashes behind its ioHash (the record's bytes carry only
  * `ioHash`; whoever receives the group recomputes it, so the hashes cannot disagree with it).
  */
-export const GroupRecordSchema = Schema.Struct({
+export const GroupReceiptSchema = Schema.Struct({
   user: AddressSchema,
   modelId: uintString(MAX_UINT64),
   requestHash: Bytes32Schema,
@@ -116,7 +97,7 @@ export const GroupRecordSchema = Schema.Struct({
   nonce: uintString(MAX_UINT64),
   entries: Schema.Array(GroupEntrySchema).check(Schema.isMaxLength(MAX_RECORD_ENTRIES)),
 });
-export type GroupRecord = typeof GroupRecordSchema.Type;
+export type GroupReceipt = typeof GroupReceiptSchema.Type;
 
 /**
  * A signed receipt group: the `/poa/groups/1` gossip payload, the body of `POST /groups` (with texts)
@@ -125,7 +106,7 @@ export type GroupRecord = typeof GroupRecordSchema.Type;
 export const SignedGroup = Schema.Struct({
   operator: AddressSchema,
   attributor: AddressSchema,
-  records: Schema.Array(GroupRecordSchema).check(Schema.isMinLength(1), Schema.isMaxLength(MAX_GROUP_RECORDS)),
+  records: Schema.Array(GroupReceiptSchema).check(Schema.isMinLength(1), Schema.isMaxLength(MAX_GROUP_RECORDS)),
   signature: SignatureSchema,
   /**
    * The signed allowances the records spend (the latest the operator holds per user): whoever posts the
@@ -135,41 +116,41 @@ export const SignedGroup = Schema.Struct({
 });
 export type SignedGroup = typeof SignedGroup.Type;
 
-export const ioHashOf = (requestHash: Hex, outputHash: Hex): Hex =>
-  keccak256(concatBytes([hexToBytes(requestHash), hexToBytes(outputHash)]));
+/** A group receipt as the chain's record (ioHash for the two hashes). */
+export const recordOf = (r: GroupReceipt): GroupRecord => ({
+  user: r.user,
+  modelId: r.modelId,
+  ioHash: ioHashOf(r.requestHash as Hex, r.outputHash as Hex),
+  fee: r.fee,
+  nonce: r.nonce,
+  entries: r.entries,
+});
 
-const uintBytes = (value: bigint, bytes: number, field: string): Uint8Array => {
-  if (value < 0n || value >= 1n << BigInt(8 * bytes))
-    throw new RangeError(`${field} ${value} does not fit ${bytes} bytes`);
-  const out = new Uint8Array(bytes);
-  let v = value;
-  for (let i = bytes - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-};
-
-/** A record's bytes (81 + 7·n). Throws RangeError when a value does not fit its width. */
-export const encodeRecord = (record: GroupRecord): Uint8Array => {
-  if (record.entries.length > MAX_RECORD_ENTRIES) throw new RangeError("more than 255 entries");
-  const user = hexToBytes(record.user);
-  if (user.length !== 20) throw new RangeError(`user ${record.user} is not an address`);
-  return concatBytes([
-    user,
-    uintBytes(record.modelId, 8, "modelId"),
-    hexToBytes(ioHashOf(record.requestHash, record.outputHash)),
-    uintBytes(record.fee, 12, "fee"),
-    uintBytes(record.nonce, 8, "nonce"),
-    Uint8Array.of(record.entries.length),
-    ...record.entries.map((e) =>
-      concatBytes([uintBytes(e.contributionId, 4, "contributionId"), uintBytes(BigInt(e.weight), 3, "weight")]),
-    ),
-  ]);
-};
+/** A record's bytes (81 + 7·n, agents/sigma/codec.ts). Throws when a value does not fit its width. */
+export const encodeRecord = (r: GroupReceipt): Uint8Array => encodeCodecRecord(recordOf(r));
 
 /** The group's root: the tx tree's padded binary tree (§5) over keccak256 of each record's bytes. */
-export const groupRoot = (records: ReadonlyArray<GroupRecord>): Hex => txRoot(records.map(encodeRecord));
+export const groupRoot = (records: ReadonlyArray<GroupReceipt>): Hex => codecGroupRoot(records.map(recordOf));
+
+/** The signed group as a batch item (0x04, agents/sigma/codec.ts `encodeBatch`). */
+export const receiptGroupOf = (group: SignedGroup): ReceiptGroup => ({
+  kind: "group",
+  operator: group.operator,
+  attributor: group.attributor,
+  operatorSignature: group.signature,
+  records: group.records.map(recordOf),
+});
+
+/** A signed allowance as its Authorize transaction (0x03). */
+export const authorizeTxOf = (signed: SignedAllowance): AuthorizeTx => ({
+  kind: "authorize",
+  user: signed.allowance.user,
+  operator: signed.allowance.operator,
+  cap: signed.allowance.cap,
+  nonce: signed.allowance.nonce,
+  expiry: signed.allowance.expiry,
+  userSignature: signed.signature,
+});
 
 export interface GroupHeader {
   readonly operator: Address;
@@ -178,8 +159,7 @@ export interface GroupHeader {
   readonly count: bigint;
 }
 
-export const groupDigest = (domain: Eip712Domain, header: GroupHeader): Hex =>
-  hashTypedData({ domain, types: receiptGroupTypes, primaryType: "ReceiptGroup", message: header });
+export const groupDigest = (domain: Eip712Domain, header: GroupHeader): Hex => receiptGroupDigest(domain, header);
 
 export const groupHeaderOf = (group: Pick<SignedGroup, "operator" | "attributor" | "records">): GroupHeader => ({
   operator: group.operator as Address,
