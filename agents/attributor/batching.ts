@@ -319,7 +319,10 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
     }
 
     const corrupt = settings.corruptClaim !== undefined && postedCount + 1 === settings.corruptClaim;
-    if (corrupt) corruptOneSplit(ledger, txs, registry, me);
+    if (corrupt) {
+      const records = groupsChosen.flatMap((g) => g.stored.group.records);
+      corruptOneSplit(ledger, [...txs, ...records], registry, me);
+    }
     const claim = { parent: tip.id, batch: built.batch, state: ledger.state, referenceTime, debits: built.debits };
     const posted = yield* posting.submit(claim);
     postedCount++;
@@ -362,7 +365,15 @@ export class Batching extends Context.Service<Batching, Effect.Success<ReturnTyp
  * Fraud injection for tests: moves the data credit of one entry of one transaction to the attributor,
  * keeping every total, so postClaim accepts the claim and only σ can tell it is wrong.
  */
-const corruptOneSplit = (ledger: Ledger, txs: ReadonlyArray<AttributeTx>, registry: RegistryView, me: Address) => {
+const corruptOneSplit = (
+  ledger: Ledger,
+  txs: ReadonlyArray<{
+    readonly fee: bigint;
+    readonly entries: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>;
+  }>,
+  registry: RegistryView,
+  me: Address,
+) => {
   for (const tx of txs) {
     const entry = tx.entries[0];
     if (entry === undefined) continue;
