@@ -8,7 +8,6 @@ import {
   applyBatch,
   applyTx,
   type BatchResult,
-  isWindowLeaf,
   type Ledger,
   type RegistryView,
   type SigmaContext,
@@ -29,14 +28,11 @@ export interface BuiltClaim {
   readonly result: BatchResult;
 }
 
-/**
- * The debits that settle every charge left in `ledger` (sorted by payer, as postClaim requires). A replay
- * window's leaf is no payer: its `charged` word is a session's expiry (docs/protocol.md §2).
- */
+/** The debits that settle every charge left in `ledger` (sorted by payer, as postClaim requires). */
 export const pendingDebits = (ledger: Ledger): Debit[] =>
   ledger.tree
     .accounts()
-    .filter(([, leaf]) => leaf.charged > 0n && !isWindowLeaf(leaf))
+    .filter(([, leaf]) => leaf.charged > 0n)
     .map(([payer, leaf]) => ({ payer, amount: leaf.charged }))
     .sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : BigInt(a.payer) > BigInt(b.payer) ? 1 : 0));
 

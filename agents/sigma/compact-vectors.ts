@@ -28,15 +28,7 @@ import {
   txRoot,
 } from "./codec.ts";
 import { encodeRegistry, registryView } from "./registry.ts";
-import {
-  applyBatch,
-  commitment,
-  isWindowLeaf,
-  Ledger,
-  nonceWindowKey,
-  type SigmaContext,
-  type StateFields,
-} from "./sigma.ts";
+import { allowanceKey, applyBatch, commitment, Ledger, type SigmaContext, type StateFields } from "./sigma.ts";
 import {
   accountOf,
   LIVE_DATANET1,
@@ -114,11 +106,11 @@ interface BatchPlan {
 
 const byPayer = (a: Debit, b: Debit) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : 1);
 
-/** What an honest attributor debits: every account's charge (a window leaf is no payer). */
+/** What an honest attributor debits: every account's charge. */
 const honestDebits = (ledger: Ledger): Debit[] =>
   ledger.tree
     .accounts()
-    .filter(([, leaf]) => leaf.charged > 0n && !isWindowLeaf(leaf))
+    .filter(([, leaf]) => leaf.charged > 0n)
     .map(([payer, leaf]) => ({ payer, amount: leaf.charged }))
     .sort(byPayer);
 
@@ -235,7 +227,8 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
     await group("operator-0", [record("cu-1", "operator-0"), record("cu-1", "operator-0")]),
   ];
 
-  // --- batch 2 (t = 2000): a claimant debits a window key for its `charged` word (the session's expiry) ---
+  // --- batch 2 (t = 2000): debits that do not match: one payer's off by one, and an allowance key (its
+  // `charged` word is 0: an allowance is nothing to settle) ---
   const b2: BatchItem[] = [
     await authorize("cu-2", "operator-0", 10n ** 12n, 10n ** 9n),
     await group("operator-0", [
@@ -244,28 +237,20 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
     ]),
     await attribute("cu-1", "operator-1", 2_000n),
   ];
-  const windowDebit = (ledger: Ledger): Debit[] => {
+  const badDebits = (ledger: Ledger): Debit[] => {
     const honest = honestDebits(ledger);
-    const total = honest.reduce((sum, d) => sum + d.amount, 0n);
-    // a window whose Settle would pass the old rule (charged = amount ≤ totalCharged when it applies)
-    for (const [user, operator] of [
-      ["cu-2", "operator-0"],
-      ["cu-0", "operator-0"],
-      ["cu-1", "operator-0"],
-      ["cu-2", "operator-1"],
-    ] as const) {
-      const key = nonceWindowKey(accountOf(user).address, accountOf(operator).address);
-      const expiry = ledger.tree.leaf(key).charged;
-      const before = honest.filter((d) => BigInt(d.payer) < BigInt(key)).reduce((sum, d) => sum + d.amount, 0n);
-      if (expiry > 0n && expiry <= total - before) return [...honest, { payer: key, amount: expiry }].sort(byPayer);
-    }
-    throw new Error("compact vectors: no window key sorts early enough for the settle-window case");
+    const session = allowanceKey(accountOf("cu-2").address, accountOf("operator-0").address);
+    if (ledger.tree.leaf(session).nonceBase === 0n) throw new Error("compact vectors: cu-2 has no session");
+    return [
+      ...honest.map((d, i) => (i === 0 ? { ...d, amount: d.amount + 1n } : d)),
+      { payer: session, amount: 1n },
+    ].sort(byPayer);
   };
 
   return [
     { name: "sessions", referenceTime: 1_000n, items: b0, debits: honestDebits },
     { name: "expiry", referenceTime: 2_000n, items: b1, debits: honestDebits },
-    { name: "settle-window", referenceTime: 2_000n, items: b2, debits: windowDebit },
+    { name: "settle-mismatch", referenceTime: 2_000n, items: b2, debits: badDebits },
   ];
 };
 
@@ -399,12 +384,16 @@ export const buildCompactVectors = async () => {
       steps,
     });
   }
+  const bad = await malformedBatches(rng);
+  const badTxs = await malformedTxs(rng);
   return {
     context: vectorContextJson(),
     registry: encodeRegistry(snapshot),
     batchCount: batches.length,
     batches,
-    malformedBatches: await malformedBatches(rng),
-    malformedTxs: await malformedTxs(rng),
+    malformedBatchCount: bad.length,
+    malformedBatches: bad,
+    malformedTxCount: badTxs.length,
+    malformedTxs: badTxs,
   };
 };

@@ -320,7 +320,7 @@ const applyAttribute = async (
 const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Outcome => {
   const tree = ledger.tree;
   const leaf = tree.leaf(tx.payer);
-  if (isWindowLeaf(leaf) || leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
+  if (leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
     witnesses.push(tree.witness(tx.payer));
     return Outcome.SettleMismatch;
   }
@@ -331,14 +331,29 @@ const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Out
 
 /* ISSUE 19: AUTHORIZE (0x03) AND GROUP RECORDS (0x05), docs/protocol.md §4 */
 
-/**
- * A replay window's leaf: its nonce words are set (every spend leaves nonceBitmap ≠ 0), while an account's
- * never are. Its `earned`/`charged` words hold a session's remaining allowance and expiry, which are no
- * money: Settle refuses such a leaf (SettleMismatch), withdrawals refuse it, and debits never name it.
- */
-export const isWindowLeaf = (leaf: Leaf): boolean => leaf.nonceBase !== 0n || leaf.nonceBitmap !== 0n;
+const ALLOWANCE_TAG = Buffer.from(keccak256(stringToHex("poa.allowance")).slice(2), "hex");
 
-/** Authorize: the user's signature over its Allowance, t ≤ expiry, the nonce; then a new session in the window. */
+/** allowanceKey in lower case. */
+const allowanceKeyHex = (user: Address, operator: Address): Address => {
+  const input = Buffer.alloc(96);
+  ALLOWANCE_TAG.copy(input, 0);
+  input.write(user.slice(2), 44, 20, "hex");
+  input.write(operator.slice(2), 76, 20, "hex");
+  return `0x${Buffer.from(keccak256Bytes(input)).toString("hex", 12)}`;
+};
+
+/**
+ * The accounts-tree key of `user`'s allowance to `operator` (a session: Authorize 0x03): the low 160 bits
+ * of H(H("poa.allowance") ‖ pad32(user) ‖ pad32(operator)). Its leaf keeps `earned = charged = 0` (nothing
+ * to withdraw or settle there), the remaining allowance in the `nonceBase` word and the expiry in the
+ * `nonceBitmap` word.
+ */
+export const allowanceKey = (user: Address, operator: Address): Address => getAddress(allowanceKeyHex(user, operator));
+
+/**
+ * Authorize: the user's signature over its Allowance, t ≤ expiry, the nonce in the (user, operator) window
+ * (witness 1), then the session at allowanceKey (witness 2): remaining := cap, expiry := expiry.
+ */
 const applyAuthorize = async (
   ledger: Ledger,
   ctx: SigmaContext,
@@ -356,12 +371,12 @@ const applyAuthorize = async (
     witnesses.push(tree.witness(windowKey));
     return Outcome.Replay;
   }
+  witnesses.push(tree.update(windowKey, (leaf) => ({ ...leaf, nonceBase: window.base, nonceBitmap: window.bitmap })));
   witnesses.push(
-    tree.update(windowKey, () => ({
-      earned: tx.cap,
-      charged: tx.expiry,
-      nonceBase: window.base,
-      nonceBitmap: window.bitmap,
+    tree.update(allowanceKeyHex(tx.user, tx.operator), (leaf) => ({
+      ...leaf,
+      nonceBase: tx.cap,
+      nonceBitmap: tx.expiry,
     })),
   );
   return Outcome.Valid;
@@ -428,6 +443,27 @@ const groupSigner = async (digest: Hex, signature: Hex): Promise<Address | undef
   return signer;
 };
 
+/**
+ * The witness of `key` against the root the tree would have with `spent` written at `windowKey`, leaving
+ * the tree as it is. A window leaf, once written, is never all zero again (a spend always leaves a bit
+ * set), so a present window is restored exactly by writing its old words back; a first spend inserts a
+ * leaf that cannot be removed again, so it is made on a copy.
+ */
+const allowanceWitnessAfter = (
+  tree: Ledger["tree"],
+  windowKey: Address,
+  before: Leaf,
+  spent: Leaf,
+  key: Address,
+): Uint8Array => {
+  const present = before.nonceBase !== 0n || before.nonceBitmap !== 0n;
+  const scratch = present ? tree : tree.clone();
+  scratch.set(windowKey, spent);
+  const witness = scratch.witness(key);
+  if (present) tree.set(windowKey, before);
+  return witness;
+};
+
 /** A group record (0x05), checks in the order of docs/protocol.md §4, then the window and 0x01's updates. */
 const applyGroupRecord = async (
   ledger: Ledger,
@@ -455,25 +491,24 @@ const applyGroupRecord = async (
   }
   const tree = ledger.tree;
   const windowKey = windowKeyHex(record.user, tx.operator);
-  const session = tree.leaf(windowKey);
-  const window = spendNonce(session, record.nonce);
+  const before = tree.leaf(windowKey);
+  const window = spendNonce(before, record.nonce);
   if (window === undefined) {
     witnesses.push(tree.witness(windowKey));
     return Outcome.Replay;
   }
-  if (session.charged < ctx.referenceTime || session.earned < record.fee) {
+  const spent = { ...before, nonceBase: window.base, nonceBitmap: window.bitmap };
+  const key = allowanceKeyHex(record.user, tx.operator);
+  const session = tree.leaf(key);
+  const fee = record.fee;
+  if (session.nonceBitmap < ctx.referenceTime || session.nonceBase < fee) {
+    // NoAllowance: both witnesses (the allowance's against the root after the nonce spend), then no change
     witnesses.push(tree.witness(windowKey));
+    witnesses.push(allowanceWitnessAfter(tree, windowKey, before, spent, key));
     return Outcome.NoAllowance;
   }
-  const fee = record.fee;
-  witnesses.push(
-    tree.update(windowKey, (leaf) => ({
-      ...leaf,
-      earned: leaf.earned - fee,
-      nonceBase: window.base,
-      nonceBitmap: window.bitmap,
-    })),
-  );
+  witnesses.push(tree.update(windowKey, () => spent));
+  witnesses.push(tree.update(key, (leaf) => ({ ...leaf, nonceBase: leaf.nonceBase - fee })));
   if (fee > 0n) witnesses.push(tree.update(record.user, (leaf) => ({ ...leaf, charged: leaf.charged + fee })));
   const paid = { operator: tx.operator, attributor: tx.attributor, fee, entries: record.entries };
   for (const [account, amount] of attributeCredits(paid, ctx, checked.model, checked.contributors)) {

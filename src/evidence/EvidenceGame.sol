@@ -96,7 +96,7 @@ contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
     }
 
     /// @inheritdoc IEvidenceGame
-    function open(
+    function openGroupReceipt(
         uint256 _claimId,
         uint256 _txIndex,
         bytes calldata _tx,

@@ -283,11 +283,11 @@ interface IEvidenceGame is IEvidenceGameTypes {
     ) external returns (uint256 disputeId_);
 
     /// @notice Opens a dispute on GroupReceipt (type 0x05) `_txIndex` of pending claim `_claimId` of a suffix model,
-    ///         as `open` does for an Attribute. A GroupReceipt signs `ioHash = H(requestHash ‖ H(output))`: the
+    ///         as `open` does for an Attribute (spec 19 B.4). A GroupReceipt signs `ioHash = H(requestHash ‖ H(output))`: the
     ///         challenger gives the request hash and `_output` (≤ MAX_OUTPUT bytes), and they must hash to it. The
     ///         defender's ranked weights are compared with the record's entries widened to an Attribute's
     ///         `(uint64 id ‖ uint32 weight)*`.
-    function open(
+    function openGroupReceipt(
         uint256 _claimId,
         uint256 _txIndex,
         bytes calldata _tx,

@@ -315,9 +315,7 @@ const applyAttribute = async (
 const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Outcome => {
   const tree = ledger.tree;
   const leaf = tree.leaf(tx.payer);
-  // a replay window's leaf (nonce words set) holds a session, not a charge: never settled
-  const window = leaf.nonceBase !== 0n || leaf.nonceBitmap !== 0n;
-  if (window || leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
+  if (leaf.charged !== tx.amount || tx.amount > ledger.totalCharged) {
     witnesses.push(tree.witness(tx.payer));
     return Outcome.SettleMismatch;
   }
@@ -352,6 +350,17 @@ interface ReferenceGroupRecord {
   readonly nonce: bigint;
   readonly entries: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>;
 }
+
+/** The key of a user's allowance to an operator: as the window key, under the tag H("poa.allowance"). */
+export const allowanceKey = (user: Address, operator: Address): Address =>
+  getAddress(
+    `0x${keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "address" }, { type: "address" }],
+        [keccak256(stringToHex("poa.allowance")), user, operator],
+      ),
+    ).slice(26)}`,
+  );
 
 const field = (hex: Hex, from: number, length: number): Hex => sliceHex(hex, from, from + length, { strict: true });
 const uintField = (hex: Hex, from: number, length: number): bigint => hexToBigInt(field(hex, from, length));
@@ -420,8 +429,9 @@ const applyAuthorize = async (
     witnesses.push(tree.witness(key));
     return Outcome.Replay;
   }
+  witnesses.push(tree.update(key, (leaf) => ({ ...leaf, nonceBase: spent.base, nonceBitmap: spent.bitmap })));
   witnesses.push(
-    tree.update(key, () => ({ earned: tx.cap, charged: tx.expiry, nonceBase: spent.base, nonceBitmap: spent.bitmap })),
+    tree.update(allowanceKey(tx.user, tx.operator), (leaf) => ({ ...leaf, nonceBase: tx.cap, nonceBitmap: tx.expiry })),
   );
   return Outcome.Valid;
 };
@@ -476,26 +486,24 @@ const applyGroupRecord = async (
   // 8. the session in the (user, operator) window
   const tree = ledger.tree;
   const key = nonceWindowKey(tx.user, tx.operator);
-  const session = tree.leaf(key);
-  const spent = spendNonce(session, tx.nonce);
+  const spent = spendNonce(tree.leaf(key), tx.nonce);
   if (spent === undefined) {
     witnesses.push(tree.witness(key));
     return Outcome.Replay;
   }
-  const remaining = session.earned;
-  const expiry = session.charged;
+  const sessionKey = allowanceKey(tx.user, tx.operator);
+  const allowance = tree.leaf(sessionKey);
+  const remaining = allowance.nonceBase;
+  const expiry = allowance.nonceBitmap;
   if (expiry < t || remaining < tx.fee) {
-    witnesses.push(tree.witness(key));
+    // no-op; the allowance's witness is against the root after the nonce spend (made on a copy)
+    const after = tree.clone();
+    after.update(key, (leaf) => ({ ...leaf, nonceBase: spent.base, nonceBitmap: spent.bitmap }));
+    witnesses.push(tree.witness(key), after.witness(sessionKey));
     return Outcome.NoAllowance;
   }
-  witnesses.push(
-    tree.update(key, (leaf) => ({
-      ...leaf,
-      earned: remaining - tx.fee,
-      nonceBase: spent.base,
-      nonceBitmap: spent.bitmap,
-    })),
-  );
+  witnesses.push(tree.update(key, (leaf) => ({ ...leaf, nonceBase: spent.base, nonceBitmap: spent.bitmap })));
+  witnesses.push(tree.update(sessionKey, (leaf) => ({ ...leaf, nonceBase: remaining - tx.fee })));
   if (tx.fee > 0n) witnesses.push(tree.update(tx.user, (leaf) => ({ ...leaf, charged: leaf.charged + tx.fee })));
   // the Attribute's split, written out again
   const fee = tx.fee;
