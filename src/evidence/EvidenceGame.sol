@@ -153,7 +153,7 @@ contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
             for { let j := 0 } lt(j, n) { j := add(j, 1) } {
                 let word := calldataload(add(src, mul(j, 7)))
                 // uint64(id) ‖ uint32(weight), left-aligned in a 12-byte slot.
-                let entry := or(shl(224, shr(224, word)), shl(192, shr(232, shl(32, word))))
+                let entry := or(shl(192, shr(224, word)), shl(160, shr(232, shl(32, word))))
                 mstore(add(dst, mul(j, 12)), entry)
             }
             hash_ := keccak256(dst, mul(n, 12))

@@ -115,4 +115,53 @@ contract Compact_SharedVectors_Test is Test {
             assertEq(post.accountsRoot, bytes32(0));
         }
     }
+
+    /// @notice Every group's root, recomputed here from the records inside its GroupReceipts (offset 140) as the padded
+    ///         tree of H(record), equals the TS `groupRoots` and the root written in each of its GroupReceipts.
+    function test_compactVectors_groupRootsFromTheRecords() public view {
+        uint256 batches = vm.parseJsonUint(json, ".batchCount");
+        uint256 groups;
+        for (uint256 b = 0; b < batches; b++) {
+            Steps memory steps = abi.decode(vm.parseJsonBytes(json, _at(b, "steps")), (Steps));
+            bytes32[] memory roots = vm.parseJsonBytes32Array(json, _at(b, "groupRoots"));
+            uint256[] memory first = vm.parseJsonUintArray(json, _at(b, "groupFirstTx"));
+            uint256[] memory counts = vm.parseJsonUintArray(json, _at(b, "groupCounts"));
+            for (uint256 g = 0; g < roots.length; g++) {
+                assertEq(_groupRoot(steps.txs, first[g], counts[g]), roots[g], "group root from the records");
+                for (uint256 k = 0; k < counts[g]; k++) {
+                    bytes memory t = steps.txs[first[g] + k];
+                    assertEq(uint8(t[0]), TxCodec.TX_GROUP_RECEIPT, "a group's txs are GroupReceipts");
+                    bytes32 written;
+                    assembly ("memory-safe") {
+                        written := mload(add(t, 0x49))
+                    }
+                    assertEq(written, roots[g], "the root written in each GroupReceipt");
+                }
+                groups++;
+            }
+        }
+        assertGt(groups, 0);
+    }
+
+    function _groupRoot(bytes[] memory _txs, uint256 _first, uint256 _count) internal pure returns (bytes32) {
+        uint256 width = 1;
+        while (width < _count) width *= 2;
+        bytes32[] memory level = new bytes32[](width);
+        for (uint256 k = 0; k < _count; k++) {
+            bytes memory t = _txs[_first + k];
+            bytes memory record = new bytes(t.length - 140);
+            for (uint256 i = 0; i < record.length; i++) {
+                record[i] = t[140 + i];
+            }
+            level[k] = keccak256(record);
+        }
+        while (level.length > 1) {
+            bytes32[] memory up = new bytes32[](level.length / 2);
+            for (uint256 i = 0; i < up.length; i++) {
+                up[i] = keccak256(abi.encodePacked(level[2 * i], level[2 * i + 1]));
+            }
+            level = up;
+        }
+        return level[0];
+    }
 }
