@@ -31,9 +31,9 @@ import {
   txProof,
 } from "./codec.ts";
 import { keccak256Bytes } from "./keccak.ts";
-import { AccountsTree, type Leaf } from "./tree.ts";
+import { AccountsTree, type Leaf, type Tree } from "./tree.ts";
 
-export const MAX_ENTRIES_LIMIT = 8;
+export const MAX_ENTRIES_LIMIT = 32;
 const BPS = 10_000n;
 const SCALE = BigInt(WEIGHT_SCALE);
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -134,7 +134,7 @@ export interface Step {
 /** The mutable ledger σ works on: the tree plus the three counters. */
 export class Ledger {
   constructor(
-    readonly tree: AccountsTree = new AccountsTree(),
+    readonly tree: Tree = new AccountsTree(),
     public totalCredited = 0n,
     public totalCharged = 0n,
     public txCount = 0n,

@@ -47,7 +47,7 @@ library Sigma {
     }
 
     /// @notice The hard upper bound on K (entries per Attribute transaction).
-    uint256 internal constant MAX_ENTRIES_LIMIT = 8;
+    uint256 internal constant MAX_ENTRIES_LIMIT = 32;
     /// @notice Attribution weights of one transaction sum to this (agents/engines/engine.ts).
     uint256 internal constant WEIGHT_SCALE = 1_000_000;
     uint256 internal constant BPS = 10_000;
@@ -72,7 +72,7 @@ library Sigma {
     /// @notice The length of a GroupReceipt (type 0x05) without entries: the 140-byte prefix and an 81-byte record.
     uint256 internal constant GROUP_RECEIPT_FIXED_LENGTH = 221;
 
-    /// @notice Thrown when a witness does not open the current accounts root.
+    /// @notice Thrown when a witness breaks a rule of docs/protocol.md §2 or does not open the current accounts root.
     /// @param offset The witness's byte offset in the witness data.
     error Sigma_InvalidWitness(uint256 offset);
 
@@ -266,7 +266,7 @@ library Sigma {
 
     /// @dev The old words of the witness at `_cursor` (verified by `_writeLeaf`).
     function _readLeaf(bytes calldata _w, uint256 _cursor) private pure returns (Leaf memory leaf_) {
-        (leaf_,,) = AccountsTree.readWitness(_w, _cursor);
+        leaf_ = AccountsTree.readWitness(_w, _cursor);
     }
 
     /// @dev Checks the witness at `_cursor` against the current root; returns the root with `_leaf` written at
@@ -276,20 +276,17 @@ library Sigma {
         pure
         returns (bytes32 newRoot_, uint256 next_)
     {
-        (Leaf memory old, uint256 proofOffset, uint256 next) = AccountsTree.readWitness(_w, _cursor);
-        newRoot_ = _verifiedUpdate(_s, AccountsTree.leafHash(old), _leaf, _key, _w, proofOffset, _cursor);
-        next_ = next;
+        (newRoot_, next_) = _verifiedUpdate(_s, _leaf, _key, _w, _cursor);
     }
 
     /* SETTLE */
 
     function _applySettle(State memory _s, bytes calldata _tx, bytes calldata _w) private pure returns (Outcome) {
         uint256 amount = uint128(bytes16(_tx[21:37]));
-        (Leaf memory leaf, uint256 proofOffset,) = AccountsTree.readWitness(_w, 0);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, 0);
         bool matches = leaf.charged == amount && amount <= _s.totalCharged;
         if (matches) leaf.charged = 0;
-        bytes32 newRoot = _verifiedUpdate(_s, oldHash, leaf, address(bytes20(_tx[1:21])), _w, proofOffset, 0);
+        (bytes32 newRoot,) = _verifiedUpdate(_s, leaf, address(bytes20(_tx[1:21])), _w, 0);
         if (!matches) return Outcome.SettleMismatch;
         _s.accountsRoot = newRoot;
         _s.totalCharged -= amount;
@@ -475,13 +472,11 @@ library Sigma {
     /// @dev Verifies the (user, operator) window's witness (offset 0) and spends the nonce in it.
     /// @return next_ The offset of the next witness, or 0 for a replay (nothing changed).
     function _spendNonce(State memory _s, Attribute memory _a, bytes calldata _w) private pure returns (uint256 next_) {
-        Leaf memory leaf;
-        uint256 proofOffset;
-        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, 0);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, 0);
         bool fresh;
         (fresh, leaf.nonceBase, leaf.nonceBitmap) = spend(leaf.nonceBase, leaf.nonceBitmap, _a.nonce);
-        bytes32 newRoot = _verifiedUpdate(_s, oldHash, leaf, nonceWindowKey(_a.user, _a.operator), _w, proofOffset, 0);
+        bytes32 newRoot;
+        (newRoot, next_) = _verifiedUpdate(_s, leaf, nonceWindowKey(_a.user, _a.operator), _w, 0);
         if (!fresh) return 0;
         _s.accountsRoot = newRoot;
     }
@@ -492,27 +487,25 @@ library Sigma {
         pure
         returns (uint256 next_)
     {
-        Leaf memory leaf;
-        uint256 proofOffset;
-        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, _cursor);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, _cursor);
         leaf.charged += _fee;
-        _s.accountsRoot = _verifiedUpdate(_s, oldHash, leaf, _user, _w, proofOffset, _cursor);
+        (_s.accountsRoot, next_) = _verifiedUpdate(_s, leaf, _user, _w, _cursor);
     }
 
-    /// @dev Checks that `_oldHash` at `_key` opens the current root and returns the root with `_leaf` there.
+    /// @dev Checks the witness at `_witnessOffset` against the current root and returns the root with `_leaf`
+    ///      written at `_key`, and where the next witness starts. A witness that breaks a rule or opens another
+    ///      root reverts: the prover failed, not the transaction.
     function _verifiedUpdate(
         State memory _s,
-        bytes32 _oldHash,
         Leaf memory _leaf,
         address _key,
         bytes calldata _w,
-        uint256 _proofOffset,
         uint256 _witnessOffset
-    ) private pure returns (bytes32 newRoot_) {
+    ) private pure returns (bytes32 newRoot_, uint256 next_) {
+        bool valid;
         bytes32 oldRoot;
-        (oldRoot, newRoot_) = AccountsTree.roots(_oldHash, AccountsTree.leafHash(_leaf), _key, _w, _proofOffset);
-        if (oldRoot != _s.accountsRoot) revert Sigma_InvalidWitness(_witnessOffset);
+        (valid, oldRoot, newRoot_, next_) = AccountsTree.update(_w, _witnessOffset, _key, _leaf);
+        if (!valid || oldRoot != _s.accountsRoot) revert Sigma_InvalidWitness(_witnessOffset);
     }
 
     /// @notice The nonce window of §2.
@@ -578,11 +571,8 @@ library Sigma {
         pure
         returns (uint256 next_)
     {
-        Leaf memory leaf;
-        uint256 proofOffset;
-        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, _cursor);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, _cursor);
         leaf.earned += _amount;
-        _s.accountsRoot = _verifiedUpdate(_s, oldHash, leaf, _account, _w, proofOffset, _cursor);
+        (_s.accountsRoot, next_) = _verifiedUpdate(_s, leaf, _account, _w, _cursor);
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {console} from "forge-std/console.sol";
 import {OneStepVerifier} from "src/OneStepVerifier.sol";
 import {StepProof} from "src/interfaces/IOneStepVerifier.sol";
 import {Leaf} from "src/libraries/AccountsTree.sol";
@@ -305,6 +306,33 @@ contract Ledger_CompactGroups_Test is LedgerBaseTest, CompactModel {
         bytes memory window = tree.witness(_windowOf(user, vm.addr(OPERATOR_KEY)));
         vm.expectRevert();
         harness.applyTx(state, ctx, _sigmaBytes(g, ctx.domainSeparator, 0), window);
+    }
+
+    /// @notice The one-step cost guard for a GroupReceipt: K entries (K distinct contributors besides the others), in
+    ///         a tree that already holds them, applies in < 1M gas, for K = 8 and K = 32 (printed with -vv).
+    function test_receipt_maxEntries_underOneMillionGas() public {
+        _stepGas(8, 2);
+        _stepGas(32, 4);
+    }
+
+    function _stepGas(uint256 _k, uint64 _nonce) internal {
+        ctx.maxEntries = _k;
+        address user = vm.addr(USER_KEY);
+        if (_nonce == 2) _authorize(USER_KEY, USER_KEY, 1e18, 1, expiry);
+        // Warm the tree: every account the step touches already holds a leaf (the usual case).
+        _receipt(_one(_rec(user, 1e9, _nonce, _k)), 0);
+        Group memory g = _one(_rec(user, 1e9, _nonce + 1, _k));
+        (uint8 expected, bytes memory witnesses) = _modelReceipt(tree, g, 0, ctx.referenceTime, _k);
+        assertEq(expected, VALID);
+        bytes memory tx_ = _sigmaBytes(g, ctx.domainSeparator, 0);
+        (State memory post, Sigma.Outcome outcome) = harness.applyTx(state, ctx, tx_, witnesses);
+        uint256 used = vm.lastCallGas().gasTotalUsed;
+        assertEq(uint8(outcome), VALID);
+        assertEq(post.accountsRoot, tree.root());
+        assertLt(used, 1_000_000);
+        state = post;
+        console.log("GroupReceipt sigma step gas, K =", _k, used);
+        console.log("  tx bytes", tx_.length, "witness bytes", witnesses.length);
     }
 
     /* FUZZ: σ of random groups against the model */

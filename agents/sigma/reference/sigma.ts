@@ -1,8 +1,8 @@
 /**
  * The straightforward σ (docs/protocol.md §4), kept as the reference the fast σ (../sigma.ts) is
- * tested against (agents/sigma/fast.test.ts) and the peer of `npm run bench:sigma`: a Map per tree
- * level keyed by bigint positions, 161 keccaks per leaf update through @noble/hashes, viem's EIP-712
- * hashing. Do not optimise this file; its value is being obviously the spec.
+ * tested against (agents/sigma/fast.test.ts): the reference accounts tree (./tree.ts, every root and
+ * path recomputed from the set of leaves through @noble/hashes), viem's EIP-712 hashing. Do not
+ * optimise this file; its value is being obviously the spec.
  */
 import { Effect } from "effect";
 import {
@@ -30,7 +30,7 @@ import {
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "../codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
-export const MAX_ENTRIES_LIMIT = 8;
+export const MAX_ENTRIES_LIMIT = 32;
 const BPS = 10_000n;
 const SCALE = BigInt(WEIGHT_SCALE);
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;

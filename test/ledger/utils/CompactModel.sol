@@ -53,7 +53,7 @@ abstract contract CompactModel is CommonBase {
     uint256 internal constant G_PROTOCOL_BPS = 300;
     /// @dev Contributions 1 … G_CONTRIBUTIONS are approved in datanet 3 (used by the model); 1000 is approved in
     ///      datanet 4 (not used). Contribution id i belongs to `_contributorOf(i)` (ids 1 and 2 share one).
-    uint256 internal constant G_CONTRIBUTIONS = 40;
+    uint256 internal constant G_CONTRIBUTIONS = 70;
     uint32 internal constant G_FOREIGN = 1000;
 
     address internal gOwner = address(0x0DEE);
