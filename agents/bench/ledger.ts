@@ -91,13 +91,13 @@ const artifact = (file: string, name: string): { abi: Abi; bytecode: Hex } => {
 const ANVIL_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const deployer = privateKeyToAccount(ANVIL_KEY);
 let rpc = `http://127.0.0.1:${values.port}`;
-let publicClient = createPublicClient({ chain: foundry, transport: http(rpc) });
+let publicClient = createPublicClient({ chain: foundry, transport: http(rpc), pollingInterval: 50 });
 let wallet = createWalletClient({ account: deployer, chain: foundry, transport: http(rpc) });
 
 /** Starts anvil with `hardfork` rules (cancun: the project's evm_version; prague: EIP-7623 calldata floor). */
 const startAnvil = async (hardfork: string, port: number): Promise<ChildProcess> => {
   rpc = `http://127.0.0.1:${port}`;
-  publicClient = createPublicClient({ chain: foundry, transport: http(rpc) });
+  publicClient = createPublicClient({ chain: foundry, transport: http(rpc), pollingInterval: 50 });
   wallet = createWalletClient({ account: deployer, chain: foundry, transport: http(rpc) });
   const anvil = spawn(
     "node_modules/.bin/anvil",
@@ -130,6 +130,30 @@ const send = async (to: Address, abi: Abi, functionName: string, args: ReadonlyA
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`${functionName} reverted`);
   return receipt;
+};
+
+/**
+ * Sends `calls` to `to` back to back with consecutive nonces (anvil mines each at once) and waits for the
+ * last one only: a claim of 1,000 distinct payers needs 1,000 escrow deposits first.
+ */
+const sendAll = async (to: Address, abi: Abi, functionName: string, calls: ReadonlyArray<ReadonlyArray<unknown>>) => {
+  if (calls.length === 0) return;
+  let nonce = await publicClient.getTransactionCount({ address: deployer.address, blockTag: "pending" });
+  let last: Hash | undefined;
+  for (const args of calls) {
+    last = await wallet.writeContract({
+      address: to,
+      abi,
+      functionName,
+      args,
+      account: deployer,
+      chain: foundry,
+      nonce: nonce++,
+      gas: 300_000n,
+    });
+  }
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: last! });
+  if (receipt.status !== "success") throw new Error(`${functionName} reverted`);
 };
 
 const deploy = async (file: string, name: string, args: ReadonlyArray<unknown> = []): Promise<Address> => {
@@ -306,7 +330,12 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       // σ in TypeScript gives the debits and s′, as the attributor computes them.
       const next = ledgerState.clone();
       const { batch, debits, newState } = await buildClaim(next, claimCtx, registry, txs);
-      for (const debit of debits) await send(escrow, escrowAbi, "deposit", [debit.payer, debit.amount]);
+      await sendAll(
+        escrow,
+        escrowAbi,
+        "deposit",
+        debits.map((debit) => [debit.payer, debit.amount]),
+      );
       await publicClient.request({ method: "evm_mine" as never, params: [] as never });
       const receipt = await send(ledgerAddress, ledgerAbi, "postClaim", [
         parent,
@@ -352,7 +381,12 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       const built = await buildClaim(next, claimCtx, registry, items);
       const bad = built.result.steps.find((step) => step.outcome !== 0);
       if (bad !== undefined) throw new Error(`bench claim: step ${bad.index} has outcome ${bad.outcome}`);
-      for (const debit of built.debits) await send(escrow, escrowAbi, "deposit", [debit.payer, debit.amount]);
+      await sendAll(
+        escrow,
+        escrowAbi,
+        "deposit",
+        built.debits.map((debit) => [debit.payer, debit.amount]),
+      );
       await publicClient.request({ method: "evm_mine" as never, params: [] as never });
       const receipt = await send(ledgerAddress, ledgerAbi, "postClaim", [
         parent,

@@ -3,10 +3,12 @@
  * records, for every step, the pre/post state commitments and the witnesses the on-chain library
  * (`src/libraries/Sigma.sol`) needs to re-execute that step from proofs alone.
  *
- * Issue 19 made it fast without changing a byte of its output: the tree hashes in wasm (./tree.ts,
- * ./keccak.ts) and keys and witnesses are handled as bytes, not through viem's encoders. The
- * implementation before that is kept in ./reference/ and every step is tested equal to it
- * (./fast.test.ts); docs/benchmarks-ledger.md has the numbers.
+ * Issue 19 made it fast: the accounts tree is a compact sparse Merkle tree (docs/protocol.md §2) whose
+ * trie caches every node and hashes in wasm (./tree.ts, ./keccak.ts), and keys and witnesses are
+ * handled as bytes, not through viem's encoders. A straightforward σ on a reference tree that recomputes
+ * everything from the set of leaves is kept in ./reference/ and every step is tested equal to it
+ * (./fast.test.ts, ./vectors.test.ts); docs/benchmarks-ledger.md has the numbers. σ reaches the tree only
+ * through `Tree` (leaf, witness, update), so the bench can run it on the depth-160 tree it replaced.
  */
 import { Effect } from "effect";
 import { type Address, bytesToHex, encodeAbiParameters, getAddress, type Hex, keccak256, stringToHex } from "viem";

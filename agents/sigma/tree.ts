@@ -232,14 +232,14 @@ export class AccountsTree implements Tree {
   private keccak: KeccakInstance;
   private mem: Uint8Array;
   private table: DataView;
-  /** Children per slot (0 = empty subtree); a leaf slot has left = −1 and right = its value slot. */
+  /** Children per slot (0 = empty subtree); a leaf slot has left < 0 (its leaf number) and right = its value slot. */
   private left: Int32Array;
   private right: Int32Array;
   /** The 20 key bytes of each leaf slot. */
   private keys: Uint8Array;
   private next = RESERVED_SLOTS;
   private rootNode = 0;
-  /** Present leaves: hex key → leaf slot, and the words per leaf slot. */
+  /** Present leaves: hex key → leaf slot; the words of leaf number i (a leaf slot has left = −1 − i). */
   private readonly slots = new Map<string, number>();
   private words: Leaf[] = [];
   /** The last walk: node per depth (0 … depth), the terminal's depth and its parent link. */
@@ -267,7 +267,7 @@ export class AccountsTree implements Tree {
 
   leaf(account: Address): Leaf {
     const slot = this.slots.get(hexKey(account));
-    return slot === undefined ? EMPTY_LEAF : this.words[slot]!;
+    return slot === undefined ? EMPTY_LEAF : this.wordsAt(slot);
   }
 
   has(account: Address): boolean {
@@ -278,7 +278,7 @@ export class AccountsTree implements Tree {
   accounts(): ReadonlyArray<readonly [Address, Leaf]> {
     return [...this.slots.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([hex, slot]) => [`0x${hex}` as Address, this.words[slot]!]);
+      .map(([hex, slot]) => [`0x${hex}` as Address, this.wordsAt(slot)]);
   }
 
   /** The witness of `account` against the current root. */
@@ -307,7 +307,7 @@ export class AccountsTree implements Tree {
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array {
     this.walk(account);
     const terminal = this.path[this.depth]!;
-    const old = terminal !== 0 && this.isMine(terminal) ? this.words[terminal]! : EMPTY_LEAF;
+    const old = terminal !== 0 && this.isMine(terminal) ? this.wordsAt(terminal) : EMPTY_LEAF;
     const witness = this.encodeWitness(old);
     this.write(change(old));
     return witness;
@@ -326,6 +326,10 @@ export class AccountsTree implements Tree {
     return copy;
   }
 
+  private wordsAt(slot: number): Leaf {
+    return this.words[-1 - this.left[slot]!]!;
+  }
+
   private bit(j: number): number {
     return (this.key[19 - (j >> 3)]! >> (j & 7)) & 1;
   }
@@ -336,7 +340,7 @@ export class AccountsTree implements Tree {
     let node = this.rootNode;
     let depth = 0;
     this.path[0] = node;
-    while (node !== 0 && this.left[node] !== -1) {
+    while (node !== 0 && this.left[node]! >= 0) {
       node = this.bit(depth) ? this.right[node]! : this.left[node]!;
       depth++;
       this.path[depth] = node;
@@ -442,7 +446,7 @@ export class AccountsTree implements Tree {
 
   /** Stores `leaf` in leaf slot `slot` (its key already there) and computes valueHash and leafHash. */
   private hashLeaf(slot: number, leaf: Leaf): void {
-    this.words[slot] = leaf;
+    this.words[-1 - this.left[slot]!] = leaf;
     const mem = this.mem;
     writeLeafWords(mem, VALUE_BLOCK, leaf);
     mem.fill(0, VALUE_BLOCK + 128, VALUE_BLOCK + 136);
@@ -462,7 +466,8 @@ export class AccountsTree implements Tree {
   private allocateLeaf(): number {
     const slot = this.allocate();
     const value = this.allocate();
-    this.left[slot] = -1;
+    this.left[slot] = -1 - this.words.length;
+    this.words.push(EMPTY_LEAF);
     this.right[slot] = value;
     this.keys.set(this.key, slot * 20);
     this.slots.set(Buffer.from(this.key).toString("hex"), slot);
