@@ -96,6 +96,12 @@ export class LegacyAccountsTree implements Tree {
     return this.leaves.has(addressKey(account));
   }
 
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array {
+    const copy = this.clone();
+    copy.set(account, leaf);
+    return copy.witness(key);
+  }
+
   proof(account: Address): Uint8Array {
     return encodeProof(this.siblings(account));
   }

@@ -78,7 +78,7 @@ const leafArb = fc.oneof(
 );
 
 describe("fast accounts tree", () => {
-  it("agrees with the reference tree on every root, witness and proof, through updates, zero writes and clones", () => {
+  it("agrees with the reference tree on every root, witness and proof, through updates, zero writes, undone writes and clones", () => {
     // keys from a small pool plus near neighbours (long shared low bits: chains, up to depth 160)
     const keyArb = fc.oneof(
       fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }),
@@ -91,7 +91,7 @@ describe("fast accounts tree", () => {
     const writeArb = fc.oneof(leafArb, leafArb, leafArb, fc.constant(EMPTY_LEAF));
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.constantFrom("set", "update", "witness", "clone"), keyArb, writeArb), {
+        fc.array(fc.tuple(fc.constantFrom("set", "update", "witness", "after", "clone"), keyArb, writeArb), {
           minLength: 1,
           maxLength: 40,
         }),
@@ -118,6 +118,13 @@ describe("fast accounts tree", () => {
               expect(hex(applied.root)).toBe(slow.rootHex);
               expect(applied.next).toBe(witness.length);
               keys.push(key);
+            } else if (kind === "after") {
+              // a write that does not stay: the witness of another key after it, the tree unchanged
+              const other = address(keys.length > 0 ? keys[Number(rawKey % BigInt(keys.length))]! : rawKey ^ 1n);
+              expect(hex(fast.witnessAfter(account, leaf, other))).toBe(hex(slow.witnessAfter(account, leaf, other)));
+              expect(hex(fast.root)).toBe(hex(before));
+              expect(fast.has(account)).toBe(slow.has(account));
+              expect(hex(fast.witness(account))).toBe(hex(slow.witness(account)));
             } else if (kind === "witness") {
               expect(hex(fast.witness(account))).toBe(hex(slow.witness(account)));
               expect(fast.has(account)).toBe(slow.has(account));

@@ -216,6 +216,7 @@ export interface Tree {
   proof(account: Address): Uint8Array;
   set(account: Address, leaf: Leaf): void;
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array;
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array;
   clone(): Tree;
 }
 
@@ -310,6 +311,46 @@ export class AccountsTree implements Tree {
     const old = terminal !== 0 && this.isMine(terminal) ? this.wordsAt(terminal) : EMPTY_LEAF;
     const witness = this.encodeWitness(old);
     this.write(change(old));
+    return witness;
+  }
+
+  /**
+   * The witness of `key` against the root the tree would have after writing `leaf` at `account`, leaving
+   * the tree as it is (σ's NoAllowance: the allowance's witness after a nonce spend that does not stay).
+   * O(path), not a clone: the write is made, then undone.
+   */
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array {
+    this.walk(account);
+    const d = this.depth;
+    const terminal = this.path[d]!;
+    const mine = terminal !== 0 && this.isMine(terminal);
+    if (!mine && isEmptyLeaf(leaf)) return this.witness(key);
+    const path = this.path.slice(0, d + 1);
+    const side = d > 0 ? this.bit(d - 1) : 0;
+    const hashes = Array.from(path, (node) => this.mem.slice(node * 32, node * 32 + 32));
+    const value = mine ? this.mem.slice(this.right[terminal]! * 32, this.right[terminal]! * 32 + 32) : undefined;
+    const old = mine ? this.wordsAt(terminal) : EMPTY_LEAF;
+    const next = this.next;
+    const leaves = this.words.length;
+    const rootNode = this.rootNode;
+    this.write(leaf);
+    const witness = this.witness(key);
+    path.forEach((node, j) => {
+      if (node !== 0) this.mem.set(hashes[j]!, node * 32);
+    });
+    if (mine) {
+      this.mem.set(value!, this.right[terminal]! * 32);
+      this.words[-1 - this.left[terminal]!] = old;
+    } else {
+      this.rootNode = rootNode;
+      if (d > 0) {
+        if (side) this.right[path[d - 1]!] = terminal;
+        else this.left[path[d - 1]!] = terminal;
+      }
+      this.slots.delete(hexKey(account));
+      this.words.length = leaves;
+      this.next = next;
+    }
     return witness;
   }
 

@@ -180,6 +180,13 @@ export class AccountsTree {
     return witness;
   }
 
+  /** The witness of `key` after writing `leaf` at `account`, on a copy: the tree is left as it is. */
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array {
+    const copy = this.clone();
+    copy.set(account, leaf);
+    return copy.witness(key);
+  }
+
   clone(): AccountsTree {
     const copy = new AccountsTree();
     for (const [k, v] of this.leaves) copy.leaves.set(k, v);
