@@ -39,7 +39,7 @@ import { Batching } from "./batching.ts";
 import { Defense } from "./defense.ts";
 import { Posting } from "./posting.ts";
 import { Reactions } from "./reactions.ts";
-import { ReceiptIntake } from "./receipt-intake.ts";
+import { ReceiptIntake, type ReceiptIntakeShape } from "./receipt-intake.ts";
 import { AttributorSettings, type AttributorSettingsShape, AttributorState, type IntakeError } from "./state.ts";
 
 export { markIncluded } from "./reactions.ts";
@@ -58,6 +58,10 @@ export interface AttributorShape {
   readonly address: Address;
   /** The intake: checks a receipt with its texts, attributes it, stores and gossips it; true when new here. */
   readonly intake: (sourced: SourcedReceipt) => Effect.Effect<boolean, IntakeError | StoreError>;
+  /** This node's entries for a group record's texts (an operator's `POST /attribute`). */
+  readonly attributeTexts: ReceiptIntakeShape["attributeTexts"];
+  /** A signed receipt group with its texts (`POST /groups`): checked, stored whole; true when new here. */
+  readonly intakeGroup: ReceiptIntakeShape["acceptGroup"];
   readonly follower: Follower;
   /** A batch this node posted, by hash. */
   readonly batchBody: (hash: Hex) => Uint8Array | undefined;
@@ -94,6 +98,8 @@ export const makeAttributor = Effect.fn("Attributor.make")(function* () {
   return {
     address: state.me,
     intake: intake.accept,
+    attributeTexts: intake.attributeTexts,
+    intakeGroup: intake.acceptGroup,
     follower: view.follower,
     batchBody: (hash: Hex) => state.batches.get(hash.toLowerCase()),
     withdrawn: reactions.withdrawn,

@@ -8,9 +8,18 @@
  * store, with its reason, and counted (`poa_attributor_receipts_dropped_total{reason}`) before anything is
  * posted. Receipts of voided claims go back in line (unless a live claim holds them or an exact re-post of
  * their claim is to come, ./reactions.ts).
+ *
+ * Receipt groups (spec B, docs/agents.md "Allowances and receipt groups") go in after the Attributes, each
+ * whole and in order (`maxBatch` records of groups per claim, at least one group), each preceded by the
+ * Authorize (0x03) of every allowance it carries that the tip's state has not applied (its nonce unspent in
+ * the (user, operator) window). σ's verdict on a group is that of its records: a group with at least one
+ * valid record is posted whole (its invalid records are no-ops: a group cannot be split, its signature
+ * covers every record); a group with none is dropped for good (`poa_attributor_receipts_dropped_total
+ * {reason="group"}`, the Store row marked rejected); a group whose valid records' payer cannot be covered
+ * by the escrow waits for a later claim. Groups are not deferred by model or contribution time.
  */
 import { Context, Effect, Layer, Option } from "effect";
-import { type Address, keccak256 } from "viem";
+import { type Address, getAddress, keccak256 } from "viem";
 import { targetBatchSize } from "../chain/batchSize.ts";
 import { Chain } from "../chain/Chain.ts";
 import { paymentEscrowAbi } from "../generated/contracts.ts";
@@ -18,10 +27,20 @@ import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
 import { fetchRegistryView } from "../ledger/follower.ts";
 import { LedgerView } from "../ledger/ledger.ts";
+import { authorizeTxOf, receiptGroupOf } from "../protocol/group.ts";
 import { buildClaim, completeClaim } from "../sigma/claim.ts";
-import { type AttributeTx, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
-import { applyBatch, commitment, type Ledger, Outcome, type RegistryView, type SigmaContext } from "../sigma/sigma.ts";
-import { type RejectedReceipt, Store } from "../store/store.ts";
+import { type AttributeTx, type BatchItem, encodeBatch, encodeTx, splitBatch } from "../sigma/codec.ts";
+import {
+  applyBatch,
+  commitment,
+  type Ledger,
+  nonceWindowKey,
+  Outcome,
+  type RegistryView,
+  type SigmaContext,
+  spendNonce,
+} from "../sigma/sigma.ts";
+import { type RejectedReceipt, Store, type StoredGroup } from "../store/store.ts";
 import { Posting } from "./posting.ts";
 import { Reactions } from "./reactions.ts";
 import {
@@ -82,8 +101,38 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
         if (Option.isSome(stored)) requeued.push(stored.value);
       }
     }
+    // receipt groups: those of voided claims back in line (unless a live claim holds them), then pending ones
+    const liveGroups = new Set<string>();
+    for (const c of follower.claims.values()) if (c.status !== "void") for (const g of c.groups) liveGroups.add(g);
+    const groupsWaiting: StoredGroup[] = [];
+    for (const c of follower.claims.values()) {
+      if (c.status !== "void" || reactions.awaitsExactRepost(c)) continue;
+      for (const key of c.groups) {
+        if (liveGroups.has(key)) continue;
+        const stored = yield* store.getGroup(key);
+        if (Option.isSome(stored) && stored.value.status === "pending") {
+          liveGroups.add(key);
+          groupsWaiting.push(stored.value);
+        }
+      }
+    }
+    for (const g of yield* store.pendingGroups(settings.maxBatch)) {
+      if (liveGroups.has(g.key)) continue;
+      liveGroups.add(g.key);
+      groupsWaiting.push(g);
+    }
+    // a claim takes groups in order up to maxBatch records (at least one group)
+    const groupsNow: StoredGroup[] = [];
+    let groupBudget = settings.maxBatch;
+    for (const g of groupsWaiting) {
+      if (groupsNow.length > 0 && g.group.records.length > groupBudget) break;
+      groupsNow.push(g);
+      groupBudget -= g.group.records.length;
+    }
+    const groupRecords = groupsWaiting.reduce((n, g) => n + g.group.records.length, 0);
+
     const counts = yield* store.receiptCounts;
-    const waiting = counts.pending + requeued.length;
+    const waiting = counts.pending + requeued.length + groupRecords;
     if (waiting === 0) {
       pendingSince = undefined;
       deferred = new Map();
@@ -115,7 +164,7 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
       if (fits === false) drops.push({ user: tx.user, operator: tx.operator, nonce: tx.nonce, reason: "malformed" });
       else candidates.push(tx);
     }
-    if (candidates.length === 0 && drops.length === 0) return;
+    if (candidates.length === 0 && drops.length === 0 && groupsNow.length === 0) return;
 
     const block = yield* latestBlock;
     const parent = follower.claims.get(tip.id);
@@ -128,16 +177,37 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
       referenceTime,
       maxEntries: follower.params.maxEntries,
     };
-    const registry = yield* fetchRegistryView(
-      chain.publicClient,
-      view.addresses,
-      candidates.map((tx) => encodeTx(tx)),
-    );
+    // the Attributes, then each group after the Authorizes of its allowances the tip has not applied
+    const assemble = (attributes: ReadonlyArray<AttributeTx>, groups: ReadonlyArray<StoredGroup>) => {
+      const items: BatchItem[] = [...attributes];
+      const slots: Array<{ readonly stored: StoredGroup; readonly first: number; readonly count: number }> = [];
+      const authorized = new Set<string>();
+      let at = attributes.length;
+      for (const stored of groups) {
+        for (const signed of stored.group.allowances) {
+          const { user, operator, nonce } = signed.allowance;
+          const key = `${user.toLowerCase()}|${operator.toLowerCase()}|${nonce}`;
+          if (authorized.has(key)) continue;
+          authorized.add(key);
+          const window = tip.ledger.tree.leaf(nonceWindowKey(getAddress(user), getAddress(operator)));
+          if (spendNonce(window, nonce) === undefined) continue; // applied already (or spent: a no-op)
+          items.push(authorizeTxOf(signed));
+          at++;
+        }
+        items.push(receiptGroupOf(stored.group));
+        slots.push({ stored, first: at, count: stored.group.records.length });
+        at += stored.group.records.length;
+      }
+      return { items, slots };
+    };
+    const probeItems = assemble(candidates, groupsNow);
+    const probeBatch = encodeBatch(probeItems.items);
+    const probeTxs = splitBatch(probeBatch);
+    const registry = yield* fetchRegistryView(chain.publicClient, view.addresses, probeTxs);
     // σ's verdict on every candidate at this reference time, on the tip's state: an invalid receipt is
     // a no-op that would be lost once posted, so only valid ones go in (see ./verdict.ts)
     const probeLedger = tip.ledger.clone();
-    const probeBatch = encodeBatch(candidates);
-    const probe = yield* Effect.promise(() => applyBatch(probeLedger, ctx, registry, splitBatch(probeBatch)));
+    const probe = yield* Effect.promise(() => applyBatch(probeLedger, ctx, registry, probeTxs));
     const valid: AttributeTx[] = [];
     const replays: AttributeTx[] = [];
     const deferredNow = new Map<string, DeferReason>();
@@ -152,10 +222,31 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
     metrics.deferred.set({}, deferred.size);
     for (const reason of deferredNow.values()) metrics.deferrals.inc({ reason });
 
+    // a group goes in whole when σ accepts at least one of its records; with none it is dropped for good
+    const groupDrops: Array<{ readonly stored: StoredGroup; readonly reason: string }> = [];
+    const groupsValid: Array<{ readonly stored: StoredGroup; readonly fees: Map<Address, bigint> }> = [];
+    for (const slot of probeItems.slots) {
+      const fees = new Map<Address, bigint>();
+      const outcomes = new Set<string>();
+      let validRecords = 0;
+      for (let j = 0; j < slot.count; j++) {
+        const outcome = probe.steps[slot.first + j]?.outcome ?? Outcome.Malformed;
+        const record = slot.stored.group.records[j]!;
+        if (outcome === Outcome.Valid) {
+          validRecords++;
+          const user = getAddress(record.user);
+          fees.set(user, (fees.get(user) ?? 0n) + record.fee);
+        } else outcomes.add(outcomeName(outcome));
+      }
+      if (validRecords === 0) groupDrops.push({ stored: slot.stored, reason: [...outcomes].join(",") });
+      else groupsValid.push({ stored: slot.stored, fees });
+    }
+
     // a payer whose escrow cannot cover its fees waits for a later batch (postClaim would revert)
     const chosen = valid.slice(0, settings.maxBatch);
     const fees = new Map<Address, bigint>();
     for (const tx of chosen) fees.set(tx.user, (fees.get(tx.user) ?? 0n) + tx.fee);
+    for (const g of groupsValid) for (const [user, fee] of g.fees) fees.set(user, (fees.get(user) ?? 0n) + fee);
     const funded = new Set<Address>();
     for (const [user, total] of fees) {
       const balance = yield* Effect.tryPromise({
@@ -171,6 +262,7 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
       if (balance >= total) funded.add(user);
     }
     const txs = chosen.filter((tx) => funded.has(tx.user));
+    const groupsChosen = groupsValid.filter((g) => [...g.fees.keys()].every((user) => funded.has(user)));
     // a replay may come from a later nonce of the same (user, operator) window in this very batch (that
     // window moves, protocol.md §2): it is permanent only if every valid receipt of that window goes in as
     // σ just ran it (another operator's receipts never touch it)
@@ -192,7 +284,15 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
         );
       }
     }
-    if (txs.length === 0) {
+    for (const { stored, reason } of groupDrops) {
+      if (yield* store.rejectGroup(stored.key, reason)) {
+        metrics.dropped.inc({ reason: "group" });
+        yield* Effect.logInfo(
+          `${name}: dropped receipt group ${stored.key} (${stored.group.records.length} records): σ accepts none of them (${reason})`,
+        );
+      }
+    }
+    if (txs.length === 0 && groupsChosen.length === 0) {
       // nothing to post now: look again after another wait (deferred receipts ripen with the chain's clock)
       pendingSince = Date.now();
       return;
@@ -200,10 +300,16 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
 
     // batch, debits (exactly what σ charged) and s′: the σ module's one implementation of a claim. When every
     // candidate goes in (the usual case), the probe already ran σ over exactly this batch: only the settles remain
-    const whole = txs.length === candidates.length;
+    const whole = txs.length === candidates.length && groupsChosen.length === probeItems.slots.length;
     const ledger = whole ? probeLedger : tip.ledger.clone();
+    const items = whole
+      ? probeItems.items
+      : assemble(
+          txs,
+          groupsChosen.map((g) => g.stored),
+        ).items;
     const built = yield* Effect.promise(() =>
-      whole ? completeClaim(ledger, ctx, registry, probeBatch, probe) : buildClaim(ledger, ctx, registry, txs),
+      whole ? completeClaim(ledger, ctx, registry, probeBatch, probe) : buildClaim(ledger, ctx, registry, items),
     );
     // removing no-ops changes no other outcome; never post a claim with one anyway
     if (built.result.steps.slice(0, txs.length).some((step) => step.outcome !== Outcome.Valid)) {
@@ -213,7 +319,10 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
     }
 
     const corrupt = settings.corruptClaim !== undefined && postedCount + 1 === settings.corruptClaim;
-    if (corrupt) corruptOneSplit(ledger, txs, registry, me);
+    if (corrupt) {
+      const records = groupsChosen.flatMap((g) => g.stored.group.records);
+      corruptOneSplit(ledger, [...txs, ...records], registry, me);
+    }
     const claim = { parent: tip.id, batch: built.batch, state: ledger.state, referenceTime, debits: built.debits };
     const posted = yield* posting.submit(claim);
     postedCount++;
@@ -221,7 +330,8 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
     const batchHash = keccak256(claim.batch);
     yield* posting.record(claim, posted, batchHash);
     metrics.posted.inc();
-    emit({ kind: "claimPosted", agent: name, claimId: posted.claimId, receipts: txs.length, corrupt });
+    const records = groupsChosen.reduce((n, g) => n + g.stored.group.records.length, 0);
+    emit({ kind: "claimPosted", agent: name, claimId: posted.claimId, receipts: txs.length + records, corrupt });
     yield* gossip
       .publish(Topics.proposals, {
         claimId: posted.claimId,
@@ -234,12 +344,15 @@ export const makeBatching = Effect.fn("Attributor.makeBatching")(function* () {
       })
       .pipe(Effect.catch((e) => Effect.logWarning(`${name}: proposal not gossiped: ${e.message}`)));
     yield* Effect.logInfo(
-      `${name}: posted claim ${posted.claimId} (${txs.length} receipts, commitment ${commitment(claim.state).slice(0, 10)}…)`,
+      `${name}: posted claim ${posted.claimId} (${txs.length} receipts, ${groupsChosen.length} groups of ${records} records, commitment ${commitment(claim.state).slice(0, 10)}…)`,
     );
   });
 
   return { buildAndPost: buildAndPost.pipe(Effect.withSpan("Attributor.build")) };
 });
+
+const outcomeName = (outcome: Outcome): string =>
+  Object.entries(Outcome).find(([, code]) => code === outcome)?.[0] ?? String(outcome);
 
 export class Batching extends Context.Service<Batching, Effect.Success<ReturnType<typeof makeBatching>>>()(
   "poa/AttributorBatching",
@@ -252,7 +365,15 @@ export class Batching extends Context.Service<Batching, Effect.Success<ReturnTyp
  * Fraud injection for tests: moves the data credit of one entry of one transaction to the attributor,
  * keeping every total, so postClaim accepts the claim and only σ can tell it is wrong.
  */
-const corruptOneSplit = (ledger: Ledger, txs: ReadonlyArray<AttributeTx>, registry: RegistryView, me: Address) => {
+const corruptOneSplit = (
+  ledger: Ledger,
+  txs: ReadonlyArray<{
+    readonly fee: bigint;
+    readonly entries: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>;
+  }>,
+  registry: RegistryView,
+  me: Address,
+) => {
   for (const tx of txs) {
     const entry = tx.entries[0];
     if (entry === undefined) continue;

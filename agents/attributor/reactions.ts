@@ -39,6 +39,8 @@ export const markIncluded = (claims: ReadonlyArray<FollowedClaim>, seen: Set<str
         },
         keys,
       );
+      // its receipt groups (spec B) are in a posted claim: never posted again unless that claim is voided
+      if (claim.groups.length > 0) yield* store.includeGroups(claim.groups, claim.batchHash);
     }
   });
 

@@ -6,12 +6,34 @@
  * Receipts from the receipts topic come without texts, so this node cannot attribute them: stored
  * unattributed, never posted, whatever weights the peer attached; the same receipt arriving later with its
  * texts is attributed here and becomes pending.
+ *
+ * Receipt groups (spec B, docs/agents.md "Allowances and receipt groups"): `attributeTexts` answers an
+ * operator's `POST /attribute` with this node's entries for a record's texts (the operator signs them into
+ * its group), and `acceptGroup` takes a signed group with its texts (`POST /groups`): its signature, its
+ * allowances and its texts are checked, every record is attributed here again (or read from what
+ * `attributeTexts` answered) and must carry exactly this node's entries (none where the engine cannot
+ * attribute it); then the group is stored whole, pending, to be posted whole (./batching.ts). A group
+ * from `/poa/groups/1` (no texts) is stored unattributed and never posted until it reaches the intake.
+ * A refused group is counted (`poa_attributor_groups_rejected_total{reason}`) and changes nothing.
  */
 import { Context, Effect, Exit, Layer, Stream } from "effect";
+import { type Hex, hexToBytes, keccak256, stringToBytes } from "viem";
 import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
 import { LedgerView } from "../ledger/ledger.ts";
+import {
+  type GroupReceipt,
+  type GroupWithTexts,
+  groupKey,
+  groupProblem,
+  groupProblemMessage,
+  groupRoot,
+  groupTextsProblem,
+  MAX_CONTRIBUTION_ID,
+  type SignedGroup,
+} from "../protocol/group.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
+import { decodeCanonicalRequest, requestText } from "../protocol/request.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { Store, type StoreError } from "../store/store.ts";
 import { Attribution } from "./attribution.ts";
@@ -30,9 +52,26 @@ const transientEngineFailure = (e: { readonly cause?: unknown }): boolean => {
   return typeof tag === "string" && transientCauses.has(tag);
 };
 
+/** Texts to attribute for an operator's group record (`POST /attribute`). */
+export interface TextsToAttribute {
+  readonly modelId: bigint;
+  /** The canonical request bytes as hex. */
+  readonly request: Hex;
+  readonly output: string;
+}
+
+export type RecordEntries = GroupReceipt["entries"];
+
 export interface ReceiptIntakeShape {
   /** Checks a receipt with its texts, attributes it, stores and gossips it; true when it was new here. */
   readonly accept: (sourced: SourcedReceipt) => Effect.Effect<boolean, IntakeError | StoreError>;
+  /**
+   * This node's entries for a record's texts, as a group record carries them: [] when the engine cannot
+   * attribute it (a record without entries); a retryable IntakeError when the engine cannot run now.
+   */
+  readonly attributeTexts: (texts: TextsToAttribute) => Effect.Effect<RecordEntries, IntakeError>;
+  /** Checks a signed group with its texts and stores it whole, pending; true when it was new here. */
+  readonly acceptGroup: (wire: GroupWithTexts) => Effect.Effect<boolean, IntakeError | StoreError>;
 }
 
 export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* () {
@@ -44,6 +83,7 @@ export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* ()
   const view = yield* LedgerView;
   const { name, metrics, rejectedKeys, emit } = state;
   const domain = attributionDomain(view.chainId, view.addresses.ledger);
+  const groupsRejected = state.metrics.groupsRejected;
 
   /**
    * A receipt this node cannot attribute with its own engine is stored without any attribution and
@@ -161,8 +201,109 @@ export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* ()
       ),
     ),
   );
-  return { accept } satisfies ReceiptIntakeShape;
+  /** Answers already given to `attributeTexts`, by (model, request, output) hash (bounded). */
+  const answered = new Map<string, RecordEntries>();
+  const remember = (key: string, entries: RecordEntries) => {
+    if (answered.size >= 10_000) answered.delete(answered.keys().next().value!);
+    answered.set(key, entries);
+  };
+
+  const attributeTexts = (texts: TextsToAttribute, outputHash?: Hex) =>
+    Effect.gen(function* () {
+      const requestBytes = hexToBytes(texts.request);
+      const key = `${texts.modelId}|${keccak(requestBytes)}|${outputHash ?? textKey(texts.output)}`;
+      const known = answered.get(key);
+      if (known !== undefined) return known;
+      let input: string;
+      try {
+        input = requestText(decodeCanonicalRequest(requestBytes));
+      } catch {
+        return yield* new IntakeError({
+          message: "the request bytes are not a canonical request (docs/protocol.md §3)",
+        });
+      }
+      const entries = yield* attribution.attribute({ modelId: texts.modelId, input, output: texts.output }).pipe(
+        Effect.map(
+          (found): RecordEntries =>
+            // an id a record cannot carry (uint32) makes the attribution unusable in a group: no entries
+            found.some((e) => e.contributionId > MAX_CONTRIBUTION_ID)
+              ? []
+              : found.map((e) => ({ contributionId: e.contributionId, weight: e.weight })),
+        ),
+        Effect.catchTag("AttributionFailed", (e) =>
+          transientEngineFailure(e)
+            ? Effect.fail(new IntakeError({ message: `not attributed yet: ${e.reason}`, retryable: true }))
+            : Effect.succeed<RecordEntries>([]),
+        ),
+      );
+      remember(key, entries);
+      return entries;
+    });
+
+  const refuseGroup = (reason: string, message: string) => {
+    groupsRejected.inc({ reason });
+    return new IntakeError({ message: `receipt group refused: ${message}` });
+  };
+
+  const acceptGroup = Effect.fn("Attributor.intakeGroup")(function* (wire: GroupWithTexts) {
+    const { group } = wire;
+    const problem = yield* Effect.promise(() => groupProblem(domain, group));
+    if (problem !== undefined) return yield* refuseGroup(problem, groupProblemMessage[problem]);
+    const textsProblem = groupTextsProblem(wire);
+    if (textsProblem !== undefined) return yield* refuseGroup("texts", textsProblem);
+    for (const [i, record] of group.records.entries()) {
+      const texts = wire.texts[i]!;
+      const own = yield* attributeTexts(
+        { modelId: record.modelId, request: texts.request as Hex, output: texts.output },
+        record.outputHash.toLowerCase() as Hex,
+      ).pipe(
+        Effect.mapError((e) => {
+          if (e.retryable !== true) groupsRejected.inc({ reason: "request" });
+          return e;
+        }),
+      );
+      if (!sameEntries(own, record.entries)) {
+        return yield* refuseGroup("weights", `record ${i} does not carry this attributor's entries`);
+      }
+    }
+    const key = groupKey(group.operator, groupRoot(group.records));
+    const fresh = yield* store.addGroup(key, group, "pending");
+    if (fresh) {
+      metrics.groups.inc({ source: "intake" });
+      emit({ kind: "group", agent: name, records: group.records.length, source: "intake" });
+    }
+    return fresh;
+  });
+
+  yield* Effect.forkScoped(
+    gossip.messages(Topics.groups).pipe(
+      Stream.runForEach((envelope) =>
+        Effect.gen(function* () {
+          // the gossip validator checked it (agents/gossip/checks.ts); no texts came with it: stored, not posted
+          const group: SignedGroup = envelope.payload;
+          const fresh = yield* store.addGroup(
+            groupKey(group.operator, groupRoot(group.records)),
+            group,
+            "unattributed",
+            "no-texts",
+          );
+          if (fresh) metrics.groups.inc({ source: "gossip" });
+        }).pipe(Effect.catch((e) => Effect.logWarning(`${name}: ${e.message}`))),
+      ),
+    ),
+  );
+  return {
+    accept,
+    attributeTexts: (texts: TextsToAttribute) => attributeTexts(texts),
+    acceptGroup,
+  } satisfies ReceiptIntakeShape;
 });
+
+const keccak = (bytes: Uint8Array): Hex => keccak256(bytes);
+const textKey = (output: string): Hex => keccak256(stringToBytes(output));
+
+const sameEntries = (a: RecordEntries, b: RecordEntries): boolean =>
+  a.length === b.length && a.every((e, i) => e.contributionId === b[i]!.contributionId && e.weight === b[i]!.weight);
 
 export class ReceiptIntake extends Context.Service<ReceiptIntake, ReceiptIntakeShape>()("poa/ReceiptIntake") {
   /** Needs AttributorState, Attribution, Store, Gossip and LedgerView; listens to the receipts topic in its scope. */

@@ -31,6 +31,8 @@ export class BatchError extends Data.TaggedError("BatchError")<{ readonly messag
 
 export type AgentEvent =
   | { readonly kind: "receipt"; readonly agent: string; readonly source: "intake" | "gossip" }
+  /** A signed receipt group stored pending (spec B: posted whole). */
+  | { readonly kind: "group"; readonly agent: string; readonly records: number; readonly source: "intake" }
   | {
       readonly kind: "claimPosted";
       readonly agent: string;
@@ -126,6 +128,11 @@ export const windowOf = (r: { readonly user: string; readonly operator: string }
 const makeMetrics = (metrics: MetricsRegistry) => ({
   received: metrics.counter("poa_attributor_receipts_total", "Receipts stored, by source"),
   rejected: metrics.counter("poa_attributor_receipts_rejected_total", "Intake receipts refused, by reason"),
+  groups: metrics.counter("poa_attributor_groups_total", "Signed receipt groups stored, by source"),
+  groupsRejected: metrics.counter(
+    "poa_attributor_groups_rejected_total",
+    "Signed receipt groups refused at the intake (bad signature, texts, weights…), by reason",
+  ),
   posted: metrics.counter("poa_attributor_claims_posted_total", "Claims this attributor posted"),
   finalized: metrics.counter("poa_attributor_claims_finalized_total", "Claims this attributor finalized"),
   withdrawnOpen: metrics.gauge("poa_attributor_withdrawn_open", "OPEN this attributor withdrew (whole tokens)"),

@@ -18,7 +18,7 @@ import { Command, Flag } from "effect/cli";
 import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from "viem";
 import { recordingEngine, serveAttributionApi } from "../attributor/api.ts";
 import { Attributor } from "../attributor/attributor.ts";
-import { type IntakeResult, intakeFailure, serveIntake } from "../attributor/intake.ts";
+import { groupIntakeOf, type IntakeResult, intakeFailure, serveIntake } from "../attributor/intake.ts";
 import { Chain, ChainError, Contracts } from "../chain/Chain.ts";
 import { Challenger } from "../challenger/challenger.ts";
 import { storedOrPeerTexts } from "../challenger/weights.ts";
@@ -54,6 +54,7 @@ import { ledgerAddresses } from "../network/network.ts";
 import { agentServices, registryEngine } from "../network/wiring.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { Observability } from "../observability/server.ts";
+import type { GroupWithTexts } from "../protocol/group.ts";
 import type { SourcedReceipt } from "../protocol/texts.ts";
 import { fixtureEngineLayer } from "../receipts/fixtureEngine.ts";
 import { attributeGossipedReceipts } from "../receipts/texts.ts";
@@ -219,13 +220,28 @@ const attributorNode = (settings: Settings<typeof attributorSpecs>, texts: Retur
           attribute,
         ),
       );
-      const intake = yield* serveIntake({ port: settings.intakePort }, (receipt) =>
-        Effect.runPromise(
-          attribute(receipt).pipe(
-            Effect.map((stored): IntakeResult => ({ ok: true, stored })),
-            Effect.catch((e) => Effect.succeed<IntakeResult>(intakeFailure(e))),
+      // receipt groups (spec B): their texts are kept and served like receipts'
+      const intakeGroup = (wire: GroupWithTexts) =>
+        handle.intakeGroup(wire).pipe(
+          Effect.tap(() =>
+            Effect.forEach(
+              wire.texts.flatMap((t) => [hexToBytes(t.request as Hex), new TextEncoder().encode(t.output)]),
+              (bytes) => texts.put(bytes),
+            ).pipe(
+              Effect.catchTag("TextStoreError", (e) => Effect.logWarning(`attributor: texts not kept: ${e.message}`)),
+            ),
           ),
-        ),
+        );
+      const intake = yield* serveIntake(
+        { port: settings.intakePort },
+        (receipt) =>
+          Effect.runPromise(
+            attribute(receipt).pipe(
+              Effect.map((stored): IntakeResult => ({ ok: true, stored })),
+              Effect.catch((e) => Effect.succeed<IntakeResult>(intakeFailure(e))),
+            ),
+          ),
+        groupIntakeOf({ attributeTexts: handle.attributeTexts, intakeGroup }),
       );
       yield* Console.log(`attributor ${handle.address}: receipts intake ${intake.url}/receipts`);
       const api = yield* serveAttributionApi(

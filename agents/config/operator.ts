@@ -152,7 +152,7 @@ export const operatorAgentConfig = (settings: OperatorSettingsShape, log: (line:
                       host: settings.host,
                       port: settings.gossipPort,
                       bootstrap: commaList(settings.bootstrap),
-                      topics: [Topics.receipts],
+                      topics: [Topics.receipts, Topics.groups],
                       // a stable peer id across restarts, so attributors can keep it as a bootstrap peer
                       peerKeySeed: operatorPeerKeySeed(key),
                     },

@@ -3,7 +3,9 @@
  * (agents/operator/client.ts: an EIP-712 Request over the canonical request, in `x-poa-request` /
  * `x-poa-signature`), keeping the operator-signed receipt of the answer (`x-poa-receipt`), checked
  * against the texts it commits to (agents/protocol/texts.ts). Used by the demo and by
- * agents/e2e/processes.e2e.test.ts.
+ * agents/e2e/processes.e2e.test.ts. With `allowance` (the user's signed Allowance headers,
+ * agents/operator/client.ts `signAllowanceHeaders`) the chat spends that session instead of a signed
+ * Request (spec B): the operator numbers the answer itself, so `nonce` is not checked then.
  */
 import { Data } from "effect";
 import OpenAI from "openai";
@@ -39,12 +41,25 @@ export interface PaidChatConfig {
  * One paid chat completion by `user` with `nonce`. Fails with ChatError when the operator does not
  * answer (the nonce is then still unused: retry with it) or answers without a receipt that matches.
  */
+/** A fetch that sends the allowance headers with every request. */
+const allowanceFetch =
+  (allowance: Readonly<Record<string, string>>, base: typeof fetch): typeof fetch =>
+  (input, init) => {
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(allowance)) headers.set(name, value);
+    return base(input, { ...init, headers });
+  };
+
 export const paidChat = async (
   config: PaidChatConfig,
   user: LocalAccount,
   nonce: bigint,
   prompt: string,
-  options: { readonly maxTokens?: number; readonly timeoutMs?: number } = {},
+  options: {
+    readonly maxTokens?: number;
+    readonly timeoutMs?: number;
+    readonly allowance?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<SourcedReceipt> => {
   const sent: { canonical?: Uint8Array; receipt?: string } = {};
   // the paying user's fetch (agents/operator/client.ts) over one that keeps what went out and came back
@@ -62,18 +77,21 @@ export const paidChat = async (
     apiKey: "unused",
     maxRetries: 0,
     timeout: options.timeoutMs ?? 20_000,
-    fetch: payingFetch(
-      {
-        user,
-        domain: attributionDomain(config.chainId, config.ledger),
-        operator: config.operator,
-        modelId: config.modelId,
-        maxFee: config.maxFee,
-        nonce: () => nonce,
-        deadline: () => config.deadline,
-      },
-      recording,
-    ),
+    fetch:
+      options.allowance === undefined
+        ? payingFetch(
+            {
+              user,
+              domain: attributionDomain(config.chainId, config.ledger),
+              operator: config.operator,
+              modelId: config.modelId,
+              maxFee: config.maxFee,
+              nonce: () => nonce,
+              deadline: () => config.deadline,
+            },
+            recording,
+          )
+        : allowanceFetch(options.allowance, recording),
   });
   let output: string;
   try {
@@ -100,7 +118,8 @@ export const paidChat = async (
   } catch (cause) {
     throw new ChatError({ reason: "receipt", message: "x-poa-receipt does not decode", cause });
   }
-  if (receipt.request.nonce !== nonce || receipt.request.user.toLowerCase() !== user.address.toLowerCase()) {
+  const otherNonce = options.allowance === undefined && receipt.request.nonce !== nonce;
+  if (otherNonce || receipt.request.user.toLowerCase() !== user.address.toLowerCase()) {
     throw new ChatError({ reason: "receipt", message: "the receipt is for another request" });
   }
   const checked = checkTexts(receipt, sent.canonical, output);

@@ -74,9 +74,11 @@ import { Topics } from "../gossip/messages.ts";
 import { awaitMesh } from "../gossip/testing.ts";
 import { fundAccounts, ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
 import { Metrics } from "../observability/metrics.ts";
+import { signAllowanceHeaders } from "../operator/client.ts";
 import { writeTestSetup } from "../operator/fixtures.ts";
 import { OperatorAgent } from "../operator/service.ts";
 import { PLAIN_CHAT_TEMPLATE } from "../operator/testModel.ts";
+import { attributionDomain } from "../protocol/receipt.ts";
 import { ReceiptWithTexts, toReceiptWithTexts } from "../protocol/texts.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { attributeGossipedReceipts } from "../receipts/texts.ts";
@@ -348,6 +350,9 @@ export const runDemo = (options: DemoOptions) =>
         case "receipt":
           if (event.source === "intake") receiptsIn++;
           return;
+        case "group":
+          receiptsIn += event.records;
+          return;
         case "claimPosted":
           posted.set(event.claimId, { receipts: event.receipts, corrupt: event.corrupt });
           return;
@@ -447,13 +452,15 @@ export const runDemo = (options: DemoOptions) =>
           ledger,
           attributor: attributors[0]!,
           publish: {
-            intakeUrls: [],
+            // the users chat under allowances: their answers are grouped, with attributor-1's entries
+            // (POST /attribute on its intake), and the signed groups go to its intake and the gossip
+            intakeUrls: [`${network.attributors[0]!.intakeUrl!}/receipts`],
             textsDir: path.join(dataDir, "operator", "texts"),
             gossip: {
               host: "127.0.0.1",
               port: 0,
               bootstrap: network.attributors.map((a) => a.gossip.addresses[0]!),
-              topics: [Topics.receipts],
+              topics: [Topics.receipts, Topics.groups],
             },
           },
         }),
@@ -505,6 +512,20 @@ export const runDemo = (options: DemoOptions) =>
       deadline: BigInt(Math.floor(Date.now() / 1000) + 86_400),
     };
     const chatUsers = userKeys.map((k) => privateKeyToAccount(k));
+    // each chat user signs ONE allowance for the LoRA operator (spec B), enough for its share of the chats
+    const allowances = yield* Effect.promise(() =>
+      Promise.all(
+        chatUsers.map((user) =>
+          signAllowanceHeaders(user, attributionDomain(anvil.chainId, ledger), {
+            user: user.address,
+            operator: llmOperator.address,
+            cap: PRICE * BigInt(options.chats),
+            nonce: 0n,
+            expiry: chatConfig.deadline,
+          }),
+        ),
+      ),
+    );
     const chats: SourcedReceipt[] = [];
     const chatting = yield* Effect.forkScoped(
       Effect.forEach(
@@ -518,7 +539,11 @@ export const runDemo = (options: DemoOptions) =>
                 BigInt(Math.floor(i / chatUsers.length)),
                 passages[i % passages.length]!.text.slice(0, MEMORIZE.promptBytes),
                 // the first answer also loads the adapter into the operator; a loaded machine needs a while
-                { maxTokens: MEMORIZE.answerTokens, timeoutMs: 120_000 },
+                {
+                  maxTokens: MEMORIZE.answerTokens,
+                  timeoutMs: 120_000,
+                  allowance: allowances[i % chatUsers.length]!,
+                },
               ),
             catch: (cause) =>
               cause instanceof ChatError

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, layer } from "@effect/vitest";
-import { Effect, Redacted, Schedule, Stream } from "effect";
+import { Effect, Redacted, Schedule, Schema, Stream } from "effect";
 import {
   type Abi,
   type Address,
@@ -30,7 +30,7 @@ import {
   parseUnits,
   stringToBytes,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type AgentEvent, toAttributeTx } from "../attributor/attributor.ts";
 import { encodeIntakeBody } from "../attributor/intake.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
@@ -43,10 +43,21 @@ import { startNode } from "../gossip/testing.ts";
 import { Identity } from "../identity/identity.ts";
 import { fetchRegistryView, makeFollower } from "../ledger/follower.ts";
 import { fundAccounts, ledgerAddresses, localChain, runLocalNetwork, startNetwork } from "../network/network.ts";
+import { attributeOverHttp, GroupSigner, type SignedGroupWithTexts } from "../operator/groups.ts";
+import { PaymentError, ReceiptSigner } from "../operator/receipts.ts";
+import {
+  AllowanceSchema,
+  allowanceTypes,
+  GroupWithTexts,
+  groupHeaderOf,
+  receiptGroupTypes,
+} from "../protocol/group.ts";
+import { attributionDomain } from "../protocol/receipt.ts";
+import { plainCompletion } from "../protocol/request.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { buildClaim } from "../sigma/claim.ts";
-import { encodeTx } from "../sigma/codec.ts";
+import { decodeBatch, encodeTx } from "../sigma/codec.ts";
 import type { SigmaContext } from "../sigma/sigma.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
 
@@ -288,6 +299,158 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
         );
         expect(postedTotal).toBe(claims.length);
         expect(events.filter((e) => e.kind === "claimPosted").length).toBe(claims.length);
+      }),
+    E2E_TIMEOUT,
+  );
+
+  it.effect(
+    "spec B: one allowance per user, the operator signs a receipt group → a group claim whose σ the follower recomputes to the chain's state; a bad group signature is refused and counted",
+    () =>
+      Effect.gen(function* () {
+        const protocol = yield* LocalProtocol;
+        const { anvil, deployments } = protocol;
+        const w = world ?? (yield* populate(protocol, { users: 2, escrowPerUser: FEE * 100n }));
+        const addresses = ledgerAddresses(deployments);
+        const chain = localChain(anvil.chainId, anvil.rpcUrl);
+        const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+        const follower = yield* makeFollower(client, anvil.chainId, addresses);
+        yield* follower.sync;
+        const before = new Set(follower.claims.keys());
+        const network = yield* startNetwork({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          deployments,
+          engine: engineFor(w),
+          dataDir: dataDir(),
+          attributorKeys: [ANVIL_KEYS[7]],
+          challengerKeys: [ANVIL_KEYS[9]],
+          maxBatch: 64,
+          maxWaitMs: 300,
+          pollMs: 150,
+          httpIntake: true,
+        });
+        const attributor = network.attributors[0]!;
+        const intakeUrl = `${attributor.intakeUrl!}/receipts`;
+        const domain = attributionDomain(anvil.chainId, addresses.ledger);
+        // a fresh operator: its (user, operator) windows are new, whatever the other tests spent
+        const operator = privateKeyToAccount(generatePrivateKey());
+        const users = w.userKeys.slice(0, 2).map((k) => privateKeyToAccount(k));
+        const chainNow = (yield* Effect.promise(() => client.getBlock({ blockTag: "latest" }))).timestamp;
+        const groups: SignedGroupWithTexts[] = [];
+        const grouper = new GroupSigner(operator, domain, {
+          attribute: attributeOverHttp(intakeUrl),
+          onGroup: (g) => groups.push(g),
+          maxWaitMs: 60_000, // closed by the flush below: one group
+        });
+        const signer = new ReceiptSigner(operator, domain, {
+          paymentsRequired: true,
+          now: () => chainNow,
+          attributor: attributor.address,
+          onRecord: (served) => grouper.add(served),
+        });
+        // each user signs ONE allowance for this operator, then chats three times under it
+        const allowances = yield* Effect.promise(() =>
+          Promise.all(
+            users.map(async (user, k) => {
+              const allowance = {
+                user: user.address,
+                operator: operator.address,
+                cap: FEE * 10n,
+                nonce: 1_000n * BigInt(k + 1),
+                expiry: chainNow + 86_400n,
+              };
+              const signature = await user.signTypedData({
+                domain,
+                types: allowanceTypes,
+                primaryType: "Allowance",
+                message: allowance,
+              });
+              return { allowance: JSON.stringify(Schema.encodeSync(AllowanceSchema)(allowance)), signature };
+            }),
+          ),
+        );
+        const CHATS = 6;
+        for (let i = 0; i < CHATS; i++) {
+          const canonical = plainCompletion(`model-${w.modelId}`, `group question ${i}?`);
+          const auth = yield* Effect.promise(() =>
+            signer.authorize(
+              {
+                request: undefined,
+                signature: undefined,
+                allowance: allowances[i % 2]!.allowance,
+                allowanceSignature: allowances[i % 2]!.signature,
+              },
+              canonical,
+              { modelId: w.modelId, price: FEE },
+            ),
+          );
+          if (auth instanceof PaymentError) return yield* Effect.fail(new Error(auth.message));
+          yield* Effect.promise(() => signer.sign(auth, `group answer ${i} (${i % 5})`));
+        }
+        yield* Effect.promise(() => grouper.flush());
+        expect(groups.length).toBe(1);
+        const [signed] = groups;
+        expect(signed!.group.records.length).toBe(CHATS);
+        expect(signed!.group.allowances.length).toBe(2);
+        const wire = {
+          group: signed!.group,
+          texts: signed!.texts.map((t) => ({ request: bytesToHex(t.request), output: t.output })),
+        };
+        const postGroup = (body: unknown) =>
+          Effect.promise(() =>
+            fetch(`${attributor.intakeUrl!}/groups`, { method: "POST", body: JSON.stringify(body) }).then(
+              async (response) => ({ status: response.status, body: (await response.json()) as unknown }),
+            ),
+          );
+        const encodeWire = Schema.encodeSync(GroupWithTexts);
+        // a group signed by someone else than its operator: refused, counted, nothing stored
+        const forger = privateKeyToAccount(generatePrivateKey());
+        const forged = yield* Effect.promise(() =>
+          forger.signTypedData({
+            domain,
+            types: receiptGroupTypes,
+            primaryType: "ReceiptGroup",
+            message: groupHeaderOf(signed!.group),
+          }),
+        );
+        const refused = yield* postGroup(encodeWire({ ...wire, group: { ...wire.group, signature: forged } }));
+        expect(refused.status).toBe(400);
+        const rejected = attributor.metrics.counter("poa_attributor_groups_rejected_total", "");
+        expect(rejected.get({ reason: "operator-signature" })).toBe(1);
+        expect(yield* postGroup(encodeWire(wire))).toEqual({ status: 202, body: { stored: true } });
+
+        yield* eventually(async () => {
+          await Effect.runPromise(follower.sync);
+          return [...follower.claims.values()].some((c) => !before.has(c.id) && c.groups.length > 0);
+        }, "the group to be in a posted claim");
+        const claim = [...follower.claims.values()].find((c) => !before.has(c.id) && c.groups.length > 0)!;
+        // the follower rebuilt T from ClaimData (2 Authorizes, the group's 6 records, the Settles) and σ's
+        // commitment equals the one the chain accepted
+        expect(claim.correct).toBe(true);
+        const items = decodeBatch(claim.batch);
+        expect(items.map((item) => item.kind)).toEqual(["authorize", "authorize", "group"]);
+        expect(claim.receipts.length).toBe(CHATS);
+        expect(claim.debits.map((d) => [d.payer, d.amount])).toEqual(
+          users.map((u) => [u.address, FEE * 3n] as const).sort((a, b) => (BigInt(a[0]) < BigInt(b[0]) ? -1 : 1)),
+        );
+        // the operator's and the attributor's credits, brute force over the records (not σ)
+        const op = (FEE * BigInt(SPLIT.operatorBps)) / 10_000n;
+        const attr = (FEE * BigInt(SPLIT.attributorBps)) / 10_000n;
+        expect(claim.ledger.tree.leaf(operator.address).earned).toBe(op * BigInt(CHATS));
+        const parent = follower.claims.get(claim.parentId)?.ledger.tree.leaf(attributor.address).earned ?? 0n;
+        expect(claim.ledger.tree.leaf(attributor.address).earned - parent).toBe(attr * BigInt(CHATS));
+        expect(network.challengers[0]!.badClaims()).toEqual([]);
+        // the records carry the attributor's engine's entries (the test runs the engine itself)
+        const engine = engineFor(w);
+        for (const [i, record] of signed!.group.records.entries()) {
+          const { entries } = yield* engine.attribute({
+            modelId: w.modelId,
+            input: `group question ${i}?`,
+            output: `group answer ${i} (${i % 5})`,
+          });
+          expect(entries.length).toBeGreaterThan(0);
+          expect(record.entries).toEqual(entries.map((e) => ({ contributionId: e.contributionId, weight: e.weight })));
+        }
       }),
     E2E_TIMEOUT,
   );

@@ -7,6 +7,7 @@
 import type { Address, Hex } from "viem";
 import { sameAddress } from "../identity/identity.ts";
 import { type SignerRecovery, signerRecovery } from "../identity/recover.ts";
+import { groupProblem } from "../protocol/group.ts";
 import { type Eip712Domain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
 import type { Envelope } from "./envelope.ts";
 import type { ReceiptPayload } from "./messages.ts";
@@ -60,10 +61,15 @@ export const receiptProblem = async (
   return undefined;
 };
 
-/** A `checkPayload` that verifies receipts (other topics pass through). */
+/**
+ * A `checkPayload` that verifies receipts and receipt groups (agents/protocol/group.ts `groupProblem`:
+ * the ReceiptGroup signature over the recomputed root, the records' entries, the allowances' signatures);
+ * other topics pass through. A refused message is counted as `reason="payload"` and never relayed.
+ */
 export const checkReceipts =
   (domain: Eip712Domain, recovery: SignerRecovery = signerRecovery) =>
   async (envelope: Envelope): Promise<boolean> => {
+    if (envelope.topic === Topics.groups) return (await groupProblem(domain, envelope.payload)) === undefined;
     if (envelope.topic !== Topics.receipts) return true;
     return (await receiptProblem(domain, envelope.payload, undefined, recovery)) === undefined;
   };

@@ -99,6 +99,7 @@ const envelopeSchemas = {
   [Topics.receipts]: envelopeSchema(Topics.receipts, payloadSchemas[Topics.receipts]),
   [Topics.proposals]: envelopeSchema(Topics.proposals, payloadSchemas[Topics.proposals]),
   [Topics.disputes]: envelopeSchema(Topics.disputes, payloadSchemas[Topics.disputes]),
+  [Topics.groups]: envelopeSchema(Topics.groups, payloadSchemas[Topics.groups]),
 } as const;
 
 /** A decoded, signature-checked envelope of `topic`. */

@@ -276,6 +276,7 @@ export const makeGossip = Effect.fn("Gossip.make")(function* (config: GossipConf
     [Topics.receipts]: yield* PubSub.unbounded<Envelope<typeof Topics.receipts>>(),
     [Topics.proposals]: yield* PubSub.unbounded<Envelope<typeof Topics.proposals>>(),
     [Topics.disputes]: yield* PubSub.unbounded<Envelope<typeof Topics.disputes>>(),
+    [Topics.groups]: yield* PubSub.unbounded<Envelope<typeof Topics.groups>>(),
   };
   const shutdownHub = <T extends Topic>(topic: T) => PubSub.shutdown(hubs[topic]);
   yield* Effect.addFinalizer(() => Effect.forEach(allTopics, shutdownHub, { discard: true }));

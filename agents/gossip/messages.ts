@@ -8,16 +8,18 @@
  */
 import { Schema } from "effect";
 import { AddressSchema, Bytes32Schema } from "../identity/identity.ts";
+import { SignedGroup } from "../protocol/group.ts";
 import { ReceiptPayload } from "../protocol/receipt.ts";
 
 export const Topics = {
   receipts: "/poa/receipts/2",
   proposals: "/poa/proposals/1",
   disputes: "/poa/disputes/1",
+  groups: "/poa/groups/1",
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
-export const allTopics: ReadonlyArray<Topic> = [Topics.receipts, Topics.proposals, Topics.disputes];
+export const allTopics: ReadonlyArray<Topic> = [Topics.receipts, Topics.proposals, Topics.disputes, Topics.groups];
 export const TopicSchema = Schema.Literals(allTopics);
 
 /** The envelope format version (the `version` field); bumped with the topic suffix. */
@@ -67,8 +69,16 @@ export const DisputePayload = Schema.Struct({
 });
 export type DisputePayload = typeof DisputePayload.Type;
 
+/**
+ * `/poa/groups/1`: an operator's signed receipt group (spec B, agents/protocol/group.ts `SignedGroup`:
+ * records with the two hashes behind each ioHash, the ReceiptGroup signature, the allowances the records
+ * spend), without texts (fetched by hash over `/poa/text/1`).
+ */
+export { SignedGroup } from "../protocol/group.ts";
+
 export const payloadSchemas = {
   [Topics.receipts]: ReceiptPayload,
+  [Topics.groups]: SignedGroup,
   [Topics.proposals]: ProposalPayload,
   [Topics.disputes]: DisputePayload,
 } as const;

@@ -26,7 +26,8 @@ import {
   type Chain as ViemChain,
 } from "viem";
 import { attributionLedgerAbi, datanetRegistryAbi, modelRegistryAbi } from "../generated/contracts.ts";
-import { claimTransactions, type Debit, decodeTx, txRoot } from "../sigma/codec.ts";
+import { groupKey } from "../protocol/group.ts";
+import { claimTransactions, type Debit, decodeTx, TX_ATTRIBUTE, TX_GROUP_RECORD, txRoot } from "../sigma/codec.ts";
 import { registryView } from "../sigma/registry.ts";
 import {
   applyBatch,
@@ -100,8 +101,13 @@ export interface FollowedClaim {
   readonly correct: boolean;
   /** Correct, and so is every ancestor: only such a claim is worth building on. */
   readonly honest: boolean;
-  /** (user, operator, nonce) of every Attribute transaction in the batch (a receipt's identity, protocol.md §2). */
+  /**
+   * (user, operator, nonce) of every Attribute (0x01) and group record (0x05) transaction in the batch (a
+   * receipt's identity, protocol.md §2).
+   */
   readonly receipts: ReadonlyArray<{ readonly user: Address; readonly operator: Address; readonly nonce: bigint }>;
+  /** The receipt groups (0x04) in the batch, by `groupKey(operator, root)` (agents/protocol/group.ts). */
+  readonly groups: ReadonlyArray<string>;
   status: ClaimStatus;
   /**
    * Why it is void (`ClaimVoided.byGame`): proved wrong by a game, or only because an ancestor was void
@@ -141,16 +147,17 @@ export const fetchRegistryView = (client: Client, addresses: LedgerAddresses, tx
       const modelIds = new Set<bigint>();
       const contributionIds = new Set<bigint>();
       txs.forEach((bytes, i) => {
-        if (bytes[0] !== 0x01) return;
+        if (bytes[0] !== TX_ATTRIBUTE && bytes[0] !== TX_GROUP_RECORD) return;
         let tx: ReturnType<typeof decodeTx>;
         try {
           tx = decodeTx(bytes, i);
         } catch {
           return; // malformed: a no-op for σ, which reads no registry fact for it
         }
-        if (tx.kind !== "attribute") return;
-        modelIds.add(tx.modelId);
-        for (const e of tx.entries) contributionIds.add(e.contributionId);
+        const receipt = tx.kind === "attribute" ? tx : tx.kind === "group-record" ? tx.record : undefined;
+        if (receipt === undefined) return;
+        modelIds.add(receipt.modelId);
+        for (const e of receipt.entries) contributionIds.add(e.contributionId);
       });
       const contributions = await Promise.all(
         [...contributionIds].map(async (id) => {
@@ -378,15 +385,23 @@ export const makeFollower = (
           try: () => applyBatch(ledger, ctx, registry, txs),
           catch: permanent(`claim ${posted.claimId}: σ failed`),
         });
+        const groups = new Set<string>();
         const receipts = txs.flatMap((bytes, i) => {
-          if (bytes[0] !== 0x01) return [];
+          if (bytes[0] !== TX_ATTRIBUTE && bytes[0] !== TX_GROUP_RECORD) return [];
           try {
             const decoded = decodeTx(bytes, i);
-            return decoded.kind === "attribute"
-              ? [{ user: decoded.user, operator: decoded.operator, nonce: decoded.nonce }]
-              : [];
+            if (decoded.kind === "attribute") {
+              return [{ user: decoded.user, operator: decoded.operator, nonce: decoded.nonce }];
+            }
+            if (decoded.kind === "group-record") {
+              groups.add(groupKey(decoded.operator, decoded.groupRoot));
+              return [
+                { user: getAddress(decoded.record.user), operator: decoded.operator, nonce: decoded.record.nonce },
+              ];
+            }
+            return [];
           } catch {
-            return []; // a malformed Attribute is a no-op for σ: no receipt in it
+            return []; // a malformed Attribute or record is a no-op for σ: no receipt in it
           }
         });
         const correct = commitment(result.post) === posted.commitment;
@@ -406,6 +421,7 @@ export const makeFollower = (
           correct,
           honest: correct && honestOf(posted.parentId),
           receipts,
+          groups: [...groups],
           status: "pending",
           trace: { parent: parentLedger, ctx, registry, txs },
           seenAt: Date.now(),

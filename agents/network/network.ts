@@ -11,7 +11,7 @@ import { Context, Effect, Layer, Option, Redacted, type Scope, Stream } from "ef
 import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type AgentEvent, type AttributorHandle, runAttributor } from "../attributor/attributor.ts";
-import { type IntakeResult, intakeFailure, serveIntake } from "../attributor/intake.ts";
+import { groupIntakeOf, type IntakeResult, intakeFailure, serveIntake } from "../attributor/intake.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { Chain, localChain } from "../chain/Chain.ts";
 import type { Deployments } from "../chain/Deployments.ts";
@@ -146,7 +146,7 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
             Effect.catch((e) => Effect.succeed<IntakeResult>(intakeFailure(e))),
           ),
         );
-      const intake = options.httpIntake === true ? yield* serveIntake({}, submit) : undefined;
+      const intake = options.httpIntake === true ? yield* serveIntake({}, submit, groupIntakeOf(handle)) : undefined;
       attributors.push({
         name,
         address: handle.address,

@@ -8,7 +8,10 @@
 import { Data, Schema } from "effect";
 import { type Address, bytesToHex, type Hex, keccak256 } from "viem";
 import type { LocalAccount } from "viem/accounts";
+import { AllowanceSchema } from "../protocol/group.ts";
 import {
+  type AllowanceMessage,
+  allowanceTypes,
   type Eip712Domain,
   type RequestMessage,
   recoverReceiptSigner,
@@ -24,7 +27,13 @@ import {
   requestText,
 } from "../protocol/request.ts";
 import type { SourcedReceipt } from "../protocol/texts.ts";
-import { REQUEST_HEADER, requestToJson, SIGNATURE_HEADER } from "./receipts.ts";
+import {
+  ALLOWANCE_HEADER,
+  ALLOWANCE_SIGNATURE_HEADER,
+  REQUEST_HEADER,
+  requestToJson,
+  SIGNATURE_HEADER,
+} from "./receipts.ts";
 
 /** The signed-request headers for `request`. */
 export const signRequestHeaders = async (
@@ -39,6 +48,27 @@ export const signRequestHeaders = async (
     message: request,
   });
   return { [REQUEST_HEADER]: JSON.stringify(requestToJson(request)), [SIGNATURE_HEADER]: signature };
+};
+
+/**
+ * The allowance headers (spec B): the user's one signed `Allowance` for an operator, sent with every
+ * request of the session instead of a signed Request per request (agents/operator/receipts.ts).
+ */
+export const signAllowanceHeaders = async (
+  user: LocalAccount,
+  domain: Eip712Domain,
+  allowance: AllowanceMessage,
+): Promise<Record<string, string>> => {
+  const signature: Hex = await user.signTypedData({
+    domain,
+    types: allowanceTypes,
+    primaryType: "Allowance",
+    message: allowance,
+  });
+  return {
+    [ALLOWANCE_HEADER]: JSON.stringify(Schema.encodeSync(AllowanceSchema)(allowance)),
+    [ALLOWANCE_SIGNATURE_HEADER]: signature,
+  };
 };
 
 /** The `requestHash` of an OpenAI body sent to `url` (…/chat/completions or …/completions). */

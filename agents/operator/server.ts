@@ -27,6 +27,8 @@ import { ChatBody, CompletionBody, canonicalChat, canonicalCompletion } from "..
 import { type AdapterDigest, AdapterError } from "./adapter.ts";
 import type { ChatMessage, LoraOperator } from "./operator.ts";
 import {
+  ALLOWANCE_HEADER,
+  ALLOWANCE_SIGNATURE_HEADER,
   type Authorization,
   type ModelPrice,
   PaymentError,
@@ -325,7 +327,12 @@ export class OperatorServer {
       return Array.isArray(v) ? v[0] : v;
     };
     const auth = await this.opts.signer.authorize(
-      { request: header(REQUEST_HEADER), signature: header(SIGNATURE_HEADER) },
+      {
+        request: header(REQUEST_HEADER),
+        signature: header(SIGNATURE_HEADER),
+        allowance: header(ALLOWANCE_HEADER),
+        allowanceSignature: header(ALLOWANCE_SIGNATURE_HEADER),
+      },
       "messages" in body ? canonicalChat(body) : canonicalCompletion(body),
       price,
     );

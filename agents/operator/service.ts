@@ -3,7 +3,9 @@
  * scheduler, signs receipts with the operator key and serves the OpenAI-compatible API; closing the
  * scope stops the server and releases the session. With `publish`, every signed receipt goes to the
  * attributors with its texts (agents/operator/publish.ts): over gossip (the operator runs a libp2p node
- * under its own key, serving the texts by hash) and/or POSTed to intake URLs.
+ * under its own key, serving the texts by hash) and/or POSTed to intake URLs. With an intake URL, answers
+ * served under a user's allowance (spec B) are grouped (./groups.ts): the first intake URL's attributor
+ * gives each record's entries (`POST /attribute`), and the signed groups go out like receipts.
  *
  * `OperatorAgent.fromServices` runs on the shared services, built by the one wiring
  * (agents/network/wiring.ts `operatorServices`: Identity, Metrics, TextStore and Gossip when it gossips);
@@ -18,6 +20,7 @@ import { Gossip, type GossipConfig, type GossipError, type GossipShape } from ".
 import { operatorServices } from "../network/wiring.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
+import { attributeOverHttp, GroupSigner } from "./groups.ts";
 import { LoraOperator, type OperatorOptions } from "./operator.ts";
 import { makeReceiptPublisher, type ReceiptPublisher } from "./publish.ts";
 import { type ModelPrice, ReceiptSigner, type ReceiptWithTexts } from "./receipts.ts";
@@ -111,11 +114,29 @@ export class OperatorAgent extends Context.Service<
           publisher?.offer(receipt);
           config.onReceipt?.(receipt);
         };
-        const signer = new ReceiptSigner(account, attributionDomain(config.chainId, config.ledger), {
+        const domain = attributionDomain(config.chainId, config.ledger);
+        // allowance answers are grouped when an attributor can give their entries (the first intake URL)
+        const firstIntake = publish?.intakeUrls[0];
+        const groups =
+          publisher === undefined || firstIntake === undefined
+            ? undefined
+            : yield* Effect.acquireRelease(
+                Effect.sync(
+                  () =>
+                    new GroupSigner(account, domain, {
+                      attribute: attributeOverHttp(firstIntake),
+                      onGroup: (group) => publisher.offerGroup(group),
+                      ...(publish?.log === undefined ? {} : { log: publish.log }),
+                    }),
+                ),
+                (g) => Effect.promise(() => g.stop()),
+              );
+        const signer = new ReceiptSigner(account, domain, {
           paymentsRequired: config.paymentsRequired,
           now: () => BigInt(Math.floor(Date.now() / 1000)),
           ...(config.attributor ? { attributor: config.attributor } : {}),
           onReceipt,
+          ...(groups === undefined ? {} : { onRecord: (served) => groups.add(served) }),
         });
         const server = new OperatorServer({
           operator,

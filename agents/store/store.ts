@@ -16,6 +16,7 @@ import { Context, Data, Effect, Layer, Option, Schema } from "effect";
 import { type Address, getAddress, type Hex } from "viem";
 import { type ReceiptPayload as Receipt, ReceiptPayload } from "../gossip/messages.ts";
 import { Bytes32Schema } from "../identity/identity.ts";
+import { SignedGroup } from "../protocol/group.ts";
 
 export class StoreError extends Data.TaggedError("StoreError")<{
   readonly operation: string;
@@ -176,6 +177,23 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE INDEX evidence_disputes_by_claim ON evidence_disputes (claim_id, tx_index);
     `,
   },
+  {
+    version: 7,
+    name: "signed receipt groups (spec B: posted whole as 0x04)",
+    sql: `
+      CREATE TABLE receipt_groups (
+        group_key   TEXT    PRIMARY KEY,         -- lower-case operator | root
+        operator    TEXT    NOT NULL,
+        attributor  TEXT    NOT NULL,
+        records     INTEGER NOT NULL,
+        payload     TEXT    NOT NULL,            -- SignedGroup JSON (records, signature, allowances)
+        status      TEXT    NOT NULL,            -- pending | unattributed | rejected
+        reason      TEXT,                        -- why unattributed or rejected
+        batch_hash  TEXT,                        -- the claim batch that includes it (the follower says)
+        received_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** An evidence dispute this agent plays (agents/challenger/evidence.ts, agents/attributor/evidence.ts). */
@@ -261,6 +279,13 @@ const WithdrawalRow = Schema.Struct({
   updated_at: Int,
 });
 const ReceiptRow = Schema.Struct({ payload: Schema.fromJsonString(ReceiptPayload) });
+const GroupRow = Schema.Struct({
+  group_key: Text,
+  payload: Schema.fromJsonString(SignedGroup),
+  status: Schema.Literals(["pending", "unattributed", "rejected"]),
+  reason: Schema.NullOr(Text),
+  batch_hash: NullableHash,
+});
 
 export interface Batch {
   readonly hash: Hex;
@@ -305,6 +330,15 @@ export interface ReceiptKey {
   readonly operator: string;
   readonly nonce: bigint;
 }
+/** A stored receipt group: its key (`groupKey`), the signed group and where it stands. */
+export interface StoredGroup {
+  readonly key: string;
+  readonly group: SignedGroup;
+  readonly status: "pending" | "unattributed" | "rejected";
+  readonly reason: string | null;
+  readonly batchHash: Hex | null;
+}
+
 export interface RejectedReceipt extends ReceiptKey {
   readonly reason: string;
 }
@@ -322,6 +356,24 @@ export interface StoreShape {
   /** Stores a receipt once per (user, operator, nonce); true when it was new. */
   readonly addReceipt: (receipt: Receipt) => Effect.Effect<boolean, StoreError>;
   readonly getReceipt: (key: ReceiptKey) => Effect.Effect<Option.Option<Receipt>, StoreError>;
+  /**
+   * Stores a signed group once by key (`pending`: attributed here, to post; `unattributed`: gossiped,
+   * without texts); an `unattributed` row becomes `pending` when the group comes again attributed. True
+   * when the row is new or was adopted.
+   */
+  readonly addGroup: (
+    key: string,
+    group: SignedGroup,
+    status: "pending" | "unattributed",
+    reason?: string,
+  ) => Effect.Effect<boolean, StoreError>;
+  readonly getGroup: (key: string) => Effect.Effect<Option.Option<StoredGroup>, StoreError>;
+  /** Pending groups no claim includes yet, oldest first. */
+  readonly pendingGroups: (limit: number) => Effect.Effect<ReadonlyArray<StoredGroup>, StoreError>;
+  /** Marks groups as included in a batch (a posted claim's); groups already in one are left as they are. */
+  readonly includeGroups: (keys: ReadonlyArray<string>, batchHash: Hex) => Effect.Effect<void, StoreError>;
+  /** Never to post (σ accepts none of its records, for good). */
+  readonly rejectGroup: (key: string, reason: string) => Effect.Effect<boolean, StoreError>;
   /** Receipts not yet in a batch and not rejected, oldest first. */
   readonly pendingReceipts: (limit: number) => Effect.Effect<ReadonlyArray<Receipt>, StoreError>;
   /** `pending`: not yet in a batch and not rejected. */
@@ -466,7 +518,30 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       }).pipe(Effect.withSpan(`Store.${operation}`));
 
   const encodeReceipt = Schema.encodeSync(Schema.fromJsonString(ReceiptPayload));
+  const encodeGroup = Schema.encodeSync(Schema.fromJsonString(SignedGroup));
+  const groupsOf = (rows: ReadonlyArray<unknown>): StoredGroup[] =>
+    decodeRows(GroupRow, rows).map((row) => ({
+      key: row.group_key,
+      group: row.payload,
+      status: row.status,
+      reason: row.reason,
+      batchHash: row.batch_hash,
+    }));
   const statements = {
+    addGroup: db.prepare(
+      `INSERT INTO receipt_groups (group_key, operator, attributor, records, payload, status, reason, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (group_key) DO UPDATE SET status = 'pending', reason = NULL
+         WHERE excluded.status = 'pending' AND receipt_groups.status = 'unattributed'`,
+    ),
+    getGroup: db.prepare("SELECT * FROM receipt_groups WHERE group_key = ?"),
+    pendingGroups: db.prepare(
+      "SELECT * FROM receipt_groups WHERE status = 'pending' AND batch_hash IS NULL ORDER BY rowid LIMIT ?",
+    ),
+    includeGroup: db.prepare("UPDATE receipt_groups SET batch_hash = ? WHERE group_key = ? AND batch_hash IS NULL"),
+    rejectGroup: db.prepare(
+      "UPDATE receipt_groups SET status = 'rejected', reason = ? WHERE group_key = ? AND status = 'pending'",
+    ),
     addReceipt: db.prepare(
       `INSERT INTO receipts (user, nonce, operator, model_id, fee, payload, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user, operator, nonce) DO NOTHING`,
@@ -603,6 +678,36 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       return row === undefined ? Option.none() : Option.some(receiptsOf([row])[0]!);
     }),
     pendingReceipts: lift("pendingReceipts", (limit: number) => receiptsOf(statements.pending.all(limit))),
+    addGroup: lift(
+      "addGroup",
+      (key: string, group: SignedGroup, status: "pending" | "unattributed", reason?: string) =>
+        Number(
+          statements.addGroup.run(
+            key,
+            lower(group.operator),
+            lower(group.attributor),
+            group.records.length,
+            encodeGroup(group),
+            status,
+            reason ?? null,
+            now(),
+          ).changes,
+        ) === 1,
+    ),
+    getGroup: lift("getGroup", (key: string) => {
+      const row = statements.getGroup.get(key);
+      return row === undefined ? Option.none() : Option.some(groupsOf([row])[0]!);
+    }),
+    pendingGroups: lift("pendingGroups", (limit: number) => groupsOf(statements.pendingGroups.all(limit))),
+    includeGroups: lift("includeGroups", (keys: ReadonlyArray<string>, batchHash: Hex) =>
+      transaction(db, () => {
+        for (const key of keys) statements.includeGroup.run(batchHash, key);
+      }),
+    ),
+    rejectGroup: lift(
+      "rejectGroup",
+      (key: string, reason: string) => Number(statements.rejectGroup.run(reason, key).changes) === 1,
+    ),
     receiptCounts: lift("receiptCounts", () => {
       const row = statements.counts.get();
       return { total: Number(row?.total ?? 0), pending: Number(row?.pending ?? 0) };

@@ -9,7 +9,7 @@ import { type Hex, recoverTypedDataAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ANVIL_KEYS, freePort } from "../chain/anvil.ts";
 import { Deployments } from "../chain/Deployments.ts";
-import { attributionDomain, requestTypes } from "../protocol/receipt.ts";
+import { allowanceTypes, attributionDomain, requestTypes } from "../protocol/receipt.ts";
 import { serveWeb } from "./server.ts";
 
 const deployments = Schema.decodeUnknownSync(Deployments)({
@@ -113,6 +113,52 @@ it.effect("sign-request: the demo user's EIP-712 Request, fresh nonces; others r
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('unknown model "nope"');
   }),
+);
+
+it.effect(
+  "sign-allowance: one EIP-712 Allowance per demo user, kept until renewed; Requests' nonces move past it",
+  () =>
+    withServer(async (url) => {
+      const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: "POST", body: JSON.stringify(body) });
+      const allowance = async (renew?: boolean) => {
+        const response = await post("/api/sign-allowance", {
+          user: user.address,
+          cap: "5000",
+          ...(renew ? { renew } : {}),
+        });
+        expect(response.status).toBe(200);
+        return (await response.json()) as Record<string, string>;
+      };
+      const first = await allowance();
+      expect(await allowance()).toEqual(first); // the same session
+      const message = JSON.parse(first["x-poa-allowance"]!) as Record<string, string>;
+      expect(message).toMatchObject({ user: user.address, operator, cap: "5000", nonce: "0" });
+      const signer = await recoverTypedDataAddress({
+        domain: attributionDomain(31337, deployments.attributionLedger as string as Hex),
+        types: allowanceTypes,
+        primaryType: "Allowance",
+        message: {
+          user: message.user as Hex,
+          operator: message.operator as Hex,
+          cap: BigInt(message.cap!),
+          nonce: BigInt(message.nonce!),
+          expiry: BigInt(message.expiry!),
+        },
+        signature: first["x-poa-allowance-signature"] as Hex,
+      });
+      expect(signer).toBe(user.address);
+      const renewed = JSON.parse((await allowance(true))["x-poa-allowance"]!) as Record<string, string>;
+      expect(renewed.nonce).toBe("1000000");
+      // a per-request Request after the sessions starts past them (the operator numbers a session's answers)
+      const chat = JSON.stringify({ model: "tiny-lora-0000", messages: [{ role: "user", content: "hi" }] });
+      const signed = (await (
+        await post("/api/sign-request", { user: user.address, model: "tiny-lora-0000", body: chat, maxFee: "1" })
+      ).json()) as Record<string, string>;
+      expect((JSON.parse(signed["x-poa-request"]!) as Record<string, string>).nonce).toBe("2000000");
+      const stranger = privateKeyToAccount(ANVIL_KEYS[5]).address;
+      expect((await post("/api/sign-allowance", { user: stranger, cap: "1" })).status).toBe(403);
+      expect((await post("/api/sign-allowance", { user: user.address, cap: "-1" })).status).toBe(400);
+    }),
 );
 
 it.effect(

@@ -10,6 +10,9 @@
  *   POST /api/sign-request             {user, model, body, maxFee}: the EIP-712 Request headers for a paid
  *                                      chat, signed with a local demo account's key (only those; nonces
  *                                      counted per user by this server)
+ *   POST /api/sign-allowance           {user, cap, renew?}: the user's one EIP-712 Allowance for the operator
+ *                                      (spec B: a session, sent with every chat instead of a Request),
+ *                                      signed once per user and kept until `renew` asks for a new session
  *   GET  /api/content/<contentRoot>    a contribution's bytes from the content directory (the browser
  *                                      checks them against the root it read from the chain)
  *
@@ -25,7 +28,7 @@ import { Data, Effect, Exit, Schema, type Scope } from "effect";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Deployments } from "../chain/Deployments.ts";
-import { requestHashOfBody, signRequestHeaders } from "../operator/client.ts";
+import { requestHashOfBody, signAllowanceHeaders, signRequestHeaders } from "../operator/client.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
 import { type FactoryJobs, type FactoryOptions, makeFactoryJobs } from "./factory.ts";
 
@@ -188,6 +191,15 @@ const deadlineBase = async (rpcUrl: string): Promise<bigint> => {
   }
 };
 
+const SignAllowanceBody = Schema.Struct({
+  user: Schema.String,
+  cap: Schema.String.check(Schema.isPattern(/^[0-9]{1,28}$/)),
+  renew: Schema.optionalKey(Schema.Boolean),
+});
+
+/** A new session's nonce is this far past every nonce the user has signed with this server. */
+const SESSION_NONCE_GAP = 1_000_000n;
+
 const SignRequestBody = Schema.Struct({
   user: Schema.String,
   model: Schema.String,
@@ -203,6 +215,8 @@ export const handle = (
 ) => {
   /** The next nonce per demo user (the operator refuses a (user, nonce) it has seen). */
   const nonces = new Map<string, bigint>();
+  /** Each demo user's current allowance session: its headers and nonce. */
+  const sessions = new Map<string, { readonly headers: Record<string, string>; readonly nonce: bigint }>();
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const p = url.pathname;
@@ -255,6 +269,43 @@ export const handle = (
         options.attributorApiUrl + p.slice("/api/attributor".length),
         `the attributor at ${options.attributorApiUrl}`,
       );
+    }
+    if (p === "/api/sign-allowance") {
+      if (request.method !== "POST") return fail(response, 405, "POST {user, cap, renew?} here");
+      const raw = await readBody(request);
+      let input: unknown;
+      try {
+        input = JSON.parse(raw?.toString("utf8") ?? "");
+      } catch {
+        return fail(response, 400, "body is not JSON");
+      }
+      const decoded = Schema.decodeUnknownExit(SignAllowanceBody)(input);
+      if (Exit.isFailure(decoded)) return fail(response, 400, "expected {user, cap, renew?}");
+      const { user, cap, renew } = decoded.value;
+      const account = options.demoAccounts?.find((a) => a.address.toLowerCase() === user.toLowerCase());
+      if (account === undefined) return fail(response, 403, `${user} is not one of this server's demo accounts`);
+      const ledger = options.deployments.attributionLedger;
+      if (options.operatorAddress === undefined || ledger === undefined)
+        return fail(response, 503, "paid chat needs --operator-address and a deployment with an AttributionLedger");
+      const held = sessions.get(account.address);
+      if (held !== undefined && renew !== true) return sendJson(response, 200, held.headers);
+      // the session's answers get nonce + 1, nonce + 2, … from the operator: per-request Requests and the
+      // next session start past them (a user's nonces are one window per operator, docs/protocol.md §2)
+      const nonce = nonces.get(account.address) ?? 0n;
+      nonces.set(account.address, nonce + SESSION_NONCE_GAP);
+      const headers = await signAllowanceHeaders(
+        privateKeyToAccount(account.key as Hex),
+        attributionDomain(options.chainId, ledger as Address),
+        {
+          user: account.address as Address,
+          operator: options.operatorAddress as Address,
+          cap: BigInt(cap),
+          nonce,
+          expiry: (await deadlineBase(options.rpcUrl)) + 86_400n,
+        },
+      );
+      sessions.set(account.address, { headers, nonce });
+      return sendJson(response, 200, headers);
     }
     if (p === "/api/sign-request") {
       if (request.method !== "POST") return fail(response, 405, "POST {user, model, body, maxFee} here");

@@ -165,21 +165,28 @@ export const Chat = ({
         stream: true,
         ...config.chatParams,
       });
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (account !== undefined) {
-        // the server signs the EIP-712 Request with the demo account's key (requestHash: the canonical request)
-        const signed = await getJson<Record<string, string>>("/api/sign-request", {
+      // a paid chat spends the demo user's one allowance for the operator (spec B: the server signs the
+      // EIP-712 Allowance once with the demo account's key, a session of 100 answers at this model's price);
+      // an exhausted or expired session is renewed once
+      const allowance = (renew: boolean) =>
+        getJson<Record<string, string>>("/api/sign-allowance", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ user: account.address, model, body, maxFee: onChain.price.toString() }),
+          body: JSON.stringify({ user: account!.address, cap: (onChain.price * 100n).toString(), renew }),
         });
-        Object.assign(headers, signed);
-      }
-      let response: Response;
-      try {
-        response = await fetch("/api/operator/v1/chat/completions", { method: "POST", headers, body });
-      } catch {
-        throw new PageError("cannot reach the Open Chat server");
+      const send = async (renew: boolean): Promise<Response> => {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (account !== undefined) Object.assign(headers, await allowance(renew));
+        try {
+          return await fetch("/api/operator/v1/chat/completions", { method: "POST", headers, body });
+        } catch {
+          throw new PageError("cannot reach the Open Chat server");
+        }
+      };
+      let response = await send(false);
+      if (response.status === 402 && account !== undefined) {
+        const text = await response.clone().text();
+        if (/allowance (exhausted|has expired)|superseded/.test(text)) response = await send(true);
       }
       if (!response.ok) {
         const text = await response.text();
@@ -201,7 +208,9 @@ export const Chat = ({
       message.receipt = receipt;
       saveReceipt(receipt);
       update();
-      if (/^0x0+$/.test(receipt.userSignature)) {
+      // unpaid: no signed Request and no allowance (user 0x0); under an allowance the user signature is
+      // also 65 zero bytes, but the receipt names the paying user
+      if (/^0x0+$/.test(receipt.userSignature) && /^0x0+$/.test(receipt.receipt.user)) {
         message.attributionNote = "unpaid answer (no signed request): nobody attributes it";
         return update();
       }
