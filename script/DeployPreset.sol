@@ -94,7 +94,7 @@ library DeployPresets {
     /// @notice Reverts with `DeployPresets_Invalid(rule)` at the first rule `_p` breaks.
     function validate(DeployPreset memory _p) internal pure {
         _require(bytes(_p.name).length > 0, "name: not empty");
-        _require(_p.maxEntries >= 1 && _p.maxEntries <= Sigma.MAX_ENTRIES_LIMIT, "ledger.maxEntries: 1 <= K <= 8");
+        _require(_p.maxEntries >= 1 && _p.maxEntries <= Sigma.MAX_ENTRIES_LIMIT, "ledger.maxEntries: 1 <= K <= 32");
         _require(_p.ledgerBurnBps <= 10_000, "ledger.burnBps: <= 10000");
         _require(_p.gameBurnBps <= 10_000, "dispute.burnBps: <= 10000");
         _require(_p.minStake > 0, "modelRegistry.minStake: > 0");

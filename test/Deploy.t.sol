@@ -285,11 +285,13 @@ contract Deploy_Test is Test {
         DeployPreset memory p;
 
         p = _preset("testnet");
-        p.maxEntries = 9;
-        _expectInvalid(p, "ledger.maxEntries: 1 <= K <= 8");
+        p.maxEntries = 32; // the limit itself is fine
+        DeployPresets.validate(p);
+        p.maxEntries = 33;
+        _expectInvalid(p, "ledger.maxEntries: 1 <= K <= 32");
         p = _preset("testnet");
         p.maxEntries = 0;
-        _expectInvalid(p, "ledger.maxEntries: 1 <= K <= 8");
+        _expectInvalid(p, "ledger.maxEntries: 1 <= K <= 32");
         p = _preset("testnet");
         p.ledgerBurnBps = 10_001;
         _expectInvalid(p, "ledger.burnBps: <= 10000");

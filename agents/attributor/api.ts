@@ -19,7 +19,6 @@ import { bytesToHex, type Hex, isAddress } from "viem";
 import type { Attribution, AttributionEngine } from "../engines/engine.ts";
 import type { Follower } from "../ledger/follower.ts";
 import { textHash } from "../protocol/receipt.ts";
-import { encodeProof } from "../sigma/tree.ts";
 
 export class AttributionApiError extends Data.TaggedError("AttributionApiError")<{
   readonly message: string;
@@ -130,7 +129,8 @@ export const route = (sources: AttributionApiSources, path: string): { status: n
         account: a,
         finalClaimId: final.id,
         leaf: tree.leaf(a),
-        proof: bytesToHex(encodeProof(tree.siblings(a))),
+        // a membership proof (docs/protocol.md §2); an account with no leaf has nothing to withdraw
+        proof: tree.has(a) ? bytesToHex(tree.proof(a)) : null,
         history,
       },
     };

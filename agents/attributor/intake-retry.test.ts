@@ -111,6 +111,16 @@ layer(LocalProtocol.layer(), { timeout: 90_000, excludeTestServices: true })("at
       expect(refused.status).toBe(400);
       expect(refused.body.error).toBe("receipt refused: engine: model 999 is not registered");
       expect((yield* store.rejectedReceipts).length).toBe(1);
+
+      // checked in the intake's worker threads (./verify-pool.ts): a receipt signed by the user for another
+      // request is refused with its reason, counted, and nothing is stored
+      const other = yield* Effect.promise(() => source.answer(2, "q2", "another answer"));
+      const swapped = yield* post({ ...other, receipt: { ...other.receipt, userSignature: r.receipt.userSignature } });
+      expect(swapped).toEqual({ status: 400, body: { error: "receipt refused: user-signature" } });
+      expect(network.attributors[0]!.metrics.render()).toMatch(
+        /poa_attributor_receipts_rejected_total\{reason="user-signature"\} 1/,
+      );
+      expect((yield* store.receiptCounts).total).toBe(2);
     }),
   );
 });

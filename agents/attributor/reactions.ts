@@ -13,7 +13,6 @@ import { attributionLedgerAbi } from "../generated/contracts.ts";
 import { type FollowedClaim, fetchRegistryView } from "../ledger/follower.ts";
 import { LedgerView } from "../ledger/ledger.ts";
 import { applyBatch, Outcome, type SigmaContext } from "../sigma/sigma.ts";
-import { encodeProof } from "../sigma/tree.ts";
 import { Store } from "../store/store.ts";
 import { Posting } from "./posting.ts";
 import { AttributorSettings, AttributorState, ChainReadError, LOST_RACE, receiptKey } from "./state.ts";
@@ -152,7 +151,7 @@ export const makeReactions = Effect.fn("Attributor.makeReactions")(function* () 
       address: view.addresses.ledger,
       abi: attributionLedgerAbi,
       functionName: "withdraw",
-      args: [me, leaf, bytesToHex(encodeProof(final.ledger.tree.siblings(me)))],
+      args: [me, leaf, bytesToHex(final.ledger.tree.proof(me))],
     });
     yield* store.upsertWithdrawal({
       account: me,

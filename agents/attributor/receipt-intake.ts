@@ -7,18 +7,16 @@
  * unattributed, never posted, whatever weights the peer attached; the same receipt arriving later with its
  * texts is attributed here and becomes pending.
  */
-import { Context, Effect, Layer, Stream } from "effect";
-import { hexToBytes } from "viem";
-import { receiptProblem } from "../gossip/checks.ts";
+import { Context, Effect, Exit, Layer, Stream } from "effect";
 import { Gossip } from "../gossip/gossip.ts";
 import { type ReceiptPayload, Topics } from "../gossip/messages.ts";
 import { LedgerView } from "../ledger/ledger.ts";
 import { attributionDomain } from "../protocol/receipt.ts";
-import { checkTexts } from "../protocol/texts.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { Store, type StoreError } from "../store/store.ts";
 import { Attribution } from "./attribution.ts";
-import { AttributorState, IntakeError, payloadKey } from "./state.ts";
+import { AttributorSettings, AttributorState, IntakeError, payloadKey } from "./state.ts";
+import { VerifyPool } from "./verify-pool.ts";
 
 /**
  * Engine failures that say nothing about the receipt: the registry or an index could not be read (RPC
@@ -39,6 +37,7 @@ export interface ReceiptIntakeShape {
 
 export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* () {
   const state = yield* AttributorState;
+  const threads = (yield* AttributorSettings).intakeWorkers;
   const attribution = yield* Attribution;
   const store = yield* Store;
   const gossip = yield* Gossip;
@@ -66,18 +65,62 @@ export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* ()
       return true;
     });
 
+  // the checks (digests, recoveries, text hashes) on other cores: ./verify-pool.ts
+  const context = yield* Effect.context<never>();
+  const log = (line: string) => void Effect.runForkWith(context)(Effect.logWarning(`${name}: ${line}`));
+  const pool = yield* Effect.acquireRelease(
+    Effect.sync(
+      () =>
+        new VerifyPool({
+          domain,
+          log,
+          onWorkerCpu: (seconds) => metrics.intakeWorkerCpu.inc({}, seconds),
+          ...(threads === undefined ? {} : { threads }),
+        }),
+    ),
+    (p) => Effect.promise(() => p.close()),
+  );
+  yield* Effect.promise(() => pool.ready);
+
+  /**
+   * The group commit: receipts attributed in the same turn of the event loop are written in one
+   * transaction (`Store.addReceipts`), and each `accept` answers only after its transaction committed
+   * (nothing acknowledged is lost in a crash). If a group fails, each of its receipts is written alone, so
+   * one bad row fails only its own receipt.
+   */
+  let writes: Array<{
+    readonly payload: ReceiptPayload;
+    readonly resume: (e: Effect.Effect<boolean, StoreError>) => void;
+  }> = [];
+  const flushWrites = () => {
+    const group = writes;
+    writes = [];
+    const all = Effect.runSyncExit(store.addReceipts(group.map((w) => w.payload)));
+    if (Exit.isSuccess(all)) {
+      for (const [i, w] of group.entries()) w.resume(Effect.succeed(all.value[i] === true));
+      return;
+    }
+    for (const w of group) {
+      const one = Effect.runSyncExit(store.addReceipts([w.payload]));
+      w.resume(Exit.isSuccess(one) ? Effect.succeed(one.value[0] === true) : Effect.failCause(one.cause));
+    }
+  };
+  /** Stores an attributed receipt (new, or adopted if held unattributed): true when it was new here. */
+  const write = (payload: ReceiptPayload) =>
+    Effect.callback<boolean, StoreError>((resume) => {
+      writes.push({ payload, resume });
+      if (writes.length === 1) setImmediate(flushWrites);
+    });
+
   const accept = Effect.fn("Attributor.intake")(function* (sourced: SourcedReceipt) {
     const refuse = (reason: string) => {
       metrics.rejected.inc({ reason });
       return new IntakeError({ message: `receipt refused: ${reason}` });
     };
-    const problem = yield* Effect.promise(() => receiptProblem(domain, sourced.receipt));
-    if (problem !== undefined) return yield* refuse(problem);
-    // the texts must be the receipt's (agents/protocol/texts.ts); the engine reads the request's text
-    const texts = checkTexts(sourced.receipt, hexToBytes(sourced.request), sourced.output);
-    if (!texts.ok) return yield* refuse(texts.problem === "output-hash-mismatch" ? "output-hash" : "request-hash");
+    const verdict = yield* Effect.promise(() => pool.verify(sourced));
+    if (!verdict.ok) return yield* refuse(verdict.reason);
     const entries = yield* attribution
-      .attribute({ modelId: sourced.receipt.request.modelId, input: texts.sourced.input, output: sourced.output })
+      .attribute({ modelId: sourced.receipt.request.modelId, input: verdict.input, output: sourced.output })
       .pipe(
         Effect.catchTag("AttributionFailed", (e) => {
           // the registry or an index could not be read: says nothing about the receipt, send it again later
@@ -90,8 +133,9 @@ export const makeReceiptIntake = Effect.fn("Attributor.makeIntake")(function* ()
       );
     // the node's own weights, whatever a peer attached to a copy of this receipt
     const payload: ReceiptPayload = { ...sourced.receipt, attribution: entries };
-    // new, or known only unattributed until now (gossiped without texts): attributed here, now pending
-    const fresh = (yield* store.addReceipt(payload)) || (yield* store.adoptReceipt(payload));
+    // new, or known only unattributed until now (gossiped without texts): attributed here, now pending;
+    // written (committed) before this answers
+    const fresh = yield* write(payload);
     if (fresh) {
       rejectedKeys.delete(payloadKey(payload));
       metrics.received.inc({ source: "intake" });

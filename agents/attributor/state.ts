@@ -63,6 +63,11 @@ export interface AttributorSettingsShape {
    */
   readonly batchCost?: Pick<BatchPolicy, "cost" | "targetCostPerReceipt">;
   readonly pollMs: number;
+  /**
+   * Worker threads checking the intake's receipts (digests, signature recovery, text hashes:
+   * ./verify-pool.ts); default one less than the cores, at least one; 0 checks them on the main thread.
+   */
+  readonly intakeWorkers?: number;
   /** Keep enough bond for this many pending claims (bonded on start from the wallet's OPEN). */
   readonly bondClaims: number;
   /** Fraud injection (tests): the n-th claim this attributor posts (1-based) moves one contributor's credit to itself. */
@@ -146,6 +151,10 @@ const makeMetrics = (metrics: MetricsRegistry) => ({
   reposts: metrics.counter(
     "poa_attributor_reposts_total",
     "Own claims voided with their ancestor: re-posted exactly (same batch, debits, reference time) or given up, by result",
+  ),
+  intakeWorkerCpu: metrics.counter(
+    "poa_attributor_intake_worker_cpu_seconds_total",
+    "CPU time the intake's worker threads spent checking receipts (digests, signature recovery, text hashes)",
   ),
   lag: headLagGauge(metrics),
 });

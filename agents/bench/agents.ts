@@ -1,5 +1,6 @@
 /**
- * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50] [--node-only]`
+ * Agents benchmark: `npx tsx agents/bench/agents.ts [--receipts 200] [--batch 50] [--node-only] [--clients 64]
+ *   [--workers N] [--in-thread-peer [--peer-last]]`
  *
  * On a local anvil mining a block a second (an L2 makes blocks whether or not anyone transacts, and
  * finality is judged by block time) with the protocol deployed (local preset), two attributors
@@ -27,6 +28,7 @@ import type { AgentEvent } from "../attributor/attributor.ts";
 import { ANVIL_KEYS } from "../chain/anvil.ts";
 import { LocalProtocol } from "../chain/LocalProtocol.ts";
 import { advanceTime, FEE, populate } from "../e2e/setup.ts";
+import { signerRecovery } from "../identity/recover.ts";
 import { makeFollower } from "../ledger/follower.ts";
 import { ledgerAddresses, localChain, startNetwork } from "../network/network.ts";
 import { fixtureEngine } from "../receipts/fixtureEngine.ts";
@@ -40,11 +42,32 @@ const arg = (name: string, fallback: number) => {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
   return value;
 };
+/** A non-negative integer flag (0 allowed). */
+const arg0 = (name: string) => {
+  const value = Number(process.argv[process.argv.indexOf(`--${name}`) + 1]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return value;
+};
 const RECEIPTS = arg("receipts", 200);
 const BATCH = arg("batch", 50);
 /** `--node-only`: just the one-node run (chain block time aside), e.g. to profile it. */
 const NODE_ONLY = process.argv.includes("--node-only");
+/** Receipts in flight at once in the one-node run (clients of its intake; the network runs keep 8). */
+const CLIENTS = arg("clients", 64);
+/** `--in-thread-peer`: run the one-node run again with the intake's checks on the main thread (same run's peer). */
+const IN_THREAD_PEER = process.argv.includes("--in-thread-peer");
+/** Worker threads checking the one-node run's intake (default: the cores but one; 0: on the main thread). */
+const WORKERS = process.argv.includes("--workers") ? arg0("workers") : undefined;
 const POLL_MS = 250;
+
+/** This thread's CPU time so far, in ms (user + system; other processes' load does not count). */
+const threadCpuMs = () => {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
+};
+/** CPU seconds the intake's worker threads spent, from an attributor's metrics. */
+const workerCpuSeconds = (metrics: string) =>
+  Number(/^poa_attributor_intake_worker_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? 0);
 
 const percentile = (values: ReadonlyArray<number>, p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -84,65 +107,96 @@ const program = Effect.gen(function* () {
   // one node, chain block time aside: a single attributor takes every receipt through its intake and posts
   // them in one claim (maxBatch = all of them, nothing posted before the last arrives), timed from its first
   // intake to its postClaim transaction sent (the agent's own work: intake, σ, reads, signing) and to mined
-  const node = yield* Effect.scoped(
-    Effect.gen(function* () {
-      const nodeEvents: Array<AgentEvent & { readonly at: number }> = [];
-      const network = yield* startNetwork({
-        rpcUrl: anvil.rpcUrl,
-        chainId: anvil.chainId,
-        deployments,
-        engine,
-        attributorKeys: [ANVIL_KEYS[7]],
-        challengerKeys: [],
-        dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-node-")),
-        maxBatch: RECEIPTS,
-        maxWaitMs: 600_000,
-        pollMs: POLL_MS,
-        onEvent: (e) => nodeEvents.push({ ...e, at: Date.now() }),
-      });
-      const attributor = network.attributors[0]!;
-      const follower = attributor.handle.follower;
-      const nodeSource = makeReceiptSource({
-        chainId: anvil.chainId,
-        ledger: addresses.ledger,
-        modelId: world.modelId,
-        operatorKey: world.operatorKey,
-        userKeys: nodeUsers,
-        fee: FEE,
-        attributors: [privateKeyToAccount(ANVIL_KEYS[7]).address],
-      });
-      const nodeReceipts: SourcedReceipt[] = [];
-      for (let i = 0; i < RECEIPTS; i++) {
-        nodeReceipts.push(yield* Effect.promise(() => nodeSource.answer(i, `nq${i}`, `na${i}`)));
-      }
-      const head = yield* Effect.promise(() => createPublicClient({ transport: http(anvil.rpcUrl) }).getBlockNumber());
-      yield* waitFor(() => follower.lastBlock() >= head, "the node's follower to catch up", 120_000);
-      const claimsBefore = follower.claims.size;
-      const start = Date.now();
-      yield* Effect.forEach(nodeReceipts, (r) => Effect.promise(() => attributor.submit(r)), {
-        concurrency: 8,
-        discard: true,
-      });
-      const intakeDone = Date.now();
-      yield* waitFor(() => nodeEvents.some((e) => e.kind === "claimPosted"), "the node's claim", 300_000);
-      const sent = nodeEvents.find((e) => e.kind === "claimSent")!.at;
-      const mined = nodeEvents.find((e) => e.kind === "claimPosted")!.at;
-      yield* waitFor(() => follower.claims.size > claimsBefore, "the node's follower to read its claim", 60_000);
-      const claim = [...follower.claims.values()].at(-1)!;
-      // peer: σ alone over exactly the batch posted (entries included), from a fresh ledger, in the claim's context
-      const txs = splitBatch(claim.batch);
-      const sigmaStart = performance.now();
-      yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
-      return {
-        intake: (intakeDone - start) / 1000,
-        sent: (sent - start) / 1000,
-        mined: (mined - start) / 1000,
-        build: (sent - intakeDone) / 1000,
-        sigma: (performance.now() - sigmaStart) / 1000,
-        included: claim.receipts.length,
-      };
-    }),
-  );
+  const runNode = (workers: number | undefined, firstNonce: bigint) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const nodeEvents: Array<AgentEvent & { readonly at: number; readonly cpu: number }> = [];
+        const network = yield* startNetwork({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          deployments,
+          engine,
+          attributorKeys: [ANVIL_KEYS[7]],
+          challengerKeys: [],
+          dataDir: mkdtempSync(path.join(tmpdir(), "poa-bench-node-")),
+          maxBatch: RECEIPTS,
+          maxWaitMs: 600_000,
+          pollMs: POLL_MS,
+          ...(workers === undefined ? {} : { intakeWorkers: workers }),
+          onEvent: (e) => nodeEvents.push({ ...e, at: Date.now(), cpu: threadCpuMs() }),
+        });
+        const attributor = network.attributors[0]!;
+        const follower = attributor.handle.follower;
+        const nodeSource = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: world.modelId,
+          operatorKey: world.operatorKey,
+          userKeys: nodeUsers,
+          fee: FEE,
+          firstNonce,
+          attributors: [privateKeyToAccount(ANVIL_KEYS[7]).address],
+        });
+        const nodeReceipts: SourcedReceipt[] = [];
+        for (let i = 0; i < RECEIPTS; i++) {
+          nodeReceipts.push(yield* Effect.promise(() => nodeSource.answer(i, `nq${i}`, `na${i}`)));
+        }
+        const head = yield* Effect.promise(() =>
+          createPublicClient({ transport: http(anvil.rpcUrl) }).getBlockNumber(),
+        );
+        yield* waitFor(() => follower.lastBlock() >= head, "the node's follower to catch up", 120_000);
+        const claimsBefore = follower.claims.size;
+        const recoveriesBefore = signerRecovery.stats().misses;
+        const workerCpuBefore = workerCpuSeconds(attributor.metrics.render());
+        const cpuStart = threadCpuMs();
+        const start = Date.now();
+        yield* Effect.forEach(nodeReceipts, (r) => Effect.promise(() => attributor.submit(r)), {
+          concurrency: CLIENTS,
+          discard: true,
+        });
+        const intakeDone = Date.now();
+        const cpuIntakeDone = threadCpuMs();
+        const workerCpu = workerCpuSeconds(attributor.metrics.render()) - workerCpuBefore;
+        yield* waitFor(() => nodeEvents.some((e) => e.kind === "claimPosted"), "the node's claim", 300_000);
+        const sentEvent = nodeEvents.find((e) => e.kind === "claimSent")!;
+        const sent = sentEvent.at;
+        const mined = nodeEvents.find((e) => e.kind === "claimPosted")!.at;
+        // recoveries computed on the main thread from the first intake to the claim sent (σ's included):
+        // 0 when the intake's workers did them all and σ found them in the process-wide cache
+        const mainRecoveries = signerRecovery.stats().misses - recoveriesBefore;
+        yield* waitFor(() => follower.claims.size > claimsBefore, "the node's follower to read its claim", 60_000);
+        const claim = [...follower.claims.values()].at(-1)!;
+        // peer: σ alone over exactly the batch posted (entries included), from a fresh ledger, in the claim's context
+        const txs = splitBatch(claim.batch);
+        const sigmaStart = performance.now();
+        const sigmaCpuStart = threadCpuMs();
+        yield* Effect.promise(() => applyBatch(new Ledger(), claim.trace.ctx, claim.trace.registry, txs));
+        const sigmaCpu = threadCpuMs() - sigmaCpuStart;
+        return {
+          /** CPU ms per receipt: main thread during the intake and the build, intake workers, σ alone. */
+          cpu: {
+            intake: (cpuIntakeDone - cpuStart) / RECEIPTS,
+            build: (sentEvent.cpu - cpuIntakeDone) / RECEIPTS,
+            workers: (workerCpu * 1000) / RECEIPTS,
+            sigma: sigmaCpu / RECEIPTS,
+          },
+          intake: (intakeDone - start) / 1000,
+          sent: (sent - start) / 1000,
+          mined: (mined - start) / 1000,
+          build: (sent - intakeDone) / 1000,
+          sigma: (performance.now() - sigmaStart) / 1000,
+          included: claim.receipts.length,
+          mainRecoveries,
+        };
+      }),
+    );
+  // peer in the same run (--in-thread-peer): the same node with its intake's checks on the main thread, run
+  // first (the measured run then starts with a warm process: add --peer-last for the other order)
+  const peerFirst = IN_THREAD_PEER && !process.argv.includes("--peer-last");
+  // (nonces rise from run to run: a lower nonce after a higher one would be a replay to σ)
+  const early = peerFirst ? yield* runNode(0, 0n) : undefined;
+  const node = yield* runNode(WORKERS, peerFirst ? 1_000_000n : 0n);
+  const peer = peerFirst ? early : IN_THREAD_PEER ? yield* runNode(0, 1_000_000n) : undefined;
   const nodeRows = [
     [
       `one node, chain block time aside: first intake → postClaim sent (${node.included} receipts in one claim)`,
@@ -154,9 +208,34 @@ const program = Effect.gen(function* () {
       `${(RECEIPTS / node.mined).toFixed(1)} receipts/s`,
       `intake alone: ${(RECEIPTS / node.intake).toFixed(1)} receipts/s`,
     ],
+    ...(peer === undefined
+      ? []
+      : [
+          [
+            "peer: the same node, intake checks on the main thread (intakeWorkers 0): first intake → postClaim sent",
+            `${(RECEIPTS / peer.sent).toFixed(1)} receipts/s (intake ${peer.intake.toFixed(2)} s + build ${peer.build.toFixed(2)} s)`,
+            `σ alone: ${(RECEIPTS / peer.sigma).toFixed(1)} receipts/s; intake alone: ${(RECEIPTS / peer.intake).toFixed(1)} receipts/s`,
+          ],
+        ]),
   ];
+  const cpuRow = (label: string, run: typeof node) => {
+    const main = run.cpu.intake + run.cpu.build;
+    return [
+      `${label}: CPU per receipt, main thread (intake + build) / intake workers`,
+      `${run.cpu.intake.toFixed(3)} + ${run.cpu.build.toFixed(3)} = ${main.toFixed(3)} ms / ${run.cpu.workers.toFixed(3)} ms → ` +
+        `${(1000 / main).toFixed(0)} receipts/s for the main thread`,
+      `σ alone: ${run.cpu.sigma.toFixed(3)} ms (${(1000 / run.cpu.sigma).toFixed(0)} receipts/s)`,
+    ];
+  };
+  nodeRows.push(cpuRow("one node", node));
+  if (peer !== undefined) nodeRows.push(cpuRow("peer (checks on the main thread)", peer));
   if (NODE_ONLY) {
-    console.log(`\n${RECEIPTS} receipts, one attributor, one claim\n`);
+    console.log(
+      `\n${RECEIPTS} receipts, one attributor, one claim, ${CLIENTS} in flight, intake workers: ${WORKERS ?? "default"}; ` +
+        `signatures recovered on the main thread: ${node.mainRecoveries}` +
+        (peer === undefined ? "" : ` (peer: ${peer.mainRecoveries}, run ${peerFirst ? "first" : "last"})`) +
+        "\n",
+    );
     console.log("| measure | result | baseline (same run) |\n|---|---|---|");
     for (const [a, b, c] of nodeRows) console.log(`| ${a} | ${b} | ${c} |`);
     return;

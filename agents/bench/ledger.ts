@@ -9,6 +9,10 @@
  *    pre-filled with `--accounts` random accounts so the proofs have realistic length.
  * 3. Calldata bytes per attributed inference.
  * 4. TS σ throughput: transactions per second applying a `--sigma` transaction batch with witnesses.
+ * 6. Compact calldata (issue 19, docs/protocol.md §3): postClaim of one receipt group (0x04, one operator
+ *    signature over m records, users pre-authorized by Authorize 0x03 in an earlier claim) at |T| = `--groups`,
+ *    users all distinct and 10 receipts per user, per inference against naive A and the 0x01 rows of the
+ *    same run; the 30× line is naive A ÷ 30.
  * 5. True cost on an OP Stack chain: the GasPriceOracle and L1Block predeploys are installed on the anvil
  *    (@eth-optimism/contracts-bedrock, Fjord, OP Mainnet's scalars, a stated L1 market); for every postClaim,
  *    the naive settlements and the dispute moves: L2 gas, the L1 data fee (the oracle's `getL1Fee` of the
@@ -49,7 +53,8 @@ import {
   OP_MAINNET_L1_FEES,
 } from "../chain/opstack.ts";
 import { buildClaim } from "../sigma/claim.ts";
-import { claimTransactions, encodeBatch, encodeTx } from "../sigma/codec.ts";
+import { type BatchItem, claimTransactions, encodeBatch, encodeTx, type GroupRecord } from "../sigma/codec.ts";
+import { signAuthorize, signGroup } from "../sigma/compact-vectors.ts";
 import { encodeRegistry } from "../sigma/registry.ts";
 import { applyBatch, applyTx, commitment, Ledger, type SigmaContext } from "../sigma/sigma.ts";
 import { accountOf, prng, randomEntries, signAttribute } from "../sigma/vectors.ts";
@@ -62,13 +67,18 @@ const { values } = parseArgs({
     accounts: { type: "string", default: "5000" },
     port: { type: "string", default: "8647" },
     "l2-gwei": { type: "string", default: "0.01" },
+    groups: { type: "string", default: "1,10,100,1000" },
   },
 });
+const groupSizes = (values.groups ?? "")
+  .split(",")
+  .filter((x) => x !== "")
+  .map(Number);
 const sizes = (values.sizes ?? "").split(",").map(Number);
 const sigmaTxs = Number(values.sigma);
 const prefill = Number(values.accounts);
 const l2GasPrice = parseGwei(values["l2-gwei"] ?? "0.01");
-if (sizes.some((n) => !Number.isInteger(n) || n <= 0) || !(sigmaTxs > 0) || !(prefill >= 0)) {
+if ([...sizes, ...groupSizes].some((n) => !Number.isInteger(n) || n <= 0) || !(sigmaTxs > 0) || !(prefill >= 0)) {
   process.stderr.write("usage: --sizes 1,10,100,1000 --sigma 10000 --accounts 5000 (positive integers)\n");
   process.exit(2);
 }
@@ -81,13 +91,13 @@ const artifact = (file: string, name: string): { abi: Abi; bytecode: Hex } => {
 const ANVIL_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const deployer = privateKeyToAccount(ANVIL_KEY);
 let rpc = `http://127.0.0.1:${values.port}`;
-let publicClient = createPublicClient({ chain: foundry, transport: http(rpc) });
+let publicClient = createPublicClient({ chain: foundry, transport: http(rpc), pollingInterval: 50 });
 let wallet = createWalletClient({ account: deployer, chain: foundry, transport: http(rpc) });
 
 /** Starts anvil with `hardfork` rules (cancun: the project's evm_version; prague: EIP-7623 calldata floor). */
 const startAnvil = async (hardfork: string, port: number): Promise<ChildProcess> => {
   rpc = `http://127.0.0.1:${port}`;
-  publicClient = createPublicClient({ chain: foundry, transport: http(rpc) });
+  publicClient = createPublicClient({ chain: foundry, transport: http(rpc), pollingInterval: 50 });
   wallet = createWalletClient({ account: deployer, chain: foundry, transport: http(rpc) });
   const anvil = spawn(
     "node_modules/.bin/anvil",
@@ -120,6 +130,30 @@ const send = async (to: Address, abi: Abi, functionName: string, args: ReadonlyA
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`${functionName} reverted`);
   return receipt;
+};
+
+/**
+ * Sends `calls` to `to` back to back with consecutive nonces (anvil mines each at once) and waits for the
+ * last one only: a claim of 1,000 distinct payers needs 1,000 escrow deposits first.
+ */
+const sendAll = async (to: Address, abi: Abi, functionName: string, calls: ReadonlyArray<ReadonlyArray<unknown>>) => {
+  if (calls.length === 0) return;
+  let nonce = await publicClient.getTransactionCount({ address: deployer.address, blockTag: "pending" });
+  let last: Hash | undefined;
+  for (const args of calls) {
+    last = await wallet.writeContract({
+      address: to,
+      abi,
+      functionName,
+      args,
+      account: deployer,
+      chain: foundry,
+      nonce: nonce++,
+      gas: 300_000n,
+    });
+  }
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: last! });
+  if (receipt.status !== "success") throw new Error(`${functionName} reverted`);
 };
 
 const deploy = async (file: string, name: string, args: ReadonlyArray<unknown> = []): Promise<Address> => {
@@ -198,6 +232,7 @@ interface CostRow {
 interface ChainResult {
   readonly costRows: CostRow[];
   readonly rows: string[];
+  readonly groupRows: string[];
   readonly stepRows: string[];
   readonly naiveBatched: bigint;
   readonly naiveSeparate: bigint;
@@ -295,7 +330,12 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       // σ in TypeScript gives the debits and s′, as the attributor computes them.
       const next = ledgerState.clone();
       const { batch, debits, newState } = await buildClaim(next, claimCtx, registry, txs);
-      for (const debit of debits) await send(escrow, escrowAbi, "deposit", [debit.payer, debit.amount]);
+      await sendAll(
+        escrow,
+        escrowAbi,
+        "deposit",
+        debits.map((debit) => [debit.payer, debit.amount]),
+      );
       await publicClient.request({ method: "evm_mine" as never, params: [] as never });
       const receipt = await send(ledgerAddress, ledgerAbi, "postClaim", [
         parent,
@@ -325,8 +365,94 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
       );
     }
 
+    // --- compact calldata: one receipt group per claim, users with open sessions (issue 19 B.5) ---
+    const groupRows: string[] = [];
+    const perInference01 = new Map(
+      rows.map((row) => {
+        const cells = row.split("|").map((c) => c.trim());
+        return [Number(cells[2]), Number(cells[5])] as const;
+      }),
+    );
+    /** Posts `items` as the next claim (σ in TypeScript for s′ and the debits); every tx must be valid. */
+    const postItems = async (items: ReadonlyArray<BatchItem>) => {
+      const block = await publicClient.getBlock();
+      const claimCtx = { ...ctx, referenceTime: block.timestamp - 1n };
+      const next = ledgerState.clone();
+      const built = await buildClaim(next, claimCtx, registry, items);
+      const bad = built.result.steps.find((step) => step.outcome !== 0);
+      if (bad !== undefined) throw new Error(`bench claim: step ${bad.index} has outcome ${bad.outcome}`);
+      await sendAll(
+        escrow,
+        escrowAbi,
+        "deposit",
+        built.debits.map((debit) => [debit.payer, debit.amount]),
+      );
+      await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+      const receipt = await send(ledgerAddress, ledgerAbi, "postClaim", [
+        parent,
+        toHex(built.batch),
+        built.newState,
+        claimCtx.referenceTime,
+        built.debits,
+      ]);
+      const claimId = await publicClient.readContract({
+        address: ledgerAddress,
+        abi: ledgerAbi,
+        functionName: "claimCount",
+      });
+      if (typeof claimId !== "bigint") throw new Error("claimCount is not a uint256");
+      parent = claimId;
+      ledgerState = next;
+      return { receipt, built };
+    };
+    if (groupSizes.length > 0) {
+      const operator = "bench-operator-0";
+      const plans = [1, 10].flatMap((perUser) =>
+        groupSizes.map((size) => ({
+          perUser,
+          size,
+          users: Array.from({ length: Math.ceil(size / perUser) }, (_, i) => `bench-gu-${perUser}-${size}-${i}`),
+        })),
+      );
+      // Sessions are opened once, before (a user authorizes an operator once for many requests): not measured.
+      const authorizations: BatchItem[] = [];
+      for (const user of plans.flatMap((p) => p.users)) {
+        authorizations.push(await signAuthorize(ctx, { user, operator, cap: 1n << 95n, nonce: 0n, expiry: 1n << 40n }));
+      }
+      for (let i = 0; i < authorizations.length; i += 500) await postItems(authorizations.slice(i, i + 500));
+      const rng = prng(1905);
+      for (const plan of plans) {
+        const records: GroupRecord[] = [];
+        for (let i = 0; i < plan.size; i++) {
+          records.push({
+            user: accountOf(plan.users[Math.floor(i / plan.perUser)]!).address,
+            modelId: 1n,
+            ioHash: toHex(rng.big(256), { size: 32 }),
+            fee: BigInt(1_000_000 + rng.below(1_000_000_000)),
+            nonce: BigInt(1 + (i % plan.perUser)),
+            entries: randomEntries(rng, ids, ENTRIES),
+          });
+        }
+        const group = await signGroup(ctx, { operator, attributor: "bench-attributor", records });
+        const { receipt, built } = await postItems([group]);
+        const perInference = Number(receipt.gasUsed) / plan.size;
+        const old = perInference01.get(plan.size);
+        const calldataBytes = (built.batch.length + 64 * built.debits.length) / plan.size;
+        const scenario = plan.perUser === 1 ? "all distinct" : "10 per user";
+        groupRows.push(
+          `| ${hardfork} | ${plan.size} | ${scenario} | ${built.debits.length} | ${receipt.gasUsed} | ${Math.round(perInference)} | ${naiveGas} | ${(Number(naiveGas) / perInference).toFixed(1)}× | ${old === undefined ? "–" : `${old} (${(old / perInference).toFixed(1)}×)`} | ${Math.round(calldataBytes)} |`,
+        );
+        costRows.push({
+          what: `postClaim group \\|T\\| = ${plan.size} (${scenario})`,
+          inferences: plan.size,
+          l2Gas: receipt.gasUsed,
+          l1Fee: await l1FeeOf(receipt.transactionHash),
+        });
+      }
+    }
+
     const stepRows: string[] = [];
-    if (!withSteps) return { costRows, rows, stepRows, naiveBatched: naiveGas, naiveSeparate };
+    if (!withSteps) return { costRows, rows, groupRows, stepRows, naiveBatched: naiveGas, naiveSeparate };
     costRows.push(...(await disputeMoves()));
     // --- one σ step from witnesses (K = 1, 4 and 8 = K max) ---
     const harness = await deploy("SigmaHarness.sol", "SigmaHarness");
@@ -391,7 +517,7 @@ const runChain = async (hardfork: string, port: number, withSteps: boolean): Pro
         `| ${k}${k > 8 ? " (above K max)" : ""} | ${prefill} | ${receipt.gasUsed} | ${bytes.length} | ${witnessBytes} |`,
       );
     }
-    return { costRows, rows, stepRows, naiveBatched: naiveGas, naiveSeparate };
+    return { costRows, rows, groupRows, stepRows, naiveBatched: naiveGas, naiveSeparate };
   } finally {
     anvil.kill();
   }
@@ -493,6 +619,17 @@ const main = async () => {
     console.log(
       "naive B: the same 12 payments as 12 separate ERC-20 transfer transactions. Recipients already funded.\n",
     );
+    console.log(
+      "### postClaim of one receipt group (0x04, 8 entries per record), sessions opened before; gas of the whole L2 transaction\n",
+    );
+    console.log(
+      "| rules | \\|T\\| | users | payers (debits) | postClaim gas | gas / inference | naive A | A ÷ ours | 0x01 gas / inference at that \\|T\\| (÷ ours) | calldata bytes / inference |",
+    );
+    console.log("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const row of [...cancun.groupRows, ...prague.groupRows]) console.log(row);
+    console.log(
+      `\n30× line: naive A ÷ 30 = ${Math.floor(Number(cancun.naiveBatched) / 30)} gas per inference (cancun), ${Math.floor(Number(prague.naiveBatched) / 30)} (prague).\n`,
+    );
     console.log("### One σ step from witnesses (SigmaHarness.applyTx as an L2 transaction)\n");
     console.log("| K | accounts in tree | gas | tx bytes | witness bytes |");
     console.log("|---:|---:|---:|---:|---:|");
@@ -519,7 +656,7 @@ const main = async () => {
     }
     // The attributor's batch size from these costs (agents/chain/batchSize.ts): an affine fit through the
     // two largest claims measured.
-    const claims = cancun.costRows.filter((r) => r.what.startsWith("postClaim")).slice(-2);
+    const claims = cancun.costRows.filter((r) => r.what.startsWith("postClaim \\|T")).slice(-2);
     if (claims.length === 2) {
       const [a, b] = claims as [CostRow, CostRow];
       const dn = BigInt(b.inferences - a.inferences);

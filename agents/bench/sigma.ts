@@ -1,56 +1,62 @@
 /**
- * TS σ throughput with witnesses: `npm run bench:sigma -- [--txs 2000] [--entries 8] [--payers 100] [--rounds 3]`
+ * TS σ throughput with witnesses:
+ * `npm run bench:sigma -- [--txs 2000] [--entries 8,32] [--payers 100] [--rounds 2] [--peer-txs N] [--prefill 0]`
  *
- * Applies a batch of really signed Attribute transactions (8 entries each, `--payers` users, 4 operators,
- * 64 contributions) from genesis with applyBatch, which checks both signatures per transaction and
- * produces every step's pre/post state and witnesses. In the same run, the peer is the straightforward
- * σ kept in agents/sigma/reference/ (the implementation before issue 19). Each implementation gets its
- * own set of receipts (same shape, different seeds) so that neither is helped by the other having
- * filled the process-wide signature-recovery cache; rounds alternate peer and fast on fresh sets.
- * Signing is not counted. Reports wall and CPU time (the machine is shared: compare the ratio).
+ * Applies a batch of really signed Attribute transactions (`--entries` entries each, `--payers` users,
+ * 4 operators, 64 contributions) from genesis (or from a tree pre-filled with `--prefill` random
+ * accounts, not counted) with applyBatch, which checks both signatures per transaction and produces every
+ * step's pre/post state and witnesses. The peer, in the same run and through the same σ code, is the
+ * accounts tree before issue 19 (the depth-160 sparse Merkle tree, kept for this bench only in
+ * ./legacy-tree.ts): the two rows differ by the tree alone. Each tree gets its own set of receipts
+ * (same shape, different seeds) so that neither is helped by the other having filled the process-wide
+ * signature-recovery cache; rounds alternate peer and new on fresh sets. Signing is not counted.
+ * Reports wall and CPU time (the machine is shared: compare the ratio).
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { toHex } from "viem";
+import { type Address, toHex } from "viem";
 import { claimTransactions, encodeBatch } from "../sigma/codec.ts";
-import * as reference from "../sigma/reference/sigma.ts";
-import { applyBatch, commitment, Ledger, type SigmaContext } from "../sigma/sigma.ts";
+import { applyBatch, Ledger, MAX_ENTRIES_LIMIT, type SigmaContext } from "../sigma/sigma.ts";
+import { AccountsTree, type Tree } from "../sigma/tree.ts";
 import { accountOf, prng, randomEntries, signAttribute } from "../sigma/vectors.ts";
+import { LegacyAccountsTree } from "./legacy-tree.ts";
 import { benchRegistry } from "./registry.ts";
 
 const { values } = parseArgs({
   options: {
     txs: { type: "string", default: "2000" },
-    entries: { type: "string", default: "8" },
+    entries: { type: "string", default: "8,32" },
     payers: { type: "string", default: "100" },
     rounds: { type: "string", default: "2" },
     "peer-txs": { type: "string" },
+    prefill: { type: "string", default: "0" },
   },
 });
-const positive = (name: string, value: string | undefined, fallback: number) => {
+const integer = (name: string, value: string | undefined, fallback: number, min = 1) => {
   const n = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
   return n;
 };
-const TXS = positive("txs", values.txs, 2000);
-const ENTRIES = positive("entries", values.entries, 8);
-const PAYERS = positive("payers", values.payers, 100);
-const ROUNDS = positive("rounds", values.rounds, 2);
-/** The peer is ~30× slower: by default it runs a tenth of the batch (its rate does not depend on the size). */
-const PEER_TXS = positive("peer-txs", values["peer-txs"], Math.max(1, Math.floor(TXS / 10)));
-if (ENTRIES > 8) throw new Error("--entries must be at most 8 (MAX_ENTRIES_LIMIT)");
+const TXS = integer("txs", values.txs, 2000);
+const ENTRIES = (values.entries ?? "8,32").split(",").map((e) => integer("entries", e, 8));
+const PAYERS = integer("payers", values.payers, 100);
+const ROUNDS = integer("rounds", values.rounds, 2);
+/** The peer is several times slower: by default it runs a quarter of the batch (its rate does not depend on the size). */
+const PEER_TXS = integer("peer-txs", values["peer-txs"], Math.max(1, Math.floor(TXS / 4)));
+const PREFILL = integer("prefill", values.prefill, 0, 0);
+if (ENTRIES.some((k) => k > MAX_ENTRIES_LIMIT)) throw new Error(`--entries must be at most ${MAX_ENTRIES_LIMIT}`);
 
 const CONTRIBUTIONS = 64;
 const { registry, ids } = benchRegistry(CONTRIBUTIONS);
-const ctx: SigmaContext = {
+const context = (entries: number): SigmaContext => ({
   chainId: 31_337,
   ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
   protocol: accountOf("bench-protocol").address,
   referenceTime: 10n,
-  maxEntries: 8,
-};
+  maxEntries: entries,
+});
 
-const batchOf = async (count: number, seed: number) => {
+const batchOf = async (ctx: SigmaContext, count: number, seed: number) => {
   const rng = prng(seed);
   const txs = [];
   for (let i = 0; i < count; i++) {
@@ -67,11 +73,25 @@ const batchOf = async (count: number, seed: number) => {
         fee,
         nonce: BigInt(seed * 1_000_000 + Math.floor(i / PAYERS)),
         deadline: 1n << 40n,
-        entries: randomEntries(rng, ids, ENTRIES),
+        entries: randomEntries(rng, ids, ctx.maxEntries),
       }),
     );
   }
   return claimTransactions(encodeBatch(txs), []);
+};
+
+/** A tree with `PREFILL` random accounts (earned = 1), the same keys in both kinds of tree. */
+const prefilled = (tree: Tree): Tree => {
+  const rng = prng(0xf111);
+  for (let i = 0; i < PREFILL; i++) {
+    tree.set(`0x${rng.big(160).toString(16).padStart(40, "0")}` as Address, {
+      earned: 1n,
+      charged: 0n,
+      nonceBase: 0n,
+      nonceBitmap: 0n,
+    });
+  }
+  return tree;
 };
 
 interface Run {
@@ -80,60 +100,66 @@ interface Run {
   readonly cpuMs: number;
 }
 
-const measure = async (apply: () => Promise<{ post: unknown }>, txs: number): Promise<Run> => {
+const measure = async (
+  tree: Tree,
+  ctx: SigmaContext,
+  txs: ReadonlyArray<Uint8Array>,
+): Promise<{ run: Run; ledger: Ledger }> => {
+  const ledger = new Ledger(tree);
   const cpu = process.cpuUsage();
   const start = performance.now();
-  await apply();
+  const result = await applyBatch(ledger, ctx, registry, txs);
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { txs, wallMs, cpuMs: (used.user + used.system) / 1000 };
+  if (result.steps.some((s) => s.outcome !== 0)) throw new Error("the batch holds invalid transactions");
+  return { run: { txs: txs.length, wallMs, cpuMs: (used.user + used.system) / 1000 }, ledger };
 };
-
-const signStart = performance.now();
-const sets: Array<{ peer: Uint8Array[]; fast: Uint8Array[] }> = [];
-for (let r = 0; r < ROUNDS; r++) {
-  sets.push({ peer: await batchOf(PEER_TXS, 1000 + 2 * r), fast: await batchOf(TXS, 1001 + 2 * r) });
-}
-const signMs = performance.now() - signStart;
-// warm-up on a small separate batch (JIT, the wasm module), both implementations
-{
-  const warm = await batchOf(50, 999);
-  const a = await reference.applyBatch(new reference.Ledger(), ctx, registry, warm);
-  const b = await applyBatch(new Ledger(), ctx, registry, warm);
-  if (commitment(a.post) !== commitment(b.post)) throw new Error("fast σ and the reference disagree (warm-up)");
-}
-
-const load = loadavg()[0]!;
-const peerRuns: Run[] = [];
-const fastRuns: Run[] = [];
-for (const set of sets) {
-  peerRuns.push(await measure(() => reference.applyBatch(new reference.Ledger(), ctx, registry, set.peer), PEER_TXS));
-  let result: Awaited<ReturnType<typeof applyBatch>> | undefined;
-  fastRuns.push(
-    await measure(async () => {
-      result = await applyBatch(new Ledger(), ctx, registry, set.fast);
-      return result;
-    }, TXS),
-  );
-  if (result?.steps.some((s) => s.outcome !== 0)) throw new Error("the batch holds invalid transactions");
-}
 
 const best = (runs: Run[], key: "wallMs" | "cpuMs") => Math.min(...runs.map((r) => r[key] / r.txs));
 const rate = (msPerTx: number) => (1000 / msPerTx).toFixed(0);
-const peerWall = best(peerRuns, "wallMs");
-const peerCpu = best(peerRuns, "cpuMs");
-const fastWall = best(fastRuns, "wallMs");
-const fastCpu = best(fastRuns, "cpuMs");
+const startLoad = loadavg()[0]!;
+const rows: string[] = [];
+let signMs = 0;
+const baseNew = prefilled(new AccountsTree());
+const baseOld = prefilled(new LegacyAccountsTree());
+
+for (const [e, entries] of ENTRIES.entries()) {
+  const ctx = context(entries);
+  const signStart = performance.now();
+  const sets: Array<{ peer: Uint8Array[]; fresh: Uint8Array[] }> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const seed = 1000 + 100 * e + 2 * r;
+    sets.push({ peer: await batchOf(ctx, PEER_TXS, seed), fresh: await batchOf(ctx, TXS, seed + 1) });
+  }
+  signMs += performance.now() - signStart;
+  // warm-up on a small separate batch (JIT, the wasm module): both trees, same σ outcomes and totals
+  {
+    const warm = await batchOf(ctx, 30, 999 + e);
+    const a = await measure(baseOld.clone(), ctx, warm);
+    const b = await measure(baseNew.clone(), ctx, warm);
+    if (a.ledger.totalCredited !== b.ledger.totalCredited) throw new Error("the two trees' σ runs disagree (warm-up)");
+  }
+  const peerRuns: Run[] = [];
+  const newRuns: Run[] = [];
+  for (const set of sets) {
+    peerRuns.push((await measure(baseOld.clone(), ctx, set.peer)).run);
+    newRuns.push((await measure(baseNew.clone(), ctx, set.fresh)).run);
+  }
+  const peerWall = best(peerRuns, "wallMs");
+  const peerCpu = best(peerRuns, "cpuMs");
+  const newWall = best(newRuns, "wallMs");
+  const newCpu = best(newRuns, "cpuMs");
+  rows.push(
+    `| ${entries} | depth-160 SMT (before, peer) | ${PEER_TXS} | ${peerWall.toFixed(3)} | ${rate(peerWall)} | ${peerCpu.toFixed(3)} | ${rate(peerCpu)} | 1× |`,
+    `| ${entries} | compact SMT (agents/sigma/tree.ts) | ${TXS} | ${newWall.toFixed(3)} | ${rate(newWall)} | ${newCpu.toFixed(3)} | **${rate(newCpu)}** | **${(peerCpu / newCpu).toFixed(1)}×** |`,
+  );
+}
+
 console.log(
-  `\nTS σ with witnesses: ${ENTRIES} entries per Attribute, ${PAYERS} payers, best of ${ROUNDS} rounds; load average ${load.toFixed(1)} at start (${loadavg()[0]!.toFixed(1)} at end); signing ${(signMs / 1000).toFixed(1)} s, not counted\n`,
+  `\nTS σ with witnesses: ${PAYERS} payers, ${PREFILL} accounts pre-filled, best of ${ROUNDS} rounds; load average ${startLoad.toFixed(1)} at start (${loadavg()[0]!.toFixed(1)} at end); signing ${(signMs / 1000).toFixed(1)} s, not counted\n`,
 );
 console.log(
-  "| implementation | transactions | ms / tx (wall) | tx/s (wall) | ms / tx (CPU) | tx/s (CPU) | speed-up (CPU) |",
+  "| entries | accounts tree | transactions | ms / tx (wall) | tx/s (wall) | ms / tx (CPU) | tx/s (CPU) | speed-up (CPU) |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|");
-console.log(
-  `| reference σ (before, peer) | ${PEER_TXS} | ${peerWall.toFixed(3)} | ${rate(peerWall)} | ${peerCpu.toFixed(3)} | ${rate(peerCpu)} | 1× |`,
-);
-console.log(
-  `| fast σ (agents/sigma) | ${TXS} | ${fastWall.toFixed(3)} | ${rate(fastWall)} | ${fastCpu.toFixed(3)} | ${rate(fastCpu)} | ${(peerCpu / fastCpu).toFixed(1)}× |`,
-);
+console.log("|---:|---|---:|---:|---:|---:|---:|---:|");
+for (const row of rows) console.log(row);

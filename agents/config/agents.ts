@@ -10,6 +10,7 @@
  */
 import { Config, ConfigProvider, Data, Effect, Layer, Option, Redacted } from "effect";
 import { AttributorSettings, type AttributorSettingsShape } from "../attributor/state.ts";
+import { defaultVerifyThreads } from "../attributor/verify-pool.ts";
 import { ChallengerSettings, type ChallengerSettingsShape } from "../challenger/settings.ts";
 
 /** A setting of an agent that is missing a valid value; `setting` names its flag and environment variable. */
@@ -185,6 +186,12 @@ export const attributorSpecs = {
   maxBatch: int("max-batch", 100, 1, "post a claim when this many receipts wait"),
   maxWaitMs: int("max-wait-ms", 10_000, 0, "…or when the oldest waiting receipt is this old"),
   bondClaims: int("bond-claims", 8, 1, "keep enough bond for this many pending claims"),
+  intakeWorkers: int(
+    "intake-workers",
+    defaultVerifyThreads(),
+    0,
+    "worker threads checking intake receipts (signatures, digests, text hashes); 0 = on the main thread",
+  ),
   fixtureContributions: string("fixture-contributions", "", "contribution ids for the deterministic fixture engine"),
 } satisfies SettingSpecs;
 
@@ -304,6 +311,7 @@ export const attributorSettingsFromConfig = (
       maxWaitMs: s.maxWaitMs,
       pollMs: s.pollMs,
       bondClaims: s.bondClaims,
+      intakeWorkers: s.intakeWorkers,
     })),
   );
 

@@ -80,7 +80,6 @@ import { PLAIN_CHAT_TEMPLATE } from "../operator/testModel.ts";
 import { ReceiptWithTexts, toReceiptWithTexts } from "../protocol/texts.ts";
 import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { attributeGossipedReceipts } from "../receipts/texts.ts";
-import { encodeProof } from "../sigma/tree.ts";
 import { asAccount, type LocalAccount, localAccount } from "./accounts.ts";
 import { ChatError, paidChat } from "./chat.ts";
 import { poaCommand } from "./commands.ts";
@@ -644,7 +643,7 @@ export const runDemo = (options: DemoOptions) =>
           address: ledger,
           abi: attributionLedgerAbi,
           functionName: "withdraw",
-          args: [contributor.address, leaf, bytesToHex(encodeProof(final.tree.siblings(contributor.address)))],
+          args: [contributor.address, leaf, bytesToHex(final.tree.proof(contributor.address))],
         }),
       );
       yield* Effect.promise(() => testClient.waitForTransactionReceipt({ hash }));

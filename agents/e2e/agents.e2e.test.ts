@@ -48,7 +48,6 @@ import { makeReceiptSource, type SourcedReceipt } from "../receipts/source.ts";
 import { buildClaim } from "../sigma/claim.ts";
 import { encodeTx } from "../sigma/codec.ts";
 import type { SigmaContext } from "../sigma/sigma.ts";
-import { encodeProof } from "../sigma/tree.ts";
 import { advanceTime, FEE, type Populated, populate, SPLIT } from "./setup.ts";
 
 const RECEIPTS = Number(process.env.POA_E2E_RECEIPTS ?? 40);
@@ -268,7 +267,7 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
               address: addresses.ledger,
               abi: attributionLedgerAbi,
               functionName: "withdraw",
-              args: [account, final.tree.leaf(account), bytesToHex(encodeProof(final.tree.siblings(account)))],
+              args: [account, final.tree.leaf(account), bytesToHex(final.tree.proof(account))],
             }),
           );
           yield* Effect.promise(() => client.waitForTransactionReceipt({ hash }));

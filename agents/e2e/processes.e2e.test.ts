@@ -75,7 +75,6 @@ import { ledgerAddresses, localChain } from "../network/network.ts";
 import { ReceiptWithTexts, textsProblemMessage, toReceiptWithTexts } from "../protocol/texts.ts";
 import type { SourcedReceipt } from "../receipts/source.ts";
 import { makeReceiptSource } from "../receipts/source.ts";
-import { encodeProof } from "../sigma/tree.ts";
 import { type AgentProcess, agentProcess, reorg, seeded, tcpProxy } from "./faults.ts";
 import {
   advanceTime,
@@ -785,7 +784,7 @@ layer(LocalProtocol.layer(), { timeout: LIMIT_MS, excludeTestServices: true })(
                 address: addresses.ledger,
                 abi: attributionLedgerAbi,
                 functionName: "withdraw",
-                args: [account, final.tree.leaf(account), bytesToHex(encodeProof(final.tree.siblings(account)))],
+                args: [account, final.tree.leaf(account), bytesToHex(final.tree.proof(account))],
               }),
             );
             yield* Effect.promise(() => client.waitForTransactionReceipt({ hash }));

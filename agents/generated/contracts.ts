@@ -3003,6 +3003,20 @@ export const evidenceGameAbi = [
   {
     type: 'function',
     inputs: [
+      { name: '_claimId', internalType: 'uint256', type: 'uint256' },
+      { name: '_txIndex', internalType: 'uint256', type: 'uint256' },
+      { name: '_tx', internalType: 'bytes', type: 'bytes' },
+      { name: '_txProof', internalType: 'bytes32[]', type: 'bytes32[]' },
+      { name: '_requestHash', internalType: 'bytes32', type: 'bytes32' },
+      { name: '_output', internalType: 'bytes', type: 'bytes' },
+    ],
+    name: 'openGroupReceipt',
+    outputs: [{ name: 'disputeId_', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [
       { name: '', internalType: 'uint256', type: 'uint256' },
       {
         name: '',

@@ -20,8 +20,8 @@
  */
 import { createRequire } from "node:module";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Address, getAddress, type Hex, recoverAddress } from "viem";
+import { keccak256Bytes } from "../sigma/keccak.ts";
 
 export type RecoveryBackend = "native" | "js" | "viem";
 
@@ -62,7 +62,7 @@ const parse = (hash: Hex, signature: Hex): Parsed | undefined => {
 
 /** The Ethereum address of an uncompressed (65-byte, 0x04-prefixed) public key. */
 const addressOf = (uncompressed: Uint8Array): Address =>
-  getAddress(`0x${Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString("hex")}`);
+  getAddress(`0x${Buffer.from(keccak256Bytes(uncompressed.subarray(1)).subarray(12)).toString("hex")}`);
 
 /** A backend from a function recovering the uncompressed public key of parsed input (throws when invalid). */
 const fromKeyRecovery = (backend: RecoveryBackend, recoverKey: (parsed: Parsed) => Uint8Array): SignerRecovery => ({
@@ -142,9 +142,23 @@ export const nativeRecovery: SignerRecovery | undefined = native.recovery;
 /** Why the native addon did not load, when it did not. */
 export const nativeLoadError: string | undefined = native.error;
 
+/** One recovery's result: the signer of `hash` under `signature` (undefined: invalid). */
+export interface Recovered {
+  readonly hash: Hex;
+  readonly signature: Hex;
+  readonly signer: Address | undefined;
+}
+
 export interface CachedRecovery extends SignerRecovery {
   /** Recoveries answered from the cache, recoveries computed, entries held. */
   readonly stats: () => { readonly hits: number; readonly misses: number; readonly size: number };
+  /**
+   * Records a result computed elsewhere (a worker thread of this process, agents/attributor/verify-pool.ts),
+   * so the next check of the same (hash, signature) here is a hit: a receipt is recovered once per node.
+   */
+  readonly remember: (result: Recovered) => void;
+  /** What the cache holds for a signature, whatever the hash (a worker checks the hash it computes against it). */
+  readonly known: (signature: Hex) => Recovered | undefined;
 }
 
 /**
@@ -155,8 +169,24 @@ export interface CachedRecovery extends SignerRecovery {
  */
 export const cachedRecovery = (inner: SignerRecovery, maxEntries: number): CachedRecovery => {
   const results = new Map<string, Address | undefined>();
+  /** The latest hash recovered under each signature held (for `known`), removed with its entry. */
+  const hashOf = new Map<string, Hex>();
   let hits = 0;
   let misses = 0;
+  const store = (hash: Hex, signature: Hex, signer: Address | undefined) => {
+    const sig = signature.toLowerCase();
+    const key = `${hash.toLowerCase()}|${sig}`;
+    if (!results.has(key) && results.size >= maxEntries) {
+      const oldest = results.keys().next();
+      if (!oldest.done) {
+        results.delete(oldest.value);
+        const oldSig = oldest.value.slice(oldest.value.indexOf("|") + 1);
+        if (hashOf.get(oldSig) === oldest.value.slice(0, oldest.value.indexOf("|"))) hashOf.delete(oldSig);
+      }
+    }
+    results.set(key, signer);
+    hashOf.set(sig, hash.toLowerCase() as Hex);
+  };
   return {
     backend: inner.backend,
     recover: async (hash, signature) => {
@@ -167,14 +197,18 @@ export const cachedRecovery = (inner: SignerRecovery, maxEntries: number): Cache
       }
       misses++;
       const signer = await inner.recover(hash, signature);
-      if (results.size >= maxEntries) {
-        const oldest = results.keys().next();
-        if (!oldest.done) results.delete(oldest.value);
-      }
-      results.set(key, signer);
+      store(hash, signature, signer);
       return signer;
     },
     stats: () => ({ hits, misses, size: results.size }),
+    remember: ({ hash, signature, signer }) => store(hash, signature, signer),
+    known: (signature) => {
+      const sig = signature.toLowerCase();
+      const hash = hashOf.get(sig);
+      if (hash === undefined) return undefined;
+      const key = `${hash}|${sig}`;
+      return results.has(key) ? { hash, signature: sig as Hex, signer: results.get(key) } : undefined;
+    },
   };
 };
 
@@ -188,4 +222,4 @@ const EIP191_PREFIX_32 = Buffer.from("\x19Ethereum Signed Message:\n32", "latin1
 
 /** The EIP-191 `personal_sign` hash of a 32-byte digest (viem's `hashMessage({ raw: digest })`). */
 export const personalDigestHash = (digest: Uint8Array): Hex =>
-  `0x${Buffer.from(keccak_256(Buffer.concat([EIP191_PREFIX_32, digest]))).toString("hex")}`;
+  `0x${Buffer.from(keccak256Bytes(Buffer.concat([EIP191_PREFIX_32, digest]))).toString("hex")}`;

@@ -40,6 +40,8 @@ export interface NetworkOptions {
   readonly maxBatch?: number;
   readonly maxWaitMs?: number;
   readonly pollMs?: number;
+  /** Worker threads checking each attributor's intake (AttributorSettings `intakeWorkers`; default theirs). */
+  readonly intakeWorkers?: number;
   /** Serve each attributor's HTTP intake on a free loopback port. */
   readonly httpIntake?: boolean;
   /** Fraud injection: attributor `attributor` (0-based) corrupts its `claim`-th claim. */
@@ -133,6 +135,7 @@ export const startNetwork = (options: NetworkOptions): Effect.Effect<NetworkHand
         maxWaitMs: options.maxWaitMs ?? 1_000,
         pollMs: options.pollMs ?? 250,
         bondClaims: 8,
+        ...(options.intakeWorkers === undefined ? {} : { intakeWorkers: options.intakeWorkers }),
         ...(options.corrupt?.attributor === i ? { corruptClaim: options.corrupt.claim } : {}),
         ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
       }).pipe(Effect.provideContext(context));

@@ -23,6 +23,7 @@ import {
   zeroAddress,
 } from "viem";
 import { AddressSchema, Bytes32Schema, SignatureSchema } from "../identity/identity.ts";
+import { keccak256Bytes } from "../sigma/keccak.ts";
 
 export const EIP712_NAME = "ProofOfAttribution";
 export const EIP712_VERSION = "1";
@@ -171,16 +172,17 @@ const separatorBytes = (domain: Eip712Domain): Uint8Array => {
   return separator;
 };
 
-// @noble/hashes directly on bytes: viem's keccak256 adds hex round trips on every call
+// keccak in WebAssembly straight on bytes (agents/sigma/keccak.ts, ~7× @noble/hashes; viem's keccak256 adds hex round trips)
 const digest = (domain: Eip712Domain, structHash: Uint8Array): Hex => {
   const message = new Uint8Array(66);
   message[0] = 0x19;
   message[1] = 0x01;
   message.set(separatorBytes(domain), 2);
   message.set(structHash, 34);
-  return bytesToHex(keccak_256(message));
+  return bytesToHex(keccak256Bytes(message));
 };
 
+// the struct hashes (2–3 permutations) stay on @noble/hashes, as the group types' hashes do
 const requestStruct = (m: RequestMessage): Uint8Array =>
   keccak_256(
     words(8)
@@ -221,6 +223,82 @@ export const receiptStructHash = (m: ReceiptMessage): Hex => bytesToHex(receiptS
 /** The EIP-712 digest an operator signs. */
 export const receiptDigest = (domain: Eip712Domain, message: ReceiptMessage): Hex =>
   digest(domain, receiptStruct(message));
+
+/* ISSUE 19: THE ALLOWANCE (a user's session with one operator) AND THE RECEIPT GROUP (docs/protocol.md §3) */
+
+/** A user authorizes `operator` to charge it up to `cap` in all, until `expiry` (tx 0x03; `nonce` spends like a request's). */
+export const allowanceTypes = {
+  Allowance: [
+    { name: "user", type: "address" },
+    { name: "operator", type: "address" },
+    { name: "cap", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "expiry", type: "uint64" },
+  ],
+} as const;
+
+/** An operator signs `count` receipt records at once: `root` is their padded Merkle root (tx 0x04/0x05). */
+export const receiptGroupTypes = {
+  ReceiptGroup: [
+    { name: "operator", type: "address" },
+    { name: "attributor", type: "address" },
+    { name: "root", type: "bytes32" },
+    { name: "count", type: "uint256" },
+  ],
+} as const;
+
+export interface AllowanceMessage {
+  readonly user: Address;
+  readonly operator: Address;
+  readonly cap: bigint;
+  readonly nonce: bigint;
+  readonly expiry: bigint;
+}
+
+export interface ReceiptGroupMessage {
+  readonly operator: Address;
+  readonly attributor: Address;
+  readonly root: Hex;
+  readonly count: bigint;
+}
+
+export const ALLOWANCE_TYPEHASH: Hex = keccak256(stringToBytes(encodeType("Allowance", allowanceTypes.Allowance)));
+export const RECEIPT_GROUP_TYPEHASH: Hex = keccak256(
+  stringToBytes(encodeType("ReceiptGroup", receiptGroupTypes.ReceiptGroup)),
+);
+const allowanceTypeHash = hexToBytes(ALLOWANCE_TYPEHASH);
+const receiptGroupTypeHash = hexToBytes(RECEIPT_GROUP_TYPEHASH);
+
+/** The EIP-712 digest a user signs to open a session with an operator (`hashTypedData` of the Allowance). */
+export const allowanceDigest = (domain: Eip712Domain, m: AllowanceMessage): Hex =>
+  digest(
+    domain,
+    keccak_256(
+      words(6)
+        .bytes32(allowanceTypeHash)
+        .address(m.user)
+        .address(m.operator)
+        .uint(m.cap)
+        .uint(m.nonce)
+        .uint(m.expiry, 64)
+        .done(),
+    ),
+  );
+
+/** The EIP-712 digest an operator signs for a group of receipt records. */
+export const receiptGroupDigest = (domain: Eip712Domain, m: ReceiptGroupMessage): Hex =>
+  digest(
+    domain,
+    keccak_256(
+      words(5)
+        .bytes32(receiptGroupTypeHash)
+        .address(m.operator)
+        .address(m.attributor)
+        .bytes32(m.root)
+        .uint(m.count)
+        .done(),
+    ),
+  );
 
 export const recoverRequestSigner = (domain: Eip712Domain, message: RequestMessage, signature: Hex) =>
   recoverAddress({ hash: requestDigest(domain, message), signature });

@@ -5,7 +5,8 @@
  * are fetched from peers by hash (`/poa/text/1`); whoever receives them checks them here.
  */
 import { Schema } from "effect";
-import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
+import { keccak256Bytes } from "../sigma/keccak.ts";
 import { ReceiptPayload, type SignedReceipt, textHash } from "./receipt.ts";
 import { type CanonicalRequest, decodeCanonicalRequest, requestText } from "./request.ts";
 
@@ -58,9 +59,10 @@ export const checkTexts = (
 ):
   | { readonly ok: true; readonly sourced: SourcedReceipt; readonly decoded: CanonicalRequest }
   | { readonly ok: false; readonly problem: TextsProblem } => {
+  const requestHash = bytesToHex(keccak256Bytes(request));
   if (
-    keccak256(request) !== receipt.receipt.requestHash.toLowerCase() ||
-    keccak256(request) !== receipt.request.requestHash.toLowerCase()
+    requestHash !== receipt.receipt.requestHash.toLowerCase() ||
+    requestHash !== receipt.request.requestHash.toLowerCase()
   ) {
     return { ok: false, problem: "request-hash-mismatch" };
   }

@@ -3,7 +3,7 @@
  * the batch calldata, the per-payer debits (exactly what σ charged), s′ and every step.
  */
 import type { Hex } from "viem";
-import { type AttributeTx, claimTransactions, type Debit, encodeBatch, splitBatch, txRoot } from "./codec.ts";
+import { type BatchItem, claimTransactions, type Debit, encodeBatch, splitBatch, txRoot } from "./codec.ts";
 import {
   applyBatch,
   applyTx,
@@ -45,7 +45,7 @@ export const buildClaim = async (
   ledger: Ledger,
   ctx: SigmaContext,
   registry: RegistryView,
-  receipts: ReadonlyArray<AttributeTx>,
+  receipts: ReadonlyArray<BatchItem>,
 ): Promise<BuiltClaim> => {
   const batch = encodeBatch(receipts);
   const head = await applyBatch(ledger, ctx, registry, splitBatch(batch));

@@ -17,8 +17,8 @@ import { keccak256Bytes } from "./keccak.ts";
 import * as reference from "./reference/sigma.ts";
 import { AccountsTree as ReferenceTree } from "./reference/tree.ts";
 import { registryView } from "./registry.ts";
-import { applyBatch, Ledger, nonceWindowKey, Outcome } from "./sigma.ts";
-import { AccountsTree, EMPTY_LEAF, type Leaf } from "./tree.ts";
+import { applyBatch, Ledger, MAX_ENTRIES_LIMIT, nonceWindowKey, Outcome } from "./sigma.ts";
+import { AccountsTree, applyWitness, EMPTY_LEAF, isEmptyLeaf, type Leaf, verifyProof } from "./tree.ts";
 import {
   LIVE_DATANET1,
   malleate,
@@ -78,8 +78,8 @@ const leafArb = fc.oneof(
 );
 
 describe("fast accounts tree", () => {
-  it("agrees with the reference tree on every root, witness and sibling, through updates, deletions and clones", () => {
-    // keys from a small pool plus near neighbours (long shared prefixes), so paths merge deep down
+  it("agrees with the reference tree on every root, witness and proof, through updates, zero writes, undone writes and clones", () => {
+    // keys from a small pool plus near neighbours (long shared low bits: chains, up to depth 160)
     const keyArb = fc.oneof(
       fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }),
       fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 159 })).map(([base, bit]) => {
@@ -87,9 +87,11 @@ describe("fast accounts tree", () => {
         return pool[base]! ^ (1n << BigInt(bit));
       }),
     );
+    // a quarter of the writes are all-zero words (no-ops on absent keys, zeroed leaves on present ones)
+    const writeArb = fc.oneof(leafArb, leafArb, leafArb, fc.constant(EMPTY_LEAF));
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.constantFrom("set", "update", "witness", "clone"), keyArb, leafArb), {
+        fc.array(fc.tuple(fc.constantFrom("set", "update", "witness", "after", "clone"), keyArb, writeArb), {
           minLength: 1,
           maxLength: 40,
         }),
@@ -101,23 +103,40 @@ describe("fast accounts tree", () => {
             // half the time, reuse a key already written (so leaves change and empty out)
             const key = keys.length > 0 && rawKey % 2n === 0n ? keys[Number(rawKey % BigInt(keys.length))]! : rawKey;
             const account = address(key);
+            const before = fast.root;
             if (kind === "set") {
               fast.set(account, leaf);
               slow.set(account, leaf);
               keys.push(key);
             } else if (kind === "update") {
-              const change = (old: Leaf): Leaf => ({ ...leaf, earned: old.earned + leaf.earned });
-              expect(hex(fast.update(account, change))).toBe(hex(slow.update(account, change)));
+              const change = (old: Leaf): Leaf =>
+                isEmptyLeaf(leaf) ? leaf : { ...leaf, earned: old.earned + leaf.earned };
+              const witness = fast.update(account, change);
+              expect(hex(witness)).toBe(hex(slow.update(account, change)));
+              // the witness, applied as σ's on-chain library does, moves the old root to the new one
+              const applied = applyWitness(before, key, fast.leaf(account), witness, 0);
+              expect(hex(applied.root)).toBe(slow.rootHex);
+              expect(applied.next).toBe(witness.length);
               keys.push(key);
+            } else if (kind === "after") {
+              // a write that does not stay: the witness of another key after it, the tree unchanged
+              const other = address(keys.length > 0 ? keys[Number(rawKey % BigInt(keys.length))]! : rawKey ^ 1n);
+              expect(hex(fast.witnessAfter(account, leaf, other))).toBe(hex(slow.witnessAfter(account, leaf, other)));
+              expect(hex(fast.root)).toBe(hex(before));
+              expect(fast.has(account)).toBe(slow.has(account));
+              expect(hex(fast.witness(account))).toBe(hex(slow.witness(account)));
             } else if (kind === "witness") {
               expect(hex(fast.witness(account))).toBe(hex(slow.witness(account)));
-              expect(fast.siblings(account).map(hex)).toEqual(slow.siblings(account).map(hex));
+              expect(fast.has(account)).toBe(slow.has(account));
+              if (slow.has(account)) {
+                expect(hex(fast.proof(account))).toBe(hex(slow.proof(account)));
+                expect(verifyProof(fast.root, key, fast.leaf(account), fast.proof(account))).toBe(true);
+              } else expect(() => fast.proof(account)).toThrow(RangeError);
             } else {
               // the copy is independent: writing to it leaves the original as it was
-              const before = fast.rootHex;
               const copy = fast.clone();
               copy.set(account, { ...EMPTY_LEAF, earned: 7n });
-              expect(fast.rootHex).toBe(before);
+              expect(hex(fast.root)).toBe(hex(before));
               const slowCopy = slow.clone();
               slowCopy.set(account, { ...EMPTY_LEAF, earned: 7n });
               expect(copy.rootHex).toBe(slowCopy.rootHex);
@@ -128,13 +147,14 @@ describe("fast accounts tree", () => {
             expect(fast.leaf(account)).toEqual(slow.leaf(account));
           }
           expect(fast.accounts()).toEqual(slow.accounts());
-          // clearing every leaf brings both back to the zero root
+          // zeroing every leaf keeps it present (no deletions): the root stays non-zero and equal
           for (const [account] of slow.accounts()) {
             fast.set(account, EMPTY_LEAF);
             slow.set(account, EMPTY_LEAF);
           }
-          expect(fast.rootHex).toBe(`0x${"00".repeat(32)}`);
-          expect(slow.rootHex).toBe(`0x${"00".repeat(32)}`);
+          expect(fast.rootHex).toBe(slow.rootHex);
+          expect(fast.accounts()).toEqual(slow.accounts());
+          if (slow.accounts().length > 0) expect(fast.rootHex).not.toBe(`0x${"00".repeat(32)}`);
         },
       ),
       { seed: SEED, numRuns: 60 },
@@ -198,5 +218,41 @@ describe("fast σ", () => {
     }
     expect(outcomes.has(Outcome.SettleMismatch)).toBe(true);
     expect(fastLedger.tree.accounts()).toEqual(slowLedger.tree.accounts());
+  });
+});
+
+describe("σ at K = 32 (MAX_ENTRIES_LIMIT)", () => {
+  it("applies a 32-entry Attribute exactly like the reference, refuses 33 entries and a K of 33", async () => {
+    // every contribution live in datanet 1, so model 7 (datanets 1 and 2, all of the fee to data) takes 32 of them
+    const snapshot = vectorRegistry();
+    const registry = registryView({
+      ...snapshot,
+      contributions: snapshot.contributions.map((c) => ({ ...c, datanetId: 1n, approvedAt: 200n, withdrawnAt: 0n })),
+    });
+    const ctx = { ...VECTOR_CONTEXT, maxEntries: MAX_ENTRIES_LIMIT };
+    expect(MAX_ENTRIES_LIMIT).toBe(32);
+    expect(reference.MAX_ENTRIES_LIMIT).toBe(32);
+    const ids = Array.from({ length: 40 }, (_, i) => BigInt(i + 1));
+    const rng = prng(SEED + 32);
+    const attribute = (n: number, nonce: bigint) =>
+      signAttribute(ctx, {
+        user: "user-0",
+        operator: "operator-0",
+        attributor: "attributor-0",
+        modelId: 7n,
+        requestHash: `0x${"11".repeat(32)}`,
+        outputHash: `0x${"22".repeat(32)}`,
+        maxFee: 10_000_000n,
+        fee: 10_000_000n,
+        nonce,
+        deadline: 5_000n,
+        entries: randomEntries(rng, ids, n),
+      });
+    const txs = [encodeTx(await attribute(32, 0n)), encodeTx(await attribute(33, 1n))];
+    const fast = await applyBatch(new Ledger(), ctx, registry, txs);
+    const slow = await reference.applyBatch(new reference.Ledger(), ctx, registry, txs);
+    expect(fast.steps).toEqual(slow.steps);
+    expect(fast.steps.map((s) => s.outcome)).toEqual([Outcome.Valid, Outcome.TooManyEntries]);
+    await expect(applyBatch(new Ledger(), { ...ctx, maxEntries: 33 }, registry, txs)).rejects.toThrow(/exceeds 32/);
   });
 });

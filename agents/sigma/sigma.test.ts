@@ -1,6 +1,16 @@
 import { Effect, Exit } from "effect";
 import fc from "fast-check";
-import { type Address, bytesToHex, concatBytes, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  concatBytes,
+  encodeAbiParameters,
+  encodePacked,
+  getAddress,
+  type Hex,
+  hexToBytes,
+  keccak256,
+} from "viem";
 import { describe, expect, it } from "vitest";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { buildClaim, completeClaim } from "./claim.ts";
@@ -29,7 +39,7 @@ import {
   oneStepProof,
   spendNonce,
 } from "./sigma.ts";
-import { AccountsTree, decodeWitness, EMPTY_LEAF, type Leaf, leafHash, rootFrom, TREE_DEPTH } from "./tree.ts";
+import { AccountsTree, applyWitness, EMPTY_LEAF, type Leaf, verifyProof, WitnessError } from "./tree.ts";
 import {
   accountOf,
   LIVE_DATANET1,
@@ -44,59 +54,74 @@ import {
 const SEED = 0x5eed;
 const address = (n: bigint): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 
-/** Brute force: the root of a key → leaf map, computed level by level without the tree class. */
-const naiveRoot = (leaves: ReadonlyMap<bigint, Leaf>): Hex => {
-  let level = new Map<bigint, Uint8Array>();
-  for (const [key, leaf] of leaves) {
-    const hash = leafHash(leaf);
-    if (hash.some((b) => b !== 0)) level.set(key, hash);
-  }
-  for (let depth = 0; depth < TREE_DEPTH; depth++) {
-    const next = new Map<bigint, Uint8Array>();
-    for (const position of level.keys()) {
-      const parent = position >> 1n;
-      if (next.has(parent)) continue;
-      const zero = new Uint8Array(32);
-      const left = level.get(parent << 1n) ?? zero;
-      const right = level.get((parent << 1n) | 1n) ?? zero;
-      next.set(parent, keccak256(concatBytes([left, right]), "bytes"));
-    }
-    level = next;
-  }
-  return bytesToHex(level.get(0n) ?? new Uint8Array(32));
-};
-
+/** leafHash by hand with viem's ABI encoders (not the tree module's code). */
+const viemLeaf = (key: bigint, leaf: Leaf): Hex =>
+  keccak256(
+    encodePacked(
+      ["uint160", "bytes32"],
+      [
+        key,
+        keccak256(
+          encodeAbiParameters(
+            [{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+            [leaf.earned, leaf.charged, leaf.nonceBase, leaf.nonceBitmap],
+          ),
+        ),
+      ],
+    ),
+  );
+const viemNode = (left: Hex, right: Hex): Hex => keccak256(concatBytes([hexToBytes(left), hexToBytes(right)]));
+const ZERO_HEX: Hex = `0x${"00".repeat(32)}`;
 const leafArb = fc.record({
   earned: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
   charged: fc.bigInt({ min: 0n, max: 1000n }),
   nonceBase: fc.bigInt({ min: 0n, max: 3n }),
   nonceBitmap: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
 });
+const one: Leaf = { ...EMPTY_LEAF, earned: 1n };
+const two: Leaf = { ...EMPTY_LEAF, charged: 2n };
 
-describe("accounts tree", () => {
-  it("matches a brute-force root and every witness opens it, after random updates", () => {
+describe("accounts tree (compact sparse Merkle tree, §2)", () => {
+  it("has the hand-computed roots: empty, one leaf, a split at bit 0, a chain, a zeroed leaf", () => {
+    const tree = new AccountsTree();
+    expect(tree.rootHex).toBe(ZERO_HEX);
+    tree.set(address(5n), EMPTY_LEAF); // all-zero words to an absent key: a no-op
+    expect(tree.rootHex).toBe(ZERO_HEX);
+    tree.set(address(5n), one);
+    expect(tree.rootHex).toBe(viemLeaf(5n, one)); // a lone leaf sits at the root
+    tree.set(address(6n), two); // 5 = …101, 6 = …110: they differ at bit 0
+    expect(tree.rootHex).toBe(viemNode(viemLeaf(6n, two), viemLeaf(5n, one)));
+    // 0b1000 shares bits 0-2 with 0 (…000): a chain over depths 1, 2 under the root's left child
+    const chain = new AccountsTree();
+    chain.set(address(0n), one);
+    chain.set(address(8n), two);
+    chain.set(address(1n), one);
+    const split = viemNode(viemLeaf(0n, one), viemLeaf(8n, two)); // depth 3
+    const left = viemNode(viemNode(split, ZERO_HEX), ZERO_HEX); // depths 2, 1: bit 1 and bit 2 of both are 0
+    expect(chain.rootHex).toBe(viemNode(left, viemLeaf(1n, one)));
+    // a zeroed leaf stays present: its hash is leafHash(k, 0, 0, 0, 0), not 0
+    chain.set(address(1n), EMPTY_LEAF);
+    expect(chain.rootHex).toBe(viemNode(left, viemLeaf(1n, EMPTY_LEAF)));
+    expect(chain.has(address(1n))).toBe(true);
+    expect(chain.accounts().map(([a]) => BigInt(a))).toEqual([0n, 1n, 8n]);
+  });
+
+  it("every witness opens the root (applyWitness), and a forged old word does not", () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }), leafArb), { minLength: 1, maxLength: 12 }),
-        (updates) => {
+        fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }),
+        (updates, absent) => {
           const tree = new AccountsTree();
-          const model = new Map<bigint, Leaf>();
-          for (const [key, leaf] of updates) {
-            // Reuse keys sometimes (also via close neighbours), and sometimes clear a leaf.
-            tree.set(address(key), leaf);
-            model.set(key, leaf);
-          }
-          const [firstKey] = updates[0]!;
-          tree.set(address(firstKey), EMPTY_LEAF);
-          model.set(firstKey, EMPTY_LEAF);
-          expect(tree.rootHex).toBe(naiveRoot(model));
-          for (const key of model.keys()) {
-            const { leaf, siblings, next } = decodeWitness(tree.witness(address(key)), 0);
-            expect(next).toBe(tree.witness(address(key)).length);
-            expect(leaf).toEqual(model.get(key));
-            expect(bytesToHex(rootFrom(key, leaf, siblings))).toBe(tree.rootHex);
-            const forged = { ...leaf, earned: leaf.earned + 1n };
-            expect(bytesToHex(rootFrom(key, forged, siblings))).not.toBe(tree.rootHex);
+          for (const [key, leaf] of updates) tree.set(address(key), leaf);
+          for (const key of [...updates.map(([k]) => k), absent]) {
+            const witness = tree.witness(address(key));
+            const leaf = tree.leaf(address(key));
+            // writing the same words back is a read: the root stays
+            expect(bytesToHex(applyWitness(tree.root, key, leaf, witness, 0).root)).toBe(tree.rootHex);
+            const forged = witness.slice();
+            forged[31] = forged[31]! ^ 1; // earned's low bit
+            expect(() => applyWitness(tree.root, key, leaf, forged, 0)).toThrow(WitnessError);
           }
         },
       ),
@@ -104,13 +129,82 @@ describe("accounts tree", () => {
     );
   });
 
-  it("keeps the empty tree's root at zero and a witness of an absent account is the empty leaf", () => {
+  it("rejects every invalid witness of §2 with WitnessError", () => {
     const tree = new AccountsTree();
-    expect(tree.rootHex).toBe(`0x${"00".repeat(32)}`);
-    tree.set(address(5n), { ...EMPTY_LEAF, earned: 1n });
-    const { leaf, siblings } = decodeWitness(tree.witness(address(4n)), 0);
-    expect(leaf).toEqual(EMPTY_LEAF);
-    expect(bytesToHex(rootFrom(4n, leaf, siblings))).toBe(tree.rootHex);
+    const keys = [0n, 8n, 1n, 0xc0ffeen, 0xc0ffeen | (1n << 159n), 77n << 20n];
+    for (const [i, key] of keys.entries()) tree.set(address(key), { ...EMPTY_LEAF, earned: BigInt(i + 1) });
+    const root = tree.root;
+    const write: Leaf = { ...EMPTY_LEAF, earned: 99n };
+    const fails = (key: bigint, bytes: Uint8Array, next: Leaf = write) =>
+      expect(() => applyWitness(root, key, next, bytes, 0)).toThrow(WitnessError);
+    const member = tree.witness(address(0xc0ffeen)); // kind 0 at depth 160
+    expect(member[128]).toBe(160);
+    expect(member[129]).toBe(0);
+    const empty = tree.witness(address(2n)); // …010: bit 0 = 0 like 0 and 8; bit 1 = 1 is empty
+    expect(empty[129]).toBe(1);
+    const other = tree.witness(address(3n)); // …011: bit 0 = 1 with 1 only, bit 1 = 1 ≠ 1's → the other leaf 1
+    expect(other[129]).toBe(2);
+    for (const [key, witness] of [
+      [0xc0ffeen, member],
+      [2n, empty],
+      [3n, other],
+    ] as const) {
+      expect(() => applyWitness(root, key, write, witness, 0)).not.toThrow();
+      // truncated anywhere
+      for (let n = 0; n < witness.length; n++) fails(key, witness.slice(0, n));
+      // kind > 2
+      for (const kind of [3, 255]) {
+        const bad = witness.slice();
+        bad[129] = kind;
+        fails(key, bad);
+      }
+      // a wrong sibling or terminal byte: the old root does not match
+      for (let at = 130; at < witness.length; at += 17) {
+        const bad = witness.slice();
+        bad[at] = bad[at]! ^ 0x40;
+        fails(key, bad);
+      }
+    }
+    // d > 160 (with enough bytes behind it)
+    const deep = concatBytes([member.slice(0, 128), Uint8Array.of(161, 0), new Uint8Array(32 * 161)]);
+    fails(0xc0ffeen, deep);
+    // kind 1 / 2 with non-zero old words
+    for (const [key, witness] of [
+      [2n, empty],
+      [3n, other],
+    ] as const) {
+      const bad = witness.slice();
+      bad[127] = 1;
+      fails(key, bad);
+    }
+    // kind 2 whose other leaf is the key itself, or is off the key's low d bits
+    const self = other.slice();
+    self.set(hexToBytes(address(3n)), 130);
+    fails(3n, self);
+    const offPath = other.slice();
+    offPath.set(hexToBytes(address(1n ^ (1n << BigInt(other[128]! - 1)))), 130);
+    fails(3n, offPath);
+    // a member witness of a key presented as another key's
+    fails(0xc0ffeen | (1n << 159n), member);
+    // membership proofs: kind 0 only, exact length, the right leaf
+    const proof = tree.proof(address(8n));
+    const eight = tree.leaf(address(8n));
+    expect(verifyProof(root, 8n, eight, proof)).toBe(true);
+    expect(verifyProof(root, 8n, { ...eight, earned: eight.earned + 1n }, proof)).toBe(false);
+    expect(verifyProof(root, 8n, eight, concatBytes([proof, new Uint8Array(1)]))).toBe(false);
+    expect(verifyProof(root, 2n, EMPTY_LEAF, empty.slice(128))).toBe(false);
+    expect(() => tree.proof(address(2n))).toThrow(RangeError);
+  });
+
+  it("writing all-zero words through a kind 1 or kind 2 witness changes nothing", () => {
+    const tree = new AccountsTree();
+    tree.set(address(1n), one);
+    tree.set(address(2n), two);
+    for (const key of [4n, 3n]) {
+      const witness = tree.update(address(key), (leaf) => leaf);
+      expect(bytesToHex(applyWitness(tree.root, key, EMPTY_LEAF, witness, 0).root)).toBe(tree.rootHex);
+      expect(tree.has(address(key))).toBe(false);
+    }
   });
 });
 
@@ -309,12 +403,14 @@ describe("one-step proofs", () => {
     for (let i = 0; i < txs.length; i++) {
       const proof = oneStepProof(txs, result, i);
       expect(verifyTxProof(root, hexToBytes(proof.tx), i, proof.txProof)).toBe(true);
-      const { leaf, siblings } = decodeWitness(hexToBytes(proof.witnesses), 0);
       // an Attribute's first witness is its (user, operator) nonce window; a Settle's is the payer (§4)
       const firstKey = BigInt(
         i < signed.length ? nonceWindowKey(signed[i]!.user, signed[i]!.operator) : debits[i - signed.length]!.payer,
       );
-      expect(bytesToHex(rootFrom(firstKey, leaf, siblings))).toBe(proof.pre.accountsRoot);
+      const witnesses = hexToBytes(proof.witnesses);
+      const pre = hexToBytes(proof.pre.accountsRoot);
+      const { leaf } = applyWitness(pre, firstKey, EMPTY_LEAF, witnesses, 0); // opens the pre-state root
+      expect(bytesToHex(applyWitness(pre, firstKey, leaf, witnesses, 0).root)).toBe(proof.pre.accountsRoot);
       expect(commitment(proof.post)).toBe(commitment(result.steps[i]!.post));
       if (i > 0) expect(proof.pre).toEqual(result.steps[i - 1]!.post);
     }

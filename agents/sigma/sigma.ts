@@ -3,21 +3,39 @@
  * records, for every step, the pre/post state commitments and the witnesses the on-chain library
  * (`src/libraries/Sigma.sol`) needs to re-execute that step from proofs alone.
  *
- * Issue 19 made it fast without changing a byte of its output: the tree hashes in wasm (./tree.ts,
- * ./keccak.ts) and keys and witnesses are handled as bytes, not through viem's encoders. The
- * implementation before that is kept in ./reference/ and every step is tested equal to it
- * (./fast.test.ts); docs/benchmarks-ledger.md has the numbers.
+ * Issue 19 made it fast: the accounts tree is a compact sparse Merkle tree (docs/protocol.md §2) whose
+ * trie caches every node and hashes in wasm (./tree.ts, ./keccak.ts), and keys and witnesses are
+ * handled as bytes, not through viem's encoders. A straightforward σ on a reference tree that recomputes
+ * everything from the set of leaves is kept in ./reference/ and every step is tested equal to it
+ * (./fast.test.ts, ./vectors.test.ts); docs/benchmarks-ledger.md has the numbers. σ reaches the tree only
+ * through `Tree` (leaf, witness, update), so the bench can run it on the depth-160 tree it replaced.
  */
 import { Effect } from "effect";
 import { type Address, bytesToHex, encodeAbiParameters, getAddress, type Hex, keccak256, stringToHex } from "viem";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { signerRecovery } from "../identity/recover.ts";
-import { attributionDomain, receiptDigest, requestDigest } from "../protocol/receipt.ts";
-import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "./codec.ts";
+import {
+  allowanceDigest,
+  attributionDomain,
+  receiptDigest,
+  receiptGroupDigest,
+  requestDigest,
+} from "../protocol/receipt.ts";
+import {
+  type AttributeTx,
+  type AuthorizeTx,
+  allowanceMessage,
+  decodeTx,
+  type Entry,
+  type GroupRecordTx,
+  MalformedTransaction,
+  type SettleTx,
+  txProof,
+} from "./codec.ts";
 import { keccak256Bytes } from "./keccak.ts";
-import { AccountsTree, type Leaf } from "./tree.ts";
+import { AccountsTree, type Leaf, type Tree } from "./tree.ts";
 
-export const MAX_ENTRIES_LIMIT = 8;
+export const MAX_ENTRIES_LIMIT = 32;
 const BPS = 10_000n;
 const SCALE = BigInt(WEIGHT_SCALE);
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -38,6 +56,8 @@ export const Outcome = {
   SettleMismatch: 10,
   Malformed: 11,
   BadAttributor: 12,
+  /** A 0x05 record without a live session: no allowance, an expired one, or less remaining than its fee. */
+  NoAllowance: 13,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -116,7 +136,7 @@ export interface Step {
 /** The mutable ledger σ works on: the tree plus the three counters. */
 export class Ledger {
   constructor(
-    readonly tree: AccountsTree = new AccountsTree(),
+    readonly tree: Tree = new AccountsTree(),
     public totalCredited = 0n,
     public totalCharged = 0n,
     public txCount = 0n,
@@ -244,7 +264,7 @@ const statelessOutcome = async (
 
 /** The credits of a valid Attribute tx in update order (§4), zero amounts dropped. */
 export const attributeCredits = (
-  tx: AttributeTx,
+  tx: Pick<AttributeTx, "operator" | "attributor" | "fee" | "entries">,
   ctx: Pick<SigmaContext, "protocol">,
   model: ModelFacts,
   contributors: ReadonlyArray<Address>,
@@ -311,6 +331,175 @@ const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Out
   return Outcome.Valid;
 };
 
+/* ISSUE 19: AUTHORIZE (0x03) AND GROUP RECORDS (0x05), docs/protocol.md §4 */
+
+const ALLOWANCE_TAG = Buffer.from(keccak256(stringToHex("poa.allowance")).slice(2), "hex");
+
+/** allowanceKey in lower case. */
+const allowanceKeyHex = (user: Address, operator: Address): Address => {
+  const input = Buffer.alloc(96);
+  ALLOWANCE_TAG.copy(input, 0);
+  input.write(user.slice(2), 44, 20, "hex");
+  input.write(operator.slice(2), 76, 20, "hex");
+  return `0x${Buffer.from(keccak256Bytes(input)).toString("hex", 12)}`;
+};
+
+/**
+ * The accounts-tree key of `user`'s allowance to `operator` (a session: Authorize 0x03): the low 160 bits
+ * of H(H("poa.allowance") ‖ pad32(user) ‖ pad32(operator)). Its leaf keeps `earned = charged = 0` (nothing
+ * to withdraw or settle there), the remaining allowance in the `nonceBase` word and the expiry in the
+ * `nonceBitmap` word.
+ */
+export const allowanceKey = (user: Address, operator: Address): Address => getAddress(allowanceKeyHex(user, operator));
+
+/**
+ * Authorize: the user's signature over its Allowance, t ≤ expiry, the nonce in the (user, operator) window
+ * (witness 1), then the session at allowanceKey (witness 2): remaining := cap, expiry := expiry.
+ */
+const applyAuthorize = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  tx: AuthorizeTx,
+  witnesses: Uint8Array[],
+): Promise<Outcome> => {
+  const domain = attributionDomain(ctx.chainId, ctx.ledger);
+  const signer = await signatureSigner(allowanceDigest(domain, allowanceMessage(tx)), tx.userSignature);
+  if (signer === undefined || !sameAddress(signer, tx.user)) return Outcome.BadUserSignature;
+  if (ctx.referenceTime > tx.expiry) return Outcome.Expired;
+  const tree = ledger.tree;
+  const windowKey = windowKeyHex(tx.user, tx.operator);
+  const window = spendNonce(tree.leaf(windowKey), tx.nonce);
+  if (window === undefined) {
+    witnesses.push(tree.witness(windowKey));
+    return Outcome.Replay;
+  }
+  witnesses.push(tree.update(windowKey, (leaf) => ({ ...leaf, nonceBase: window.base, nonceBitmap: window.bitmap })));
+  witnesses.push(
+    tree.update(allowanceKeyHex(tx.user, tx.operator), (leaf) => ({
+      ...leaf,
+      nonceBase: tx.cap,
+      nonceBitmap: tx.expiry,
+    })),
+  );
+  return Outcome.Valid;
+};
+
+/** Check 3 of §4: ids strictly increasing, weights > 0, Σ = WEIGHT_SCALE unless empty. */
+const entriesAreValid = (entries: ReadonlyArray<Entry>): boolean => {
+  if (entries.length === 0) return true;
+  let sum = 0;
+  for (let j = 0; j < entries.length; j++) {
+    const entry = entries[j]!;
+    if (entry.weight === 0) return false;
+    if (j > 0 && entry.contributionId <= entries[j - 1]!.contributionId) return false;
+    sum += entry.weight;
+  }
+  return sum === WEIGHT_SCALE;
+};
+
+/** Checks 7–8 of §4 (the model, then every entry's contribution): the facts σ pays by, or the failure. */
+const registryChecks = (
+  modelId: bigint,
+  entries: ReadonlyArray<Entry>,
+  t: bigint,
+  registry: RegistryView,
+): { outcome: Outcome; model?: ModelFacts; contributors?: Address[] } => {
+  const model = registry.model(modelId);
+  const s = model.split;
+  if (
+    sameAddress(model.owner, ZERO_ADDRESS) ||
+    model.registeredAt > t ||
+    (model.retiredAt !== 0n && model.retiredAt <= t) ||
+    s.operatorBps + s.ownerBps + s.dataBps + s.attributorBps + s.protocolBps !== 10_000
+  ) {
+    return { outcome: Outcome.BadModel };
+  }
+  const contributors: Address[] = [];
+  for (const entry of entries) {
+    const c = registry.contribution(entry.contributionId);
+    if (
+      sameAddress(c.contributor, ZERO_ADDRESS) ||
+      c.approvedAt === 0n ||
+      c.approvedAt > t ||
+      (c.withdrawnAt !== 0n && c.withdrawnAt <= t) ||
+      !registry.modelUsesDatanet(modelId, c.datanetId)
+    ) {
+      return { outcome: Outcome.BadContribution };
+    }
+    contributors.push(c.contributor);
+  }
+  return { outcome: Outcome.Valid, model, contributors };
+};
+
+/** The last group signature recovered: a group's records are consecutive and share it. */
+let lastGroupSigner: { readonly digest: Hex; readonly signature: Hex; readonly signer: Address | undefined } = {
+  digest: "0x",
+  signature: "0x",
+  signer: undefined,
+};
+
+const groupSigner = async (digest: Hex, signature: Hex): Promise<Address | undefined> => {
+  if (lastGroupSigner.digest === digest && lastGroupSigner.signature === signature) return lastGroupSigner.signer;
+  const signer = await signatureSigner(digest, signature);
+  lastGroupSigner = { digest, signature, signer };
+  return signer;
+};
+
+/** A group record (0x05), checks in the order of docs/protocol.md §4, then the window and 0x01's updates. */
+const applyGroupRecord = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  registry: RegistryView,
+  tx: GroupRecordTx,
+  witnesses: Uint8Array[],
+): Promise<Outcome> => {
+  const record = tx.record;
+  if (record.entries.length > ctx.maxEntries) return Outcome.TooManyEntries;
+  if (!entriesAreValid(record.entries)) return Outcome.BadEntries;
+  if (sameAddress(tx.attributor, ZERO_ADDRESS)) return Outcome.BadAttributor;
+  const domain = attributionDomain(ctx.chainId, ctx.ledger);
+  const digest = receiptGroupDigest(domain, {
+    operator: tx.operator,
+    attributor: tx.attributor,
+    root: tx.groupRoot,
+    count: BigInt(tx.count),
+  });
+  const signer = await groupSigner(digest, tx.operatorSignature);
+  if (signer === undefined || !sameAddress(signer, tx.operator)) return Outcome.BadOperatorSignature;
+  const checked = registryChecks(record.modelId, record.entries, ctx.referenceTime, registry);
+  if (checked.outcome !== Outcome.Valid || checked.model === undefined || checked.contributors === undefined) {
+    return checked.outcome;
+  }
+  const tree = ledger.tree;
+  const windowKey = windowKeyHex(record.user, tx.operator);
+  const before = tree.leaf(windowKey);
+  const window = spendNonce(before, record.nonce);
+  if (window === undefined) {
+    witnesses.push(tree.witness(windowKey));
+    return Outcome.Replay;
+  }
+  const spent = { ...before, nonceBase: window.base, nonceBitmap: window.bitmap };
+  const key = allowanceKeyHex(record.user, tx.operator);
+  const session = tree.leaf(key);
+  const fee = record.fee;
+  if (session.nonceBitmap < ctx.referenceTime || session.nonceBase < fee) {
+    // NoAllowance: both witnesses (the allowance's against the root after the nonce spend), then no change
+    witnesses.push(tree.witness(windowKey));
+    witnesses.push(tree.witnessAfter(windowKey, spent, key));
+    return Outcome.NoAllowance;
+  }
+  witnesses.push(tree.update(windowKey, () => spent));
+  witnesses.push(tree.update(key, (leaf) => ({ ...leaf, nonceBase: leaf.nonceBase - fee })));
+  if (fee > 0n) witnesses.push(tree.update(record.user, (leaf) => ({ ...leaf, charged: leaf.charged + fee })));
+  const paid = { operator: tx.operator, attributor: tx.attributor, fee, entries: record.entries };
+  for (const [account, amount] of attributeCredits(paid, ctx, checked.model, checked.contributors)) {
+    witnesses.push(tree.update(account, (leaf) => ({ ...leaf, earned: leaf.earned + amount })));
+  }
+  ledger.totalCredited += fee;
+  ledger.totalCharged += fee;
+  return Outcome.Valid;
+};
+
 /**
  * Applies one transaction (its bytes) to `ledger` in place and returns the step record.
  * Throws MalformedTransaction (naming `index`) when the bytes do not decode.
@@ -331,7 +520,11 @@ export const applyTx = async (
   const outcome =
     tx.kind === "settle"
       ? applySettle(ledger, tx, witnesses)
-      : await applyAttribute(ledger, ctx, registry, tx, witnesses);
+      : tx.kind === "authorize"
+        ? await applyAuthorize(ledger, ctx, tx, witnesses)
+        : tx.kind === "group-record"
+          ? await applyGroupRecord(ledger, ctx, registry, tx, witnesses)
+          : await applyAttribute(ledger, ctx, registry, tx, witnesses);
   ledger.txCount += 1n;
   return { index, outcome, pre, post: ledger.state, witnesses: `0x${Buffer.concat(witnesses).toString("hex")}` };
 };

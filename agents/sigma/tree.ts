@@ -1,15 +1,23 @@
 /**
- * The accounts tree (docs/protocol.md §2): a sparse Merkle tree keyed by address, depth 160,
- * with node(0, 0) = 0 so empty subtrees cost nothing. Mirrors `src/libraries/AccountsTree.sol`.
- * The loose functions (leafHash, rootFrom, …) are the plain definitions, for checking proofs; the
- * AccountsTree class is the fast one σ runs on (issue 19): its hashes are computed in wasm
- * (./keccak.ts) and its nodes are a typed-array trie.
+ * The accounts tree (docs/protocol.md §2): a compact sparse Merkle tree keyed by 160-bit address
+ * (issue 19). A key's path follows its bits from the least significant one (bit j decides the child at
+ * depth j) and stops as soon as the key is alone in its subtree: a subtree with one leaf IS that leaf's
+ * node, an empty subtree is 0, so paths are ≈ log2(#leaves) + 1 deep instead of 160. Mirrors
+ * `src/libraries/AccountsTree.sol`.
+ *
+ * - The loose functions (valueHash, leafHash, decodeWitness, applyWitness, verifyProof) are the plain
+ *   definitions, for checking witnesses and proofs (@noble/hashes).
+ * - The AccountsTree class is the fast one σ runs on: a pointer trie in typed arrays whose node hashes
+ *   live in a wasm memory of its own (./keccak.ts); an update hashes the leaf (2 keccak blocks) and the
+ *   touched path only (one wasm call). It is tested against ./reference/tree.ts, which recomputes
+ *   everything from the set of leaves.
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type Address, bytesToHex, concatBytes, type Hex, hexToBytes } from "viem";
+import { type Address, concatBytes, type Hex } from "viem";
 import { type KeccakInstance, keccakInstance } from "./keccak.ts";
 
-export const TREE_DEPTH = 160;
+/** The deepest a terminal can be: two distinct 160-bit keys differ in some bit < 160. */
+export const MAX_DEPTH = 160;
 const ZERO = new Uint8Array(32);
 
 export interface Leaf {
@@ -21,146 +29,224 @@ export interface Leaf {
 
 export const EMPTY_LEAF: Leaf = { earned: 0n, charged: 0n, nonceBase: 0n, nonceBitmap: 0n };
 
-const isZero = (word: Uint8Array): boolean => {
-  for (let i = 0; i < word.length; i++) if (word[i] !== 0) return false;
-  return true;
-};
-
-export const word = (value: bigint): Uint8Array => {
-  const out = new Uint8Array(32);
-  let v = value;
-  for (let i = 31; i >= 0 && v > 0n; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-};
-
-const readWord = (bytes: Uint8Array, offset: number): bigint => {
-  let v = 0n;
-  for (let i = 0; i < 32; i++) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
-  return v;
-};
-
 export const isEmptyLeaf = (leaf: Leaf): boolean =>
   leaf.earned === 0n && leaf.charged === 0n && leaf.nonceBase === 0n && leaf.nonceBitmap === 0n;
 
-/** `leafHash` of §2: zero for the empty leaf, else H(abi.encode(four words)). */
-export const leafHash = (leaf: Leaf): Uint8Array =>
-  isEmptyLeaf(leaf)
-    ? ZERO
-    : keccak_256(concatBytes([word(leaf.earned), word(leaf.charged), word(leaf.nonceBase), word(leaf.nonceBitmap)]));
-
-const pair = new Uint8Array(64);
-
-/** `node` of §2: zero when both children are zero. */
-export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
-  if (isZero(left) && isZero(right)) return ZERO;
-  pair.set(left, 0);
-  pair.set(right, 32);
-  return keccak_256(pair);
+/** A uint256 as 32 big-endian bytes. */
+export const word = (value: bigint): Uint8Array => {
+  const out = new Uint8Array(32);
+  writeWord(out, 0, value);
+  return out;
 };
 
-/** A Merkle path of one leaf: 160 siblings from level 0 up (zero words included). */
-export type Siblings = ReadonlyArray<Uint8Array>;
+const readWord = (bytes: Uint8Array, offset: number): bigint =>
+  BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset + offset, 32).toString("hex")}`);
 
-/** Encodes a path as the compressed proof of §2: uint160 bitmap ‖ non-zero siblings. */
-export const encodeProof = (siblings: Siblings): Uint8Array => {
-  let bitmap = 0n;
-  const present: Uint8Array[] = [];
-  siblings.forEach((sibling, level) => {
-    if (!isZero(sibling)) {
-      bitmap |= 1n << BigInt(level);
-      present.push(sibling);
-    }
-  });
-  return concatBytes([word(bitmap).subarray(12), ...present]);
+const keyWord = (key: bigint): Uint8Array => word(key).subarray(12);
+
+/** valueHash(W) = H(abi.encode(earned, charged, nonceBase, nonceBitmap)) (128-byte preimage). */
+export const valueHash = (leaf: Leaf): Uint8Array => {
+  const words = new Uint8Array(128);
+  writeLeafWords(words, 0, leaf);
+  return keccak_256(words);
 };
 
-/** A witness (§2): the leaf's four words ‖ its compressed proof. */
-export const encodeWitness = (leaf: Leaf, siblings: Siblings): Uint8Array =>
-  concatBytes([
-    word(leaf.earned),
-    word(leaf.charged),
-    word(leaf.nonceBase),
-    word(leaf.nonceBitmap),
-    encodeProof(siblings),
-  ]);
+/** leafHash(k, W) = H(uint160 k ‖ valueHash(W)) (52-byte preimage): a present leaf's node, never 0. */
+export const leafHash = (key: bigint, leaf: Leaf): Uint8Array =>
+  keccak_256(concatBytes([keyWord(key), valueHash(leaf)]));
+
+/** An internal node H(left ‖ right) (64-byte preimage). */
+export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => keccak_256(concatBytes([left, right]));
+
+const keyBitOf = (key: bigint, j: number): number => Number((key >> BigInt(j)) & 1n);
+
+/** A path's terminal: 0 the key's own leaf, 1 an empty subtree, 2 another key's leaf (k', v'). */
+export type Terminal =
+  | { readonly kind: 0 }
+  | { readonly kind: 1 }
+  | { readonly kind: 2; readonly key: bigint; readonly valueHash: Uint8Array };
 
 export class WitnessError extends Error {
   readonly _tag = "WitnessError";
 }
 
-/** Decodes the witness at `offset`; returns the leaf, the full sibling path and the next offset. */
-export const decodeWitness = (
+export interface DecodedWitness {
+  /** The old words W. */
+  readonly leaf: Leaf;
+  /** d, the terminal's depth. */
+  readonly depth: number;
+  readonly terminal: Terminal;
+  /** The d siblings from depth d (the terminal's sibling) up to depth 1. */
+  readonly siblings: ReadonlyArray<Uint8Array>;
+  /** The offset after this witness. */
+  readonly next: number;
+}
+
+/** Decodes d ‖ kind ‖ (k' ‖ v') ‖ siblings at `offset` (a witness's path, or a membership proof). */
+const decodePath = (
   bytes: Uint8Array,
   offset: number,
-): { readonly leaf: Leaf; readonly siblings: Siblings; readonly next: number } => {
-  if (offset + 148 > bytes.length) throw new WitnessError(`witness at byte ${offset} is truncated`);
+  start: number,
+): Omit<DecodedWitness, "leaf"> & { readonly next: number } => {
+  if (offset + 2 > bytes.length) throw new WitnessError(`witness at byte ${start} is truncated`);
+  const depth = bytes[offset]!;
+  const kind = bytes[offset + 1]!;
+  if (depth > MAX_DEPTH) throw new WitnessError(`witness at byte ${start}: depth ${depth} > ${MAX_DEPTH}`);
+  if (kind > 2) throw new WitnessError(`witness at byte ${start}: terminal kind ${kind} is not 0, 1 or 2`);
+  let cursor = offset + 2;
+  let terminal: Terminal;
+  if (kind === 2) {
+    if (cursor + 52 > bytes.length) throw new WitnessError(`witness at byte ${start} is truncated`);
+    const key = BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset + cursor, 20).toString("hex")}`);
+    terminal = { kind: 2, key, valueHash: bytes.slice(cursor + 20, cursor + 52) };
+    cursor += 52;
+  } else terminal = kind === 0 ? { kind: 0 } : { kind: 1 };
+  if (cursor + 32 * depth > bytes.length) throw new WitnessError(`witness at byte ${start} is truncated`);
+  const siblings: Uint8Array[] = [];
+  for (let i = 0; i < depth; i++) siblings.push(bytes.slice(cursor + 32 * i, cursor + 32 * i + 32));
+  return { depth, terminal, siblings, next: cursor + 32 * depth };
+};
+
+/** Decodes the witness at `offset` (structure only: truncation, d > 160, kind > 2 are WitnessErrors). */
+export const decodeWitness = (bytes: Uint8Array, offset: number): DecodedWitness => {
+  if (offset + 128 > bytes.length) throw new WitnessError(`witness at byte ${offset} is truncated`);
   const leaf: Leaf = {
     earned: readWord(bytes, offset),
     charged: readWord(bytes, offset + 32),
     nonceBase: readWord(bytes, offset + 64),
     nonceBitmap: readWord(bytes, offset + 96),
   };
-  let bitmap = 0n;
-  for (let i = 0; i < 20; i++) bitmap = (bitmap << 8n) | BigInt(bytes[offset + 128 + i] ?? 0);
-  let cursor = offset + 148;
-  const siblings: Uint8Array[] = [];
-  for (let level = 0; level < TREE_DEPTH; level++) {
-    if ((bitmap >> BigInt(level)) & 1n) {
-      if (cursor + 32 > bytes.length) throw new WitnessError(`witness at byte ${offset} is truncated`);
-      siblings.push(bytes.slice(cursor, cursor + 32));
-      cursor += 32;
-    } else siblings.push(ZERO);
-  }
-  return { leaf, siblings, next: cursor };
+  return { leaf, ...decodePath(bytes, offset + 128, offset) };
 };
 
-/** The root obtained by hashing `leaf` at `key` up through `siblings`. */
-export const rootFrom = (key: bigint, leaf: Leaf, siblings: Siblings): Uint8Array => {
-  let node = leafHash(leaf);
-  for (let level = 0; level < TREE_DEPTH; level++) {
-    const sibling = siblings[level] ?? ZERO;
-    node = (key >> BigInt(level)) & 1n ? nodeHash(sibling, node) : nodeHash(node, sibling);
+/** Hashes `node` (at depth `depth` on `key`'s path) up through `siblings` to depth 0. */
+const hashUp = (key: bigint, node: Uint8Array, siblings: ReadonlyArray<Uint8Array>): Uint8Array => {
+  let out = node;
+  for (let i = 0; i < siblings.length; i++) {
+    const j = siblings.length - 1 - i; // the parent's depth
+    out = keyBitOf(key, j) ? nodeHash(siblings[i]!, out) : nodeHash(out, siblings[i]!);
   }
-  return node;
+  return out;
+};
+
+/**
+ * σ's update of one leaf from its witness (§2, as `AccountsTree.sol` does it): checks the witness at
+ * `offset` against `root` for `key` and returns the old words, the root after writing `next`, and the
+ * offset after the witness. Any invalid witness is a WitnessError.
+ */
+export const applyWitness = (
+  root: Uint8Array,
+  key: bigint,
+  next: Leaf,
+  bytes: Uint8Array,
+  offset: number,
+): { readonly leaf: Leaf; readonly root: Uint8Array; readonly next: number } => {
+  const w = decodeWitness(bytes, offset);
+  const { depth: d, terminal } = w;
+  let oldNode: Uint8Array;
+  let newNode: Uint8Array;
+  if (terminal.kind === 0) {
+    oldNode = leafHash(key, w.leaf);
+    newNode = leafHash(key, next);
+  } else {
+    if (!isEmptyLeaf(w.leaf)) throw new WitnessError(`witness at byte ${offset}: an absent key with non-zero words`);
+    if (terminal.kind === 1) {
+      oldNode = ZERO;
+      newNode = isEmptyLeaf(next) ? ZERO : leafHash(key, next);
+    } else {
+      const other = terminal.key;
+      const low = (1n << BigInt(d)) - 1n;
+      if (other === key) throw new WitnessError(`witness at byte ${offset}: the other leaf is the key itself`);
+      if ((other & low) !== (key & low)) {
+        throw new WitnessError(`witness at byte ${offset}: the other leaf is not on the key's path at depth ${d}`);
+      }
+      oldNode = keccak_256(concatBytes([keyWord(other), terminal.valueHash]));
+      if (isEmptyLeaf(next)) newNode = oldNode;
+      else {
+        let p = d;
+        while (keyBitOf(key, p) === keyBitOf(other, p)) p++;
+        const mine = leafHash(key, next);
+        newNode = keyBitOf(key, p) ? nodeHash(oldNode, mine) : nodeHash(mine, oldNode);
+        for (let j = p - 1; j >= d; j--) newNode = keyBitOf(key, j) ? nodeHash(ZERO, newNode) : nodeHash(newNode, ZERO);
+      }
+    }
+  }
+  if (!sameBytes(hashUp(key, oldNode, w.siblings), root)) {
+    throw new WitnessError(`witness at byte ${offset} does not open the current root`);
+  }
+  return { leaf: w.leaf, root: hashUp(key, newNode, w.siblings), next: w.next };
+};
+
+/** Checks a withdrawal's membership proof (d ‖ kind 0 ‖ siblings) of (key, leaf) against `root`. */
+export const verifyProof = (root: Uint8Array, key: bigint, leaf: Leaf, proof: Uint8Array): boolean => {
+  try {
+    const path = decodePath(proof, 0, 0);
+    if (path.terminal.kind !== 0 || path.next !== proof.length) return false;
+    return sameBytes(hashUp(key, leafHash(key, leaf), path.siblings), root);
+  } catch (cause) {
+    if (cause instanceof WitnessError) return false;
+    throw cause;
+  }
+};
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 };
 
 export const addressKey = (account: Address): bigint => BigInt(account);
 
-/** Node slots reserved at the start of a tree's wasm memory: slot 0 is the zero word, then scratch. */
+/** Memory slots reserved at the start of a tree's wasm memory: slot 0 is the zero word, then scratch. */
 const RESERVED_SLOTS = 128;
-/** Scratch: the padded 136-byte block of a leaf hash, and the (left, right, out) table of a path. */
-const LEAF_BLOCK = 64;
-const PATH_TABLE = 256;
+/** Scratch: the padded 136-byte blocks of a value hash and of a leaf hash, then the pairs table. */
+const VALUE_BLOCK = 64;
+const LEAF_BLOCK = 256;
+const PATH_TABLE = 512;
 const PAGE = 65_536;
 
-/** The 20 bytes of a (well-formed) address. */
-const keyBytes = (account: Address): Uint8Array => Buffer.from(account.slice(2), "hex");
-const keyBit = (key: Uint8Array, level: number): number => (key[19 - (level >> 3)]! >> (level & 7)) & 1;
+/** What σ and its callers need of an accounts tree (the bench runs σ on the pre-issue-19 tree through it). */
+export interface Tree {
+  readonly root: Uint8Array;
+  readonly rootHex: Hex;
+  leaf(account: Address): Leaf;
+  has(account: Address): boolean;
+  accounts(): ReadonlyArray<readonly [Address, Leaf]>;
+  witness(account: Address): Uint8Array;
+  proof(account: Address): Uint8Array;
+  set(account: Address, leaf: Leaf): void;
+  update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array;
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array;
+  clone(): Tree;
+}
+
+/** The lower-case hex (no 0x) of an address: the trie's map key. */
+const hexKey = (account: Address): string => account.slice(2).toLowerCase();
 
 /**
- * An in-memory accounts tree: a binary trie over the key bits (most significant first) whose node
- * hashes live in a wasm memory of its own, 32 bytes per node at `node · 32` (node 0 = the zero word,
- * the empty subtree), so that a leaf update hashes its 160-level path in one call into
- * agents/sigma/keccak.ts. Only non-empty subtrees have nodes. Same answers as the reference tree
- * (agents/sigma/reference/tree.ts), tested against it.
+ * An in-memory accounts tree: a binary trie over the key bits (least significant first) whose node
+ * hashes live in a wasm memory of its own, 32 bytes per slot at `slot · 32` (slot 0 = the zero word,
+ * the empty subtree). A node is internal (two children, one of them possibly 0 in a chain) or a leaf;
+ * a leaf also owns a second slot holding its valueHash. Same answers as ./reference/tree.ts.
  */
-export class AccountsTree {
+export class AccountsTree implements Tree {
   private keccak: KeccakInstance;
   private mem: Uint8Array;
   private table: DataView;
-  /** Children per node (0 = empty subtree). */
+  /** Children per slot (0 = empty subtree); a leaf slot has left < 0 (its leaf number) and right = its value slot. */
   private left: Int32Array;
   private right: Int32Array;
-  private free: number[] = [];
+  /** The 20 key bytes of each leaf slot. */
+  private keys: Uint8Array;
   private next = RESERVED_SLOTS;
   private rootNode = 0;
-  private readonly leaves = new Map<bigint, Leaf>();
-  /** The path of the last walk: node per level (0 = leaf … 160 = root) and sibling per level 0…159. */
-  private readonly path = new Int32Array(TREE_DEPTH + 1);
-  private readonly sibling = new Int32Array(TREE_DEPTH);
+  /** Present leaves: hex key → leaf slot; the words of leaf number i (a leaf slot has left = −1 − i). */
+  private readonly slots = new Map<string, number>();
+  private words: Leaf[] = [];
+  /** The last walk: node per depth (0 … depth), the terminal's depth and its parent link. */
+  private readonly path = new Int32Array(MAX_DEPTH + 1);
+  private depth = 0;
+  private readonly key = Buffer.alloc(20);
 
   constructor(capacity = 1024) {
     const slots = Math.max(capacity, RESERVED_SLOTS * 2);
@@ -169,6 +255,7 @@ export class AccountsTree {
     this.table = new DataView(this.keccak.memory.buffer);
     this.left = new Int32Array(slots);
     this.right = new Int32Array(slots);
+    this.keys = new Uint8Array(slots * 20);
   }
 
   get root(): Uint8Array {
@@ -180,32 +267,38 @@ export class AccountsTree {
   }
 
   leaf(account: Address): Leaf {
-    return this.leaves.get(addressKey(account)) ?? EMPTY_LEAF;
+    const slot = this.slots.get(hexKey(account));
+    return slot === undefined ? EMPTY_LEAF : this.wordsAt(slot);
   }
 
-  /** Every non-empty leaf (for snapshots and withdrawals). */
+  has(account: Address): boolean {
+    return this.slots.has(hexKey(account));
+  }
+
+  /** Every present leaf (all-zero ones included: a leaf is never deleted), by key. */
   accounts(): ReadonlyArray<readonly [Address, Leaf]> {
-    return [...this.leaves.entries()].map(([key, leaf]) => [
-      `0x${key.toString(16).padStart(40, "0")}` as Address,
-      leaf,
-    ]);
-  }
-
-  siblings(account: Address): Siblings {
-    this.walk(keyBytes(account), false);
-    return Array.from(this.sibling, (node) => this.mem.slice(node * 32, node * 32 + 32));
+    return [...this.slots.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([hex, slot]) => [`0x${hex}` as Address, this.wordsAt(slot)]);
   }
 
   /** The witness of `account` against the current root. */
   witness(account: Address): Uint8Array {
-    this.walk(keyBytes(account), false);
+    this.walk(account);
     return this.encodeWitness(this.leaf(account));
   }
 
+  /** The membership proof of a present `account` (d ‖ 0 ‖ siblings), for withdrawals. */
+  proof(account: Address): Uint8Array {
+    if (!this.has(account)) throw new RangeError(`${account} has no leaf in the accounts tree`);
+    this.walk(account);
+    return this.encodeWitness(EMPTY_LEAF).slice(128);
+  }
+
+  /** Writes `leaf` at `account`; all-zero words to an absent key change nothing (no deletions). */
   set(account: Address, leaf: Leaf): void {
-    const key = keyBytes(account);
-    this.walk(key, true);
-    this.write(addressKey(account), key, leaf);
+    this.walk(account);
+    this.write(leaf);
   }
 
   /**
@@ -213,12 +306,51 @@ export class AccountsTree {
    * the root before the change (what σ's on-chain library consumes), walking the path once.
    */
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array {
-    const id = addressKey(account);
-    const old = this.leaves.get(id) ?? EMPTY_LEAF;
-    const key = keyBytes(account);
-    this.walk(key, true);
+    this.walk(account);
+    const terminal = this.path[this.depth]!;
+    const old = terminal !== 0 && this.isMine(terminal) ? this.wordsAt(terminal) : EMPTY_LEAF;
     const witness = this.encodeWitness(old);
-    this.write(id, key, change(old));
+    this.write(change(old));
+    return witness;
+  }
+
+  /**
+   * The witness of `key` against the root the tree would have after writing `leaf` at `account`, leaving
+   * the tree as it is (σ's NoAllowance: the allowance's witness after a nonce spend that does not stay).
+   * O(path), not a clone: the write is made, then undone.
+   */
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array {
+    this.walk(account);
+    const d = this.depth;
+    const terminal = this.path[d]!;
+    const mine = terminal !== 0 && this.isMine(terminal);
+    if (!mine && isEmptyLeaf(leaf)) return this.witness(key);
+    const path = this.path.slice(0, d + 1);
+    const side = d > 0 ? this.bit(d - 1) : 0;
+    const hashes = Array.from(path, (node) => this.mem.slice(node * 32, node * 32 + 32));
+    const value = mine ? this.mem.slice(this.right[terminal]! * 32, this.right[terminal]! * 32 + 32) : undefined;
+    const old = mine ? this.wordsAt(terminal) : EMPTY_LEAF;
+    const next = this.next;
+    const leaves = this.words.length;
+    const rootNode = this.rootNode;
+    this.write(leaf);
+    const witness = this.witness(key);
+    path.forEach((node, j) => {
+      if (node !== 0) this.mem.set(hashes[j]!, node * 32);
+    });
+    if (mine) {
+      this.mem.set(value!, this.right[terminal]! * 32);
+      this.words[-1 - this.left[terminal]!] = old;
+    } else {
+      this.rootNode = rootNode;
+      if (d > 0) {
+        if (side) this.right[path[d - 1]!] = terminal;
+        else this.left[path[d - 1]!] = terminal;
+      }
+      this.slots.delete(hexKey(account));
+      this.words.length = leaves;
+      this.next = next;
+    }
     return witness;
   }
 
@@ -227,112 +359,175 @@ export class AccountsTree {
     copy.mem.set(this.mem.subarray(0, this.next * 32));
     copy.left.set(this.left);
     copy.right.set(this.right);
-    copy.free = [...this.free];
+    copy.keys.set(this.keys);
     copy.next = this.next;
     copy.rootNode = this.rootNode;
-    for (const [k, v] of this.leaves) copy.leaves.set(k, v);
+    for (const [k, v] of this.slots) copy.slots.set(k, v);
+    copy.words = [...this.words];
     return copy;
   }
 
-  /** Fills `path` and `sibling` for `key`; with `create`, makes the missing nodes of the path. */
-  private walk(key: Uint8Array, create: boolean): void {
-    if (this.rootNode === 0 && create) this.rootNode = this.allocate();
-    let node = this.rootNode;
-    this.path[TREE_DEPTH] = node;
-    for (let level = TREE_DEPTH - 1; level >= 0; level--) {
-      if (node === 0) {
-        this.path[level] = 0;
-        this.sibling[level] = 0;
-        continue;
-      }
-      let child: number;
-      if (keyBit(key, level)) {
-        this.sibling[level] = this.left[node]!;
-        child = this.right[node]!;
-        if (child === 0 && create) {
-          child = this.allocate();
-          this.right[node] = child;
-        }
-      } else {
-        this.sibling[level] = this.right[node]!;
-        child = this.left[node]!;
-        if (child === 0 && create) {
-          child = this.allocate();
-          this.left[node] = child;
-        }
-      }
-      this.path[level] = child;
-      node = child;
-    }
+  private wordsAt(slot: number): Leaf {
+    return this.words[-1 - this.left[slot]!]!;
   }
 
-  /** The witness (§2) of `leaf` with the siblings of the last walk. */
+  private bit(j: number): number {
+    return (this.key[19 - (j >> 3)]! >> (j & 7)) & 1;
+  }
+
+  /** Loads `account`'s key and fills `path[0..depth]` down to its terminal. */
+  private walk(account: Address): void {
+    if (this.key.write(account.slice(2), 0, 20, "hex") !== 20) throw new RangeError(`${account} is not an address`);
+    let node = this.rootNode;
+    let depth = 0;
+    this.path[0] = node;
+    while (node !== 0 && this.left[node]! >= 0) {
+      node = this.bit(depth) ? this.right[node]! : this.left[node]!;
+      depth++;
+      this.path[depth] = node;
+    }
+    this.depth = depth;
+  }
+
+  /** The lowest bit index ≥ `from` where the walked key and the leaf slot `other`'s key differ. */
+  private split(other: number, from: number): number {
+    for (let j = from; j < MAX_DEPTH; j++) {
+      const theirs = (this.keys[other * 20 + 19 - (j >> 3)]! >> (j & 7)) & 1;
+      if (theirs !== this.bit(j)) return j;
+    }
+    return MAX_DEPTH;
+  }
+
+  private isMine(slot: number): boolean {
+    const at = slot * 20;
+    for (let i = 0; i < 20; i++) if (this.keys[at + i] !== this.key[i]) return false;
+    return true;
+  }
+
+  /** The witness (§2) of `leaf` with the path of the last walk. */
   private encodeWitness(leaf: Leaf): Uint8Array {
-    let present = 0;
-    for (let level = 0; level < TREE_DEPTH; level++) if (this.sibling[level] !== 0) present++;
-    const out = new Uint8Array(148 + 32 * present);
+    const d = this.depth;
+    const terminal = this.path[d]!;
+    const kind = terminal === 0 ? 1 : this.isMine(terminal) ? 0 : 2;
+    const head = 130 + (kind === 2 ? 52 : 0);
+    const out = new Uint8Array(head + 32 * d);
     writeLeafWords(out, 0, leaf);
-    let cursor = 148;
-    for (let level = 0; level < TREE_DEPTH; level++) {
-      const node = this.sibling[level]!;
-      if (node === 0) continue;
-      out[147 - (level >> 3)]! |= 1 << (level & 7);
-      out.set(this.mem.subarray(node * 32, node * 32 + 32), cursor);
-      cursor += 32;
+    out[128] = d;
+    out[129] = kind;
+    if (kind === 2) {
+      out.set(this.keys.subarray(terminal * 20, terminal * 20 + 20), 130);
+      const value = this.right[terminal]! * 32;
+      out.set(this.mem.subarray(value, value + 32), 150);
+    }
+    for (let j = d; j >= 1; j--) {
+      const parent = this.path[j - 1]!;
+      const sibling = this.bit(j - 1) ? this.left[parent]! : this.right[parent]!;
+      const at = head + 32 * (d - j);
+      if (sibling !== 0) out.set(this.mem.subarray(sibling * 32, sibling * 32 + 32), at);
     }
     return out;
   }
 
-  /** Stores `leaf` at the end of the last walk (made with `create`) and rehashes the path. */
-  private write(id: bigint, key: Uint8Array, leaf: Leaf): void {
-    const path = this.path;
-    let from: number;
-    if (isEmptyLeaf(leaf)) {
-      this.leaves.delete(id);
-      // drop the nodes left without a non-empty child, from the leaf up
-      from = 0;
-      while (from <= TREE_DEPTH) {
-        const node = path[from]!;
-        if (from > 0 && (this.left[node] !== 0 || this.right[node] !== 0)) break;
-        this.release(node);
-        if (from === TREE_DEPTH) this.rootNode = 0;
-        else if (keyBit(key, from)) this.right[path[from + 1]!] = 0;
-        else this.left[path[from + 1]!] = 0;
-        from++;
-      }
-    } else {
-      this.leaves.set(id, leaf);
-      const block = this.mem.subarray(LEAF_BLOCK, LEAF_BLOCK + 136);
-      writeLeafWords(block, 0, leaf);
-      block.fill(0, 128);
-      block[128] = 0x01;
-      block[135] = 0x80;
-      this.keccak.blocks(LEAF_BLOCK, 1, path[0]! * 32);
-      from = 1;
-    }
+  /** Writes `leaf` at the key of the last walk and rehashes the touched path (§2's update rule). */
+  private write(leaf: Leaf): void {
+    const d = this.depth;
+    const terminal = this.path[d]!;
     let entries = 0;
-    for (let level = from; level <= TREE_DEPTH; level++) {
-      const node = path[level]!;
-      const at = PATH_TABLE + 12 * entries++;
-      this.table.setUint32(at, this.left[node]! * 32, true);
-      this.table.setUint32(at + 4, this.right[node]! * 32, true);
-      this.table.setUint32(at + 8, node * 32, true);
+    let top: number; // the new node at depth d
+    if (terminal !== 0 && this.isMine(terminal)) {
+      this.hashLeaf(terminal, leaf);
+      top = terminal;
+    } else {
+      if (isEmptyLeaf(leaf)) return; // all-zero words to an absent key: a no-op
+      const mine = this.allocateLeaf();
+      this.hashLeaf(mine, leaf);
+      if (terminal === 0) top = mine;
+      else {
+        // the other leaf moves down: a fresh internal node at depth p splits it from ours, and
+        // depths d … p − 1 become a chain of single-child nodes
+        const p = this.split(terminal, d);
+        let below = this.allocate();
+        if (this.bit(p)) {
+          this.left[below] = terminal;
+          this.right[below] = mine;
+        } else {
+          this.left[below] = mine;
+          this.right[below] = terminal;
+        }
+        entries = this.pushPair(entries, below);
+        for (let j = p - 1; j >= d; j--) {
+          const node = this.allocate();
+          if (this.bit(j)) {
+            this.left[node] = 0;
+            this.right[node] = below;
+          } else {
+            this.left[node] = below;
+            this.right[node] = 0;
+          }
+          entries = this.pushPair(entries, node);
+          below = node;
+        }
+        top = below;
+      }
+      if (d === 0) this.rootNode = top;
+      else if (this.bit(d - 1)) this.right[this.path[d - 1]!] = top;
+      else this.left[this.path[d - 1]!] = top;
     }
+    for (let j = d - 1; j >= 0; j--) entries = this.pushPair(entries, this.path[j]!);
     if (entries > 0) this.keccak.pairs(PATH_TABLE, entries);
   }
 
+  private pushPair(entries: number, node: number): number {
+    const at = PATH_TABLE + 12 * entries;
+    this.table.setUint32(at, this.left[node]! * 32, true);
+    this.table.setUint32(at + 4, this.right[node]! * 32, true);
+    this.table.setUint32(at + 8, node * 32, true);
+    return entries + 1;
+  }
+
+  /** Stores `leaf` in leaf slot `slot` (its key already there) and computes valueHash and leafHash. */
+  private hashLeaf(slot: number, leaf: Leaf): void {
+    this.words[-1 - this.left[slot]!] = leaf;
+    const mem = this.mem;
+    writeLeafWords(mem, VALUE_BLOCK, leaf);
+    mem.fill(0, VALUE_BLOCK + 128, VALUE_BLOCK + 136);
+    mem[VALUE_BLOCK + 128] = 0x01;
+    mem[VALUE_BLOCK + 135] = 0x80;
+    const value = this.right[slot]! * 32;
+    this.keccak.blocks(VALUE_BLOCK, 1, value);
+    mem.set(this.keys.subarray(slot * 20, slot * 20 + 20), LEAF_BLOCK);
+    mem.copyWithin(LEAF_BLOCK + 20, value, value + 32);
+    mem.fill(0, LEAF_BLOCK + 52, LEAF_BLOCK + 136);
+    mem[LEAF_BLOCK + 52] = 0x01;
+    mem[LEAF_BLOCK + 135] = 0x80;
+    this.keccak.blocks(LEAF_BLOCK, 1, slot * 32);
+  }
+
+  /** A new leaf slot for the walked key (with its value slot). */
+  private allocateLeaf(): number {
+    const slot = this.allocate();
+    const value = this.allocate();
+    this.left[slot] = -1 - this.words.length;
+    this.words.push(EMPTY_LEAF);
+    this.right[slot] = value;
+    this.keys.set(this.key, slot * 20);
+    this.slots.set(Buffer.from(this.key).toString("hex"), slot);
+    return slot;
+  }
+
   private allocate(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
     const node = this.next++;
     if (node >= this.left.length) {
       const grown = this.left.length * 2;
       const left = new Int32Array(grown);
       const right = new Int32Array(grown);
+      const keys = new Uint8Array(grown * 20);
       left.set(this.left);
       right.set(this.right);
+      keys.set(this.keys);
       this.left = left;
       this.right = right;
+      this.keys = keys;
     }
     const bytes = (node + 1) * 32;
     if (bytes > this.mem.length) {
@@ -341,13 +536,6 @@ export class AccountsTree {
       this.table = new DataView(this.keccak.memory.buffer);
     }
     return node;
-  }
-
-  private release(node: number): void {
-    this.left[node] = 0;
-    this.right[node] = 0;
-    this.mem.fill(0, node * 32, node * 32 + 32);
-    this.free.push(node);
   }
 }
 
@@ -359,14 +547,22 @@ const writeLeafWords = (out: Uint8Array, at: number, leaf: Leaf): void => {
   writeWord(out, at + 96, leaf.nonceBitmap);
 };
 
+const MASK64 = (1n << 64n) - 1n;
+
 const writeWord = (out: Uint8Array, at: number, value: bigint): void => {
-  if (value === 0n) {
-    out.fill(0, at, at + 32);
+  if (value <= 0xffffffffn) {
+    // σ's words are mostly small (fees, nonce bases): no bigint arithmetic
+    out.fill(0, at, at + 28);
+    const n = Number(value);
+    out[at + 28] = n >>> 24;
+    out[at + 29] = (n >>> 16) & 0xff;
+    out[at + 30] = (n >>> 8) & 0xff;
+    out[at + 31] = n & 0xff;
     return;
   }
-  const hex = value.toString(16).padStart(64, "0");
-  Buffer.from(out.buffer, out.byteOffset + at, 32).write(hex, "hex");
+  const view = new DataView(out.buffer, out.byteOffset + at, 32);
+  view.setBigUint64(0, (value >> 192n) & MASK64);
+  view.setBigUint64(8, (value >> 128n) & MASK64);
+  view.setBigUint64(16, (value >> 64n) & MASK64);
+  view.setBigUint64(24, value & MASK64);
 };
-
-export const hexWord = (bytes: Uint8Array): Hex => bytesToHex(bytes);
-export const fromHexWord = (hex: Hex): Uint8Array => hexToBytes(hex);

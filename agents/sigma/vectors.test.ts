@@ -8,9 +8,11 @@ import { Schema } from "effect";
 import { type Address, decodeAbiParameters, type Hex, hexToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { claimTransactions, txRoot, verifyTxProof } from "./codec.ts";
+import * as reference from "./reference/sigma.ts";
 import { decodeRegistry, registryView } from "./registry.ts";
 import { applyBatch, commitment, Ledger, Outcome, type SigmaContext } from "./sigma.ts";
-import { SIGMA_VECTORS_PATH, STEPS_ABI } from "./vectors.ts";
+import { decodeWitness, isEmptyLeaf } from "./tree.ts";
+import { accountOf, SIGMA_VECTORS_PATH, STEPS_ABI } from "./vectors.ts";
 
 const HexString = Schema.String.pipe(Schema.check(Schema.isPattern(/^0x[0-9a-fA-F]*$/)));
 const StateJson = Schema.Struct({
@@ -85,10 +87,11 @@ describe("σ shared vectors (TypeScript side)", () => {
       });
       expect(commitment(result.post), `${batch.name} post`).toBe(batch.post.commitment);
     }
-    // Every outcome but Malformed (which cannot be posted) is covered by the vectors.
+    // Every outcome but Malformed (which cannot be posted) and NoAllowance (a 0x05 outcome: compact.json)
+    // is covered by the vectors.
     expect([...seen].sort((a, b) => a - b)).toEqual(
       Object.values(Outcome)
-        .filter((o) => o !== Outcome.Malformed)
+        .filter((o) => o !== Outcome.Malformed && o !== Outcome.NoAllowance)
         .sort((a, b) => a - b),
     );
   });
@@ -105,5 +108,45 @@ describe("σ shared vectors (TypeScript side)", () => {
       expect(leaves.reduce((sum, leaf) => sum + leaf.earned, 0n)).toBe(ledger.totalCredited);
       expect(leaves.reduce((sum, leaf) => sum + leaf.charged, 0n)).toBe(ledger.totalCharged);
     }
+  });
+
+  it("are reproduced by the reference σ (the reference tree) and cover every terminal kind, a depth-160 chain and zero leaves", async () => {
+    const ledger = new reference.Ledger();
+    const kinds = new Set<number>();
+    let deepest = 0;
+    let zeroLeaves = 0;
+    for (const batch of vectors.batches) {
+      const debits = batch.debitPayers.map((payer, i) => ({
+        payer: payer as Address,
+        amount: BigInt(batch.debitAmounts[i]!),
+      }));
+      const [steps] = decodeAbiParameters(STEPS_ABI, batch.steps as Hex);
+      const result = await reference.applyBatch(
+        ledger,
+        ctx,
+        registry,
+        claimTransactions(hexToBytes(batch.batch as Hex), debits),
+      );
+      result.steps.forEach((step, i) => {
+        expect(step.witnesses, `${batch.name} step ${i}`).toBe(steps.witnesses[i]);
+        expect(step.post.accountsRoot, `${batch.name} step ${i}`).toBe(steps.roots[i]);
+        const bytes = hexToBytes(step.witnesses);
+        for (let offset = 0; offset < bytes.length; ) {
+          const witness = decodeWitness(bytes, offset);
+          kinds.add(witness.terminal.kind);
+          deepest = Math.max(deepest, witness.depth);
+          offset = witness.next;
+        }
+      });
+      // settled payers keep their (now all-zero) leaves: no deletions
+      zeroLeaves = Math.max(zeroLeaves, ledger.tree.accounts().filter(([, leaf]) => isEmptyLeaf(leaf)).length);
+    }
+    expect([...kinds].sort()).toEqual([0, 1, 2]);
+    expect(deepest).toBe(160);
+    expect(zeroLeaves).toBeGreaterThan(0);
+    // a zero debit of an account with no leaf is a valid Settle whose all-zero write is a no-op
+    const ghost = accountOf("ghost").address;
+    expect(vectors.batches.some((b) => b.debitPayers.includes(ghost))).toBe(true);
+    expect(ledger.tree.has(ghost)).toBe(false);
   });
 });

@@ -4,14 +4,13 @@
  * `test/vectors/sigma.json`; read by `test/ledger/SigmaVectors.t.sol` (forge) and
  * `agents/sigma/vectors.test.ts` (vitest).
  */
-import { type Address, encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
+import { type Address, encodeAbiParameters, getAddress, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { WEIGHT_SCALE } from "../engines/engine.ts";
 import { attributionDomain, receiptTypes, requestTypes } from "../protocol/receipt.ts";
 import { type AttributeTx, claimTransactions, type Debit, type Entry, encodeBatch, txProof, txRoot } from "./codec.ts";
 import { encodeRegistry, type RegistrySnapshot, registryView } from "./registry.ts";
 import { applyBatch, commitment, Ledger, type SigmaContext, type StateFields } from "./sigma.ts";
-import { encodeProof } from "./tree.ts";
 
 export const SIGMA_VECTORS_PATH = "test/vectors/sigma.json";
 const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -239,8 +238,20 @@ export const vectorRegistry = (): RegistrySnapshot => {
   patch(28, { withdrawnAt: 1_000n }); // withdrawn exactly at t: no longer live
   patch(29, { withdrawnAt: 1_001n }); // withdrawn after t: still live
   patch(24, { approvedAt: 1_000n }); // approved exactly at t: live
+  // Accounts-tree chains (docs/protocol.md §2): contributors whose keys share many low bits, so that
+  // their paths run deep: 21 and 23 differ only in bit 159 (the deepest split, d = 160), 19 leaves
+  // their shared path at bit 40.
+  for (const [id, key] of CHAIN_KEYS) patch(id, { contributor: getAddress(`0x${key.toString(16).padStart(40, "0")}`) });
   return { models, contributions };
 };
+
+const CHAIN_BASE = 0xc0ffee01n;
+/** Contribution id → its contributor's key, for the chain cases. */
+export const CHAIN_KEYS: ReadonlyArray<readonly [number, bigint]> = [
+  [19, CHAIN_BASE ^ (1n << 40n)],
+  [21, CHAIN_BASE],
+  [23, CHAIN_BASE | (1n << 159n)],
+];
 
 /** Live contributions at t: ids 1..24 (odd ids in datanet 1, even in 2), 29 (withdrawn after t), 30. */
 export const LIVE_ALL = [...Array.from({ length: 24 }, (_, i) => BigInt(i + 1)), 29n, 30n];
@@ -376,6 +387,9 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
     await sign(base({ entries: entriesOf([3, 499_999], [5, 500_000]) })),
     await sign(base({ entries: [] })),
     await sign(base({ entries: entriesOf([1, 1_000_000]) })),
+    // the chain contributors, first the deepest pair, then one splitting their chain
+    await sign(base({ entries: entriesOf([21, 500_000], [23, 500_000]) })),
+    await sign(base({ entries: entriesOf([19, 100_000], [21, 450_000], [23, 450_000]) })),
   ];
 
   const maxFee = (1n << 96n) - 1n;
@@ -401,9 +415,13 @@ const planBatches = async (rng: Prng): Promise<BatchPlan[]> => {
   const mismatch: AttributeTx[] = [];
   for (let i = 0; i < 6; i++) mismatch.push(await sign(base({ user: `user-${i % 3}` })));
   const strangerDebit = (ledger: Ledger): Debit[] =>
-    [...tamper(ledger), { payer: accountOf("stranger").address, amount: 5n }].sort((a, b) =>
-      BigInt(a.payer) < BigInt(b.payer) ? -1 : 1,
-    );
+    // a stranger's debit (no charge: mismatch) and a zero debit of an account with no leaf: σ accepts
+    // it and its all-zero write to an absent key is a no-op (the key stays absent, §2)
+    [
+      ...tamper(ledger),
+      { payer: accountOf("stranger").address, amount: 5n },
+      { payer: accountOf("ghost").address, amount: 0n },
+    ].sort((a, b) => (BigInt(a.payer) < BigInt(b.payer) ? -1 : 1));
 
   return [
     { name: "valid", txs: valid, debits: honestDebits },
@@ -442,14 +460,14 @@ const WITHDRAWALS_ABI = [
   },
 ] as const;
 
-/** Every account's leaf and compressed proof against the ledger's current root (for withdrawals). */
+/** Every present account's leaf and membership proof against the ledger's current root (for withdrawals). */
 const withdrawals = (ledger: Ledger): Hex => {
   const accounts = ledger.tree.accounts();
   return encodeAbiParameters(WITHDRAWALS_ABI, [
     {
       accounts: accounts.map(([account]) => account),
       leaves: accounts.map(([, leaf]) => [leaf.earned, leaf.charged, leaf.nonceBase, leaf.nonceBitmap] as const),
-      proofs: accounts.map(([account]) => toHex(encodeProof(ledger.tree.siblings(account)))),
+      proofs: accounts.map(([account]) => toHex(ledger.tree.proof(account))),
     },
   ]);
 };

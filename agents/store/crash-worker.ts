@@ -1,6 +1,6 @@
 /**
  * A deterministic batching workload for the crash test (agents/store/store.test.ts): stores the
- * receipts of batch i one by one, then saves the batch and advances the cursor to i in one
+ * receipts of batch i in small groups (one transaction each, as the intake commits them) and one by one, then saves the batch and advances the cursor to i in one
  * transaction; on restart it resumes after the cursor. The test kills it with SIGKILL mid-way.
  *
  *   node --import tsx agents/store/crash-worker.ts <db> <batches> <receipts per batch> [delay ms]
@@ -52,9 +52,14 @@ export const runWorkload = (
   const done = Effect.runSync(store.getCursor(AGENT, CURSOR)).pipe(Option.getOrElse(() => 0));
   for (let index = done + 1; index <= batches; index++) {
     const nonces = Array.from({ length: perBatch }, (_, j) => index * 1000 + j);
-    for (const nonce of nonces) {
-      Effect.runSync(store.addReceipt(workloadReceipt(nonce)));
-      sleep(delayMs);
+    // the intake's group commit (Store.addReceipts): odd groups of up to 3 receipts, one transaction each,
+    // and single receipts between them (addReceipt)
+    for (let at = 0; at < nonces.length; ) {
+      const group = nonces.slice(at, at + (at % 2 === 0 ? 3 : 1));
+      if (group.length === 1) Effect.runSync(store.addReceipt(workloadReceipt(group[0]!)));
+      else Effect.runSync(store.addReceipts(group.map((nonce) => workloadReceipt(nonce))));
+      sleep(delayMs * group.length);
+      at += group.length;
     }
     const body = stringToBytes(JSON.stringify({ index, nonces }));
     Effect.runSync(

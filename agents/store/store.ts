@@ -347,6 +347,12 @@ export interface StoreShape {
    * a row changed.
    */
   readonly adoptReceipt: (receipt: Receipt) => Effect.Effect<boolean, StoreError>;
+  /**
+   * The intake's group commit: each receipt stored (`addReceipt`) or, when it is held unattributed, adopted
+   * (`adoptReceipt`), all in one transaction: either every one is written or none is. For each, in order,
+   * true when it was new here or adopted (what `addReceipt || adoptReceipt` answers one at a time).
+   */
+  readonly addReceipts: (receipts: ReadonlyArray<Receipt>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>;
   /** Records a claim the follower could not rebuild (first record wins; a recovered one is reopened). */
   readonly recordUnreadableClaim: (claim: UnreadableClaimRow) => Effect.Effect<void, StoreError>;
   readonly markClaimRecovered: (claimId: bigint) => Effect.Effect<void, StoreError>;
@@ -560,12 +566,9 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
     newStateRoot: row.new_state_root,
   });
 
-  return {
-    schemaVersion: lift("schemaVersion", () =>
-      Number(db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get()?.v ?? 0),
-    )(),
-    addReceipt: lift("addReceipt", (receipt: Receipt) => {
-      const result = statements.addReceipt.run(
+  const insertReceipt = (receipt: Receipt): boolean =>
+    Number(
+      statements.addReceipt.run(
         lower(receipt.request.user),
         receipt.request.nonce.toString(),
         lower(receipt.receipt.operator),
@@ -573,9 +576,28 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
         receipt.receipt.fee.toString(),
         encodeReceipt(receipt),
         now(),
-      );
-      return Number(result.changes) === 1;
-    }),
+      ).changes,
+    ) === 1;
+  const adopt = (receipt: Receipt): boolean =>
+    Number(
+      statements.adoptReceipt.run(
+        encodeReceipt(receipt),
+        lower(receipt.request.user),
+        lower(receipt.receipt.operator),
+        receipt.request.nonce.toString(),
+      ).changes,
+    ) === 1;
+
+  return {
+    schemaVersion: lift("schemaVersion", () =>
+      Number(db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get()?.v ?? 0),
+    )(),
+    addReceipt: lift("addReceipt", insertReceipt),
+    addReceipts: lift("addReceipts", (receipts: ReadonlyArray<Receipt>) =>
+      receipts.length === 0
+        ? []
+        : transaction(db, () => receipts.map((receipt) => insertReceipt(receipt) || adopt(receipt))),
+    ),
     getReceipt: lift("getReceipt", (key: ReceiptKey) => {
       const row = statements.getReceipt.get(lower(key.user), lower(key.operator), key.nonce.toString());
       return row === undefined ? Option.none() : Option.some(receiptsOf([row])[0]!);
@@ -626,18 +648,7 @@ export const makeStore = (db: DatabaseSync, now: () => number = Date.now): Store
       );
       return Number(result.changes) === 1;
     }),
-    adoptReceipt: lift(
-      "adoptReceipt",
-      (receipt: Receipt) =>
-        Number(
-          statements.adoptReceipt.run(
-            encodeReceipt(receipt),
-            lower(receipt.request.user),
-            lower(receipt.receipt.operator),
-            receipt.request.nonce.toString(),
-          ).changes,
-        ) === 1,
-    ),
+    adoptReceipt: lift("adoptReceipt", adopt),
     recordUnreadableClaim: lift("recordUnreadableClaim", (claim: UnreadableClaimRow) => {
       statements.recordUnreadable.run(
         claim.claimId.toString(),

@@ -24,6 +24,32 @@ const key = (n: number) => ({
 const attributed = (n: number) => ({ ...workloadReceipt(n), attribution: [{ contributionId: 3n, weight: 1_000_000 }] });
 
 describe("Store: unattributed receipts and unreadable claims", () => {
+  it("addReceipts (the intake's group commit) answers what addReceipt || adoptReceipt would, all or nothing", () => {
+    const grouped = makeStore(openDatabase({ path: ":memory:" }));
+    const single = makeStore(openDatabase({ path: ":memory:" }));
+    for (const s of [grouped, single]) {
+      run(s.addUnattributedReceipt(workloadReceipt(2), "no-texts"));
+      run(s.addReceipt(attributed(3)));
+    }
+    // new, adopted, already stored, a duplicate within the group, new
+    const receipts = [attributed(1), attributed(2), attributed(3), attributed(1), attributed(4)];
+    const one = receipts.map((r) => run(single.addReceipt(r)) || run(single.adoptReceipt(r)));
+    expect(one).toEqual([true, true, false, false, true]);
+    expect(run(grouped.addReceipts(receipts))).toEqual(one);
+    expect(run(grouped.pendingReceipts(10))).toEqual(run(single.pendingReceipts(10)));
+    expect(run(grouped.addReceipts([]))).toEqual([]);
+
+    // one row the database refuses: the whole group is rolled back, nothing of it stored
+    const db = openDatabase({ path: ":memory:" });
+    db.exec(`CREATE TRIGGER refuse_7 BEFORE INSERT ON receipts WHEN NEW.nonce = '7'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const store = makeStore(db);
+    const failed = Effect.runSyncExit(store.addReceipts([attributed(5), attributed(6), attributed(7)]));
+    expect(failed._tag).toBe("Failure");
+    expect(run(store.receiptCounts)).toEqual({ total: 0, pending: 0 });
+    expect(run(store.addReceipts([attributed(5), attributed(6)]))).toEqual([true, true]);
+  });
+
   it("an unattributed receipt is never pending, and only the node's own attribution revives it", () => {
     const store = makeStore(openDatabase({ path: ":memory:" }));
     expect(run(store.addUnattributedReceipt(workloadReceipt(1), "no-texts"))).toBe(true);

@@ -128,10 +128,10 @@ layer(LocalProtocol.layer(), { timeout: 120_000, excludeTestServices: true })("p
           expected.entries.map((e) => ({ contributionId: e.contributionId.toString(), weight: e.weight })),
         );
 
-        // the follower-backed routes answer too (nothing final yet: an empty leaf and its proof)
+        // the follower-backed routes answer too (nothing final yet: an empty leaf and no proof)
         const account = yield* get(`/accounts/${attributor}`);
         expect(account.status).toBe(200);
-        expect(account.body).toMatchObject({ account: attributor, finalClaimId: "0" });
+        expect(account.body).toMatchObject({ account: attributor, finalClaimId: "0", proof: null });
       }),
     120_000, // the CLI under tsx: ≈ 20 s alone on a loaded 2-core machine
   );

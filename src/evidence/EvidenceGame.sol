@@ -36,6 +36,15 @@ import {TxCodec} from "src/libraries/TxCodec.sol";
 contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
     using SafeERC20 for IERC20;
 
+    /// @dev What `open` checked about the disputed tx.
+    struct Opening {
+        uint256 claimId;
+        uint256 txIndex;
+        uint64 modelId;
+        uint64 referenceTime;
+        bytes32 weightsHash;
+    }
+
     /// @notice The violation module (delegatecalled; it carries this game's parameters).
     address public immutable VIOLATIONS;
     /// @notice The defense module (delegatecalled; constructed with the same parameters, checked).
@@ -77,35 +86,106 @@ contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
         bytes32[] calldata _txProof,
         bytes calldata _output
     ) external returns (uint256 disputeId_) {
-        (uint64 modelId, uint64 referenceTime) = _checkAttribute(_claimId, _txIndex, _tx, _txProof);
+        Opening memory o = _checkTx(_claimId, _txIndex, _tx, _txProof, _wholeAttribute(_tx), 61);
         if (_output.length == 0 || _output.length > EVIDENCE_MAX_OUTPUT || keccak256(_output) != bytes32(_tx[101:133]))
         {
             revert EvidenceGame_BadOutput();
         }
+        o.weightsHash = keccak256(_tx[TxCodec.ATTRIBUTE_FIXED_LENGTH:]);
+        disputeId_ = _open(o, _output);
+    }
+
+    /// @inheritdoc IEvidenceGame
+    function openGroupReceipt(
+        uint256 _claimId,
+        uint256 _txIndex,
+        bytes calldata _tx,
+        bytes32[] calldata _txProof,
+        bytes32 _requestHash,
+        bytes calldata _output
+    ) external returns (uint256 disputeId_) {
+        Opening memory o = _checkGroupReceipt(_claimId, _txIndex, _tx, _txProof);
+        if (!_ioMatches(_tx, _requestHash, _output)) revert EvidenceGame_BadOutput();
+        disputeId_ = _open(o, _output);
+    }
+
+    /// @dev `_checkTx` for a GroupReceipt, with its widened weights hash.
+    function _checkGroupReceipt(uint256 _claimId, uint256 _txIndex, bytes calldata _tx, bytes32[] calldata _txProof)
+        private
+        view
+        returns (Opening memory o_)
+    {
+        o_ = _checkTx(_claimId, _txIndex, _tx, _txProof, _wholeGroupReceipt(_tx), 160);
+        o_.weightsHash = _widenedWeightsHash(_tx);
+    }
+
+    /// @dev Whether `_tx` is one whole Attribute: type 0x01 and 304 + 12·n bytes.
+    function _wholeAttribute(bytes calldata _tx) private pure returns (bool whole_) {
+        whole_ = _tx.length >= TxCodec.ATTRIBUTE_FIXED_LENGTH && uint8(_tx[0]) == TxCodec.TX_ATTRIBUTE
+            && _tx.length == TxCodec.ATTRIBUTE_FIXED_LENGTH + TxCodec.ENTRY_LENGTH * uint8(_tx[303]);
+    }
+
+    /// @dev Whether `_tx` is one whole GroupReceipt: type 0x05 and 221 + 7·n bytes.
+    function _wholeGroupReceipt(bytes calldata _tx) private pure returns (bool whole_) {
+        uint256 fixedLength = TxCodec.GROUP_RECEIPT_PREFIX_LENGTH + TxCodec.RECORD_FIXED_LENGTH;
+        whole_ = _tx.length >= fixedLength && uint8(_tx[0]) == TxCodec.TX_GROUP_RECEIPT
+            && _tx.length == fixedLength + TxCodec.RECORD_ENTRY_LENGTH * uint8(_tx[fixedLength - 1]);
+    }
+
+    /// @dev Whether `_output` (1 … MAX_OUTPUT bytes) and `_requestHash` hash to the GroupReceipt's ioHash.
+    function _ioMatches(bytes calldata _tx, bytes32 _requestHash, bytes calldata _output)
+        private
+        pure
+        returns (bool matches_)
+    {
+        matches_ = _output.length != 0 && _output.length <= EVIDENCE_MAX_OUTPUT
+            && keccak256(abi.encodePacked(_requestHash, keccak256(_output))) == bytes32(_tx[168:200]);
+    }
+
+    /// @dev H of a GroupReceipt's entries `(uint32 id ‖ uint24 weight)*` re-encoded as an Attribute's
+    ///      `(uint64 id ‖ uint32 weight)*`, the bytes `answer` compares the ranked weights with.
+    function _widenedWeightsHash(bytes calldata _tx) private pure returns (bytes32 hash_) {
+        uint256 n = uint8(_tx[220]);
+        bytes memory packed = new bytes(n * TxCodec.ENTRY_LENGTH);
+        assembly ("memory-safe") {
+            let src := add(_tx.offset, 221)
+            let dst := add(packed, 0x20)
+            for { let j := 0 } lt(j, n) { j := add(j, 1) } {
+                let word := calldataload(add(src, mul(j, 7)))
+                // uint64(id) ‖ uint32(weight), left-aligned in a 12-byte slot.
+                let entry := or(shl(192, shr(224, word)), shl(160, shr(232, shl(32, word))))
+                mstore(add(dst, mul(j, 12)), entry)
+            }
+            hash_ := keccak256(dst, mul(n, 12))
+        }
+    }
+
+    /// @dev Opens a dispute on `_o`'s tx (an Attribute or a GroupReceipt, already checked with its output).
+    function _open(Opening memory _o, bytes calldata _output) private returns (uint256 disputeId_) {
         bytes32 outputRoot = _outputRoot(_output);
         disputeId_ = _disputeCount++;
         Dispute storage d = _disputes[disputeId_];
         d.challenger = msg.sender;
-        // forge-lint: disable-next-line(unsafe-typecast) checked by _checkAttribute
-        d.claimId = uint64(_claimId);
-        // forge-lint: disable-next-line(unsafe-typecast) below the batch size, checked by _checkAttribute
-        d.txIndex = uint32(_txIndex);
+        // forge-lint: disable-next-line(unsafe-typecast) checked by _checkTx
+        d.claimId = uint64(_o.claimId);
+        // forge-lint: disable-next-line(unsafe-typecast) below the batch size, checked by _checkTx
+        d.txIndex = uint32(_o.txIndex);
         d.status = DisputeStatus.InProgress;
         d.turn = Side.Claimant;
         d.challengerBond = CHALLENGE_BOND;
-        d.modelId = modelId;
-        d.referenceTime = referenceTime;
+        d.modelId = _o.modelId;
+        d.referenceTime = _o.referenceTime;
         // forge-lint: disable-next-line(unsafe-typecast) ≤ EVIDENCE_MAX_OUTPUT
         d.outputLength = uint32(_output.length);
         d.claimantClock = LibClock.wrap(0, uint64(block.timestamp));
         d.challengerClock = LibClock.wrap(0, uint64(block.timestamp));
         d.outputRoot = outputRoot;
-        d.weightsHash = keccak256(_tx[TxCodec.ATTRIBUTE_FIXED_LENGTH:]);
-        _openOnClaim[_claimId] += 1;
+        d.weightsHash = _o.weightsHash;
+        _openOnClaim[_o.claimId] += 1;
         totalBonded += CHALLENGE_BOND;
-        emit DisputeOpened(disputeId_, _claimId, _txIndex, msg.sender, CHALLENGE_BOND, outputRoot, _output);
+        emit DisputeOpened(disputeId_, _o.claimId, _o.txIndex, msg.sender, CHALLENGE_BOND, outputRoot, _output);
 
-        _LEDGER.gameOpened(_claimId);
+        _LEDGER.gameOpened(_o.claimId);
         TOKEN.safeTransferFrom(msg.sender, address(this), CHALLENGE_BOND);
     }
 
@@ -130,28 +210,29 @@ contract EvidenceGame is EvidenceGameBase, IEvidenceGame {
         root_ = ContentMerkle.wrapRoot(row[0], uint64(_output.length));
     }
 
-    /// @dev The claim is pending and `_tx` is its Attribute `_txIndex` of a suffix model; returns the model and
-    ///      the claim's reference time.
-    function _checkAttribute(uint256 _claimId, uint256 _txIndex, bytes calldata _tx, bytes32[] calldata _txProof)
-        private
-        view
-        returns (uint64 modelId_, uint64 referenceTime_)
-    {
+    /// @dev The claim is pending and `_tx` (whole: `_whole`) is its tx `_txIndex` of a suffix model, whose id is the
+    ///      uint64 at `_modelAt`; returns the dispute's opening (weights hash still 0).
+    function _checkTx(
+        uint256 _claimId,
+        uint256 _txIndex,
+        bytes calldata _tx,
+        bytes32[] calldata _txProof,
+        bool _whole,
+        uint256 _modelAt
+    ) private view returns (Opening memory o_) {
         IAttributionLedger.GameView memory claim = _LEDGER.claimForGame(_claimId);
         if (claim.status != IAttributionLedger.Status.Pending || _claimId > type(uint64).max) {
             revert EvidenceGame_ClaimNotPending(_claimId);
         }
         if (
-            _txIndex >= claim.batchSize || _txIndex > type(uint32).max || _tx.length < TxCodec.ATTRIBUTE_FIXED_LENGTH
-                || uint8(_tx[0]) != TxCodec.TX_ATTRIBUTE
-                || _tx.length != TxCodec.ATTRIBUTE_FIXED_LENGTH + TxCodec.ENTRY_LENGTH * uint8(_tx[303])
+            _txIndex >= claim.batchSize || _txIndex > type(uint32).max || !_whole
                 || !TxCodec.verifyTx(claim.txRoot, _tx, _txIndex, _txProof)
         ) revert EvidenceGame_BadTx(_txIndex);
-        modelId_ = uint64(bytes8(_tx[61:69]));
-        if (_MODELS.getModel(modelId_).method != IModelRegistry.AttributionMethod.Suffix) {
-            revert EvidenceGame_NotSuffixModel(modelId_);
+        uint64 modelId = uint64(bytes8(_tx[_modelAt:_modelAt + 8]));
+        if (_MODELS.getModel(modelId).method != IModelRegistry.AttributionMethod.Suffix) {
+            revert EvidenceGame_NotSuffixModel(modelId);
         }
-        referenceTime_ = claim.referenceTime;
+        o_ = Opening(_claimId, _txIndex, modelId, claim.referenceTime, bytes32(0));
     }
 
     /// @inheritdoc IEvidenceGame

@@ -19,7 +19,7 @@ import {IModelRegistry} from "src/interfaces/IModelRegistry.sol";
 ///         (docs/evidence-game.md §1.4). Created by `ModelRegistry`'s constructor.
 contract IndexDisputes is IIndexDisputes {
     /// @notice K's upper bound (σ's MAX_ENTRIES_LIMIT): a commitment's maxEntries above it is a violation.
-    uint256 internal constant MAX_ENTRIES_LIMIT = 8;
+    uint256 internal constant MAX_ENTRIES_LIMIT = 32;
 
     /// @inheritdoc IIndexDisputes
     IModelRegistry public immutable MODELS;

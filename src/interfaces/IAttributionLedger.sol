@@ -277,7 +277,8 @@ interface IAttributionLedger {
     /// @notice Pays `_account` its proved cumulative earnings minus what it already withdrew, capped so that
     ///         Σ withdrawals never exceed Σ pots of final claims (the rest stays owed).
     /// @param _leaf The account's leaf in the latest final state.
-    /// @param _proof Its compressed proof (uint160 bitmap ‖ non-zero siblings).
+    /// @param _proof Its membership proof in the accounts tree (docs/protocol.md §2): d (1 byte) ‖ kind = 0 (1 byte) ‖
+    ///        the d siblings from depth d up to depth 1 (32 bytes each).
     function withdraw(address _account, Leaf calldata _leaf, bytes calldata _proof) external returns (uint256 amount_);
 
     /* BONDS */

@@ -154,7 +154,8 @@ interface IEvidenceGameTypes {
     error EvidenceGame_BadTx(uint256 txIndex);
     /// @notice Thrown when the Attribute's model is not a suffix model.
     error EvidenceGame_NotSuffixModel(uint256 modelId);
-    /// @notice Thrown when the output is longer than MAX_OUTPUT, empty, or does not hash to the signed outputHash.
+    /// @notice Thrown when the output is longer than MAX_OUTPUT, empty, or does not hash to the signed outputHash
+    ///         (a GroupReceipt: when H(requestHash ‖ H(output)) is not its ioHash).
     error EvidenceGame_BadOutput();
     /// @notice Thrown when a dispute is not in progress.
     error EvidenceGame_NotInProgress(uint256 disputeId);
@@ -278,6 +279,20 @@ interface IEvidenceGame is IEvidenceGameTypes {
         uint256 _txIndex,
         bytes calldata _tx,
         bytes32[] calldata _txProof,
+        bytes calldata _output
+    ) external returns (uint256 disputeId_);
+
+    /// @notice Opens a dispute on GroupReceipt (type 0x05) `_txIndex` of pending claim `_claimId` of a suffix model,
+    ///         as `open` does for an Attribute (spec 19 B.4). A GroupReceipt signs `ioHash = H(requestHash ‖ H(output))`: the
+    ///         challenger gives the request hash and `_output` (≤ MAX_OUTPUT bytes), and they must hash to it. The
+    ///         defender's ranked weights are compared with the record's entries widened to an Attribute's
+    ///         `(uint64 id ‖ uint32 weight)*`.
+    function openGroupReceipt(
+        uint256 _claimId,
+        uint256 _txIndex,
+        bytes calldata _tx,
+        bytes32[] calldata _txProof,
+        bytes32 _requestHash,
         bytes calldata _output
     ) external returns (uint256 disputeId_);
 

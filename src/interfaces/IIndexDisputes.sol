@@ -43,8 +43,8 @@ interface IIndexDisputes {
     /// @notice The datanet registry the corpus is checked against.
     function DATANETS() external view returns (IDatanetRegistry datanets_);
 
-    /// @notice A parameter is out of range (version, minMatch = 0, maxOccurrences ∉ [1, 8], maxEntries ∉ [1, 8],
-    ///         an empty corpus).
+    /// @notice A parameter is out of range (version, minMatch = 0, maxOccurrences ∉ [1, 8],
+    ///         maxEntries ∉ [1, 32], an empty corpus).
     function proveParameters(uint256 _modelId, uint256 _epoch, IndexCommitment calldata _c) external;
 
     /// @notice The suffix array is not a permutation: `SA[i] ≥ n` or `ISA[SA[i]] ≠ i`.

@@ -42,11 +42,12 @@ library Sigma {
         Replay,
         SettleMismatch,
         Malformed,
-        BadAttributor
+        BadAttributor,
+        NoAllowance
     }
 
     /// @notice The hard upper bound on K (entries per Attribute transaction).
-    uint256 internal constant MAX_ENTRIES_LIMIT = 8;
+    uint256 internal constant MAX_ENTRIES_LIMIT = 32;
     /// @notice Attribution weights of one transaction sum to this (agents/engines/engine.ts).
     uint256 internal constant WEIGHT_SCALE = 1_000_000;
     uint256 internal constant BPS = 10_000;
@@ -60,8 +61,18 @@ library Sigma {
     );
     /// @notice Domain tag of the nonce-window keys (§2): H("poa.nonces").
     bytes32 internal constant NONCE_WINDOW_TAG = keccak256("poa.nonces");
+    /// @notice A user's allowance to one operator (Authorize, type 0x03).
+    bytes32 internal constant ALLOWANCE_TYPEHASH =
+        keccak256("Allowance(address user,address operator,uint256 cap,uint256 nonce,uint64 expiry)");
+    /// @notice An operator's signature over a receipt group (type 0x04 in the batch; each record a 0x05 tx).
+    bytes32 internal constant RECEIPT_GROUP_TYPEHASH =
+        keccak256("ReceiptGroup(address operator,address attributor,bytes32 root,uint256 count)");
+    /// @notice Domain tag of the allowance keys (§2): H("poa.allowance").
+    bytes32 internal constant ALLOWANCE_TAG = keccak256("poa.allowance");
+    /// @notice The length of a GroupReceipt (type 0x05) without entries: the 140-byte prefix and an 81-byte record.
+    uint256 internal constant GROUP_RECEIPT_FIXED_LENGTH = 221;
 
-    /// @notice Thrown when a witness does not open the current accounts root.
+    /// @notice Thrown when a witness breaks a rule of docs/protocol.md §2 or does not open the current accounts root.
     /// @param offset The witness's byte offset in the witness data.
     error Sigma_InvalidWitness(uint256 offset);
 
@@ -112,6 +123,13 @@ library Sigma {
         key_ = address(uint160(uint256(keccak256(abi.encode(NONCE_WINDOW_TAG, _user, _operator)))));
     }
 
+    /// @notice The accounts-tree key of `_user`'s allowance to `_operator` (§2): the low 160 bits of
+    ///         H(ALLOWANCE_TAG ‖ pad32(user) ‖ pad32(operator)). Its leaf keeps the remaining allowance in the
+    ///         nonceBase word and its expiry in the nonceBitmap word; earned and charged stay 0.
+    function allowanceKey(address _user, address _operator) internal pure returns (address key_) {
+        key_ = address(uint160(uint256(keccak256(abi.encode(ALLOWANCE_TAG, _user, _operator)))));
+    }
+
     /// @notice Applies one transaction. `_pre` is updated in place and returned.
     /// @param _pre The state before the transaction (opened from the agreed commitment).
     /// @param _ctx The claim's context.
@@ -132,21 +150,143 @@ library Sigma {
                         * uint8(_tx[TxCodec.ATTRIBUTE_FIXED_LENGTH - 1])
         ) {
             outcome_ = _applyAttribute(post_, _ctx, _tx, _witnesses);
+        } else if (_tx.length == TxCodec.AUTHORIZE_LENGTH && uint8(_tx[0]) == TxCodec.TX_AUTHORIZE) {
+            outcome_ = _applyAuthorize(post_, _ctx, _tx, _witnesses);
+        } else if (
+            _tx.length >= GROUP_RECEIPT_FIXED_LENGTH && uint8(_tx[0]) == TxCodec.TX_GROUP_RECEIPT
+                && _tx.length
+                    == GROUP_RECEIPT_FIXED_LENGTH + TxCodec.RECORD_ENTRY_LENGTH
+                        * uint8(_tx[GROUP_RECEIPT_FIXED_LENGTH - 1])
+        ) {
+            outcome_ = _applyGroupReceipt(post_, _ctx, _tx, _witnesses);
         } else {
             outcome_ = Outcome.Malformed;
         }
         post_.txCount += 1;
     }
 
+    /* AUTHORIZE (0x03) AND GROUP RECEIPT (0x05) */
+
+    /// @dev Authorize: the user's signature, `t ≤ expiry`, then the (user, operator) window (witness 1: the nonce
+    ///      is spent) and the allowance leaf (witness 2: remaining := cap, expiry := expiry).
+    function _applyAuthorize(State memory _s, SigmaContext memory _ctx, bytes calldata _tx, bytes calldata _w)
+        private
+        pure
+        returns (Outcome)
+    {
+        Attribute memory a;
+        uint256 cap;
+        uint256 expiry;
+        assembly ("memory-safe") {
+            let p := _tx.offset
+            mstore(a, shr(96, calldataload(add(p, 1))))
+            mstore(add(a, 0x20), shr(96, calldataload(add(p, 21))))
+            cap := shr(160, calldataload(add(p, 41)))
+            mstore(add(a, 0x100), shr(192, calldataload(add(p, 53))))
+            expiry := shr(192, calldataload(add(p, 61)))
+        }
+        bytes32 allowance = keccak256(abi.encode(ALLOWANCE_TYPEHASH, a.user, a.operator, cap, a.nonce, expiry));
+        if (!_signedBy(keccak256(abi.encodePacked("\x19\x01", _ctx.domainSeparator, allowance)), _tx, 69, a.user)) {
+            return Outcome.BadUserSignature;
+        }
+        if (_ctx.referenceTime > expiry) return Outcome.Expired;
+        uint256 cursor = _spendNonce(_s, a, _w);
+        if (cursor == 0) return Outcome.Replay;
+        Leaf memory leaf = _readLeaf(_w, cursor);
+        leaf.nonceBase = cap;
+        leaf.nonceBitmap = expiry;
+        (_s.accountsRoot,) = _writeLeaf(_s, leaf, allowanceKey(a.user, a.operator), _w, cursor);
+        return Outcome.Valid;
+    }
+
+    /// @dev GroupReceipt: checks 1–7 as an Attribute's (entries, attributor, the operator's ReceiptGroup signature,
+    ///      model, contributions), then the window (witness 1: Replay) and the allowance (witness 2: NoAllowance,
+    ///      which undoes the nonce spend), then the fee split of an Attribute.
+    function _applyGroupReceipt(State memory _s, SigmaContext memory _ctx, bytes calldata _tx, bytes calldata _w)
+        private
+        view
+        returns (Outcome outcome_)
+    {
+        Attribute memory a = _decodeGroupReceipt(_tx);
+        outcome_ = _checkEntries(a, _ctx, _tx);
+        if (outcome_ != Outcome.Valid) return outcome_;
+        if (a.attributor == address(0)) return Outcome.BadAttributor;
+        bytes32 group = keccak256(
+            abi.encode(
+                RECEIPT_GROUP_TYPEHASH,
+                a.operator,
+                a.attributor,
+                bytes32(_tx[41:73]),
+                uint256(uint16(bytes2(_tx[73:75])))
+            )
+        );
+        if (!_signedBy(keccak256(abi.encodePacked("\x19\x01", _ctx.domainSeparator, group)), _tx, 75, a.operator)) {
+            return Outcome.BadOperatorSignature;
+        }
+        Facts memory facts = Facts(address(0), FeeSplit(0, 0, 0, 0, 0), new address[](a.entryCount));
+        outcome_ = _checkModel(a, _ctx, facts);
+        if (outcome_ != Outcome.Valid) return outcome_;
+        outcome_ = _checkContributions(a, _ctx, _tx, facts.contributors);
+        if (outcome_ != Outcome.Valid) return outcome_;
+
+        uint256[2][] memory credits = _credits(a, _ctx, facts, _tx);
+        bytes32 preRoot = _s.accountsRoot;
+        uint256 cursor = _spendNonce(_s, a, _w);
+        if (cursor == 0) return Outcome.Replay;
+        Leaf memory leaf = _readLeaf(_w, cursor);
+        if (leaf.nonceBitmap < _ctx.referenceTime || leaf.nonceBase < a.fee) {
+            _writeLeaf(_s, leaf, allowanceKey(a.user, a.operator), _w, cursor);
+            _s.accountsRoot = preRoot;
+            return Outcome.NoAllowance;
+        }
+        leaf.nonceBase -= a.fee;
+        (_s.accountsRoot, cursor) = _writeLeaf(_s, leaf, allowanceKey(a.user, a.operator), _w, cursor);
+        if (a.fee > 0) cursor = _charge(_s, _w, cursor, a.user, a.fee);
+        _credit(_s, _w, cursor, credits);
+        _s.totalCredited += a.fee;
+        _s.totalCharged += a.fee;
+    }
+
+    /// @dev The Attribute fields a GroupReceipt carries (maxFee = fee, no deadline, no request/output hash).
+    function _decodeGroupReceipt(bytes calldata _tx) private pure returns (Attribute memory a_) {
+        assembly ("memory-safe") {
+            let p := _tx.offset
+            mstore(a_, shr(96, calldataload(add(p, 140))))
+            mstore(add(a_, 0x20), shr(96, calldataload(add(p, 1))))
+            mstore(add(a_, 0x40), shr(96, calldataload(add(p, 21))))
+            mstore(add(a_, 0x60), shr(192, calldataload(add(p, 160))))
+            let fee := shr(160, calldataload(add(p, 200)))
+            mstore(add(a_, 0xc0), fee)
+            mstore(add(a_, 0xe0), fee)
+            mstore(add(a_, 0x100), shr(192, calldataload(add(p, 212))))
+            mstore(add(a_, 0x120), not(0))
+            mstore(add(a_, 0x140), byte(0, calldataload(add(p, 220))))
+        }
+    }
+
+    /// @dev The old words of the witness at `_cursor` (verified by `_writeLeaf`).
+    function _readLeaf(bytes calldata _w, uint256 _cursor) private pure returns (Leaf memory leaf_) {
+        leaf_ = AccountsTree.readWitness(_w, _cursor);
+    }
+
+    /// @dev Checks the witness at `_cursor` against the current root; returns the root with `_leaf` written at
+    ///      `_key` and the offset of the next witness.
+    function _writeLeaf(State memory _s, Leaf memory _leaf, address _key, bytes calldata _w, uint256 _cursor)
+        private
+        pure
+        returns (bytes32 newRoot_, uint256 next_)
+    {
+        (newRoot_, next_) = _verifiedUpdate(_s, _leaf, _key, _w, _cursor);
+    }
+
     /* SETTLE */
 
     function _applySettle(State memory _s, bytes calldata _tx, bytes calldata _w) private pure returns (Outcome) {
         uint256 amount = uint128(bytes16(_tx[21:37]));
-        (Leaf memory leaf, uint256 proofOffset,) = AccountsTree.readWitness(_w, 0);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, 0);
         bool matches = leaf.charged == amount && amount <= _s.totalCharged;
         if (matches) leaf.charged = 0;
-        bytes32 newRoot = _verifiedUpdate(_s, oldHash, leaf, address(bytes20(_tx[1:21])), _w, proofOffset, 0);
+        (bytes32 newRoot,) = _verifiedUpdate(_s, leaf, address(bytes20(_tx[1:21])), _w, 0);
         if (!matches) return Outcome.SettleMismatch;
         _s.accountsRoot = newRoot;
         _s.totalCharged -= amount;
@@ -228,11 +368,21 @@ library Sigma {
         }
     }
 
+    /// @dev Entry `_j` of an Attribute (uint64 id ‖ uint32 weight from byte 304) or of a GroupReceipt
+    ///      (uint32 id ‖ uint24 weight from byte 221).
     function _entry(bytes calldata _tx, uint256 _j) private pure returns (uint256 id_, uint256 weight_) {
         assembly ("memory-safe") {
-            let p := add(add(_tx.offset, 304), mul(_j, 12))
-            id_ := shr(192, calldataload(p))
-            weight_ := shr(224, calldataload(add(p, 8)))
+            switch byte(0, calldataload(_tx.offset))
+            case 5 {
+                let p := add(add(_tx.offset, 221), mul(_j, 7))
+                id_ := shr(224, calldataload(p))
+                weight_ := shr(232, calldataload(add(p, 4)))
+            }
+            default {
+                let p := add(add(_tx.offset, 304), mul(_j, 12))
+                id_ := shr(192, calldataload(p))
+                weight_ := shr(224, calldataload(add(p, 8)))
+            }
         }
     }
 
@@ -322,13 +472,11 @@ library Sigma {
     /// @dev Verifies the (user, operator) window's witness (offset 0) and spends the nonce in it.
     /// @return next_ The offset of the next witness, or 0 for a replay (nothing changed).
     function _spendNonce(State memory _s, Attribute memory _a, bytes calldata _w) private pure returns (uint256 next_) {
-        Leaf memory leaf;
-        uint256 proofOffset;
-        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, 0);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, 0);
         bool fresh;
         (fresh, leaf.nonceBase, leaf.nonceBitmap) = spend(leaf.nonceBase, leaf.nonceBitmap, _a.nonce);
-        bytes32 newRoot = _verifiedUpdate(_s, oldHash, leaf, nonceWindowKey(_a.user, _a.operator), _w, proofOffset, 0);
+        bytes32 newRoot;
+        (newRoot, next_) = _verifiedUpdate(_s, leaf, nonceWindowKey(_a.user, _a.operator), _w, 0);
         if (!fresh) return 0;
         _s.accountsRoot = newRoot;
     }
@@ -339,27 +487,25 @@ library Sigma {
         pure
         returns (uint256 next_)
     {
-        Leaf memory leaf;
-        uint256 proofOffset;
-        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, _cursor);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, _cursor);
         leaf.charged += _fee;
-        _s.accountsRoot = _verifiedUpdate(_s, oldHash, leaf, _user, _w, proofOffset, _cursor);
+        (_s.accountsRoot, next_) = _verifiedUpdate(_s, leaf, _user, _w, _cursor);
     }
 
-    /// @dev Checks that `_oldHash` at `_key` opens the current root and returns the root with `_leaf` there.
+    /// @dev Checks the witness at `_witnessOffset` against the current root and returns the root with `_leaf`
+    ///      written at `_key`, and where the next witness starts. A witness that breaks a rule or opens another
+    ///      root reverts: the prover failed, not the transaction.
     function _verifiedUpdate(
         State memory _s,
-        bytes32 _oldHash,
         Leaf memory _leaf,
         address _key,
         bytes calldata _w,
-        uint256 _proofOffset,
         uint256 _witnessOffset
-    ) private pure returns (bytes32 newRoot_) {
+    ) private pure returns (bytes32 newRoot_, uint256 next_) {
+        bool valid;
         bytes32 oldRoot;
-        (oldRoot, newRoot_) = AccountsTree.roots(_oldHash, AccountsTree.leafHash(_leaf), _key, _w, _proofOffset);
-        if (oldRoot != _s.accountsRoot) revert Sigma_InvalidWitness(_witnessOffset);
+        (valid, oldRoot, newRoot_, next_) = AccountsTree.update(_w, _witnessOffset, _key, _leaf);
+        if (!valid || oldRoot != _s.accountsRoot) revert Sigma_InvalidWitness(_witnessOffset);
     }
 
     /// @notice The nonce window of §2.
@@ -425,11 +571,8 @@ library Sigma {
         pure
         returns (uint256 next_)
     {
-        Leaf memory leaf;
-        uint256 proofOffset;
-        (leaf, proofOffset, next_) = AccountsTree.readWitness(_w, _cursor);
-        bytes32 oldHash = AccountsTree.leafHash(leaf);
+        Leaf memory leaf = AccountsTree.readWitness(_w, _cursor);
         leaf.earned += _amount;
-        _s.accountsRoot = _verifiedUpdate(_s, oldHash, leaf, _account, _w, proofOffset, _cursor);
+        (_s.accountsRoot, next_) = _verifiedUpdate(_s, leaf, _account, _w, _cursor);
     }
 }

@@ -194,6 +194,18 @@ contract EvidenceGas_Test is Test {
             scores[i] = (9 - i) * 705_600;
         }
         _measure("weights from the ranked top K (K = 8)", 0, abi.encodeCall(h.rankedWeights, (rankedIds, scores, 8)));
+        // K = 32 (the σ limit since issue 19), ids in reverse rank order: the insertion by id moves every entry.
+        rankedIds = new uint64[](32);
+        scores = new uint256[](32);
+        for (uint256 i = 0; i < 32; i++) {
+            rankedIds[i] = uint64(32 - i);
+            scores[i] = (33 - i) * 705_600;
+        }
+        _measure(
+            "weights from the ranked top K (K = 32, ids in reverse rank order)",
+            0,
+            abi.encodeCall(h.rankedWeights, (rankedIds, scores, 32))
+        );
     }
 
     /* TABLE */

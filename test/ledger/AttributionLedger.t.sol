@@ -38,6 +38,18 @@ contract Ledger_Constructor_Test is LedgerBaseTest {
         _expectBad(p, "escrow");
     }
 
+    /// @notice K = 32 (issue 19's limit) is a valid constructor value; the context σ reads carries it.
+    function test_constructor_maxEntriesLimit32_isAccepted() public {
+        assertEq(Sigma.MAX_ENTRIES_LIMIT, 32);
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        PaymentEscrow e = new PaymentEscrow(IERC20(address(token)), predicted, NOTICE);
+        IAttributionLedger.Params memory p = _params(address(token), address(e));
+        p.maxEntries = 32;
+        AttributionLedger l = new AttributionLedger(p);
+        assertEq(l.MAX_ENTRIES(), 32);
+        assertEq(l.sigmaContext(0).maxEntries, 32);
+    }
+
     function test_constructor_genesisIsFinal() public view {
         assertEq(uint8(ledger.claim(0).status), uint8(IAttributionLedger.Status.Final));
         assertEq(ledger.commitmentOf(0), Sigma.commitment(State(0, 0, 0, 0)));

@@ -98,9 +98,16 @@ contract Ledger_Issue12Attacks_Test is LedgerBaseTest, SigmaModel {
         uint256 share = uint256(fee) * ATTRIBUTOR_BPS / 10_000;
         assertEq(tree.leaf(named).earned, share);
         assertEq(ledger.withdraw(named, tree.leaf(named), _proof(named)), share, "the named attributor is paid");
+        // The copier has no leaf: its path ends in an empty subtree or another key's leaf, which no membership
+        // proof (kind 0 only, docs/protocol.md §2) can present as a leaf of the copier, zero or not.
+        assertFalse(tree.present(copier));
         Leaf memory nothing;
         bytes memory copierProof = _proof(copier);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionLedger.AttributionLedger_NothingToWithdraw.selector, copier));
+        assertTrue(copierProof[1] != 0x00, "a non-member path");
+        vm.expectRevert(abi.encodeWithSelector(IAttributionLedger.AttributionLedger_InvalidProof.selector, copier));
+        ledger.withdraw(copier, nothing, copierProof);
+        copierProof[1] = 0x00;
+        vm.expectRevert(abi.encodeWithSelector(IAttributionLedger.AttributionLedger_InvalidProof.selector, copier));
         ledger.withdraw(copier, nothing, copierProof);
         assertEq(token.balanceOf(copier), 0, "copying paid the copier nothing");
     }

@@ -34,7 +34,7 @@ import {
   IndexTruncatedError,
 } from "./errors.ts";
 import type { SuffixIndex } from "./index.ts";
-import { type Shard, type ShardGuard, terminatorPositions } from "./shard.ts";
+import { buildSearchSample, type Shard, type ShardGuard, terminatorPositions } from "./shard.ts";
 
 const MAGIC = "POASUFIX";
 export const FORMAT_VERSION = 2;
@@ -43,6 +43,8 @@ const IO_CHUNK = 1 << 30;
 const HASH_BYTES = 32;
 /** Default block (16 KiB): a cold block costs ~10–20 µs to read and check; the table is 0.2 % of the file. */
 export const DEFAULT_BLOCK_BYTES = 1 << 14;
+/** Search-sample keys the background pass fills per block of its budget (about as long as checking one). */
+const SAMPLES_PER_BLOCK = 64;
 
 const Count = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0));
 const Hash32 = Schema.String.check(Schema.isPattern(/^0x[0-9a-f]{64}$/));
@@ -531,6 +533,7 @@ export const openIndex = Effect.fn("SuffixIndex.open")(function* (path: string, 
   const order = [...sections.keys()].sort((a, b) => (a & 1) - (b & 1) || a - b);
   let cursorSection = 0;
   let cursorBlock = 0;
+  let sampleShard = 0;
   const verifyStep = (maxBlocks: number): boolean => {
     let budget = maxBlocks;
     while (cursorSection < order.length) {
@@ -551,6 +554,11 @@ export const openIndex = Effect.fn("SuffixIndex.open")(function* (path: string, 
       cursorBlock = 0;
     }
     finish();
+    // then the search samples of the now plain shards (shard.ts), in steps of the same size
+    while (sampleShard < current.shards.length) {
+      if (!buildSearchSample(current.shards[sampleShard]!, Math.max(1, maxBlocks) * SAMPLES_PER_BLOCK)) return false;
+      sampleShard++;
+    }
     return true;
   };
   const opened: OpenedIndex = {

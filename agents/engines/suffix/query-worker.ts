@@ -42,6 +42,8 @@ const port = parentPort;
 if (port !== null) {
   const indexes = new Map<string, OpenedIndex>();
   const waiters = new Map<string, number[]>();
+  /** Indexes whose background pass is done: every block checked, then the search samples built. */
+  const finished = new Set<string>();
   const reply = (message: WireReply): void => port.postMessage(message);
   const status = (opened: OpenedIndex): IndexStatus => ({
     commitment: opened.commitment,
@@ -87,6 +89,7 @@ if (port !== null) {
         continue;
       }
       if (done) {
+        finished.add(path);
         for (const id of waiters.get(path) ?? []) reply({ id, ok: true, value: status(opened) });
         waiters.delete(path);
       } else {
@@ -117,7 +120,7 @@ if (port !== null) {
         }
         case "awaitVerified": {
           const opened = open(request.path);
-          if (opened.verifiedBlocks() === opened.blockCount) {
+          if (finished.has(request.path)) {
             reply({ id: request.id, ok: true, value: status(opened) });
           } else {
             waiters.set(request.path, [...(waiters.get(request.path) ?? []), request.id]);
@@ -128,6 +131,7 @@ if (port !== null) {
         case "close":
           indexes.get(request.path)?.close();
           indexes.delete(request.path);
+          finished.delete(request.path);
           reply({ id: request.id, ok: true, value: null });
           return;
       }

@@ -11,8 +11,17 @@
 
 type Text = Uint8Array | Uint16Array | Int32Array;
 
-/** Bit i of the set: suffix i is S-type. */
-const isS = (types: Uint8Array, i: number): boolean => (types[i >>> 3]! & (1 << (i & 7))) !== 0;
+/**
+ * The L/S types live in a bit set of 32-bit words: bit i (word i >>> 5, bit i & 31) is set when
+ * suffix i is S-type. LMS positions (S-type after an L-type) are then whole words of bits at a time:
+ * S & ~(S << 1), so no pass asks "is i LMS?" one position at a time. This returns the LMS bits of
+ * word k (bit b set when position 32k + b is LMS; position 0 never is).
+ */
+const lmsWord = (types: Int32Array, k: number): number => {
+  const word = types[k]!;
+  const before = k === 0 ? 1 : types[k - 1]! >>> 31; // position −1 counts as S: 0 is never LMS
+  return word & ~((word << 1) | before);
+};
 
 const bucketStarts = (counts: Int32Array, buckets: Int32Array): void => {
   let sum = 0;
@@ -117,32 +126,35 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
     sa[0] = 0;
     return;
   }
-  const types = new Uint8Array((n + 7) >>> 3);
-  types[(n - 1) >>> 3]! |= 1 << ((n - 1) & 7);
-  for (let i = n - 2, next = true; i >= 0; i--) {
-    const a = text[i]!;
-    const b = text[i + 1]!;
-    next = a < b || (a === b && next);
-    if (next) types[i >>> 3]! |= 1 << (i & 7);
-  }
-  const isLms = (i: number): boolean => i > 0 && isS(types, i) && !isS(types, i - 1);
-
+  // One right-to-left pass: types, symbol counts and S-type counts per symbol.
+  const words = (n + 31) >>> 5;
+  const types = new Int32Array(words);
   const counts = new Int32Array(alphabetSize);
   const sStart = new Int32Array(alphabetSize);
-  for (let i = 0; i < n; i++) {
-    const c = text[i]!;
-    counts[c]!++;
-    if (isS(types, i)) sStart[c]!++;
+  types[(n - 1) >>> 5]! |= 1 << ((n - 1) & 31);
+  counts[text[n - 1]!]!++;
+  sStart[text[n - 1]!]!++;
+  for (let i = n - 2, next = true, b = text[n - 1]!; i >= 0; i--) {
+    const a = text[i]!;
+    counts[a]!++;
+    next = a < b || (a === b && next);
+    if (next) {
+      types[i >>> 5]! |= 1 << (i & 31);
+      sStart[a]!++;
+    }
+    b = a;
   }
   const buckets = new Int32Array(alphabetSize);
   bucketEnds(counts, buckets);
   for (let c = 0; c < alphabetSize; c++) sStart[c] = buckets[c]! - sStart[c]!;
 
   // Stage 1: sort the LMS substrings by inducing from their unsorted positions.
-  bucketEnds(counts, buckets);
   sa.fill(-1, 0, n);
-  for (let i = 1; i < n; i++) {
-    if (isLms(i)) sa[--buckets[text[i]!]!] = i;
+  for (let k = 0; k < words; k++) {
+    for (let m = lmsWord(types, k); m !== 0; m &= m - 1) {
+      const i = (k << 5) | (31 - Math.clz32(m & -m));
+      sa[--buckets[text[i]!]!] = i;
+    }
   }
   bucketStarts(counts, buckets);
   induceL(text, sa, buckets, n);
@@ -162,8 +174,12 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
   // length of its LMS substring (through the next LMS position), then its name. Two LMS
   // substrings are equal exactly when their lengths and symbols are (the types follow).
   sa.fill(-1, lmsCount, n);
-  for (let i = n - 2, next = n - 1; i > 0; i--) {
-    if (isLms(i)) {
+  for (let k = (n - 1) >>> 5, next = n - 1; k >= 0; k--) {
+    for (let m = lmsWord(types, k); m !== 0; ) {
+      const bit = 31 - Math.clz32(m);
+      m ^= 1 << bit;
+      const i = (k << 5) | bit;
+      if (i >= n - 1) continue; // the sentinel: length 1, below
       sa[lmsCount + (i >> 1)] = next - i + 1;
       next = i;
     }
@@ -172,23 +188,33 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
   let names = 0;
   let previous = 0;
   let previousLength = 0;
-  for (let i = 0; i < lmsCount; i++) {
-    const position = sa[i]!;
-    const slot = lmsCount + (position >> 1);
-    const length = sa[slot]!;
-    let differs = true;
-    if (length === previousLength) {
-      let d = 0;
-      while (d < length && text[position + d] === text[previous + d]) d++;
-      differs = d < length;
+  let sink = 0;
+  for (let start = 0; start < lmsCount; start += PREFETCH_BLOCK) {
+    const end = Math.min(lmsCount, start + PREFETCH_BLOCK);
+    // touch the block's lengths and first symbols ahead (independent loads), as in the induction
+    for (let i = start; i < end; i++) {
+      const position = sa[i]!;
+      sink += sa[lmsCount + (position >> 1)]! + text[position]!;
     }
-    if (differs) {
-      names++;
-      previous = position;
-      previousLength = length;
+    for (let i = start; i < end; i++) {
+      const position = sa[i]!;
+      const slot = lmsCount + (position >> 1);
+      const length = sa[slot]!;
+      let differs = true;
+      if (length === previousLength) {
+        let d = 0;
+        while (d < length && text[position + d] === text[previous + d]) d++;
+        differs = d < length;
+      }
+      if (differs) {
+        names++;
+        previous = position;
+        previousLength = length;
+      }
+      sa[slot] = names - 1;
     }
-    sa[slot] = names - 1;
   }
+  touched += sink;
   for (let i = n - 1, j = n - 1; i >= lmsCount; i--) {
     const name = sa[i]!;
     if (name >= 0) sa[j--] = name;
@@ -203,15 +229,26 @@ const sais = (text: Text, sa: Int32Array, n: number, alphabetSize: number, onSta
 
   onStage?.(2);
   // Stage 3: place the sorted LMS suffixes at their bucket ends and induce the rest.
-  for (let i = 1, j = 0; i < n; i++) if (isLms(i)) reduced[j++] = i;
-  for (let i = 0; i < lmsCount; i++) reducedSa[i] = reduced[reducedSa[i]!]!;
+  for (let k = 0, j = 0; k < words; k++) {
+    for (let m = lmsWord(types, k); m !== 0; m &= m - 1) reduced[j++] = (k << 5) | (31 - Math.clz32(m & -m));
+  }
+  for (let start = 0; start < lmsCount; start += PREFETCH_BLOCK) {
+    const end = Math.min(lmsCount, start + PREFETCH_BLOCK);
+    for (let i = start; i < end; i++) sink += reduced[reducedSa[i]!]!;
+    for (let i = start; i < end; i++) reducedSa[i] = reduced[reducedSa[i]!]!;
+  }
   sa.fill(-1, lmsCount, n);
   bucketEnds(counts, buckets);
-  for (let i = lmsCount - 1; i >= 0; i--) {
-    const j = sa[i]!;
-    sa[i] = -1;
-    sa[--buckets[text[j]!]!] = j;
+  for (let end = lmsCount; end > 0; end -= PREFETCH_BLOCK) {
+    const start = Math.max(0, end - PREFETCH_BLOCK);
+    for (let i = start; i < end; i++) sink += text[sa[i]!]!;
+    for (let i = end - 1; i >= start; i--) {
+      const j = sa[i]!;
+      sa[i] = -1;
+      sa[--buckets[text[j]!]!] = j;
+    }
   }
+  touched += sink;
   bucketStarts(counts, buckets);
   induceL(text, sa, buckets, n);
   bucketEnds(counts, buckets);

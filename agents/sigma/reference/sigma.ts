@@ -1,8 +1,8 @@
 /**
  * The straightforward σ (docs/protocol.md §4), kept as the reference the fast σ (../sigma.ts) is
- * tested against (agents/sigma/fast.test.ts) and the peer of `npm run bench:sigma`: a Map per tree
- * level keyed by bigint positions, 161 keccaks per leaf update through @noble/hashes, viem's EIP-712
- * hashing. Do not optimise this file; its value is being obviously the spec.
+ * tested against (agents/sigma/fast.test.ts): the reference accounts tree (./tree.ts, every root and
+ * path recomputed from the set of leaves through @noble/hashes), viem's EIP-712 hashing. Do not
+ * optimise this file; its value is being obviously the spec.
  */
 import { Effect } from "effect";
 import {
@@ -12,16 +12,25 @@ import {
   encodeAbiParameters,
   getAddress,
   type Hex,
+  hashTypedData,
+  hexToBigInt,
   keccak256,
+  sliceHex,
   stringToHex,
 } from "viem";
 import { WEIGHT_SCALE } from "../../engines/engine.ts";
 import { signerRecovery } from "../../identity/recover.ts";
-import { attributionDomain, receiptDigest, requestDigest } from "../../protocol/receipt.ts";
+import {
+  allowanceTypes,
+  attributionDomain,
+  receiptDigest,
+  receiptGroupTypes,
+  requestDigest,
+} from "../../protocol/receipt.ts";
 import { type AttributeTx, decodeTx, MalformedTransaction, type SettleTx, txProof } from "../codec.ts";
 import { AccountsTree, type Leaf } from "./tree.ts";
 
-export const MAX_ENTRIES_LIMIT = 8;
+export const MAX_ENTRIES_LIMIT = 32;
 const BPS = 10_000n;
 const SCALE = BigInt(WEIGHT_SCALE);
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -42,6 +51,7 @@ export const Outcome = {
   SettleMismatch: 10,
   Malformed: 11,
   BadAttributor: 12,
+  NoAllowance: 13,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -314,6 +324,210 @@ const applySettle = (ledger: Ledger, tx: SettleTx, witnesses: Uint8Array[]): Out
   return Outcome.Valid;
 };
 
+/*
+ * ISSUE 19: Authorize (0x03) and a group's record (0x05), read straight from the bytes of the spec
+ * (docs/protocol.md §3) with viem, independently of ../codec.ts, and checked in the spec's order.
+ */
+
+interface ReferenceAuthorize {
+  readonly user: Address;
+  readonly operator: Address;
+  readonly cap: bigint;
+  readonly nonce: bigint;
+  readonly expiry: bigint;
+  readonly signature: Hex;
+}
+
+interface ReferenceGroupRecord {
+  readonly operator: Address;
+  readonly attributor: Address;
+  readonly root: Hex;
+  readonly count: bigint;
+  readonly signature: Hex;
+  readonly user: Address;
+  readonly modelId: bigint;
+  readonly fee: bigint;
+  readonly nonce: bigint;
+  readonly entries: ReadonlyArray<{ readonly contributionId: bigint; readonly weight: number }>;
+}
+
+/** The key of a user's allowance to an operator: as the window key, under the tag H("poa.allowance"). */
+export const allowanceKey = (user: Address, operator: Address): Address =>
+  getAddress(
+    `0x${keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "address" }, { type: "address" }],
+        [keccak256(stringToHex("poa.allowance")), user, operator],
+      ),
+    ).slice(26)}`,
+  );
+
+const field = (hex: Hex, from: number, length: number): Hex => sliceHex(hex, from, from + length, { strict: true });
+const uintField = (hex: Hex, from: number, length: number): bigint => hexToBigInt(field(hex, from, length));
+const addressField = (hex: Hex, from: number): Address => getAddress(field(hex, from, 20));
+
+const readAuthorize = (bytes: Uint8Array, index: number): ReferenceAuthorize => {
+  if (bytes.length !== 134)
+    throw new MalformedTransaction({ index, reason: `authorize is 134 bytes, not ${bytes.length}` });
+  const hex = bytesToHex(bytes);
+  return {
+    user: addressField(hex, 1),
+    operator: addressField(hex, 21),
+    cap: uintField(hex, 41, 12),
+    nonce: uintField(hex, 53, 8),
+    expiry: uintField(hex, 61, 8),
+    signature: field(hex, 69, 65),
+  };
+};
+
+const readGroupRecord = (bytes: Uint8Array, index: number): ReferenceGroupRecord => {
+  const n = bytes.length > 220 ? bytes[220]! : -1;
+  if (n < 0 || bytes.length !== 221 + 7 * n) {
+    throw new MalformedTransaction({ index, reason: `a group record of ${bytes.length} bytes` });
+  }
+  const hex = bytesToHex(bytes);
+  const entries = [];
+  for (let j = 0; j < n; j++) {
+    entries.push({
+      contributionId: uintField(hex, 221 + 7 * j, 4),
+      weight: Number(uintField(hex, 225 + 7 * j, 3)),
+    });
+  }
+  return {
+    operator: addressField(hex, 1),
+    attributor: addressField(hex, 21),
+    root: field(hex, 41, 32),
+    count: uintField(hex, 73, 2),
+    signature: field(hex, 75, 65),
+    user: addressField(hex, 140),
+    modelId: uintField(hex, 160, 8),
+    fee: uintField(hex, 200, 12),
+    nonce: uintField(hex, 212, 8),
+    entries,
+  };
+};
+
+const applyAuthorize = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  tx: ReferenceAuthorize,
+  witnesses: Uint8Array[],
+): Promise<Outcome> => {
+  const digest = hashTypedData({
+    domain: attributionDomain(ctx.chainId, ctx.ledger),
+    types: allowanceTypes,
+    primaryType: "Allowance",
+    message: { user: tx.user, operator: tx.operator, cap: tx.cap, nonce: tx.nonce, expiry: tx.expiry },
+  });
+  const signer = await signatureSigner(digest, tx.signature);
+  if (signer === undefined || !sameAddress(signer, tx.user)) return Outcome.BadUserSignature;
+  if (tx.expiry < ctx.referenceTime) return Outcome.Expired;
+  const tree = ledger.tree;
+  const key = nonceWindowKey(tx.user, tx.operator);
+  const spent = spendNonce(tree.leaf(key), tx.nonce);
+  if (spent === undefined) {
+    witnesses.push(tree.witness(key));
+    return Outcome.Replay;
+  }
+  witnesses.push(tree.update(key, (leaf) => ({ ...leaf, nonceBase: spent.base, nonceBitmap: spent.bitmap })));
+  witnesses.push(
+    tree.update(allowanceKey(tx.user, tx.operator), (leaf) => ({ ...leaf, nonceBase: tx.cap, nonceBitmap: tx.expiry })),
+  );
+  return Outcome.Valid;
+};
+
+const applyGroupRecord = async (
+  ledger: Ledger,
+  ctx: SigmaContext,
+  registry: RegistryView,
+  tx: ReferenceGroupRecord,
+  witnesses: Uint8Array[],
+): Promise<Outcome> => {
+  // 2. n ≤ K; 3. entries
+  if (tx.entries.length > ctx.maxEntries) return Outcome.TooManyEntries;
+  if (tx.entries.some((e, j) => e.weight === 0 || (j > 0 && e.contributionId <= tx.entries[j - 1]!.contributionId))) {
+    return Outcome.BadEntries;
+  }
+  if (tx.entries.length > 0 && tx.entries.reduce((sum, e) => sum + e.weight, 0) !== WEIGHT_SCALE) {
+    return Outcome.BadEntries;
+  }
+  // 4. attributor; 5. the operator's signature over the group
+  if (sameAddress(tx.attributor, ZERO_ADDRESS)) return Outcome.BadAttributor;
+  const digest = hashTypedData({
+    domain: attributionDomain(ctx.chainId, ctx.ledger),
+    types: receiptGroupTypes,
+    primaryType: "ReceiptGroup",
+    message: { operator: tx.operator, attributor: tx.attributor, root: tx.root, count: tx.count },
+  });
+  const signer = await signatureSigner(digest, tx.signature);
+  if (signer === undefined || !sameAddress(signer, tx.operator)) return Outcome.BadOperatorSignature;
+  // 6–7. the model and the contributions, exactly as for an Attribute
+  const t = ctx.referenceTime;
+  const model = registry.model(tx.modelId);
+  const s = model.split;
+  const modelLive =
+    !sameAddress(model.owner, ZERO_ADDRESS) &&
+    model.registeredAt <= t &&
+    (model.retiredAt === 0n || model.retiredAt > t) &&
+    s.operatorBps + s.ownerBps + s.dataBps + s.attributorBps + s.protocolBps === 10_000;
+  if (!modelLive) return Outcome.BadModel;
+  const contributors: Address[] = [];
+  for (const entry of tx.entries) {
+    const c = registry.contribution(entry.contributionId);
+    const live =
+      !sameAddress(c.contributor, ZERO_ADDRESS) &&
+      c.approvedAt !== 0n &&
+      c.approvedAt <= t &&
+      (c.withdrawnAt === 0n || c.withdrawnAt > t) &&
+      registry.modelUsesDatanet(tx.modelId, c.datanetId);
+    if (!live) return Outcome.BadContribution;
+    contributors.push(c.contributor);
+  }
+  // 8. the session in the (user, operator) window
+  const tree = ledger.tree;
+  const key = nonceWindowKey(tx.user, tx.operator);
+  const spent = spendNonce(tree.leaf(key), tx.nonce);
+  if (spent === undefined) {
+    witnesses.push(tree.witness(key));
+    return Outcome.Replay;
+  }
+  const sessionKey = allowanceKey(tx.user, tx.operator);
+  const allowance = tree.leaf(sessionKey);
+  const remaining = allowance.nonceBase;
+  const expiry = allowance.nonceBitmap;
+  if (expiry < t || remaining < tx.fee) {
+    // no-op; the allowance's witness is against the root after the nonce spend (made on a copy)
+    const after = tree.clone();
+    after.update(key, (leaf) => ({ ...leaf, nonceBase: spent.base, nonceBitmap: spent.bitmap }));
+    witnesses.push(tree.witness(key), after.witness(sessionKey));
+    return Outcome.NoAllowance;
+  }
+  witnesses.push(tree.update(key, (leaf) => ({ ...leaf, nonceBase: spent.base, nonceBitmap: spent.bitmap })));
+  witnesses.push(tree.update(sessionKey, (leaf) => ({ ...leaf, nonceBase: remaining - tx.fee })));
+  if (tx.fee > 0n) witnesses.push(tree.update(tx.user, (leaf) => ({ ...leaf, charged: leaf.charged + tx.fee })));
+  // the Attribute's split, written out again
+  const fee = tx.fee;
+  const op = (fee * BigInt(s.operatorBps)) / BPS;
+  const owner = (fee * BigInt(s.ownerBps)) / BPS;
+  const attr = (fee * BigInt(s.attributorBps)) / BPS;
+  const prot = (fee * BigInt(s.protocolBps)) / BPS;
+  const data = fee - op - owner - attr - prot;
+  const amounts = tx.entries.map((e) => (data * BigInt(e.weight)) / SCALE);
+  const credits: Array<readonly [Address, bigint]> = [
+    [tx.operator, op],
+    [model.owner, owner],
+    [tx.attributor, attr],
+    ...amounts.map((amount, j) => [contributors[j]!, amount] as const),
+    [ctx.protocol, prot + data - amounts.reduce((a, b) => a + b, 0n)],
+  ];
+  for (const [account, amount] of credits) {
+    if (amount > 0n) witnesses.push(tree.update(account, (leaf) => ({ ...leaf, earned: leaf.earned + amount })));
+  }
+  ledger.totalCredited += fee;
+  ledger.totalCharged += fee;
+  return Outcome.Valid;
+};
+
 /**
  * Applies one transaction (its bytes) to `ledger` in place and returns the step record.
  * Throws MalformedTransaction (naming `index`) when the bytes do not decode.
@@ -328,13 +542,22 @@ export const applyTx = async (
   if (ctx.maxEntries > MAX_ENTRIES_LIMIT) {
     throw new MalformedTransaction({ index, reason: `maxEntries ${ctx.maxEntries} exceeds ${MAX_ENTRIES_LIMIT}` });
   }
-  const tx = decodeTx(txBytes, index);
   const pre = ledger.state;
   const witnesses: Uint8Array[] = [];
-  const outcome =
-    tx.kind === "settle"
-      ? applySettle(ledger, tx, witnesses)
-      : await applyAttribute(ledger, ctx, registry, tx, witnesses);
+  let outcome: Outcome;
+  if (txBytes[0] === 0x03) {
+    outcome = await applyAuthorize(ledger, ctx, readAuthorize(txBytes, index), witnesses);
+  } else if (txBytes[0] === 0x05) {
+    outcome = await applyGroupRecord(ledger, ctx, registry, readGroupRecord(txBytes, index), witnesses);
+  } else {
+    const tx = decodeTx(txBytes, index);
+    outcome =
+      tx.kind === "settle"
+        ? applySettle(ledger, tx, witnesses)
+        : tx.kind === "attribute"
+          ? await applyAttribute(ledger, ctx, registry, tx, witnesses)
+          : Outcome.Malformed;
+  }
   ledger.txCount += 1n;
   return { index, outcome, pre, post: ledger.state, witnesses: bytesToHex(concatBytes(witnesses)) };
 };

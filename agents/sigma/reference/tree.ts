@@ -1,14 +1,14 @@
 /**
- * The reference accounts tree (docs/protocol.md §2): a sparse Merkle tree keyed by address, depth 160,
- * with node(0, 0) = 0 so empty subtrees cost nothing; one Map per level. The fast tree (../tree.ts) is
- * tested against it. Do not optimise this file.
+ * The reference accounts tree (docs/protocol.md §2): the compact sparse Merkle tree of issue 19,
+ * written as its definition. The tree is the set of present (key, words) leaves; every root and every
+ * path is recomputed from that set by splitting it on key bits (bit 0 = the key's least significant
+ * bit decides the root's children), with no cache at all. The fast tree (../tree.ts) and the witness
+ * checker there are tested against it. Do not optimise this file: its value is being obviously the spec.
  */
-// @noble/hashes is viem's own hash library (installed with it); called directly it is ~3× faster than
-// viem's keccak256 wrapper on 64-byte inputs, which dominates σ's cost (160 levels per leaf update).
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type Address, bytesToHex, concatBytes, type Hex, hexToBytes } from "viem";
+import { type Address, bytesToHex, concatBytes, type Hex } from "viem";
 
-export const TREE_DEPTH = 160;
+export const MAX_DEPTH = 160;
 const ZERO = new Uint8Array(32);
 
 export interface Leaf {
@@ -20,122 +20,93 @@ export interface Leaf {
 
 export const EMPTY_LEAF: Leaf = { earned: 0n, charged: 0n, nonceBase: 0n, nonceBitmap: 0n };
 
-const isZero = (word: Uint8Array): boolean => {
-  for (let i = 0; i < word.length; i++) if (word[i] !== 0) return false;
-  return true;
-};
+export const isEmptyLeaf = (leaf: Leaf): boolean =>
+  leaf.earned === 0n && leaf.charged === 0n && leaf.nonceBase === 0n && leaf.nonceBitmap === 0n;
 
-export const word = (value: bigint): Uint8Array => {
-  const out = new Uint8Array(32);
+const bytesOf = (value: bigint, size: number): Uint8Array => {
+  const out = new Uint8Array(size);
   let v = value;
-  for (let i = 31; i >= 0 && v > 0n; i--) {
+  for (let i = size - 1; i >= 0; i--) {
     out[i] = Number(v & 0xffn);
     v >>= 8n;
   }
   return out;
 };
 
-const readWord = (bytes: Uint8Array, offset: number): bigint => {
-  let v = 0n;
-  for (let i = 0; i < 32; i++) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
-  return v;
+const bit = (key: bigint, j: number): number => Number((key >> BigInt(j)) & 1n);
+
+/** valueHash(W) = H(abi.encode(earned, charged, nonceBase, nonceBitmap)). */
+export const valueHash = (leaf: Leaf): Uint8Array =>
+  keccak_256(
+    concatBytes([
+      bytesOf(leaf.earned, 32),
+      bytesOf(leaf.charged, 32),
+      bytesOf(leaf.nonceBase, 32),
+      bytesOf(leaf.nonceBitmap, 32),
+    ]),
+  );
+
+/** leafHash(k, W) = H(uint160 k ‖ valueHash(W)) — 52 bytes. */
+export const leafHash = (key: bigint, leaf: Leaf): Uint8Array =>
+  keccak_256(concatBytes([bytesOf(key, 20), valueHash(leaf)]));
+
+/** An internal node: H(left ‖ right) — 64 bytes. */
+export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => keccak_256(concatBytes([left, right]));
+
+/** The node of the subtree holding exactly `keys` (all sharing their low `depth` bits). */
+const subtree = (leaves: ReadonlyMap<bigint, Leaf>, keys: ReadonlyArray<bigint>, depth: number): Uint8Array => {
+  if (keys.length === 0) return ZERO;
+  if (keys.length === 1) return leafHash(keys[0]!, leaves.get(keys[0]!)!);
+  const left = keys.filter((k) => bit(k, depth) === 0);
+  const right = keys.filter((k) => bit(k, depth) === 1);
+  return nodeHash(subtree(leaves, left, depth + 1), subtree(leaves, right, depth + 1));
 };
 
-export const isEmptyLeaf = (leaf: Leaf): boolean =>
-  leaf.earned === 0n && leaf.charged === 0n && leaf.nonceBase === 0n && leaf.nonceBitmap === 0n;
-
-/** `leafHash` of §2: zero for the empty leaf, else H(abi.encode(four words)). */
-export const leafHash = (leaf: Leaf): Uint8Array =>
-  isEmptyLeaf(leaf)
-    ? ZERO
-    : keccak_256(concatBytes([word(leaf.earned), word(leaf.charged), word(leaf.nonceBase), word(leaf.nonceBitmap)]));
-
-const pair = new Uint8Array(64);
-
-/** `node` of §2: zero when both children are zero. */
-export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
-  if (isZero(left) && isZero(right)) return ZERO;
-  pair.set(left, 0);
-  pair.set(right, 32);
-  return keccak_256(pair);
+/** The keys whose low `depth` bits equal `key`'s. */
+const sharing = (keys: ReadonlyArray<bigint>, key: bigint, depth: number): bigint[] => {
+  const mask = (1n << BigInt(depth)) - 1n;
+  return keys.filter((k) => (k & mask) === (key & mask));
 };
 
-/** A Merkle path of one leaf: 160 siblings from level 0 up (zero words included). */
-export type Siblings = ReadonlyArray<Uint8Array>;
+export type Terminal =
+  | { readonly kind: 0 }
+  | { readonly kind: 1 }
+  | { readonly kind: 2; readonly key: bigint; readonly valueHash: Uint8Array };
 
-/** Encodes a path as the compressed proof of §2: uint160 bitmap ‖ non-zero siblings. */
-export const encodeProof = (siblings: Siblings): Uint8Array => {
-  let bitmap = 0n;
-  const present: Uint8Array[] = [];
-  siblings.forEach((sibling, level) => {
-    if (!isZero(sibling)) {
-      bitmap |= 1n << BigInt(level);
-      present.push(sibling);
-    }
-  });
-  return concatBytes([word(bitmap).subarray(12), ...present]);
-};
-
-/** A witness (§2): the leaf's four words ‖ its compressed proof. */
-export const encodeWitness = (leaf: Leaf, siblings: Siblings): Uint8Array =>
-  concatBytes([
-    word(leaf.earned),
-    word(leaf.charged),
-    word(leaf.nonceBase),
-    word(leaf.nonceBitmap),
-    encodeProof(siblings),
-  ]);
-
-export class WitnessError extends Error {
-  readonly _tag = "WitnessError";
+/** The path of a key: its terminal at depth d and the d siblings from depth d up to depth 1. */
+export interface Path {
+  readonly depth: number;
+  readonly terminal: Terminal;
+  readonly siblings: ReadonlyArray<Uint8Array>;
 }
 
-/** Decodes the witness at `offset`; returns the leaf, the full sibling path and the next offset. */
-export const decodeWitness = (
-  bytes: Uint8Array,
-  offset: number,
-): { readonly leaf: Leaf; readonly siblings: Siblings; readonly next: number } => {
-  if (offset + 148 > bytes.length) throw new WitnessError(`witness at byte ${offset} is truncated`);
-  const leaf: Leaf = {
-    earned: readWord(bytes, offset),
-    charged: readWord(bytes, offset + 32),
-    nonceBase: readWord(bytes, offset + 64),
-    nonceBitmap: readWord(bytes, offset + 96),
-  };
-  let bitmap = 0n;
-  for (let i = 0; i < 20; i++) bitmap = (bitmap << 8n) | BigInt(bytes[offset + 128 + i] ?? 0);
-  let cursor = offset + 148;
-  const siblings: Uint8Array[] = [];
-  for (let level = 0; level < TREE_DEPTH; level++) {
-    if ((bitmap >> BigInt(level)) & 1n) {
-      if (cursor + 32 > bytes.length) throw new WitnessError(`witness at byte ${offset} is truncated`);
-      siblings.push(bytes.slice(cursor, cursor + 32));
-      cursor += 32;
-    } else siblings.push(ZERO);
-  }
-  return { leaf, siblings, next: cursor };
-};
+/** The four words ‖ d ‖ kind ‖ (k' ‖ v') ‖ siblings — a witness of §2. */
+export const encodeWitness = (leaf: Leaf, path: Path): Uint8Array =>
+  concatBytes([
+    bytesOf(leaf.earned, 32),
+    bytesOf(leaf.charged, 32),
+    bytesOf(leaf.nonceBase, 32),
+    bytesOf(leaf.nonceBitmap, 32),
+    encodePath(path),
+  ]);
 
-/** The root obtained by hashing `leaf` at `key` up through `siblings`. */
-export const rootFrom = (key: bigint, leaf: Leaf, siblings: Siblings): Uint8Array => {
-  let node = leafHash(leaf);
-  for (let level = 0; level < TREE_DEPTH; level++) {
-    const sibling = siblings[level] ?? ZERO;
-    node = (key >> BigInt(level)) & 1n ? nodeHash(sibling, node) : nodeHash(node, sibling);
-  }
-  return node;
-};
+/** d ‖ kind ‖ (k' ‖ v') ‖ siblings (a witness without its words; with kind 0, a membership proof). */
+export const encodePath = (path: Path): Uint8Array =>
+  concatBytes([
+    Uint8Array.of(path.depth, path.terminal.kind),
+    ...(path.terminal.kind === 2 ? [bytesOf(path.terminal.key, 20), path.terminal.valueHash] : []),
+    ...path.siblings,
+  ]);
 
-export const addressKey = (account: Address): bigint => BigInt(account);
+const toKey = (account: Address): bigint => BigInt(account);
+const toAddress = (key: bigint): Address => `0x${key.toString(16).padStart(40, "0")}`;
 
-/** An in-memory accounts tree: only non-zero nodes are stored, level by level. */
+/** The reference accounts tree: a map of present leaves; everything else is recomputed on demand. */
 export class AccountsTree {
-  /** levels[i] maps a position at level i (key >> i) to its non-zero node; levels[160] holds the root. */
-  private readonly levels: Array<Map<bigint, Uint8Array>> = Array.from({ length: TREE_DEPTH + 1 }, () => new Map());
   private readonly leaves = new Map<bigint, Leaf>();
 
   get root(): Uint8Array {
-    return this.levels[TREE_DEPTH]!.get(0n) ?? ZERO;
+    return subtree(this.leaves, [...this.leaves.keys()], 0);
   }
 
   get rootHex(): Hex {
@@ -143,73 +114,82 @@ export class AccountsTree {
   }
 
   leaf(account: Address): Leaf {
-    return this.leaves.get(addressKey(account)) ?? EMPTY_LEAF;
+    return this.leaves.get(toKey(account)) ?? EMPTY_LEAF;
   }
 
-  /** Every non-empty leaf (for snapshots and withdrawals). */
+  has(account: Address): boolean {
+    return this.leaves.has(toKey(account));
+  }
+
+  /** Every present leaf (all-zero ones included: a leaf is never deleted), by key. */
   accounts(): ReadonlyArray<readonly [Address, Leaf]> {
-    return [...this.leaves.entries()].map(([key, leaf]) => [
-      `0x${key.toString(16).padStart(40, "0")}` as Address,
-      leaf,
-    ]);
+    return [...this.leaves.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, leaf]) => [toAddress(k), leaf]);
   }
 
-  siblings(account: Address): Siblings {
-    let position = addressKey(account);
+  /** The path of `account`: walk down while the subtree on the key's side holds ≥ 2 leaves. */
+  path(account: Address): Path {
+    const key = toKey(account);
+    const keys = [...this.leaves.keys()];
+    let depth = 0;
+    for (;;) {
+      const here = sharing(keys, key, depth);
+      if (here.length === 0) return { depth, terminal: { kind: 1 }, siblings: this.siblingsOf(key, depth) };
+      if (here.length === 1) {
+        const other = here[0]!;
+        const terminal: Terminal =
+          other === key ? { kind: 0 } : { kind: 2, key: other, valueHash: valueHash(this.leaves.get(other)!) };
+        return { depth, terminal, siblings: this.siblingsOf(key, depth) };
+      }
+      depth++;
+    }
+  }
+
+  /** Siblings of `key`'s path from depth `depth` up to depth 1: the subtree across bit j − 1 at depth j. */
+  private siblingsOf(key: bigint, depth: number): Uint8Array[] {
+    const keys = [...this.leaves.keys()];
     const out: Uint8Array[] = [];
-    for (let level = 0; level < TREE_DEPTH; level++) {
-      out.push(this.levels[level]!.get(position ^ 1n) ?? ZERO);
-      position >>= 1n;
+    for (let j = depth; j >= 1; j--) {
+      const across = key ^ (1n << BigInt(j - 1));
+      out.push(subtree(this.leaves, sharing(keys, across, j), j));
     }
     return out;
   }
 
   /** The witness of `account` against the current root. */
   witness(account: Address): Uint8Array {
-    return encodeWitness(this.leaf(account), this.siblings(account));
+    return encodeWitness(this.leaf(account), this.path(account));
   }
 
+  /** The membership proof of a present `account` (d ‖ 0 ‖ siblings), for withdrawals. */
+  proof(account: Address): Uint8Array {
+    if (!this.has(account)) throw new RangeError(`${account} has no leaf in the accounts tree`);
+    return encodePath(this.path(account));
+  }
+
+  /** Writes `leaf` at `account`; all-zero words to an absent key change nothing (no deletions). */
   set(account: Address, leaf: Leaf): void {
-    this.write(addressKey(account), leaf, undefined);
+    const key = toKey(account);
+    if (this.leaves.has(key) || !isEmptyLeaf(leaf)) this.leaves.set(key, leaf);
   }
 
-  /**
-   * Replaces `account`'s leaf by `change(old leaf)` and returns the witness of the old leaf against
-   * the root before the change (what σ's on-chain library consumes), fetching the path once.
-   */
+  /** Replaces the leaf by `change(old)` and returns the witness of the old leaf against the old root. */
   update(account: Address, change: (leaf: Leaf) => Leaf): Uint8Array {
-    const key = addressKey(account);
-    const old = this.leaves.get(key) ?? EMPTY_LEAF;
-    const siblings = this.siblings(account);
-    this.write(key, change(old), siblings);
-    return encodeWitness(old, siblings);
+    const old = this.leaf(account);
+    const witness = this.witness(account);
+    this.set(account, change(old));
+    return witness;
   }
 
-  private write(key: bigint, leaf: Leaf, siblings: Siblings | undefined): void {
-    if (isEmptyLeaf(leaf)) this.leaves.delete(key);
-    else this.leaves.set(key, leaf);
-    let node = leafHash(leaf);
-    let position = key;
-    for (let level = 0; level <= TREE_DEPTH; level++) {
-      const row = this.levels[level]!;
-      if (isZero(node)) row.delete(position);
-      else row.set(position, node);
-      if (level === TREE_DEPTH) break;
-      const sibling = siblings?.[level] ?? row.get(position ^ 1n) ?? ZERO;
-      node = position & 1n ? nodeHash(sibling, node) : nodeHash(node, sibling);
-      position >>= 1n;
-    }
+  /** The witness of `key` after writing `leaf` at `account`, on a copy: the tree is left as it is. */
+  witnessAfter(account: Address, leaf: Leaf, key: Address): Uint8Array {
+    const copy = this.clone();
+    copy.set(account, leaf);
+    return copy.witness(key);
   }
 
   clone(): AccountsTree {
     const copy = new AccountsTree();
-    this.levels.forEach((row, i) => {
-      for (const [k, v] of row) copy.levels[i]!.set(k, v);
-    });
     for (const [k, v] of this.leaves) copy.leaves.set(k, v);
     return copy;
   }
 }
-
-export const hexWord = (bytes: Uint8Array): Hex => bytesToHex(bytes);
-export const fromHexWord = (hex: Hex): Uint8Array => hexToBytes(hex);

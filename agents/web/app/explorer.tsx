@@ -251,7 +251,8 @@ export const Claims = () => {
 interface AccountView {
   readonly finalClaimId: string;
   readonly leaf: { earned: string; charged: string; nonceBase: string; nonceBitmap: string };
-  readonly proof: Hex;
+  /** The membership proof of the account's leaf (docs/protocol.md §2); null when it has no leaf. */
+  readonly proof: Hex | null;
   readonly history: ReadonlyArray<{ claimId: string; status: string; earned: string }>;
 }
 
@@ -276,6 +277,11 @@ export const Earnings = ({ account }: { account: string }) => {
   const injected = (globalThis as { ethereum?: EIP1193Provider }).ethereum;
   const withdraw = async () => {
     if (value === undefined || (key === undefined && injected === undefined)) return;
+    const proof = value.view.proof;
+    if (proof === null) {
+      setWithdrawing("nothing to withdraw: the account has no leaf in the final state");
+      return;
+    }
     setWithdrawing("sending the withdrawal…");
     try {
       const address = await ledger();
@@ -310,7 +316,7 @@ export const Earnings = ({ account }: { account: string }) => {
             nonceBase: BigInt(leaf.nonceBase),
             nonceBitmap: BigInt(leaf.nonceBitmap),
           },
-          value.view.proof,
+          proof,
         ],
       });
       await chain().waitForTransactionReceipt({ hash });

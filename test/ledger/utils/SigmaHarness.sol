@@ -34,4 +34,16 @@ contract SigmaHarness {
     {
         return AccountsTree.verify(_root, _key, _leaf, _proof);
     }
+
+    function treeUpdate(bytes calldata _witnesses, uint256 _offset, address _key, Leaf memory _new)
+        external
+        pure
+        returns (bool valid_, bytes32 oldRoot_, bytes32 newRoot_, uint256 next_)
+    {
+        (valid_, oldRoot_, newRoot_, next_) = AccountsTree.update(_witnesses, _offset, _key, _new);
+    }
+
+    function readWitness(bytes calldata _witnesses, uint256 _offset) external pure returns (Leaf memory leaf_) {
+        leaf_ = AccountsTree.readWitness(_witnesses, _offset);
+    }
 }
