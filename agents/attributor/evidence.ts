@@ -20,6 +20,7 @@ import { Chain } from "../chain/Chain.ts";
 import {
   accusationOf,
   answerDispute,
+  chainHead,
   claimEvidenceCredit,
   creditOf,
   DisputeStatusCode,
@@ -28,9 +29,12 @@ import {
   isolated,
   openedDisputes,
   outcomeFor,
+  readChain,
   readDispute,
   resolveIfOutOfTime,
+  type ScanBackoff,
   SideCode,
+  scanWithBackoff,
 } from "../evidence/contract.ts";
 import { type EvidenceIndex, type EvidenceIndexes, evidenceOf } from "../evidence/corpus.ts";
 import { type Entry, EvidenceTree, rankedWeightBytes } from "../evidence/entry.ts";
@@ -50,6 +54,8 @@ export interface EvidenceDefenderConfig {
   readonly gossip: GossipShape;
   /** Block to start the DisputeOpened scan at on a fresh Store (default 0). */
   readonly fromBlock?: bigint;
+  /** How a failing DisputeOpened scan is retried (default SCAN_BACKOFF: 1 s doubling to 10 s). */
+  readonly backoff?: ScanBackoff;
   /**
    * Test only: the evidence this defender publishes instead of the honest one (a lying attributor that
    * forges evidence to match weights it rewrote). Production agents never set it.
@@ -99,15 +105,15 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
 
     /** New disputes against this node's claims since the cursor. */
     const discover = Effect.gen(function* () {
-      const head = yield* Effect.tryPromise(() => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
+      const head = yield* chainHead;
       const cursor = yield* store.getCursor(CURSOR.agent, CURSOR.name);
       const from = Option.match(cursor, { onNone: () => config.fromBlock ?? 0n, onSome: (b) => BigInt(b) + 1n });
       if (from > head) return;
       const known = new Set((yield* store.evidenceDisputes()).map((r) => r.disputeId));
       for (const log of yield* openedDisputes(game, from, head)) {
         if (known.has(log.disputeId)) continue;
-        const claim = yield* Effect.tryPromise(() =>
-          chain.publicClient.readContract({
+        const claim = yield* readChain(`claim ${log.claimId} of dispute ${log.disputeId}`, (c) =>
+          c.publicClient.readContract({
             address: config.ledger,
             abi: attributionLedgerAbi,
             functionName: "claim",
@@ -194,10 +200,14 @@ export const makeEvidenceDefender = (config: EvidenceDefenderConfig) =>
         yield* Effect.logInfo(`${config.name}: dispute ${id}: answered ${kind} ${d.accusedIndex}`);
       });
 
-    /** Discover and play once (an agent calls this on every poll). */
+    /**
+     * Discover and play once (an agent calls this on every poll). While the scan fails (the RPC unreachable
+     * or failing) it is retried with a back-off and reported once, and no move is tried: every move needs
+     * the chain that just failed.
+     */
+    const scan = scanWithBackoff(`${config.name}: evidence disputes scan`, discover, config.backoff);
     const step = Effect.gen(function* () {
-      yield* isolated(`${config.name}: evidence disputes scan`, discover);
-      yield* play;
+      if (yield* scan) yield* play;
     });
     return { step, published: (root: Hex) => published.get(root.toLowerCase()) } as const;
   });

@@ -1,6 +1,9 @@
 /**
  * Sending a contract call: simulate first (so a revert comes back as the contract's custom error,
  * decoded by the ABI, before any gas is spent), then send, wait for the receipt and decode its events.
+ * A transaction the node drops while its receipt is awaited (a reorg took its block back and the
+ * transaction with it, or the pool evicted it) fails the call within seconds (`DROP_CHECK`) instead of
+ * holding the caller for viem's 180 s receipt timeout.
  */
 import { Effect } from "effect";
 import {
@@ -11,6 +14,7 @@ import {
   ContractFunctionRevertedError,
   type Hex,
   parseEventLogs,
+  TransactionNotFoundError,
   toFunctionSelector,
 } from "viem";
 import { formatAbiItem } from "viem/utils";
@@ -52,6 +56,38 @@ export const describeCallError = (error: unknown, abi?: Abi): string => {
   return error instanceof Error ? error.message : String(error);
 };
 
+/**
+ * While a sent transaction's receipt is awaited, the node is asked for the transaction every `everyMs`;
+ * `misses` answers in a row that it does not know it (neither mined nor pending) mean it was dropped. A node
+ * knows a transaction from the moment it accepted it, so one miss is already news; three, over four
+ * seconds or more, leave room for a node behind a load balancer that has not seen it yet. A failed lookup
+ * (the RPC unreachable) says nothing and is not counted.
+ */
+export const DROP_CHECK = { everyMs: 2_000, misses: 3 } as const;
+
+/** Fails once the node no longer knows `hash` (see DROP_CHECK); never succeeds. */
+const droppedWatch = (chain: Chain["Service"], hash: Hex, label: string) =>
+  Effect.gen(function* () {
+    let misses = 0;
+    while (misses < DROP_CHECK.misses) {
+      yield* Effect.sleep(`${DROP_CHECK.everyMs} millis`);
+      const known = yield* Effect.tryPromise({
+        try: () => chain.publicClient.getTransaction({ hash }),
+        catch: (cause) => cause,
+      }).pipe(
+        Effect.map(() => true as const),
+        Effect.catch((cause) =>
+          Effect.succeed(cause instanceof TransactionNotFoundError ? (false as const) : undefined),
+        ),
+      );
+      if (known === true) misses = 0;
+      else if (known === false) misses++;
+    }
+    return yield* new ChainError({
+      message: `${label}: transaction ${hash} was dropped: the node knows it no more (neither mined nor pending; a reorg took it back or the pool evicted it)`,
+    });
+  });
+
 export const sendContractCall = <
   const abi extends Abi,
   functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
@@ -86,10 +122,14 @@ export const sendContractCall = <
       catch: (cause) => new ChainError({ message: `${label}: ${describeCallError(cause, call.abi)}`, cause }),
     });
     options?.onSent?.(hash);
-    const receipt = yield* Effect.tryPromise({
-      try: () => chain.publicClient.waitForTransactionReceipt({ hash }),
-      catch: (cause) => new ChainError({ message: `${label}: no receipt for ${hash}`, cause }),
-    });
+    const receipt = yield* Effect.raceFirst(
+      Effect.tryPromise({
+        // the signal stops viem's polling when the drop watch wins
+        try: (signal) => chain.publicClient.waitForTransactionReceipt({ hash, signal }),
+        catch: (cause) => new ChainError({ message: `${label}: no receipt for ${hash}`, cause }),
+      }),
+      droppedWatch(chain, hash, label),
+    );
     if (receipt.status !== "success") {
       return yield* new ChainError({ message: `${label}: transaction ${hash} reverted` });
     }

@@ -22,6 +22,7 @@ import type { AttributionEntry } from "../engines/engine.ts";
 import {
   accuse,
   answeredRanking,
+  chainHead,
   claimEvidenceCredit,
   creditOf,
   DisputeStatusCode,
@@ -92,7 +93,7 @@ export const makeEvidenceChallenger = (config: EvidenceChallengerConfig) =>
     /** A dispute this challenger already opened on (claim, tx), on chain (after a crash before the Store row). */
     const openedOnChain = (claimId: bigint, txIndex: number, fromBlock: bigint) =>
       Effect.gen(function* () {
-        const head = yield* Effect.tryPromise(() => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
+        const head = yield* chainHead;
         const logs = yield* openedDisputes(game, fromBlock, head);
         return logs.find((l) => l.claimId === claimId && l.txIndex === txIndex && l.challenger === me)?.disputeId;
       });

@@ -861,6 +861,82 @@ layer(LocalProtocol.layer(), { timeout: 240_000, excludeTestServices: true })("a
   );
 
   it.effect(
+    "a postClaim dropped before the attributor read its receipt (a reorg took it back) is posted again within seconds",
+    () =>
+      Effect.gen(function* () {
+        // viem's receipt wait never learns that a transaction is gone and held the attributor's whole loop for
+        // 180 s: the multi-process e2e missed receipts only that attributor held (agents/chain/dropped.test.ts)
+        const protocol = yield* LocalProtocol;
+        const w = world;
+        if (w === undefined) return yield* Effect.fail(new Error("the first test populates the chain"));
+        const { anvil, deployments } = protocol;
+        const addresses = ledgerAddresses(deployments);
+        const rpc = (method: string, params: ReadonlyArray<unknown>) =>
+          Effect.promise(() =>
+            fetch(anvil.rpcUrl, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+            }).then((r) => r.json()),
+          );
+        const events: AgentEvent[] = [];
+        const network = yield* startNetwork({
+          rpcUrl: anvil.rpcUrl,
+          chainId: anvil.chainId,
+          deployments,
+          engine: engineFor(w),
+          attributorKeys: [ANVIL_KEYS[7]],
+          challengerKeys: [],
+          dataDir: dataDir(),
+          maxBatch: 2,
+          maxWaitMs: 300,
+          pollMs: 100,
+          onEvent: (e) => events.push(e),
+        });
+        const node = network.attributors[0]!;
+        // the bond is in place (the attributor bonds at start): from here the chain mines only when told,
+        // so the claim's transaction waits in the pool, where it is dropped before it is ever mined
+        yield* Effect.acquireRelease(rpc("evm_setAutomine", [false]), () => rpc("evm_setAutomine", [true]));
+        const source = makeReceiptSource({
+          chainId: anvil.chainId,
+          ledger: addresses.ledger,
+          modelId: w.modelId,
+          operatorKey: w.operatorKey,
+          userKeys: w.userKeys,
+          fee: FEE,
+          firstNonce: 650_000n, // above the runLocalNetwork test's nonces, below the defense test's
+        });
+        const receipts: SourcedReceipt[] = [];
+        for (let i = 0; i < 2; i++) {
+          const r = yield* Effect.promise(() => source.answer(i, `q-drop-${i}`, `a-drop-${i}`));
+          expect(yield* Effect.promise(() => node.submit(r))).toEqual({ ok: true, stored: true });
+          receipts.push(r);
+        }
+        const sent = () => events.flatMap((e) => (e.kind === "claimSent" ? [e] : []));
+        yield* eventually(() => sent().length > 0, "the attributor to send its claim", 30_000);
+        const dropped = sent()[0]!.hash;
+        yield* rpc("anvil_dropTransaction", [dropped]);
+        yield* rpc("evm_setAutomine", [true]);
+        const started = Date.now();
+        const posted = () => events.filter((e) => e.kind === "claimPosted");
+        yield* eventually(() => posted().length > 0, "the receipts to be posted again", 30_000);
+        console.log(`agents e2e: dropped postClaim → posted again after ${Date.now() - started} ms`);
+        // sent a second time (the same bytes, and so the same hash, when nothing changed meanwhile: same
+        // nonce, parent and reference time), and on chain once, with both receipts
+        expect(sent().length).toBeGreaterThanOrEqual(2);
+        expect(sent().some((e) => e.hash === dropped)).toBe(true);
+        const follower = node.handle.follower;
+        const keys = new Set(receipts.map((r) => `${r.receipt.request.user.toLowerCase()}|${r.receipt.request.nonce}`));
+        const holding = () =>
+          [...follower.claims.values()].filter(
+            (c) => c.status !== "void" && c.receipts.some((r) => keys.has(`${r.user.toLowerCase()}|${r.nonce}`)),
+          );
+        yield* eventually(() => holding().length === 1, "the follower to read the claim", 30_000);
+        expect(holding()[0]!.receipts.filter((r) => keys.has(`${r.user.toLowerCase()}|${r.nonce}`)).length).toBe(2);
+      }),
+    E2E_TIMEOUT,
+  );
+  it.effect(
     "a challenge against an honest claim is defended by every attributor that agrees, not only its poster",
     () =>
       Effect.gen(function* () {

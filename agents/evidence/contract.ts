@@ -5,10 +5,10 @@
  * commitment (./index.ts). Every move is simulated before it is sent (agents/chain/tx.ts), so a move the
  * chain would refuse fails here with the contract's error and costs nothing.
  */
-import { Cause, Effect } from "effect";
+import { Cause, Clock, Effect, Exit } from "effect";
 import type { Address, Hex } from "viem";
 import { Chain, ChainError } from "../chain/Chain.ts";
-import { sendContractCall } from "../chain/tx.ts";
+import { describeCallError, sendContractCall } from "../chain/tx.ts";
 import { evidenceGameAbi, openTokenAbi } from "../generated/contracts.ts";
 import { type EvidenceTree, outputRun } from "./entry.ts";
 import { ACCUSATION_CODE, type Accusation, type AccusationKind, type Defense, type Violation } from "./game.ts";
@@ -29,8 +29,36 @@ export interface EvidenceAddresses {
   readonly openToken: Address;
 }
 
+/**
+ * A failed read in one line: viem's short message, and the innermost cause when it says more (the
+ * socket error behind "HTTP request failed.", e.g. `connect ECONNREFUSED 127.0.0.1:8545`).
+ */
+export const describeReadError = (error: unknown): string => {
+  const head = describeCallError(error);
+  let root: unknown = error;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const detail = root !== error && root instanceof Error ? root.message.split("\n")[0] : undefined;
+  return detail === undefined || head.includes(detail) ? head : `${head} (${detail})`;
+};
+
 const read = <A>(what: string, f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (cause) => new ChainError({ message: `cannot read ${what}`, cause }) });
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) => new ChainError({ message: `cannot read ${what}: ${describeReadError(cause)}`, cause }),
+  });
+
+/** The chain head, read fresh (no cache): where a scan of events ends. */
+export const chainHead = Effect.gen(function* () {
+  const chain = yield* Chain;
+  return yield* read("the chain head", () => chain.publicClient.getBlockNumber({ cacheTime: 0 }));
+});
+
+/** Any other read the evidence agents make (the ledger's claim of a dispute), failing with a ChainError. */
+export const readChain = <A>(what: string, call: (c: Chain["Service"]) => Promise<A>) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain;
+    return yield* read(what, () => call(chain));
+  });
 
 const view = <A>(game: Address, what: string, call: (c: Chain["Service"]) => Promise<A>) =>
   Effect.gen(function* () {
@@ -367,3 +395,58 @@ export const isolated = <A, E, R>(what: string, step: Effect.Effect<A, E, R>) =>
         : Effect.logWarning(`${what}: ${Cause.pretty(cause).split("\n")[0]}`),
     ),
   );
+
+/** How a failing scan is retried (see `scanWithBackoff`). */
+export interface ScanBackoff {
+  /** The pause after the first failure (doubled after each further one). */
+  readonly initialMs: number;
+  /** The longest pause. */
+  readonly maxMs: number;
+}
+
+/**
+ * The default back-off: 1 s doubling to 10 s. The longest pause stays far inside a side's clock
+ * (`MAX_CLOCK_DURATION`: 300 s on the local preset, hours on the others) and its extension (30 s locally),
+ * so a dispute found late by one pause still has its clock.
+ */
+export const SCAN_BACKOFF: ScanBackoff = { initialMs: 1_000, maxMs: 10_000 };
+
+/**
+ * Wraps a chain scan run on every poll (the DisputeOpened scan) so that an unreachable or failing RPC is
+ * reported once, with its cause, and not on every poll: after a failure the scan is skipped for a pause
+ * that doubles with each further failure (`backoff`); the same error again is logged at debug level only,
+ * a different one as a warning; the first success after failures is logged with how many there were.
+ * The returned effect succeeds with whether the scan ran and succeeded (callers skip work that needs the
+ * chain when it did not). An interruption is not caught.
+ */
+export const scanWithBackoff = <E, R>(what: string, scan: Effect.Effect<void, E, R>, backoff = SCAN_BACKOFF) => {
+  let failures = 0;
+  let nextAt = 0;
+  let reported: string | undefined;
+  return Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis;
+    if (now < nextAt) return false;
+    const exit = yield* Effect.exit(scan);
+    if (Exit.isSuccess(exit)) {
+      if (failures > 0) yield* Effect.logInfo(`${what}: the chain answers again (after ${failures} failed scans)`);
+      failures = 0;
+      nextAt = 0;
+      reported = undefined;
+      return true;
+    }
+    if (Cause.hasInterrupts(exit.cause)) return yield* Effect.failCause(exit.cause);
+    failures++;
+    const pauseMs = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (failures - 1));
+    nextAt = now + pauseMs;
+    const message = Cause.pretty(exit.cause).split("\n")[0]!;
+    if (message === reported) {
+      yield* Effect.logDebug(`${what}: ${message} (failure ${failures}; next try in ${pauseMs} ms)`);
+    } else {
+      reported = message;
+      yield* Effect.logWarning(
+        `${what}: ${message}; trying again after ${pauseMs} ms, backing off to every ${backoff.maxMs} ms (logged again only if the error changes)`,
+      );
+    }
+    return false;
+  });
+};
